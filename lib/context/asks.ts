@@ -1,0 +1,83 @@
+// Pending asks of one session: a handler awaits the user's answer; an `ask_reply` frame settles it.
+import { ChatwireError } from "../errors.ts";
+import type { Action } from "../hooks/payloads.ts";
+import type { AskReply } from "../protocol/client.ts";
+import { TaskAborted } from "./abort.ts";
+
+type Answer =
+  | { readonly kind: "text"; readonly content: string }
+  | { readonly kind: "action"; readonly action: Action };
+
+interface PendingAsk {
+  readonly kind: "text" | "action";
+  readonly actions: ReadonlyMap<string, Action>;
+  settle(answer: Answer): void;
+}
+
+/** How an ask ended, for the `ask_end` frame. */
+export type AskOutcome = "answered" | "timeout" | "cancelled";
+
+/** The asks a session has open, by id. */
+export class AskBook {
+  readonly #pending = new Map<string, PendingAsk>();
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Opens an ask and resolves with the answer; rejects with ASK_TIMEOUT, or the signal's reason when aborted. */
+  open(
+    askId: string,
+    kind: "text" | "action",
+    actions: readonly Action[],
+    timeoutMs: number,
+    signal: AbortSignal,
+    onEnd: (outcome: AskOutcome) => void,
+  ): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => {
+      const finish = (outcome: AskOutcome, settle: () => void) => {
+        if (!this.#pending.delete(askId)) return;
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        onEnd(outcome);
+        settle();
+      };
+      const onAbort = () => finish("cancelled", () => reject(signal.reason ?? new TaskAborted("disconnect")));
+      const timer = setTimeout(
+        () =>
+          finish("timeout", () =>
+            reject(new ChatwireError("ASK_TIMEOUT", `no answer to ask ${askId} within ${timeoutMs} ms`)),
+          ),
+        timeoutMs,
+      );
+      this.#pending.set(askId, {
+        kind,
+        actions: new Map(actions.map((action) => [action.id, action])),
+        settle: (answer) => finish("answered", () => resolve(answer)),
+      });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Settles an ask with the client's reply; throws UNKNOWN_ASK or BAD_FRAME when the reply does not fit. */
+  answer(reply: AskReply): void {
+    const ask = this.#pending.get(reply.askId);
+    if (ask === undefined) throw new ChatwireError("UNKNOWN_ASK", `no open ask with id ${reply.askId}`);
+    if (ask.kind === "text") {
+      if (reply.content === undefined) throw new ChatwireError("BAD_FRAME", "ask_reply: a text ask needs `content`");
+      ask.settle({ kind: "text", content: reply.content });
+      return;
+    }
+    const action = reply.actionId === undefined ? undefined : ask.actions.get(reply.actionId);
+    if (action === undefined) {
+      throw new ChatwireError("UNKNOWN_ACTION", "ask_reply: `actionId` is not one of the ask's actions");
+    }
+    ask.settle({ kind: "action", action });
+  }
+
+  /** The ids of the open asks, oldest first. */
+  ids(): string[] {
+    return [...this.#pending.keys()];
+  }
+}

@@ -1,0 +1,115 @@
+// The explicit context every handler receives: the session, the task's abort signal, and the ways to talk back.
+import type { Action } from "../hooks/payloads.ts";
+import type { User } from "../protocol/views.ts";
+import type { ContextInit } from "./init.ts";
+import type { Logger } from "./logger.ts";
+import { type ActionInit, type MessageHandle, type MessageInit, SentMessage, viewOf } from "./message.ts";
+import { runStep, type StepHandle, type StepInit } from "./step.ts";
+import type { SessionStore } from "./store.ts";
+
+/** Options of an ask: the question, who asks, and how long to wait (ms). */
+export interface AskInit {
+  readonly content: string;
+  readonly author?: string;
+  readonly timeoutMs?: number;
+}
+
+/** Everything a handler can see and do. `S` is the shape of the session store. */
+export interface ChatContext<S extends object = Record<string, unknown>> {
+  readonly sessionId: string;
+  readonly threadId: string;
+  /** The user, when the app authenticates users; undefined for anonymous sessions. */
+  readonly user: User | undefined;
+  readonly chatProfile: string | undefined;
+  /** The session's key/value store (Chainlit's `user_session`). */
+  readonly session: SessionStore<S>;
+  /** Aborted when this task should end; `abortKind(ctx.signal)` tells why. Pass it to fetch, LLM clients… */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** Sends a message (optionally with action buttons). @example await ctx.send("Hello!") */
+  send(message: string | MessageInit): Promise<MessageHandle>;
+  /** Starts a message whose content arrives as tokens. @example const m = await ctx.stream(); await m.streamToken("Hi"); await m.endStream(); */
+  stream(message?: MessageInit): Promise<MessageHandle>;
+  /** Runs `run` as a visible step; nested steps via `step.step(...)`. */
+  step<T>(init: StepInit, run: (step: StepHandle) => T | Promise<T>): Promise<T>;
+  /** Asks the user for text and waits. Rejects with ASK_TIMEOUT, or with the signal's reason if the task ends. */
+  askText(ask: string | AskInit): Promise<string>;
+  /** Asks the user to press one of `actions` and resolves with the chosen one. */
+  askAction(ask: AskInit & { readonly actions: readonly ActionInit[] }): Promise<Action>;
+  /** Sends data to the page that embeds the chat (`window.parent.postMessage`). */
+  sendWindowMessage(data: unknown): Promise<void>;
+}
+
+class TaskContext<S extends object> implements ChatContext<S> {
+  constructor(
+    private readonly init: ContextInit<S>,
+    readonly signal: AbortSignal,
+  ) {}
+
+  get sessionId() {
+    return this.init.sessionId;
+  }
+  get threadId() {
+    return this.init.threadId;
+  }
+  get user() {
+    return this.init.user;
+  }
+  get chatProfile() {
+    return this.init.chatProfile;
+  }
+  get session() {
+    return this.init.store;
+  }
+  get log() {
+    return this.init.log;
+  }
+
+  send(message: string | MessageInit): Promise<MessageHandle> {
+    return new SentMessage(this.init, typeof message === "string" ? { content: message } : message).open(false);
+  }
+
+  stream(message: MessageInit = {}): Promise<MessageHandle> {
+    return new SentMessage(this.init, message).open(true);
+  }
+
+  step<T>(init: StepInit, run: (step: StepHandle) => T | Promise<T>): Promise<T> {
+    return runStep(this.init, init, undefined, run);
+  }
+
+  async askText(ask: string | AskInit): Promise<string> {
+    const answer = await this.#ask(typeof ask === "string" ? { content: ask } : ask, "text", []);
+    if (answer.kind !== "text") throw new Error("unreachable: a text ask was answered with an action");
+    return answer.content;
+  }
+
+  async askAction(ask: AskInit & { readonly actions: readonly ActionInit[] }): Promise<Action> {
+    const answer = await this.#ask(ask, "action", ask.actions);
+    if (answer.kind !== "action") throw new Error("unreachable: an action ask was answered with text");
+    return answer.action;
+  }
+
+  async #ask(ask: AskInit, kind: "text" | "action", actions: readonly ActionInit[]) {
+    const timeoutMs = ask.timeoutMs ?? this.init.askTimeoutMs;
+    const message = new SentMessage(this.init, { content: ask.content, author: ask.author, actions });
+    const askId = this.init.newId();
+    const answer = this.init.asks.open(askId, kind, message.actions, timeoutMs, this.signal, (outcome) => {
+      void this.init.emit({ type: "ask_end", askId, outcome });
+    });
+    const view = await viewOf(this.init, message);
+    await this.init.emit({ type: "ask", askId, kind, message: view, timeoutMs });
+    return answer;
+  }
+
+  async sendWindowMessage(data: unknown): Promise<void> {
+    await this.init.emit({ type: "window_message", data });
+  }
+}
+
+/**
+ * Builds the context for one handler call from the session's parts and the task's signal.
+ * @example const ctx = createContext(init, new AbortController().signal);
+ */
+export function createContext<S extends object>(init: ContextInit<S>, signal: AbortSignal): ChatContext<S> {
+  return new TaskContext(init, signal);
+}

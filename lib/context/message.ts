@@ -1,0 +1,137 @@
+// A message the app sent, and the ways to change it afterwards: update, stream into, remove, drop an action.
+import type { Action } from "../hooks/payloads.ts";
+import type { JsonObject, MessageRole, MessageView } from "../protocol/views.ts";
+import type { ContextInit } from "./init.ts";
+
+/** An action button to attach to a message. */
+export interface ActionInit {
+  readonly name: string;
+  readonly label?: string;
+  readonly payload?: JsonObject;
+  readonly icon?: string;
+  readonly tooltip?: string;
+}
+
+/** What to send: the text, and optionally the author, action buttons and the step it belongs to. */
+export interface MessageInit {
+  readonly content?: string;
+  readonly author?: string;
+  readonly actions?: readonly ActionInit[];
+  /** The id of the step this message is nested under. */
+  readonly parentId?: string;
+  readonly role?: MessageRole;
+}
+
+/** A sent message. Every change is sent to the client at once. */
+export interface MessageHandle {
+  readonly id: string;
+  readonly content: string;
+  readonly actions: readonly Action[];
+  /** Replaces the content and/or the actions. */
+  update(patch: { content?: string; actions?: readonly ActionInit[] }): Promise<void>;
+  /** Appends a token; the first one turns the message into a stream (see `stream`). */
+  streamToken(token: string): Promise<void>;
+  /** Ends a stream; the final content is sent once more so a late client has it whole. */
+  endStream(): Promise<void>;
+  /** Removes one action button (e.g. once it was used). */
+  removeAction(actionId: string): Promise<void>;
+  /** Deletes the message from the conversation. */
+  remove(): Promise<void>;
+}
+
+/** The view of a message as it goes on the wire, with the author renamed. */
+export async function viewOf<S extends object>(init: ContextInit<S>, message: SentMessage<S>): Promise<MessageView> {
+  const author = init.renameAuthor ? await init.renameAuthor(message.author) : message.author;
+  const view: MessageView = {
+    id: message.id,
+    role: message.role,
+    author,
+    content: message.content,
+    createdAt: message.createdAt,
+    actions: [...message.actions],
+  };
+  return message.parentId === undefined ? view : { ...view, parentId: message.parentId };
+}
+
+/** The live state of a sent message. Built by ChatContext.send and ChatContext.stream. */
+export class SentMessage<S extends object> implements MessageHandle {
+  readonly id: string;
+  readonly createdAt: string;
+  readonly author: string;
+  readonly role: MessageRole;
+  readonly parentId: string | undefined;
+  content: string;
+  actions: Action[];
+  #streaming = false;
+
+  constructor(
+    private readonly init: ContextInit<S>,
+    message: MessageInit,
+  ) {
+    this.id = init.newId();
+    this.createdAt = init.now().toISOString();
+    this.author = message.author ?? "Assistant";
+    this.role = message.role ?? "assistant";
+    this.parentId = message.parentId;
+    this.content = message.content ?? "";
+    this.actions = this.#toActions(message.actions ?? []);
+  }
+
+  #toActions(actions: readonly ActionInit[]): Action[] {
+    return actions.map((action) => {
+      const built: Action = {
+        id: this.init.newId(),
+        name: action.name,
+        label: action.label ?? action.name,
+        payload: action.payload ?? {},
+        messageId: this.id,
+        ...(action.icon === undefined ? {} : { icon: action.icon }),
+        ...(action.tooltip === undefined ? {} : { tooltip: action.tooltip }),
+      };
+      this.init.actions.add(built);
+      return built;
+    });
+  }
+
+  /** Sends the message as new (`message_new`) or as the start of a stream (`stream_start`). */
+  async open(streaming: boolean): Promise<this> {
+    this.#streaming = streaming;
+    await this.init.emit({ type: streaming ? "stream_start" : "message_new", message: await viewOf(this.init, this) });
+    return this;
+  }
+
+  async update(patch: { content?: string; actions?: readonly ActionInit[] }): Promise<void> {
+    if (patch.content !== undefined) this.content = patch.content;
+    if (patch.actions !== undefined) {
+      for (const old of this.actions) this.init.actions.remove(old.id);
+      this.actions = this.#toActions(patch.actions);
+    }
+    await this.init.emit({ type: "message_update", message: await viewOf(this.init, this) });
+  }
+
+  async streamToken(token: string): Promise<void> {
+    if (!this.#streaming) {
+      this.#streaming = true;
+      await this.init.emit({ type: "stream_start", message: await viewOf(this.init, this) });
+    }
+    this.content += token;
+    await this.init.emit({ type: "stream_token", id: this.id, token });
+  }
+
+  async endStream(): Promise<void> {
+    if (!this.#streaming) return;
+    this.#streaming = false;
+    await this.init.emit({ type: "stream_end", id: this.id, content: this.content });
+  }
+
+  async removeAction(actionId: string): Promise<void> {
+    this.init.actions.remove(actionId);
+    this.actions = this.actions.filter((action) => action.id !== actionId);
+    await this.init.emit({ type: "message_update", message: await viewOf(this.init, this) });
+  }
+
+  async remove(): Promise<void> {
+    for (const action of this.actions) this.init.actions.remove(action.id);
+    await this.init.emit({ type: "message_delete", id: this.id });
+  }
+}

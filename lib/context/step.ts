@@ -1,0 +1,91 @@
+// A step: a visible unit of work (tool call, LLM call) with input, output, error and timings, nestable.
+import type { StepType, StepView } from "../protocol/views.ts";
+import type { ContextInit } from "./init.ts";
+import { type MessageHandle, type MessageInit, SentMessage } from "./message.ts";
+
+/** What a step is called and what kind it is. */
+export interface StepInit {
+  readonly name: string;
+  readonly type?: StepType;
+  readonly input?: string;
+}
+
+/** A running step. Set `input`/`output` as you go; the step is sent when it starts and when it ends. */
+export interface StepHandle {
+  readonly id: string;
+  readonly name: string;
+  input: string | undefined;
+  output: string | undefined;
+  /** Runs a child step nested under this one. */
+  step<T>(init: StepInit, run: (step: StepHandle) => T | Promise<T>): Promise<T>;
+  /** Sends a message nested under this step. */
+  send(message: string | MessageInit): Promise<MessageHandle>;
+  /** Sends the step's current state now (e.g. after changing `output` mid-way). */
+  update(): Promise<void>;
+}
+
+class RunningStep<S extends object> implements StepHandle {
+  readonly id: string;
+  readonly name: string;
+  readonly type: StepType;
+  readonly start: string;
+  input: string | undefined;
+  output: string | undefined;
+  error: string | undefined;
+  end: string | undefined;
+
+  constructor(
+    private readonly init: ContextInit<S>,
+    step: StepInit,
+    readonly parentId: string | undefined,
+  ) {
+    this.id = init.newId();
+    this.name = step.name;
+    this.type = step.type ?? "undefined";
+    this.input = step.input;
+    this.start = init.now().toISOString();
+  }
+
+  view(): StepView {
+    const view: StepView = { id: this.id, name: this.name, type: this.type, start: this.start };
+    if (this.parentId !== undefined) view.parentId = this.parentId;
+    if (this.input !== undefined) view.input = this.input;
+    if (this.output !== undefined) view.output = this.output;
+    if (this.error !== undefined) view.error = this.error;
+    if (this.end !== undefined) view.end = this.end;
+    return view;
+  }
+
+  async update(): Promise<void> {
+    await this.init.emit({ type: "step", step: this.view() });
+  }
+
+  step<T>(init: StepInit, run: (step: StepHandle) => T | Promise<T>): Promise<T> {
+    return runStep(this.init, init, this.id, run);
+  }
+
+  send(message: string | MessageInit): Promise<MessageHandle> {
+    const init = typeof message === "string" ? { content: message } : message;
+    return new SentMessage(this.init, { ...init, parentId: this.id }).open(false);
+  }
+}
+
+/** Runs `run` as a step: sends it at the start, and at the end with its output, or its error (then rethrows). */
+export async function runStep<S extends object, T>(
+  init: ContextInit<S>,
+  stepInit: StepInit,
+  parentId: string | undefined,
+  run: (step: StepHandle) => T | Promise<T>,
+): Promise<T> {
+  const step = new RunningStep(init, stepInit, parentId);
+  await step.update();
+  try {
+    return await run(step);
+  } catch (error) {
+    step.error = error instanceof Error ? error.message : String(error);
+    throw error;
+  } finally {
+    step.end = init.now().toISOString();
+    await step.update();
+  }
+}

@@ -1,0 +1,42 @@
+// Every failure a client or an app author can see has a stable code; docs/errors.md explains each one.
+import { type Static, Type } from "typebox";
+
+/** Stable error codes carried by `error` frames and by `ChatwireError`. */
+export const ErrorCode = Type.Enum([
+  "BAD_JSON",
+  "BAD_FRAME",
+  "UNKNOWN_FRAME",
+  "FRAME_TOO_LARGE",
+  "BAD_BINARY",
+  "HELLO_REQUIRED",
+  "ALREADY_HELLO",
+  "PROTOCOL_VERSION",
+  "UNKNOWN_ACTION",
+  "UNKNOWN_ASK",
+  "ASK_TIMEOUT",
+  "AUDIO_NOT_STARTED",
+  "QUEUE_FULL",
+  "HANDLER_FAILED",
+  "HOOKS_SEALED",
+  "DUPLICATE_HOOK",
+  "INVALID_HOOK",
+  "STARTUP_FAILED",
+  "SESSION_CLOSED",
+]);
+export type ErrorCode = Static<typeof ErrorCode>;
+
+/** The one error class chatwire throws; `code` says what to do about it. */
+export class ChatwireError extends Error {
+  override name = "ChatwireError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** True when `error` is a ChatwireError, optionally with the given code. */
+export const isChatwireError = (error: unknown, code?: ErrorCode): error is ChatwireError =>
+  error instanceof ChatwireError && (code === undefined || error.code === code);

@@ -1,0 +1,98 @@
+// Frame -> hook. One switch over every client frame type; `satisfies never` makes tsc fail on a frame nobody handles.
+import { nanoid } from "nanoid";
+import { ChatwireError } from "../errors.ts";
+import type { InputAudioChunk } from "../hooks/payloads.ts";
+import type { BinaryAudioChunk } from "../protocol/binary.ts";
+import type { ClientFrame } from "../protocol/client.ts";
+import type { Session } from "../session/session.ts";
+
+/** Hands one validated frame to the session. Errors about the frame become error frames; nothing here throws. */
+export function dispatch<S extends object>(session: Session<S>, frame: ClientFrame): void {
+  try {
+    route(session, frame);
+  } catch (error) {
+    const replyTo = "id" in frame ? frame.id : undefined;
+    session.fail(frame.type, error, replyTo, new AbortController().signal);
+  }
+}
+
+function route<S extends object>(session: Session<S>, frame: ClientFrame): void {
+  const hooks = session.hooks;
+  switch (frame.type) {
+    case "hello":
+      throw new ChatwireError("ALREADY_HELLO", "hello was already received on this connection");
+    case "user_message": {
+      const message = { id: frame.id, content: frame.content, createdAt: new Date().toISOString() };
+      session.runTask("onMessage", frame.id, (ctx) => hooks.onMessage?.(ctx, message));
+      return;
+    }
+    case "action_call": {
+      const action = session.context.actions.get(frame.actionId);
+      const callback = action === undefined ? undefined : hooks.actions.get(action.name);
+      if (action === undefined || callback === undefined) {
+        const what =
+          action === undefined ? `no live action with id ${frame.actionId}` : `no actionCallback for "${action.name}"`;
+        throw new ChatwireError("UNKNOWN_ACTION", what);
+      }
+      session.runTask(`actionCallback("${action.name}")`, frame.id, (ctx) => callback(ctx, action));
+      return;
+    }
+    case "feedback": {
+      const feedbackId = session.feedbackIds.get(frame.messageId) ?? nanoid();
+      session.feedbackIds.set(frame.messageId, feedbackId);
+      const feedback = { id: feedbackId, messageId: frame.messageId, value: frame.value, comment: frame.comment };
+      session.runEvent("onFeedback", frame.id, async (ctx) => {
+        await hooks.onFeedback?.(ctx, feedback);
+        session.emit({ type: "feedback_saved", replyTo: frame.id, feedbackId });
+      });
+      return;
+    }
+    case "stop":
+      session.stop();
+      return;
+    case "window_message":
+      session.runEvent("onWindowMessage", frame.id, (ctx) => hooks.onWindowMessage?.(ctx, frame.data));
+      return;
+    case "audio_start":
+      session.runEvent("onAudioStart", frame.id, async (ctx) => {
+        session.audio = { mimeType: frame.mimeType, chunks: 0 };
+        const accepted = (await hooks.onAudioStart?.(ctx, { mimeType: frame.mimeType })) !== false;
+        if (!accepted) session.audio = undefined;
+        session.emit({ type: "audio_state", connected: accepted });
+      });
+      return;
+    case "audio_chunk":
+      dispatchAudioChunk(session, { elapsedTime: frame.elapsedTime, data: Buffer.from(frame.data, "base64") });
+      return;
+    case "audio_end":
+      session.runEvent("onAudioEnd", frame.id, async (ctx) => {
+        if (session.audio === undefined) throw new ChatwireError("AUDIO_NOT_STARTED", "audio_end without audio_start");
+        session.audio = undefined;
+        session.emit({ type: "audio_state", connected: false });
+        await hooks.onAudioEnd?.(ctx);
+      });
+      return;
+    case "ask_reply":
+      session.context.asks.answer(frame);
+      return;
+    default: {
+      const unhandled: never = frame; // tsc fails here when a client frame type has no case above
+      throw new ChatwireError("UNKNOWN_FRAME", `no dispatch for ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
+/** Queues one audio chunk (from a binary or a JSON frame) for `onAudioChunk`, in arrival order. */
+export function dispatchAudioChunk<S extends object>(session: Session<S>, chunk: BinaryAudioChunk): void {
+  session.runEvent("onAudioChunk", undefined, async (ctx) => {
+    const audio = session.audio;
+    if (audio === undefined) throw new ChatwireError("AUDIO_NOT_STARTED", "audio chunk without audio_start");
+    const input: InputAudioChunk = {
+      isStart: audio.chunks++ === 0,
+      mimeType: audio.mimeType,
+      elapsedTime: chunk.elapsedTime,
+      data: chunk.data,
+    };
+    await session.hooks.onAudioChunk?.(ctx, input);
+  });
+}

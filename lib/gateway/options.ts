@@ -1,0 +1,34 @@
+// The gateway's options, with their defaults in one place.
+import type { HookTable } from "../hooks/table.ts";
+import type { SessionLimits } from "../session/session.ts";
+
+/** Options of the chatwire Fastify plugin. Only `hooks` is required. */
+export interface GatewayOptions<S extends object = Record<string, unknown>> extends Partial<SessionLimits> {
+  /** The sealed hook table: `app.seal()`. */
+  readonly hooks: HookTable<S>;
+  /** The WebSocket route. Default "/ws". */
+  readonly path?: string;
+  /** Initial session store of each new session. */
+  readonly initialState?: () => Partial<S>;
+  /** Text frames above this size get a FRAME_TOO_LARGE error frame (the session goes on). Default 1 MiB.
+   * Frames above 4× this are refused by the transport, which closes the socket with 1009. */
+  readonly maxFrameBytes?: number;
+  /** How long a new connection has to send `hello`. Default 10 s. */
+  readonly helloTimeoutMs?: number;
+}
+
+/** Every option with its default filled in. */
+export type ResolvedOptions<S extends object> = Required<Omit<GatewayOptions<S>, "initialState">> &
+  Pick<GatewayOptions<S>, "initialState">;
+
+export const resolveOptions = <S extends object>(options: GatewayOptions<S>): ResolvedOptions<S> => ({
+  path: "/ws",
+  maxFrameBytes: 1024 * 1024,
+  helloTimeoutMs: 10_000,
+  maxQueuedTasks: 16,
+  maxQueuedEvents: 1024,
+  askTimeoutMs: 60_000,
+  taskTimeoutMs: 0,
+  endGraceMs: 5_000,
+  ...options,
+});

@@ -1,0 +1,88 @@
+// Registration is a phase: registrars fill a table; `seal()` ends the phase and hands the frozen table to a gateway.
+import { ChatwireError } from "../errors.ts";
+import {
+  type ActionHook,
+  emptyTable,
+  type HookTable,
+  type SlotName,
+  slotNames,
+  withAction,
+  withHook,
+} from "./table.ts";
+
+type Registrar<S extends object, K extends SlotName> = (fn: NonNullable<HookTable<S>[K]>) => void;
+type Registrars<S extends object> = { readonly [K in SlotName]: Registrar<S, K> };
+
+/** An app under construction: one registrar per hook, `actionCallback`, and `seal()`. */
+export interface ChatApp<S extends object> extends Registrars<S> {
+  /** Registers the callback for the action buttons named `name`. */
+  actionCallback(name: string, fn: ActionHook<S>): void;
+  /** Ends registration and returns the frozen table; later registrations throw HOOKS_SEALED. */
+  seal(): HookTable<S>;
+  /** The table as it stands, without sealing (for inspection and tests). */
+  table(): HookTable<S>;
+}
+
+/**
+ * Creates an app with its own hook table, touching no global.
+ * @example
+ * const chat = createApp<{ turns: number }>();
+ * chat.onMessage(async (ctx, message) => { await ctx.send(`echo: ${message.content}`); });
+ * await server.register(chatwire, { hooks: chat.seal() });
+ */
+export function createApp<S extends object = Record<string, unknown>>(): ChatApp<S> {
+  let table = emptyTable<S>();
+  let sealed = false;
+
+  const guard = (name: string, fn: unknown) => {
+    if (sealed) throw new ChatwireError("HOOKS_SEALED", `${name} was registered after the app was sealed`);
+    if (typeof fn !== "function") throw new ChatwireError("INVALID_HOOK", `${name} needs a function`);
+  };
+  const slot =
+    <K extends SlotName>(name: K): Registrar<S, K> =>
+    (fn) => {
+      guard(name, fn);
+      if (table[name] !== undefined) throw new ChatwireError("DUPLICATE_HOOK", `${name} is already registered`);
+      table = withHook(table, name, fn);
+    };
+
+  const registrars = Object.fromEntries(slotNames.map((name) => [name, slot(name)])) as Registrars<S>;
+  return {
+    ...registrars,
+    actionCallback(name, fn) {
+      guard(`actionCallback("${name}")`, fn);
+      if (typeof name !== "string" || name.length === 0 || name.length > 128) {
+        throw new ChatwireError("INVALID_HOOK", "actionCallback needs a name of 1 to 128 characters");
+      }
+      if (table.actions.has(name)) {
+        throw new ChatwireError("DUPLICATE_HOOK", `actionCallback("${name}") is already registered`);
+      }
+      table = withAction(table, name, fn);
+    },
+    seal() {
+      sealed = true;
+      return table;
+    },
+    table: () => table,
+  };
+}
+
+/** The default app, for scripts run with `chatwire run`. Tests and embedders make their own with createApp(). */
+export const defaultApp: ChatApp<Record<string, unknown>> = createApp();
+
+export const {
+  onAppStartup,
+  onAppShutdown,
+  onChatStart,
+  onChatResume,
+  onChatEnd,
+  onStop,
+  onMessage,
+  onAudioStart,
+  onAudioChunk,
+  onAudioEnd,
+  onFeedback,
+  authorRename,
+  onWindowMessage,
+  actionCallback,
+} = defaultApp;

@@ -1,0 +1,74 @@
+// The hook table: which handler runs for which event. Immutable: every change makes a new, frozen table.
+import type { ChatContext } from "../context/context.ts";
+import type { Action, AudioStartInfo, Feedback, IncomingMessage, InputAudioChunk, ThreadDict } from "./payloads.ts";
+
+/** Handlers may be sync or async; return values are ignored. */
+export type HookResult = void | Promise<void>;
+
+export type LifecycleHook = () => HookResult;
+export type ChatHook<S extends object> = (ctx: ChatContext<S>) => HookResult;
+export type ChatResumeHook<S extends object> = (ctx: ChatContext<S>, thread: ThreadDict) => HookResult;
+export type MessageHook<S extends object> = (ctx: ChatContext<S>, message: IncomingMessage) => HookResult;
+/** Return `false` to refuse the recording (the client is told `audio_state: connected false`). */
+export type AudioStartHook<S extends object> = (
+  ctx: ChatContext<S>,
+  start: AudioStartInfo,
+) => undefined | boolean | Promise<undefined | boolean>;
+export type AudioChunkHook<S extends object> = (ctx: ChatContext<S>, chunk: InputAudioChunk) => HookResult;
+export type ActionHook<S extends object> = (ctx: ChatContext<S>, action: Action) => HookResult;
+export type FeedbackHook<S extends object> = (ctx: ChatContext<S>, feedback: Feedback) => HookResult;
+export type WindowMessageHook<S extends object> = (ctx: ChatContext<S>, data: unknown) => HookResult;
+/** Maps an author's name to the name shown; applied to every outgoing message. */
+export type AuthorRenameHook = (author: string) => string | Promise<string>;
+
+/** All single-slot hooks of an app, plus its action callbacks by name. */
+export interface HookTable<S extends object = Record<string, unknown>> {
+  readonly onAppStartup?: LifecycleHook;
+  readonly onAppShutdown?: LifecycleHook;
+  readonly onChatStart?: ChatHook<S>;
+  readonly onChatResume?: ChatResumeHook<S>;
+  readonly onChatEnd?: ChatHook<S>;
+  readonly onStop?: ChatHook<S>;
+  readonly onMessage?: MessageHook<S>;
+  readonly onAudioStart?: AudioStartHook<S>;
+  readonly onAudioChunk?: AudioChunkHook<S>;
+  readonly onAudioEnd?: ChatHook<S>;
+  readonly onFeedback?: FeedbackHook<S>;
+  readonly authorRename?: AuthorRenameHook;
+  readonly onWindowMessage?: WindowMessageHook<S>;
+  readonly actions: ReadonlyMap<string, ActionHook<S>>;
+}
+
+/** The names of the single-slot hooks. */
+export type SlotName = Exclude<keyof HookTable, "actions">;
+
+/** The names of every single-slot hook, in the seed's order. */
+export const slotNames = [
+  "onAppStartup",
+  "onAppShutdown",
+  "onChatStart",
+  "onChatResume",
+  "onChatEnd",
+  "onStop",
+  "onMessage",
+  "onAudioStart",
+  "onAudioChunk",
+  "onAudioEnd",
+  "onFeedback",
+  "authorRename",
+  "onWindowMessage",
+] as const satisfies readonly SlotName[];
+
+/** A table with no hooks. */
+export const emptyTable = <S extends object>(): HookTable<S> => Object.freeze({ actions: new Map() });
+
+/** A new table with `fn` in slot `name`; the old table is never touched. */
+export const withHook = <S extends object, K extends SlotName>(
+  table: HookTable<S>,
+  name: K,
+  fn: NonNullable<HookTable<S>[K]>,
+): HookTable<S> => Object.freeze({ ...table, [name]: fn });
+
+/** A new table with an action callback added under `name`. */
+export const withAction = <S extends object>(table: HookTable<S>, name: string, fn: ActionHook<S>): HookTable<S> =>
+  Object.freeze({ ...table, actions: new Map(table.actions).set(name, fn) });

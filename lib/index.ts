@@ -1,0 +1,38 @@
+// chatwire's public API. Testing helpers live in "chatwire/testing"; protocol schemas in "chatwire/protocol".
+
+export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
+export type { AskInit, ChatContext } from "./context/context.ts";
+export type { Logger } from "./context/logger.ts";
+export type { ActionInit, MessageHandle, MessageInit } from "./context/message.ts";
+export type { StepHandle, StepInit } from "./context/step.ts";
+export type { SessionStore } from "./context/store.ts";
+export { sendWindowMessage } from "./context/window.ts";
+// Errors.
+export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
+export type { GatewayOptions } from "./gateway/options.ts";
+// For running and embedding.
+export { chatwire } from "./gateway/plugin.ts";
+export type * from "./hooks/payloads.ts";
+// For app authors: registrars (default app) and the context they receive.
+export {
+  actionCallback,
+  authorRename,
+  type ChatApp,
+  createApp,
+  defaultApp,
+  onAppShutdown,
+  onAppStartup,
+  onAudioChunk,
+  onAudioEnd,
+  onAudioStart,
+  onChatEnd,
+  onChatResume,
+  onChatStart,
+  onFeedback,
+  onMessage,
+  onStop,
+  onWindowMessage,
+} from "./hooks/registrars.ts";
+export type { HookTable } from "./hooks/table.ts";
+export type { User } from "./protocol/views.ts";
+export { createServer, type ServerOptions, serve } from "./server.ts";

@@ -1,0 +1,119 @@
+// Frames a client sends to the gateway (JSON text frames). Audio chunks may also travel as binary: see binary.ts.
+import { type Static, Type } from "typebox";
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+const closed = { additionalProperties: false } as const;
+
+/** The protocol version this gateway speaks. */
+export const PROTOCOL_VERSION = 1;
+
+/** First frame of every connection: the protocol version, and optionally a chat profile. */
+export const Hello = Type.Object(
+  {
+    type: Type.Literal("hello"),
+    protocol: Type.Integer({ minimum: 1 }),
+    chatProfile: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  closed,
+);
+export type Hello = Static<typeof Hello>;
+
+/** Something the user typed. `id` is the client's id for it; errors about it carry it as `replyTo`. */
+export const UserMessage = Type.Object({ type: Type.Literal("user_message"), id: Id, content: Type.String() }, closed);
+export type UserMessage = Static<typeof UserMessage>;
+
+/** The user pressed an action button that the app sent (by the action's id). */
+export const ActionCall = Type.Object({ type: Type.Literal("action_call"), id: Id, actionId: Id }, closed);
+export type ActionCall = Static<typeof ActionCall>;
+
+/** Thumbs feedback on a message: `value` 1 is up, 0 is down. Sending it again for the message updates it. */
+export const FeedbackFrame = Type.Object(
+  {
+    type: Type.Literal("feedback"),
+    id: Id,
+    messageId: Id,
+    value: Type.Union([Type.Literal(0), Type.Literal(1)]),
+    comment: Type.Optional(Type.String({ maxLength: 4096 })),
+  },
+  closed,
+);
+export type FeedbackFrame = Static<typeof FeedbackFrame>;
+
+/** Stop the task that is running now (its signal aborts with reason `stop`); the session goes on. */
+export const Stop = Type.Object({ type: Type.Literal("stop"), id: Type.Optional(Id) }, closed);
+export type Stop = Static<typeof Stop>;
+
+/** Data the host page posted to the chat window (`window.postMessage`), passed on to `onWindowMessage`. */
+export const WindowMessageIn = Type.Object(
+  { type: Type.Literal("window_message"), id: Type.Optional(Id), data: Type.Unknown() },
+  closed,
+);
+export type WindowMessageIn = Static<typeof WindowMessageIn>;
+
+/** The user started recording. */
+export const AudioStart = Type.Object(
+  {
+    type: Type.Literal("audio_start"),
+    id: Type.Optional(Id),
+    mimeType: Type.String({ minLength: 1, maxLength: 128 }),
+  },
+  closed,
+);
+export type AudioStart = Static<typeof AudioStart>;
+
+/** One chunk of the recording, base64 in JSON (binary frames carry the same without base64). */
+export const AudioChunkFrame = Type.Object(
+  {
+    type: Type.Literal("audio_chunk"),
+    elapsedTime: Type.Number({ minimum: 0 }),
+    data: Type.String({ contentEncoding: "base64" }),
+  },
+  closed,
+);
+export type AudioChunkFrame = Static<typeof AudioChunkFrame>;
+
+/** The user stopped recording. */
+export const AudioEnd = Type.Object({ type: Type.Literal("audio_end"), id: Type.Optional(Id) }, closed);
+export type AudioEnd = Static<typeof AudioEnd>;
+
+/** The answer to an `ask`: text for a text ask, an action id for an action ask. */
+export const AskReply = Type.Object(
+  {
+    type: Type.Literal("ask_reply"),
+    askId: Id,
+    content: Type.Optional(Type.String()),
+    actionId: Type.Optional(Id),
+  },
+  closed,
+);
+export type AskReply = Static<typeof AskReply>;
+
+/** Every frame a client may send. */
+export const ClientFrame = Type.Union([
+  Hello,
+  UserMessage,
+  ActionCall,
+  FeedbackFrame,
+  Stop,
+  WindowMessageIn,
+  AudioStart,
+  AudioChunkFrame,
+  AudioEnd,
+  AskReply,
+]);
+export type ClientFrame = Static<typeof ClientFrame>;
+export type ClientFrameType = ClientFrame["type"];
+
+/** Schemas by frame type, so a frame is checked against its own schema and errors name its own fields. */
+export const clientFrameSchemas = {
+  hello: Hello,
+  user_message: UserMessage,
+  action_call: ActionCall,
+  feedback: FeedbackFrame,
+  stop: Stop,
+  window_message: WindowMessageIn,
+  audio_start: AudioStart,
+  audio_chunk: AudioChunkFrame,
+  audio_end: AudioEnd,
+  ask_reply: AskReply,
+} as const satisfies Record<ClientFrameType, unknown>;

@@ -1,0 +1,8 @@
+// The wire protocol, for other clients: schemas (typebox, usable as JSON Schema), types and validators.
+
+export { ErrorCode } from "../errors.ts";
+export * from "./binary.ts";
+export { checkClientFrame, FrameError, parseClientFrame } from "./check.ts";
+export * from "./client.ts";
+export * from "./server.ts";
+export * from "./views.ts";

@@ -1,0 +1,91 @@
+// Frames the gateway sends. Every one carries `seq`, the session's frame counter, starting at 1.
+import { type Static, type TProperties, Type } from "typebox";
+import { ErrorCode } from "../errors.ts";
+import { type ActionView, MessageView, StepView, User } from "./views.ts";
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+
+/** A server frame schema: `type` and `seq`, then its own fields. */
+const frame = <T extends string, P extends TProperties>(type: T, properties: P) =>
+  Type.Object({ type: Type.Literal(type), seq: Type.Integer({ minimum: 1 }), ...properties });
+
+/** The session is ready: ids to keep, the user the server sees, the protocol it speaks. */
+export const Welcome = frame("welcome", {
+  protocol: Type.Integer(),
+  sessionId: Id,
+  threadId: Id,
+  user: Type.Optional(User),
+  chatProfile: Type.Optional(Type.String()),
+});
+export const MessageNew = frame("message_new", { message: MessageView });
+export const MessageUpdate = frame("message_update", { message: MessageView });
+export const MessageDelete = frame("message_delete", { id: Id });
+/** A step started, changed or ended: the whole step each time (clients replace by id). */
+export const StepFrame = frame("step", { step: StepView });
+/** A message whose content will arrive as tokens. */
+export const StreamStart = frame("stream_start", { message: MessageView });
+/** Text to append to a streaming message's content. Consecutive tokens may arrive coalesced. */
+export const StreamToken = frame("stream_token", { id: Id, token: Type.String() });
+/** The message is complete; `content` is its final text. */
+export const StreamEnd = frame("stream_end", { id: Id, content: Type.String() });
+/** The session started (`task_start`) or finished (`task_end`) a task: a busy indicator. */
+export const TaskStart = frame("task_start", { taskId: Id });
+export const TaskEnd = frame("task_end", { taskId: Id });
+/** The app asks the user for text (`kind: "text"`) or for one of `actions` (`kind: "action"`). */
+export const Ask = frame("ask", {
+  askId: Id,
+  kind: Type.Union([Type.Literal("text"), Type.Literal("action")]),
+  message: MessageView,
+  timeoutMs: Type.Integer(),
+});
+/** The ask is over: answered, timed out, or cancelled because its task ended. */
+export const AskEnd = frame("ask_end", {
+  askId: Id,
+  outcome: Type.Union([Type.Literal("answered"), Type.Literal("timeout"), Type.Literal("cancelled")]),
+});
+/** Data for the host page (`sendWindowMessage`). */
+export const WindowMessageOut = frame("window_message", { data: Type.Unknown() });
+/** Whether the server is taking audio now (after `audio_start`) or not (after `audio_end` or a refusal). */
+export const AudioState = frame("audio_state", { connected: Type.Boolean() });
+/** Feedback was recorded; `feedbackId` identifies it. */
+export const FeedbackSaved = frame("feedback_saved", { replyTo: Id, feedbackId: Id });
+/** Something the client sent was refused or failed. `replyTo` is the id of the frame concerned, if it had one. */
+export const ErrorFrame = frame("error", {
+  code: ErrorCode,
+  message: Type.String(),
+  replyTo: Type.Optional(Type.String()),
+  field: Type.Optional(Type.String()),
+});
+/** The server is shutting down; reconnect (elsewhere) to go on. */
+export const Shutdown = frame("shutdown", { reason: Type.String() });
+
+/** Every frame the server may send. */
+export const ServerFrame = Type.Union([
+  Welcome,
+  MessageNew,
+  MessageUpdate,
+  MessageDelete,
+  StepFrame,
+  StreamStart,
+  StreamToken,
+  StreamEnd,
+  TaskStart,
+  TaskEnd,
+  Ask,
+  AskEnd,
+  WindowMessageOut,
+  AudioState,
+  FeedbackSaved,
+  ErrorFrame,
+  Shutdown,
+]);
+export type ServerFrame = Static<typeof ServerFrame>;
+export type ServerFrameType = ServerFrame["type"];
+/** The server frame of a given type. */
+export type ServerFrameOf<T extends ServerFrameType> = Extract<ServerFrame, { type: T }>;
+type WithoutSeq<F> = F extends unknown ? Omit<F, "seq"> : never;
+/** A server frame before the session stamps its `seq`: what handlers and the context produce. */
+export type OutgoingFrame = WithoutSeq<ServerFrame>;
+/** The outgoing frame of a given type. */
+export type OutgoingOf<T extends ServerFrameType> = Extract<OutgoingFrame, { type: T }>;
+export type { ActionView, MessageView, StepView };

@@ -1,0 +1,54 @@
+// A ready-made server around the gateway: what `chatwire run` and `serve()` use. Embedders register the plugin instead.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { GatewayOptions } from "./gateway/options.ts";
+import { chatwire } from "./gateway/plugin.ts";
+import { defaultApp } from "./hooks/registrars.ts";
+
+/** Options of `createServer` and `serve`: the gateway's, plus Fastify's logger. */
+export interface ServerOptions<S extends object> extends Partial<GatewayOptions<S>> {
+  readonly logger?: FastifyServerOptions["logger"];
+}
+
+/** Where `serve` listens: `PORT`/`HOST` from the environment, else 127.0.0.1:8000. */
+export interface ListenOptions {
+  readonly port?: number;
+  readonly host?: string;
+}
+
+/**
+ * A Fastify server with the gateway registered (not listening yet). Without `hooks`, it seals the default app.
+ * @example const server = await createServer({ hooks: chat.seal() }); await server.listen({ port: 0 });
+ */
+export async function createServer<S extends object = Record<string, unknown>>(
+  options: ServerOptions<S> = {},
+): Promise<FastifyInstance> {
+  const { logger = { level: process.env.LOG_LEVEL ?? "info" }, hooks, ...gateway } = options;
+  const server = Fastify({ logger });
+  const table = hooks ?? (defaultApp.seal() as unknown as GatewayOptions<S>["hooks"]);
+  await server.register(chatwire<S>, { ...gateway, hooks: table });
+  return server;
+}
+
+/**
+ * Serves the default app (or `options.hooks`) until SIGINT/SIGTERM, then closes gracefully.
+ * @example onMessage((ctx, m) => ctx.send(m.content)); await serve({ port: 8000 });
+ */
+export async function serve<S extends object = Record<string, unknown>>(
+  options: ServerOptions<S> & ListenOptions = {},
+): Promise<FastifyInstance> {
+  const { port = Number(process.env.PORT ?? 8000), host = process.env.HOST ?? "127.0.0.1", ...rest } = options;
+  const server = await createServer(rest);
+  await server.listen({ port, host });
+  const stop = () => {
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  return server;
+}

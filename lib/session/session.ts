@@ -1,0 +1,200 @@
+// One chat session: its context parts, its two lanes (tasks; events), its abort signals and its frame counter.
+import { nanoid } from "nanoid";
+import { type AbortKind, TaskAborted } from "../context/abort.ts";
+import { ActionBook } from "../context/actions.ts";
+import { AskBook } from "../context/asks.ts";
+import { type ChatContext, createContext } from "../context/context.ts";
+import type { ContextInit } from "../context/init.ts";
+import type { Logger } from "../context/logger.ts";
+import { createSessionStore } from "../context/store.ts";
+import { ChatwireError, type ErrorCode } from "../errors.ts";
+import type { HookTable } from "../hooks/table.ts";
+import type { OutgoingFrame } from "../protocol/server.ts";
+import type { User } from "../protocol/views.ts";
+import { Lane } from "./lane.ts";
+
+/** Limits and defaults of a session. */
+export interface SessionLimits {
+  readonly maxQueuedTasks: number;
+  readonly maxQueuedEvents: number;
+  readonly askTimeoutMs: number;
+  /** 0: tasks may run as long as they like. */
+  readonly taskTimeoutMs: number;
+  /** How long a closing session waits for running handlers before `onChatEnd`. */
+  readonly endGraceMs: number;
+}
+
+/** What a session is made from. `write` puts one serialised frame on the wire. */
+export interface SessionInit<S extends object> {
+  readonly hooks: HookTable<S>;
+  readonly limits: SessionLimits;
+  readonly log: Logger;
+  readonly write: (text: string) => void;
+  readonly user?: User;
+  readonly chatProfile?: string;
+  readonly initialState?: () => Partial<S>;
+}
+
+/** A live chat session. The gateway feeds it frames; it runs hooks on its lanes. */
+export class Session<S extends object> {
+  readonly id = nanoid();
+  readonly context: ContextInit<S>;
+  readonly hooks: HookTable<S>;
+  readonly log: Logger;
+  /** The session-wide signal: aborted when the session ends. Event handlers get it. */
+  readonly #life = new AbortController();
+  readonly #tasks: Lane;
+  readonly #events: Lane;
+  readonly #limits: SessionLimits;
+  readonly #write: (text: string) => void;
+  #seq = 0;
+  #current: AbortController | undefined;
+  #eventContext: ChatContext<S> | undefined;
+  #ended: Promise<void> | undefined;
+  /** The recording in progress, if any. */
+  audio: { mimeType: string; chunks: number } | undefined;
+  /** Feedback ids by message id, so a second feedback on a message updates the first. */
+  readonly feedbackIds = new Map<string, string>();
+
+  constructor(init: SessionInit<S>) {
+    this.hooks = init.hooks;
+    this.#limits = init.limits;
+    this.#write = init.write;
+    this.log = init.log;
+    this.#tasks = new Lane(init.limits.maxQueuedTasks);
+    this.#events = new Lane(init.limits.maxQueuedEvents);
+    this.context = {
+      sessionId: this.id,
+      threadId: nanoid(),
+      user: init.user,
+      chatProfile: init.chatProfile,
+      store: createSessionStore<S>(init.initialState?.()),
+      log: init.log,
+      emit: (frame) => this.emit(frame),
+      renameAuthor: init.hooks.authorRename,
+      asks: new AskBook(),
+      actions: new ActionBook(),
+      newId: () => nanoid(),
+      now: () => new Date(),
+      askTimeoutMs: init.limits.askTimeoutMs,
+    };
+  }
+
+  /** The number of frames sent so far (the last `seq`). */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  get ended(): boolean {
+    return this.#ended !== undefined;
+  }
+
+  /** Stamps `seq` and writes the frame. Serialised once: `seq` is spliced in front of the frame's own JSON. */
+  emit(frame: OutgoingFrame): void {
+    const json = JSON.stringify(frame);
+    this.#write(`{"seq":${++this.#seq},${json.slice(1)}`);
+  }
+
+  /** Sends an error frame about the frame `replyTo` (if it had an id). */
+  emitError(code: ErrorCode, message: string, replyTo?: string, field?: string): void {
+    const frame: OutgoingFrame = { type: "error", code, message };
+    if (replyTo !== undefined) frame.replyTo = replyTo;
+    if (field !== undefined) frame.field = field;
+    this.emit(frame);
+  }
+
+  /** Queues `run` as the session's next task: task_start/end around it, its own abort signal, stoppable. */
+  runTask(hook: string, replyTo: string | undefined, run: (ctx: ChatContext<S>) => unknown): void {
+    const queued = this.#tasks.push(async () => {
+      if (this.ended) return;
+      const controller = new AbortController();
+      const timer =
+        this.#limits.taskTimeoutMs > 0
+          ? setTimeout(() => controller.abort(new TaskAborted("timeout")), this.#limits.taskTimeoutMs)
+          : undefined;
+      this.#current = controller;
+      const taskId = nanoid();
+      this.emit({ type: "task_start", taskId });
+      try {
+        await run(createContext(this.context, controller.signal));
+      } catch (error) {
+        this.fail(hook, error, replyTo, controller.signal);
+      } finally {
+        clearTimeout(timer);
+        this.#current = undefined;
+        this.emit({ type: "task_end", taskId });
+      }
+    });
+    if (!queued) this.emitError("QUEUE_FULL", `${this.#limits.maxQueuedTasks} tasks are already waiting`, replyTo);
+  }
+
+  /** Queues `run` on the event lane (audio, feedback, window messages): in order, with the session's signal. */
+  runEvent(hook: string, replyTo: string | undefined, run: (ctx: ChatContext<S>) => unknown): void {
+    const queued = this.#events.push(async () => {
+      if (this.ended) return;
+      try {
+        await run(this.eventContext());
+      } catch (error) {
+        this.fail(hook, error, replyTo, this.#life.signal);
+      }
+    });
+    if (!queued) this.emitError("QUEUE_FULL", `${this.#limits.maxQueuedEvents} events are already waiting`, replyTo);
+  }
+
+  /** The context for event handlers (one per session; its signal ends with the session). */
+  eventContext(): ChatContext<S> {
+    this.#eventContext ??= createContext(this.context, this.#life.signal);
+    return this.#eventContext;
+  }
+
+  /** Aborts the running task (reason `stop`) and calls onStop. The session and its queued tasks go on. */
+  stop(): void {
+    this.#current?.abort(new TaskAborted("stop"));
+    const onStop = this.hooks.onStop;
+    if (onStop === undefined) return;
+    Promise.resolve()
+      .then(() => onStop(this.eventContext()))
+      .catch((error: unknown) => this.fail("onStop", error, undefined, this.#life.signal));
+  }
+
+  /** Turns a handler's failure into an error frame. An abort the handler was asked for is not a failure. */
+  fail(hook: string, error: unknown, replyTo: string | undefined, signal: AbortSignal): void {
+    if (signal.aborted && error === signal.reason) return;
+    if (error instanceof ChatwireError) {
+      this.emitError(error.code, error.message, replyTo);
+      return;
+    }
+    this.log.error({ err: error, sessionId: this.id, hook }, `${hook} failed`);
+    this.emitError("HANDLER_FAILED", `${hook} failed`, replyTo);
+  }
+
+  /**
+   * Ends the session once: aborts everything with `kind`, waits (bounded) for running handlers, then onChatEnd.
+   * Later calls return the same promise.
+   */
+  end(kind: AbortKind): Promise<void> {
+    this.#ended ??= this.#finish(kind);
+    return this.#ended;
+  }
+
+  async #finish(kind: AbortKind): Promise<void> {
+    const reason = new TaskAborted(kind);
+    this.#tasks.clear();
+    this.#events.clear();
+    this.#current?.abort(reason);
+    this.#life.abort(reason);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#limits.endGraceMs);
+    });
+    await Promise.race([Promise.all([this.#tasks.idle(), this.#events.idle()]), grace]);
+    clearTimeout(timer);
+    const onChatEnd = this.hooks.onChatEnd;
+    if (onChatEnd === undefined) return;
+    try {
+      await onChatEnd(this.eventContext());
+    } catch (error) {
+      this.log.error({ err: error, sessionId: this.id, hook: "onChatEnd" }, "onChatEnd failed");
+    }
+  }
+}
