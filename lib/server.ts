@@ -3,10 +3,13 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import type { GatewayOptions } from "./gateway/options.ts";
 import { chatwire } from "./gateway/plugin.ts";
 import { defaultApp } from "./hooks/registrars.ts";
+import { playground } from "./playground/plugin.ts";
 
 /** Options of `createServer` and `serve`: the gateway's, plus Fastify's logger. */
 export interface ServerOptions<S extends object> extends Partial<GatewayOptions<S>> {
   readonly logger?: FastifyServerOptions["logger"];
+  /** Serve the playground page at "/" (default true). */
+  readonly playground?: boolean;
 }
 
 /** Where `serve` listens: `PORT`/`HOST` from the environment, else 127.0.0.1:8000. */
@@ -22,10 +25,16 @@ export interface ListenOptions {
 export async function createServer<S extends object = Record<string, unknown>>(
   options: ServerOptions<S> = {},
 ): Promise<FastifyInstance> {
-  const { logger = { level: process.env.LOG_LEVEL ?? "info" }, hooks, ...gateway } = options;
+  const {
+    logger = { level: process.env.LOG_LEVEL ?? "info" },
+    hooks,
+    playground: withPage = true,
+    ...gateway
+  } = options;
   const server = Fastify({ logger });
   const table = hooks ?? (defaultApp.seal() as unknown as GatewayOptions<S>["hooks"]);
   await server.register(chatwire<S>, { ...gateway, hooks: table });
+  if (withPage) await server.register(playground);
   return server;
 }
 

@@ -1,0 +1,20 @@
+// Serves the playground page (playground/dist, built by `npm run build`) beside the WebSocket endpoint.
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance } from "fastify";
+
+/** Options of the playground plugin. */
+export interface PlaygroundOptions {
+  /** Where the page is mounted. Default "/". */
+  readonly prefix?: string;
+}
+
+const root = fileURLToPath(new URL("../../playground/dist/", import.meta.url));
+
+/**
+ * Mounts the playground page. `createServer` registers it unless `playground: false`.
+ * @example await server.register(playground, { prefix: "/chat/" });
+ */
+export async function playground(app: FastifyInstance, options: PlaygroundOptions = {}): Promise<void> {
+  await app.register(fastifyStatic, { root, prefix: options.prefix ?? "/", index: ["index.html"] });
+}
