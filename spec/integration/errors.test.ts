@@ -1,0 +1,160 @@
+// Bad input is never fatal: each case gets a typed error frame, the session keeps working, other sessions too.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ChatwireError } from "../../lib/errors.ts";
+import { createApp } from "../../lib/hooks/registrars.ts";
+import { connectClient } from "../../lib/testing/index.ts";
+import { startGateway } from "../support/gateway.ts";
+
+function echoApp() {
+  const chat = createApp();
+  chat.onMessage(async (ctx, message) => {
+    if (message.content === "throw") throw new Error("secret internal detail");
+    if (message.content === "typed") throw new ChatwireError("UNKNOWN_ACTION", "the app says no");
+    if (message.content === "slow") await new Promise((resolve) => setTimeout(resolve, 100));
+    await ctx.send(`echo ${message.content}`);
+  });
+  return chat.seal();
+}
+
+/** Sends `bad`, expects an error frame with `code`, then checks the session still answers. */
+async function expectError(
+  client: Awaited<ReturnType<typeof connectClient>>,
+  bad: Parameters<typeof client.send>[0],
+  code: string,
+) {
+  client.send(bad);
+  const error = await client.until("error");
+  assert.equal(error.code, code);
+  client.send({ type: "user_message", id: `after-${code}`, content: "ok" });
+  assert.equal((await client.until("message_new")).message.content, "echo ok");
+  return error;
+}
+
+test("invalid JSON is BAD_JSON and the session goes on", async (t) => {
+  const client = await connectClient(await startGateway(t, { hooks: echoApp() }));
+  await expectError(client, "{not json", "BAD_JSON");
+  await client.close();
+});
+
+test("an unknown frame type is UNKNOWN_FRAME", async (t) => {
+  const client = await connectClient(await startGateway(t, { hooks: echoApp() }));
+  const error = await expectError(client, '{"type":"launch_missiles"}', "UNKNOWN_FRAME");
+  assert.equal(error.field, "/type");
+  await client.close();
+});
+
+test("a frame failing its schema is BAD_FRAME naming the field, with replyTo", async (t) => {
+  const client = await connectClient(await startGateway(t, { hooks: echoApp() }));
+  const error = await expectError(client, '{"type":"user_message","id":"m9","content":["x"]}', "BAD_FRAME");
+  assert.equal(error.field, "/content");
+  assert.equal(error.replyTo, "m9");
+  await client.close();
+});
+
+test("an action id that was never sent is UNKNOWN_ACTION", async (t) => {
+  const client = await connectClient(await startGateway(t, { hooks: echoApp() }));
+  const error = await expectError(client, { type: "action_call", id: "c1", actionId: "forged" }, "UNKNOWN_ACTION");
+  assert.equal(error.replyTo, "c1");
+  await client.close();
+});
+
+test("an action with no registered callback is UNKNOWN_ACTION", async (t) => {
+  const chat = createApp();
+  chat.onChatStart(async (ctx) => {
+    await ctx.send({ content: "x", actions: [{ name: "orphan" }] });
+  });
+  chat.onMessage(async (ctx) => {
+    await ctx.send("echo ok");
+  });
+  const client = await connectClient(await startGateway(t, { hooks: chat.seal() }));
+  const action = (await client.until("message_new")).message.actions[0];
+  const error = await expectError(
+    client,
+    { type: "action_call", id: "c", actionId: action?.id ?? "" },
+    "UNKNOWN_ACTION",
+  );
+  assert.match(error.message, /orphan/);
+  await client.close();
+});
+
+test("a handler that throws is HANDLER_FAILED without leaking its message; a ChatwireError keeps its code", async (t) => {
+  const client = await connectClient(await startGateway(t, { hooks: echoApp() }));
+  const failed = await expectError(client, { type: "user_message", id: "m1", content: "throw" }, "HANDLER_FAILED");
+  assert.equal(failed.replyTo, "m1");
+  assert.doesNotMatch(failed.message, /secret/);
+  const typed = await expectError(client, { type: "user_message", id: "m2", content: "typed" }, "UNKNOWN_ACTION");
+  assert.equal(typed.message, "the app says no");
+  await client.close();
+});
+
+test("an ask_reply for no open ask is UNKNOWN_ASK", async (t) => {
+  const client = await connectClient(await startGateway(t, { hooks: echoApp() }));
+  await expectError(client, { type: "ask_reply", askId: "nope", content: "x" }, "UNKNOWN_ASK");
+  await client.close();
+});
+
+test("audio without audio_start is AUDIO_NOT_STARTED; a malformed binary frame is BAD_BINARY", async (t) => {
+  const client = await connectClient(await startGateway(t, { hooks: echoApp() }));
+  await expectError(client, { type: "audio_end" }, "AUDIO_NOT_STARTED");
+  await expectError(client, new Uint8Array([9, 9, 9]), "BAD_BINARY");
+  await client.close();
+});
+
+test("a frame over maxFrameBytes is FRAME_TOO_LARGE and the session goes on", async (t) => {
+  const client = await connectClient(await startGateway(t, { hooks: echoApp(), maxFrameBytes: 1000 }));
+  await expectError(client, { type: "user_message", id: "big", content: "x".repeat(2000) }, "FRAME_TOO_LARGE");
+  await client.close();
+});
+
+test("a frame over 4x maxFrameBytes is refused by the transport with close code 1009", async (t) => {
+  const client = await connectClient(await startGateway(t, { hooks: echoApp(), maxFrameBytes: 1000 }));
+  client.send({ type: "user_message", id: "huge", content: "x".repeat(5000) });
+  assert.equal(await client.closed, 1009);
+});
+
+test("messages beyond the task queue limit get QUEUE_FULL; the queued ones still run", async (t) => {
+  const client = await connectClient(await startGateway(t, { hooks: echoApp(), maxQueuedTasks: 2 }));
+  for (const id of ["1", "2", "3", "4"]) client.send({ type: "user_message", id, content: "slow" });
+  const error = await client.until("error");
+  assert.equal(error.code, "QUEUE_FULL");
+  assert.equal(error.replyTo, "4");
+  for (let i = 0; i < 3; i++) assert.equal((await client.until("message_new", 3000)).message.content, "echo slow");
+  await client.close();
+});
+
+test("frames before hello get HELLO_REQUIRED; a second hello gets ALREADY_HELLO; a wrong version is refused", async (t) => {
+  const server = await startGateway(t, { hooks: echoApp() });
+  const early = await connectClient(server, { hello: false });
+  early.send({ type: "user_message", id: "m", content: "hi" });
+  const first = await early.next();
+  assert.equal(first.type === "error" ? first.code : first.type, "HELLO_REQUIRED");
+  early.send({ type: "hello", protocol: 1 });
+  await early.until("welcome");
+  await expectError(early, { type: "hello", protocol: 1 }, "ALREADY_HELLO");
+  await early.close();
+
+  const old = await connectClient(server, { hello: false });
+  old.send({ type: "hello", protocol: 99 });
+  const refused = await old.next();
+  assert.equal(refused.type === "error" ? refused.code : refused.type, "PROTOCOL_VERSION");
+  assert.equal(await old.closed, 1002);
+});
+
+test("a connection that never says hello is closed after helloTimeoutMs", async (t) => {
+  const silent = await connectClient(await startGateway(t, { hooks: echoApp(), helloTimeoutMs: 50 }), { hello: false });
+  assert.equal(await silent.closed, 1008);
+});
+
+test("one session's bad input never disturbs another session", async (t) => {
+  const server = await startGateway(t, { hooks: echoApp() });
+  const good = await connectClient(server);
+  const bad = await connectClient(server);
+  for (const frame of ["{", '{"type":1}', '{"type":"user_message"}', "[]"]) bad.send(frame);
+  good.send({ type: "user_message", id: "g", content: "fine" });
+  assert.equal((await good.until("message_new")).message.content, "echo fine");
+  assert.equal(good.received.filter((f) => f.type === "error").length, 0);
+  for (let i = 0; i < 4; i++) await bad.until("error");
+  await good.close();
+  await bad.close();
+});
