@@ -1,17 +1,24 @@
-// One WebSocket, from `hello` to close: the handshake, then every frame goes to dispatch through its session.
+// One WebSocket, from `hello` to close: the handshake (new session or resume), then frames go to dispatch.
+import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { ChatwireError } from "../errors.ts";
 import { decodeAudioChunk } from "../protocol/binary.ts";
 import { FrameError, parseClientFrame } from "../protocol/check.ts";
-import { type Hello, PROTOCOL_VERSION } from "../protocol/client.ts";
+import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
+import type { ServerFrameOf } from "../protocol/server.ts";
+import type { FrameSink } from "../session/outbox.ts";
 import { Session } from "../session/session.ts";
 import { dispatch, dispatchAudioChunk } from "./dispatch.ts";
 import type { ResolvedOptions } from "./options.ts";
+import type { SessionRegistry } from "./registry.ts";
 
-/** Sends an error frame on a socket that has no session yet (seq 0: before the session's numbering starts). */
-const preSessionError = (socket: WebSocket, code: string, message: string) =>
-  socket.send(JSON.stringify({ seq: 0, type: "error", code, message }));
+/** Close code the client sends to say it is done with the session (no resume will follow). */
+const CLIENT_DONE = 1000;
+
+type ConnectionFrame = ServerFrameOf<"welcome"> | ServerFrameOf<"resume_failed"> | ServerFrameOf<"error">;
+
+const sendConnectionFrame = (socket: WebSocket, frame: ConnectionFrame) => socket.send(JSON.stringify(frame));
 
 const textOf = (data: RawData): string =>
   Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
@@ -19,57 +26,119 @@ const textOf = (data: RawData): string =>
 const bytesOf = (data: RawData): Uint8Array =>
   Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 
-/** Serves one socket. `sessions` is the gateway's set of live sessions (for shutdown). */
+const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/** A ws socket as the outbox sees it. */
+const sinkOf = (socket: WebSocket): FrameSink => ({
+  get bufferedAmount() {
+    return socket.bufferedAmount;
+  },
+  send: (text, done) => {
+    if (socket.readyState === socket.OPEN) socket.send(text, done);
+  },
+  close: (code, reason) => {
+    socket.close(code, reason);
+    // A client that stopped reading will never answer the close handshake: do not wait 30 s for it.
+    setTimeout(() => socket.terminate(), 1000).unref();
+  },
+});
+
+/** Serves one socket until it closes. */
 export function serveConnection<S extends object>(
   socket: WebSocket,
   options: ResolvedOptions<S>,
   log: FastifyBaseLogger,
-  sessions: Map<Session<S>, WebSocket>,
+  registry: SessionRegistry<S>,
 ): void {
   let session: Session<S> | undefined;
+  const sink = sinkOf(socket);
   const helloTimer = setTimeout(() => socket.close(1008, "no hello"), options.helloTimeoutMs);
+  const connectionError = (code: ChatwireError["code"], message: string) =>
+    sendConnectionFrame(socket, { seq: 0, type: "error", code, message });
 
-  const write = (text: string) => {
-    if (socket.readyState === socket.OPEN) socket.send(text);
+  const welcome = (live: Session<S>, resumed: boolean) =>
+    sendConnectionFrame(socket, {
+      seq: 0,
+      type: "welcome",
+      protocol: PROTOCOL_VERSION,
+      sessionId: live.id,
+      resumeToken: live.resumeToken,
+      threadId: live.context.threadId,
+      resumed,
+      lastSeq: live.seq,
+      ...(live.context.chatProfile === undefined ? {} : { chatProfile: live.context.chatProfile }),
+    });
+
+  /** Re-attaches a live session, or says why not (then the caller starts a new one). */
+  const resume = (request: ResumeRequest): Session<S> | undefined => {
+    const target = registry.get(request.sessionId);
+    const refuse = (reason: ServerFrameOf<"resume_failed">["reason"]) => {
+      sendConnectionFrame(socket, { seq: 0, type: "resume_failed", sessionId: request.sessionId, reason });
+      return undefined;
+    };
+    if (target === undefined || target.ended) return refuse("expired");
+    if (!sameSecret(target.resumeToken, request.resumeToken)) return refuse("forbidden");
+    if (!target.outbox.canResume(request.lastSeq)) {
+      void target.end("disconnect");
+      return refuse("overflow");
+    }
+    target.outbox.sink?.close(4000, "replaced by a newer connection");
+    welcome(target, true);
+    target.attach(sink, request.lastSeq);
+    return target;
   };
 
   const start = (hello: Hello) => {
     clearTimeout(helloTimer);
     if (hello.protocol !== PROTOCOL_VERSION) {
-      preSessionError(socket, "PROTOCOL_VERSION", `this server speaks protocol ${PROTOCOL_VERSION}`);
+      connectionError("PROTOCOL_VERSION", `this server speaks protocol ${PROTOCOL_VERSION}`);
       socket.close(1002, "protocol version");
+      return;
+    }
+    const resumed = hello.resume === undefined ? undefined : resume(hello.resume);
+    if (resumed !== undefined) {
+      session = resumed;
       return;
     }
     const live = new Session<S>({
       hooks: options.hooks,
       limits: options,
       log,
-      write,
       chatProfile: hello.chatProfile,
       initialState: options.initialState,
+      onEnded: (ended) => registry.delete(ended),
     });
     session = live;
-    sessions.set(live, socket);
-    live.emit({
-      type: "welcome",
-      protocol: PROTOCOL_VERSION,
-      sessionId: live.id,
-      threadId: live.context.threadId,
-      ...(hello.chatProfile === undefined ? {} : { chatProfile: hello.chatProfile }),
-    });
+    registry.add(live);
+    welcome(live, false);
+    live.attach(sink, 0);
     const onChatStart = options.hooks.onChatStart;
     if (onChatStart !== undefined) live.runTask("onChatStart", undefined, (ctx) => onChatStart(ctx));
   };
 
+  const reportError = (error: unknown) => {
+    const e = error as ChatwireError;
+    if (session === undefined) connectionError(e.code, e.message);
+    else if (error instanceof FrameError) session.emitError(e.code, e.message, error.replyTo, error.field);
+    else session.emitError(e.code, e.message);
+  };
+
   socket.on("message", (data, isBinary) => {
     if (isBinary) {
-      onBinary(data);
+      if (session === undefined) connectionError("HELLO_REQUIRED", "send hello first");
+      else {
+        try {
+          dispatchAudioChunk(session, decodeAudioChunk(bytesOf(data)));
+        } catch (error) {
+          reportError(error);
+        }
+      }
       return;
     }
     const text = textOf(data);
     if (text.length > options.maxFrameBytes && Buffer.byteLength(text) > options.maxFrameBytes) {
       const message = `text frames are limited to ${options.maxFrameBytes} bytes`;
-      if (session === undefined) preSessionError(socket, "FRAME_TOO_LARGE", message);
+      if (session === undefined) connectionError("FRAME_TOO_LARGE", message);
       else session.emitError("FRAME_TOO_LARGE", message);
       return;
     }
@@ -77,34 +146,20 @@ export function serveConnection<S extends object>(
     try {
       frame = parseClientFrame(text);
     } catch (error) {
-      const e = error as ChatwireError;
-      if (session === undefined) preSessionError(socket, e.code, e.message);
-      else if (error instanceof FrameError) session.emitError(e.code, e.message, error.replyTo, error.field);
-      else session.emitError(e.code, e.message);
+      reportError(error);
       return;
     }
     if (session !== undefined) dispatch(session, frame);
     else if (frame.type === "hello") start(frame);
-    else preSessionError(socket, "HELLO_REQUIRED", "send hello first");
+    else connectionError("HELLO_REQUIRED", "send hello first");
   });
 
-  const onBinary = (data: RawData) => {
-    if (session === undefined) {
-      preSessionError(socket, "HELLO_REQUIRED", "send hello first");
-      return;
-    }
-    try {
-      dispatchAudioChunk(session, decodeAudioChunk(bytesOf(data)));
-    } catch (error) {
-      const e = error as ChatwireError;
-      session.emitError(e.code, e.message);
-    }
-  };
-
-  socket.on("close", () => {
+  socket.on("close", (code) => {
     clearTimeout(helloTimer);
-    const ended = session;
-    if (ended === undefined) return;
-    void ended.end("disconnect").finally(() => sessions.delete(ended));
+    const closing = session;
+    // A session that another connection has taken over is not this socket's to end.
+    if (closing === undefined || closing.outbox.sink !== sink) return;
+    if (code === CLIENT_DONE) void closing.end("disconnect");
+    else closing.detach();
   });
 }

@@ -75,6 +75,9 @@ function route<S extends object>(session: Session<S>, frame: ClientFrame): void 
     case "ask_reply":
       session.context.asks.answer(frame);
       return;
+    case "ack":
+      session.outbox.ack(frame.seq);
+      return;
     default: {
       const unhandled: never = frame; // tsc fails here when a client frame type has no case above
       throw new ChatwireError("UNKNOWN_FRAME", `no dispatch for ${JSON.stringify(unhandled)}`);

@@ -1,6 +1,7 @@
 // The gateway's options, with their defaults in one place.
 import type { HookTable } from "../hooks/table.ts";
 import type { SessionLimits } from "../session/session.ts";
+import type { GatewayHandle } from "./plugin.ts";
 
 /** Options of the chatwire Fastify plugin. Only `hooks` is required. */
 export interface GatewayOptions<S extends object = Record<string, unknown>> extends Partial<SessionLimits> {
@@ -15,11 +16,13 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   readonly maxFrameBytes?: number;
   /** How long a new connection has to send `hello`. Default 10 s. */
   readonly helloTimeoutMs?: number;
+  /** Receives a handle on the running gateway (session count), e.g. for a health route. */
+  readonly onReady?: (gateway: GatewayHandle) => void;
 }
 
 /** Every option with its default filled in. */
-export type ResolvedOptions<S extends object> = Required<Omit<GatewayOptions<S>, "initialState">> &
-  Pick<GatewayOptions<S>, "initialState">;
+export type ResolvedOptions<S extends object> = Required<Omit<GatewayOptions<S>, "initialState" | "onReady">> &
+  Pick<GatewayOptions<S>, "initialState" | "onReady">;
 
 export const resolveOptions = <S extends object>(options: GatewayOptions<S>): ResolvedOptions<S> => ({
   path: "/ws",
@@ -30,5 +33,11 @@ export const resolveOptions = <S extends object>(options: GatewayOptions<S>): Re
   askTimeoutMs: 60_000,
   taskTimeoutMs: 0,
   endGraceMs: 5_000,
+  reconnectGraceMs: 120_000,
+  highWaterBytes: 1024 * 1024,
+  maxPendingBytes: 8 * 1024 * 1024,
+  maxReplayFrames: 20_000,
+  maxReplayBytes: 16 * 1024 * 1024,
+  stallTimeoutMs: 30_000,
   ...options,
 });

@@ -2,29 +2,36 @@
 import websocket from "@fastify/websocket";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import type { WebSocket } from "ws";
 import { ChatwireError } from "../errors.ts";
-import type { Session } from "../session/session.ts";
+import type { ServerFrameOf } from "../protocol/server.ts";
 import { serveConnection } from "./connection.ts";
 import { type GatewayOptions, resolveOptions } from "./options.ts";
+import { SessionRegistry } from "./registry.ts";
+
+/** What an embedder can see of a running gateway (e.g. for a health route). */
+export interface GatewayHandle {
+  /** Live sessions, connected or waiting for their client to resume them. */
+  sessionCount(): number;
+}
+
+const going: ServerFrameOf<"shutdown"> = { seq: 0, type: "shutdown", reason: "server shutting down" };
 
 async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOptions<S>): Promise<void> {
   const options = resolveOptions(opts);
-  const sessions = new Map<Session<S>, WebSocket>();
+  const registry = new SessionRegistry<S>();
   let shuttingDown: Promise<void> | undefined;
 
   // Tell every client to reconnect elsewhere, end every session (reason `shutdown`), then stop the socket server.
   const shutdown = (): Promise<void> => {
-    shuttingDown ??= (async () => {
-      const ending = [...sessions].map(([session, socket]) => {
-        session.emit({ type: "shutdown", reason: "server shutting down" });
+    shuttingDown ??= Promise.all(
+      registry.all().map((session) => {
+        const sink = session.outbox.sink;
         const ended = session.end("shutdown");
-        socket.close(1001, "server shutting down");
+        sink?.send(JSON.stringify(going), () => {});
+        sink?.close(1001, "server shutting down");
         return ended;
-      });
-      await Promise.all(ending);
-      sessions.clear();
-    })();
+      }),
+    ).then(() => undefined);
     return shuttingDown;
   };
 
@@ -58,8 +65,10 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
       socket.close(1001, "server shutting down");
       return;
     }
-    serveConnection(socket, options, request.log, sessions);
+    serveConnection(socket, options, request.log, registry);
   });
+
+  options.onReady?.({ sessionCount: () => registry.size });
 }
 
 /**

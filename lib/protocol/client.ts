@@ -7,12 +7,20 @@ const closed = { additionalProperties: false } as const;
 /** The protocol version this gateway speaks. */
 export const PROTOCOL_VERSION = 1;
 
-/** First frame of every connection: the protocol version, and optionally a chat profile. */
+/** Resume a live session after a dropped connection: frames after `lastSeq` are replayed, in order, once. */
+export const ResumeRequest = Type.Object(
+  { sessionId: Id, resumeToken: Id, lastSeq: Type.Integer({ minimum: 0 }) },
+  closed,
+);
+export type ResumeRequest = Static<typeof ResumeRequest>;
+
+/** First frame of every connection: the protocol version, optionally a chat profile and a session to resume. */
 export const Hello = Type.Object(
   {
     type: Type.Literal("hello"),
     protocol: Type.Integer({ minimum: 1 }),
     chatProfile: Type.Optional(Type.String({ maxLength: 128 })),
+    resume: Type.Optional(ResumeRequest),
   },
   closed,
 );
@@ -88,6 +96,11 @@ export const AskReply = Type.Object(
 );
 export type AskReply = Static<typeof AskReply>;
 
+/** The client has processed every session frame up to `seq`; the server may forget them. Send it every so often
+ * (e.g. every 100 frames or 1 s), not after every frame. */
+export const Ack = Type.Object({ type: Type.Literal("ack"), seq: Type.Integer({ minimum: 0 }) }, closed);
+export type Ack = Static<typeof Ack>;
+
 /** Every frame a client may send. */
 export const ClientFrame = Type.Union([
   Hello,
@@ -100,6 +113,7 @@ export const ClientFrame = Type.Union([
   AudioChunkFrame,
   AudioEnd,
   AskReply,
+  Ack,
 ]);
 export type ClientFrame = Static<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame["type"];
@@ -116,4 +130,5 @@ export const clientFrameSchemas = {
   audio_chunk: AudioChunkFrame,
   audio_end: AudioEnd,
   ask_reply: AskReply,
+  ack: Ack,
 } as const satisfies Record<ClientFrameType, unknown>;

@@ -1,4 +1,5 @@
-// Frames the gateway sends. Every one carries `seq`, the session's frame counter, starting at 1.
+// Frames the gateway sends. Session frames carry `seq` >= 1, the session's frame counter: they are replayed after
+// a reconnect and acknowledged by the client. Connection frames (welcome, resume_failed, shutdown) carry `seq: 0`.
 import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
 import { type ActionView, MessageView, StepView, User } from "./views.ts";
@@ -9,13 +10,27 @@ const Id = Type.String({ minLength: 1, maxLength: 64 });
 const frame = <T extends string, P extends TProperties>(type: T, properties: P) =>
   Type.Object({ type: Type.Literal(type), seq: Type.Integer({ minimum: 1 }), ...properties });
 
-/** The session is ready: ids to keep, the user the server sees, the protocol it speaks. */
-export const Welcome = frame("welcome", {
+/** A connection frame schema: `seq` is always 0 (never numbered, replayed or acknowledged). */
+const connectionFrame = <T extends string, P extends TProperties>(type: T, properties: P) =>
+  Type.Object({ type: Type.Literal(type), seq: Type.Literal(0), ...properties });
+
+/** The session is ready. Keep `sessionId` and `resumeToken` to resume it after a dropped connection.
+ * `resumed` says whether this is the same live session; `lastSeq` is the last frame the server has numbered. */
+export const Welcome = connectionFrame("welcome", {
   protocol: Type.Integer(),
   sessionId: Id,
+  resumeToken: Id,
   threadId: Id,
+  resumed: Type.Boolean(),
+  lastSeq: Type.Integer({ minimum: 0 }),
   user: Type.Optional(User),
   chatProfile: Type.Optional(Type.String()),
+});
+/** The live session asked for in `hello.resume` cannot be resumed: it `expired` (or never existed), its replay
+ * buffer `overflow`ed, or it belongs to someone else (`forbidden`). A new session follows (welcome). */
+export const ResumeFailed = connectionFrame("resume_failed", {
+  sessionId: Type.String(),
+  reason: Type.Union([Type.Literal("expired"), Type.Literal("overflow"), Type.Literal("forbidden")]),
 });
 export const MessageNew = frame("message_new", { message: MessageView });
 export const MessageUpdate = frame("message_update", { message: MessageView });
@@ -50,18 +65,21 @@ export const AudioState = frame("audio_state", { connected: Type.Boolean() });
 /** Feedback was recorded; `feedbackId` identifies it. */
 export const FeedbackSaved = frame("feedback_saved", { replyTo: Id, feedbackId: Id });
 /** Something the client sent was refused or failed. `replyTo` is the id of the frame concerned, if it had one. */
-export const ErrorFrame = frame("error", {
+export const ErrorFrame = Type.Object({
+  type: Type.Literal("error"),
+  seq: Type.Integer({ minimum: 0 }),
   code: ErrorCode,
   message: Type.String(),
   replyTo: Type.Optional(Type.String()),
   field: Type.Optional(Type.String()),
 });
 /** The server is shutting down; reconnect (elsewhere) to go on. */
-export const Shutdown = frame("shutdown", { reason: Type.String() });
+export const Shutdown = connectionFrame("shutdown", { reason: Type.String() });
 
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
   Welcome,
+  ResumeFailed,
   MessageNew,
   MessageUpdate,
   MessageDelete,
@@ -84,8 +102,10 @@ export type ServerFrameType = ServerFrame["type"];
 /** The server frame of a given type. */
 export type ServerFrameOf<T extends ServerFrameType> = Extract<ServerFrame, { type: T }>;
 type WithoutSeq<F> = F extends unknown ? Omit<F, "seq"> : never;
-/** A server frame before the session stamps its `seq`: what handlers and the context produce. */
-export type OutgoingFrame = WithoutSeq<ServerFrame>;
+/** The types of the connection frames (seq 0). */
+export type ConnectionFrameType = "welcome" | "resume_failed" | "shutdown";
+/** A session frame before the session stamps its `seq`: what handlers and the context produce. */
+export type OutgoingFrame = WithoutSeq<Exclude<ServerFrame, { type: ConnectionFrameType }>>;
 /** The outgoing frame of a given type. */
 export type OutgoingOf<T extends ServerFrameType> = Extract<OutgoingFrame, { type: T }>;
 export type { ActionView, MessageView, StepView };

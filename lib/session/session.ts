@@ -12,9 +12,12 @@ import type { HookTable } from "../hooks/table.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import { Lane } from "./lane.ts";
+import { type FrameSink, Outbox, type OutboxLimits } from "./outbox.ts";
 
 /** Limits and defaults of a session. */
-export interface SessionLimits {
+export interface SessionLimits extends OutboxLimits {
+  /** How long a session whose connection dropped stays alive, waiting for the client to resume it. */
+  readonly reconnectGraceMs: number;
   readonly maxQueuedTasks: number;
   readonly maxQueuedEvents: number;
   readonly askTimeoutMs: number;
@@ -24,20 +27,24 @@ export interface SessionLimits {
   readonly endGraceMs: number;
 }
 
-/** What a session is made from. `write` puts one serialised frame on the wire. */
+/** What a session is made from. */
 export interface SessionInit<S extends object> {
   readonly hooks: HookTable<S>;
   readonly limits: SessionLimits;
   readonly log: Logger;
-  readonly write: (text: string) => void;
   readonly user?: User;
   readonly chatProfile?: string;
   readonly initialState?: () => Partial<S>;
+  /** Called once, after onChatEnd, when the session is over. */
+  readonly onEnded?: (session: Session<S>) => void;
 }
 
 /** A live chat session. The gateway feeds it frames; it runs hooks on its lanes. */
 export class Session<S extends object> {
   readonly id = nanoid();
+  /** The secret a client shows to resume this session after a dropped connection. */
+  readonly resumeToken = nanoid(32);
+  readonly outbox: Outbox;
   readonly context: ContextInit<S>;
   readonly hooks: HookTable<S>;
   readonly log: Logger;
@@ -46,8 +53,8 @@ export class Session<S extends object> {
   readonly #tasks: Lane;
   readonly #events: Lane;
   readonly #limits: SessionLimits;
-  readonly #write: (text: string) => void;
-  #seq = 0;
+  #expiry: NodeJS.Timeout | undefined;
+  readonly #onEnded: ((session: Session<S>) => void) | undefined;
   #current: AbortController | undefined;
   #eventContext: ChatContext<S> | undefined;
   #ended: Promise<void> | undefined;
@@ -59,7 +66,8 @@ export class Session<S extends object> {
   constructor(init: SessionInit<S>) {
     this.hooks = init.hooks;
     this.#limits = init.limits;
-    this.#write = init.write;
+    this.outbox = new Outbox(init.limits, () => void this.end("disconnect"));
+    this.#onEnded = init.onEnded;
     this.log = init.log;
     this.#tasks = new Lane(init.limits.maxQueuedTasks);
     this.#events = new Lane(init.limits.maxQueuedEvents);
@@ -80,19 +88,33 @@ export class Session<S extends object> {
     };
   }
 
-  /** The number of frames sent so far (the last `seq`). */
+  /** The number of frames numbered so far (the last `seq`). */
   get seq(): number {
-    return this.#seq;
+    return this.outbox.seq;
+  }
+
+  /** Connects a socket (a new connection or a resume) and replays what the client has not processed. */
+  attach(sink: FrameSink, lastSeq: number): void {
+    clearTimeout(this.#expiry);
+    this.#expiry = undefined;
+    this.outbox.attach(sink, lastSeq);
+  }
+
+  /** The connection dropped: keep running, hold frames, and end the session if nobody resumes it in time. */
+  detach(): void {
+    this.outbox.detach();
+    if (this.ended) return;
+    clearTimeout(this.#expiry);
+    this.#expiry = setTimeout(() => void this.end("disconnect"), this.#limits.reconnectGraceMs);
   }
 
   get ended(): boolean {
     return this.#ended !== undefined;
   }
 
-  /** Stamps `seq` and writes the frame. Serialised once: `seq` is spliced in front of the frame's own JSON. */
-  emit(frame: OutgoingFrame): void {
-    const json = JSON.stringify(frame);
-    this.#write(`{"seq":${++this.#seq},${json.slice(1)}`);
+  /** Sends a frame through the outbox. Resolves once it is queued under the flow-control limit. */
+  emit(frame: OutgoingFrame): undefined | Promise<void> {
+    return this.outbox.push(frame);
   }
 
   /** Sends an error frame about the frame `replyTo` (if it had an id). */
@@ -178,6 +200,7 @@ export class Session<S extends object> {
   }
 
   async #finish(kind: AbortKind): Promise<void> {
+    clearTimeout(this.#expiry);
     const reason = new TaskAborted(kind);
     this.#tasks.clear();
     this.#events.clear();
@@ -189,12 +212,13 @@ export class Session<S extends object> {
     });
     await Promise.race([Promise.all([this.#tasks.idle(), this.#events.idle()]), grace]);
     clearTimeout(timer);
-    const onChatEnd = this.hooks.onChatEnd;
-    if (onChatEnd === undefined) return;
     try {
-      await onChatEnd(this.eventContext());
+      await this.hooks.onChatEnd?.(this.eventContext());
     } catch (error) {
       this.log.error({ err: error, sessionId: this.id, hook: "onChatEnd" }, "onChatEnd failed");
+    } finally {
+      this.outbox.close();
+      this.#onEnded?.(this);
     }
   }
 }

@@ -1,7 +1,7 @@
 // A real `ws` client for integration tests: frames are parsed, and every wait is bounded.
 import type { FastifyInstance } from "fastify";
 import WebSocket from "ws";
-import type { ClientFrame } from "../protocol/client.ts";
+import type { ClientFrame, ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrame, ServerFrameOf, ServerFrameType } from "../protocol/server.ts";
 
 /** A connected test client. */
@@ -15,9 +15,27 @@ export interface TestClient {
   until<T extends ServerFrameType>(type: T, timeoutMs?: number): Promise<ServerFrameOf<T>>;
   /** Every frame received so far. */
   readonly received: ServerFrame[];
-  /** Resolves with the close code when the server closes the socket. */
+  /** Resolves with the close code when the socket closes. */
   readonly closed: Promise<number>;
+  /** The highest session `seq` received so far (what to resume from). */
+  readonly lastSeq: number;
+  /** Closes the session for good (close code 1000: the server ends it now). */
   close(): Promise<void>;
+  /** Drops the TCP connection without a close frame, as a network failure would (the session waits for a resume). */
+  drop(): Promise<void>;
+}
+
+/** Options of connectClient. */
+export interface ConnectOptions {
+  /** Send hello and wait for welcome (default true). */
+  readonly hello?: boolean;
+  readonly path?: string;
+  readonly headers?: Record<string, string>;
+  readonly chatProfile?: string;
+  /** Resume a live session (from a previous client's welcome and lastSeq). */
+  readonly resume?: ResumeRequest;
+  /** Acknowledge every N session frames (default 100; 0 never acks). */
+  readonly ackEvery?: number;
 }
 
 /** The WebSocket URL of a listening Fastify server. */
@@ -36,16 +54,23 @@ export function wsUrl(server: FastifyInstance, path = "/ws"): string {
  */
 export async function connectClient(
   target: FastifyInstance | string,
-  options: { hello?: boolean; path?: string; headers?: Record<string, string>; chatProfile?: string } = {},
+  options: ConnectOptions = {},
 ): Promise<TestClient & { welcome?: ServerFrameOf<"welcome"> }> {
   const url = typeof target === "string" ? target : wsUrl(target, options.path);
   const socket = new WebSocket(url, { headers: options.headers });
   const received: ServerFrame[] = [];
   let taken = 0;
   let wake: (() => void) | undefined;
+  let lastSeq = options.resume?.lastSeq ?? 0;
+  const ackEvery = options.ackEvery ?? 100;
   const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
   socket.on("message", (data) => {
-    received.push(JSON.parse(String(data)) as ServerFrame);
+    const frame = JSON.parse(String(data)) as ServerFrame;
+    received.push(frame);
+    if (frame.seq > lastSeq) {
+      lastSeq = frame.seq;
+      if (ackEvery > 0 && lastSeq % ackEvery === 0) socket.send(JSON.stringify({ type: "ack", seq: lastSeq }));
+    }
     wake?.();
   });
   void closed.then(() => wake?.());
@@ -79,22 +104,31 @@ export async function connectClient(
     socket,
     received,
     closed,
+    get lastSeq() {
+      return lastSeq;
+    },
     next,
     until,
     send: (frame) =>
       socket.send(typeof frame === "object" && !(frame instanceof Uint8Array) ? JSON.stringify(frame) : frame),
     close: async () => {
       if (socket.readyState !== WebSocket.CLOSED) {
-        socket.close();
+        socket.close(1000);
         await closed;
       }
     },
+    drop: async () => {
+      socket.terminate();
+      await closed;
+    },
   };
   if (options.hello === false) return client;
-  client.send(
-    options.chatProfile === undefined
-      ? { type: "hello", protocol: 1 }
-      : { type: "hello", protocol: 1, chatProfile: options.chatProfile },
-  );
-  return { ...client, welcome: await client.until("welcome") };
+  client.send({
+    type: "hello",
+    protocol: 1,
+    ...(options.chatProfile === undefined ? {} : { chatProfile: options.chatProfile }),
+    ...(options.resume === undefined ? {} : { resume: options.resume }),
+  });
+  const welcome = await client.until("welcome");
+  return Object.assign(client, { welcome });
 }

@@ -1,0 +1,131 @@
+// The DataLayer interface: what chatwire stores (users, threads, messages, steps, feedback, elements) and how it
+// reads it back. Implementations: sqlite.ts (embedded default), postgres.ts, memory.ts (tests). No SQL here.
+import type { ThreadDict, ThreadElement, ThreadMessageStep, ThreadToolStep } from "../hooks/payloads.ts";
+import type { JsonObject, MessageView, StepView, User } from "../protocol/views.ts";
+
+/** A user as stored: the declared `User` plus the id threads point to. */
+export interface StoredUser {
+  readonly id: string;
+  readonly identifier: string;
+  readonly displayName?: string;
+  readonly metadata: JsonObject;
+  readonly createdAt: string;
+}
+
+/** A thread to create. Owned threads have `userId`; anonymous ones have `secretHash` (see secret.ts). */
+export interface NewThread {
+  readonly id: string;
+  readonly userId?: string;
+  readonly secretHash?: string;
+  readonly name?: string;
+  readonly tags?: readonly string[];
+  readonly metadata?: JsonObject;
+}
+
+/** A thread's raw record, including who may see it. Never send `secretHash` to a client. */
+export interface ThreadRecord {
+  readonly id: string;
+  readonly createdAt: string;
+  readonly name?: string;
+  readonly userId?: string;
+  readonly userIdentifier?: string;
+  readonly secretHash?: string;
+  readonly tags: readonly string[];
+  readonly metadata: JsonObject;
+}
+
+/** The fields of a thread that can change after creation. Absent fields stay as they are. */
+export interface ThreadPatch {
+  readonly name?: string;
+  readonly tags?: readonly string[];
+  readonly metadata?: JsonObject;
+}
+
+/** One page of a user's threads, newest first. */
+export interface ThreadListQuery {
+  readonly userId: string;
+  /** Case-insensitive substring of the thread name. */
+  readonly search?: string;
+  /** Page size, 1..100. Default 20. */
+  readonly limit?: number;
+  /** `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+/** A page of threads; `nextCursor` is absent on the last page. */
+export interface ThreadPage {
+  readonly threads: readonly ThreadRecord[];
+  readonly nextCursor?: string;
+}
+
+/** Thumbs feedback on a stored message or step (`forId`): 1 up, 0 down. */
+export interface StoredFeedback {
+  readonly id: string;
+  readonly forId: string;
+  readonly value: 0 | 1;
+  readonly comment?: string;
+}
+
+/** A history entry with the feedback it got, if any (still a valid ThreadDict step). */
+export type LoadedStep =
+  | (ThreadMessageStep & { readonly feedback?: StoredFeedback })
+  | (ThreadToolStep & { readonly feedback?: StoredFeedback });
+
+/** A stored thread, Chainlit-shaped, with each step's feedback: what `onChatResume` and the routes get. */
+export interface LoadedThread extends ThreadDict {
+  readonly steps: readonly LoadedStep[];
+}
+
+/** One write of conversation content. `apply` runs a list of them in one transaction. */
+export type DataWrite =
+  /** Creates the thread unless a thread with this id exists (then nothing changes). */
+  | { readonly kind: "thread"; readonly thread: NewThread }
+  /** Sets the thread's name only if it has none (first user message names the thread). */
+  | { readonly kind: "default_name"; readonly threadId: string; readonly name: string }
+  /** Inserts or replaces a message; its place in the history is where it was first written. */
+  | { readonly kind: "message"; readonly threadId: string; readonly message: MessageView }
+  /** Inserts or replaces a step; its place in the history is where it was first written. */
+  | { readonly kind: "step"; readonly threadId: string; readonly step: StepView }
+  /** Deletes a message or step (and its feedback). */
+  | { readonly kind: "delete_step"; readonly id: string }
+  /** Inserts or replaces feedback by id; `forId` must be a stored message or step. */
+  | { readonly kind: "feedback"; readonly feedback: StoredFeedback }
+  | { readonly kind: "delete_feedback"; readonly id: string }
+  /** Inserts or replaces an element's metadata (the bytes live elsewhere, at `url`). */
+  | { readonly kind: "element"; readonly threadId: string; readonly element: ThreadElement }
+  | { readonly kind: "delete_element"; readonly id: string };
+
+/** Where chatwire keeps conversations. Every method may reject (the database is down, a constraint failed). */
+export interface DataLayer {
+  /** Which implementation this is, for logs. */
+  readonly kind: "sqlite" | "postgres" | "memory";
+  /** Creates or upgrades the schema. Idempotent; safe to run from several processes at once. */
+  migrate(): Promise<void>;
+  /** Releases the connection(s). The layer is unusable afterwards. */
+  close(): Promise<void>;
+
+  /** Creates the user, or updates its displayName and metadata, by `identifier`. */
+  upsertUser(user: User): Promise<StoredUser>;
+  getUser(identifier: string): Promise<StoredUser | undefined>;
+
+  /** Creates a thread unless one with this id exists; returns the stored record either way (check its owner!). */
+  createThread(thread: NewThread): Promise<ThreadRecord>;
+  /** The raw record, including owner and secret hash. */
+  getThread(id: string): Promise<ThreadRecord | undefined>;
+  /** The whole thread with its history, in the order it happened. */
+  loadThread(id: string): Promise<LoadedThread | undefined>;
+  listThreads(query: ThreadListQuery): Promise<ThreadPage>;
+  /** Returns the updated record, or undefined if there is no such thread. */
+  updateThread(id: string, patch: ThreadPatch): Promise<ThreadRecord | undefined>;
+  /** Deletes the thread with its steps, feedback and elements. False if there was no such thread. */
+  deleteThread(id: string): Promise<boolean>;
+
+  /** Runs the writes in order, in one transaction: all of them are stored, or none (and it rejects). */
+  apply(writes: readonly DataWrite[]): Promise<void>;
+}
+
+/** Page size bounds shared by every implementation. */
+export const pageLimit = (limit: number | undefined): number => Math.min(100, Math.max(1, limit ?? 20));
+
+/** How thread names are cut when they come from a message. */
+export const NAME_MAX = 80;

@@ -1,0 +1,218 @@
+// A session's outgoing frames: numbered once, serialised once, kept until acknowledged (for replay after a
+// reconnect), and held back — with stream tokens coalesced — while the socket is behind or gone.
+import type { OutgoingFrame } from "../protocol/server.ts";
+
+/** Flow-control limits of one session's outbox. */
+export interface OutboxLimits {
+  /** Above this many bytes buffered in the socket, frames wait in the outbox (tokens coalesce). Default 1 MiB. */
+  readonly highWaterBytes: number;
+  /** Waiting bytes beyond this: a connected socket is closed (4008 slow consumer); a detached session overflows. */
+  readonly maxPendingBytes: number;
+  /** Unacknowledged frames kept for replay (the oldest are dropped beyond either limit). */
+  readonly maxReplayFrames: number;
+  readonly maxReplayBytes: number;
+  /** A socket that stays behind this long is closed (4008), e.g. a client that stopped reading. */
+  readonly stallTimeoutMs: number;
+}
+
+/** Where frames go when a client is connected. A ws WebSocket fits as it is. */
+export interface FrameSink {
+  readonly bufferedAmount: number;
+  send(text: string, done: (error?: Error) => void): void;
+  close(code: number, reason: string): void;
+}
+
+/** Close code for a client that does not read fast enough. */
+export const SLOW_CONSUMER = 4008;
+
+/** Roughly how many bytes a held frame will take on the wire (exactness does not matter, growth does). */
+function estimate(frame: OutgoingFrame): number {
+  switch (frame.type) {
+    case "stream_token":
+      return frame.token.length + 48;
+    case "message_new":
+    case "message_update":
+    case "stream_start":
+    case "ask":
+      return frame.message.content.length + 256;
+    case "stream_end":
+      return frame.content.length + 64;
+    default:
+      return 256;
+  }
+}
+
+/** The outbox of one session. */
+export class Outbox {
+  #seq = 0;
+  /** Sent, unacknowledged frames; `#replay[i]` has seq `#firstSeq + i - #head`. */
+  #replay: string[] = [];
+  #head = 0;
+  #firstSeq = 1;
+  #replayBytes = 0;
+  #pending: OutgoingFrame[] = [];
+  #pendingBytes = 0;
+  #sink: FrameSink | undefined;
+  #waiters: (() => void)[] = [];
+  #stall: NodeJS.Timeout | undefined;
+  #behind = false;
+  /** Set when a detached session's outbox overflowed: it can no longer be resumed without a gap. */
+  overflowed = false;
+  readonly #onSent = (error?: Error) => {
+    if (error !== undefined || !this.#behind) return;
+    this.#setBehind(false); // progress: restart the stall clock
+    this.#flush();
+  };
+
+  constructor(
+    private readonly limits: OutboxLimits,
+    private readonly onOverflow: () => void,
+  ) {}
+
+  /** The last seq given to a frame. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  get attached(): boolean {
+    return this.#sink !== undefined;
+  }
+
+  /** Bytes waiting to be sent (held back because the socket is behind or detached). */
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /** Queues a frame. Resolves at once, or — when a connected client is behind — once the backlog has drained. */
+  push(frame: OutgoingFrame): undefined | Promise<void> {
+    const sink = this.#sink;
+    if (sink !== undefined && this.#pending.length === 0 && sink.bufferedAmount < this.limits.highWaterBytes) {
+      this.#write(frame, sink);
+      return undefined;
+    }
+    this.#hold(frame);
+    if (sink === undefined) {
+      if (this.#pendingBytes > this.limits.maxPendingBytes && !this.overflowed) {
+        this.overflowed = true;
+        this.onOverflow();
+      }
+      return undefined;
+    }
+    if (this.#pendingBytes > this.limits.maxPendingBytes) {
+      sink.close(SLOW_CONSUMER, "slow consumer");
+      return undefined;
+    }
+    this.#flush();
+    if (this.#pendingBytes <= this.limits.highWaterBytes) return undefined;
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** The client has everything up to `seq`: forget those frames. */
+  ack(seq: number): void {
+    while (this.#firstSeq <= seq && this.#head < this.#replay.length) {
+      this.#replayBytes -= (this.#replay[this.#head] as string).length;
+      this.#head++;
+      this.#firstSeq++;
+    }
+    this.#compact();
+  }
+
+  /** Whether a client that processed up to `lastSeq` can be resumed without a gap. */
+  canResume(lastSeq: number): boolean {
+    return !this.overflowed && lastSeq >= this.#firstSeq - 1 && lastSeq <= this.#seq;
+  }
+
+  /** The connected socket, if any. */
+  get sink(): FrameSink | undefined {
+    return this.#sink;
+  }
+
+  /** Connects a socket: replays every frame after `lastSeq` in order, then what was held back. */
+  attach(sink: FrameSink, lastSeq: number): void {
+    this.ack(lastSeq);
+    this.#sink = sink;
+    for (let i = this.#head; i < this.#replay.length; i++) sink.send(this.#replay[i] as string, this.#onSent);
+    this.#flush();
+  }
+
+  /** Disconnects the socket; frames are held (and coalesced) until the next attach. Waiting producers go on. */
+  detach(): void {
+    this.#sink = undefined;
+    this.#setBehind(false);
+    this.#release();
+  }
+
+  #write(frame: OutgoingFrame, sink: FrameSink): void {
+    const text = `{"seq":${++this.#seq},${JSON.stringify(frame).slice(1)}`;
+    this.#replay.push(text);
+    this.#replayBytes += text.length;
+    if (
+      this.#replay.length - this.#head > this.limits.maxReplayFrames ||
+      this.#replayBytes > this.limits.maxReplayBytes
+    ) {
+      this.ack(this.#firstSeq); // drop the oldest unacknowledged frame: a resume from before it is refused
+    }
+    sink.send(text, this.#onSent);
+  }
+
+  #hold(frame: OutgoingFrame): void {
+    const last = this.#pending.at(-1);
+    if (frame.type === "stream_token" && last?.type === "stream_token" && last.id === frame.id) {
+      this.#pending[this.#pending.length - 1] = { type: "stream_token", id: frame.id, token: last.token + frame.token };
+      this.#pendingBytes += frame.token.length;
+      return;
+    }
+    this.#pending.push(frame);
+    this.#pendingBytes += estimate(frame);
+  }
+
+  #flush(): void {
+    const sink = this.#sink;
+    if (sink === undefined) return;
+    let sent = 0;
+    while (sent < this.#pending.length && sink.bufferedAmount < this.limits.highWaterBytes) {
+      const frame = this.#pending[sent++] as OutgoingFrame;
+      this.#pendingBytes -= estimate(frame);
+      this.#write(frame, sink);
+    }
+    if (sent > 0) this.#pending.splice(0, sent);
+    if (this.#pending.length === 0) this.#pendingBytes = 0;
+    this.#setBehind(this.#pending.length > 0);
+    if (this.#pendingBytes <= this.limits.highWaterBytes) this.#release();
+  }
+
+  #setBehind(behind: boolean): void {
+    this.#behind = behind;
+    if (behind && this.#stall === undefined && this.#sink !== undefined) {
+      const sink = this.#sink;
+      this.#stall = setTimeout(() => {
+        this.#stall = undefined;
+        if (this.#behind && this.#sink === sink) sink.close(SLOW_CONSUMER, "slow consumer");
+      }, this.limits.stallTimeoutMs);
+    } else if (!behind && this.#stall !== undefined) {
+      clearTimeout(this.#stall);
+      this.#stall = undefined;
+    }
+  }
+
+  #release(): void {
+    const waiters = this.#waiters;
+    if (waiters.length === 0) return;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  #compact(): void {
+    if (this.#head > 1024 && this.#head * 2 > this.#replay.length) {
+      this.#replay = this.#replay.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** Stops timers and releases waiting producers (the session ended). */
+  close(): void {
+    this.detach();
+    this.#pending = [];
+    this.#pendingBytes = 0;
+  }
+}
