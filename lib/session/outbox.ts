@@ -18,7 +18,7 @@ export interface OutboxLimits {
 /** Where frames go when a client is connected. A ws WebSocket fits as it is. */
 export interface FrameSink {
   readonly bufferedAmount: number;
-  send(text: string, done: (error?: Error) => void): void;
+  send(text: string, done: (error?: Error | null) => void): void;
   close(code: number, reason: string): void;
 }
 
@@ -58,15 +58,20 @@ export class Outbox {
   #behind = false;
   /** Set when a detached session's outbox overflowed: it can no longer be resumed without a gap. */
   overflowed = false;
-  readonly #onSent = (error?: Error) => {
-    if (error !== undefined || !this.#behind) return;
+  readonly #onSent = (error?: Error | null) => {
+    if (error || !this.#behind) return; // streams call back with null on success
     this.#setBehind(false); // progress: restart the stall clock
     this.#flush();
   };
 
   constructor(
     private readonly limits: OutboxLimits,
-    private readonly onOverflow: () => void,
+    private readonly events: {
+      /** A detached session held more than maxPendingBytes: it cannot be resumed without a gap. */
+      overflow(): void;
+      /** The connected client was closed as a slow consumer: the session is now detached. */
+      slow(): void;
+    },
   ) {}
 
   /** The last seq given to a frame. */
@@ -94,12 +99,12 @@ export class Outbox {
     if (sink === undefined) {
       if (this.#pendingBytes > this.limits.maxPendingBytes && !this.overflowed) {
         this.overflowed = true;
-        this.onOverflow();
+        this.events.overflow();
       }
       return undefined;
     }
     if (this.#pendingBytes > this.limits.maxPendingBytes) {
-      sink.close(SLOW_CONSUMER, "slow consumer");
+      this.#closeSlow(sink);
       return undefined;
     }
     this.#flush();
@@ -187,12 +192,18 @@ export class Outbox {
       const sink = this.#sink;
       this.#stall = setTimeout(() => {
         this.#stall = undefined;
-        if (this.#behind && this.#sink === sink) sink.close(SLOW_CONSUMER, "slow consumer");
+        if (this.#behind && this.#sink === sink) this.#closeSlow(sink);
       }, this.limits.stallTimeoutMs);
     } else if (!behind && this.#stall !== undefined) {
       clearTimeout(this.#stall);
       this.#stall = undefined;
     }
+  }
+
+  /** Closes a client that does not keep up; the session detaches at once and may be resumed. */
+  #closeSlow(sink: FrameSink): void {
+    sink.close(SLOW_CONSUMER, "slow consumer");
+    this.events.slow();
   }
 
   #release(): void {

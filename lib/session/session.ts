@@ -66,7 +66,10 @@ export class Session<S extends object> {
   constructor(init: SessionInit<S>) {
     this.hooks = init.hooks;
     this.#limits = init.limits;
-    this.outbox = new Outbox(init.limits, () => void this.end("disconnect"));
+    this.outbox = new Outbox(init.limits, {
+      overflow: () => void this.end("disconnect"),
+      slow: () => this.detach(),
+    });
     this.#onEnded = init.onEnded;
     this.log = init.log;
     this.#tasks = new Lane(init.limits.maxQueuedTasks);

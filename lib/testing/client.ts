@@ -60,7 +60,7 @@ export async function connectClient(
   const socket = new WebSocket(url, { headers: options.headers });
   const received: ServerFrame[] = [];
   let taken = 0;
-  let wake: (() => void) | undefined;
+  let wake: (() => boolean) | undefined;
   let lastSeq = options.resume?.lastSeq ?? 0;
   const ackEvery = options.ackEvery ?? 100;
   const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
@@ -79,20 +79,26 @@ export async function connectClient(
     socket.once("error", reject);
   });
 
-  const next = async (timeoutMs = 2000): Promise<ServerFrame> => {
-    const deadline = AbortSignal.timeout(timeoutMs);
-    while (taken >= received.length) {
-      if (deadline.aborted) throw new Error(`no frame within ${timeoutMs} ms (got ${received.length})`);
-      if (socket.readyState === WebSocket.CLOSED) throw new Error("socket closed while waiting for a frame");
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        deadline.addEventListener("abort", () => resolve(), { once: true });
-      });
-    }
-    const frame = received[taken++];
-    if (frame === undefined) throw new Error("unreachable");
-    return frame;
-  };
+  const next = (timeoutMs = 2000): Promise<ServerFrame> =>
+    new Promise<ServerFrame>((resolve, reject) => {
+      const take = (): boolean => {
+        const frame = received[taken];
+        if (frame !== undefined) {
+          taken++;
+          resolve(frame);
+        } else if (socket.readyState === WebSocket.CLOSED) {
+          reject(new Error("socket closed while waiting for a frame"));
+        } else return false;
+        clearTimeout(timer);
+        wake = undefined;
+        return true;
+      };
+      const timer = setTimeout(() => {
+        wake = undefined;
+        reject(new Error(`no frame within ${timeoutMs} ms (got ${received.length})`));
+      }, timeoutMs);
+      if (!take()) wake = take;
+    });
   const until = async <T extends ServerFrameType>(type: T, timeoutMs = 2000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
