@@ -1,0 +1,221 @@
+// An in-memory DataLayer for unit tests: same contract as SQLite and PostgreSQL, nothing survives the process.
+import { randomUUID } from "node:crypto";
+import type { ThreadElement } from "../hooks/payloads.ts";
+import type { MessageView, StepView, User } from "../protocol/views.ts";
+import {
+  type DataLayer,
+  type DataWrite,
+  type LoadedStep,
+  type NewThread,
+  pageLimit,
+  type StoredFeedback,
+  type StoredUser,
+  type ThreadRecord,
+} from "./layer.ts";
+
+interface StepRow {
+  readonly seq: number;
+  readonly threadId: string;
+  readonly entry: { readonly kind: "message"; readonly message: MessageView } | { kind: "step"; step: StepView };
+}
+
+interface Tables {
+  users: Map<string, StoredUser>;
+  threads: Map<string, { seq: number; record: ThreadRecord }>;
+  steps: Map<string, StepRow>;
+  feedback: Map<string, StoredFeedback>;
+  elements: Map<string, { threadId: string; element: ThreadElement }>;
+}
+
+const emptyTables = (): Tables => ({
+  users: new Map(),
+  threads: new Map(),
+  steps: new Map(),
+  feedback: new Map(),
+  elements: new Map(),
+});
+
+// structuredClone on the way in and out, so callers can't mutate what is "stored" (as with a real database).
+const copy = structuredClone;
+
+/**
+ * Creates an empty in-memory data layer.
+ * @example const layer = createMemoryLayer(); await layer.migrate();
+ */
+export function createMemoryLayer(): DataLayer {
+  let tables = emptyTables();
+  let seq = 0;
+  let closed = false;
+
+  const live = (): Tables => {
+    if (closed) throw new Error("the memory data layer is closed");
+    return tables;
+  };
+  const withOwner = (record: ThreadRecord): ThreadRecord => {
+    const owner = [...tables.users.values()].find((user) => user.id === record.userId);
+    return copy(owner === undefined ? record : { ...record, userIdentifier: owner.identifier });
+  };
+  const insertThread = (t: Tables, thread: NewThread): void => {
+    if (t.threads.has(thread.id)) return;
+    if (thread.userId !== undefined && ![...t.users.values()].some((u) => u.id === thread.userId)) {
+      throw new Error(`no user ${thread.userId}`);
+    }
+    const record: ThreadRecord = {
+      ...copy(thread),
+      createdAt: new Date().toISOString(),
+      tags: [...(thread.tags ?? [])],
+      metadata: copy(thread.metadata ?? {}),
+    };
+    t.threads.set(thread.id, { seq: ++seq, record });
+  };
+  const putStep = (t: Tables, threadId: string, id: string, entry: StepRow["entry"]): void => {
+    if (!t.threads.has(threadId)) throw new Error(`no thread ${threadId}`);
+    const existing = t.steps.get(id);
+    if (existing !== undefined && existing.threadId !== threadId) throw new Error(`step ${id} is in another thread`);
+    t.steps.set(id, { seq: existing?.seq ?? ++seq, threadId, entry: copy(entry) });
+  };
+  const deleteStep = (t: Tables, id: string): void => {
+    t.steps.delete(id);
+    for (const [key, f] of t.feedback) if (f.forId === id) t.feedback.delete(key);
+  };
+  const applyOne = (t: Tables, write: DataWrite): void => {
+    switch (write.kind) {
+      case "thread":
+        insertThread(t, write.thread);
+        return;
+      case "default_name": {
+        const row = t.threads.get(write.threadId);
+        if (row !== undefined && row.record.name === undefined) row.record = { ...row.record, name: write.name };
+        return;
+      }
+      case "message":
+        putStep(t, write.threadId, write.message.id, { kind: "message", message: write.message });
+        return;
+      case "step":
+        putStep(t, write.threadId, write.step.id, { kind: "step", step: write.step });
+        return;
+      case "delete_step":
+        deleteStep(t, write.id);
+        return;
+      case "feedback":
+        if (!t.steps.has(write.feedback.forId)) throw new Error(`no step ${write.feedback.forId}`);
+        t.feedback.set(write.feedback.id, copy(write.feedback));
+        return;
+      case "delete_feedback":
+        t.feedback.delete(write.id);
+        return;
+      case "element":
+        if (!t.threads.has(write.threadId)) throw new Error(`no thread ${write.threadId}`);
+        t.elements.set(write.element.id, { threadId: write.threadId, element: copy(write.element) });
+        return;
+      case "delete_element":
+        t.elements.delete(write.id);
+        return;
+      default:
+        write satisfies never;
+    }
+  };
+  const cloneTables = (t: Tables): Tables => ({
+    users: new Map(t.users),
+    threads: new Map([...t.threads].map(([id, row]) => [id, { ...row }])),
+    steps: new Map(t.steps),
+    feedback: new Map(t.feedback),
+    elements: new Map(t.elements),
+  });
+
+  return {
+    kind: "memory",
+    migrate: async () => {
+      live();
+    },
+    close: async () => {
+      closed = true;
+    },
+    upsertUser: async (user: User) => {
+      const t = live();
+      const existing = t.users.get(user.identifier);
+      const stored: StoredUser = {
+        id: existing?.id ?? randomUUID(),
+        identifier: user.identifier,
+        ...(user.displayName === undefined ? {} : { displayName: user.displayName }),
+        metadata: copy(user.metadata ?? {}),
+        createdAt: existing?.createdAt ?? new Date().toISOString(),
+      };
+      t.users.set(user.identifier, stored);
+      return copy(stored);
+    },
+    getUser: async (identifier) => {
+      const user = live().users.get(identifier);
+      return user === undefined ? undefined : copy(user);
+    },
+    createThread: async (thread) => {
+      const t = live();
+      insertThread(t, thread);
+      const row = t.threads.get(thread.id);
+      if (row === undefined) throw new Error(`thread ${thread.id} was not created`);
+      return withOwner(row.record);
+    },
+    getThread: async (id) => {
+      const row = live().threads.get(id);
+      return row === undefined ? undefined : withOwner(row.record);
+    },
+    loadThread: async (id) => {
+      const t = live();
+      const row = t.threads.get(id);
+      if (row === undefined) return undefined;
+      const { secretHash: _secret, ...record } = withOwner(row.record);
+      const feedbackFor = new Map([...t.feedback.values()].map((f) => [f.forId, f]));
+      const steps = [...t.steps.values()]
+        .filter((s) => s.threadId === id)
+        .sort((a, b) => a.seq - b.seq)
+        .map((s): LoadedStep => {
+          const feedback = feedbackFor.get(s.entry.kind === "message" ? s.entry.message.id : s.entry.step.id);
+          const extra = feedback === undefined ? {} : { feedback: copy(feedback) };
+          return s.entry.kind === "message"
+            ? { ...copy(s.entry.message), kind: "message", ...extra }
+            : { ...copy(s.entry.step), kind: "step", ...extra };
+        });
+      const elements = [...t.elements.values()].filter((e) => e.threadId === id).map((e) => copy(e.element));
+      return { ...record, steps, elements };
+    },
+    listThreads: async ({ userId, search, limit, cursor }) => {
+      const size = pageLimit(limit);
+      const before = cursor === undefined ? Number.POSITIVE_INFINITY : Number(cursor);
+      const needle = search?.toLowerCase();
+      const rows = [...live().threads.values()]
+        .filter((row) => row.record.userId === userId && row.seq < before)
+        .filter((row) => needle === undefined || (row.record.name ?? "").toLowerCase().includes(needle))
+        .sort((a, b) => b.seq - a.seq);
+      const page = rows.slice(0, size);
+      const last = page.at(-1);
+      const more = rows.length > size && last !== undefined;
+      return { threads: page.map((row) => withOwner(row.record)), ...(more ? { nextCursor: String(last.seq) } : {}) };
+    },
+    updateThread: async (id, patch) => {
+      const row = live().threads.get(id);
+      if (row === undefined) return undefined;
+      const defined = Object.fromEntries(Object.entries(copy(patch)).filter(([, value]) => value !== undefined));
+      row.record = { ...row.record, ...defined };
+      return withOwner(row.record);
+    },
+    deleteThread: async (id) => {
+      const t = live();
+      if (!t.threads.delete(id)) return false;
+      for (const [stepId, step] of t.steps) if (step.threadId === id) deleteStep(t, stepId);
+      for (const [elementId, e] of t.elements) if (e.threadId === id) t.elements.delete(elementId);
+      return true;
+    },
+    apply: async (writes) => {
+      // All or nothing, like a transaction: work on a copy, swap it in only if every write succeeded.
+      const draft = cloneTables(live());
+      const seqBefore = seq;
+      try {
+        for (const write of writes) applyOne(draft, write);
+      } catch (error) {
+        seq = seqBefore;
+        throw error;
+      }
+      tables = draft;
+    },
+  };
+}

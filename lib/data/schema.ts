@@ -1,0 +1,79 @@
+// The versioned schema of the SQL layers. A migration is never edited once released: add a new version instead.
+// Both dialects keep the same tables and columns (rows.ts maps them); only types differ.
+
+/** One schema version: applied once, in order, recorded in chatwire_migrations. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Threads, users, steps (messages and steps), feedback and elements; `seq` keeps insertion order. */
+const tables = (t: { serial: string; json: string }): string => `
+CREATE TABLE chatwire_users (
+  id TEXT PRIMARY KEY,
+  identifier TEXT NOT NULL UNIQUE,
+  display_name TEXT,
+  metadata ${t.json} NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE chatwire_threads (
+  seq ${t.serial},
+  id TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  name TEXT,
+  user_id TEXT REFERENCES chatwire_users (id) ON DELETE CASCADE,
+  secret_hash TEXT,
+  tags ${t.json} NOT NULL,
+  metadata ${t.json} NOT NULL
+);
+CREATE INDEX chatwire_threads_by_user ON chatwire_threads (user_id, seq);
+CREATE TABLE chatwire_steps (
+  seq ${t.serial},
+  id TEXT NOT NULL UNIQUE,
+  thread_id TEXT NOT NULL REFERENCES chatwire_threads (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('message', 'step')),
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  parent_id TEXT,
+  input TEXT,
+  output TEXT,
+  error TEXT,
+  start_at TEXT NOT NULL,
+  end_at TEXT,
+  actions ${t.json}
+);
+CREATE INDEX chatwire_steps_by_thread ON chatwire_steps (thread_id, seq);
+CREATE TABLE chatwire_feedbacks (
+  seq ${t.serial},
+  id TEXT NOT NULL UNIQUE,
+  for_id TEXT NOT NULL REFERENCES chatwire_steps (id) ON DELETE CASCADE,
+  value INTEGER NOT NULL CHECK (value IN (0, 1)),
+  comment TEXT
+);
+CREATE INDEX chatwire_feedbacks_by_step ON chatwire_feedbacks (for_id);
+CREATE TABLE chatwire_elements (
+  seq ${t.serial},
+  id TEXT NOT NULL UNIQUE,
+  thread_id TEXT NOT NULL REFERENCES chatwire_threads (id) ON DELETE CASCADE,
+  for_id TEXT,
+  name TEXT NOT NULL,
+  mime TEXT,
+  url TEXT
+);
+CREATE INDEX chatwire_elements_by_thread ON chatwire_elements (thread_id, seq);
+`;
+
+/** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
+export const sqliteMigrations: readonly Migration[] = [
+  { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
+];
+
+/** PostgreSQL: JSON as jsonb, seq from an identity column. */
+export const postgresMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "tables",
+    sql: tables({ serial: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", json: "JSONB" }),
+  },
+];

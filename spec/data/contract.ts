@@ -1,0 +1,276 @@
+// The DataLayer contract: the same cases for every implementation (layers.test.ts runs them on memory, SQLite and
+// PostgreSQL). Each case gets a fresh, migrated, empty layer from `make`.
+import assert from "node:assert/strict";
+import { type TestContext, test } from "node:test";
+import type { DataLayer, DataWrite } from "../../lib/data/layer.ts";
+import type { MessageView, StepView } from "../../lib/protocol/views.ts";
+
+/** A message as the gateway would emit it. */
+export const message = (id: string, content: string, extra: Partial<MessageView> = {}): MessageView => ({
+  id,
+  role: "assistant",
+  author: "Assistant",
+  content,
+  createdAt: "2024-05-01T10:00:00.000Z",
+  actions: [],
+  ...extra,
+});
+
+/** A step as the gateway would emit it. */
+export const step = (id: string, extra: Partial<StepView> = {}): StepView => ({
+  id,
+  name: "search",
+  type: "tool",
+  start: "2024-05-01T10:00:01.000Z",
+  ...extra,
+});
+
+/** Registers every contract case; `make` returns a new empty layer (not yet migrated). */
+export function dataLayerContract(make: () => Promise<DataLayer>): void {
+  const open = async (t: TestContext): Promise<DataLayer> => {
+    const layer = await make();
+    t.after(() => layer.close());
+    await layer.migrate();
+    return layer;
+  };
+  const apply = (layer: DataLayer, ...writes: DataWrite[]) => layer.apply(writes);
+
+  test("migrate twice leaves a working schema", async (t) => {
+    const layer = await open(t);
+    await layer.migrate();
+    await layer.createThread({ id: "t1" });
+    assert.equal((await layer.getThread("t1"))?.id, "t1");
+  });
+
+  test("upsertUser keeps the id and updates display name and metadata", async (t) => {
+    const layer = await open(t);
+    const first = await layer.upsertUser({ identifier: "ada", displayName: "Ada" });
+    const second = await layer.upsertUser({ identifier: "ada", displayName: "Ada L.", metadata: { role: "admin" } });
+    assert.equal(second.id, first.id);
+    assert.equal(second.displayName, "Ada L.");
+    assert.deepEqual(second.metadata, { role: "admin" });
+    assert.deepEqual(await layer.getUser("ada"), second);
+    assert.equal(await layer.getUser("nobody"), undefined);
+  });
+
+  test("createThread stores owner, tags and metadata; a second create with the same id changes nothing", async (t) => {
+    const layer = await open(t);
+    const ada = await layer.upsertUser({ identifier: "ada" });
+    const created = await layer.createThread({ id: "t1", userId: ada.id, tags: ["x"], metadata: { n: 1 } });
+    assert.equal(created.userId, ada.id);
+    assert.equal(created.userIdentifier, "ada");
+    assert.deepEqual(created.tags, ["x"]);
+    assert.deepEqual(created.metadata, { n: 1 });
+    assert.ok(!Number.isNaN(Date.parse(created.createdAt)));
+    const again = await layer.createThread({ id: "t1", name: "other", tags: [] });
+    assert.deepEqual(again, created);
+  });
+
+  test("a thread for an unknown user is refused", async (t) => {
+    const layer = await open(t);
+    await assert.rejects(layer.createThread({ id: "t1", userId: "ghost" }));
+    assert.equal(await layer.getThread("t1"), undefined);
+  });
+
+  test("an anonymous thread keeps its secret hash in the record but not in the loaded thread", async (t) => {
+    const layer = await open(t);
+    await layer.createThread({ id: "anon", secretHash: "abc123" });
+    assert.equal((await layer.getThread("anon"))?.secretHash, "abc123");
+    const loaded = await layer.loadThread("anon");
+    assert.ok(loaded !== undefined);
+    assert.equal("secretHash" in loaded, false);
+    assert.equal(loaded.userId, undefined);
+  });
+
+  test("loadThread returns messages and steps in the order they were first written, every field intact", async (t) => {
+    const layer = await open(t);
+    const ada = await layer.upsertUser({ identifier: "ada" });
+    await layer.createThread({ id: "t1", userId: ada.id, name: "Trip", tags: ["travel"], metadata: { a: [1] } });
+    const action = { id: "a1", name: "book", label: "Book it", payload: { city: "Oslo" }, messageId: "m2" };
+    await apply(
+      layer,
+      { kind: "message", threadId: "t1", message: message("m1", "hello", { role: "user", author: "ada" }) },
+      { kind: "step", threadId: "t1", step: step("s1", { input: "q", parentId: "m1" }) },
+      { kind: "message", threadId: "t1", message: message("m2", "partial", { parentId: "s1", actions: [action] }) },
+    );
+    // Updating an earlier entry changes it in place; it does not move to the end.
+    await apply(
+      layer,
+      { kind: "step", threadId: "t1", step: step("s1", { input: "q", parentId: "m1", output: "r", error: "boom" }) },
+      { kind: "message", threadId: "t1", message: message("m2", "final", { parentId: "s1", actions: [action] }) },
+      {
+        kind: "step",
+        threadId: "t1",
+        step: step("s1", { input: "q", parentId: "m1", output: "r", end: "2024-05-01T10:00:02.000Z" }),
+      },
+    );
+    const thread = await layer.loadThread("t1");
+    assert.ok(thread !== undefined);
+    assert.equal(thread.name, "Trip");
+    assert.equal(thread.userIdentifier, "ada");
+    assert.deepEqual(thread.tags, ["travel"]);
+    assert.deepEqual(thread.metadata, { a: [1] });
+    assert.deepEqual(thread.steps, [
+      { kind: "message", ...message("m1", "hello", { role: "user", author: "ada" }) },
+      {
+        kind: "step",
+        ...step("s1", { input: "q", parentId: "m1", output: "r", end: "2024-05-01T10:00:02.000Z" }),
+      },
+      { kind: "message", ...message("m2", "final", { parentId: "s1", actions: [action] }) },
+    ]);
+    assert.deepEqual(thread.elements, []);
+  });
+
+  test("apply is all or nothing: a failing write rolls back the whole batch", async (t) => {
+    const layer = await open(t);
+    await layer.createThread({ id: "t1" });
+    await assert.rejects(
+      apply(
+        layer,
+        { kind: "message", threadId: "t1", message: message("m1", "kept?") },
+        { kind: "message", threadId: "missing", message: message("m2", "no thread") },
+      ),
+    );
+    assert.deepEqual((await layer.loadThread("t1"))?.steps, []);
+  });
+
+  test("a message id already used in another thread is refused", async (t) => {
+    const layer = await open(t);
+    await layer.createThread({ id: "t1" });
+    await layer.createThread({ id: "t2" });
+    await apply(layer, { kind: "message", threadId: "t1", message: message("m1", "mine") });
+    await assert.rejects(apply(layer, { kind: "message", threadId: "t2", message: message("m1", "stolen") }));
+    const [first] = (await layer.loadThread("t1"))?.steps ?? [];
+    assert.equal(first?.kind === "message" ? first.content : undefined, "mine");
+  });
+
+  test("feedback is upserted by id, attached to its message, deleted, and refused for a missing message", async (t) => {
+    const layer = await open(t);
+    await layer.createThread({ id: "t1" });
+    await apply(layer, { kind: "message", threadId: "t1", message: message("m1", "answer") });
+    await apply(layer, { kind: "feedback", feedback: { id: "f1", forId: "m1", value: 1 } });
+    await apply(layer, { kind: "feedback", feedback: { id: "f1", forId: "m1", value: 0, comment: "wrong city" } });
+    let [entry] = (await layer.loadThread("t1"))?.steps ?? [];
+    assert.deepEqual(entry?.feedback, { id: "f1", forId: "m1", value: 0, comment: "wrong city" });
+    await apply(layer, { kind: "delete_feedback", id: "f1" });
+    [entry] = (await layer.loadThread("t1"))?.steps ?? [];
+    assert.equal(entry?.feedback, undefined);
+    await assert.rejects(apply(layer, { kind: "feedback", feedback: { id: "f2", forId: "nope", value: 1 } }));
+  });
+
+  test("deleting a message removes it and its feedback", async (t) => {
+    const layer = await open(t);
+    await layer.createThread({ id: "t1" });
+    await apply(
+      layer,
+      { kind: "message", threadId: "t1", message: message("m1", "a") },
+      { kind: "message", threadId: "t1", message: message("m2", "b") },
+      { kind: "feedback", feedback: { id: "f1", forId: "m1", value: 1 } },
+    );
+    await apply(layer, { kind: "delete_step", id: "m1" });
+    const thread = await layer.loadThread("t1");
+    assert.deepEqual(
+      thread?.steps.map((s) => s.id),
+      ["m2"],
+    );
+    // The feedback went with its message: its id is free for another message.
+    await apply(layer, { kind: "feedback", feedback: { id: "f1", forId: "m2", value: 0 } });
+    assert.equal((await layer.loadThread("t1"))?.steps[0]?.feedback?.value, 0);
+  });
+
+  test("default_name names a thread only when it has no name", async (t) => {
+    const layer = await open(t);
+    await layer.createThread({ id: "t1" });
+    await layer.createThread({ id: "t2", name: "Chosen" });
+    await apply(
+      layer,
+      { kind: "default_name", threadId: "t1", name: "first words" },
+      { kind: "default_name", threadId: "t1", name: "second words" },
+      { kind: "default_name", threadId: "t2", name: "first words" },
+    );
+    assert.equal((await layer.getThread("t1"))?.name, "first words");
+    assert.equal((await layer.getThread("t2"))?.name, "Chosen");
+  });
+
+  test("listThreads pages a user's threads newest first and leaves out other users'", async (t) => {
+    const layer = await open(t);
+    const ada = await layer.upsertUser({ identifier: "ada" });
+    const bob = await layer.upsertUser({ identifier: "bob" });
+    for (const n of [1, 2, 3, 4, 5]) await layer.createThread({ id: `a${n}`, userId: ada.id, name: `Ada ${n}` });
+    await layer.createThread({ id: "b1", userId: bob.id, name: "Ada 9" });
+    await layer.createThread({ id: "anon", name: "Ada 8" });
+    const ids: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await layer.listThreads({ userId: ada.id, limit: 2, ...(cursor ? { cursor } : {}) });
+      ids.push(page.threads.map((thread) => thread.id));
+      cursor = page.nextCursor;
+    } while (cursor !== undefined && ids.length < 10);
+    assert.deepEqual(ids, [["a5", "a4"], ["a3", "a2"], ["a1"]]);
+  });
+
+  test("listThreads searches names case-insensitively, with % and _ taken literally", async (t) => {
+    const layer = await open(t);
+    const ada = await layer.upsertUser({ identifier: "ada" });
+    await layer.createThread({ id: "t1", userId: ada.id, name: "Trip to Oslo" });
+    await layer.createThread({ id: "t2", userId: ada.id, name: "oslo weather" });
+    await layer.createThread({ id: "t3", userId: ada.id, name: "100% done" });
+    await layer.createThread({ id: "t4", userId: ada.id, name: "1000 done" });
+    await layer.createThread({ id: "t5", userId: ada.id });
+    const search = async (text: string) =>
+      (await layer.listThreads({ userId: ada.id, search: text })).threads.map((thread) => thread.id);
+    assert.deepEqual(await search("OSLO"), ["t2", "t1"]);
+    assert.deepEqual(await search("0%"), ["t3"]);
+    assert.deepEqual(await search("_"), []);
+    assert.deepEqual(await search(""), ["t5", "t4", "t3", "t2", "t1"]);
+  });
+
+  test("updateThread changes only the given fields; a missing thread gives undefined", async (t) => {
+    const layer = await open(t);
+    await layer.createThread({ id: "t1", name: "Old", tags: ["a"], metadata: { keep: true } });
+    const renamed = await layer.updateThread("t1", { name: "New" });
+    assert.equal(renamed?.name, "New");
+    assert.deepEqual(renamed?.tags, ["a"]);
+    const retagged = await layer.updateThread("t1", { tags: ["b", "c"], metadata: { session: { turns: 2 } } });
+    assert.equal(retagged?.name, "New");
+    assert.deepEqual(retagged?.tags, ["b", "c"]);
+    assert.deepEqual(retagged?.metadata, { session: { turns: 2 } });
+    assert.equal(await layer.updateThread("missing", { name: "x" }), undefined);
+  });
+
+  test("deleteThread removes the thread with its history; a second delete reports false", async (t) => {
+    const layer = await open(t);
+    await layer.createThread({ id: "t1" });
+    await apply(
+      layer,
+      { kind: "message", threadId: "t1", message: message("m1", "a") },
+      { kind: "feedback", feedback: { id: "f1", forId: "m1", value: 1 } },
+      { kind: "element", threadId: "t1", element: { id: "e1", name: "plot.png" } },
+    );
+    assert.equal(await layer.deleteThread("t1"), true);
+    assert.equal(await layer.loadThread("t1"), undefined);
+    assert.equal(await layer.deleteThread("t1"), false);
+    // Its ids are free again: nothing of it is left behind.
+    await layer.createThread({ id: "t2" });
+    await apply(
+      layer,
+      { kind: "message", threadId: "t2", message: message("m1", "again") },
+      { kind: "feedback", feedback: { id: "f1", forId: "m1", value: 0 } },
+    );
+    assert.equal((await layer.loadThread("t2"))?.steps.length, 1);
+  });
+
+  test("elements keep their metadata and can be deleted", async (t) => {
+    const layer = await open(t);
+    await layer.createThread({ id: "t1" });
+    const element = { id: "e1", name: "plot.png", mime: "image/png", url: "/files/e1", forId: "m1" };
+    await apply(
+      layer,
+      { kind: "element", threadId: "t1", element },
+      { kind: "element", threadId: "t1", element: { id: "e2", name: "notes.txt" } },
+    );
+    assert.deepEqual((await layer.loadThread("t1"))?.elements, [element, { id: "e2", name: "notes.txt" }]);
+    await apply(layer, { kind: "delete_element", id: "e1" });
+    assert.deepEqual((await layer.loadThread("t1"))?.elements, [{ id: "e2", name: "notes.txt" }]);
+  });
+}

@@ -1,0 +1,146 @@
+// Starts a throwaway PostgreSQL cluster on 127.0.0.1 for tests and benchmarks: initdb in a temp dir, pg_ctl start,
+// trust auth, fsync off. As root (CI), the server runs as the `postgres` user, since PostgreSQL refuses root.
+import { execFile, execFileSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** A running cluster: `url` connects as the superuser `postgres` to database `postgres`. */
+export interface TestPostgres {
+  readonly url: string;
+  /** Stops the server and removes its data directory. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Finds a PostgreSQL binary on PATH or in Debian's /usr/lib/postgresql/<version>/bin. */
+function findBinary(name: string): string {
+  const debian = existsSync("/usr/lib/postgresql")
+    ? readdirSync("/usr/lib/postgresql")
+        .sort((a, b) => Number(b) - Number(a))
+        .map((version) => join("/usr/lib/postgresql", version, "bin"))
+    : [];
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/local/bin", ...debian];
+  const found = dirs.map((dir) => join(dir, name)).find((path) => existsSync(path));
+  if (found === undefined) throw new Error(`${name} not found on PATH nor in /usr/lib/postgresql/*/bin`);
+  return found;
+}
+
+/** A port that was free a moment ago (the OS picks it). */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+
+const asRoot = process.getuid?.() === 0;
+
+/** The command line for a binary, run as `postgres` when we are root. */
+function command(binary: string, args: readonly string[]): [string, string[]] {
+  return asRoot ? ["runuser", ["-u", "postgres", "--", binary, ...args]] : [binary, [...args]];
+}
+
+/**
+ * Starts a PostgreSQL cluster in a temp dir, bounded by `timeoutMs`; cleans up if anything fails.
+ * @example const pg = await startPostgres(); after(() => pg.stop()); createPostgresLayer({ connectionString: pg.url });
+ */
+export async function startPostgres(timeoutMs = 60_000): Promise<TestPostgres> {
+  const dir = mkdtempSync(join(tmpdir(), "chatwire-pg-"));
+  const data = join(dir, "data");
+  const logFile = join(dir, "server.log");
+  if (asRoot) {
+    const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
+    const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
+    chownSync(dir, uid, gid);
+    chmodSync(dir, 0o700);
+  }
+  const pgCtl = findBinary("pg_ctl");
+  let started = false;
+  let stopped = false;
+
+  const stopSync = (): void => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      if (started) {
+        const [file, args] = command(pgCtl, ["stop", "-D", data, "-m", "immediate", "-w", "-t", "20"]);
+        execFileSync(file, args, { stdio: "ignore", cwd: dir, timeout: 25_000 });
+      }
+    } catch {
+      // Already gone: nothing to stop.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // If the test process exits without calling stop() (a crash, an uncaught error), still stop the server.
+  process.once("exit", stopSync);
+
+  try {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const [initFile, initArgs] = command(findBinary("initdb"), [
+      "-D",
+      data,
+      "-U",
+      "postgres",
+      "-A",
+      "trust",
+      "-E",
+      "UTF8",
+      "--locale=C",
+      "--no-sync",
+      "--no-instructions",
+    ]);
+    await run(initFile, initArgs, { cwd: dir, signal: deadline });
+    const port = await freePort();
+    const serverOptions = [
+      "-p",
+      String(port),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      `unix_socket_directories=${dir}`,
+      "-c",
+      "fsync=off",
+      "-c",
+      "full_page_writes=off",
+      "-c",
+      "max_connections=200",
+    ].join(" ");
+    const [ctlFile, ctlArgs] = command(pgCtl, [
+      "start",
+      "-D",
+      data,
+      "-l",
+      logFile,
+      "-w",
+      "-t",
+      "30",
+      "-o",
+      serverOptions,
+    ]);
+    started = true;
+    await run(ctlFile, ctlArgs, { cwd: dir, signal: deadline });
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      stop: async () => {
+        process.removeListener("exit", stopSync);
+        stopSync();
+      },
+    };
+  } catch (error) {
+    const log = existsSync(logFile) ? readFileSync(logFile, "utf8").slice(-2000) : "";
+    process.removeListener("exit", stopSync);
+    stopSync();
+    throw new Error(`could not start PostgreSQL: ${error instanceof Error ? error.message : String(error)}\n${log}`, {
+      cause: error,
+    });
+  }
+}
