@@ -78,8 +78,11 @@ export interface LoadedThread extends ThreadDict {
 
 /** One write of conversation content. `apply` runs a list of them in one transaction. */
 export type DataWrite =
-  /** Creates the thread unless a thread with this id exists (then nothing changes). */
-  | { readonly kind: "thread"; readonly thread: NewThread }
+  /** Creates the thread unless a thread with this id exists (then nothing changes). With `owner`, the user is
+   * upserted first in the same transaction and owns the thread (its id replaces `thread.userId`). */
+  | { readonly kind: "thread"; readonly thread: NewThread; readonly owner?: User }
+  /** Changes name, tags or metadata (as `updateThread`); nothing happens if the thread does not exist. */
+  | { readonly kind: "thread_patch"; readonly threadId: string; readonly patch: ThreadPatch }
   /** Sets the thread's name only if it has none (first user message names the thread). */
   | { readonly kind: "default_name"; readonly threadId: string; readonly name: string }
   /** Inserts or replaces a message; its place in the history is where it was first written. */

@@ -10,6 +10,7 @@ import {
   pageLimit,
   type StoredFeedback,
   type StoredUser,
+  type ThreadPatch,
   type ThreadRecord,
 } from "./layer.ts";
 
@@ -68,6 +69,25 @@ export function createMemoryLayer(): DataLayer {
     };
     t.threads.set(thread.id, { seq: ++seq, record });
   };
+  const upsertUser = (t: Tables, user: User): StoredUser => {
+    const existing = t.users.get(user.identifier);
+    const stored: StoredUser = {
+      id: existing?.id ?? randomUUID(),
+      identifier: user.identifier,
+      ...(user.displayName === undefined ? {} : { displayName: user.displayName }),
+      metadata: copy(user.metadata ?? {}),
+      createdAt: existing?.createdAt ?? new Date().toISOString(),
+    };
+    t.users.set(user.identifier, stored);
+    return stored;
+  };
+  const patchThread = (t: Tables, id: string, patch: ThreadPatch): ThreadRecord | undefined => {
+    const row = t.threads.get(id);
+    if (row === undefined) return undefined;
+    const defined = Object.fromEntries(Object.entries(copy(patch)).filter(([, value]) => value !== undefined));
+    row.record = { ...row.record, ...defined };
+    return row.record;
+  };
   const putStep = (t: Tables, threadId: string, id: string, entry: StepRow["entry"]): void => {
     if (!t.threads.has(threadId)) throw new Error(`no thread ${threadId}`);
     const existing = t.steps.get(id);
@@ -80,8 +100,13 @@ export function createMemoryLayer(): DataLayer {
   };
   const applyOne = (t: Tables, write: DataWrite): void => {
     switch (write.kind) {
-      case "thread":
-        insertThread(t, write.thread);
+      case "thread": {
+        const userId = write.owner === undefined ? write.thread.userId : upsertUser(t, write.owner).id;
+        insertThread(t, userId === undefined ? write.thread : { ...write.thread, userId });
+        return;
+      }
+      case "thread_patch":
+        patchThread(t, write.threadId, write.patch);
         return;
       case "default_name": {
         const row = t.threads.get(write.threadId);
@@ -131,19 +156,7 @@ export function createMemoryLayer(): DataLayer {
     close: async () => {
       closed = true;
     },
-    upsertUser: async (user: User) => {
-      const t = live();
-      const existing = t.users.get(user.identifier);
-      const stored: StoredUser = {
-        id: existing?.id ?? randomUUID(),
-        identifier: user.identifier,
-        ...(user.displayName === undefined ? {} : { displayName: user.displayName }),
-        metadata: copy(user.metadata ?? {}),
-        createdAt: existing?.createdAt ?? new Date().toISOString(),
-      };
-      t.users.set(user.identifier, stored);
-      return copy(stored);
-    },
+    upsertUser: async (user) => copy(upsertUser(live(), user)),
     getUser: async (identifier) => {
       const user = live().users.get(identifier);
       return user === undefined ? undefined : copy(user);
@@ -192,11 +205,8 @@ export function createMemoryLayer(): DataLayer {
       return { threads: page.map((row) => withOwner(row.record)), ...(more ? { nextCursor: String(last.seq) } : {}) };
     },
     updateThread: async (id, patch) => {
-      const row = live().threads.get(id);
-      if (row === undefined) return undefined;
-      const defined = Object.fromEntries(Object.entries(copy(patch)).filter(([, value]) => value !== undefined));
-      row.record = { ...row.record, ...defined };
-      return withOwner(row.record);
+      const record = patchThread(live(), id, patch);
+      return record === undefined ? undefined : withOwner(record);
     },
     deleteThread: async (id) => {
       const t = live();

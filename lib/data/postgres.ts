@@ -2,7 +2,8 @@
 // (schema.ts); migrations run under an advisory lock so nodes starting together apply each version once.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import type { DataLayer, DataWrite, NewThread } from "./layer.ts";
+import type { User } from "../protocol/views.ts";
+import type { DataLayer, DataWrite, NewThread, StoredUser, ThreadPatch } from "./layer.ts";
 import { pageLimit } from "./layer.ts";
 import {
   type ElementRow,
@@ -51,6 +52,36 @@ const insertThread = async (db: Queryable, thread: NewThread): Promise<void> => 
   );
 };
 
+const upsertUser = async (db: Queryable, user: User): Promise<StoredUser> => {
+  const { rows } = await db.query<UserRow>(
+    `INSERT INTO chatwire_users (id, identifier, display_name, metadata, created_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (identifier) DO UPDATE SET display_name = EXCLUDED.display_name, metadata = EXCLUDED.metadata
+     RETURNING *`,
+    [
+      randomUUID(),
+      user.identifier,
+      user.displayName ?? null,
+      JSON.stringify(user.metadata ?? {}),
+      new Date().toISOString(),
+    ],
+  );
+  if (rows[0] === undefined) throw new Error(`user ${user.identifier} was not stored`);
+  return toUser(rows[0]);
+};
+
+const patchThread = async (db: Queryable, id: string, patch: ThreadPatch): Promise<void> => {
+  await db.query(
+    `UPDATE chatwire_threads SET name = COALESCE($1, name), tags = COALESCE($2::jsonb, tags),
+     metadata = COALESCE($3::jsonb, metadata) WHERE id = $4`,
+    [
+      patch.name ?? null,
+      patch.tags === undefined ? null : JSON.stringify(patch.tags),
+      patch.metadata === undefined ? null : JSON.stringify(patch.metadata),
+      id,
+    ],
+  );
+};
+
 const upsertStep = async (db: Queryable, c: StepColumns): Promise<void> => {
   const result = await db.query(
     `INSERT INTO chatwire_steps
@@ -80,8 +111,12 @@ const upsertStep = async (db: Queryable, c: StepColumns): Promise<void> => {
 
 const applyOne = async (db: Queryable, write: DataWrite): Promise<void> => {
   switch (write.kind) {
-    case "thread":
-      return insertThread(db, write.thread);
+    case "thread": {
+      const userId = write.owner === undefined ? write.thread.userId : (await upsertUser(db, write.owner)).id;
+      return insertThread(db, userId === undefined ? write.thread : { ...write.thread, userId });
+    }
+    case "thread_patch":
+      return patchThread(db, write.threadId, write.patch);
     case "default_name":
       await db.query("UPDATE chatwire_threads SET name = $1 WHERE id = $2 AND name IS NULL", [
         write.name,
@@ -172,22 +207,7 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
         }
       }),
     close: () => pool.end(),
-    upsertUser: async (user) => {
-      const { rows } = await pool.query<UserRow>(
-        `INSERT INTO chatwire_users (id, identifier, display_name, metadata, created_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (identifier) DO UPDATE SET display_name = EXCLUDED.display_name, metadata = EXCLUDED.metadata
-         RETURNING *`,
-        [
-          randomUUID(),
-          user.identifier,
-          user.displayName ?? null,
-          JSON.stringify(user.metadata ?? {}),
-          new Date().toISOString(),
-        ],
-      );
-      if (rows[0] === undefined) throw new Error(`user ${user.identifier} was not stored`);
-      return toUser(rows[0]);
-    },
+    upsertUser: (user) => upsertUser(pool, user),
     getUser: async (identifier) => {
       const { rows } = await pool.query<UserRow>("SELECT * FROM chatwire_users WHERE identifier = $1", [identifier]);
       return rows[0] === undefined ? undefined : toUser(rows[0]);
@@ -230,16 +250,7 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
       return { threads: page.map(toThread), ...(more ? { nextCursor: String(last.seq) } : {}) };
     },
     updateThread: async (id, patch) => {
-      await pool.query(
-        `UPDATE chatwire_threads SET name = COALESCE($1, name), tags = COALESCE($2::jsonb, tags),
-         metadata = COALESCE($3::jsonb, metadata) WHERE id = $4`,
-        [
-          patch.name ?? null,
-          patch.tags === undefined ? null : JSON.stringify(patch.tags),
-          patch.metadata === undefined ? null : JSON.stringify(patch.metadata),
-          id,
-        ],
-      );
+      await patchThread(pool, id, patch);
       return getThread(id);
     },
     deleteThread: async (id) => {

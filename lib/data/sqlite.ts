@@ -4,7 +4,8 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import type { DataLayer, DataWrite, NewThread } from "./layer.ts";
+import type { User } from "../protocol/views.ts";
+import type { DataLayer, DataWrite, NewThread, StoredUser, ThreadPatch } from "./layer.ts";
 import { pageLimit } from "./layer.ts";
 import {
   type ElementRow,
@@ -71,6 +72,27 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
       JSON.stringify(thread.metadata ?? {}),
     );
   };
+  const upsertUser = (user: User): StoredUser => {
+    const row = sql(`INSERT INTO chatwire_users (id, identifier, display_name, metadata, created_at)
+      VALUES (?, ?, ?, ?, ?) ON CONFLICT (identifier)
+      DO UPDATE SET display_name = excluded.display_name, metadata = excluded.metadata RETURNING *`).get(
+      randomUUID(),
+      user.identifier,
+      user.displayName ?? null,
+      JSON.stringify(user.metadata ?? {}),
+      new Date().toISOString(),
+    ) as UserRow;
+    return toUser(row);
+  };
+  const patchThread = (id: string, patch: ThreadPatch): void => {
+    sql(`UPDATE chatwire_threads SET name = COALESCE(?, name), tags = COALESCE(?, tags),
+      metadata = COALESCE(?, metadata) WHERE id = ?`).run(
+      patch.name ?? null,
+      patch.tags === undefined ? null : JSON.stringify(patch.tags),
+      patch.metadata === undefined ? null : JSON.stringify(patch.metadata),
+      id,
+    );
+  };
   const upsertStep = (c: StepColumns): void => {
     const result = sql(`INSERT INTO chatwire_steps
       (id, thread_id, kind, name, type, parent_id, input, output, error, start_at, end_at, actions)
@@ -83,8 +105,13 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
   };
   const applyOne = (write: DataWrite): void => {
     switch (write.kind) {
-      case "thread":
-        insertThread(write.thread);
+      case "thread": {
+        const userId = write.owner === undefined ? write.thread.userId : upsertUser(write.owner).id;
+        insertThread(userId === undefined ? write.thread : { ...write.thread, userId });
+        return;
+      }
+      case "thread_patch":
+        patchThread(write.threadId, write.patch);
         return;
       case "default_name":
         sql("UPDATE chatwire_threads SET name = ? WHERE id = ? AND name IS NULL").run(write.name, write.threadId);
@@ -165,18 +192,7 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
     close: async () => {
       db.close();
     },
-    upsertUser: async (user) => {
-      const row = sql(`INSERT INTO chatwire_users (id, identifier, display_name, metadata, created_at)
-        VALUES (?, ?, ?, ?, ?) ON CONFLICT (identifier)
-        DO UPDATE SET display_name = excluded.display_name, metadata = excluded.metadata RETURNING *`).get(
-        randomUUID(),
-        user.identifier,
-        user.displayName ?? null,
-        JSON.stringify(user.metadata ?? {}),
-        new Date().toISOString(),
-      ) as UserRow;
-      return toUser(row);
-    },
+    upsertUser: async (user) => upsertUser(user),
     getUser: async (identifier) => {
       const row = sql("SELECT * FROM chatwire_users WHERE identifier = ?").get(identifier) as UserRow | undefined;
       return row === undefined ? undefined : toUser(row);
@@ -220,13 +236,7 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
       return { threads: page.map(toThread), ...(more ? { nextCursor: String(last.seq) } : {}) };
     },
     updateThread: async (id, patch) => {
-      sql(`UPDATE chatwire_threads SET name = COALESCE(?, name), tags = COALESCE(?, tags),
-        metadata = COALESCE(?, metadata) WHERE id = ?`).run(
-        patch.name ?? null,
-        patch.tags === undefined ? null : JSON.stringify(patch.tags),
-        patch.metadata === undefined ? null : JSON.stringify(patch.metadata),
-        id,
-      );
+      patchThread(id, patch);
       return getThread(id);
     },
     deleteThread: async (id) => sql("DELETE FROM chatwire_threads WHERE id = ?").run(id).changes > 0,

@@ -66,6 +66,35 @@ export function dataLayerContract(make: () => Promise<DataLayer>): void {
     assert.deepEqual(again, created);
   });
 
+  test("a thread write with an owner upserts the user in the same transaction and links the thread", async (t) => {
+    const layer = await open(t);
+    const owner = { identifier: "ada", displayName: "Ada" };
+    await apply(layer, { kind: "thread", thread: { id: "t1" }, owner });
+    await apply(layer, { kind: "thread", thread: { id: "t2" }, owner });
+    const ada = await layer.getUser("ada");
+    assert.equal((await layer.getThread("t1"))?.userId, ada?.id);
+    assert.equal((await layer.getThread("t2"))?.userIdentifier, "ada");
+    const page = await layer.listThreads({ userId: ada?.id ?? "" });
+    assert.deepEqual(
+      page.threads.map((thread) => thread.id),
+      ["t2", "t1"],
+    );
+  });
+
+  test("thread_patch changes a thread inside a batch and ignores a missing one", async (t) => {
+    const layer = await open(t);
+    await apply(
+      layer,
+      { kind: "thread", thread: { id: "t1" } },
+      { kind: "thread_patch", threadId: "t1", patch: { metadata: { session: { turns: 3 } }, tags: ["kept"] } },
+      { kind: "thread_patch", threadId: "missing", patch: { name: "nobody" } },
+    );
+    const thread = await layer.getThread("t1");
+    assert.deepEqual(thread?.metadata, { session: { turns: 3 } });
+    assert.deepEqual(thread?.tags, ["kept"]);
+    assert.equal(await layer.getThread("missing"), undefined);
+  });
+
   test("a thread for an unknown user is refused", async (t) => {
     const layer = await open(t);
     await assert.rejects(layer.createThread({ id: "t1", userId: "ghost" }));
