@@ -1,0 +1,131 @@
+// HTTP routes over stored threads: list, get, rename, delete. Only the owner sees or changes a thread; anonymous
+// threads need their secret. Anything else is the same 404 as a missing thread, so ids reveal nothing.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { type Static, Type } from "typebox";
+import type { User } from "../protocol/views.ts";
+import type { DataLayer, ThreadRecord } from "./layer.ts";
+import { secretMatches } from "./secret.ts";
+
+/** The header that carries an anonymous thread's secret. */
+export const THREAD_SECRET_HEADER = "x-chatwire-thread-secret";
+
+/** Options of `threadRoutes`. */
+export interface ThreadRoutesOptions {
+  readonly layer: DataLayer;
+  /** Who is asking (e.g. from a session cookie or a bearer token); undefined when anonymous. */
+  readonly userOf: (request: FastifyRequest) => User | undefined | Promise<User | undefined>;
+  /** Route prefix, applied by Fastify's `register` (e.g. "/api" gives /api/threads). */
+  readonly prefix?: string;
+}
+
+const ThreadParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+type ThreadParams = Static<typeof ThreadParams>;
+const SecretHeaders = Type.Object({ [THREAD_SECRET_HEADER]: Type.Optional(Type.String({ maxLength: 256 })) });
+type SecretHeaders = Static<typeof SecretHeaders>;
+/** `GET /threads` query: `cursor` is the previous page's `nextCursor`. */
+export const ListThreadsQuery = Type.Object({
+  search: Type.Optional(Type.String({ maxLength: 200 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  cursor: Type.Optional(Type.String({ pattern: "^[0-9]{1,18}$" })),
+});
+export type ListThreadsQuery = Static<typeof ListThreadsQuery>;
+/** `PATCH /threads/:id` body. */
+export const RenameThreadBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
+export type RenameThreadBody = Static<typeof RenameThreadBody>;
+/** A thread in a list: no history, no metadata. */
+export const ThreadSummary = Type.Object({
+  id: Type.String(),
+  createdAt: Type.String(),
+  name: Type.Optional(Type.String()),
+  tags: Type.Array(Type.String()),
+});
+export type ThreadSummary = Static<typeof ThreadSummary>;
+/** `GET /threads` answer. */
+export const ThreadList = Type.Object({ threads: Type.Array(ThreadSummary), nextCursor: Type.Optional(Type.String()) });
+export type ThreadList = Static<typeof ThreadList>;
+
+const summary = (thread: ThreadRecord): ThreadSummary => ({
+  id: thread.id,
+  createdAt: thread.createdAt,
+  ...(thread.name === undefined ? {} : { name: thread.name }),
+  tags: [...thread.tags],
+});
+const notFound = (reply: FastifyReply) => reply.code(404).send({ code: "THREAD_NOT_FOUND", message: "no such thread" });
+
+/**
+ * The thread routes as a Fastify plugin (encapsulated).
+ * @example await server.register(threadRoutes, { layer, userOf: (req) => req.user, prefix: "/api" });
+ */
+export async function threadRoutes(app: FastifyInstance, options: ThreadRoutesOptions): Promise<void> {
+  const { layer, userOf } = options;
+
+  // The thread if this request may use it: the owner for owned threads, the secret's holder for anonymous ones.
+  const accessible = async (request: FastifyRequest, id: string, secret: string | undefined) => {
+    const thread = await layer.getThread(id);
+    if (thread === undefined) return undefined;
+    if (thread.userId !== undefined) {
+      const user = await userOf(request);
+      return user !== undefined && user.identifier === thread.userIdentifier ? thread : undefined;
+    }
+    return secretMatches(thread.secretHash, secret) ? thread : undefined;
+  };
+
+  app.get<{ Querystring: ListThreadsQuery }>(
+    "/threads",
+    { schema: { querystring: ListThreadsQuery, response: { 200: ThreadList } } },
+    async (request, reply) => {
+      const user = await userOf(request);
+      if (user === undefined) return reply.code(401).send({ code: "UNAUTHENTICATED", message: "sign in first" });
+      const stored = await layer.getUser(user.identifier);
+      if (stored === undefined) return { threads: [] } satisfies ThreadList;
+      const { search, limit, cursor } = request.query;
+      const page = await layer.listThreads({
+        userId: stored.id,
+        ...(search === undefined ? {} : { search }),
+        ...(limit === undefined ? {} : { limit }),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      const list: ThreadList = { threads: page.threads.map(summary) };
+      return page.nextCursor === undefined ? list : { ...list, nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get<{ Params: ThreadParams; Headers: SecretHeaders }>(
+    "/threads/:id",
+    { schema: { params: ThreadParams, headers: SecretHeaders } },
+    async (request, reply) => {
+      const { id } = request.params;
+      if ((await accessible(request, id, request.headers[THREAD_SECRET_HEADER])) === undefined) return notFound(reply);
+      return (await layer.loadThread(id)) ?? notFound(reply);
+    },
+  );
+
+  app.patch<{ Params: ThreadParams; Headers: SecretHeaders; Body: RenameThreadBody }>(
+    "/threads/:id",
+    {
+      schema: {
+        params: ThreadParams,
+        headers: SecretHeaders,
+        body: RenameThreadBody,
+        response: { 200: ThreadSummary },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      if ((await accessible(request, id, request.headers[THREAD_SECRET_HEADER])) === undefined) return notFound(reply);
+      const updated = await layer.updateThread(id, { name: request.body.name });
+      return updated === undefined ? notFound(reply) : summary(updated);
+    },
+  );
+
+  app.delete<{ Params: ThreadParams; Headers: SecretHeaders }>(
+    "/threads/:id",
+    { schema: { params: ThreadParams, headers: SecretHeaders } },
+    async (request, reply) => {
+      const { id } = request.params;
+      if ((await accessible(request, id, request.headers[THREAD_SECRET_HEADER])) === undefined) return notFound(reply);
+      await layer.deleteThread(id);
+      return reply.code(204).send();
+    },
+  );
+}
