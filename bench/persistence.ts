@@ -1,0 +1,88 @@
+// Persisted messages per second through the recorder, for SQLite (a temp file) and PostgreSQL (a throwaway server
+// started here). Run: node --import tsx bench/persistence.ts [seconds per case, default 3]
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DataLayer } from "../lib/data/layer.ts";
+import { createPostgresLayer } from "../lib/data/postgres.ts";
+import { createRecorder } from "../lib/data/recorder.ts";
+import { createSqliteLayer } from "../lib/data/sqlite.ts";
+import type { MessageView } from "../lib/protocol/views.ts";
+import { startPostgres } from "../spec/support/postgres.ts";
+
+const seconds = Number(process.argv[2] ?? 3);
+const THREADS = 20;
+const TOKENS_PER_STREAM = 20;
+
+interface Row {
+  readonly layer: string;
+  readonly workload: string;
+  readonly messages: number;
+  readonly perSecond: number;
+}
+
+const message = (id: string): MessageView => ({
+  id,
+  role: "assistant",
+  author: "Assistant",
+  content: "",
+  createdAt: new Date().toISOString(),
+  actions: [],
+});
+
+/** Records messages into THREADS threads for `seconds`, flushing every round as the gateway does at task_end. */
+async function measure(name: string, layer: DataLayer, streamed: boolean): Promise<Row> {
+  const recorder = createRecorder(layer, { maxQueue: 100_000, onError: (f) => console.error("lost", f) });
+  const run = `${streamed ? "s" : "m"}${Date.now()}`;
+  for (let t = 0; t < THREADS; t++) recorder.ensureThread({ id: `${run}-t${t}` });
+  await recorder.flush();
+  let count = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  while (performance.now() < deadline) {
+    // One round: every thread gets a message (one tick, so one batch), then the flush that would precede task_end.
+    for (let t = 0; t < THREADS; t++) {
+      const threadId = `${run}-t${t}`;
+      const id = `${run}-${count++}`;
+      if (streamed) {
+        recorder.record(threadId, { type: "stream_start", message: message(id) });
+        for (let k = 0; k < TOKENS_PER_STREAM; k++)
+          recorder.record(threadId, { type: "stream_token", id, token: "tok " });
+        recorder.record(threadId, { type: "stream_end", id, content: "tok ".repeat(TOKENS_PER_STREAM) });
+      } else {
+        recorder.record(threadId, { type: "message_new", message: { ...message(id), content: `message ${count}` } });
+      }
+    }
+    await recorder.flush();
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  const stats = recorder.stats();
+  if (stats.failed + stats.dropped > 0) throw new Error(`${name}: ${stats.failed} failed, ${stats.dropped} dropped`);
+  return {
+    layer: name,
+    workload: streamed ? `streamed (${TOKENS_PER_STREAM} tokens)` : "message_new",
+    messages: count,
+    perSecond: Math.round(count / elapsed),
+  };
+}
+
+const rows: Row[] = [];
+const dir = mkdtempSync(join(tmpdir(), "chatwire-bench-"));
+const sqlite = createSqliteLayer({ path: join(dir, "bench.db") });
+await sqlite.migrate();
+rows.push(await measure("sqlite", sqlite, false), await measure("sqlite", sqlite, true));
+await sqlite.close();
+rmSync(dir, { recursive: true, force: true });
+
+const server = await startPostgres();
+try {
+  const postgres = createPostgresLayer({ connectionString: server.url });
+  await postgres.migrate();
+  rows.push(await measure("postgres", postgres, false), await measure("postgres", postgres, true));
+  await postgres.close();
+} finally {
+  await server.stop();
+}
+
+console.log(`persisted messages/s through the recorder (${THREADS} threads, flush after every round of ${THREADS})`);
+console.table(rows);
