@@ -127,7 +127,10 @@ export interface DataLayer {
   apply(writes: readonly DataWrite[]): Promise<void>;
 }
 
-/** Page size bounds shared by every implementation. */
+/**
+ * Page size bounds shared by every implementation: 1..100, default 20.
+ * @example pageLimit(500) === 100
+ */
 export const pageLimit = (limit: number | undefined): number => Math.min(100, Math.max(1, limit ?? 20));
 
 /** How thread names are cut when they come from a message. */

@@ -94,7 +94,10 @@ interface OpenStream {
   written: string;
 }
 
-/** First line of a message, cut to NAME_MAX characters: a thread's default name. */
+/**
+ * First line of a message, cut to NAME_MAX characters: a thread's default name.
+ * @example defaultThreadName("Plan my trip\nto Oslo") === "Plan my trip"
+ */
 export const defaultThreadName = (content: string): string => {
   const line = content.trim().split("\n")[0]?.trim() ?? "";
   return line.length <= NAME_MAX ? line : `${line.slice(0, NAME_MAX - 1)}…`;
