@@ -22,6 +22,16 @@ export const ErrorCode = Type.Enum([
   "INVALID_HOOK",
   "STARTUP_FAILED",
   "SESSION_CLOSED",
+  "RATE_LIMITED",
+  "TOO_MANY_SESSIONS",
+  "ASK_LIMIT",
+  "AUDIO_TOO_LARGE",
+  "STORE_FULL",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "AUTH_SECRET_MISSING",
+  "THREAD_NOT_FOUND",
+  "PERSISTENCE_FAILED",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

@@ -12,6 +12,7 @@ interface PendingAsk {
   readonly kind: "text" | "action";
   readonly actions: ReadonlyMap<string, Action>;
   settle(answer: Answer): void;
+  cancel(reason: unknown): void;
 }
 
 /** How an ask ended, for the `ask_end` frame. */
@@ -20,6 +21,8 @@ export type AskOutcome = "answered" | "timeout" | "cancelled";
 /** The asks a session has open, by id. */
 export class AskBook {
   readonly #pending = new Map<string, PendingAsk>();
+
+  constructor(readonly limit = Infinity) {}
 
   get size(): number {
     return this.#pending.size;
@@ -34,6 +37,9 @@ export class AskBook {
     signal: AbortSignal,
     onEnd: (outcome: AskOutcome) => void,
   ): Promise<Answer> {
+    if (this.#pending.size >= this.limit) {
+      return Promise.reject(new ChatwireError("ASK_LIMIT", `${this.limit} asks are already waiting for an answer`));
+    }
     return new Promise<Answer>((resolve, reject) => {
       const finish = (outcome: AskOutcome, settle: () => void) => {
         if (!this.#pending.delete(askId)) return;
@@ -54,6 +60,7 @@ export class AskBook {
         kind,
         actions: new Map(actions.map((action) => [action.id, action])),
         settle: (answer) => finish("answered", () => resolve(answer)),
+        cancel: (reason) => finish("cancelled", () => reject(reason)),
       });
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
@@ -74,6 +81,11 @@ export class AskBook {
       throw new ChatwireError("UNKNOWN_ACTION", "ask_reply: `actionId` is not one of the ask's actions");
     }
     ask.settle({ kind: "action", action });
+  }
+
+  /** Cancels every open ask (the session ended): each rejects with `reason`. */
+  cancelAll(reason: unknown): void {
+    for (const ask of [...this.#pending.values()]) ask.cancel(reason);
   }
 
   /** The ids of the open asks, oldest first. */

@@ -7,10 +7,12 @@ import { decodeAudioChunk } from "../protocol/binary.ts";
 import { FrameError, parseClientFrame } from "../protocol/check.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
+import type { User } from "../protocol/views.ts";
 import type { FrameSink } from "../session/outbox.ts";
 import { Session } from "../session/session.ts";
 import { dispatch, dispatchAudioChunk } from "./dispatch.ts";
 import type { ResolvedOptions } from "./options.ts";
+import { RateLimiter } from "./rate.ts";
 import type { SessionRegistry } from "./registry.ts";
 
 /** Close code the client sends to say it is done with the session (no resume will follow). */
@@ -43,14 +45,17 @@ const sinkOf = (socket: WebSocket): FrameSink => ({
   },
 });
 
-/** Serves one socket until it closes. */
+/** Serves one socket, for `user` (undefined: anonymous), until it closes. */
 export function serveConnection<S extends object>(
   socket: WebSocket,
   options: ResolvedOptions<S>,
   log: FastifyBaseLogger,
   registry: SessionRegistry<S>,
+  user: User | undefined,
 ): void {
   let session: Session<S> | undefined;
+  const rate = new RateLimiter(options.maxFramesPerSecond);
+  let rateErrorAt = Number.NEGATIVE_INFINITY;
   const sink = sinkOf(socket);
   const helloTimer = setTimeout(() => socket.close(1008, "no hello"), options.helloTimeoutMs);
   const connectionError = (code: ChatwireError["code"], message: string) =>
@@ -78,6 +83,7 @@ export function serveConnection<S extends object>(
     };
     if (target === undefined || target.ended) return refuse("expired");
     if (!sameSecret(target.resumeToken, request.resumeToken)) return refuse("forbidden");
+    if (target.context.user?.identifier !== user?.identifier) return refuse("forbidden");
     if (!target.outbox.canResume(request.lastSeq)) {
       void target.end("disconnect");
       return refuse("overflow");
@@ -100,7 +106,13 @@ export function serveConnection<S extends object>(
       session = resumed;
       return;
     }
+    if (user !== undefined && registry.countFor(user.identifier) >= options.maxSessionsPerUser) {
+      connectionError("TOO_MANY_SESSIONS", `a user may hold ${options.maxSessionsPerUser} sessions at once`);
+      socket.close(4429, "too many sessions");
+      return;
+    }
     const live = new Session<S>({
+      user,
       hooks: options.hooks,
       limits: options,
       log,
@@ -124,6 +136,17 @@ export function serveConnection<S extends object>(
   };
 
   socket.on("message", (data, isBinary) => {
+    if (!rate.take()) {
+      // One error a second at most: answering every dropped frame would let a flood double itself.
+      const now = performance.now();
+      if (now - rateErrorAt > 1000) {
+        rateErrorAt = now;
+        const message = `more than ${options.maxFramesPerSecond} frames a second: frames are being dropped`;
+        if (session === undefined) connectionError("RATE_LIMITED", message);
+        else session.emitError("RATE_LIMITED", message);
+      }
+      return;
+    }
     if (isBinary) {
       if (session === undefined) connectionError("HELLO_REQUIRED", "send hello first");
       else {

@@ -55,7 +55,7 @@ function route<S extends object>(session: Session<S>, frame: ClientFrame): void 
       return;
     case "audio_start":
       session.runEvent("onAudioStart", frame.id, async (ctx) => {
-        session.audio = { mimeType: frame.mimeType, chunks: 0 };
+        session.audio = { mimeType: frame.mimeType, chunks: 0, bytes: 0 };
         const accepted = (await hooks.onAudioStart?.(ctx, { mimeType: frame.mimeType })) !== false;
         if (!accepted) session.audio = undefined;
         session.emit({ type: "audio_state", connected: accepted });
@@ -90,6 +90,12 @@ export function dispatchAudioChunk<S extends object>(session: Session<S>, chunk:
   session.runEvent("onAudioChunk", undefined, async (ctx) => {
     const audio = session.audio;
     if (audio === undefined) throw new ChatwireError("AUDIO_NOT_STARTED", "audio chunk without audio_start");
+    audio.bytes += chunk.data.byteLength;
+    if (audio.bytes > session.limits.maxAudioBytes) {
+      session.audio = undefined;
+      session.emit({ type: "audio_state", connected: false });
+      throw new ChatwireError("AUDIO_TOO_LARGE", `a recording is limited to ${session.limits.maxAudioBytes} bytes`);
+    }
     const input: InputAudioChunk = {
       isStart: audio.chunks++ === 0,
       mimeType: audio.mimeType,

@@ -14,15 +14,25 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Text frames above this size get a FRAME_TOO_LARGE error frame (the session goes on). Default 1 MiB.
    * Frames above 4× this are refused by the transport, which closes the socket with 1009. */
   readonly maxFrameBytes?: number;
+  /** Frames a session may send per second (bursts up to twice that); more get RATE_LIMITED. 0: no limit. */
+  readonly maxFramesPerSecond?: number;
+  /** Live sessions one authenticated user may hold; one more is refused with TOO_MANY_SESSIONS (close 4429). */
+  readonly maxSessionsPerUser?: number;
   /** How long a new connection has to send `hello`. Default 10 s. */
   readonly helloTimeoutMs?: number;
+  /** Origins allowed to open the WebSocket from a browser; default: same origin only. `["*"]` allows any. */
+  readonly allowedOrigins?: readonly string[];
+  /** Session tokens for passwordAuth: the signing secret (default env CHATWIRE_AUTH_SECRET, at least 32 bytes),
+   * their lifetime (default 24 h) and whether the cookie is Secure (default true in production). */
+  readonly auth?: { readonly secret?: string; readonly ttlSeconds?: number; readonly secureCookie?: boolean };
   /** Receives a handle on the running gateway (session count), e.g. for a health route. */
   readonly onReady?: (gateway: GatewayHandle) => void;
 }
 
 /** Every option with its default filled in. */
-export type ResolvedOptions<S extends object> = Required<Omit<GatewayOptions<S>, "initialState" | "onReady">> &
-  Pick<GatewayOptions<S>, "initialState" | "onReady">;
+type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth";
+export type ResolvedOptions<S extends object> = Required<Omit<GatewayOptions<S>, Optional>> &
+  Pick<GatewayOptions<S>, Optional>;
 
 export const resolveOptions = <S extends object>(options: GatewayOptions<S>): ResolvedOptions<S> => ({
   path: "/ws",
@@ -30,6 +40,11 @@ export const resolveOptions = <S extends object>(options: GatewayOptions<S>): Re
   helloTimeoutMs: 10_000,
   maxQueuedTasks: 16,
   maxQueuedEvents: 1024,
+  maxPendingAsks: 8,
+  maxAudioBytes: 50 * 1024 * 1024,
+  maxStoreBytes: 1024 * 1024,
+  maxFramesPerSecond: 200,
+  maxSessionsPerUser: 16,
   askTimeoutMs: 60_000,
   taskTimeoutMs: 0,
   endGraceMs: 5_000,

@@ -1,7 +1,12 @@
 // The chatwire Fastify plugin: a WebSocket route that turns connections into sessions, plus the app lifecycle.
+import cookie from "@fastify/cookie";
 import websocket from "@fastify/websocket";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { type AuthResult, authenticate } from "../auth/authenticate.ts";
+import { isAllowedOrigin } from "../auth/origin.ts";
+import { authRoutes } from "../auth/routes.ts";
+import { createTokenIssuer } from "../auth/tokens.ts";
 import { ChatwireError } from "../errors.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
 import { serveConnection } from "./connection.ts";
@@ -60,15 +65,43 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     await options.hooks.onAppShutdown?.();
   });
 
-  app.get(options.path, { websocket: true }, (socket, request) => {
+  const tokens = await passwordAuth(app, options);
+  // The upgrade is checked before it happens: a foreign origin gets HTTP 403; the user is decided here so that no
+  // hook ever runs for a connection that is not authenticated.
+  const auths = new WeakMap<FastifyRequest, AuthResult>();
+  const preValidation = async (request: FastifyRequest, reply: import("fastify").FastifyReply) => {
+    if (!isAllowedOrigin(request.headers.origin, request.headers.host, options.allowedOrigins)) {
+      return reply.code(403).send({ code: "FORBIDDEN", message: "this origin may not open the chat socket" });
+    }
+    auths.set(request, await authenticate(request, options.hooks, tokens));
+  };
+
+  app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
+    const auth = auths.get(request);
     if (shuttingDown !== undefined) {
       socket.close(1001, "server shutting down");
-      return;
+    } else if (auth === undefined || !auth.ok) {
+      const message = auth === undefined || auth.ok ? "not authenticated" : auth.reason;
+      socket.send(JSON.stringify({ seq: 0, type: "error", code: "UNAUTHENTICATED", message }));
+      socket.close(4401, "unauthenticated");
+    } else {
+      serveConnection(socket, options, request.log, registry, auth.user);
     }
-    serveConnection(socket, options, request.log, registry);
   });
 
   options.onReady?.({ sessionCount: () => registry.size });
+}
+
+/** With passwordAuth registered: the token issuer (refusing to start without a secret) and the login routes. */
+async function passwordAuth<S extends object>(app: FastifyInstance, options: ReturnType<typeof resolveOptions<S>>) {
+  const check = options.hooks.passwordAuth;
+  if (check === undefined) return undefined;
+  const ttlSeconds = options.auth?.ttlSeconds ?? 24 * 3600;
+  const tokens = createTokenIssuer({ secret: options.auth?.secret ?? process.env.CHATWIRE_AUTH_SECRET, ttlSeconds });
+  if (!app.hasRequestDecorator("cookies")) await app.register(cookie);
+  const secureCookie = options.auth?.secureCookie ?? process.env.NODE_ENV === "production";
+  await app.register(authRoutes, { check, tokens, ttlSeconds, secureCookie });
+  return tokens;
 }
 
 /**

@@ -84,5 +84,7 @@ export const {
   onFeedback,
   authorRename,
   onWindowMessage,
+  headerAuth,
+  passwordAuth,
   actionCallback,
 } = defaultApp;

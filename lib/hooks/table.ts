@@ -1,5 +1,6 @@
 // The hook table: which handler runs for which event. Immutable: every change makes a new, frozen table.
 import type { ChatContext } from "../context/context.ts";
+import type { User } from "../protocol/views.ts";
 import type { Action, AudioStartInfo, Feedback, IncomingMessage, InputAudioChunk, ThreadDict } from "./payloads.ts";
 
 /** Handlers may be sync or async; return values are ignored. */
@@ -20,6 +21,15 @@ export type FeedbackHook<S extends object> = (ctx: ChatContext<S>, feedback: Fee
 export type WindowMessageHook<S extends object> = (ctx: ChatContext<S>, data: unknown) => HookResult;
 /** Maps an author's name to the name shown; applied to every outgoing message. */
 export type AuthorRenameHook = (author: string) => string | Promise<string>;
+/** Request headers as Node gives them. */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
+/** Decides the user from the WebSocket upgrade's headers (e.g. set by an SSO proxy); undefined refuses. */
+export type HeaderAuthHook = (headers: RequestHeaders) => User | undefined | Promise<User | undefined>;
+/** Checks a login's credentials; a user signs them in, undefined refuses. */
+export type PasswordAuthHook = (credentials: {
+  readonly username: string;
+  readonly password: string;
+}) => User | undefined | Promise<User | undefined>;
 
 /** All single-slot hooks of an app, plus its action callbacks by name. */
 export interface HookTable<S extends object = Record<string, unknown>> {
@@ -36,6 +46,8 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly onFeedback?: FeedbackHook<S>;
   readonly authorRename?: AuthorRenameHook;
   readonly onWindowMessage?: WindowMessageHook<S>;
+  readonly headerAuth?: HeaderAuthHook;
+  readonly passwordAuth?: PasswordAuthHook;
   readonly actions: ReadonlyMap<string, ActionHook<S>>;
 }
 
@@ -57,6 +69,8 @@ export const slotNames = [
   "onFeedback",
   "authorRename",
   "onWindowMessage",
+  "headerAuth",
+  "passwordAuth",
 ] as const satisfies readonly SlotName[];
 
 /** A table with no hooks. */

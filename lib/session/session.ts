@@ -20,6 +20,12 @@ export interface SessionLimits extends OutboxLimits {
   readonly reconnectGraceMs: number;
   readonly maxQueuedTasks: number;
   readonly maxQueuedEvents: number;
+  /** Asks that may wait for an answer at once; one more rejects with ASK_LIMIT. */
+  readonly maxPendingAsks: number;
+  /** Bytes of one recording; beyond it the recording is stopped with AUDIO_TOO_LARGE. */
+  readonly maxAudioBytes: number;
+  /** Approximate JSON bytes of the session store; a `set` beyond it throws STORE_FULL. */
+  readonly maxStoreBytes: number;
   readonly askTimeoutMs: number;
   /** 0: tasks may run as long as they like. */
   readonly taskTimeoutMs: number;
@@ -52,20 +58,20 @@ export class Session<S extends object> {
   readonly #life = new AbortController();
   readonly #tasks: Lane;
   readonly #events: Lane;
-  readonly #limits: SessionLimits;
+  readonly limits: SessionLimits;
   #expiry: NodeJS.Timeout | undefined;
   readonly #onEnded: ((session: Session<S>) => void) | undefined;
   #current: AbortController | undefined;
   #eventContext: ChatContext<S> | undefined;
   #ended: Promise<void> | undefined;
   /** The recording in progress, if any. */
-  audio: { mimeType: string; chunks: number } | undefined;
+  audio: { mimeType: string; chunks: number; bytes: number } | undefined;
   /** Feedback ids by message id, so a second feedback on a message updates the first. */
   readonly feedbackIds = new Map<string, string>();
 
   constructor(init: SessionInit<S>) {
     this.hooks = init.hooks;
-    this.#limits = init.limits;
+    this.limits = init.limits;
     this.outbox = new Outbox(init.limits, {
       overflow: () => void this.end("disconnect"),
       slow: () => this.detach(),
@@ -79,11 +85,11 @@ export class Session<S extends object> {
       threadId: nanoid(),
       user: init.user,
       chatProfile: init.chatProfile,
-      store: createSessionStore<S>(init.initialState?.()),
+      store: createSessionStore<S>(init.initialState?.(), init.limits.maxStoreBytes),
       log: init.log,
       emit: (frame) => this.emit(frame),
       renameAuthor: init.hooks.authorRename,
-      asks: new AskBook(),
+      asks: new AskBook(init.limits.maxPendingAsks),
       actions: new ActionBook(),
       newId: () => nanoid(),
       now: () => new Date(),
@@ -108,7 +114,7 @@ export class Session<S extends object> {
     this.outbox.detach();
     if (this.ended) return;
     clearTimeout(this.#expiry);
-    this.#expiry = setTimeout(() => void this.end("disconnect"), this.#limits.reconnectGraceMs);
+    this.#expiry = setTimeout(() => void this.end("disconnect"), this.limits.reconnectGraceMs);
   }
 
   get ended(): boolean {
@@ -134,8 +140,8 @@ export class Session<S extends object> {
       if (this.ended) return;
       const controller = new AbortController();
       const timer =
-        this.#limits.taskTimeoutMs > 0
-          ? setTimeout(() => controller.abort(new TaskAborted("timeout")), this.#limits.taskTimeoutMs)
+        this.limits.taskTimeoutMs > 0
+          ? setTimeout(() => controller.abort(new TaskAborted("timeout")), this.limits.taskTimeoutMs)
           : undefined;
       this.#current = controller;
       const taskId = nanoid();
@@ -150,7 +156,7 @@ export class Session<S extends object> {
         this.emit({ type: "task_end", taskId });
       }
     });
-    if (!queued) this.emitError("QUEUE_FULL", `${this.#limits.maxQueuedTasks} tasks are already waiting`, replyTo);
+    if (!queued) this.emitError("QUEUE_FULL", `${this.limits.maxQueuedTasks} tasks are already waiting`, replyTo);
   }
 
   /** Queues `run` on the event lane (audio, feedback, window messages): in order, with the session's signal. */
@@ -163,7 +169,7 @@ export class Session<S extends object> {
         this.fail(hook, error, replyTo, this.#life.signal);
       }
     });
-    if (!queued) this.emitError("QUEUE_FULL", `${this.#limits.maxQueuedEvents} events are already waiting`, replyTo);
+    if (!queued) this.emitError("QUEUE_FULL", `${this.limits.maxQueuedEvents} events are already waiting`, replyTo);
   }
 
   /** The context for event handlers (one per session; its signal ends with the session). */
@@ -209,9 +215,10 @@ export class Session<S extends object> {
     this.#events.clear();
     this.#current?.abort(reason);
     this.#life.abort(reason);
+    this.context.asks.cancelAll(reason);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.#limits.endGraceMs);
+      timer = setTimeout(resolve, this.limits.endGraceMs);
     });
     await Promise.race([Promise.all([this.#tasks.idle(), this.#events.idle()]), grace]);
     clearTimeout(timer);

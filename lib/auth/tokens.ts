@@ -1,0 +1,71 @@
+// Signed, expiring session tokens (JWT, HS256, via jose) with revocation at logout.
+import { errors, jwtVerify, SignJWT } from "jose";
+import { nanoid } from "nanoid";
+import { ChatwireError } from "../errors.ts";
+import type { User } from "../protocol/views.ts";
+
+/** Issues and verifies session tokens. */
+export interface TokenIssuer {
+  issue(user: User): Promise<string>;
+  /** The token's user, or undefined when it is invalid, expired or revoked. */
+  verify(token: string): Promise<User | undefined>;
+  /** Revokes a token until it would have expired anyway. */
+  revoke(token: string): Promise<void>;
+}
+
+/** Secrets shorter than this are refused: HS256 wants at least 256 bits. */
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * Creates an issuer with `secret` (at least 32 bytes). Throws AUTH_SECRET_MISSING without one.
+ * @example const tokens = createTokenIssuer({ secret: process.env.CHATWIRE_AUTH_SECRET, ttlSeconds: 86_400 });
+ */
+export function createTokenIssuer(options: { secret: string | undefined; ttlSeconds: number }): TokenIssuer {
+  const { secret, ttlSeconds } = options;
+  if (secret === undefined || Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+    throw new ChatwireError(
+      "AUTH_SECRET_MISSING",
+      `authentication needs a secret of at least ${MIN_SECRET_BYTES} bytes: set CHATWIRE_AUTH_SECRET`,
+    );
+  }
+  const key = new TextEncoder().encode(secret);
+  const revoked = new Map<string, number>(); // jti -> expiry (s)
+
+  const read = async (token: string) => {
+    try {
+      const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"] });
+      return payload;
+    } catch (error) {
+      if (error instanceof errors.JOSEError) return undefined;
+      throw error;
+    }
+  };
+
+  return {
+    issue: (user) =>
+      new SignJWT({ name: user.displayName, metadata: user.metadata })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(user.identifier)
+        .setJti(nanoid())
+        .setIssuedAt()
+        .setExpirationTime(`${ttlSeconds}s`)
+        .sign(key),
+    async verify(token) {
+      const payload = await read(token);
+      if (payload?.sub === undefined || (payload.jti !== undefined && revoked.has(payload.jti))) return undefined;
+      const user: User = { identifier: payload.sub };
+      if (typeof payload.name === "string") user.displayName = payload.name;
+      if (typeof payload.metadata === "object" && payload.metadata !== null) {
+        user.metadata = payload.metadata as Record<string, unknown>;
+      }
+      return user;
+    },
+    async revoke(token) {
+      const payload = await read(token);
+      if (payload?.jti === undefined) return;
+      const now = Date.now() / 1000;
+      for (const [jti, expiry] of revoked) if (expiry < now) revoked.delete(jti);
+      revoked.set(payload.jti, payload.exp ?? now + ttlSeconds);
+    },
+  };
+}
