@@ -1,0 +1,113 @@
+// Round trips: a user message out, complete when its task_end comes back (tasks end in order on a connection).
+import { cpuMicros } from "./cpu.ts";
+import { closeAll, connect, connectMany, type Link } from "./link.ts";
+import type { LatencyJob, ThroughputJob } from "./options.ts";
+
+const message = { type: "user_message", id: "m1", content: "hi" };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Counts of one measured window. */
+export interface ThroughputResult {
+  readonly roundTripsPerSec: number;
+  readonly cpuMicrosPerRoundTrip: number;
+  readonly serverCpuShare: number;
+  readonly errors: number;
+  /** Round trips sent but not completed once the load stopped (drained for up to 5 s): lost messages. */
+  readonly lost: number;
+}
+
+/** Drives every connection with `inflight` messages outstanding and measures a window after the warm-up. */
+export async function throughput(job: ThroughputJob): Promise<ThroughputResult> {
+  let completed = 0;
+  let sent = 0;
+  let errors = 0;
+  let running = true;
+  const links: Link[] = [];
+  // Per connection; a task_end with nothing outstanding is the app's onChatStart task, not a round trip.
+  const outstanding = new Int32Array(job.connections);
+  const fire = (index: number) => {
+    sent++;
+    outstanding[index] = (outstanding[index] ?? 0) + 1;
+    links[index]?.send(message);
+  };
+  const open = (index: number) =>
+    connect(job.wire, job.url, (type, frame) => {
+      if (type === "task_end") {
+        if (outstanding[index] === 0) return;
+        outstanding[index] = (outstanding[index] ?? 1) - 1;
+        completed++;
+        if (running) fire(index);
+      } else if (type === "error") {
+        errors++;
+        if (process.env.BENCH_DEBUG) console.error(JSON.stringify(frame()));
+      }
+    });
+  links.push(...(await connectMany(job.connections, open)));
+  for (let index = 0; index < links.length; index++) {
+    for (let i = 0; i < job.inflight; i++) fire(index);
+  }
+  await sleep(job.warmupMs);
+  const before = { done: completed, cpu: cpuMicros(job.serverPid, job.ticksPerSecond), at: performance.now() };
+  await sleep(job.measureMs);
+  const after = { done: completed, cpu: cpuMicros(job.serverPid, job.ticksPerSecond), at: performance.now() };
+  running = false;
+  for (let waited = 0; completed < sent && waited < 5000; waited += 20) await sleep(20);
+  await closeAll(links);
+  const trips = after.done - before.done;
+  const elapsedUs = (after.at - before.at) * 1000;
+  return {
+    roundTripsPerSec: (trips * 1_000_000) / elapsedUs,
+    cpuMicrosPerRoundTrip: (after.cpu - before.cpu) / trips,
+    serverCpuShare: (after.cpu - before.cpu) / elapsedUs,
+    errors,
+    lost: sent - completed,
+  };
+}
+
+/** Latency percentiles in milliseconds. */
+export interface LatencyResult {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly p999Ms: number;
+  readonly samples: number;
+}
+
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+
+/** One message outstanding per connection; every round trip after the warm-up is a sample. */
+export async function latency(job: LatencyJob): Promise<LatencyResult> {
+  const samples = new Float64Array(2_000_000);
+  let count = 0;
+  let recording = false;
+  let running = true;
+  const links: Link[] = [];
+  const started = new Float64Array(job.connections); // 0: nothing outstanding (an onChatStart task_end is ignored)
+  const fire = (index: number) => {
+    started[index] = performance.now();
+    links[index]?.send(message);
+  };
+  const open = (index: number) =>
+    connect(job.wire, job.url, (type) => {
+      if (type !== "task_end" || started[index] === 0) return;
+      if (recording && count < samples.length) samples[count++] = performance.now() - (started[index] ?? 0);
+      started[index] = 0;
+      if (running) fire(index);
+    });
+  links.push(...(await connectMany(job.connections, open)));
+  for (let i = 0; i < links.length; i++) fire(i);
+  await sleep(job.warmupMs);
+  recording = true;
+  await sleep(job.measureMs);
+  recording = false;
+  running = false;
+  await sleep(100);
+  await closeAll(links);
+  const sorted = samples.subarray(0, count).sort();
+  return {
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    p999Ms: percentile(sorted, 0.999),
+    samples: count,
+  };
+}

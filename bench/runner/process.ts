@@ -1,0 +1,164 @@
+// Child processes of the benchmark: servers pinned to core 0, the load generator to core 1, each with the open-file
+// limit raised to the hard limit. Every child is killed when the runner exits, however it exits.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import type { LoadJob } from "../load/options.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+const children = new Set<ChildProcess>();
+
+const killAll = () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+};
+process.on("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+const has = (command: string) => {
+  try {
+    execFileSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The machine facts the numbers depend on. */
+export const machine = {
+  ticksPerSecond: Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()),
+  pinned: has("taskset"),
+  openFiles: Number(execFileSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).trim()) || 1024,
+};
+
+/** Runs `node <args>` on one core, with `ulimit -n` raised to the hard limit (exec keeps the pid). */
+function spawnNode(core: number, args: readonly string[], env: Record<string, string> = {}): ChildProcess {
+  const pin = machine.pinned ? ["taskset", "-c", String(core)] : [];
+  const script = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"';
+  const child = spawn("sh", ["-c", script, "sh", ...pin, process.execPath, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+/** Waits for the first stdout line `accept` returns a value for; rejects on exit or after `timeoutMs`. */
+function awaitLine<T>(child: ChildProcess, timeoutMs: number, accept: (line: string) => T | undefined): Promise<T> {
+  const stdout = child.stdout;
+  if (stdout === null) return Promise.reject(new Error("child has no stdout"));
+  return new Promise<T>((resolve, reject) => {
+    const lines = createInterface({ input: stdout });
+    const done = () => {
+      clearTimeout(timer);
+      lines.close();
+      child.off("close", exited);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`no expected line within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const exited = (code: number | null) => {
+      done();
+      reject(new Error(`process exited (${code}) before the expected line`));
+    };
+    child.once("close", exited);
+    lines.on("line", (line) => {
+      const value = accept(line);
+      if (value === undefined) return;
+      done();
+      resolve(value);
+    });
+  });
+}
+
+const parse = (line: string): Record<string, unknown> | undefined => {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+};
+
+/** A running server under test. */
+export interface ServerProcess {
+  readonly pid: number;
+  readonly url: string;
+  /** From spawn to the ready line (printed once listen resolved), measured here. */
+  readonly startupMs: number;
+  /** The server's own process.uptime() when it was ready. */
+  readonly uptimeMs: number;
+  /** Collects garbage in the server, then returns its RSS in bytes. */
+  rss(): Promise<number>;
+  /** SIGTERM, then SIGKILL after 3 s. */
+  stop(): Promise<void>;
+}
+
+/** Starts `script` on core 0 with --expose-gc (and `nodeFlags`), and waits (bounded) for its ready line. */
+export async function startServer(
+  script: string,
+  args: readonly string[],
+  path: string,
+  nodeFlags: readonly string[] = [],
+): Promise<ServerProcess> {
+  const started = performance.now();
+  const child = spawnNode(0, ["--expose-gc", ...nodeFlags, "--import", "tsx", script, ...args]);
+  let ready: { port: number; uptimeMs: number };
+  try {
+    ready = await awaitLine(child, 20_000, (line) => {
+      const parsed = parse(line);
+      return typeof parsed?.ready === "number" ? { port: parsed.ready, uptimeMs: Number(parsed.uptimeMs) } : undefined;
+    });
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+  const startupMs = performance.now() - started;
+  const pid = child.pid ?? 0;
+  return {
+    pid,
+    url: `ws://127.0.0.1:${ready.port}${path}`,
+    startupMs,
+    uptimeMs: ready.uptimeMs,
+    rss: () => {
+      const reply = awaitLine(child, 10_000, (line) => {
+        const parsed = parse(line);
+        return typeof parsed?.rss === "number" ? parsed.rss : undefined;
+      });
+      child.kill("SIGUSR2");
+      return reply;
+    },
+    stop: () => {
+      if (child.exitCode !== null) return Promise.resolve();
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      const force = setTimeout(() => child.kill("SIGKILL"), 3000);
+      return exited.then(() => clearTimeout(force));
+    },
+  };
+}
+
+/** Runs the load generator on core 1 for one job. `onConnected` runs when an idle job has opened its sessions. */
+export async function runLoad<R>(job: LoadJob, onConnected?: () => Promise<void>, timeoutMs = 180_000): Promise<R> {
+  const child = spawnNode(1, ["--import", "tsx", "bench/load/main.ts", JSON.stringify(job)]);
+  const outcome = awaitLine(child, timeoutMs, (line) => {
+    if (line === "connected") {
+      const release = () => child.stdin?.write("go\n");
+      (onConnected ?? (async () => {}))().then(release, release);
+      return undefined;
+    }
+    return parse(line);
+  });
+  try {
+    const reply = await outcome;
+    if (typeof reply.error === "string") throw new Error(`load generator (${job.scenario}): ${reply.error}`);
+    return reply.result as R;
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
+}

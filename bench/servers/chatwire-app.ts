@@ -1,0 +1,46 @@
+// The app every chatwire benchmark server runs, written against the public API only: an echo, a token stream on
+// `/stream N`, and an audio sink that reports progress every AUDIO_REPORT_EVERY chunks (the load generator's window).
+import { type ChatApp, createApp } from "chatwire";
+
+/** The audio sink sends a window message after this many chunks (the load generator's flow control). */
+export const AUDIO_REPORT_EVERY = 64;
+
+type State = { turns: number; audioBytes: number; audioChunks: number };
+
+/** Builds the benchmark app (a few hooks, as a small real app has). */
+export function benchApp(): ChatApp<State> {
+  const chat = createApp<State>();
+  chat.onChatStart((ctx) => {
+    ctx.session.set("turns", 0);
+  });
+  chat.onMessage(async (ctx, message) => {
+    ctx.session.set("turns", (ctx.session.get("turns") ?? 0) + 1);
+    const tokens = message.content.startsWith("/stream ") ? Number(message.content.slice(8)) : undefined;
+    if (tokens === undefined) {
+      await ctx.send(`echo: ${message.content}`);
+      return;
+    }
+    const m = await ctx.stream();
+    for (let i = 0; i < tokens; i++) await m.streamToken("tok ");
+    await m.endStream();
+  });
+  chat.onAudioStart((ctx) => {
+    ctx.session.set("audioBytes", 0);
+    ctx.session.set("audioChunks", 0);
+    return true;
+  });
+  chat.onAudioChunk(async (ctx, chunk) => {
+    const chunks = (ctx.session.get("audioChunks") ?? 0) + 1;
+    ctx.session.set("audioChunks", chunks);
+    ctx.session.set("audioBytes", (ctx.session.get("audioBytes") ?? 0) + chunk.data.byteLength);
+    if (chunks % AUDIO_REPORT_EVERY === 0) await ctx.sendWindowMessage({ chunks });
+  });
+  chat.onAudioEnd(async (ctx) => {
+    await ctx.sendWindowMessage({ chunks: ctx.session.get("audioChunks"), bytes: ctx.session.get("audioBytes") });
+  });
+  chat.actionCallback("again", async (ctx) => {
+    await ctx.send("again");
+  });
+  chat.onChatEnd(() => {});
+  return chat;
+}
