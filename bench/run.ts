@@ -2,7 +2,7 @@
 // Flags: --quick (one short pass), --only=name,name (a subset of servers), --profile (always profile chatwire).
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import type { AudioResult } from "./load/audio.ts";
 import type { LoadJob, Scenario } from "./load/options.ts";
 import type { LatencyResult, ThroughputResult } from "./load/round-trips.ts";
@@ -111,9 +111,9 @@ async function measure(target: Target, samples: Samples): Promise<void> {
   }
 }
 
-/** Profiles chatwire's server during the round-trip scenario at 100 connections: the main thread's .cpuprofile,
- * and how long the process took to get ready (to leave out of the summary). */
-async function profileChatwire(target: Target): Promise<{ path: string; readyMs: number }> {
+/** Profiles a server during the round-trip scenario at 100 connections: the main thread's .cpuprofile, and how
+ * long the process took to get ready (to leave out of the summary). */
+async function profileServer(target: Target): Promise<{ path: string; readyMs: number }> {
   const dir = `${resultsDir}profiles/`;
   mkdirSync(dir, { recursive: true });
   const server: ServerProcess = await startServer(target.script, target.args, target.path, [
@@ -169,16 +169,21 @@ const goals = checkGoals(samples, plan);
 console.log(`\n${table}\n\nTargets (issue 7, medians of this run; ratios to ${FLOOR}):`);
 for (const goal of goals) console.log(`  ${describeGoal(goal)}`);
 
-let profile: { file: string; summary: string } | undefined;
+const profiles: { target: string; file: string; summary: string }[] = [];
 const chatwire = runnable.find((target) => target.name === "chatwire");
+const floor = runnable.find((target) => target.name === FLOOR);
 if (chatwire !== undefined && (alwaysProfile || goals.some((goal) => !goal.pass && goal.goal.startsWith("CPU")))) {
-  try {
-    const { path, readyMs } = await profileChatwire(chatwire);
-    // Leave out start-up and the connections' set-up: the summary is the measured window's hot path.
-    profile = { file: path, summary: renderSummary(path, 25, readyMs + plan.warmupMs) };
-    console.log(`\nProfile of chatwire, round trips at 100 connections (${path}):\n${profile.summary}`);
-  } catch (error) {
-    note(`profile: ${error instanceof Error ? error.message : String(error)}`);
+  // The floor too, so chatwire's profile can be read against what the transport alone costs.
+  for (const target of floor === undefined ? [chatwire] : [chatwire, floor]) {
+    try {
+      const { path, readyMs } = await profileServer(target);
+      // Leave out start-up and the connections' set-up: the summary is the measured window's hot path.
+      const summary = renderSummary(path, 25, readyMs + plan.warmupMs);
+      profiles.push({ target: target.name, file: path, summary });
+      console.log(`\nProfile of ${target.name}, round trips at 100 connections (${path}):\n${summary}`);
+    } catch (error) {
+      note(`profile of ${target.name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 }
 
@@ -193,6 +198,11 @@ if (!quick && only === undefined && existsSync(persistenceBench)) {
 }
 
 mkdirSync(resultsDir, { recursive: true });
+for (const name of readdirSync(resultsDir)) {
+  if (/^bench-\d+\.db/.test(name)) rmSync(resultsDir + name); // the chatwire+sqlite servers' databases
+}
+const git = (...args: string[]) => spawnSync("git", args, { encoding: "utf8" }).stdout.trim();
+const commit = `${git("rev-parse", "--short", "HEAD")}${git("status", "--porcelain", "lib").length > 0 ? " + uncommitted lib/" : ""}`;
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const report = {
   at: new Date().toISOString(),
@@ -200,10 +210,11 @@ const report = {
   plan,
   machine,
   node: process.version,
+  commit,
   samples,
   goals,
   notes,
-  profile,
+  profiles,
   table,
 };
 writeFileSync(`${resultsDir}${stamp}.json`, JSON.stringify(report, null, 2));

@@ -33,7 +33,7 @@ export async function stream(job: StreamJob): Promise<StreamResult> {
     } else if (type === "stream_end") {
       endAt = performance.now();
       finalChars = String(frame().content).length;
-    } else if (type === "task_end") finish();
+    } else if (type === "task_end" && endAt > 0) finish(); // an earlier task_end is the app's onChatStart task
   });
   const cpuBefore = cpuMicros(job.serverPid, job.ticksPerSecond);
   sentAt = performance.now();

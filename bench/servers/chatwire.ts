@@ -8,7 +8,8 @@ import { DATA_OPTION } from "./data-module.ts";
 // `--data sqlite`: a fresh SQLite file per run (the runner deletes it), through the gateway's data option.
 const dataArg = process.argv.indexOf("--data");
 const file = process.env.BENCH_DB ?? `bench/results/bench-${process.pid}.db`;
-const data: Record<string, unknown> = dataArg === -1 ? {} : { [DATA_OPTION]: { sqlite: file } };
+// Without the flag, persistence is off explicitly: createServer's default is SQLite in .chatwire/.
+const data: Record<string, unknown> = { [DATA_OPTION]: dataArg === -1 ? false : { sqlite: file } };
 // One load-generator connection sends thousands of frames a second: the per-session rate limit is off.
 const server = await createServer({
   hooks: benchApp().seal(),
