@@ -1,5 +1,6 @@
 // A ready-made server around the gateway: what `chatwire run` and `serve()` use. Embedders register the plugin instead.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { createDataLayer } from "./data/select.ts";
 import type { GatewayOptions } from "./gateway/options.ts";
 import { chatwire } from "./gateway/plugin.ts";
 import { defaultApp } from "./hooks/registrars.ts";
@@ -19,7 +20,8 @@ export interface ListenOptions {
 }
 
 /**
- * A Fastify server with the gateway registered (not listening yet). Without `hooks`, it seals the default app.
+ * A Fastify server with the gateway (and the playground page) registered, not listening yet. Without `hooks`, it
+ * seals the default app; without `data`, it persists to DATABASE_URL or to SQLite in .chatwire/.
  * @example const server = await createServer({ hooks: chat.seal() }); await server.listen({ port: 0 });
  */
 export async function createServer<S extends object = Record<string, unknown>>(
@@ -33,7 +35,12 @@ export async function createServer<S extends object = Record<string, unknown>>(
   } = options;
   const server = Fastify({ logger });
   const table = hooks ?? (defaultApp.seal() as unknown as GatewayOptions<S>["hooks"]);
-  await server.register(chatwire<S>, { ...gateway, hooks: table });
+  // Persistence is on by default here (DATABASE_URL, else SQLite in .chatwire/); `data: false` turns it off.
+  const data = "data" in gateway ? gateway.data : await createDataLayer();
+  if (data !== undefined && data !== gateway.data && typeof data === "object" && "close" in data) {
+    server.addHook("onClose", () => data.close());
+  }
+  await server.register(chatwire<S>, { ...gateway, data, hooks: table });
   if (withPage) await server.register(playground);
   return server;
 }

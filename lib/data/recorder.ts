@@ -254,7 +254,8 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "step":
         enqueue(threadId, { kind: "step", threadId, step: frame.step });
         return;
-      // Session plumbing, not conversation: nothing to store.
+      // Session plumbing, not conversation: nothing to store (a history frame replays what is stored already).
+      case "thread_history":
       case "task_start":
       case "task_end":
       case "ask_end":

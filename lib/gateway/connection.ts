@@ -1,17 +1,19 @@
 // One WebSocket, from `hello` to close: the handshake (new session or resume), then frames go to dispatch.
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
+import { nanoid } from "nanoid";
 import type { RawData, WebSocket } from "ws";
 import type { ChatwireError } from "../errors.ts";
 import { decodeAudioChunk } from "../protocol/binary.ts";
 import { FrameError, parseClientFrame } from "../protocol/check.ts";
-import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
+import { type ClientFrame, type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import type { FrameSink } from "../session/outbox.ts";
 import { Session } from "../session/session.ts";
 import { dispatch, dispatchAudioChunk } from "./dispatch.ts";
 import type { ResolvedOptions } from "./options.ts";
+import { linkThread, loadOwnedThread, type Persistence, restoredStore } from "./persistence.ts";
 import { RateLimiter } from "./rate.ts";
 import type { SessionRegistry } from "./registry.ts";
 
@@ -45,6 +47,9 @@ const sinkOf = (socket: WebSocket): FrameSink => ({
   },
 });
 
+/** Frames a client may send while its hello is still being answered (a stored thread is loading). */
+const MAX_EARLY_FRAMES = 64;
+
 /** Serves one socket, for `user` (undefined: anonymous), until it closes. */
 export function serveConnection<S extends object>(
   socket: WebSocket,
@@ -52,8 +57,11 @@ export function serveConnection<S extends object>(
   log: FastifyBaseLogger,
   registry: SessionRegistry<S>,
   user: User | undefined,
+  persistence: Persistence | undefined,
 ): void {
   let session: Session<S> | undefined;
+  let starting: Promise<void> | undefined;
+  const early: ClientFrame[] = [];
   const rate = new RateLimiter(options.maxFramesPerSecond);
   let rateErrorAt = Number.NEGATIVE_INFINITY;
   const sink = sinkOf(socket);
@@ -61,7 +69,7 @@ export function serveConnection<S extends object>(
   const connectionError = (code: ChatwireError["code"], message: string) =>
     sendConnectionFrame(socket, { seq: 0, type: "error", code, message });
 
-  const welcome = (live: Session<S>, resumed: boolean) =>
+  const welcome = (live: Session<S>, resumed: boolean, threadSecret?: string) =>
     sendConnectionFrame(socket, {
       seq: 0,
       type: "welcome",
@@ -72,6 +80,8 @@ export function serveConnection<S extends object>(
       resumed,
       lastSeq: live.seq,
       ...(live.context.chatProfile === undefined ? {} : { chatProfile: live.context.chatProfile }),
+      ...(threadSecret === undefined ? {} : { threadSecret }),
+      ...(user === undefined ? {} : { user }),
     });
 
   /** Re-attaches a live session, or says why not (then the caller starts a new one). */
@@ -94,7 +104,7 @@ export function serveConnection<S extends object>(
     return target;
   };
 
-  const start = (hello: Hello) => {
+  const start = async (hello: Hello) => {
     clearTimeout(helloTimer);
     if (hello.protocol !== PROTOCOL_VERSION) {
       connectionError("PROTOCOL_VERSION", `this server speaks protocol ${PROTOCOL_VERSION}`);
@@ -111,6 +121,17 @@ export function serveConnection<S extends object>(
       socket.close(4429, "too many sessions");
       return;
     }
+    const thread =
+      hello.thread === undefined || persistence === undefined
+        ? undefined
+        : await loadOwnedThread(persistence.layer, hello.thread, user);
+    if (hello.thread !== undefined && thread === undefined) {
+      // Missing and foreign threads get the same answer: existence is not revealed.
+      connectionError("THREAD_NOT_FOUND", "no such thread (or not yours); a new conversation starts");
+    }
+    if (socket.readyState !== socket.OPEN) return;
+    const threadId = thread?.id ?? nanoid();
+    const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
     const live = new Session<S>({
       user,
       hooks: options.hooks,
@@ -118,14 +139,42 @@ export function serveConnection<S extends object>(
       log,
       chatProfile: hello.chatProfile,
       initialState: options.initialState,
+      threadId,
+      restoredState: thread === undefined ? undefined : (restoredStore(thread) as Partial<S> | undefined),
+      link: linked?.link,
       onEnded: (ended) => registry.delete(ended),
     });
     session = live;
     registry.add(live);
-    welcome(live, false);
+    welcome(live, false, linked?.secret);
     live.attach(sink, 0);
-    const onChatStart = options.hooks.onChatStart;
-    if (onChatStart !== undefined) live.runTask("onChatStart", undefined, (ctx) => onChatStart(ctx));
+    const { onChatStart, onChatResume } = options.hooks;
+    if (thread !== undefined) {
+      live.emit({
+        type: "thread_history",
+        threadId,
+        steps: [...thread.steps],
+        ...(thread.name ? { name: thread.name } : {}),
+      });
+      if (onChatResume !== undefined) live.runTask("onChatResume", undefined, (ctx) => onChatResume(ctx, thread));
+    } else if (onChatStart !== undefined) {
+      live.runTask("onChatStart", undefined, (ctx) => onChatStart(ctx));
+    }
+  };
+
+  /** Starts the session, holding the frames that arrive meanwhile and dispatching them after, in order. */
+  const begin = (hello: Hello) => {
+    starting = start(hello)
+      .catch((error: unknown) => {
+        log.error({ err: error }, "session start failed");
+        connectionError("PERSISTENCE_FAILED", "the conversation could not be opened");
+        socket.close(1011, "start failed");
+      })
+      .finally(() => {
+        starting = undefined;
+        const started = session;
+        if (started !== undefined) for (const frame of early.splice(0)) dispatch(started, frame);
+      });
   };
 
   const reportError = (error: unknown) => {
@@ -172,8 +221,13 @@ export function serveConnection<S extends object>(
       reportError(error);
       return;
     }
-    if (session !== undefined) dispatch(session, frame);
-    else if (frame.type === "hello") start(frame);
+    if (starting !== undefined) {
+      if (early.push(frame) > MAX_EARLY_FRAMES) {
+        early.pop();
+        connectionError("QUEUE_FULL", "too many frames before the session started");
+      }
+    } else if (session !== undefined) dispatch(session, frame);
+    else if (frame.type === "hello") begin(frame);
     else connectionError("HELLO_REQUIRED", "send hello first");
   });
 

@@ -23,6 +23,8 @@ function route<S extends object>(session: Session<S>, frame: ClientFrame): void 
       throw new ChatwireError("ALREADY_HELLO", "hello was already received on this connection");
     case "user_message": {
       const message = { id: frame.id, content: frame.content, createdAt: new Date().toISOString() };
+      const user = session.context.user;
+      session.link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
       session.runTask("onMessage", frame.id, (ctx) => hooks.onMessage?.(ctx, message));
       return;
     }
@@ -41,6 +43,7 @@ function route<S extends object>(session: Session<S>, frame: ClientFrame): void 
       const feedbackId = session.feedbackIds.get(frame.messageId) ?? nanoid();
       session.feedbackIds.set(frame.messageId, feedbackId);
       const feedback = { id: feedbackId, messageId: frame.messageId, value: frame.value, comment: frame.comment };
+      session.link?.recordFeedback(feedback);
       session.runEvent("onFeedback", frame.id, async (ctx) => {
         await hooks.onFeedback?.(ctx, feedback);
         session.emit({ type: "feedback_saved", replyTo: frame.id, feedbackId });

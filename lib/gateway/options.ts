@@ -1,6 +1,7 @@
 // The gateway's options, with their defaults in one place.
 import type { HookTable } from "../hooks/table.ts";
 import type { SessionLimits } from "../session/session.ts";
+import type { DataOption } from "./persistence.ts";
 import type { GatewayHandle } from "./plugin.ts";
 
 /** Options of the chatwire Fastify plugin. Only `hooks` is required. */
@@ -20,6 +21,9 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   readonly maxSessionsPerUser?: number;
   /** How long a new connection has to send `hello`. Default 10 s. */
   readonly helloTimeoutMs?: number;
+  /** Persistence: "sqlite" (embedded), { postgres: url }, { sqlite: path }, "memory", a DataLayer, or false/absent
+   * for none. `createServer` and `chatwire run` default to DATABASE_URL, else SQLite in .chatwire/. */
+  readonly data?: DataOption;
   /** Origins allowed to open the WebSocket from a browser; default: same origin only. `["*"]` allows any. */
   readonly allowedOrigins?: readonly string[];
   /** Session tokens for passwordAuth: the signing secret (default env CHATWIRE_AUTH_SECRET, at least 32 bytes),
@@ -30,7 +34,7 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
 }
 
 /** Every option with its default filled in. */
-type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth";
+type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth" | "data";
 export type ResolvedOptions<S extends object> = Required<Omit<GatewayOptions<S>, Optional>> &
   Pick<GatewayOptions<S>, Optional>;
 

@@ -7,10 +7,12 @@ import { type AuthResult, authenticate } from "../auth/authenticate.ts";
 import { isAllowedOrigin } from "../auth/origin.ts";
 import { authRoutes } from "../auth/routes.ts";
 import { createTokenIssuer } from "../auth/tokens.ts";
+import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
 import { serveConnection } from "./connection.ts";
 import { type GatewayOptions, resolveOptions } from "./options.ts";
+import { openPersistence } from "./persistence.ts";
 import { SessionRegistry } from "./registry.ts";
 
 /** What an embedder can see of a running gateway (e.g. for a health route). */
@@ -60,12 +62,21 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     throw new ChatwireError("STARTUP_FAILED", `onAppStartup failed: ${reason}`, { cause: error });
   }
 
+  const persistence = await openPersistence(options.data, app.log);
   app.addHook("onClose", async () => {
     await shutdown();
     await options.hooks.onAppShutdown?.();
+    await persistence?.close();
   });
 
   const tokens = await passwordAuth(app, options);
+  if (persistence !== undefined) {
+    const userOf = async (request: FastifyRequest) => {
+      const auth = await authenticate(request, options.hooks, tokens);
+      return auth.ok ? auth.user : undefined;
+    };
+    await app.register(threadRoutes, { layer: persistence.layer, userOf });
+  }
   // The upgrade is checked before it happens: a foreign origin gets HTTP 403; the user is decided here so that no
   // hook ever runs for a connection that is not authenticated.
   const auths = new WeakMap<FastifyRequest, AuthResult>();
@@ -85,7 +96,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
       socket.send(JSON.stringify({ seq: 0, type: "error", code: "UNAUTHENTICATED", message }));
       socket.close(4401, "unauthenticated");
     } else {
-      serveConnection(socket, options, request.log, registry, auth.user);
+      serveConnection(socket, options, request.log, registry, auth.user, persistence);
     }
   });
 

@@ -14,13 +14,19 @@ export const ResumeRequest = Type.Object(
 );
 export type ResumeRequest = Static<typeof ResumeRequest>;
 
-/** First frame of every connection: the protocol version, optionally a chat profile and a session to resume. */
+/** Reopen a stored conversation (persistence): the owner's threads by id; anonymous ones need their secret. */
+export const ThreadRequest = Type.Object({ id: Id, secret: Type.Optional(Type.String({ maxLength: 128 })) }, closed);
+export type ThreadRequest = Static<typeof ThreadRequest>;
+
+/** First frame of every connection: the protocol version, optionally a chat profile, a live session to resume
+ * (`resume`) and, if that is not possible, a stored thread to reopen (`thread`). */
 export const Hello = Type.Object(
   {
     type: Type.Literal("hello"),
     protocol: Type.Integer({ minimum: 1 }),
     chatProfile: Type.Optional(Type.String({ maxLength: 128 })),
     resume: Type.Optional(ResumeRequest),
+    thread: Type.Optional(ThreadRequest),
   },
   closed,
 );

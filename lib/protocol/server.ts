@@ -23,6 +23,8 @@ export const Welcome = connectionFrame("welcome", {
   threadId: Id,
   resumed: Type.Boolean(),
   lastSeq: Type.Integer({ minimum: 0 }),
+  /** Only for a new anonymous thread when persistence is on: keep it to reopen the thread later (sent once). */
+  threadSecret: Type.Optional(Type.String()),
   user: Type.Optional(User),
   chatProfile: Type.Optional(Type.String()),
 });
@@ -35,6 +37,18 @@ export const ResumeFailed = connectionFrame("resume_failed", {
 export const MessageNew = frame("message_new", { message: MessageView });
 export const MessageUpdate = frame("message_update", { message: MessageView });
 export const MessageDelete = frame("message_delete", { id: Id });
+/** One entry of a stored conversation's history. */
+export const HistoryEntry = Type.Union([
+  Type.Object({ ...MessageView.properties, kind: Type.Literal("message") }),
+  Type.Object({ ...StepView.properties, kind: Type.Literal("step") }),
+]);
+export type HistoryEntry = Static<typeof HistoryEntry>;
+/** The history of a reopened thread, in order, before anything new: render it as the conversation so far. */
+export const ThreadHistory = frame("thread_history", {
+  threadId: Id,
+  name: Type.Optional(Type.String()),
+  steps: Type.Array(HistoryEntry),
+});
 /** A step started, changed or ended: the whole step each time (clients replace by id). */
 export const StepFrame = frame("step", { step: StepView });
 /** A message whose content will arrive as tokens. */
@@ -80,6 +94,7 @@ export const Shutdown = connectionFrame("shutdown", { reason: Type.String() });
 export const ServerFrame = Type.Union([
   Welcome,
   ResumeFailed,
+  ThreadHistory,
   MessageNew,
   MessageUpdate,
   MessageDelete,

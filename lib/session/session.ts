@@ -13,6 +13,7 @@ import type { OutgoingFrame } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import { Lane } from "./lane.ts";
 import { type FrameSink, Outbox, type OutboxLimits } from "./outbox.ts";
+import type { ThreadLink } from "./thread-link.ts";
 
 /** Limits and defaults of a session. */
 export interface SessionLimits extends OutboxLimits {
@@ -41,6 +42,12 @@ export interface SessionInit<S extends object> {
   readonly user?: User;
   readonly chatProfile?: string;
   readonly initialState?: () => Partial<S>;
+  /** The thread this session writes to; a new id when not given. */
+  readonly threadId?: string;
+  /** The session store restored from a reopened thread (instead of initialState). */
+  readonly restoredState?: Partial<S>;
+  /** Persistence of the conversation, when a data layer is configured. */
+  readonly link?: ThreadLink;
   /** Called once, after onChatEnd, when the session is over. */
   readonly onEnded?: (session: Session<S>) => void;
 }
@@ -68,6 +75,7 @@ export class Session<S extends object> {
   audio: { mimeType: string; chunks: number; bytes: number } | undefined;
   /** Feedback ids by message id, so a second feedback on a message updates the first. */
   readonly feedbackIds = new Map<string, string>();
+  readonly link: ThreadLink | undefined;
 
   constructor(init: SessionInit<S>) {
     this.hooks = init.hooks;
@@ -77,15 +85,16 @@ export class Session<S extends object> {
       slow: () => this.detach(),
     });
     this.#onEnded = init.onEnded;
+    this.link = init.link;
     this.log = init.log;
     this.#tasks = new Lane(init.limits.maxQueuedTasks);
     this.#events = new Lane(init.limits.maxQueuedEvents);
     this.context = {
       sessionId: this.id,
-      threadId: nanoid(),
+      threadId: init.threadId ?? nanoid(),
       user: init.user,
       chatProfile: init.chatProfile,
-      store: createSessionStore<S>(init.initialState?.(), init.limits.maxStoreBytes),
+      store: createSessionStore<S>(init.restoredState ?? init.initialState?.(), init.limits.maxStoreBytes),
       log: init.log,
       emit: (frame) => this.emit(frame),
       renameAuthor: init.hooks.authorRename,
@@ -123,6 +132,7 @@ export class Session<S extends object> {
 
   /** Sends a frame through the outbox. Resolves once it is queued under the flow-control limit. */
   emit(frame: OutgoingFrame): undefined | Promise<void> {
+    this.link?.record(frame);
     return this.outbox.push(frame);
   }
 
@@ -153,10 +163,21 @@ export class Session<S extends object> {
       } finally {
         clearTimeout(timer);
         this.#current = undefined;
+        await this.#persisted();
         this.emit({ type: "task_end", taskId });
       }
     });
     if (!queued) this.emitError("QUEUE_FULL", `${this.limits.maxQueuedTasks} tasks are already waiting`, replyTo);
+  }
+
+  /** Waits until the task's writes are committed: task_end is the client's acknowledgement that they are. */
+  async #persisted(): Promise<void> {
+    try {
+      await this.link?.flush();
+    } catch (error) {
+      this.log.error({ err: error, sessionId: this.id }, "conversation not fully persisted");
+      this.emitError("PERSISTENCE_FAILED", "part of this conversation could not be saved");
+    }
   }
 
   /** Queues `run` on the event lane (audio, feedback, window messages): in order, with the session's signal. */
@@ -227,6 +248,8 @@ export class Session<S extends object> {
     } catch (error) {
       this.log.error({ err: error, sessionId: this.id, hook: "onChatEnd" }, "onChatEnd failed");
     } finally {
+      this.link?.saveStore(this.context.store.snapshot() as Record<string, unknown>);
+      await this.link?.flush().catch((error: unknown) => this.log.error({ err: error }, "session store not saved"));
       this.outbox.close();
       this.#onEnded?.(this);
     }

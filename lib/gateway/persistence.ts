@@ -1,0 +1,86 @@
+// The gateway's side of persistence: open the data layer and recorder, and reopen a stored thread for its owner.
+import type { FastifyBaseLogger } from "fastify";
+import type { DataLayer, LoadedThread } from "../data/layer.ts";
+import { createRecorder, type Recorder } from "../data/recorder.ts";
+import { createThreadSecret, hashThreadSecret, secretMatches } from "../data/secret.ts";
+import { createDataLayer, type DataLayerChoice } from "../data/select.ts";
+import type { ThreadRequest } from "../protocol/client.ts";
+import type { JsonObject, User } from "../protocol/views.ts";
+import { STORE_METADATA_KEY, ThreadLink } from "../session/thread-link.ts";
+
+/** How a gateway persists: a choice resolved by createDataLayer, or a layer the embedder opened itself. */
+export type DataOption = DataLayerChoice | DataLayer;
+
+/** An open data layer with its recorder. */
+export interface Persistence {
+  readonly layer: DataLayer;
+  readonly recorder: Recorder;
+  /** Flushes the recorder, and closes the layer if the gateway opened it. */
+  close(): Promise<void>;
+}
+
+const isLayer = (option: DataOption): option is DataLayer =>
+  typeof option === "object" && option !== null && "apply" in option;
+
+/** Opens persistence for `option`; undefined when there is none (`false` or not given). */
+export async function openPersistence(
+  option: DataOption | undefined,
+  log: FastifyBaseLogger,
+): Promise<Persistence | undefined> {
+  if (option === undefined || option === false) return undefined;
+  const owned = !isLayer(option);
+  const layer = isLayer(option) ? option : await createDataLayer(option);
+  if (layer === undefined) return undefined;
+  const recorder = createRecorder(layer, { log });
+  return {
+    layer,
+    recorder,
+    async close() {
+      await recorder.close();
+      if (owned) await layer.close();
+    },
+  };
+}
+
+/**
+ * The thread asked for, if it exists and the requester may open it: a user's own thread, or an anonymous thread
+ * with its secret. A missing thread and someone else's look the same (undefined), so existence never leaks.
+ */
+export async function loadOwnedThread(
+  layer: DataLayer,
+  request: ThreadRequest,
+  user: User | undefined,
+): Promise<LoadedThread | undefined> {
+  const record = await layer.getThread(request.id);
+  if (record === undefined) return undefined;
+  const owned =
+    record.userIdentifier !== undefined
+      ? record.userIdentifier === user?.identifier
+      : secretMatches(record.secretHash, request.secret);
+  return owned ? layer.loadThread(request.id) : undefined;
+}
+
+/** A session's link to a new thread (with a secret for anonymous users) or to the reopened one. */
+export function linkThread(
+  persistence: Persistence,
+  threadId: string,
+  user: User | undefined,
+  loaded: LoadedThread | undefined,
+  log: FastifyBaseLogger,
+): { link: ThreadLink; secret?: string } {
+  if (loaded !== undefined) {
+    return { link: new ThreadLink(persistence.recorder, threadId, { metadata: loaded.metadata }, log, true) };
+  }
+  if (user !== undefined) {
+    return { link: new ThreadLink(persistence.recorder, threadId, { owner: user, metadata: {} }, log, false) };
+  }
+  const secret = createThreadSecret();
+  const thread = { secretHash: hashThreadSecret(secret), metadata: {} };
+  return { link: new ThreadLink(persistence.recorder, threadId, thread, log, false), secret };
+}
+
+/** The session store saved in a thread's metadata. */
+export const restoredStore = (thread: LoadedThread): JsonObject | undefined => {
+  const saved = thread.metadata[STORE_METADATA_KEY];
+  return typeof saved === "object" && saved !== null && !Array.isArray(saved) ? (saved as JsonObject) : undefined;
+};
