@@ -1,0 +1,38 @@
+// Runs `chatwire run <script>` as a real child process and finds the port it listens on.
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+import type { TestContext } from "node:test";
+import { eventually } from "./gateway.ts";
+
+/** A running gateway process. */
+export interface GatewayProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  /** Everything it printed so far. */
+  output(): string;
+}
+
+const listening = /listening at http:\/\/127\.0\.0\.1:(\d+)/;
+
+/** Starts `chatwire run script` on 127.0.0.1 and an ephemeral port; killed when the test ends. */
+export async function startGatewayProcess(
+  t: TestContext,
+  script: string,
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<GatewayProcess> {
+  const bin = resolve("bin/chatwire.js");
+  const child = spawn(process.execPath, [bin, "run", resolve(script), "--port", "0", "--host", "127.0.0.1"], {
+    cwd: options.cwd ?? process.cwd(),
+    env: { ...process.env, LOG_LEVEL: "info", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  t.after(() => {
+    child.kill("SIGKILL");
+  });
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk) => (output += String(chunk)));
+  await eventually(() => listening.test(output) || child.exitCode !== null, 20_000);
+  const port = Number(listening.exec(output)?.[1]);
+  if (!port) throw new Error(`the gateway did not start:\n${output}`);
+  return { child, port, output: () => output };
+}
