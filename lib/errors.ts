@@ -32,6 +32,7 @@ export const ErrorCode = Type.Enum([
   "AUTH_SECRET_MISSING",
   "THREAD_NOT_FOUND",
   "PERSISTENCE_FAILED",
+  "UNKNOWN_MESSAGE",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

@@ -24,6 +24,7 @@ function route<S extends object>(session: Session<S>, frame: ClientFrame): void 
     case "user_message": {
       const message = { id: frame.id, content: frame.content, createdAt: new Date().toISOString() };
       const user = session.context.user;
+      session.knowMessage(frame.id);
       session.link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
       session.runTask("onMessage", frame.id, (ctx) => hooks.onMessage?.(ctx, message));
       return;
@@ -40,6 +41,10 @@ function route<S extends object>(session: Session<S>, frame: ClientFrame): void 
       return;
     }
     case "feedback": {
+      // Only this conversation's messages: an id from someone else's thread must not reach their stored steps.
+      if (!session.hasMessage(frame.messageId)) {
+        throw new ChatwireError("UNKNOWN_MESSAGE", `no message with id ${frame.messageId} in this conversation`);
+      }
       const feedbackId = session.feedbackIds.get(frame.messageId) ?? nanoid();
       session.feedbackIds.set(frame.messageId, feedbackId);
       const feedback = { id: feedbackId, messageId: frame.messageId, value: frame.value, comment: frame.comment };

@@ -76,6 +76,8 @@ export class Session<S extends object> {
   /** Feedback ids by message id, so a second feedback on a message updates the first. */
   readonly feedbackIds = new Map<string, string>();
   readonly link: ThreadLink | undefined;
+  /** Ids of the messages of this conversation (sent, received or reopened): feedback may name only these. */
+  readonly #messageIds = new Set<string>();
 
   constructor(init: SessionInit<S>) {
     this.hooks = init.hooks;
@@ -106,6 +108,20 @@ export class Session<S extends object> {
     };
   }
 
+  /** Remembers a message id of this conversation (the oldest are forgotten past 10,000). */
+  knowMessage(id: string): void {
+    this.#messageIds.add(id);
+    if (this.#messageIds.size > 10_000) {
+      const oldest = this.#messageIds.values().next().value;
+      if (oldest !== undefined) this.#messageIds.delete(oldest);
+    }
+  }
+
+  /** Whether `id` is a message of this conversation. */
+  hasMessage(id: string): boolean {
+    return this.#messageIds.has(id);
+  }
+
   /** The number of frames numbered so far (the last `seq`). */
   get seq(): number {
     return this.outbox.seq;
@@ -132,6 +148,11 @@ export class Session<S extends object> {
 
   /** Sends a frame through the outbox. Resolves once it is queued under the flow-control limit. */
   emit(frame: OutgoingFrame): undefined | Promise<void> {
+    if (frame.type === "message_new" || frame.type === "stream_start" || frame.type === "ask") {
+      this.knowMessage(frame.message.id);
+    } else if (frame.type === "thread_history") {
+      for (const step of frame.steps) if (step.kind === "message") this.knowMessage(step.id);
+    }
     this.link?.record(frame);
     return this.outbox.push(frame);
   }

@@ -88,6 +88,17 @@ test("a handler that throws is HANDLER_FAILED without leaking its message; a Cha
   await client.close();
 });
 
+test("feedback on a message that is not in this conversation is UNKNOWN_MESSAGE", async (t) => {
+  const client = await connectClient(await startGateway(t, { hooks: echoApp() }));
+  const error = await expectError(
+    client,
+    { type: "feedback", id: "f", messageId: "elsewhere", value: 1 },
+    "UNKNOWN_MESSAGE",
+  );
+  assert.equal(error.replyTo, "f");
+  await client.close();
+});
+
 test("an ask_reply for no open ask is UNKNOWN_ASK", async (t) => {
   const client = await connectClient(await startGateway(t, { hooks: echoApp() }));
   await expectError(client, { type: "ask_reply", askId: "nope", content: "x" }, "UNKNOWN_ASK");

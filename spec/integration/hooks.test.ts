@@ -208,20 +208,24 @@ test("onAudioStart returning false refuses the recording; chunks then get AUDIO_
 test("feedback reaches onFeedback, and a second feedback on the message keeps its id", async (t) => {
   const chat = createApp();
   const got: unknown[] = [];
+  chat.onChatStart(async (ctx) => {
+    await ctx.send("rate me");
+  });
   chat.onFeedback((_ctx, feedback) => {
     got.push(feedback);
   });
   const server = await startGateway(t, { hooks: chat.seal() });
   const client = await connectClient(server);
-  client.send({ type: "feedback", id: "f1", messageId: "msg1", value: 1 });
+  const messageId = (await client.until("message_new")).message.id;
+  client.send({ type: "feedback", id: "f1", messageId, value: 1 });
   const first = await client.until("feedback_saved");
-  client.send({ type: "feedback", id: "f2", messageId: "msg1", value: 0, comment: "actually no" });
+  client.send({ type: "feedback", id: "f2", messageId, value: 0, comment: "actually no" });
   const second = await client.until("feedback_saved");
   assert.equal(first.replyTo, "f1");
   assert.equal(second.feedbackId, first.feedbackId);
   assert.deepEqual(got, [
-    { id: first.feedbackId, messageId: "msg1", value: 1, comment: undefined },
-    { id: first.feedbackId, messageId: "msg1", value: 0, comment: "actually no" },
+    { id: first.feedbackId, messageId, value: 1, comment: undefined },
+    { id: first.feedbackId, messageId, value: 0, comment: "actually no" },
   ]);
   await client.close();
 });
