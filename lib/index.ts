@@ -7,11 +7,19 @@ export type { ActionInit, MessageHandle, MessageInit } from "./context/message.t
 export type { StepHandle, StepInit } from "./context/step.ts";
 export type { SessionStore } from "./context/store.ts";
 export { sendWindowMessage } from "./context/window.ts";
+// Persistence: the data layers behind the `data` option.
+export type { DataLayer, LoadedThread } from "./data/layer.ts";
+export { createDataLayer, type DataLayerChoice } from "./data/select.ts";
+export { createMemoryLayer } from "./data/memory.ts";
+export { createPostgresLayer } from "./data/postgres.ts";
+export { createSqliteLayer } from "./data/sqlite.ts";
+
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
 export type { GatewayOptions } from "./gateway/options.ts";
 // For running and embedding.
-export { chatwire } from "./gateway/plugin.ts";
+export { chatwire, type GatewayHandle } from "./gateway/plugin.ts";
+export type { DataOption } from "./gateway/persistence.ts";
 export type * from "./hooks/payloads.ts";
 // For app authors: registrars (default app) and the context they receive.
 export {
@@ -20,6 +28,7 @@ export {
   type ChatApp,
   createApp,
   defaultApp,
+  headerAuth,
   onAppShutdown,
   onAppStartup,
   onAudioChunk,
@@ -32,7 +41,8 @@ export {
   onMessage,
   onStop,
   onWindowMessage,
+  passwordAuth,
 } from "./hooks/registrars.ts";
-export type { HookTable } from "./hooks/table.ts";
+export type { HeaderAuthHook, HookTable, PasswordAuthHook, RequestHeaders } from "./hooks/table.ts";
 export type { User } from "./protocol/views.ts";
 export { createServer, type ServerOptions, serve } from "./server.ts";
