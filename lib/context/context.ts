@@ -6,6 +6,7 @@ import type { Logger } from "./logger.ts";
 import { type ActionInit, type MessageHandle, type MessageInit, SentMessage, viewOf } from "./message.ts";
 import { runStep, type StepHandle, type StepInit } from "./step.ts";
 import type { SessionStore } from "./store.ts";
+import type { SignalSource } from "./task-signal.ts";
 
 /** Options of an ask: the question, who asks, and how long to wait (ms). */
 export interface AskInit {
@@ -43,8 +44,12 @@ export interface ChatContext<S extends object = Record<string, unknown>> {
 class TaskContext<S extends object> implements ChatContext<S> {
   constructor(
     private readonly init: ContextInit<S>,
-    readonly signal: AbortSignal,
+    private readonly task: SignalSource,
   ) {}
+
+  get signal() {
+    return this.task.signal;
+  }
 
   get sessionId() {
     return this.init.sessionId;
@@ -107,9 +112,12 @@ class TaskContext<S extends object> implements ChatContext<S> {
 }
 
 /**
- * Builds the context for one handler call from the session's parts and the task's signal.
+ * Builds the context for one handler call from the session's parts and the task's signal (or a source of it).
  * @example const ctx = createContext(init, new AbortController().signal);
  */
-export function createContext<S extends object>(init: ContextInit<S>, signal: AbortSignal): ChatContext<S> {
-  return new TaskContext(init, signal);
+export function createContext<S extends object>(
+  init: ContextInit<S>,
+  signal: AbortSignal | SignalSource,
+): ChatContext<S> {
+  return new TaskContext(init, signal instanceof AbortSignal ? { signal } : signal);
 }

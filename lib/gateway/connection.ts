@@ -1,5 +1,6 @@
 // One WebSocket, from `hello` to close: the handshake (new session or resume), then frames go to dispatch.
 import { timingSafeEqual } from "node:crypto";
+import type { Socket } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
 import { nanoid } from "nanoid";
 import type { RawData, WebSocket } from "ws";
@@ -32,20 +33,41 @@ const bytesOf = (data: RawData): Uint8Array =>
 
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-/** A ws socket as the outbox sees it. */
-const sinkOf = (socket: WebSocket): FrameSink => ({
-  get bufferedAmount() {
-    return socket.bufferedAmount;
-  },
-  send: (text, done) => {
-    if (socket.readyState === socket.OPEN) socket.send(text, done);
-  },
-  close: (code, reason) => {
-    socket.close(code, reason);
-    // A client that stopped reading will never answer the close handshake: do not wait 30 s for it.
-    setTimeout(() => socket.terminate(), 1000).unref();
-  },
-});
+/**
+ * A ws socket as the outbox sees it. Writes of one burst of work (everything up to the next tick) are corked into
+ * a single writev: a turn's task_start, message and task_end cost one syscall, not three.
+ */
+function sinkOf(socket: WebSocket): FrameSink {
+  const raw = (socket as unknown as { _socket?: Socket })._socket;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    raw?.uncork();
+  };
+  return {
+    get bufferedAmount() {
+      return socket.bufferedAmount;
+    },
+    send: (text) => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (raw !== undefined && !corked) {
+        corked = true;
+        raw.cork();
+        process.nextTick(uncork);
+      }
+      socket.send(text);
+    },
+    onDrain: (listener) => {
+      if (raw === undefined) setImmediate(listener);
+      else raw.once("drain", listener);
+    },
+    close: (code, reason) => {
+      socket.close(code, reason);
+      // A client that stopped reading will never answer the close handshake: do not wait 30 s for it.
+      setTimeout(() => socket.terminate(), 1000).unref();
+    },
+  };
+}
 
 /** Frames a client may send while its hello is still being answered (a stored thread is loading). */
 const MAX_EARLY_FRAMES = 64;

@@ -12,7 +12,7 @@ export function dispatch<S extends object>(session: Session<S>, frame: ClientFra
     route(session, frame);
   } catch (error) {
     const replyTo = "id" in frame ? frame.id : undefined;
-    session.fail(frame.type, error, replyTo, new AbortController().signal);
+    session.fail(frame.type, error, replyTo, undefined);
   }
 }
 

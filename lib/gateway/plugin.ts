@@ -34,7 +34,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
       registry.all().map((session) => {
         const sink = session.outbox.sink;
         const ended = session.end("shutdown");
-        sink?.send(JSON.stringify(going), () => {});
+        sink?.send(JSON.stringify(going));
         sink?.close(1001, "server shutting down");
         return ended;
       }),

@@ -18,7 +18,9 @@ export interface OutboxLimits {
 /** Where frames go when a client is connected. A ws WebSocket fits as it is. */
 export interface FrameSink {
   readonly bufferedAmount: number;
-  send(text: string, done: (error?: Error | null) => void): void;
+  send(text: string): void;
+  /** Calls `listener` once, when the socket's write buffer has drained. */
+  onDrain(listener: () => void): void;
   close(code: number, reason: string): void;
 }
 
@@ -58,8 +60,10 @@ export class Outbox {
   #behind = false;
   /** Set when a detached session's outbox overflowed: it can no longer be resumed without a gap. */
   overflowed = false;
-  readonly #onSent = (error?: Error | null) => {
-    if (error || !this.#behind) return; // streams call back with null on success
+  #drainAwaited = false;
+  readonly #onDrain = () => {
+    this.#drainAwaited = false;
+    if (!this.#behind) return;
     this.#setBehind(false); // progress: restart the stall clock
     this.#flush();
   };
@@ -136,7 +140,7 @@ export class Outbox {
   attach(sink: FrameSink, lastSeq: number): void {
     this.ack(lastSeq);
     this.#sink = sink;
-    for (let i = this.#head; i < this.#replay.length; i++) sink.send(this.#replay[i] as string, this.#onSent);
+    for (let i = this.#head; i < this.#replay.length; i++) sink.send(this.#replay[i] as string);
     this.#flush();
   }
 
@@ -157,7 +161,7 @@ export class Outbox {
     ) {
       this.ack(this.#firstSeq); // drop the oldest unacknowledged frame: a resume from before it is refused
     }
-    sink.send(text, this.#onSent);
+    sink.send(text);
   }
 
   #hold(frame: OutgoingFrame): void {
@@ -188,6 +192,10 @@ export class Outbox {
 
   #setBehind(behind: boolean): void {
     this.#behind = behind;
+    if (behind && !this.#drainAwaited && this.#sink !== undefined) {
+      this.#drainAwaited = true;
+      this.#sink.onDrain(this.#onDrain);
+    }
     if (behind && this.#stall === undefined && this.#sink !== undefined) {
       const sink = this.#sink;
       this.#stall = setTimeout(() => {

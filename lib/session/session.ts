@@ -7,6 +7,7 @@ import { type ChatContext, createContext } from "../context/context.ts";
 import type { ContextInit } from "../context/init.ts";
 import type { Logger } from "../context/logger.ts";
 import { createSessionStore } from "../context/store.ts";
+import { TaskSignal } from "../context/task-signal.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
@@ -68,7 +69,8 @@ export class Session<S extends object> {
   readonly limits: SessionLimits;
   #expiry: NodeJS.Timeout | undefined;
   readonly #onEnded: ((session: Session<S>) => void) | undefined;
-  #current: AbortController | undefined;
+  #current: TaskSignal | undefined;
+  #taskCount = 0;
   #eventContext: ChatContext<S> | undefined;
   #ended: Promise<void> | undefined;
   /** The recording in progress, if any. */
@@ -169,18 +171,18 @@ export class Session<S extends object> {
   runTask(hook: string, replyTo: string | undefined, run: (ctx: ChatContext<S>) => unknown): void {
     const queued = this.#tasks.push(async () => {
       if (this.ended) return;
-      const controller = new AbortController();
+      const task = new TaskSignal();
       const timer =
         this.limits.taskTimeoutMs > 0
-          ? setTimeout(() => controller.abort(new TaskAborted("timeout")), this.limits.taskTimeoutMs)
+          ? setTimeout(() => task.abort(new TaskAborted("timeout")), this.limits.taskTimeoutMs)
           : undefined;
-      this.#current = controller;
-      const taskId = nanoid();
+      this.#current = task;
+      const taskId = `t${++this.#taskCount}`;
       this.emit({ type: "task_start", taskId });
       try {
-        await run(createContext(this.context, controller.signal));
+        await run(createContext(this.context, task));
       } catch (error) {
-        this.fail(hook, error, replyTo, controller.signal);
+        if (!task.aborted || error !== task.signal.reason) this.fail(hook, error, replyTo, undefined);
       } finally {
         clearTimeout(timer);
         this.#current = undefined;
@@ -231,8 +233,8 @@ export class Session<S extends object> {
   }
 
   /** Turns a handler's failure into an error frame. An abort the handler was asked for is not a failure. */
-  fail(hook: string, error: unknown, replyTo: string | undefined, signal: AbortSignal): void {
-    if (signal.aborted && error === signal.reason) return;
+  fail(hook: string, error: unknown, replyTo: string | undefined, signal: AbortSignal | undefined): void {
+    if (signal?.aborted && error === signal.reason) return;
     if (error instanceof ChatwireError) {
       this.emitError(error.code, error.message, replyTo);
       return;

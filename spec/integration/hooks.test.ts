@@ -288,3 +288,23 @@ test("steps and nested steps reach the client with their parent", async (t) => {
   assert.equal(inner?.output, "ok");
   await client.close();
 });
+
+test("a task past taskTimeoutMs is aborted with reason timeout, and the next task runs", async (t) => {
+  const chat = createApp();
+  const reasons: (string | undefined)[] = [];
+  chat.onMessage(async (ctx, message) => {
+    if (message.content === "slow") {
+      await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+      reasons.push(abortKind(ctx.signal));
+      return;
+    }
+    await ctx.send("fast");
+  });
+  const server = await startGateway(t, { hooks: chat.seal(), taskTimeoutMs: 50 });
+  const client = await connectClient(server);
+  client.send({ type: "user_message", id: "a", content: "slow" });
+  client.send({ type: "user_message", id: "b", content: "quick" });
+  assert.equal((await client.until("message_new")).message.content, "fast");
+  assert.deepEqual(reasons, ["timeout"]);
+  await client.close();
+});
