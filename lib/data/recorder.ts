@@ -44,6 +44,9 @@ export interface UserMessageRecord {
   /** Display name of the user (after authorRename). */
   readonly author: string;
   readonly parentId?: string;
+  /** Name the thread after this message if it has no name yet (default true). The gateway says false after the
+   * first message of a session, sparing a write per turn. */
+  readonly nameThread?: boolean;
 }
 
 /** A thread to create if missing: owned by `owner` (upserted) or anonymous with `secretHash`. */
@@ -111,7 +114,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
   const log = options.log ?? silentLogger;
   const maxQueue = options.maxQueue ?? 10_000;
   const maxBatch = options.maxBatch ?? 500;
-  let queue: Queued[] = [];
+  const queue: Queued[] = [];
   let lastSeq = 0;
   let settledSeq = 0;
   let draining = false;
@@ -134,15 +137,13 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
     }
   };
 
+  // Waiters arrive with non-decreasing targets (each flush waits for everything queued before it), so the ones to
+  // wake are always a prefix: settling is linear in the waiters woken, not quadratic in the waiting.
   const settle = (seq: number): void => {
     settledSeq = seq;
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      const waiter = waiters[i];
-      if (waiter !== undefined && waiter.target <= settledSeq) {
-        waiters.splice(i, 1);
-        waiter.resolve();
-      }
-    }
+    let woken = 0;
+    while (woken < waiters.length && (waiters[woken]?.target ?? Number.POSITIVE_INFINITY) <= seq) woken++;
+    for (const waiter of waiters.splice(0, woken)) waiter.resolve();
   };
 
   const writeBatch = async (batch: readonly Queued[]): Promise<void> => {
@@ -177,8 +178,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
   const drain = async (): Promise<void> => {
     try {
       while (queue.length > 0) {
-        const batch = queue.slice(0, maxBatch);
-        queue = queue.slice(batch.length);
+        const batch = queue.splice(0, maxBatch);
         await writeBatch(batch);
         settle(batch.at(-1)?.seq ?? settledSeq);
       }
@@ -295,7 +295,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
         actions: [],
       };
       enqueue(threadId, { kind: "message", threadId, message });
-      const name = defaultThreadName(m.content);
+      const name = m.nameThread === false ? "" : defaultThreadName(m.content);
       if (name !== "") enqueue(threadId, { kind: "default_name", threadId, name });
     },
     recordFeedback: (threadId, f) =>

@@ -23,10 +23,14 @@ function route<S extends object>(session: Session<S>, frame: ClientFrame): void 
       throw new ChatwireError("ALREADY_HELLO", "hello was already received on this connection");
     case "user_message": {
       const message = { id: frame.id, content: frame.content, createdAt: new Date().toISOString() };
-      const user = session.context.user;
       session.knowMessage(frame.id);
-      session.link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
-      session.runTask("onMessage", frame.id, (ctx) => hooks.onMessage?.(ctx, message));
+      session.runTask("onMessage", frame.id, (ctx) => {
+        // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a
+        // flood of queued messages cannot outgrow the recorder's queue.
+        const user = session.context.user;
+        session.link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
+        return hooks.onMessage?.(ctx, message);
+      });
       return;
     }
     case "action_call": {

@@ -15,6 +15,7 @@ export const STORE_METADATA_KEY = "chatwireSession";
 /** Persistence of one session's conversation. */
 export class ThreadLink {
   #exists: boolean;
+  #named: boolean;
   #held: OutgoingFrame[] = [];
 
   constructor(
@@ -25,6 +26,7 @@ export class ThreadLink {
     exists: boolean,
   ) {
     this.#exists = exists;
+    this.#named = exists; // a reopened thread has its name; a new one is named after its first user message
   }
 
   /** Records an outgoing frame (held until the thread exists). */
@@ -35,7 +37,8 @@ export class ThreadLink {
 
   recordUserMessage(message: UserMessageRecord): void {
     this.#create();
-    this.recorder.recordUserMessage(this.threadId, message);
+    this.recorder.recordUserMessage(this.threadId, { ...message, nameThread: !this.#named });
+    this.#named = true;
   }
 
   recordFeedback(feedback: Feedback): void {
