@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Loads TypeScript (the app and chatwire itself) through tsx, then runs the CLI.
-import { register } from "tsx/esm/api";
-
-register();
-await import("../lib/cli/main.ts");
+// The CLI, from the bundled library (dist/, made by `npm run build`). TypeScript apps are loaded through tsx.
+await import("../dist/cli.js");

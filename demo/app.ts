@@ -15,7 +15,7 @@ import {
   onMessage,
   onStop,
   onWindowMessage,
-} from "../lib/index.ts";
+} from "chatwire";
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {

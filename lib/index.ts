@@ -9,17 +9,16 @@ export type { SessionStore } from "./context/store.ts";
 export { sendWindowMessage } from "./context/window.ts";
 // Persistence: the data layers behind the `data` option.
 export type { DataLayer, LoadedThread } from "./data/layer.ts";
-export { createDataLayer, type DataLayerChoice } from "./data/select.ts";
 export { createMemoryLayer } from "./data/memory.ts";
-export { createPostgresLayer } from "./data/postgres.ts";
+export { createDataLayer, type DataLayerChoice } from "./data/select.ts";
 export { createSqliteLayer } from "./data/sqlite.ts";
 
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
 export type { GatewayOptions } from "./gateway/options.ts";
+export type { DataOption } from "./gateway/persistence.ts";
 // For running and embedding.
 export { chatwire, type GatewayHandle } from "./gateway/plugin.ts";
-export type { DataOption } from "./gateway/persistence.ts";
 export type * from "./hooks/payloads.ts";
 // For app authors: registrars (default app) and the context they receive.
 export {

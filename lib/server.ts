@@ -4,7 +4,6 @@ import { createDataLayer } from "./data/select.ts";
 import type { GatewayOptions } from "./gateway/options.ts";
 import { chatwire } from "./gateway/plugin.ts";
 import { defaultApp } from "./hooks/registrars.ts";
-import { playground } from "./playground/plugin.ts";
 
 /** Options of `createServer` and `serve`: the gateway's, plus Fastify's logger. */
 export interface ServerOptions<S extends object> extends Partial<GatewayOptions<S>> {
@@ -41,7 +40,7 @@ export async function createServer<S extends object = Record<string, unknown>>(
     server.addHook("onClose", () => data.close());
   }
   await server.register(chatwire<S>, { ...gateway, data, hooks: table });
-  if (withPage) await server.register(playground);
+  if (withPage) await server.register((await import("./playground/plugin.ts")).playground);
   return server;
 }
 

@@ -19,6 +19,9 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = values.help ? 0 : 2;
     return;
   }
+  // TypeScript apps load through tsx, registered only now: chatwire itself (already loaded) stays outside its hooks,
+  // and the app's `import "chatwire"` finds the same, cached module.
+  if (/\.[cm]?tsx?$/.test(script)) (await import("tsx/esm/api")).register();
   await import(pathToFileURL(resolve(script)).href);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !Number.isInteger(port)) throw new Error(`--port must be a number, not ${values.port}`);

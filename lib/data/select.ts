@@ -3,7 +3,6 @@
 import { join, resolve } from "node:path";
 import type { DataLayer } from "./layer.ts";
 import { createMemoryLayer } from "./memory.ts";
-import { createPostgresLayer } from "./postgres.ts";
 import { createSqliteLayer } from "./sqlite.ts";
 
 /** How to persist: an embedded SQLite file, a PostgreSQL server, memory (tests), or `false` for nothing. */
@@ -29,7 +28,7 @@ export async function createDataLayer(
   choice?: DataLayerChoice,
   where: SelectEnvironment = { cwd: process.cwd(), env: process.env },
 ): Promise<DataLayer | undefined> {
-  const layer = open(choice, where);
+  const layer = await open(choice, where);
   if (layer === undefined) return undefined;
   try {
     await layer.migrate();
@@ -40,7 +39,14 @@ export async function createDataLayer(
   return layer;
 }
 
-function open(choice: DataLayerChoice | undefined, { cwd, env }: SelectEnvironment): DataLayer | undefined {
+// PostgreSQL's driver is loaded only when it is chosen: most processes never need it.
+const postgres = async (connectionString: string) =>
+  (await import("./postgres.ts")).createPostgresLayer({ connectionString });
+
+async function open(
+  choice: DataLayerChoice | undefined,
+  { cwd, env }: SelectEnvironment,
+): Promise<DataLayer | undefined> {
   if (choice === false) return undefined;
   if (choice === "memory") return createMemoryLayer();
   if (choice === "sqlite") return createSqliteLayer({ path: join(cwd, DEFAULT_SQLITE_PATH) });
@@ -48,9 +54,9 @@ function open(choice: DataLayerChoice | undefined, { cwd, env }: SelectEnvironme
     const url = env.DATABASE_URL;
     if (url === undefined || url === "") return createSqliteLayer({ path: join(cwd, DEFAULT_SQLITE_PATH) });
     if (!isPostgresUrl(url)) throw new Error("DATABASE_URL must be a postgres:// or postgresql:// connection string");
-    return createPostgresLayer({ connectionString: url });
+    return postgres(url);
   }
   if ("sqlite" in choice) return createSqliteLayer({ path: resolve(cwd, choice.sqlite) });
   if (!isPostgresUrl(choice.postgres)) throw new Error("postgres must be a postgres:// or postgresql:// URL");
-  return createPostgresLayer({ connectionString: choice.postgres });
+  return postgres(choice.postgres);
 }

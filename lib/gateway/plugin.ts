@@ -1,12 +1,10 @@
 // The chatwire Fastify plugin: a WebSocket route that turns connections into sessions, plus the app lifecycle.
-import cookie from "@fastify/cookie";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { type AuthResult, authenticate } from "../auth/authenticate.ts";
 import { isAllowedOrigin } from "../auth/origin.ts";
-import { authRoutes } from "../auth/routes.ts";
-import { createTokenIssuer } from "../auth/tokens.ts";
+import type { TokenIssuer } from "../auth/tokens.ts";
 import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
@@ -104,9 +102,18 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
 }
 
 /** With passwordAuth registered: the token issuer (refusing to start without a secret) and the login routes. */
-async function passwordAuth<S extends object>(app: FastifyInstance, options: ReturnType<typeof resolveOptions<S>>) {
+async function passwordAuth<S extends object>(
+  app: FastifyInstance,
+  options: ReturnType<typeof resolveOptions<S>>,
+): Promise<TokenIssuer | undefined> {
   const check = options.hooks.passwordAuth;
   if (check === undefined) return undefined;
+  // Loaded only for apps that log users in (jose, cookies, the login routes).
+  const [{ createTokenIssuer }, { authRoutes }, { default: cookie }] = await Promise.all([
+    import("../auth/tokens.ts"),
+    import("../auth/routes.ts"),
+    import("@fastify/cookie"),
+  ]);
   const ttlSeconds = options.auth?.ttlSeconds ?? 24 * 3600;
   const tokens = createTokenIssuer({ secret: options.auth?.secret ?? process.env.CHATWIRE_AUTH_SECRET, ttlSeconds });
   if (!app.hasRequestDecorator("cookies")) await app.register(cookie);

@@ -1,7 +1,8 @@
 // Serves the playground page (playground/dist, built by `npm run build`) beside the WebSocket endpoint.
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
+import { packageRoot } from "../package-root.ts";
 
 /** Options of the playground plugin. */
 export interface PlaygroundOptions {
@@ -9,7 +10,7 @@ export interface PlaygroundOptions {
   readonly prefix?: string;
 }
 
-const root = fileURLToPath(new URL("../../playground/dist/", import.meta.url));
+const root = join(packageRoot(), "playground", "dist");
 
 /**
  * Mounts the playground page. `createServer` registers it unless `playground: false`.

@@ -1,0 +1,36 @@
+// `npm run build`: bundles the library into dist/ (one file per entry, shared chunks) so that a process starts
+// without transpiling TypeScript or opening hundreds of small module files, then builds the playground page.
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { build } from "esbuild";
+
+/** Bundles lib/ into dist/. */
+export async function buildLibrary(): Promise<void> {
+  await rm("dist", { recursive: true, force: true });
+  await build({
+    entryPoints: {
+      index: "lib/index.ts",
+      testing: "lib/testing/index.ts",
+      protocol: "lib/protocol/index.ts",
+      cli: "lib/cli/main.ts",
+    },
+    outdir: "dist",
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    // Native or optional modules stay outside the bundle.
+    external: ["better-sqlite3", "pg-native", "tsx"],
+    // Bundled CommonJS dependencies call require(); give ESM chunks one.
+    banner: {
+      js: "import { createRequire as __chatwireRequire } from 'node:module'; const require = __chatwireRequire(import.meta.url);",
+    },
+    logLevel: "warning",
+  });
+}
+
+await buildLibrary();
+// The playground's own build (playground/build.ts), when the page is there.
+const page = new URL("../playground/build.ts", import.meta.url);
+if (existsSync(page)) await import(page.href);
