@@ -1,0 +1,169 @@
+// The playground page: wires the connection to the conversation, the composer, the microphone and the host window.
+// Every server frame type has a case in `show`; `satisfies never` makes tsc fail on a new one nobody renders.
+import type { ActionView, MessageView, ServerFrame } from "../../lib/protocol/index.ts";
+import { AudioRecorder } from "./audio.ts";
+import { Composer } from "./composer.ts";
+import { Connection, gatewayUrl, type LinkState } from "./connection.ts";
+import { Conversation } from "./conversation.ts";
+import { byId } from "./dom.ts";
+import { newId } from "./ids.ts";
+import type { MessageControls } from "./message.ts";
+import { notify } from "./notices.ts";
+import { bridgeWindow } from "./window-bridge.ts";
+
+const url = new URL(location.href);
+const conversation = new Conversation();
+const tasks = new Set<string>();
+/** Open text asks, oldest first: the next text the user sends answers the first. */
+const textAsks: { askId: string; question: string }[] = [];
+/** The message of each feedback frame waiting for its `feedback_saved`, by frame id. */
+const feedbackSent = new Map<string, string>();
+/** Ask messages by ask id, to disable their buttons when the ask ends. */
+const askMessages = new Map<string, string>();
+let you = "You";
+
+const connection = new Connection(gatewayUrl(url), {
+  frame: show,
+  state: showLink,
+  welcome(welcome, how) {
+    you = welcome.user?.displayName ?? welcome.user?.identifier ?? "You";
+    if (how.replaced) {
+      tasks.clear();
+      textAsks.length = 0;
+      composer.busy(false);
+      composer.answering(undefined);
+      conversation.divider("The previous session had ended: this is a new conversation");
+    }
+    if (how.resumed) notify("Reconnected: nothing was lost.", "info", { key: "link" });
+    else if (how.replaced) notify("Reconnected with a new session.", "warn", { key: "link" });
+  },
+});
+
+const composer = new Composer(submit, () => connection.send({ type: "stop", id: newId("stop") }));
+const recorder = new AudioRecorder(connection);
+const toParent = bridgeWindow(url, (data) => connection.send({ type: "window_message", id: newId("window"), data }));
+addEventListener("pagehide", () => connection.close());
+
+/** The user's text: the answer to the oldest open text ask, else a new message. */
+function submit(text: string): void {
+  const id = newId("msg");
+  const ask = textAsks.shift();
+  conversation.message(
+    { id, role: "user", author: you, content: text, createdAt: new Date().toISOString(), actions: [] },
+    { action: () => undefined },
+  );
+  if (ask === undefined) connection.send({ type: "user_message", id, content: text });
+  else {
+    connection.send({ type: "ask_reply", askId: ask.askId, content: text });
+    composer.answering(textAsks[0]?.question);
+  }
+}
+
+/** Controls of an app message: its actions call their callbacks; assistant messages take feedback. */
+function controlsOf(view: MessageView): MessageControls {
+  const action = (pressed: ActionView) =>
+    connection.send({ type: "action_call", id: newId("action"), actionId: pressed.id });
+  if (view.role !== "assistant") return { action };
+  const feedback = (value: 0 | 1, comment: string | undefined) => {
+    const id = newId("feedback");
+    feedbackSent.set(id, view.id);
+    connection.send({ type: "feedback", id, messageId: view.id, value, ...(comment === undefined ? {} : { comment }) });
+    return id;
+  };
+  return { action, feedback };
+}
+
+const showMessage = (view: MessageView) => conversation.message(view, controlsOf(view));
+
+/** Controls of an ask's message: its actions answer the ask. */
+const askControls = (askId: string): MessageControls => ({
+  action: (pressed) => connection.send({ type: "ask_reply", askId, actionId: pressed.id }),
+});
+
+function show(frame: ServerFrame): void {
+  switch (frame.type) {
+    case "message_new":
+    case "stream_start":
+    case "message_update":
+      showMessage(frame.message);
+      return;
+    case "message_delete":
+      conversation.remove(frame.id);
+      return;
+    case "stream_token":
+      conversation.change(frame.id, (message) => message.appendToken(frame.token));
+      return;
+    case "stream_end":
+      conversation.change(frame.id, (message) => message.endStream(frame.content));
+      return;
+    case "step":
+      conversation.step(frame.step);
+      return;
+    case "thread_history":
+      conversation.history(frame.steps, controlsOf);
+      return;
+    case "task_start":
+      tasks.add(frame.taskId);
+      composer.busy(true);
+      return;
+    case "task_end":
+      tasks.delete(frame.taskId);
+      composer.busy(tasks.size > 0);
+      return;
+    case "ask": {
+      conversation.message(frame.message, askControls(frame.askId)).root.classList.add("ask");
+      askMessages.set(frame.askId, frame.message.id);
+      if (frame.kind === "text") {
+        textAsks.push({ askId: frame.askId, question: frame.message.content });
+        composer.answering(textAsks[0]?.question);
+      }
+      return;
+    }
+    case "ask_end": {
+      const open = textAsks.findIndex((ask) => ask.askId === frame.askId);
+      if (open >= 0) textAsks.splice(open, 1);
+      composer.answering(textAsks[0]?.question);
+      if (frame.outcome !== "answered")
+        notify(`The question ${frame.outcome === "timeout" ? "timed out" : "was cancelled"}.`, "info");
+      disableAsk(frame.askId);
+      return;
+    }
+    case "window_message":
+      toParent(frame.data);
+      return;
+    case "audio_state":
+      if (!frame.connected) recorder.stop();
+      return;
+    case "feedback_saved":
+      conversation.get(feedbackSent.get(frame.replyTo) ?? "")?.feedback?.saved();
+      feedbackSent.delete(frame.replyTo);
+      return;
+    case "error":
+      notify(`${frame.code}: ${frame.message}`, "error");
+      return;
+    case "resume_failed":
+      return; // a new session's welcome follows; `welcome` says so
+    case "shutdown":
+      notify("The server is restarting; reconnecting…", "warn", { key: "link", sticky: true });
+      return;
+    case "welcome":
+      return; // handled by the connection
+    default:
+      frame satisfies never; // a frame type added to the protocol and not rendered here fails tsc
+  }
+}
+
+function disableAsk(askId: string): void {
+  const messageId = askMessages.get(askId);
+  if (messageId !== undefined) conversation.get(messageId)?.disable();
+  askMessages.delete(askId);
+}
+
+function showLink(state: LinkState, detail?: string): void {
+  const link = byId("link");
+  link.dataset.state = state;
+  link.textContent = state;
+  if (state === "reconnecting" && detail !== undefined) notify(detail, "warn", { key: "link", sticky: true });
+  if (state === "closed") notify(`Disconnected: ${detail ?? ""}`, "error", { key: "link", sticky: true });
+  if (state !== "open") recorder.stop();
+}

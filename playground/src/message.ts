@@ -1,0 +1,87 @@
+// One chat message on the page: author, Markdown content (streamed or whole), action buttons, feedback.
+import type { ActionView, MessageView } from "../../lib/protocol/index.ts";
+import { h } from "./dom.ts";
+import { FeedbackBox, type SendFeedback } from "./feedback.ts";
+import { renderMarkdown } from "./markdown.ts";
+
+/** What a message's buttons do: call the action (or answer an ask with it), and send feedback. */
+export interface MessageControls {
+  readonly action: (action: ActionView) => void;
+  /** Absent: no feedback controls (user messages, asks). */
+  readonly feedback?: SendFeedback;
+}
+
+/** A rendered message. Children (steps or messages under it) go into `children`. */
+export class MessageElement {
+  readonly root: HTMLElement;
+  readonly children = h("div", { class: "children" });
+  readonly feedback: FeedbackBox | undefined;
+  readonly #author = h("div", { class: "author" });
+  readonly #content = h("div", { class: "content markdown" });
+  readonly #actions = h("div", { class: "actions" });
+  #text = "";
+  #renderQueued = false;
+
+  constructor(
+    view: MessageView,
+    private readonly controls: MessageControls,
+  ) {
+    this.feedback = controls.feedback === undefined ? undefined : new FeedbackBox(controls.feedback);
+    this.root = h(
+      "article",
+      { class: `message ${view.role}`, "data-id": view.id },
+      this.#author,
+      this.#content,
+      this.#actions,
+      this.children,
+      this.feedback?.root,
+    );
+    this.update(view);
+  }
+
+  /** Replaces author, content and actions (message_update, stream_start, message_new). */
+  update(view: MessageView): void {
+    this.#author.textContent = view.author;
+    this.#text = view.content;
+    renderMarkdown(this.#content, this.#text);
+    this.#actions.replaceChildren(...view.actions.map((action) => this.#button(action)));
+  }
+
+  /** Appends streamed text; Markdown is re-rendered at most once a frame. */
+  appendToken(token: string): void {
+    this.#text += token;
+    this.root.classList.add("streaming");
+    if (this.#renderQueued) return;
+    this.#renderQueued = true;
+    requestAnimationFrame(() => {
+      this.#renderQueued = false;
+      renderMarkdown(this.#content, this.#text);
+    });
+  }
+
+  /** The stream is over; `content` is the final text. */
+  endStream(content: string): void {
+    this.#text = content;
+    this.root.classList.remove("streaming");
+    renderMarkdown(this.#content, content);
+  }
+
+  /** No more clicks: the ask was answered, or the session this message belongs to is gone. */
+  disable(): void {
+    for (const button of this.#actions.querySelectorAll("button")) button.disabled = true;
+    this.feedback?.disable();
+  }
+
+  #button(action: ActionView): HTMLButtonElement {
+    const button = h(
+      "button",
+      { type: "button", class: "action", title: action.tooltip, "data-action": action.name },
+      action.label,
+    );
+    button.addEventListener("click", () => {
+      button.disabled = true; // one press per click; the app re-enables by updating the message
+      this.controls.action(action);
+    });
+    return button;
+  }
+}
