@@ -47,8 +47,11 @@ export class Connection {
   constructor(
     private readonly url: string,
     private readonly events: ConnectionEvents,
-  ) {
-    this.#open();
+  ) {}
+
+  /** Opens the first socket; later ones open by themselves after a drop. */
+  start(): void {
+    if (this.#socket === undefined) this.#open();
   }
 
   /** Sends a frame now, or once the session is ready (frames typed while offline are not lost). */

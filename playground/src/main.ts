@@ -43,6 +43,7 @@ const composer = new Composer(submit, () => connection.send({ type: "stop", id: 
 const recorder = new AudioRecorder(connection);
 const toParent = bridgeWindow(url, (data) => connection.send({ type: "window_message", id: newId("window"), data }));
 addEventListener("pagehide", () => connection.close());
+connection.start();
 
 /** The user's text: the answer to the oldest open text ask, else a new message. */
 function submit(text: string): void {

@@ -1,0 +1,97 @@
+// Support for the playground's browser tests: Debian's Chromium through playwright-core, a real server on
+// 127.0.0.1 with a test app, a screenshot in spec/.artifacts/ when a test fails, and bounded waits.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import type { FastifyInstance } from "fastify";
+import { type Browser, chromium, type Page } from "playwright-core";
+import type { HookTable } from "../../lib/hooks/table.ts";
+import { createServer } from "../../lib/server.ts";
+import { buildPlayground } from "../../playground/build.ts";
+
+/** Every playwright wait in these tests is bounded by this (ms). */
+export const WAIT_MS = 5000;
+const artifacts = join(import.meta.dirname, "..", ".artifacts");
+
+/** Builds the page, then starts Chromium (headless, fake microphone). Close it in `after`. */
+export async function launchBrowser(): Promise<Browser> {
+  await buildPlayground();
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    timeout: 20_000,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-quic",
+      "--disable-sync",
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+    ],
+  });
+}
+
+/** A listening server for `hooks` (no persistence) and the page's URL; closed when the test ends. */
+export async function startServer<S extends object>(
+  t: TestContext,
+  hooks: HookTable<S>,
+): Promise<{ server: FastifyInstance; url: string }> {
+  const server = await createServer<S>({ hooks, logger: false, data: false });
+  await server.listen({ host: "127.0.0.1", port: 0 });
+  t.after(() => server.close());
+  const address = server.server.address();
+  if (address === null || typeof address === "string") throw new Error("not listening on TCP");
+  return { server, url: `http://127.0.0.1:${address.port}/` };
+}
+
+/**
+ * Runs `use` with a fresh page (its own browser context). On failure, saves a screenshot named after the test.
+ * Page errors (an exception in the page's own code) fail the test too.
+ */
+export async function withPage(
+  t: TestContext,
+  browser: Browser,
+  use: (page: Page) => Promise<void>,
+  viewport = { width: 900, height: 700 },
+): Promise<void> {
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(WAIT_MS);
+  const page = await context.newPage();
+  const pageErrors: Error[] = [];
+  page.on("pageerror", (error) => pageErrors.push(error));
+  try {
+    await use(page);
+    if (pageErrors.length > 0) throw pageErrors[0];
+  } catch (error) {
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, `${t.name.replace(/[^\w-]+/g, "_")}.png`) }).catch(() => undefined);
+    throw error;
+  } finally {
+    await context.close();
+  }
+}
+
+/** Waits until `check()` returns a value other than undefined (polling), for at most `timeoutMs`. */
+export async function eventually<T>(check: () => T | undefined, what: string, timeoutMs = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Types `text` into the composer and presses Enter. */
+export async function say(page: Page, text: string): Promise<void> {
+  await page.locator("#input").fill(text);
+  await page.locator("#input").press("Enter");
+}
+
+/** The page has its session (the connection indicator says open). */
+export async function connected(page: Page): Promise<void> {
+  await page.locator('#link[data-state="open"]').waitFor();
+}

@@ -1,0 +1,205 @@
+// The playground against a real server: messages, streaming, steps, actions, feedback, stop, asks.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { Browser } from "playwright-core";
+import { abortKind } from "../../lib/context/abort.ts";
+import type { MessageHandle } from "../../lib/context/message.ts";
+import type { Feedback } from "../../lib/hooks/payloads.ts";
+import { createApp } from "../../lib/hooks/registrars.ts";
+import { connected, eventually, launchBrowser, say, startServer, withPage } from "./browser.ts";
+
+let browser: Browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(() => browser?.close());
+
+test("a message gets a reply streamed in, rendered as Markdown, with the renamed author", async (t) => {
+  const app = createApp();
+  let release: () => void = () => undefined;
+  const halfway = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  app.onMessage(async (ctx, message) => {
+    const reply = await ctx.stream();
+    await reply.streamToken(`You said **${message.content}**`);
+    await halfway; // the page must show the first token before the stream ends
+    await reply.streamToken(" and `that` is all.");
+    await reply.endStream();
+  });
+  app.authorRename((author) => (author === "Assistant" ? "Test bot" : author));
+  const { url } = await startServer(t, app.seal());
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await connected(page);
+    await say(page, "hello there");
+    await page.locator(".message.user", { hasText: "hello there" }).waitFor();
+    const reply = page.locator(".message.assistant").last();
+    await reply.locator("strong", { hasText: "hello there" }).waitFor();
+    assert.equal(await reply.evaluate((element) => element.classList.contains("streaming")), true);
+    release();
+    await reply.locator("code", { hasText: "that" }).waitFor();
+    await page.locator(".message.assistant:not(.streaming)").waitFor();
+    assert.equal(await reply.locator(".author").textContent(), "Test bot");
+  });
+});
+
+test("Shift+Enter makes a new line and Enter sends both lines as one message", async (t) => {
+  const app = createApp();
+  const received: string[] = [];
+  app.onMessage((_ctx, message) => {
+    received.push(message.content);
+  });
+  const { url } = await startServer(t, app.seal());
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await connected(page);
+    const input = page.locator("#input");
+    await input.pressSequentially("first");
+    await input.press("Shift+Enter");
+    await input.pressSequentially("second");
+    await input.press("Enter");
+    await eventually(() => received[0], "onMessage");
+    assert.deepEqual(received, ["first\nsecond"]);
+    assert.equal(await input.inputValue(), "");
+  });
+});
+
+test("steps show nested and collapsible, with input and output", async (t) => {
+  const app = createApp();
+  app.onMessage(async (ctx) => {
+    await ctx.step({ name: "Plan", type: "run", input: "the question" }, async (plan) => {
+      plan.output = await plan.step({ name: "Search", type: "tool", input: "chatwire" }, (search) => {
+        search.output = "3 results";
+        return "planned";
+      });
+    });
+  });
+  const { url } = await startServer(t, app.seal());
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await connected(page);
+    await say(page, "go");
+    const plan = page.locator('details.step[data-state="done"]', { hasText: "Plan" }).first();
+    await plan.waitFor();
+    const search = plan.locator('details.step[data-state="done"]', { hasText: "Search" });
+    await search.waitFor({ state: "attached" });
+    assert.equal(await search.isVisible(), false, "the nested step is inside the collapsed parent");
+    await plan.locator("> summary").click();
+    await search.locator("> summary").click();
+    assert.equal(await search.locator("pre").first().textContent(), "chatwire");
+    assert.equal(await search.locator("pre").nth(1).textContent(), "3 results");
+    assert.equal(await plan.locator("> .io pre").nth(1).textContent(), "planned");
+  });
+});
+
+test("an action button calls its actionCallback, and disappears when the app removes it", async (t) => {
+  const app = createApp();
+  app.onChatStart(async (ctx) => {
+    await ctx.send({ content: "Pick", actions: [{ name: "approve", label: "Approve", payload: { n: 7 } }] });
+  });
+  let oneShot: MessageHandle | undefined;
+  app.actionCallback("approve", async (ctx, action) => {
+    await ctx.send(`approved ${String(action.payload.n)}`);
+    oneShot = await ctx.send({ content: "one-shot", actions: [{ name: "once", label: "Once" }] });
+  });
+  app.actionCallback("once", async (ctx, action) => {
+    await oneShot?.removeAction(action.id);
+    await ctx.send("once done");
+  });
+  const { url } = await startServer(t, app.seal());
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.locator(".message.assistant", { hasText: "approved 7" }).waitFor();
+    await page.getByRole("button", { name: "Once" }).click();
+    await page.locator(".message.assistant", { hasText: "once done" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Once" }).count(), 0);
+  });
+});
+
+test("thumbs up reaches onFeedback, and a comment updates the same feedback", async (t) => {
+  const app = createApp();
+  const feedback: Feedback[] = [];
+  app.onChatStart(async (ctx) => {
+    await ctx.send("Rate me");
+  });
+  app.onFeedback((_ctx, given) => {
+    feedback.push(given);
+  });
+  const { url } = await startServer(t, app.seal());
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    const message = page.locator(".message.assistant", { hasText: "Rate me" });
+    await message.getByRole("button", { name: "Helpful", exact: true }).click();
+    await message.getByText("Feedback saved").waitFor();
+    assert.equal(feedback[0]?.value, 1);
+    assert.equal(feedback[0]?.comment, undefined);
+    await message.getByRole("button", { name: "Not helpful" }).click();
+    await message.getByLabel("Feedback comment").fill("too short");
+    await message.getByRole("button", { name: "Send" }).click();
+    const commented = await eventually(() => feedback.find((given) => given.comment !== undefined), "the comment");
+    assert.deepEqual(
+      { value: commented.value, comment: commented.comment, id: commented.id },
+      { value: 0, comment: "too short", id: feedback[0]?.id },
+    );
+  });
+});
+
+test("the stop button shows while a task runs and stops it with reason stop", async (t) => {
+  const app = createApp();
+  let reason: string | undefined;
+  app.onMessage(async (ctx) => {
+    const reply = await ctx.stream();
+    await reply.streamToken("working");
+    await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+    reason = abortKind(ctx.signal);
+    await reply.endStream();
+    await ctx.send("Stopped.");
+  });
+  const { url } = await startServer(t, app.seal());
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await connected(page);
+    assert.equal(await page.locator("#stop").isVisible(), false);
+    await say(page, "long job");
+    await page.locator("#busy").waitFor({ state: "visible" });
+    await page.locator(".message.assistant", { hasText: "working" }).waitFor();
+    await page.locator("#stop").click();
+    await page.locator(".message.assistant", { hasText: "Stopped." }).waitFor();
+    assert.equal(reason, "stop");
+    await page.locator("#stop").waitFor({ state: "hidden" });
+    assert.equal(await page.locator("#busy").isVisible(), false);
+  });
+});
+
+test("a text ask is answered by the next text, an action ask by its button", async (t) => {
+  const app = createApp();
+  const sentAsMessages: string[] = [];
+  app.onMessage(async (ctx, message) => {
+    sentAsMessages.push(message.content);
+    const name = await ctx.askText("What is your name?");
+    const colour = await ctx.askAction({
+      content: "Pick a colour",
+      actions: [
+        { name: "red", label: "Red" },
+        { name: "blue", label: "Blue" },
+      ],
+    });
+    await ctx.send(`${name} likes ${colour.label}`);
+  });
+  const { url } = await startServer(t, app.seal());
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await connected(page);
+    await say(page, "start");
+    await page.locator(".message.ask", { hasText: "What is your name?" }).waitFor();
+    assert.match((await page.locator("#input").getAttribute("placeholder")) ?? "", /What is your name/);
+    await say(page, "Ada");
+    const pick = page.locator(".message.ask", { hasText: "Pick a colour" });
+    await pick.getByRole("button", { name: "Blue" }).click();
+    await page.locator(".message.assistant", { hasText: "Ada likes Blue" }).waitFor();
+    assert.deepEqual(sentAsMessages, ["start"], "the answer went as ask_reply, not as a new message");
+    assert.equal(await pick.getByRole("button", { name: "Red" }).isDisabled(), true);
+  });
+});

@@ -1,0 +1,48 @@
+// Message content is Markdown from the app (often from an LLM, or echoing the user): nothing in it may run.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { Browser } from "playwright-core";
+import { createApp } from "../../lib/hooks/registrars.ts";
+import { connected, launchBrowser, say, startServer, withPage } from "./browser.ts";
+
+let browser: Browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(() => browser?.close());
+
+const attacks = [
+  "<script>window.__xss = 'script'</script>",
+  "<img src=x onerror=\"window.__xss = 'img'\">",
+  "[click me](javascript:window.__xss='link')",
+  "<a href=\"javascript:window.__xss='html-link'\">html link</a>",
+  "<svg><animate onbegin=\"window.__xss='svg'\" attributeName=x dur=1s></animate></svg>",
+  "<iframe src=\"javascript:parent.__xss='iframe'\"></iframe>",
+  "```html\n<script>window.__xss = 'code'</script>\n```",
+];
+
+test("script tags, event handlers and javascript: links in messages run nothing", async (t) => {
+  const app = createApp();
+  app.onMessage(async (ctx, message) => {
+    await ctx.send(message.content); // echoed as the app's Markdown
+    const streamed = await ctx.stream();
+    for (const attack of attacks) await streamed.streamToken(`${attack}\n\n`);
+    await streamed.endStream();
+    await ctx.send("done");
+  });
+  const { url } = await startServer(t, app.seal());
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await connected(page);
+    await say(page, attacks.join("\n\n"));
+    await page.locator(".message.assistant", { hasText: "done" }).waitFor();
+    await page.locator("a", { hasText: "click me" }).first().click();
+    await page.locator("a", { hasText: "html link" }).first().click();
+    const log = page.locator("#log");
+    assert.equal(await log.locator("script, iframe, [onerror], [onbegin]").count(), 0);
+    assert.equal(await log.locator('a[href^="javascript"]').count(), 0);
+    // The fenced block is shown as code, not dropped: the user sees what was sent.
+    assert.match((await log.locator("pre code").first().textContent()) ?? "", /<script>window.__xss/);
+    assert.equal(await page.evaluate(() => (window as { __xss?: string }).__xss), undefined);
+  });
+});
