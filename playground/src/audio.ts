@@ -3,6 +3,7 @@
 import { encodeAudioChunk } from "./audio-frame.ts";
 import type { Connection } from "./connection.ts";
 import { byId } from "./dom.ts";
+import { icon } from "./icons.ts";
 import { newId } from "./ids.ts";
 import { notify } from "./notices.ts";
 
@@ -17,6 +18,7 @@ export class AudioRecorder {
   #sending: Promise<void> = Promise.resolve();
 
   constructor(private readonly connection: Connection) {
+    this.#button.replaceChildren(icon("mic"));
     if (typeof MediaRecorder === "undefined" || navigator.mediaDevices === undefined) {
       this.#button.disabled = true;
       this.#button.title = "Recording needs a secure context (https or localhost) and MediaRecorder";

@@ -5,7 +5,7 @@ type Child = Node | string | undefined;
 
 /**
  * Creates an element with attributes (false/undefined are left out) and children.
- * @example h("button", { type: "button", class: "icon" }, "👍")
+ * @example h("button", { type: "button", class: "icon" }, "Send")
  */
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,

@@ -1,5 +1,6 @@
 // Thumbs up/down under an assistant message, with an optional comment; a second send updates the same feedback.
 import { h } from "./dom.ts";
+import { icon } from "./icons.ts";
 
 /** Sends feedback on the message and returns the frame's id (its `feedback_saved` will name it). */
 export type SendFeedback = (value: 0 | 1, comment: string | undefined) => string;
@@ -11,12 +12,12 @@ export class FeedbackBox {
   readonly #up = h(
     "button",
     { type: "button", class: "thumb", "aria-label": "Helpful", "aria-pressed": "false" },
-    "👍",
+    icon("up"),
   );
   readonly #down = h(
     "button",
     { type: "button", class: "thumb", "aria-label": "Not helpful", "aria-pressed": "false" },
-    "👎",
+    icon("down"),
   );
   readonly #comment = h("input", {
     class: "comment-input",

@@ -1,5 +1,7 @@
 // The playground against a real server: messages, streaming, steps, actions, feedback, stop, asks.
 import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { abortKind } from "../../lib/context/abort.ts";
@@ -202,4 +204,59 @@ test("a text ask is answered by the next text, an action ask by its button", asy
     assert.deepEqual(sentAsMessages, ["start"], "the answer went as ask_reply, not as a new message");
     assert.equal(await pick.getByRole("button", { name: "Red" }).isDisabled(), true);
   });
+});
+
+test("a real conversation renders (and is saved as docs/img/playground.png)", async (t) => {
+  const app = createApp();
+  app.onChatStart(async (ctx) => {
+    await ctx.send({
+      content: "Hello! Type anything, or try `/help`.",
+      actions: [{ name: "help", label: "Show help" }],
+    });
+  });
+  app.actionCallback("help", async (ctx) => {
+    await ctx.send("**Commands**\n- `/stream N` streams N words\n- `/ask` asks you a question");
+  });
+  app.onMessage(async (ctx, message) => {
+    await ctx.step({ name: "Search", type: "tool", input: message.content }, (step) => {
+      step.output = "3 results";
+    });
+    const reply = await ctx.stream();
+    for (const token of [
+      "Here is ",
+      "a **TypeScript** ",
+      "handler:\n\n",
+      "```ts\n",
+      "onMessage(async (ctx, m) => {\n",
+      "  await ctx.send(m.content);\n",
+      "});\n```",
+    ]) {
+      await reply.streamToken(token);
+    }
+    await reply.endStream();
+  });
+  app.authorRename((author) => (author === "Assistant" ? "Demo bot" : author));
+  const { url } = await startServer(t, app.seal());
+  await withPage(
+    t,
+    browser,
+    async (page) => {
+      await page.emulateMedia({ colorScheme: "light" });
+      await page.goto(url);
+      await page.getByRole("button", { name: "Show help" }).click();
+      await page.locator(".message.assistant", { hasText: "Commands" }).waitFor();
+      await say(page, "How do I echo?");
+      await page.locator(".message.assistant:not(.streaming) pre code", { hasText: "ctx.send" }).waitFor();
+      await page
+        .locator(".message.assistant", { hasText: "Commands" })
+        .getByRole("button", { name: "Helpful", exact: true })
+        .click();
+      await page.getByText("Feedback saved").waitFor();
+      // Phone-sized: nothing overflows sideways.
+      assert.equal(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), true);
+      await mkdir(join(import.meta.dirname, "../../docs/img"), { recursive: true });
+      await page.screenshot({ path: join(import.meta.dirname, "../../docs/img/playground.png") });
+    },
+    { width: 420, height: 820 },
+  );
 });
