@@ -61,6 +61,7 @@ async function measure(target: Target, samples: Samples): Promise<void> {
     });
     add("session", (after - before) / 1024 / plan.idleSessions);
     let errors = 0;
+    let lost = 0;
     for (const connections of plan.connectionCounts) {
       const r = await load<ThroughputResult>({
         scenario: "throughput",
@@ -71,7 +72,10 @@ async function measure(target: Target, samples: Samples): Promise<void> {
       });
       add(`rtps@${connections}`, r.roundTripsPerSec);
       add(`cpu@${connections}`, r.cpuMicrosPerRoundTrip);
-      errors += r.errors + r.lost;
+      errors += r.errors;
+      lost += r.lost;
+      if (r.errors > 0)
+        note(`${target.name} @${connections} connections: error frames ${JSON.stringify(r.errorCodes)}`);
     }
     const l = await load<LatencyResult>({
       scenario: "latency",
@@ -106,6 +110,7 @@ async function measure(target: Target, samples: Samples): Promise<void> {
       }
     }
     add("errors", errors);
+    add("lost", lost);
   } finally {
     await server.stop();
   }

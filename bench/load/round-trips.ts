@@ -12,7 +12,9 @@ export interface ThroughputResult {
   readonly cpuMicrosPerRoundTrip: number;
   readonly serverCpuShare: number;
   readonly errors: number;
-  /** Round trips sent but not completed once the load stopped (drained for up to 5 s): lost messages. */
+  /** Error frames by code. */
+  readonly errorCodes: Record<string, number>;
+  /** Round trips never answered: still outstanding after the load stopped and answers stopped coming for 2 s. */
   readonly lost: number;
 }
 
@@ -21,6 +23,7 @@ export async function throughput(job: ThroughputJob): Promise<ThroughputResult> 
   let completed = 0;
   let sent = 0;
   let errors = 0;
+  const errorCodes: Record<string, number> = {};
   let running = true;
   const links: Link[] = [];
   // Per connection; a task_end with nothing outstanding is the app's onChatStart task, not a round trip.
@@ -39,7 +42,8 @@ export async function throughput(job: ThroughputJob): Promise<ThroughputResult> 
         if (running) fire(index);
       } else if (type === "error") {
         errors++;
-        if (process.env.BENCH_DEBUG) console.error(JSON.stringify(frame()));
+        const code = String(frame().code);
+        errorCodes[code] = (errorCodes[code] ?? 0) + 1;
       }
     });
   links.push(...(await connectMany(job.connections, open)));
@@ -51,7 +55,12 @@ export async function throughput(job: ThroughputJob): Promise<ThroughputResult> 
   await sleep(job.measureMs);
   const after = { done: completed, cpu: cpuMicros(job.serverPid, job.ticksPerSecond), at: performance.now() };
   running = false;
-  for (let waited = 0; completed < sent && waited < 5000; waited += 20) await sleep(20);
+  // Drain: wait while answers keep coming (at most 30 s); what never comes back is lost.
+  for (let waited = 0, last = completed, still = 0; completed < sent && waited < 30_000 && still < 2000; waited += 20) {
+    await sleep(20);
+    still = completed === last ? still + 20 : 0;
+    last = completed;
+  }
   await closeAll(links);
   const trips = after.done - before.done;
   const elapsedUs = (after.at - before.at) * 1000;
@@ -60,6 +69,7 @@ export async function throughput(job: ThroughputJob): Promise<ThroughputResult> 
     cpuMicrosPerRoundTrip: (after.cpu - before.cpu) / trips,
     serverCpuShare: (after.cpu - before.cpu) / elapsedUs,
     errors,
+    errorCodes,
     lost: sent - completed,
   };
 }

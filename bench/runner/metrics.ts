@@ -32,7 +32,8 @@ export function metricsOf(plan: Plan): readonly Metric[] {
     higher("audio.json", "audio ingest MB/s, JSON/base64", 1),
     lower("audiocpu.binary", "server CPU us/MB, binary", 0),
     lower("audiocpu.json", "server CPU us/MB, JSON/base64", 0),
-    lower("errors", "error frames + lost round trips", 0),
+    lower("errors", "error frames received", 0),
+    lower("lost", "round trips never answered", 0),
   ];
 }
 
