@@ -11,7 +11,7 @@ import { renderSummary } from "./profile.ts";
 import { checkGoals, describeGoal } from "./runner/goals.ts";
 import { metricsOf, Samples } from "./runner/metrics.ts";
 import { fullPlan, type Plan, quickPlan } from "./runner/plan.ts";
-import { machine, runLoad, type ServerProcess, startServer } from "./runner/process.ts";
+import { machine, runLoad, type ServerProcess, startServer, timeToAccept } from "./runner/process.ts";
 import { renderTable } from "./runner/table.ts";
 import { FLOOR, type Target, targets } from "./runner/targets.ts";
 import { AUDIO_REPORT_EVERY } from "./servers/chatwire-app.ts";
@@ -26,6 +26,7 @@ const base = quick ? quickPlan : fullPlan;
 // Each idle session is one file descriptor in the server and one in the load generator.
 const plan: Plan = { ...base, idleSessions: Math.min(base.idleSessions, machine.openFiles - 512) };
 const resultsDir = new URL("results/", import.meta.url).pathname;
+const root = new URL("..", import.meta.url).pathname;
 const notes: string[] = [];
 const note = (text: string) => {
   notes.push(text);
@@ -52,6 +53,13 @@ async function measure(target: Target, samples: Samples): Promise<void> {
     runLoad<R>({ ...job, ...scenario } as LoadJob, onConnected);
   try {
     add("startup", server.startupMs);
+    if (target.cli !== undefined) {
+      // In a scratch directory: `chatwire run` persists to .chatwire/ under the current one by default.
+      const scratch = `${resultsDir}startup/`;
+      mkdirSync(scratch, { recursive: true });
+      const app = target.cli.map((arg) => (arg.startsWith("bench/") || arg.startsWith("bin/") ? `${root}${arg}` : arg));
+      add("startup.cli", await timeToAccept(app, scratch));
+    }
     add("uptime", server.uptimeMs);
     // Idle sessions first, on the fresh process, so no earlier scenario's heap growth counts.
     const before = await server.rss();

@@ -1,6 +1,7 @@
 // Child processes of the benchmark: servers pinned to core 0, the load generator to core 1, each with the open-file
 // limit raised to the hard limit. Every child is killed when the runner exits, however it exits.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { connect as connectTcp, createServer as createNetServer } from "node:net";
 import { createInterface } from "node:readline";
 import type { LoadJob } from "../load/options.ts";
 
@@ -35,11 +36,11 @@ export const machine = {
 };
 
 /** Runs `node <args>` on one core, with `ulimit -n` raised to the hard limit (exec keeps the pid). */
-function spawnNode(core: number, args: readonly string[], env: Record<string, string> = {}): ChildProcess {
+function spawnNode(core: number, args: readonly string[], env: Record<string, string> = {}, cwd = root): ChildProcess {
   const pin = machine.pinned ? ["taskset", "-c", String(core)] : [];
   const script = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"';
   const child = spawn("sh", ["-c", script, "sh", ...pin, process.execPath, ...args], {
-    cwd: root,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "inherit"],
   });
@@ -160,5 +161,40 @@ export async function runLoad<R>(job: LoadJob, onConnected?: () => Promise<void>
     return reply.result as R;
   } finally {
     if (child.exitCode === null) child.kill("SIGKILL");
+  }
+}
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return typeof address === "object" && address !== null ? address.port : 0;
+}
+
+const accepts = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connectTcp({ host: "127.0.0.1", port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+
+/** Spawns `node <args>` (PORT set, in `cwd`) and polls every 5 ms until it accepts TCP connections (<= 20 s). */
+export async function timeToAccept(args: readonly string[], cwd: string): Promise<number> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawnNode(0, args, { PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" }, cwd);
+  try {
+    while (!(await accepts(port))) {
+      if (child.exitCode !== null) throw new Error(`exited (${child.exitCode}) before accepting connections`);
+      if (performance.now() - started > 20_000) throw new Error("not accepting connections after 20 s");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return performance.now() - started;
+  } finally {
+    child.kill("SIGKILL");
   }
 }

@@ -11,6 +11,8 @@ export interface Target {
   readonly wire: Wire;
   /** Whether it takes chatwire's audio frames. */
   readonly audio: boolean;
+  /** How users start it, for the start-up measurement (node arguments), if it has a CLI. */
+  readonly cli?: readonly string[];
   /** Why it cannot run in this checkout, if it cannot. */
   readonly unavailable?: () => string | undefined;
 }
@@ -21,7 +23,15 @@ export const FLOOR = "raw ws";
 export const targets: readonly Target[] = [
   { name: FLOOR, script: "bench/servers/raw-ws.ts", args: [], path: "/", wire: "ws", audio: false },
   { name: "socket.io", script: "bench/servers/socket-io.ts", args: [], path: "/", wire: "socket.io", audio: false },
-  { name: "chatwire", script: "bench/servers/chatwire.ts", args: [], path: "/ws", wire: "ws", audio: true },
+  {
+    name: "chatwire",
+    script: "bench/servers/chatwire.ts",
+    args: [],
+    path: "/ws",
+    wire: "ws",
+    audio: true,
+    cli: ["bin/chatwire.js", "run", "bench/servers/startup-app.ts"],
+  },
   {
     name: "chatwire+sqlite",
     script: "bench/servers/chatwire.ts",
