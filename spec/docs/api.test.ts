@@ -1,0 +1,32 @@
+// Every value exported from "chatwire" (lib/index.ts) and "chatwire/testing" is shown in use: its name appears as
+// code inside a ```ts block of docs/*.md or README.md (string literals do not count, so `from "chatwire"` does not
+// document the `chatwire` plugin).
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { test } from "node:test";
+import * as api from "../../lib/index.ts";
+import * as testing from "../../lib/testing/index.ts";
+
+const root = new URL("../../", import.meta.url);
+const files = [
+  "README.md",
+  ...readdirSync(new URL("docs/", root))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/${name}`),
+];
+const code = files
+  .flatMap((file) => [...readFileSync(new URL(file, root), "utf8").matchAll(/```ts\n([\s\S]*?)```/g)])
+  .map((match) => (match[1] ?? "").replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '""'))
+  .join("\n");
+
+const undocumented = (names: readonly string[]) =>
+  names.filter((name) => !new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`).test(code));
+
+test("every value exported from lib/index.ts appears in a ts example in docs/ or README.md", () => {
+  assert.ok(code.length > 0, "no ```ts blocks found");
+  assert.deepEqual(undocumented(Object.keys(api)), []);
+});
+
+test("every value exported from lib/testing appears in a ts example", () => {
+  assert.deepEqual(undocumented(Object.keys(testing)), []);
+});
