@@ -230,7 +230,9 @@ export function serveConnection<S extends object>(
       return;
     }
     const text = textOf(data);
-    if (text.length > options.maxFrameBytes && Buffer.byteLength(text) > options.maxFrameBytes) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: count bytes only when the length alone cannot decide.
+    const max = options.maxFrameBytes;
+    if (text.length > max || (text.length * 3 > max && Buffer.byteLength(text) > max)) {
       const message = `text frames are limited to ${options.maxFrameBytes} bytes`;
       if (session === undefined) connectionError("FRAME_TOO_LARGE", message);
       else session.emitError("FRAME_TOO_LARGE", message);

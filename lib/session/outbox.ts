@@ -27,21 +27,22 @@ export interface FrameSink {
 /** Close code for a client that does not read fast enough. */
 export const SLOW_CONSUMER = 4008;
 
-/** Roughly how many bytes a held frame will take on the wire (exactness does not matter, growth does). */
-function estimate(frame: OutgoingFrame): number {
-  switch (frame.type) {
-    case "stream_token":
-      return frame.token.length + 48;
-    case "message_new":
-    case "message_update":
-    case "stream_start":
-    case "ask":
-      return frame.message.content.length + 256;
-    case "stream_end":
-      return frame.content.length + 64;
-    default:
-      return 256;
-  }
+type TokenFrame = Extract<OutgoingFrame, { type: "stream_token" }>;
+
+/**
+ * A frame held back: serialised already (so a frame that cannot be serialised fails its sender, not a later flush),
+ * except stream tokens, kept as objects so consecutive ones coalesce.
+ */
+type Held = string | TokenFrame;
+
+/** Bytes a held frame will take on the wire, give or take its seq (exactness does not matter, growth does). */
+function heldBytes(held: Held): number {
+  return typeof held === "string" ? held.length : held.token.length + 48;
+}
+
+/** `{"type":…}` → the frame's fields without the opening brace, ready to follow a seq. */
+function bodyOf(frame: OutgoingFrame): string {
+  return JSON.stringify(frame).slice(1);
 }
 
 /** The outbox of one session. */
@@ -52,7 +53,7 @@ export class Outbox {
   #head = 0;
   #firstSeq = 1;
   #replayBytes = 0;
-  #pending: OutgoingFrame[] = [];
+  #pending: Held[] = [];
   #pendingBytes = 0;
   #sink: FrameSink | undefined;
   #waiters: (() => void)[] = [];
@@ -92,11 +93,14 @@ export class Outbox {
     return this.#pendingBytes;
   }
 
-  /** Queues a frame. Resolves at once, or — when a connected client is behind — once the backlog has drained. */
+  /**
+   * Queues a frame. Resolves at once, or — when a connected client is behind — once the backlog has drained.
+   * Throws (and numbers nothing) when the frame cannot be serialised, e.g. a circular or too deeply nested value.
+   */
   push(frame: OutgoingFrame): undefined | Promise<void> {
     const sink = this.#sink;
     if (sink !== undefined && this.#pending.length === 0 && sink.bufferedAmount < this.limits.highWaterBytes) {
-      this.#write(frame, sink);
+      this.#write(bodyOf(frame), sink);
       return undefined;
     }
     this.#hold(frame);
@@ -151,8 +155,9 @@ export class Outbox {
     this.#release();
   }
 
-  #write(frame: OutgoingFrame, sink: FrameSink): void {
-    const text = `{"seq":${++this.#seq},${JSON.stringify(frame).slice(1)}`;
+  /** Numbers a serialised frame, keeps it for replay and sends it. */
+  #write(body: string, sink: FrameSink): void {
+    const text = `{"seq":${++this.#seq},${body}`;
     this.#replay.push(text);
     this.#replayBytes += text.length;
     if (
@@ -165,14 +170,20 @@ export class Outbox {
   }
 
   #hold(frame: OutgoingFrame): void {
+    if (frame.type !== "stream_token") {
+      const body = bodyOf(frame);
+      this.#pending.push(body);
+      this.#pendingBytes += body.length;
+      return;
+    }
     const last = this.#pending.at(-1);
-    if (frame.type === "stream_token" && last?.type === "stream_token" && last.id === frame.id) {
+    if (typeof last === "object" && last.id === frame.id) {
       this.#pending[this.#pending.length - 1] = { type: "stream_token", id: frame.id, token: last.token + frame.token };
       this.#pendingBytes += frame.token.length;
       return;
     }
     this.#pending.push(frame);
-    this.#pendingBytes += estimate(frame);
+    this.#pendingBytes += heldBytes(frame);
   }
 
   #flush(): void {
@@ -180,9 +191,9 @@ export class Outbox {
     if (sink === undefined) return;
     let sent = 0;
     while (sent < this.#pending.length && sink.bufferedAmount < this.limits.highWaterBytes) {
-      const frame = this.#pending[sent++] as OutgoingFrame;
-      this.#pendingBytes -= estimate(frame);
-      this.#write(frame, sink);
+      const held = this.#pending[sent++] as Held;
+      this.#pendingBytes -= heldBytes(held);
+      this.#write(typeof held === "string" ? held : bodyOf(held), sink);
     }
     if (sent > 0) this.#pending.splice(0, sent);
     if (this.#pending.length === 0) this.#pendingBytes = 0;
