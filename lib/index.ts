@@ -43,5 +43,6 @@ export {
   passwordAuth,
 } from "./hooks/registrars.ts";
 export type { HeaderAuthHook, HookTable, PasswordAuthHook, RequestHeaders } from "./hooks/table.ts";
+export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
 export type { User } from "./protocol/views.ts";
 export { createServer, type ServerOptions, serve } from "./server.ts";

@@ -9,7 +9,7 @@ import { packageRoot } from "../package-root.ts";
 
 /** Options of the playground plugin. */
 export interface PlaygroundOptions {
-  /** Where the page is mounted. Default "/". */
+  /** Where the page is mounted (Fastify's own register option: it prefixes the page's routes). Default "/". */
   readonly prefix?: string;
 }
 
@@ -46,10 +46,9 @@ function readPage(): Map<string, PageFile> {
  * Mounts the playground page. `createServer` registers it unless `playground: false`.
  * @example await server.register(playground, { prefix: "/chat/" });
  */
-export async function playground(app: FastifyInstance, options: PlaygroundOptions = {}): Promise<void> {
-  const prefix = (options.prefix ?? "/").replace(/\/?$/, "/");
+export async function playground(app: FastifyInstance, _options: PlaygroundOptions = {}): Promise<void> {
   for (const [name, file] of readPage()) {
-    const paths = name === "index.html" ? [prefix, `${prefix}${name}`] : [`${prefix}${name}`];
+    const paths = name === "index.html" ? ["/", `/${name}`] : [`/${name}`];
     for (const url of paths) {
       app.get(url, (request, reply) => {
         reply.header("content-type", file.type).header("etag", file.etag).header("cache-control", "no-cache");
