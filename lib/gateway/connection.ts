@@ -88,8 +88,12 @@ export function serveConnection<S extends object>(
   let rateErrorAt = Number.NEGATIVE_INFINITY;
   const sink = sinkOf(socket);
   const helloTimer = setTimeout(() => socket.close(1008, "no hello"), options.helloTimeoutMs);
-  const connectionError = (code: ChatwireError["code"], message: string) =>
-    sendConnectionFrame(socket, { seq: 0, type: "error", code, message });
+  const connectionError = (code: ChatwireError["code"], message: string, replyTo?: string, field?: string) => {
+    const frame: ServerFrameOf<"error"> = { seq: 0, type: "error", code, message };
+    if (replyTo !== undefined) frame.replyTo = replyTo;
+    if (field !== undefined) frame.field = field;
+    sendConnectionFrame(socket, frame);
+  };
 
   const welcome = (live: Session<S>, resumed: boolean, threadSecret?: string) =>
     sendConnectionFrame(socket, {
@@ -201,9 +205,9 @@ export function serveConnection<S extends object>(
 
   const reportError = (error: unknown) => {
     const e = error as ChatwireError;
-    if (session === undefined) connectionError(e.code, e.message);
-    else if (error instanceof FrameError) session.emitError(e.code, e.message, error.replyTo, error.field);
-    else session.emitError(e.code, e.message);
+    const [replyTo, field] = error instanceof FrameError ? [error.replyTo, error.field] : [];
+    if (session === undefined) connectionError(e.code, e.message, replyTo, field);
+    else session.emitError(e.code, e.message, replyTo, field);
   };
 
   socket.on("message", (data, isBinary) => {

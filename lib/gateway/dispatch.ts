@@ -11,9 +11,14 @@ export function dispatch<S extends object>(session: Session<S>, frame: ClientFra
   try {
     route(session, frame);
   } catch (error) {
-    const replyTo = "id" in frame ? frame.id : undefined;
-    session.fail(frame.type, error, replyTo, undefined);
+    session.fail(frame.type, error, idOf(frame), undefined);
   }
+}
+
+/** The client's id for a frame, which errors about it carry as `replyTo`: an ask reply is known by its ask. */
+function idOf(frame: ClientFrame): string | undefined {
+  if (frame.type === "ask_reply") return frame.askId;
+  return "id" in frame ? frame.id : undefined;
 }
 
 function route<S extends object>(session: Session<S>, frame: ClientFrame): void {

@@ -101,7 +101,8 @@ test("feedback on a message that is not in this conversation is UNKNOWN_MESSAGE"
 
 test("an ask_reply for no open ask is UNKNOWN_ASK", async (t) => {
   const client = await connectClient(await startGateway(t, { hooks: echoApp() }));
-  await expectError(client, { type: "ask_reply", askId: "nope", content: "x" }, "UNKNOWN_ASK");
+  const error = await expectError(client, { type: "ask_reply", askId: "nope", content: "x" }, "UNKNOWN_ASK");
+  assert.equal(error.replyTo, "nope", "an error about an ask reply names the ask");
   await client.close();
 });
 
@@ -140,6 +141,13 @@ test("frames before hello get HELLO_REQUIRED; a second hello gets ALREADY_HELLO;
   early.send({ type: "user_message", id: "m", content: "hi" });
   const first = await early.next();
   assert.equal(first.type === "error" ? first.code : first.type, "HELLO_REQUIRED");
+  early.send({ type: "user_message", id: "m2", content: 42 } as never);
+  const bad = await early.next();
+  assert.deepEqual(
+    bad.type === "error" ? [bad.code, bad.replyTo, bad.field] : bad.type,
+    ["BAD_FRAME", "m2", "/content"],
+    "a bad frame before hello still says which frame and field",
+  );
   early.send({ type: "hello", protocol: 1 });
   await early.until("welcome");
   await expectError(early, { type: "hello", protocol: 1 }, "ALREADY_HELLO");
