@@ -183,11 +183,15 @@ console.log(`\n${table}\n\nTargets (issue 7, medians of this run; ratios to ${FL
 for (const goal of goals) console.log(`  ${describeGoal(goal)}`);
 
 const profiles: { target: string; file: string; summary: string }[] = [];
-const chatwire = runnable.find((target) => target.name === "chatwire");
+const missedCpu = (name: string) =>
+  goals.some((goal) => !goal.pass && goal.goal.startsWith("CPU") && goal.goal.includes(`: ${name} <=`));
+const toProfile = runnable.filter(
+  (target) => target.name.startsWith("chatwire") && (alwaysProfile || missedCpu(target.name)),
+);
 const floor = runnable.find((target) => target.name === FLOOR);
-if (chatwire !== undefined && (alwaysProfile || goals.some((goal) => !goal.pass && goal.goal.startsWith("CPU")))) {
+if (toProfile.length > 0) {
   // The floor too, so chatwire's profile can be read against what the transport alone costs.
-  for (const target of floor === undefined ? [chatwire] : [chatwire, floor]) {
+  for (const target of floor === undefined ? toProfile : [...toProfile, floor]) {
     try {
       const { path, readyMs } = await profileServer(target);
       // Leave out start-up and the connections' set-up: the summary is the measured window's hot path.

@@ -3,10 +3,12 @@ import type { Action } from "../hooks/payloads.ts";
 
 /** Live actions of one session. Bounded: the oldest are forgotten first. */
 export class ActionBook {
-  readonly #live = new Map<string, Action>();
+  // Created at the first action: most idle sessions never get one, and an empty Map is not free.
+  #live: Map<string, Action> | undefined;
   constructor(readonly limit = 1000) {}
 
   add(action: Action): void {
+    this.#live ??= new Map();
     this.#live.set(action.id, action);
     if (this.#live.size > this.limit) {
       const oldest = this.#live.keys().next().value;
@@ -15,10 +17,10 @@ export class ActionBook {
   }
 
   get(id: string): Action | undefined {
-    return this.#live.get(id);
+    return this.#live?.get(id);
   }
 
   remove(id: string): void {
-    this.#live.delete(id);
+    this.#live?.delete(id);
   }
 }

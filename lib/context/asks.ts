@@ -20,12 +20,18 @@ export type AskOutcome = "answered" | "timeout" | "cancelled";
 
 /** The asks a session has open, by id. */
 export class AskBook {
-  readonly #pending = new Map<string, PendingAsk>();
+  /** Created at the first ask: most sessions never ask. */
+  #asks: Map<string, PendingAsk> | undefined;
+
+  get #pending(): Map<string, PendingAsk> {
+    this.#asks ??= new Map();
+    return this.#asks;
+  }
 
   constructor(readonly limit = Infinity) {}
 
   get size(): number {
-    return this.#pending.size;
+    return this.#asks?.size ?? 0;
   }
 
   /** Opens an ask and resolves with the answer; rejects with ASK_TIMEOUT, or the signal's reason when aborted. */
@@ -37,7 +43,7 @@ export class AskBook {
     signal: AbortSignal,
     onEnd: (outcome: AskOutcome) => void,
   ): Promise<Answer> {
-    if (this.#pending.size >= this.limit) {
+    if (this.size >= this.limit) {
       return Promise.reject(new ChatwireError("ASK_LIMIT", `${this.limit} asks are already waiting for an answer`));
     }
     return new Promise<Answer>((resolve, reject) => {
@@ -85,7 +91,8 @@ export class AskBook {
 
   /** Cancels every open ask (the session ended): each rejects with `reason`. */
   cancelAll(reason: unknown): void {
-    for (const ask of [...this.#pending.values()]) ask.cancel(reason);
+    if (this.#asks === undefined) return;
+    for (const ask of [...this.#asks.values()]) ask.cancel(reason);
   }
 
   /** The ids of the open asks, oldest first. */

@@ -81,6 +81,8 @@ export interface Recorder {
   /** Flushes, then refuses further writes (they are reported as dropped). Does not close the layer. */
   close(): Promise<void>;
   stats(): RecorderStats;
+  /** Whether the queue is past half full: producers that can wait (the next turn of a session) should. */
+  congested(): boolean;
 }
 
 interface Queued {
@@ -320,5 +322,6 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       }
     },
     stats: () => ({ ...counts }),
+    congested: () => queue.length * 2 >= maxQueue,
   };
 }

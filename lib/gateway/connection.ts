@@ -33,9 +33,13 @@ const bytesOf = (data: RawData): Uint8Array =>
 
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
+const CORK_BYTES = 16 * 1024;
+
 /**
  * A ws socket as the outbox sees it. Writes of one burst of work (everything up to the next tick) are corked into
- * a single writev: a turn's task_start, message and task_end cost one syscall, not three.
+ * a single writev: a turn's task_start, message and task_end cost one syscall, not three. A burst that never yields
+ * to the event loop (a handler awaiting already-resolved sends in a loop) is written out every CORK_BYTES, so the
+ * first of many tokens leaves at once rather than when the burst ends.
  */
 function sinkOf(socket: WebSocket): FrameSink {
   const raw = (socket as unknown as { _socket?: Socket })._socket;
@@ -56,6 +60,7 @@ function sinkOf(socket: WebSocket): FrameSink {
         process.nextTick(uncork);
       }
       socket.send(text);
+      if (corked && (raw as Socket).writableLength >= CORK_BYTES) uncork();
     },
     onDrain: (listener) => {
       if (raw === undefined) setImmediate(listener);

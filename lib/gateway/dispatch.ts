@@ -27,8 +27,10 @@ function route<S extends object>(session: Session<S>, frame: ClientFrame): void 
     case "hello":
       throw new ChatwireError("ALREADY_HELLO", "hello was already received on this connection");
     case "user_message": {
-      const message = { id: frame.id, content: frame.content, createdAt: new Date().toISOString() };
-      session.knowMessage(frame.id);
+      // Stored under the server's own id: a client's ids are only unique to that client, and the steps of every
+      // thread share one key space.
+      const message = { id: nanoid(), clientId: frame.id, content: frame.content, createdAt: new Date().toISOString() };
+      session.knowMessage(message.id);
       session.runTask("onMessage", frame.id, (ctx) => {
         // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a
         // flood of queued messages cannot outgrow the recorder's queue.

@@ -3,8 +3,10 @@ import type { ActionView, JsonObject, MessageView, StepView } from "../protocol/
 
 /** A message the user sent, as `onMessage` receives it. */
 export interface IncomingMessage {
-  /** The id the client gave the message. */
+  /** The server's id of the message: unique, the id it is stored under (a step of the thread). */
   readonly id: string;
+  /** The id the client gave the message (errors about it carry this one as `replyTo`). */
+  readonly clientId: string;
   readonly content: string;
   readonly createdAt: string;
 }

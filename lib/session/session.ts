@@ -62,8 +62,8 @@ export class Session<S extends object> {
   readonly context: ContextInit<S>;
   readonly hooks: HookTable<S>;
   readonly log: Logger;
-  /** The session-wide signal: aborted when the session ends. Event handlers get it. */
-  readonly #life = new AbortController();
+  /** The session-wide signal's controller: aborted when the session ends. Created when first needed. */
+  #lifeController: AbortController | undefined;
   readonly #tasks: Lane;
   readonly #events: Lane;
   readonly limits: SessionLimits;
@@ -73,13 +73,15 @@ export class Session<S extends object> {
   #taskCount = 0;
   #eventContext: ChatContext<S> | undefined;
   #ended: Promise<void> | undefined;
+  /** Settles when every finished task's task_end has been sent (after its writes were committed). */
+  #acknowledged: Promise<unknown> = Promise.resolve();
   /** The recording in progress, if any. */
   audio: { mimeType: string; chunks: number; bytes: number } | undefined;
-  /** Feedback ids by message id, so a second feedback on a message updates the first. */
-  readonly feedbackIds = new Map<string, string>();
+  /** Feedback ids by message id, so a second feedback on a message updates the first. Created at the first one. */
+  #feedbackIds: Map<string, string> | undefined;
   readonly link: ThreadLink | undefined;
   /** Ids of the messages of this conversation (sent, received or reopened): feedback may name only these. */
-  readonly #messageIds = new Set<string>();
+  #messageIds: Set<string> | undefined;
 
   constructor(init: SessionInit<S>) {
     this.hooks = init.hooks;
@@ -112,6 +114,7 @@ export class Session<S extends object> {
 
   /** Remembers a message id of this conversation (the oldest are forgotten past 10,000). */
   knowMessage(id: string): void {
+    this.#messageIds ??= new Set();
     this.#messageIds.add(id);
     if (this.#messageIds.size > 10_000) {
       const oldest = this.#messageIds.values().next().value;
@@ -121,7 +124,18 @@ export class Session<S extends object> {
 
   /** Whether `id` is a message of this conversation. */
   hasMessage(id: string): boolean {
-    return this.#messageIds.has(id);
+    return this.#messageIds?.has(id) ?? false;
+  }
+
+  get feedbackIds(): Map<string, string> {
+    this.#feedbackIds ??= new Map();
+    return this.#feedbackIds;
+  }
+
+  /** The session-wide signal: aborted when the session ends. Event handlers get it. */
+  get #life(): AbortController {
+    this.#lifeController ??= new AbortController();
+    return this.#lifeController;
   }
 
   /** The number of frames numbered so far (the last `seq`). */
@@ -186,14 +200,31 @@ export class Session<S extends object> {
       } finally {
         clearTimeout(timer);
         this.#current = undefined;
-        await this.#persisted();
-        this.emit({ type: "task_end", taskId });
+        await this.#endTask(taskId);
       }
     });
     if (!queued) this.emitError("QUEUE_FULL", `${this.limits.maxQueuedTasks} tasks are already waiting`, replyTo);
   }
 
-  /** Waits until the task's writes are committed: task_end is the client's acknowledgement that they are. */
+  /**
+   * Sends task_end once the task's writes are committed: it is the client's acknowledgement that they are. The next
+   * task does not wait for that commit, so a burst of turns shares one transaction (task_ends keep their order) —
+   * unless the recorder's queue is filling up: then it does, and a fast client is slowed to the database's pace
+   * instead of its writes being dropped.
+   */
+  async #endTask(taskId: string): Promise<void> {
+    const link = this.link;
+    if (link === undefined) {
+      this.emit({ type: "task_end", taskId });
+      return;
+    }
+    const acknowledged = Promise.all([this.#acknowledged, this.#persisted()]).then(() => {
+      this.emit({ type: "task_end", taskId });
+    });
+    this.#acknowledged = acknowledged;
+    if (link.congested) await acknowledged;
+  }
+
   async #persisted(): Promise<void> {
     try {
       await this.link?.flush();
@@ -273,6 +304,7 @@ export class Session<S extends object> {
     } finally {
       this.link?.saveStore(this.context.store.snapshot() as Record<string, unknown>);
       await this.link?.flush().catch((error: unknown) => this.log.error({ err: error }, "session store not saved"));
+      await this.#acknowledged;
       this.outbox.close();
       this.#onEnded?.(this);
     }

@@ -50,6 +50,11 @@ export class ThreadLink {
     return this.#exists ? this.recorder.flush(this.threadId) : Promise.resolve();
   }
 
+  /** Whether the recorder's queue is filling up: the session should wait for its writes before going on. */
+  get congested(): boolean {
+    return this.recorder.congested();
+  }
+
   /** Saves the session store into the thread's metadata; values JSON cannot hold are skipped with a warning. */
   saveStore(snapshot: Record<string, unknown>): void {
     if (!this.#exists) return;

@@ -25,6 +25,7 @@ import {
   FrameGenerator,
   type FuzzFrame,
   kindOf,
+  LIVE_MESSAGE,
   LIVE_ORPHAN,
   LIVE_PICK,
   REFUSED_MIME,
@@ -59,7 +60,7 @@ function fuzzApp() {
   };
   chat.onMessage(async (ctx, message) => {
     if (message.content === BOOM) throw new Error(`database unreachable, password ${SECRET}`);
-    await ctx.send({ content: `re:${message.id}`, actions: [{ name: "pick" }, { name: "orphan" }] });
+    await ctx.send({ content: `re:${message.clientId}`, actions: [{ name: "pick" }, { name: "orphan" }] });
   });
   chat.actionCallback("pick", async (ctx) => {
     await ctx.send("picked");
@@ -222,6 +223,7 @@ async function fuzzConnection(
   let barrier = 0;
   let sessionId = "";
   let pick: string | undefined;
+  let reply: string | undefined;
   let orphan: string | undefined;
   let sent = 0;
   const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
@@ -252,6 +254,7 @@ async function fuzzConnection(
       if (frame.type === "window_message" && typeof (frame.data as { barrier?: number }).barrier === "number")
         barrier++;
       if (frame.type === "message_new") {
+        if (frame.message.actions.length > 0) reply = frame.message.id;
         for (const action of frame.message.actions) {
           if (action.name === "pick") pick = action.id;
           if (action.name === "orphan") orphan = action.id;
@@ -270,6 +273,10 @@ async function fuzzConnection(
     if (typeof payload === "string" && (payload.includes(LIVE_PICK) || payload.includes(LIVE_ORPHAN))) {
       assert.ok(pick !== undefined && orphan !== undefined, "a live action is known before the model uses one");
       payload = payload.replaceAll(LIVE_PICK, pick).replaceAll(LIVE_ORPHAN, orphan);
+    }
+    if (typeof payload === "string" && payload.includes(LIVE_MESSAGE)) {
+      assert.ok(reply !== undefined, "a reply is known before the model gives feedback on it");
+      payload = payload.replaceAll(LIVE_MESSAGE, reply);
     }
     socket.send(payload, { binary: typeof payload !== "string" });
     if (frame.category !== "barrier") {
@@ -551,7 +558,7 @@ test("an app that echoes a 10,000-deep window message gets HANDLER_FAILED and no
     await ctx.sendWindowMessage(data); // JSON.stringify of this depth throws RangeError inside the outbox
   });
   chat.onMessage(async (ctx, message) => {
-    await ctx.send(`re:${message.id}`);
+    await ctx.send(`re:${message.clientId}`);
   });
   const server = await startGateway(t, { hooks: chat.seal() });
   const client = await connectClient(server);

@@ -4,7 +4,7 @@ import { abortKind, TaskAborted } from "../../lib/context/abort.ts";
 import type { ChatContext } from "../../lib/context/context.ts";
 import { isChatwireError } from "../../lib/errors.ts";
 import type { IncomingMessage } from "../../lib/hooks/payloads.ts";
-import { createFakeContext } from "../../lib/testing/index.ts";
+import { createFakeContext, userMessage } from "../../lib/testing/index.ts";
 
 const echo = async (ctx: ChatContext<{ turns: number }>, message: IncomingMessage) => {
   ctx.session.set("turns", (ctx.session.get("turns") ?? 0) + 1);
@@ -13,7 +13,8 @@ const echo = async (ctx: ChatContext<{ turns: number }>, message: IncomingMessag
 
 test("echo replies with the text and counts the turn", async () => {
   const ctx = createFakeContext<{ turns: number }>({ state: { turns: 0 } });
-  await echo(ctx, { id: "m1", content: "hi", createdAt: "" });
+  await echo(ctx, userMessage("hi", { id: "m1" }));
+  assert.equal(userMessage("x").clientId.length > 0, true);
   assert.deepEqual(ctx.sent, [
     {
       type: "message_new",

@@ -226,6 +226,8 @@ const event = (label: string): Effect => ({ channel: "event", label });
 
 /** Placeholders the test replaces, at send time, by the id of a live action from an earlier reply. */
 export const LIVE_PICK = "@@PICK@@";
+/** Stands for the id of a reply the server sent (message ids are the server's: the test fills it in when sending). */
+export const LIVE_MESSAGE = "@@MESSAGE@@";
 export const LIVE_ORPHAN = "@@ORPHAN@@";
 /** A user message with this content makes the app's onMessage throw (a secret that must not leak). */
 export const BOOM = "boom";
@@ -275,7 +277,6 @@ export class FrameGenerator {
   #preHello = true;
   #audio: { bytes: number; chunks: number } | undefined;
   /** Message ids the session knows (user messages it accepted), newest last. */
-  readonly #known: string[] = [];
   #actionsLive = false;
   #actionsNext = false;
   #barriers = 0;
@@ -428,8 +429,8 @@ export class FrameGenerator {
         return { type, id: id(), actionId: live === "random" ? `na-${rng.ascii(rng.int(1, 20))}` : live };
       }
       case "feedback": {
-        const known = this.#known.length > 0 && rng.chance(0.6);
-        const messageId = known ? rng.pick(this.#known.slice(-50)) : `nx-${rng.ascii(rng.int(0, 40))}`;
+        const known = this.#actionsLive && rng.chance(0.6);
+        const messageId = known ? LIVE_MESSAGE : `nx-${rng.ascii(rng.int(0, 40))}`;
         return {
           type,
           id: id(),
@@ -640,7 +641,7 @@ export class FrameGenerator {
   /** Number and key edge cases that JSON.stringify never writes. */
   #rawEdge(): string {
     const rng = this.#rng;
-    const known = this.#known.at(-1);
+    const known = this.#actionsLive ? LIVE_MESSAGE : undefined;
     return rng.pick([
       '{"type":"ack","seq":1e999}',
       '{"type":"ack","seq":-0}',
@@ -708,7 +709,6 @@ export class FrameGenerator {
       case "hello":
         return [error("ALREADY_HELLO")];
       case "user_message": {
-        this.#known.push(id as string);
         if (frame.content === BOOM) return task(errorLabel("HANDLER_FAILED", id));
         this.#actionsNext = true;
         return task(`message:re:${id}`);
@@ -716,7 +716,7 @@ export class FrameGenerator {
       case "action_call":
         return frame.actionId === LIVE_PICK ? task("message:picked") : [error("UNKNOWN_ACTION", id)];
       case "feedback":
-        if (!this.#known.includes(frame.messageId as string)) return [error("UNKNOWN_MESSAGE", id)];
+        if (frame.messageId !== LIVE_MESSAGE) return [error("UNKNOWN_MESSAGE", id)];
         this.tally.feedback++;
         return [event(`feedback:${id}`)];
       case "stop":
@@ -739,7 +739,7 @@ export class FrameGenerator {
         this.tally.audioEnds++;
         return [event("audio:false")];
       case "ask_reply":
-        return [error("UNKNOWN_ASK")];
+        return [error("UNKNOWN_ASK", frame.askId as string)];
       case "ack":
         return [];
       default:
