@@ -1,6 +1,13 @@
 // The page's WebSocket: hello, acks, and reconnecting by itself. After a drop it resumes the live session
-// (docs/reconnect.md): frames it missed are replayed in order; if the session is gone, a new one starts.
-import type { ClientFrame, PROTOCOL_VERSION, ServerFrame, ServerFrameOf } from "../../lib/protocol/index.ts";
+// (docs/reconnect.md): frames it missed are replayed in order; if the session is gone, the stored thread reopens
+// in the same hello when there is one, else a new conversation starts.
+import type {
+  ClientFrame,
+  PROTOCOL_VERSION,
+  ServerFrame,
+  ServerFrameOf,
+  ThreadRequest,
+} from "../../lib/protocol/index.ts";
 
 /** The connection as the page shows it. */
 export type LinkState = "connecting" | "open" | "reconnecting" | "closed";
@@ -9,9 +16,18 @@ export type LinkState = "connecting" | "open" | "reconnecting" | "closed";
 export interface ConnectionEvents {
   /** Every frame after the handshake (session frames once each, in `seq` order). */
   frame(frame: ServerFrame): void;
-  /** A session is ready: `resumed` (the same one, nothing lost) or a new one (`replaced`: an earlier one was lost). */
-  welcome(welcome: ServerFrameOf<"welcome">, how: { resumed: boolean; replaced: boolean }): void;
+  /** A session is ready: `resumed` (the same one, nothing lost) or a new one. */
+  welcome(welcome: ServerFrameOf<"welcome">, how: WelcomeKind): void;
   state(state: LinkState, detail?: string): void;
+}
+
+/** How a session came to be. `replaced`: an earlier session of this connection was lost (`lost` says why, from
+ * `resume_failed`); `reopened`: its stored thread came back in the new session (a `thread_history` follows). */
+export interface WelcomeKind {
+  readonly resumed: boolean;
+  readonly replaced: boolean;
+  readonly reopened: boolean;
+  readonly lost?: ServerFrameOf<"resume_failed">["reason"];
 }
 
 const protocol: typeof PROTOCOL_VERSION = 1;
@@ -43,19 +59,34 @@ export class Connection {
   #lastSeq = 0;
   #acked = 0;
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The stored thread the next new session should reopen (from the list), until a welcome arrives. */
+  #reopen: ThreadRequest | undefined;
+  /** Whether the session's thread is stored: threads are created at their first user message
+   * (lib/session/thread-link.ts), so asking to reopen one before that only earns a THREAD_NOT_FOUND. */
+  #threadStored = false;
+  #lost: WelcomeKind["lost"];
 
   constructor(
     private readonly url: string,
     private readonly events: ConnectionEvents,
   ) {}
 
-  /** Opens the first socket; later ones open by themselves after a drop. */
-  start(): void {
-    if (this.#socket === undefined) this.#open();
+  /**
+   * Starts a new session, ending the current one if any: a new conversation, or the stored `thread` reopened (the
+   * server answers with its history and runs onChatResume). Sockets after a drop open by themselves.
+   */
+  open(thread?: ThreadRequest): void {
+    this.close();
+    this.#done = false;
+    this.#attempt = 0;
+    this.#reopen = thread;
+    this.#open();
   }
 
   /** Sends a frame now, or once the session is ready (frames typed while offline are not lost). */
   send(frame: ClientFrame): void {
+    if (frame.type === "user_message") this.#threadStored = true;
     if (this.#ready && this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(frame));
     else this.#queue.push(frame);
   }
@@ -75,7 +106,18 @@ export class Connection {
   /** Ends the session for good (close code 1000: the server ends it now rather than waiting for a resume). */
   close(): void {
     this.#done = true;
-    this.#socket?.close(1000, "page closed");
+    const socket = this.#socket;
+    this.#socket = undefined; // its close event is no longer ours to report
+    socket?.close(1000, "page closed");
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+    this.#ready = false;
+    this.#session = undefined;
+    this.#queue = [];
+    this.#lastSeq = 0;
+    this.#acked = 0;
+    this.#threadStored = false;
   }
 
   #open(): void {
@@ -85,7 +127,9 @@ export class Connection {
     this.#socket = socket;
     socket.onopen = () => socket.send(JSON.stringify(this.#hello()));
     socket.onmessage = (event) => {
-      if (typeof event.data === "string") this.#receive(JSON.parse(event.data) as ServerFrame);
+      // A socket closed by open() may still deliver frames of the session it ended: they are not this one's.
+      if (socket === this.#socket && typeof event.data === "string")
+        this.#receive(JSON.parse(event.data) as ServerFrame);
     };
     socket.onclose = (event) => {
       if (socket !== this.#socket) return;
@@ -98,18 +142,23 @@ export class Connection {
       }
       const delay = retryDelayMs(this.#attempt++);
       this.events.state("reconnecting", `connection lost, reconnecting in ${Math.ceil(delay / 1000)} s…`);
-      setTimeout(() => this.#open(), delay);
+      this.#retryTimer = setTimeout(() => this.#open(), delay);
     };
   }
 
   #hello(): ClientFrame {
     const session = this.#session;
-    if (session === undefined) return { type: "hello", protocol };
+    if (session === undefined) return { type: "hello", protocol, ...(this.#reopen ? { thread: this.#reopen } : {}) };
     const resume = { sessionId: session.sessionId, resumeToken: session.resumeToken, lastSeq: this.#lastSeq };
-    // With persistence, an anonymous thread can be reopened by its secret if the live session is gone.
-    const thread =
-      session.threadSecret === undefined ? {} : { thread: { id: session.threadId, secret: session.threadSecret } };
-    return { type: "hello", protocol, resume, ...thread };
+    const thread = this.#fallbackThread(session);
+    return { type: "hello", protocol, resume, ...(thread ? { thread } : {}) };
+  }
+
+  /** The stored thread to reopen if the live session is gone: a user's own by id, an anonymous one by its secret. */
+  #fallbackThread(session: ServerFrameOf<"welcome">): ThreadRequest | undefined {
+    if (!this.#threadStored) return undefined;
+    if (session.threadSecret !== undefined) return { id: session.threadId, secret: session.threadSecret };
+    return session.user === undefined ? undefined : { id: session.threadId };
   }
 
   #receive(frame: ServerFrame): void {
@@ -117,6 +166,8 @@ export class Connection {
       this.#welcome(frame);
       return;
     }
+    if (frame.type === "resume_failed") this.#lost = frame.reason; // said with the welcome that follows
+    if (frame.type === "thread_history") this.#threadStored = true;
     if (frame.seq > 0) {
       if (frame.seq <= this.#lastSeq) return; // already processed (the server replays each frame once; be safe)
       this.#lastSeq = frame.seq;
@@ -126,7 +177,13 @@ export class Connection {
   }
 
   #welcome(welcome: ServerFrameOf<"welcome">): void {
-    const replaced = this.#session !== undefined && !welcome.resumed;
+    const previous = this.#session;
+    const replaced = previous !== undefined && !welcome.resumed;
+    const reopened = !welcome.resumed && welcome.threadId === (previous?.threadId ?? this.#reopen?.id);
+    const lost = this.#lost;
+    this.#lost = undefined;
+    this.#reopen = undefined;
+    if (!welcome.resumed) this.#threadStored = reopened;
     // A new session keeps the thread secret of the old one if it reopened that thread (the secret is sent once).
     const secret =
       welcome.threadSecret ?? (welcome.threadId === this.#session?.threadId ? this.#session?.threadSecret : undefined);
@@ -138,7 +195,7 @@ export class Connection {
     this.#ready = true;
     this.#attempt = 0;
     this.events.state("open");
-    this.events.welcome(welcome, { resumed: welcome.resumed, replaced });
+    this.events.welcome(welcome, { resumed: welcome.resumed, replaced, reopened, ...(lost ? { lost } : {}) });
     for (const frame of this.#queue.splice(0)) this.send(frame);
   }
 

@@ -55,6 +55,12 @@ export class Conversation {
     }
   }
 
+  /** Empties the log: another conversation takes its place (a reopened thread's history follows). */
+  clear(): void {
+    this.#entries.clear();
+    this.#log.replaceChildren();
+  }
+
   /** Marks the start of a new session: older buttons refer to a session that is gone. */
   divider(text: string): void {
     for (const entry of this.#entries.values()) if (entry instanceof MessageElement) entry.disable();

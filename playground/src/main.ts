@@ -1,17 +1,24 @@
-// The playground page: wires the connection to the conversation, the composer, the microphone and the host window.
-// Every server frame type has a case in `show`; `satisfies never` makes tsc fail on a new one nobody renders.
-import type { ActionView, MessageView, ServerFrame } from "../../lib/protocol/index.ts";
+// The playground page: wires the connection to the conversation, the composer, the microphone, the host window,
+// the sign-in form and the thread list. Every server frame type has a case in `show`; `satisfies never` makes tsc
+// fail on a new one nobody renders.
+import type { ActionView, MessageView, ServerFrame, ThreadRequest, User } from "../../lib/protocol/index.ts";
+import { apiBase } from "./api.ts";
 import { AudioRecorder } from "./audio.ts";
+import { type Account, currentAccount, logIn, logOut, nameOf } from "./auth.ts";
 import { Composer } from "./composer.ts";
-import { Connection, gatewayUrl, type LinkState } from "./connection.ts";
+import { Connection, gatewayUrl, type LinkState, type WelcomeKind } from "./connection.ts";
 import { Conversation } from "./conversation.ts";
 import { byId } from "./dom.ts";
 import { newId } from "./ids.ts";
 import type { MessageControls } from "./message.ts";
 import { notify } from "./notices.ts";
+import { SignIn } from "./sign-in.ts";
+import { ThreadList } from "./thread-list.ts";
 import { bridgeWindow } from "./window-bridge.ts";
 
 const url = new URL(location.href);
+const gateway = gatewayUrl(url);
+const api = apiBase(url, gateway);
 const conversation = new Conversation();
 const tasks = new Set<string>();
 /** Open text asks, oldest first: the next text the user sends answers the first. */
@@ -21,29 +28,87 @@ const feedbackSent = new Map<string, string>();
 /** Ask messages by ask id, to disable their buttons when the ask ends. */
 const askMessages = new Map<string, string>();
 let you = "You";
+let account: Account = { kind: "no-login" };
 
-const connection = new Connection(gatewayUrl(url), {
+const connection = new Connection(gateway, {
   frame: show,
   state: showLink,
   welcome(welcome, how) {
-    you = welcome.user?.displayName ?? welcome.user?.identifier ?? "You";
-    if (how.replaced) {
-      tasks.clear();
-      textAsks.length = 0;
-      composer.busy(false);
-      composer.answering(undefined);
-      conversation.divider("The previous session had ended: this is a new conversation");
+    you = nameOf(welcome.user);
+    if (!how.resumed) forgetTurns(); // nothing the old session had open (tasks, asks) goes on in a new one
+    if (how.reopened)
+      conversation.clear(); // the thread's whole history follows
+    else if (how.replaced) conversation.divider("The previous session had ended: this is a new conversation");
+    sayHowConnected(how);
+    if (welcome.user !== undefined) {
+      threads.current(welcome.threadId);
+      void threads.enable();
     }
-    if (how.resumed) notify("Reconnected: nothing was lost.", "info", { key: "link" });
-    else if (how.replaced) notify("Reconnected with a new session.", "warn", { key: "link" });
   },
 });
 
 const composer = new Composer(submit, () => connection.send({ type: "stop", id: newId("stop") }));
 const recorder = new AudioRecorder(connection);
 const toParent = bridgeWindow(url, (data) => connection.send({ type: "window_message", id: newId("window"), data }));
+const threads = new ThreadList(api, { open: (id) => startConversation({ id }), fresh: () => startConversation() });
+const signIn = new SignIn((username, password) => logIn(api, username, password), enter, signOut);
 addEventListener("pagehide", () => connection.close());
-connection.start();
+void boot();
+
+/** Signed in (or nothing to sign in to): connect. Signed out: the form first; the upgrade would be refused. */
+async function boot(message?: string): Promise<void> {
+  account = await currentAccount(api);
+  if (account.kind === "signed-in") enter(account.user);
+  else if (account.kind === "no-login") enter(undefined);
+  else {
+    markLink("closed", "signed out");
+    signIn.ask(message);
+  }
+}
+
+/** The page with a session: the cookie set by the login now goes along with the WebSocket upgrade. */
+function enter(user: User | undefined): void {
+  if (user !== undefined) account = { kind: "signed-in", user };
+  signIn.signedIn(user, account.kind === "signed-in");
+  startConversation();
+}
+
+async function signOut(): Promise<void> {
+  connection.close();
+  threads.disable();
+  forgetTurns();
+  conversation.clear();
+  await logOut(api);
+  await boot();
+}
+
+/** A new session on a clean page: a new conversation, or the stored `thread` reopened with its history. */
+function startConversation(thread?: ThreadRequest): void {
+  forgetTurns();
+  conversation.clear();
+  connection.open(thread);
+}
+
+/** Drops what belonged to the previous session: running tasks, open asks, feedback waiting for its answer. */
+function forgetTurns(): void {
+  tasks.clear();
+  textAsks.length = 0;
+  feedbackSent.clear();
+  askMessages.clear();
+  composer.busy(false);
+  composer.answering(undefined);
+}
+
+const lostBecause = { expired: "it had expired", overflow: "too much was missed", forbidden: "it was not ours" };
+
+function sayHowConnected(how: WelcomeKind): void {
+  const why = how.lost === undefined ? "" : ` (${lostBecause[how.lost]})`;
+  if (how.resumed) notify("Reconnected: nothing was lost.", "info", { key: "link" });
+  else if (how.replaced && how.reopened)
+    notify(`The session could not be resumed${why}: the conversation was reopened.`, "warn", { key: "link" });
+  else if (how.replaced)
+    notify(`The session could not be resumed${why}: this is a new conversation.`, "warn", { key: "link" });
+}
 
 /** The user's text: the answer to the oldest open text ask, else a new message. */
 function submit(text: string): void {
@@ -110,6 +175,7 @@ function show(frame: ServerFrame): void {
     case "task_end":
       tasks.delete(frame.taskId);
       composer.busy(tasks.size > 0);
+      threads.turnEnded(); // a conversation is stored from its first turn: the list may gain it
       return;
     case "ask": {
       conversation.message(frame.message, askControls(frame.askId)).root.classList.add("ask");
@@ -143,7 +209,7 @@ function show(frame: ServerFrame): void {
       notify(`${frame.code}: ${frame.message}`, "error");
       return;
     case "resume_failed":
-      return; // a new session's welcome follows; `welcome` says so
+      return; // the connection keeps the reason; the welcome that follows says what became of the conversation
     case "shutdown":
       notify("The server is restarting; reconnecting…", "warn", { key: "link", sticky: true });
       return;
@@ -161,10 +227,17 @@ function disableAsk(askId: string): void {
 }
 
 function showLink(state: LinkState, detail?: string): void {
+  markLink(state);
+  if (state === "reconnecting" && detail !== undefined) notify(detail, "warn", { key: "link", sticky: true });
+  if (state !== "open") recorder.stop();
+  if (state !== "closed") return;
+  // A refused upgrade (4401) after signing in means the token expired or was revoked: sign in again.
+  if (detail === "unauthenticated" && account.kind === "signed-in") void boot("Your session has ended: sign in again.");
+  else notify(`Disconnected: ${detail ?? ""}`, "error", { key: "link", sticky: true });
+}
+
+function markLink(state: LinkState, text: string = state): void {
   const link = byId("link");
   link.dataset.state = state;
-  link.textContent = state;
-  if (state === "reconnecting" && detail !== undefined) notify(detail, "warn", { key: "link", sticky: true });
-  if (state === "closed") notify(`Disconnected: ${detail ?? ""}`, "error", { key: "link", sticky: true });
-  if (state !== "open") recorder.stop();
+  link.textContent = text;
 }

@@ -1,0 +1,31 @@
+// The thread list's drawer: beside the chat on wide windows (open by default), over it on phones (closed by
+// default). The header's ☰ button opens and closes it either way.
+import { byId } from "./dom.ts";
+
+const narrow = matchMedia("(max-width: 760px)");
+
+/** The sidebar's open/closed state, kept on the shell as `data-drawer` for CSS. */
+export class Drawer {
+  readonly #shell = byId("shell");
+  readonly #toggle = byId<HTMLButtonElement>("threads-toggle");
+
+  constructor() {
+    this.#toggle.addEventListener("click", () => this.#set(this.#shell.dataset.drawer !== "open"));
+  }
+
+  /** Shows the toggle (and the drawer, on a wide window), or hides both. */
+  available(yes: boolean): void {
+    this.#toggle.hidden = !yes;
+    this.#set(yes && !narrow.matches);
+  }
+
+  /** After a choice in the list: on a phone the drawer gets out of the way. */
+  chosen(): void {
+    if (narrow.matches) this.#set(false);
+  }
+
+  #set(open: boolean): void {
+    this.#shell.dataset.drawer = open ? "open" : "closed";
+    this.#toggle.setAttribute("aria-expanded", String(open));
+  }
+}
