@@ -1,5 +1,5 @@
 // The thread list's drawer: beside the chat on wide windows (open by default), over it on phones (closed by
-// default). The header's ☰ button opens and closes it either way.
+// default, and closed again by a tap beside it). The header's ☰ button opens and closes it either way.
 import { byId } from "./dom.ts";
 
 const narrow = matchMedia("(max-width: 760px)");
@@ -11,6 +11,10 @@ export class Drawer {
 
   constructor() {
     this.#toggle.addEventListener("click", () => this.#set(this.#shell.dataset.drawer !== "open"));
+    // Over the chat on a phone, a tap beside the drawer closes it (the toggle is beside it too: it handles itself).
+    byId("app").addEventListener("click", (event) => {
+      if (narrow.matches && !this.#toggle.contains(event.target as Node)) this.#set(false);
+    });
   }
 
   /** Shows the toggle (and the drawer, on a wide window), or hides both. */

@@ -2,6 +2,7 @@
 // renamed or deleted. It shows only when the server lists threads for this user (persistence and a user).
 import { byId, h } from "./dom.ts";
 import { Drawer } from "./drawer.ts";
+import { icon } from "./icons.ts";
 import { deleteThread, listThreads, renameThread, type ThreadSummary } from "./threads.ts";
 
 /** What choosing in the list asks of the page. */
@@ -112,8 +113,8 @@ export class ThreadList {
   #item(thread: ThreadSummary): HTMLLIElement {
     const title = h("span", { class: "thread-name" }, thread.name ?? "Untitled");
     const open = h("button", { type: "button", class: "thread-open" }, title, h("small", {}, dateOf(thread.createdAt)));
-    const rename = h("button", { type: "button", class: "icon thread-rename", "aria-label": "Rename" }, "✎");
-    const remove = h("button", { type: "button", class: "icon thread-delete", "aria-label": "Delete" }, "🗑");
+    const rename = h("button", { type: "button", class: "icon thread-rename", "aria-label": "Rename" }, icon("edit"));
+    const remove = h("button", { type: "button", class: "icon thread-delete", "aria-label": "Delete" }, icon("trash"));
     const item = h("li", { class: "thread", "data-id": thread.id }, open, rename, remove);
     open.addEventListener("click", () => {
       this.#drawer.chosen();

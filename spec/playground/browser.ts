@@ -6,7 +6,7 @@ import type { TestContext } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { HookTable } from "../../lib/hooks/table.ts";
-import { createServer } from "../../lib/server.ts";
+import { createServer, type ServerOptions } from "../../lib/server.ts";
 import { buildPlayground } from "../../playground/build.ts";
 
 /** Every playwright wait in these tests is bounded by this (ms). */
@@ -34,12 +34,13 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A listening server for `hooks` (no persistence) and the page's URL; closed when the test ends. */
+/** A listening server for `hooks` (no persistence unless `options` say) and the page's URL; closed when the test ends. */
 export async function startServer<S extends object>(
   t: TestContext,
   hooks: HookTable<S>,
+  options: Omit<ServerOptions<S>, "hooks"> = {},
 ): Promise<{ server: FastifyInstance; url: string }> {
-  const server = await createServer<S>({ hooks, logger: false, data: false });
+  const server = await createServer<S>({ hooks, logger: false, data: false, ...options });
   await server.listen({ host: "127.0.0.1", port: 0 });
   t.after(() => server.close());
   const address = server.server.address();

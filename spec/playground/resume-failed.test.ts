@@ -1,0 +1,126 @@
+// resume_failed: the live session is gone when the page comes back. The page says so, then reopens the stored
+// conversation if there is one (a user's own by id, an anonymous one by its secret), else starts a new one.
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Duplex } from "node:stream";
+import { after, before, test } from "node:test";
+import type { FastifyInstance } from "fastify";
+import type { Browser, Page } from "playwright-core";
+import { createApp } from "../../lib/hooks/registrars.ts";
+import { accountsApp, signIn, startPersistentServer } from "./accounts.ts";
+import { connected, eventually, launchBrowser, say, startServer, withPage } from "./browser.ts";
+
+let browser: Browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(() => browser?.close());
+
+/** The session outlives a dropped socket by this much: less than the page's first retry delay (200 ms or more). */
+const GRACE_MS = 20;
+
+/** Records the TCP sockets of WebSocket upgrades, to cut them as a network failure would (no close frame). */
+function upgradesOf(server: FastifyInstance): Duplex[] {
+  const upgraded: Duplex[] = [];
+  server.server.on("upgrade", (_request, socket: Duplex) => upgraded.push(socket));
+  return upgraded;
+}
+
+/** Cuts the page's socket and waits for the page to be back with a new session (after its resume failed). */
+async function loseSession(page: Page, upgraded: Duplex[]): Promise<void> {
+  const count = upgraded.length;
+  upgraded.at(-1)?.destroy();
+  await page.locator('#link[data-state="reconnecting"]').waitFor();
+  await eventually(() => (upgraded.length > count ? true : undefined), "the page's new socket");
+  await connected(page);
+}
+
+test("a signed-in page whose session expired says so and reopens the conversation with onChatResume", async (t) => {
+  const { hooks, resumed } = accountsApp();
+  const { server, url } = await startPersistentServer(t, hooks, { reconnectGraceMs: GRACE_MS });
+  const upgraded = upgradesOf(server);
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await signIn(page, "ada");
+    await say(page, "remember me");
+    await page.locator(".message.assistant", { hasText: "echo: remember me" }).waitFor();
+    const threadId = await page.locator("#thread-items .thread").getAttribute("data-id");
+    await loseSession(page, upgraded);
+    await page.locator(".notice", { hasText: "The session could not be resumed (it had expired)" }).waitFor();
+    await page.locator(".notice", { hasText: "the conversation was reopened" }).waitFor();
+    await page.locator(".message.assistant", { hasText: "welcome back" }).waitFor();
+    const log = await page.locator("#log .message .content").allTextContents();
+    assert.deepEqual(
+      log.map((text) => text.trim()),
+      ["remember me", "echo: remember me", "welcome back"],
+      "the history once (not duplicated below the old messages), then onChatResume's greeting",
+    );
+    assert.deepEqual(resumed, [`ada:${threadId}`]);
+    await say(page, "still here");
+    await page.locator(".message.assistant", { hasText: "echo: still here" }).waitFor();
+    assert.equal(await page.locator("#thread-items .thread").count(), 1, "the same thread went on");
+  });
+});
+
+test("an anonymous page whose session expired reopens its stored conversation by the thread's secret", async (t) => {
+  const app = createApp();
+  const resumed: string[] = [];
+  app.onMessage(async (ctx, message) => {
+    await ctx.send(`echo: ${message.content}`);
+  });
+  app.onChatResume(async (ctx) => {
+    resumed.push(ctx.threadId);
+    await ctx.send("welcome back, stranger");
+  });
+  const dir = await mkdtemp(join(tmpdir(), "chatwire-playground-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const data = { sqlite: join(dir, "chatwire.db") };
+  const { server, url } = await startServer(t, app.seal(), { data, reconnectGraceMs: GRACE_MS });
+  const upgraded = upgradesOf(server);
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await connected(page);
+    assert.equal(await page.locator("#threads").isVisible(), false, "no list without a user");
+    await say(page, "hello");
+    await page.locator(".message.assistant", { hasText: "echo: hello" }).waitFor();
+    await loseSession(page, upgraded);
+    await page.locator(".notice", { hasText: "the conversation was reopened" }).waitFor();
+    await page.locator(".message.assistant", { hasText: "welcome back, stranger" }).waitFor();
+    const log = await page.locator("#log .message .content").allTextContents();
+    assert.deepEqual(
+      log.map((text) => text.trim()),
+      ["hello", "echo: hello", "welcome back, stranger"],
+    );
+    assert.equal(resumed.length, 1);
+  });
+});
+
+test("when nothing was stored, a page whose session expired says so and starts a new conversation", async (t) => {
+  const app = createApp();
+  const starts: string[] = [];
+  app.onChatStart((ctx) => {
+    starts.push(ctx.sessionId);
+  });
+  app.onMessage(async (ctx, message) => {
+    await ctx.send(`echo: ${message.content}`);
+  });
+  const { server, url } = await startServer(t, app.seal(), { reconnectGraceMs: GRACE_MS });
+  const upgraded = upgradesOf(server);
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await connected(page);
+    await say(page, "hi");
+    await page.locator(".message.assistant", { hasText: "echo: hi" }).waitFor();
+    await loseSession(page, upgraded);
+    await page.locator(".notice", { hasText: "The session could not be resumed (it had expired)" }).waitFor();
+    await page.locator(".notice", { hasText: "this is a new conversation" }).waitFor();
+    await page.locator(".divider", { hasText: "this is a new conversation" }).waitFor();
+    await eventually(() => starts[1], "onChatStart of the new session");
+    assert.notEqual(starts[1], starts[0]);
+    await say(page, "again");
+    await page.locator(".message.assistant", { hasText: "echo: again" }).waitFor();
+    assert.equal(await page.locator(".notice.error").count(), 0, "no error on the way");
+  });
+});
