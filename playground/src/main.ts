@@ -74,12 +74,27 @@ function enter(user: User | undefined): void {
 }
 
 async function signOut(): Promise<void> {
+  leave();
+  await logOut(api);
+  await boot();
+}
+
+/** Closes the session and empties the page (signed out). */
+function leave(): void {
   connection.close();
   threads.disable();
   forgetTurns();
   conversation.clear();
-  await logOut(api);
-  await boot();
+}
+
+/** The upgrade was refused (4401): if the token expired or was revoked, sign in again; else say why. */
+async function refused(): Promise<void> {
+  if ((await currentAccount(api)).kind !== "signed-out") {
+    notify("Disconnected: the server refused this user.", "error", { key: "link", sticky: true });
+    return;
+  }
+  leave();
+  await boot("Your session has ended: sign in again.");
 }
 
 /** A new session on a clean page: a new conversation, or the stored `thread` reopened with its history. */
@@ -231,8 +246,7 @@ function showLink(state: LinkState, detail?: string): void {
   if (state === "reconnecting" && detail !== undefined) notify(detail, "warn", { key: "link", sticky: true });
   if (state !== "open") recorder.stop();
   if (state !== "closed") return;
-  // A refused upgrade (4401) after signing in means the token expired or was revoked: sign in again.
-  if (detail === "unauthenticated" && account.kind === "signed-in") void boot("Your session has ended: sign in again.");
+  if (detail === "unauthenticated" && account.kind === "signed-in") void refused();
   else notify(`Disconnected: ${detail ?? ""}`, "error", { key: "link", sticky: true });
 }
 

@@ -118,7 +118,7 @@ export class ThreadList {
     const item = h("li", { class: "thread", "data-id": thread.id }, open, rename, remove);
     open.addEventListener("click", () => {
       this.#drawer.chosen();
-      this.choices.open(thread.id);
+      if (thread.id !== this.#current) this.choices.open(thread.id); // the one on screen is already live
     });
     rename.addEventListener("click", () => this.#rename(item, thread));
     remove.addEventListener("click", async () => {

@@ -1,6 +1,7 @@
 // The thread list: signing in, listing a user's stored conversations, reopening one through onChatResume, search,
 // rename, delete, the phone drawer, and one user never seeing another's threads.
 import assert from "node:assert/strict";
+import type { Duplex } from "node:stream";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { accountsApp, listHolds, signIn, startPersistentServer, threadNamed } from "./accounts.ts";
@@ -168,4 +169,31 @@ test("on a phone-sized window the list is a drawer: closed at first, opened from
     },
     { width: 390, height: 760 },
   );
+});
+
+test("when the server revokes the page's token, the next connection asks to sign in again", async (t) => {
+  const { hooks } = accountsApp();
+  const { server, url } = await startPersistentServer(t, hooks);
+  const upgraded: Duplex[] = [];
+  server.server.on("upgrade", (_request, socket: Duplex) => upgraded.push(socket));
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await signIn(page, "ada");
+    await say(page, "before the token goes");
+    await threadNamed(page, "before the token goes").waitFor();
+    const token = (await page.context().cookies()).find((cookie) => cookie.name === "chatwire_token")?.value;
+    assert.ok(token, "the login set the session cookie");
+    const revoked = await server.inject({
+      method: "POST",
+      url: "/auth/logout",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(revoked.statusCode, 200);
+    upgraded.at(-1)?.destroy(); // the page reconnects, and its upgrade is refused (4401)
+    await page.locator("#sign-in-error", { hasText: "Your session has ended: sign in again." }).waitFor();
+    assert.equal(await page.locator("#threads").isVisible(), false);
+    assert.equal(await page.locator(".message").count(), 0);
+    await signIn(page, "ada");
+    await threadNamed(page, "before the token goes").waitFor();
+  });
 });
