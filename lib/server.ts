@@ -16,6 +16,8 @@ export interface ServerOptions<S extends object> extends Partial<GatewayOptions<
 export interface ListenOptions {
   readonly port?: number;
   readonly host?: string;
+  /** After SIGINT/SIGTERM, exit with code 1 if closing takes longer than this (default 30 s). */
+  readonly shutdownTimeoutMs?: number;
 }
 
 /**
@@ -51,10 +53,20 @@ export async function createServer<S extends object = Record<string, unknown>>(
 export async function serve<S extends object = Record<string, unknown>>(
   options: ServerOptions<S> & ListenOptions = {},
 ): Promise<FastifyInstance> {
-  const { port = Number(process.env.PORT ?? 8000), host = process.env.HOST ?? "127.0.0.1", ...rest } = options;
+  const {
+    port = Number(process.env.PORT ?? 8000),
+    host = process.env.HOST ?? "127.0.0.1",
+    shutdownTimeoutMs = 30_000,
+    ...rest
+  } = options;
   const server = await createServer(rest);
   await server.listen({ port, host });
   const stop = () => {
+    // Each session's end is bounded already; this bounds what is not (onAppShutdown, the database's close).
+    setTimeout(() => {
+      server.log.error(`shutdown took longer than ${shutdownTimeoutMs} ms: exiting anyway`);
+      process.exit(1);
+    }, shutdownTimeoutMs).unref();
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -89,6 +89,11 @@ export class AskBook {
     ask.settle({ kind: "action", action });
   }
 
+  /** Cancels one open ask (its question could not be sent): it rejects with `reason`. */
+  cancel(askId: string, reason: unknown): void {
+    this.#asks?.get(askId)?.cancel(reason);
+  }
+
   /** Cancels every open ask (the session ended): each rejects with `reason`. */
   cancelAll(reason: unknown): void {
     if (this.#asks === undefined) return;

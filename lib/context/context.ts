@@ -96,13 +96,20 @@ class TaskContext<S extends object> implements ChatContext<S> {
 
   async #ask(ask: AskInit, kind: "text" | "action", actions: readonly ActionInit[]) {
     const timeoutMs = ask.timeoutMs ?? this.init.askTimeoutMs;
-    const message = new SentMessage(this.init, { content: ask.content, author: ask.author, actions });
+    const message = new SentMessage(this.init, { content: ask.content, author: ask.author, actions }, false);
     const askId = this.init.newId();
+    // The view first: if authorRename throws, no ask is left open to time out with nobody awaiting it.
+    const view = await viewOf(this.init, message);
     const answer = this.init.asks.open(askId, kind, message.actions, timeoutMs, this.signal, (outcome) => {
       void this.init.emit({ type: "ask_end", askId, outcome });
     });
-    const view = await viewOf(this.init, message);
-    await this.init.emit({ type: "ask", askId, kind, message: view, timeoutMs });
+    try {
+      await this.init.emit({ type: "ask", askId, kind, message: view, timeoutMs });
+    } catch (error) {
+      this.init.asks.cancel(askId, error);
+      await answer.catch(() => undefined);
+      throw error;
+    }
     return answer;
   }
 

@@ -64,9 +64,11 @@ export class SentMessage<S extends object> implements MessageHandle {
   actions: Action[];
   #streaming = false;
 
+  /** `liveActions: false` for an ask's message: its buttons answer the ask and must not reach actionCallbacks. */
   constructor(
     private readonly init: ContextInit<S>,
     message: MessageInit,
+    private readonly liveActions = true,
   ) {
     this.id = init.newId();
     this.createdAt = init.now().toISOString();
@@ -88,7 +90,7 @@ export class SentMessage<S extends object> implements MessageHandle {
         ...(action.icon === undefined ? {} : { icon: action.icon }),
         ...(action.tooltip === undefined ? {} : { tooltip: action.tooltip }),
       };
-      this.init.actions.add(built);
+      if (this.liveActions) this.init.actions.add(built);
       return built;
     });
   }

@@ -115,24 +115,27 @@ export function serveConnection<S extends object>(
       ...(user === undefined ? {} : { user }),
     });
 
-  /** Re-attaches a live session, or says why not (then the caller starts a new one). */
-  const resume = (request: ResumeRequest): Session<S> | undefined => {
+  /**
+   * Re-attaches a live session, or says why not (then the caller starts a new one). When the old session is still
+   * ending, `ending` settles once it has run onChatEnd and flushed its writes: a thread reopened before that would
+   * miss its last steps and store.
+   */
+  const resume = (request: ResumeRequest): { live?: Session<S>; ending?: Promise<void> } => {
     const target = registry.get(request.sessionId);
-    const refuse = (reason: ServerFrameOf<"resume_failed">["reason"]) => {
+    const refuse = (reason: ServerFrameOf<"resume_failed">["reason"], ending?: Promise<void>) => {
       sendConnectionFrame(socket, { seq: 0, type: "resume_failed", sessionId: request.sessionId, reason });
-      return undefined;
+      return ending === undefined ? {} : { ending };
     };
-    if (target === undefined || target.ended) return refuse("expired");
+    if (target === undefined) return refuse("expired");
+    // The token is checked first: without it, nothing about the session is revealed.
     if (!sameSecret(target.resumeToken, request.resumeToken)) return refuse("forbidden");
     if (target.context.user?.identifier !== user?.identifier) return refuse("forbidden");
-    if (!target.outbox.canResume(request.lastSeq)) {
-      void target.end("disconnect");
-      return refuse("overflow");
-    }
+    if (!target.outbox.canResume(request.lastSeq)) return refuse("overflow", target.end("disconnect"));
+    if (target.ended) return refuse("expired", target.end("disconnect"));
     target.outbox.sink?.close(4000, "replaced by a newer connection");
     welcome(target, true);
     target.attach(sink, request.lastSeq);
-    return target;
+    return { live: target };
   };
 
   const start = async (hello: Hello) => {
@@ -142,11 +145,12 @@ export function serveConnection<S extends object>(
       socket.close(1002, "protocol version");
       return;
     }
-    const resumed = hello.resume === undefined ? undefined : resume(hello.resume);
-    if (resumed !== undefined) {
-      session = resumed;
+    const resumed = hello.resume === undefined ? {} : resume(hello.resume);
+    if (resumed.live !== undefined) {
+      session = resumed.live;
       return;
     }
+    await resumed.ending;
     if (user !== undefined && registry.countFor(user.identifier) >= options.maxSessionsPerUser) {
       connectionError("TOO_MANY_SESSIONS", `a user may hold ${options.maxSessionsPerUser} sessions at once`);
       socket.close(4429, "too many sessions");

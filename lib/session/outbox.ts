@@ -6,7 +6,10 @@ import type { OutgoingFrame } from "../protocol/server.ts";
 export interface OutboxLimits {
   /** Above this many bytes buffered in the socket, frames wait in the outbox (tokens coalesce). Default 1 MiB. */
   readonly highWaterBytes: number;
-  /** Waiting bytes beyond this: a connected socket is closed (4008 slow consumer); a detached session overflows. */
+  /**
+   * Waiting bytes beyond this: a connected socket is closed (4008 slow consumer). A detached session may hold this
+   * many bytes more than it held when its socket went; beyond that it overflows (a resume would have a gap).
+   */
   readonly maxPendingBytes: number;
   /** Unacknowledged frames kept for replay (the oldest are dropped beyond either limit). */
   readonly maxReplayFrames: number;
@@ -61,13 +64,10 @@ export class Outbox {
   #behind = false;
   /** Set when a detached session's outbox overflowed: it can no longer be resumed without a gap. */
   overflowed = false;
-  #drainAwaited = false;
-  readonly #onDrain = () => {
-    this.#drainAwaited = false;
-    if (!this.#behind) return;
-    this.#setBehind(false); // progress: restart the stall clock
-    this.#flush();
-  };
+  /** Held bytes beyond which a detached session overflows (set when the socket goes). */
+  #detachedLimit = 0;
+  /** The sink whose drain event we wait for: a listener of a socket that is gone never fires again. */
+  #drainSink: FrameSink | undefined;
 
   constructor(
     private readonly limits: OutboxLimits,
@@ -105,7 +105,7 @@ export class Outbox {
     }
     this.#hold(frame);
     if (sink === undefined) {
-      if (this.#pendingBytes > this.limits.maxPendingBytes && !this.overflowed) {
+      if (this.#pendingBytes > this.#detachedLimit && !this.overflowed) {
         this.overflowed = true;
         this.events.overflow();
       }
@@ -151,6 +151,7 @@ export class Outbox {
   /** Disconnects the socket; frames are held (and coalesced) until the next attach. Waiting producers go on. */
   detach(): void {
     this.#sink = undefined;
+    this.#detachedLimit = this.#pendingBytes + this.limits.maxPendingBytes;
     this.#setBehind(false);
     this.#release();
   }
@@ -203,9 +204,16 @@ export class Outbox {
 
   #setBehind(behind: boolean): void {
     this.#behind = behind;
-    if (behind && !this.#drainAwaited && this.#sink !== undefined) {
-      this.#drainAwaited = true;
-      this.#sink.onDrain(this.#onDrain);
+    const sink = this.#sink;
+    if (behind && sink !== undefined && this.#drainSink !== sink) {
+      this.#drainSink = sink;
+      sink.onDrain(() => {
+        if (this.#drainSink !== sink) return;
+        this.#drainSink = undefined;
+        if (!this.#behind || this.#sink !== sink) return;
+        this.#setBehind(false); // progress: restart the stall clock
+        this.#flush();
+      });
     }
     if (behind && this.#stall === undefined && this.#sink !== undefined) {
       const sink = this.#sink;

@@ -53,6 +53,19 @@ export interface SessionInit<S extends object> {
   readonly onEnded?: (session: Session<S>) => void;
 }
 
+/** Whether `work` settles within `ms`; a rejection is rethrown, a late settlement is ignored. */
+async function settlesWithin(work: unknown, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve(work).then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A live chat session. The gateway feeds it frames; it runs hooks on its lanes. */
 export class Session<S extends object> {
   readonly id = nanoid();
@@ -291,14 +304,16 @@ export class Session<S extends object> {
     this.#current?.abort(reason);
     this.#life.abort(reason);
     this.context.asks.cancelAll(reason);
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.limits.endGraceMs);
-    });
-    await Promise.race([Promise.all([this.#tasks.idle(), this.#events.idle()]), grace]);
-    clearTimeout(timer);
+    const grace = this.limits.endGraceMs;
+    if (!(await settlesWithin(Promise.all([this.#tasks.idle(), this.#events.idle()]), grace))) {
+      this.log.warn({ sessionId: this.id }, `handlers still running ${grace} ms after the session ended`);
+    }
     try {
-      await this.hooks.onChatEnd?.(this.eventContext());
+      const onChatEnd = this.hooks.onChatEnd;
+      // onChatEnd gets the same bound: a hanging one must not keep the session (and shutdown) alive for ever.
+      if (onChatEnd !== undefined && !(await settlesWithin(onChatEnd(this.eventContext()), grace))) {
+        this.log.warn({ sessionId: this.id, hook: "onChatEnd" }, `onChatEnd still running after ${grace} ms`);
+      }
     } catch (error) {
       this.log.error({ err: error, sessionId: this.id, hook: "onChatEnd" }, "onChatEnd failed");
     } finally {

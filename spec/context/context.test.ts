@@ -139,6 +139,20 @@ test("askAction resolves with the chosen action", async () => {
   assert.equal((await choice).name, "blue");
 });
 
+test("an ask whose author cannot be renamed rejects at once and leaves no ask open", async () => {
+  const ctx = createFakeContext({
+    hooks: {
+      authorRename: () => {
+        throw new Error("rename failed");
+      },
+    },
+  });
+  await assert.rejects(ctx.askText({ content: "?", timeoutMs: 20 }), /rename failed/);
+  await new Promise((resolve) => setTimeout(resolve, 40)); // past the timeout: nothing rejects unobserved
+  assert.deepEqual(ctx.sentOf("ask"), []);
+  assert.deepEqual(ctx.sentOf("ask_end"), []);
+});
+
 test("an unanswered ask rejects with ASK_TIMEOUT after its timeout", async () => {
   const ctx = createFakeContext();
   await assert.rejects(ctx.askText({ content: "?", timeoutMs: 20 }), (error) => isChatwireError(error, "ASK_TIMEOUT"));

@@ -141,6 +141,31 @@ test("an action ask resolves with the chosen action", async (t) => {
   await client.close();
 });
 
+test("an ask's buttons answer only the ask: an action_call naming one is UNKNOWN_ACTION and the ask stays open", async (t) => {
+  const chat = createApp();
+  let callbacks = 0;
+  chat.actionCallback("red", () => {
+    callbacks++;
+  });
+  chat.onMessage(async (ctx) => {
+    const choice = await ctx.askAction({ content: "color?", actions: [{ name: "red" }] });
+    await ctx.send(`chose ${choice.name}`);
+  });
+  const server = await startGateway(t, { hooks: chat.seal() });
+  const client = await connectClient(server);
+  t.after(() => client.close());
+  client.send({ type: "user_message", id: "m1", content: "go" });
+  const ask = await client.until("ask");
+  const red = ask.message.actions[0]?.id ?? "";
+  client.send({ type: "action_call", id: "c1", actionId: red });
+  const error = await client.until("error");
+  assert.equal(error.code, "UNKNOWN_ACTION");
+  assert.equal(error.replyTo, "c1");
+  client.send({ type: "ask_reply", askId: ask.askId, actionId: red });
+  assert.equal((await client.until("message_new")).message.content, "chose red");
+  assert.equal(callbacks, 0);
+});
+
 test("window messages travel both ways", async (t) => {
   const chat = createApp();
   chat.onWindowMessage(async (ctx, data) => {

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { abortKind } from "../../lib/context/abort.ts";
 import { createApp } from "../../lib/hooks/registrars.ts";
 import type { ServerFrame } from "../../lib/protocol/server.ts";
+import { SLOW_CONSUMER } from "../../lib/session/outbox.ts";
 import { connectClient, type TestClient } from "../../lib/testing/index.ts";
 import { eventually, pause, startGateway } from "../support/gateway.ts";
 
@@ -176,7 +177,66 @@ test("a client that stops reading is closed as a slow consumer (4008) with serve
   const grewMiB = (peak - baseline) / 2 ** 20;
   assert.ok(grewMiB < 150, `server RSS grew ${grewMiB.toFixed(0)} MiB while a 200 MiB stream was attempted`);
   assert.ok((produced[0] ?? 0) < 200 * 2 ** 20, "the producer was stopped before the end");
-  assert.equal(why, "disconnect", "a detached session that overflows ends");
+  assert.equal(why, "disconnect", "a producer that ignores backpressure overflows the detached session, which ends");
+});
+
+test("a client that stops reading is closed (4008) while the handler waits, then resumes with every token", async (t) => {
+  const chat = createApp();
+  const token = "z".repeat(1024);
+  const count = 2000;
+  chat.onMessage(async (ctx) => {
+    const reply = await ctx.stream();
+    for (let i = 0; i < count; i++) await reply.streamToken(token);
+    await reply.endStream();
+  });
+  const server = await startGateway(t, {
+    hooks: chat.seal(),
+    highWaterBytes: 64 * 1024,
+    stallTimeoutMs: 200,
+    reconnectGraceMs: 60_000,
+  });
+  const first = await connectClient(server, { ackEvery: 0 });
+  first.send({ type: "user_message", id: "m", content: "go" });
+  await first.until("stream_token");
+  first.socket.pause();
+  await pause(1500); // several stall timeouts: the server has given up on this socket
+  first.socket.resume();
+  const code = await first.closed;
+  assert.ok([SLOW_CONSUMER, 1006].includes(code), `closed with ${code}`);
+  const second = await connectClient(server, { resume: resumeOf(first) });
+  t.after(() => second.close());
+  assert.equal(second.welcome?.resumed, true, "a slow consumer's session stays resumable");
+  const end = await second.until("stream_end", 15_000);
+  const frames = [...first.received, ...second.received].filter((f) => f.seq > 0);
+  assert.deepEqual(
+    frames.map((f) => f.seq),
+    frames.map((_, i) => i + 1),
+    "every seq once, in order, across both connections",
+  );
+  assert.equal(tokensOf(frames).join("").length, count * token.length);
+  assert.equal(end.content.length, count * token.length);
+});
+
+test("a session whose grace period passes aborts its running task (disconnect) and ends once", async (t) => {
+  const chat = createApp();
+  const aborted: (string | undefined)[] = [];
+  let ends = 0;
+  chat.onMessage(async (ctx) => {
+    await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+    aborted.push(abortKind(ctx.signal));
+  });
+  chat.onChatEnd(() => {
+    ends++;
+  });
+  const server = await startGateway(t, { hooks: chat.seal(), reconnectGraceMs: 100 });
+  const client = await connectClient(server);
+  client.send({ type: "user_message", id: "m", content: "wait for ever" });
+  await client.until("task_start");
+  await client.drop();
+  await eventually(() => ends === 1, 5000);
+  assert.deepEqual(aborted, ["disconnect"]);
+  await pause(200);
+  assert.equal(ends, 1);
 });
 
 test("a handler that awaits streamToken is slowed to the client's pace and sends everything", async (t) => {
