@@ -2,12 +2,15 @@
 
 type Job = () => Promise<void>;
 
-/** Runs pushed jobs one after another. A job must not throw (callers catch inside it). */
+/** Runs pushed jobs one after another. Jobs catch their own errors; one that throws anyway is only logged. */
 export class Lane {
   readonly #jobs: Job[] = [];
   #running: Promise<void> | undefined;
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
 
   /** Queues a job; false when `limit` jobs are already waiting (the job is not queued). */
   push(job: Job): boolean {
@@ -33,7 +36,10 @@ export class Lane {
   }
 
   async #drain(): Promise<void> {
-    for (let job = this.#jobs.shift(); job !== undefined; job = this.#jobs.shift()) await job();
+    for (let job = this.#jobs.shift(); job !== undefined; job = this.#jobs.shift()) {
+      // A rejection here would be unhandled (and stop the lane): the jobs' own catch blocks are the real handling.
+      await job().catch(this.onError);
+    }
     this.#running = undefined;
   }
 }

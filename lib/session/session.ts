@@ -86,6 +86,8 @@ export class Session<S extends object> {
   #taskCount = 0;
   #eventContext: ChatContext<S> | undefined;
   #ended: Promise<void> | undefined;
+  /** Set once the session has fully ended (after onChatEnd): later sends from handlers throw SESSION_CLOSED. */
+  #closed = false;
   /** Settles when every finished task's task_end has been sent (after its writes were committed). */
   #acknowledged: Promise<unknown> = Promise.resolve();
   /** The recording in progress, if any. */
@@ -106,8 +108,9 @@ export class Session<S extends object> {
     this.#onEnded = init.onEnded;
     this.link = init.link;
     this.log = init.log;
-    this.#tasks = new Lane(init.limits.maxQueuedTasks);
-    this.#events = new Lane(init.limits.maxQueuedEvents);
+    const jobFailed = (error: unknown) => init.log.error({ err: error, sessionId: this.id }, "a session job threw");
+    this.#tasks = new Lane(init.limits.maxQueuedTasks, jobFailed);
+    this.#events = new Lane(init.limits.maxQueuedEvents, jobFailed);
     this.context = {
       sessionId: this.id,
       threadId: init.threadId ?? nanoid(),
@@ -175,8 +178,13 @@ export class Session<S extends object> {
     return this.#ended !== undefined;
   }
 
-  /** Sends a frame through the outbox. Resolves once it is queued under the flow-control limit. */
+  /**
+   * Sends a frame through the outbox. Resolves once it is queued under the flow-control limit. Throws
+   * SESSION_CLOSED once the session is over: a handler that ignored its signal learns that nobody is listening,
+   * instead of filling a buffer that nobody will ever read.
+   */
   emit(frame: OutgoingFrame): undefined | Promise<void> {
+    if (this.#closed) throw new ChatwireError("SESSION_CLOSED", `the session has ended: ${frame.type} was not sent`);
     if (frame.type === "message_new" || frame.type === "stream_start" || frame.type === "ask") {
       this.knowMessage(frame.message.id);
     } else if (frame.type === "thread_history") {
@@ -191,7 +199,12 @@ export class Session<S extends object> {
     const frame: OutgoingFrame = { type: "error", code, message };
     if (replyTo !== undefined) frame.replyTo = replyTo;
     if (field !== undefined) frame.field = field;
-    this.emit(frame);
+    this.#emitUnlessClosed(frame);
+  }
+
+  /** For the session's own frames (task_end, errors) that a handler outliving the session may still cause. */
+  #emitUnlessClosed(frame: OutgoingFrame): void {
+    if (!this.#closed) void this.emit(frame);
   }
 
   /** Queues `run` as the session's next task: task_start/end around it, its own abort signal, stoppable. */
@@ -228,11 +241,11 @@ export class Session<S extends object> {
   async #endTask(taskId: string): Promise<void> {
     const link = this.link;
     if (link === undefined) {
-      this.emit({ type: "task_end", taskId });
+      this.#emitUnlessClosed({ type: "task_end", taskId });
       return;
     }
     const acknowledged = Promise.all([this.#acknowledged, this.#persisted()]).then(() => {
-      this.emit({ type: "task_end", taskId });
+      this.#emitUnlessClosed({ type: "task_end", taskId });
     });
     this.#acknowledged = acknowledged;
     if (link.congested) await acknowledged;
@@ -321,6 +334,7 @@ export class Session<S extends object> {
       await this.link?.flush().catch((error: unknown) => this.log.error({ err: error }, "session store not saved"));
       await this.#acknowledged;
       this.outbox.close();
+      this.#closed = true;
       this.#onEnded?.(this);
     }
   }

@@ -1,10 +1,14 @@
 // Bad input is never fatal: each case gets a typed error frame, the session keeps working, other sessions too.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
+import { createSqliteLayer } from "../../lib/data/sqlite.ts";
 import { ChatwireError } from "../../lib/errors.ts";
 import { createApp } from "../../lib/hooks/registrars.ts";
 import { connectClient } from "../../lib/testing/index.ts";
-import { startGateway } from "../support/gateway.ts";
+import { eventually, startGateway } from "../support/gateway.ts";
 
 function echoApp() {
   const chat = createApp();
@@ -176,4 +180,43 @@ test("one session's bad input never disturbs another session", async (t) => {
   for (let i = 0; i < 4; i++) await bad.until("error");
   await good.close();
   await bad.close();
+});
+
+test("writes the database refuses are PERSISTENCE_FAILED before task_end, and the session goes on", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "chatwire-fail-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const layer = createSqliteLayer({ path: join(dir, "chat.db") });
+  await layer.migrate();
+  const client = await connectClient(await startGateway(t, { hooks: echoApp(), data: layer }));
+  client.send({ type: "user_message", id: "m1", content: "stored" });
+  await client.until("task_end");
+  await layer.close(); // the database goes away under a live session
+  client.send({ type: "user_message", id: "m2", content: "not stored" });
+  assert.equal((await client.until("message_new")).message.content, "echo not stored");
+  const failed = await client.until("error");
+  assert.equal(failed.code, "PERSISTENCE_FAILED");
+  const end = await client.until("task_end");
+  assert.ok(end.seq > failed.seq, "task_end follows the report: the client is not told the turn was saved");
+  client.send({ type: "user_message", id: "m3", content: "still here" });
+  assert.equal((await client.until("message_new")).message.content, "echo still here");
+  await client.close();
+});
+
+test("a handler that outlives its session gets SESSION_CLOSED from ctx.send", async (t) => {
+  const chat = createApp();
+  let late: unknown;
+  chat.onMessage(async (ctx) => {
+    await new Promise((resolve) => setTimeout(resolve, 300)); // ignores ctx.signal on purpose
+    try {
+      await ctx.send("nobody is listening");
+    } catch (error) {
+      late = error;
+    }
+  });
+  const client = await connectClient(await startGateway(t, { hooks: chat.seal(), endGraceMs: 50 }));
+  client.send({ type: "user_message", id: "m1", content: "go" });
+  await client.until("task_start");
+  await client.close(); // code 1000: the session ends now
+  await eventually(() => late !== undefined, 3000);
+  assert.ok(late instanceof ChatwireError && late.code === "SESSION_CLOSED", `got ${String(late)}`);
 });
