@@ -2,7 +2,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { test } from "node:test";
+import { createSqliteLayer } from "../../lib/data/sqlite.ts";
+import type { ServerFrame } from "../../lib/protocol/server.ts";
 import { connectClient } from "../../lib/testing/index.ts";
 import { eventually } from "../support/gateway.ts";
 
@@ -35,3 +40,43 @@ test("SIGTERM during 100 active streams: every session ends once, onAppShutdown 
   assert.match(output, /SHUTDOWN starts=100 ends=100 reasons=\{"shutdown":100\}/);
   assert.equal(output.match(/SHUTDOWN/g)?.length, 1);
 });
+
+test("SIGINT with persistence on: exit 0, and every streamed token a client saw is in the SQLite file", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "chatwire-sigint-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const root = resolve(import.meta.dirname, "../..");
+  const child = spawn(
+    process.execPath,
+    [join(root, "bin/chatwire.js"), "run", join(root, "spec/fixtures/stream-app.ts"), "--port", "0"],
+    { cwd: dir, env: { ...process.env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  t.after(() => child.kill("SIGKILL"));
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (output += String(chunk)));
+  const listening = /listening at http:\/\/127\.0\.0\.1:(\d+)/;
+  await eventually(() => listening.test(output), 15_000);
+  const port = listening.exec(output)?.[1];
+  const clients = await Promise.all(
+    Array.from({ length: 10 }, () => connectClient(`ws://127.0.0.1:${port}/ws`, { ackEvery: 10 })),
+  );
+  for (const client of clients) client.send({ type: "user_message", id: "m", content: "stream" });
+  for (const client of clients) await eventually(() => tokensOf(client.received).length >= 20, 5000);
+  const exited = once(child, "exit");
+  child.kill("SIGINT");
+  assert.equal((await exited)[0], 0, output);
+  assert.match(output, /SHUTDOWN starts=10 ends=10 reasons=\{"shutdown":10\}/);
+
+  const layer = createSqliteLayer({ path: join(dir, ".chatwire", "chatwire.db") });
+  t.after(() => layer.close());
+  for (const client of clients) {
+    const threadId = client.welcome?.threadId ?? "";
+    const thread = await layer.loadThread(threadId);
+    const reply = thread?.steps.find((step) => step.kind === "message" && step.role === "assistant");
+    const seen = tokensOf(client.received).join("");
+    assert.ok(reply?.kind === "message", `thread ${threadId} has the assistant's reply`);
+    assert.ok(reply.content.startsWith(seen), `stored ${reply.content.length} chars, the client saw ${seen.length}`);
+  }
+});
+
+const tokensOf = (frames: readonly ServerFrame[]) =>
+  frames.flatMap((frame) => (frame.type === "stream_token" ? [frame.token] : []));
