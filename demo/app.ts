@@ -1,4 +1,5 @@
 // The demo app: every hook of the seed, in the plain-registrar style. `npm start` serves it on 127.0.0.1:8000.
+import { setTimeout as wait } from "node:timers/promises";
 import {
   abortKind,
   actionCallback,
@@ -17,11 +18,9 @@ import {
   onWindowMessage,
 } from "chatwire";
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => clearTimeout(timer) ?? resolve(), { once: true });
-  });
+/** Waits `ms`, or less if `signal` aborts (then it resolves too). The abort listener goes when the timer fires:
+ * one per token of `/stream 10000` would pile up on the task's signal. */
+const sleep = (ms: number, signal: AbortSignal) => wait(ms, undefined, { signal }).catch(() => undefined);
 
 let startedAt = "";
 

@@ -14,6 +14,8 @@ const TIMESLICE_MS = 250;
 export class AudioRecorder {
   readonly #button = byId<HTMLButtonElement>("mic");
   #recorder: MediaRecorder | undefined;
+  /** Set while the microphone permission is pending: a second click, or stop(), cancels the recording to come. */
+  #starting: { cancelled: boolean } | undefined;
   // Chunks are read asynchronously (Blob.arrayBuffer); this chain keeps them in recording order.
   #sending: Promise<void> = Promise.resolve();
 
@@ -24,26 +26,51 @@ export class AudioRecorder {
       this.#button.title = "Recording needs a secure context (https or localhost) and MediaRecorder";
       return;
     }
-    this.#button.addEventListener("click", () => (this.#recorder === undefined ? void this.#start() : this.stop()));
+    this.#button.addEventListener("click", () => {
+      if (this.#recorder === undefined && this.#starting === undefined) void this.#start();
+      else this.stop();
+    });
   }
 
-  /** Stops recording (the button, or the server refusing the recording, or a dropped connection). */
+  /** Stops recording, or the recording waiting for permission (the button, the server refusing it, a drop). */
   stop(): void {
+    if (this.#starting !== undefined) this.#starting.cancelled = true;
     if (this.#recorder?.state === "recording") this.#recorder.stop();
   }
 
   async #start(): Promise<void> {
+    const starting = { cancelled: false };
+    this.#starting = starting;
+    this.#pressed(true);
     let stream: MediaStream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: true });
     } catch (error) {
-      notify(`Microphone unavailable: ${error instanceof Error ? error.message : String(error)}`, "warn");
+      this.#starting = undefined;
+      this.#pressed(false);
+      notify(`Microphone unavailable: ${describe(error)}`, "warn");
       return;
     }
-    const recorder = new MediaRecorder(stream);
+    this.#starting = undefined;
+    const release = () => {
+      for (const track of stream.getTracks()) track.stop();
+    };
+    if (starting.cancelled) {
+      release();
+      this.#pressed(false);
+      return;
+    }
+    let recorder: MediaRecorder;
+    try {
+      recorder = new MediaRecorder(stream);
+    } catch (error) {
+      release(); // the microphone must not stay open for a recorder that never was
+      this.#pressed(false);
+      notify(`Cannot record: ${describe(error)}`, "warn");
+      return;
+    }
     this.#recorder = recorder;
     const startedAt = performance.now();
-    this.connection.send({ type: "audio_start", id: newId("audio"), mimeType: recorder.mimeType || "audio/webm" });
     recorder.addEventListener("dataavailable", (event) => {
       const elapsed = (performance.now() - startedAt) / 1000;
       this.#sending = this.#sending.then(async () => {
@@ -52,13 +79,21 @@ export class AudioRecorder {
       });
     });
     recorder.addEventListener("stop", () => {
-      for (const track of stream.getTracks()) track.stop();
+      release();
       this.#sending = this.#sending.then(() => this.connection.send({ type: "audio_end", id: newId("audio") }));
       this.#recorder = undefined;
       this.#pressed(false);
     });
-    recorder.start(TIMESLICE_MS);
-    this.#pressed(true);
+    try {
+      recorder.start(TIMESLICE_MS);
+    } catch (error) {
+      release();
+      this.#recorder = undefined;
+      this.#pressed(false);
+      notify(`Cannot record: ${describe(error)}`, "warn");
+      return;
+    }
+    this.connection.send({ type: "audio_start", id: newId("audio"), mimeType: recorder.mimeType || "audio/webm" });
   }
 
   #pressed(recording: boolean): void {
@@ -67,3 +102,5 @@ export class AudioRecorder {
     this.#button.classList.toggle("recording", recording);
   }
 }
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));

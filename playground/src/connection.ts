@@ -28,6 +28,8 @@ export interface WelcomeKind {
   readonly replaced: boolean;
   readonly reopened: boolean;
   readonly lost?: ServerFrameOf<"resume_failed">["reason"];
+  /** Frames queued for the lost session and dropped, not sent to the new one (their asks, actions are gone). */
+  readonly dropped: number;
 }
 
 const protocol: typeof PROTOCOL_VERSION = 1;
@@ -38,14 +40,30 @@ const ACK_DELAY_MS = 1000;
 const FINAL_CLOSES = new Set([1002, 4401]);
 const retryDelayMs = (attempt: number) => Math.min(5000, 250 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
 
+/** The gateway the page connects to; `refused` is a `?ws=` that named a gateway the server does not allow. */
+export interface GatewayChoice {
+  readonly url: string;
+  readonly refused?: string;
+}
+
 /**
- * The gateway's URL: `?ws=` if given, else `/ws` on this host (wss: when the page is https:).
- * @example gatewayUrl(new URL("https://chat.example/?x")) // "wss://chat.example/ws"
+ * The gateway's URL: `/ws` on this host (wss: when the page is https:), or `?ws=` if it names one on this origin or
+ * one of the server's `allowed` gateways (PageConfig.gateways): a link must not point the page at any server.
+ * @example gatewayUrl(new URL("https://chat.example/?x"), []).url // "wss://chat.example/ws"
  */
-export function gatewayUrl(location: URL): string {
+export function gatewayUrl(location: URL, allowed: readonly string[]): GatewayChoice {
+  const socketScheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const own = `${socketScheme}//${location.host}/ws`;
   const override = location.searchParams.get("ws");
-  if (override) return new URL(override, location.href.replace(/^http/, "ws")).href;
-  return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`;
+  if (!override) return { url: own };
+  let url: URL;
+  try {
+    url = new URL(override, location.href.replace(/^http/, "ws"));
+  } catch {
+    return { url: own, refused: override };
+  }
+  const sameOrigin = url.protocol === socketScheme && url.host === location.host;
+  return sameOrigin || allowed.includes(url.href) ? { url: url.href } : { url: own, refused: url.href };
 }
 
 /** One logical connection to the gateway, across as many sockets as it takes. */
@@ -194,9 +212,13 @@ export class Connection {
     }
     this.#ready = true;
     this.#attempt = 0;
+    // Frames queued while offline were meant for the session that is gone: an ask_reply or action_call names its
+    // asks and actions, a user_message continues its turns. A replacement must not get them.
+    const queued = this.#queue.splice(0);
+    const dropped = replaced ? queued.length : 0;
     this.events.state("open");
-    this.events.welcome(welcome, { resumed: welcome.resumed, replaced, reopened, ...(lost ? { lost } : {}) });
-    for (const frame of this.#queue.splice(0)) this.send(frame);
+    this.events.welcome(welcome, { resumed: welcome.resumed, replaced, reopened, dropped, ...(lost ? { lost } : {}) });
+    if (!replaced) for (const frame of queued) this.send(frame);
   }
 
   #scheduleAck(): void {

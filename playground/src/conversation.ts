@@ -18,7 +18,7 @@ export class Conversation {
       this.#keepingScroll(() => existing.update(view));
       return existing;
     }
-    const element = new MessageElement(view, controls);
+    const element = new MessageElement(view, controls, (change) => this.#keepingScroll(change));
     this.#place(view.id, element, view.parentId);
     return element;
   }
@@ -74,6 +74,7 @@ export class Conversation {
     this.#keepingScroll(() => (parent?.children ?? this.#log).append(element.root));
   }
 
+  /** Runs `change`, then scrolls to the end if the log was there before it (the user was not reading back). */
   #keepingScroll(change: () => void): void {
     const log = this.#log;
     const atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 48;

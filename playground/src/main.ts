@@ -12,13 +12,17 @@ import { byId } from "./dom.ts";
 import { newId } from "./ids.ts";
 import type { MessageControls } from "./message.ts";
 import { notify } from "./notices.ts";
+import { PAGE_CONFIG_META, parsePageConfig } from "./page-config.ts";
 import { SignIn } from "./sign-in.ts";
 import { ThreadList } from "./thread-list.ts";
 import { bridgeWindow } from "./window-bridge.ts";
 
 const url = new URL(location.href);
-const gateway = gatewayUrl(url);
-const api = apiBase(url, gateway);
+// The server's allowlists (lib/playground/plugin.ts), read before any message can add elements to the page.
+const config = parsePageConfig(document.querySelector<HTMLMetaElement>(`meta[name="${PAGE_CONFIG_META}"]`)?.content);
+const gateway = gatewayUrl(url, config.gateways);
+const api = apiBase(url, gateway.url);
+const link = byId("link");
 const conversation = new Conversation();
 const tasks = new Set<string>();
 /** Open text asks, oldest first: the next text the user sends answers the first. */
@@ -27,10 +31,14 @@ const textAsks: { askId: string; question: string }[] = [];
 const feedbackSent = new Map<string, string>();
 /** Ask messages by ask id, to disable their buttons when the ask ends. */
 const askMessages = new Map<string, string>();
+/** Pressed action buttons by action_call id: pressable again when the page is idle after a task_start that came
+ * after the press (task_start names no frame, so this stands in for the action's own task_end), or on an error
+ * about the press. */
+const pressed = new Map<string, { release: () => void; started: boolean }>();
 let you = "You";
 let account: Account = { kind: "no-login" };
 
-const connection = new Connection(gateway, {
+const connection = new Connection(gateway.url, {
   frame: show,
   state: showLink,
   welcome(welcome, how) {
@@ -49,10 +57,14 @@ const connection = new Connection(gateway, {
 
 const composer = new Composer(submit, () => connection.send({ type: "stop", id: newId("stop") }));
 const recorder = new AudioRecorder(connection);
-const toParent = bridgeWindow(url, (data) => connection.send({ type: "window_message", id: newId("window"), data }));
+const toParent = bridgeWindow(url, config.parentOrigins, (data) =>
+  connection.send({ type: "window_message", id: newId("window"), data }),
+);
 const threads = new ThreadList(api, { open: (id) => startConversation({ id }), fresh: () => startConversation() });
 const signIn = new SignIn((username, password) => logIn(api, username, password), enter, signOut);
 addEventListener("pagehide", () => connection.close());
+if (gateway.refused !== undefined)
+  notify(`Not connecting to ${gateway.refused}: the server does not allow that gateway.`, "warn", { sticky: true });
 void boot();
 
 /** Signed in (or nothing to sign in to): connect. Signed out: the form first; the upgrade would be refused. */
@@ -110,6 +122,7 @@ function forgetTurns(): void {
   textAsks.length = 0;
   feedbackSent.clear();
   askMessages.clear();
+  pressed.clear();
   composer.busy(false);
   composer.answering(undefined);
 }
@@ -118,15 +131,18 @@ const lostBecause = { expired: "it had expired", overflow: "too much was missed"
 
 function sayHowConnected(how: WelcomeKind): void {
   const why = how.lost === undefined ? "" : ` (${lostBecause[how.lost]})`;
+  const unsent = how.dropped > 0 ? " What you did while offline was not sent." : "";
   if (how.resumed) notify("Reconnected: nothing was lost.", "info", { key: "link" });
   else if (how.replaced && how.reopened)
-    notify(`The session could not be resumed${why}: the conversation was reopened.`, "warn", { key: "link" });
+    notify(`The session could not be resumed${why}: the conversation was reopened.${unsent}`, "warn", { key: "link" });
   else if (how.replaced)
-    notify(`The session could not be resumed${why}: this is a new conversation.`, "warn", { key: "link" });
+    notify(`The session could not be resumed${why}: this is a new conversation.${unsent}`, "warn", { key: "link" });
 }
 
 /** The user's text: the answer to the oldest open text ask, else a new message. */
 function submit(text: string): void {
+  // Drawn under the client's id: the server stores the message under its own id but sends nothing back that maps
+  // one to the other (docs/protocol.md, user_message), so a later frame naming the server's id will not find it.
   const id = newId("msg");
   const ask = textAsks.shift();
   conversation.message(
@@ -142,8 +158,11 @@ function submit(text: string): void {
 
 /** Controls of an app message: its actions call their callbacks; assistant messages take feedback. */
 function controlsOf(view: MessageView): MessageControls {
-  const action = (pressed: ActionView) =>
-    connection.send({ type: "action_call", id: newId("action"), actionId: pressed.id });
+  const action = (chosen: ActionView, release: () => void) => {
+    const id = newId("action");
+    pressed.set(id, { release, started: false });
+    connection.send({ type: "action_call", id, actionId: chosen.id });
+  };
   if (view.role !== "assistant") return { action };
   const feedback = (value: 0 | 1, comment: string | undefined) => {
     const id = newId("feedback");
@@ -158,7 +177,7 @@ const showMessage = (view: MessageView) => conversation.message(view, controlsOf
 
 /** Controls of an ask's message: its actions answer the ask. */
 const askControls = (askId: string): MessageControls => ({
-  action: (pressed) => connection.send({ type: "ask_reply", askId, actionId: pressed.id }),
+  action: (chosen) => connection.send({ type: "ask_reply", askId, actionId: chosen.id }), // ask_end disables them
 });
 
 function show(frame: ServerFrame): void {
@@ -186,10 +205,12 @@ function show(frame: ServerFrame): void {
     case "task_start":
       tasks.add(frame.taskId);
       composer.busy(true);
+      for (const press of pressed.values()) press.started = true;
       return;
     case "task_end":
       tasks.delete(frame.taskId);
       composer.busy(tasks.size > 0);
+      if (tasks.size === 0) releasePressed();
       threads.turnEnded(); // a conversation is stored from its first turn: the list may gain it
       return;
     case "ask": {
@@ -222,6 +243,10 @@ function show(frame: ServerFrame): void {
       return;
     case "error":
       notify(`${frame.code}: ${frame.message}`, "error");
+      if (frame.replyTo !== undefined) {
+        pressed.get(frame.replyTo)?.release(); // refused (UNKNOWN_ACTION, QUEUE_FULL) or failed: press again
+        pressed.delete(frame.replyTo);
+      }
       return;
     case "resume_failed":
       return; // the connection keeps the reason; the welcome that follows says what became of the conversation
@@ -232,6 +257,15 @@ function show(frame: ServerFrame): void {
       return; // handled by the connection
     default:
       frame satisfies never; // a frame type added to the protocol and not rendered here fails tsc
+  }
+}
+
+/** The page is idle: buttons pressed before the tasks that just ran can be pressed again. */
+function releasePressed(): void {
+  for (const [id, press] of pressed) {
+    if (!press.started) continue;
+    press.release();
+    pressed.delete(id);
   }
 }
 
@@ -251,7 +285,6 @@ function showLink(state: LinkState, detail?: string): void {
 }
 
 function markLink(state: LinkState, text: string = state): void {
-  const link = byId("link");
   link.dataset.state = state;
   link.textContent = text;
 }

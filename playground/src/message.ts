@@ -4,9 +4,10 @@ import { h } from "./dom.ts";
 import { FeedbackBox, type SendFeedback } from "./feedback.ts";
 import { renderMarkdown } from "./markdown.ts";
 
-/** What a message's buttons do: call the action (or answer an ask with it), and send feedback. */
+/** What a message's buttons do: call the action (or answer an ask with it), and send feedback. A pressed button
+ * stays disabled until `release` is called (its task ended) or the app updates the message. */
 export interface MessageControls {
-  readonly action: (action: ActionView) => void;
+  readonly action: (action: ActionView, release: () => void) => void;
   /** Absent: no feedback controls (user messages, asks). */
   readonly feedback?: SendFeedback;
 }
@@ -21,10 +22,14 @@ export class MessageElement {
   readonly #actions = h("div", { class: "actions" });
   #text = "";
   #renderQueued = false;
+  #disabled = false;
 
+  /** `around` wraps every change of the message's size (Conversation keeps the log scrolled to the end with it),
+   * including the renders deferred to the next frame while streaming. */
   constructor(
     view: MessageView,
     private readonly controls: MessageControls,
+    private readonly around: (change: () => void) => void = (change) => change(),
   ) {
     this.feedback = controls.feedback === undefined ? undefined : new FeedbackBox(controls.feedback);
     this.root = h(
@@ -55,7 +60,7 @@ export class MessageElement {
     this.#renderQueued = true;
     requestAnimationFrame(() => {
       this.#renderQueued = false;
-      renderMarkdown(this.#content, this.#text);
+      this.around(() => renderMarkdown(this.#content, this.#text));
     });
   }
 
@@ -68,6 +73,7 @@ export class MessageElement {
 
   /** No more clicks: the ask was answered, or the session this message belongs to is gone. */
   disable(): void {
+    this.#disabled = true;
     for (const button of this.#actions.querySelectorAll("button")) button.disabled = true;
     this.feedback?.disable();
   }
@@ -75,12 +81,16 @@ export class MessageElement {
   #button(action: ActionView): HTMLButtonElement {
     const button = h(
       "button",
-      { type: "button", class: "action", title: action.tooltip, "data-action": action.name },
+      { type: "button", class: "action", title: action.tooltip, "data-action": action.name, disabled: this.#disabled },
       action.label,
     );
     button.addEventListener("click", () => {
-      button.disabled = true; // one press per click; the app re-enables by updating the message
-      this.controls.action(action);
+      button.disabled = true; // one press at a time: pressable again once its task is over
+      // A button that the app replaced (update, removeAction) or removed with its message stays as the app left it.
+      const release = () => {
+        if (!this.#disabled && button.isConnected) button.disabled = false;
+      };
+      this.controls.action(action, release);
     });
     return button;
   }

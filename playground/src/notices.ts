@@ -12,13 +12,14 @@ export interface NoticeOptions {
 
 const LIFETIME_MS = 6000;
 const keyed = new Map<string, HTMLElement>();
+// Looked up once, when the page loads: later, a message's HTML could hold another element with this id.
+const host = byId("notices");
 
 /**
  * Shows a short notice; returns a function that removes it.
  * @example notify("Reconnected.", "info", { key: "link" });
  */
 export function notify(text: string, kind: NoticeKind, options: NoticeOptions = {}): () => void {
-  const host = byId("notices");
   const notice = h("div", { class: `notice ${kind}`, "data-key": options.key }, text);
   const previous = options.key === undefined ? undefined : keyed.get(options.key);
   if (previous !== undefined) previous.replaceWith(notice);

@@ -1,11 +1,14 @@
 // Support for the playground's browser tests: Debian's Chromium through playwright-core, a real server on
 // 127.0.0.1 with a test app, a screenshot in spec/.artifacts/ when a test fails, and bounded waits.
 import { mkdir } from "node:fs/promises";
+import { createServer as createHttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { HookTable } from "../../lib/hooks/table.ts";
+import { type PlaygroundOptions, playground } from "../../lib/playground/plugin.ts";
 import { createServer, type ServerOptions } from "../../lib/server.ts";
 import { buildPlayground } from "../../playground/build.ts";
 
@@ -34,13 +37,28 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** Options of a test server: the gateway's, `page` for the playground plugin's own (the defaults if absent), and
+ * `prepare` to add to the server (hooks, routes) before it listens. */
+export type TestServerOptions<S extends object> = Omit<ServerOptions<S>, "hooks"> & {
+  page?: PlaygroundOptions;
+  prepare?: (server: FastifyInstance) => void;
+};
+
 /** A listening server for `hooks` (no persistence unless `options` say) and the page's URL; closed when the test ends. */
 export async function startServer<S extends object>(
   t: TestContext,
   hooks: HookTable<S>,
-  options: Omit<ServerOptions<S>, "hooks"> = {},
+  { page, prepare, ...options }: TestServerOptions<S> = {},
 ): Promise<{ server: FastifyInstance; url: string }> {
-  const server = await createServer<S>({ hooks, logger: false, data: false, ...options });
+  const server = await createServer<S>({
+    hooks,
+    logger: false,
+    data: false,
+    ...options,
+    ...(page ? { playground: false } : {}),
+  });
+  if (page !== undefined) await server.register(playground, page);
+  prepare?.(server);
   await server.listen({ host: "127.0.0.1", port: 0 });
   t.after(() => server.close());
   const address = server.server.address();
@@ -75,6 +93,20 @@ export async function withPage(
   }
 }
 
+/**
+ * A plain HTTP server on another origin (127.0.0.1, another port) answering every request with `html()`: a page
+ * that is not the chat's. Returns its origin; closed when the test ends.
+ */
+export async function startForeignPage(t: TestContext, html: () => string): Promise<string> {
+  const foreign = createHttpServer((_request, response) => {
+    response.setHeader("content-type", "text/html; charset=utf-8");
+    response.end(html());
+  });
+  await new Promise<void>((resolve) => foreign.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise((resolve) => foreign.close(resolve)));
+  return `http://127.0.0.1:${(foreign.address() as AddressInfo).port}`;
+}
+
 /** Waits until `check()` returns a value other than undefined (polling), for at most `timeoutMs`. */
 export async function eventually<T>(check: () => T | undefined, what: string, timeoutMs = WAIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -82,6 +114,16 @@ export async function eventually<T>(check: () => T | undefined, what: string, ti
     const value = check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Waits until `expression` is truthy in the page, polling with page.evaluate (page.waitForFunction's string form
+ * needs eval, which the page's Content-Security-Policy refuses), for at most WAIT_MS. */
+export async function until(page: Page, expression: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${expression}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

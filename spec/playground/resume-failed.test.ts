@@ -124,3 +124,61 @@ test("when nothing was stored, a page whose session expired says so and starts a
     assert.equal(await page.locator(".notice.error").count(), 0, "no error on the way");
   });
 });
+
+/** Refuses every WebSocket upgrade (the page stays offline, retrying) until the returned function is called. */
+function holdUpgrades(server: FastifyInstance): () => void {
+  const listeners = server.server.listeners("upgrade") as ((...args: unknown[]) => void)[];
+  server.server.removeAllListeners("upgrade");
+  server.server.on("upgrade", (_request, socket: Duplex) => socket.destroy());
+  return () => {
+    server.server.removeAllListeners("upgrade");
+    for (const listener of listeners) server.server.on("upgrade", listener);
+  };
+}
+
+test("what the page queued for a session that could not be resumed is dropped, not sent to the new one", async (t) => {
+  const app = createApp();
+  const ended: string[] = [];
+  const heard: string[] = [];
+  app.onMessage(async (ctx, message) => {
+    heard.push(message.content);
+    if (message.content === "ask me") await ctx.send(`hello ${await ctx.askText("What is your name?")}`);
+    else await ctx.send(`echo: ${message.content}`);
+  });
+  app.onChatEnd((ctx) => {
+    ended.push(ctx.sessionId);
+  });
+  const { server, url } = await startServer(t, app.seal(), { reconnectGraceMs: GRACE_MS });
+  const upgraded = upgradesOf(server);
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await connected(page);
+    await page.evaluate(`
+      window.seen = [];
+      new MutationObserver(() => {
+        for (const notice of document.querySelectorAll(".notice")) {
+          if (!window.seen.includes(notice.textContent)) window.seen.push(notice.textContent);
+        }
+      }).observe(document.querySelector(".app > .notices"), { childList: true, subtree: true });
+    `);
+    await say(page, "ask me");
+    await page.locator(".message.ask", { hasText: "What is your name?" }).waitFor();
+    const release = holdUpgrades(server);
+    upgraded.at(-1)?.destroy();
+    await page.locator('#link[data-state="reconnecting"]').waitFor();
+    await say(page, "Ada"); // the answer to an ask of the session that is about to expire: queued
+    await eventually(() => ended[0], "the old session's end");
+    release();
+    await page.locator(".notice", { hasText: "The session could not be resumed" }).waitFor();
+    await say(page, "barrier"); // handled after anything the page sent on reconnecting
+    await page.locator(".message.assistant", { hasText: "echo: barrier" }).waitFor();
+    const seen = (await page.evaluate("window.seen")) as string[];
+    assert.ok(!seen.some((text) => /UNKNOWN_ASK/.test(text)), `notices: ${JSON.stringify(seen)}`);
+    assert.equal(await page.locator(".notice.error").count(), 0);
+    assert.deepEqual(heard, ["ask me", "barrier"]);
+    assert.ok(
+      seen.some((text) => text.endsWith("What you did while offline was not sent.")),
+      `the page says so: ${JSON.stringify(seen)}`,
+    );
+  });
+});

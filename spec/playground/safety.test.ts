@@ -1,9 +1,10 @@
 // Message content is Markdown from the app (often from an LLM, or echoing the user): nothing in it may run.
 import assert from "node:assert/strict";
+import type { Duplex } from "node:stream";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { createApp } from "../../lib/hooks/registrars.ts";
-import { connected, launchBrowser, say, startServer, withPage } from "./browser.ts";
+import { connected, eventually, launchBrowser, say, startServer, withPage } from "./browser.ts";
 
 let browser: Browser;
 before(async () => {
@@ -44,5 +45,33 @@ test("script tags, event handlers and javascript: links in messages run nothing"
     // The fenced block is shown as code, not dropped: the user sees what was sent.
     assert.match((await log.locator("pre code").first().textContent()) ?? "", /<script>window.__xss/);
     assert.equal(await page.evaluate("window.__xss"), undefined);
+  });
+});
+
+test('a message with id="notices" (or any page id) does not capture the page\'s connection notices', async (t) => {
+  const app = createApp();
+  app.onChatStart(async (ctx) => {
+    await ctx.send('<div id="notices">captured:</div> <div id="link">fake link</div> <a name="notices">n</a>');
+  });
+  const { server, url } = await startServer(t, app.seal());
+  // The TCP sockets of WebSocket upgrades, to cut them as a network failure would (no close frame).
+  const upgraded: Duplex[] = [];
+  server.server.on("upgrade", (_request, socket: Duplex) => upgraded.push(socket));
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await connected(page);
+    const message = page.locator(".message.assistant", { hasText: "captured:" });
+    await message.waitFor();
+    assert.deepEqual(await message.locator("[id]").evaluateAll((found) => found.map((element) => element.id)), [
+      "user-content-notices",
+      "user-content-link",
+    ]);
+    await eventually(() => upgraded[0], "the page's socket");
+    upgraded[0]?.destroy();
+    await page.locator(".notice", { hasText: "Reconnected: nothing was lost." }).waitFor();
+    assert.equal(await message.locator(".notice").count(), 0, "no notice went into the message");
+    assert.equal(await page.locator(".app > .notices .notice").count(), 1);
+    assert.equal(await page.locator("header #link").getAttribute("data-state"), "open");
+    assert.match((await message.locator("#user-content-link").textContent()) ?? "", /^fake link$/);
   });
 });
