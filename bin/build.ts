@@ -13,6 +13,8 @@ export async function buildLibrary(): Promise<void> {
       testing: "lib/testing/index.ts",
       protocol: "lib/protocol/index.ts",
       cli: "lib/cli/main.ts",
+      // Registered by the CLI for TypeScript apps (lib/cli/typescript.ts finds it beside cli.js).
+      "typescript-hooks": "lib/cli/typescript-hooks.ts",
     },
     outdir: "dist",
     bundle: true,
@@ -20,8 +22,8 @@ export async function buildLibrary(): Promise<void> {
     format: "esm",
     platform: "node",
     target: "node20",
-    // Native or optional modules stay outside the bundle.
-    external: ["better-sqlite3", "pg-native", "tsx"],
+    // Native or optional modules stay outside the bundle; esbuild (a native binary) is loaded on a cache miss only.
+    external: ["better-sqlite3", "pg-native", "esbuild"],
     // Bundled CommonJS dependencies call require(); give ESM chunks one.
     banner: {
       js: "import { createRequire as __chatwireRequire } from 'node:module'; const require = __chatwireRequire(import.meta.url);",

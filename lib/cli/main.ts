@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { serve } from "../server.ts";
+import { registerTypeScript } from "./typescript.ts";
 
 const usage = "usage: chatwire run <app.ts> [--port 8000] [--host 127.0.0.1]";
 
@@ -19,9 +20,9 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = values.help ? 0 : 2;
     return;
   }
-  // TypeScript apps load through tsx, registered only now: chatwire itself (already loaded) stays outside its hooks,
-  // and the app's `import "chatwire"` finds the same, cached module.
-  if (/\.[cm]?tsx?$/.test(script)) (await import("tsx/esm/api")).register();
+  // The TypeScript hooks are registered only now: chatwire itself (already loaded) stays outside them, and the app's
+  // `import "chatwire"` finds the same, cached module. A JavaScript app never starts them.
+  if (/\.[cm]?tsx?$/.test(script)) registerTypeScript(script);
   await import(pathToFileURL(resolve(script)).href);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !Number.isInteger(port)) throw new Error(`--port must be a number, not ${values.port}`);

@@ -1,0 +1,69 @@
+// Module hooks (node:module register) that let `chatwire run` import TypeScript: .ts/.mts/.tsx load as ES modules
+// (.cts as CommonJS) transpiled by ./transpile.ts, and a TypeScript file's "./x.js" finds x.ts, as tsc reads it.
+// They run in Node's hooks thread. Everything else passes through untouched, so "chatwire" resolves as usual.
+import { statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import type { InitializeHook, LoadHook, ResolveHook } from "node:module";
+import { extname } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { transpile } from "./transpile.ts";
+
+/** What the CLI passes to `register`. */
+export interface TypeScriptHooksData {
+  /** Where transpiled files are kept between runs; undefined: nowhere. */
+  readonly cacheDir?: string;
+}
+
+const typescript = /\.[cm]?tsx?$/;
+/** The TypeScript files a specifier may mean, by its extension, in the order tsc looks for them. */
+const sources: Readonly<Record<string, readonly string[]>> = {
+  ".js": [".ts", ".tsx"],
+  ".jsx": [".tsx"],
+  ".mjs": [".mts"],
+  ".cjs": [".cts"],
+  "": [".ts", ".tsx", "/index.ts", "/index.tsx"],
+};
+
+let cacheDir: string | undefined;
+
+const pathOf = (url: string) => url.replace(/[?#].*$/, "");
+const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+const isPath = (specifier: string) => /^(\.{1,2}\/|\/|file:)/.test(specifier);
+
+/** The TypeScript file `url` stands for, when it names a .js (or no) extension and that file exists. */
+function typescriptSource(url: URL): URL | undefined {
+  const path = fileURLToPath(url);
+  const extension = extname(path);
+  const candidates = sources[extension];
+  if (candidates === undefined || (extension === "" && isFile(path))) return undefined;
+  const stem = path.slice(0, path.length - extension.length);
+  const found = candidates.map((ending) => stem + ending).find(isFile);
+  if (found === undefined) return undefined;
+  const source = pathToFileURL(found);
+  source.search = url.search;
+  source.hash = url.hash;
+  return source;
+}
+
+/** Receives the CLI's TypeScriptHooksData. */
+export const initialize: InitializeHook<TypeScriptHooksData> = (data) => {
+  cacheDir = data.cacheDir;
+};
+
+/** From a TypeScript file, "./x.js" (or "./x") means x.ts when there is one, as tsc resolves it. */
+export const resolve: ResolveHook = (specifier, context, nextResolve) => {
+  const parent = context.parentURL;
+  if (parent?.startsWith("file:") && typescript.test(pathOf(parent)) && isPath(specifier)) {
+    const source = typescriptSource(new URL(specifier, parent));
+    if (source !== undefined) return { url: source.href, shortCircuit: true };
+  }
+  return nextResolve(specifier, context);
+};
+
+/** TypeScript files load as their transpiled JavaScript; everything else as Node would load it. */
+export const load: LoadHook = async (url, context, nextLoad) => {
+  if (!url.startsWith("file:") || !typescript.test(pathOf(url))) return nextLoad(url, context);
+  const path = fileURLToPath(url);
+  const code = await transpile(path, await readFile(path, "utf8"), cacheDir);
+  return { format: path.endsWith(".cts") ? "commonjs" : "module", source: code, shortCircuit: true };
+};
