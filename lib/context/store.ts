@@ -22,32 +22,64 @@ function sizeOf(value: unknown): number {
   }
 }
 
+/** The store behind `ctx.session`. Its maps are made at the first `set`: most idle sessions never set a thing. */
+class BoundedStore<S extends object> implements SessionStore<S> {
+  #entries: Map<string, unknown> | undefined;
+  #sizes: Map<string, number> | undefined;
+  #total = 0;
+
+  constructor(
+    initial: Partial<S> | undefined,
+    private readonly maxBytes: number,
+  ) {
+    for (const [key, value] of Object.entries(initial ?? {})) {
+      const size = key.length + sizeOf(value);
+      this.#put(key, value, size);
+      this.#total += size;
+    }
+  }
+
+  get<K extends keyof S & string>(key: K): S[K] | undefined {
+    return this.#entries?.get(key) as S[K] | undefined;
+  }
+
+  set<K extends keyof S & string>(key: K, value: S[K]): void {
+    const size = key.length + sizeOf(value);
+    const next = this.#total - (this.#sizes?.get(key) ?? 0) + size;
+    if (next > this.maxBytes) {
+      throw new ChatwireError("STORE_FULL", `session store would hold ${next} bytes (max ${this.maxBytes})`);
+    }
+    this.#put(key, value, size);
+    this.#total = next;
+  }
+
+  has(key: keyof S & string): boolean {
+    return this.#entries?.has(key) ?? false;
+  }
+
+  delete(key: keyof S & string): boolean {
+    this.#total -= this.#sizes?.get(key) ?? 0;
+    this.#sizes?.delete(key);
+    return this.#entries?.delete(key) ?? false;
+  }
+
+  snapshot(): Partial<S> {
+    return (this.#entries === undefined ? {} : Object.fromEntries(this.#entries)) as Partial<S>;
+  }
+
+  #put(key: string, value: unknown, size: number): void {
+    this.#entries ??= new Map();
+    this.#sizes ??= new Map();
+    this.#entries.set(key, value);
+    this.#sizes.set(key, size);
+  }
+}
+
 /**
  * Creates a store, optionally filled with initial values. `maxBytes` bounds the entries' approximate JSON size:
  * a `set` beyond it throws STORE_FULL and leaves the store as it was.
  * @example const store = createSessionStore<{ turns: number }>({ turns: 0 }); store.set("turns", 1);
  */
 export function createSessionStore<S extends object>(initial?: Partial<S>, maxBytes = Infinity): SessionStore<S> {
-  const entries = new Map<string, unknown>(Object.entries(initial ?? {}));
-  const sizes = new Map<string, number>([...entries].map(([key, value]) => [key, key.length + sizeOf(value)]));
-  let total = [...sizes.values()].reduce((sum, size) => sum + size, 0);
-  return {
-    get: (key) => entries.get(key) as S[typeof key] | undefined,
-    set: (key, value) => {
-      const size = key.length + sizeOf(value);
-      const next = total - (sizes.get(key) ?? 0) + size;
-      if (next > maxBytes)
-        throw new ChatwireError("STORE_FULL", `session store would hold ${next} bytes (max ${maxBytes})`);
-      entries.set(key, value);
-      sizes.set(key, size);
-      total = next;
-    },
-    has: (key) => entries.has(key),
-    delete: (key) => {
-      total -= sizes.get(key) ?? 0;
-      sizes.delete(key);
-      return entries.delete(key);
-    },
-    snapshot: () => Object.fromEntries(entries) as Partial<S>,
-  };
+  return new BoundedStore(initial, maxBytes);
 }

@@ -8,10 +8,11 @@ import type { TokenIssuer } from "../auth/tokens.ts";
 import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
-import { serveConnection } from "./connection.ts";
+import { type ConnectionScope, serveConnection } from "./connection.ts";
 import { type GatewayOptions, resolveOptions } from "./options.ts";
 import { openPersistence } from "./persistence.ts";
 import { SessionRegistry } from "./registry.ts";
+import { releaseUpgrade } from "./upgrade.ts";
 
 /** What an embedder can see of a running gateway (e.g. for a health route). */
 export interface GatewayHandle {
@@ -85,7 +86,9 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     auths.set(request, await authenticate(request, options.hooks, tokens));
   };
 
+  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
+    releaseUpgrade(socket, app.log);
     const auth = auths.get(request);
     if (shuttingDown !== undefined) {
       socket.close(1001, "server shutting down");
@@ -94,7 +97,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
       socket.send(JSON.stringify({ seq: 0, type: "error", code: "UNAUTHENTICATED", message }));
       socket.close(4401, "unauthenticated");
     } else {
-      serveConnection(socket, options, request.log, registry, auth.user, persistence);
+      serveConnection(socket, scope, auth.user);
     }
   });
 

@@ -6,15 +6,42 @@ export class SessionRegistry<S extends object> {
   readonly #sessions = new Map<string, Session<S>>();
   readonly #perUser = new Map<string, number>();
 
-  add(session: Session<S>): void {
+  /** Adds a session; `reserved`: its user's place was taken by `reserve` already. */
+  add(session: Session<S>, reserved = false): void {
     this.#sessions.set(session.id, session);
     const user = session.context.user?.identifier;
-    if (user !== undefined) this.#perUser.set(user, (this.#perUser.get(user) ?? 0) + 1);
+    if (user !== undefined && !reserved) this.#perUser.set(user, this.countFor(user) + 1);
   }
 
-  /** Live sessions of one user. */
+  /**
+   * Takes a place for a session of `identifier` that is still being opened, unless the user already holds `max`:
+   * counting at the check, not when the session exists, so simultaneous hellos cannot all pass the limit.
+   */
+  reserve(identifier: string, max: number): boolean {
+    const count = this.countFor(identifier);
+    if (count >= max) return false;
+    this.#perUser.set(identifier, count + 1);
+    return true;
+  }
+
+  /** Gives back a place taken by `reserve` that no session used. */
+  release(identifier: string): void {
+    const left = this.countFor(identifier) - 1;
+    if (left > 0) this.#perUser.set(identifier, left);
+    else this.#perUser.delete(identifier);
+  }
+
+  /** Live sessions of one user (and places reserved for sessions being opened). */
   countFor(identifier: string): number {
     return this.#perUser.get(identifier) ?? 0;
+  }
+
+  /** The user's oldest session that has no connection (waiting for a resume), if any. */
+  oldestDetached(identifier: string): Session<S> | undefined {
+    for (const session of this.#sessions.values()) {
+      if (session.context.user?.identifier === identifier && !session.outbox.attached && !session.ended) return session;
+    }
+    return undefined;
   }
 
   get(id: string): Session<S> | undefined {
@@ -25,10 +52,7 @@ export class SessionRegistry<S extends object> {
     if (this.#sessions.get(session.id) !== session) return;
     this.#sessions.delete(session.id);
     const user = session.context.user?.identifier;
-    if (user === undefined) return;
-    const left = (this.#perUser.get(user) ?? 1) - 1;
-    if (left > 0) this.#perUser.set(user, left);
-    else this.#perUser.delete(user);
+    if (user !== undefined) this.release(user);
   }
 
   get size(): number {

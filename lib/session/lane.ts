@@ -2,6 +2,11 @@
 
 type Job = () => Promise<void>;
 
+/** Who hears of a job that threw anyway. */
+export interface LaneOwner {
+  jobFailed(error: unknown): void;
+}
+
 /** Runs pushed jobs one after another. Jobs catch their own errors; one that throws anyway is only logged. */
 export class Lane {
   readonly #jobs: Job[] = [];
@@ -9,7 +14,7 @@ export class Lane {
 
   constructor(
     readonly limit: number,
-    private readonly onError: (error: unknown) => void,
+    private readonly owner: LaneOwner,
   ) {}
 
   /** Queues a job; false when `limit` jobs are already waiting (the job is not queued). */
@@ -38,7 +43,7 @@ export class Lane {
   async #drain(): Promise<void> {
     for (let job = this.#jobs.shift(); job !== undefined; job = this.#jobs.shift()) {
       // A rejection here would be unhandled (and stop the lane): the jobs' own catch blocks are the real handling.
-      await job().catch(this.onError);
+      await job().catch((error: unknown) => this.owner.jobFailed(error));
     }
     this.#running = undefined;
   }

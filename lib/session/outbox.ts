@@ -27,6 +27,14 @@ export interface FrameSink {
   close(code: number, reason: string): void;
 }
 
+/** What an outbox tells its session. */
+export interface OutboxEvents {
+  /** A detached session held more than its budget: it cannot be resumed without a gap. */
+  onOverflow(): void;
+  /** The connected client was closed as a slow consumer: the session should detach. */
+  onSlowConsumer(): void;
+}
+
 /** Close code for a client that does not read fast enough. */
 export const SLOW_CONSUMER = 4008;
 
@@ -71,12 +79,7 @@ export class Outbox {
 
   constructor(
     private readonly limits: OutboxLimits,
-    private readonly events: {
-      /** A detached session held more than maxPendingBytes: it cannot be resumed without a gap. */
-      overflow(): void;
-      /** The connected client was closed as a slow consumer: the session is now detached. */
-      slow(): void;
-    },
+    private readonly events: OutboxEvents,
   ) {}
 
   /** The last seq given to a frame. */
@@ -107,7 +110,7 @@ export class Outbox {
     if (sink === undefined) {
       if (this.#pendingBytes > this.#detachedLimit && !this.overflowed) {
         this.overflowed = true;
-        this.events.overflow();
+        this.events.onOverflow();
       }
       return undefined;
     }
@@ -230,7 +233,7 @@ export class Outbox {
   /** Closes a client that does not keep up; the session detaches at once and may be resumed. */
   #closeSlow(sink: FrameSink): void {
     sink.close(SLOW_CONSUMER, "slow consumer");
-    this.events.slow();
+    this.events.onSlowConsumer();
   }
 
   #release(): void {

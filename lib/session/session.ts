@@ -12,8 +12,8 @@ import { ChatwireError, type ErrorCode } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
-import { Lane } from "./lane.ts";
-import { type FrameSink, Outbox, type OutboxLimits } from "./outbox.ts";
+import { Lane, type LaneOwner } from "./lane.ts";
+import { type FrameSink, Outbox, type OutboxEvents, type OutboxLimits } from "./outbox.ts";
 import type { ThreadLink } from "./thread-link.ts";
 
 /** Limits and defaults of a session. */
@@ -49,8 +49,8 @@ export interface SessionInit<S extends object> {
   readonly restoredState?: Partial<S>;
   /** Persistence of the conversation, when a data layer is configured. */
   readonly link?: ThreadLink;
-  /** Called once, after onChatEnd, when the session is over. */
-  readonly onEnded?: (session: Session<S>) => void;
+  /** Told once, after onChatEnd, when the session is over. */
+  readonly registry?: { delete(session: Session<S>): void };
 }
 
 /** Whether `work` settles within `ms`; a rejection is rethrown, a late settlement is ignored. */
@@ -66,8 +66,13 @@ async function settlesWithin(work: unknown, ms: number): Promise<boolean> {
   }
 }
 
-/** A live chat session. The gateway feeds it frames; it runs hooks on its lanes. */
-export class Session<S extends object> {
+const now = () => new Date();
+
+/**
+ * A live chat session. The gateway feeds it frames; it runs hooks on its lanes. Its outbox and lanes report back
+ * to it through methods, not closures: tens of thousands of idle sessions each pay for every closure they hold.
+ */
+export class Session<S extends object> implements OutboxEvents, LaneOwner {
   readonly id = nanoid();
   /** The secret a client shows to resume this session after a dropped connection. */
   readonly resumeToken = nanoid(32);
@@ -81,7 +86,7 @@ export class Session<S extends object> {
   readonly #events: Lane;
   readonly limits: SessionLimits;
   #expiry: NodeJS.Timeout | undefined;
-  readonly #onEnded: ((session: Session<S>) => void) | undefined;
+  readonly #registry: { delete(session: Session<S>): void } | undefined;
   #current: TaskSignal | undefined;
   #taskCount = 0;
   #eventContext: ChatContext<S> | undefined;
@@ -101,16 +106,12 @@ export class Session<S extends object> {
   constructor(init: SessionInit<S>) {
     this.hooks = init.hooks;
     this.limits = init.limits;
-    this.outbox = new Outbox(init.limits, {
-      overflow: () => void this.end("disconnect"),
-      slow: () => this.detach(),
-    });
-    this.#onEnded = init.onEnded;
+    this.outbox = new Outbox(init.limits, this);
+    this.#registry = init.registry;
     this.link = init.link;
     this.log = init.log;
-    const jobFailed = (error: unknown) => init.log.error({ err: error, sessionId: this.id }, "a session job threw");
-    this.#tasks = new Lane(init.limits.maxQueuedTasks, jobFailed);
-    this.#events = new Lane(init.limits.maxQueuedEvents, jobFailed);
+    this.#tasks = new Lane(init.limits.maxQueuedTasks, this);
+    this.#events = new Lane(init.limits.maxQueuedEvents, this);
     this.context = {
       sessionId: this.id,
       threadId: init.threadId ?? nanoid(),
@@ -122,10 +123,25 @@ export class Session<S extends object> {
       renameAuthor: init.hooks.authorRename,
       asks: new AskBook(init.limits.maxPendingAsks),
       actions: new ActionBook(),
-      newId: () => nanoid(),
-      now: () => new Date(),
+      newId: nanoid,
+      now,
       askTimeoutMs: init.limits.askTimeoutMs,
     };
+  }
+
+  /** The outbox of a detached session overflowed: it cannot be resumed without a gap. */
+  onOverflow(): void {
+    void this.end("disconnect");
+  }
+
+  /** The client was closed as a slow consumer: keep the session, wait for a resume. */
+  onSlowConsumer(): void {
+    this.detach();
+  }
+
+  /** A lane job threw past its own catch (a bug, not a handler error: those become error frames). */
+  jobFailed(error: unknown): void {
+    this.log.error({ err: error, sessionId: this.id }, "a session job threw");
   }
 
   /** Remembers a message id of this conversation (the oldest are forgotten past 10,000). */
@@ -335,7 +351,7 @@ export class Session<S extends object> {
       await this.#acknowledged;
       this.outbox.close();
       this.#closed = true;
-      this.#onEnded?.(this);
+      this.#registry?.delete(this);
     }
   }
 }

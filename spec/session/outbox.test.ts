@@ -45,8 +45,8 @@ function outboxOf(overrides: Partial<OutboxLimits> = {}) {
   const outbox = new Outbox(
     { ...limits, ...overrides },
     {
-      overflow: () => events.overflows++,
-      slow: () => {
+      onOverflow: () => events.overflows++,
+      onSlowConsumer: () => {
         events.slows++;
         outbox.detach();
       },

@@ -1,0 +1,60 @@
+// A ws socket as a session's outbox sees it: corked bursts, drain events, and a close that does not wait for ever.
+import type { Socket } from "node:net";
+import type { WebSocket } from "ws";
+import type { FrameSink } from "../session/outbox.ts";
+
+const CORK_BYTES = 16 * 1024;
+
+/**
+ * Writes of one burst of work (everything up to the next tick) are corked into a single writev: a turn's
+ * task_start, message and task_end cost one syscall, not three. A burst that never yields to the event loop (a
+ * handler awaiting already-resolved sends in a loop) is written out every CORK_BYTES, so the first of many tokens
+ * leaves at once rather than when the burst ends. A class, not closures: one lives as long as each connection.
+ */
+export class SocketSink implements FrameSink {
+  readonly #socket: WebSocket;
+  readonly #raw: Socket | undefined;
+  #corked = false;
+
+  constructor(socket: WebSocket) {
+    this.#socket = socket;
+    this.#raw = (socket as unknown as { _socket?: Socket })._socket;
+  }
+
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  send(text: string): void {
+    const socket = this.#socket;
+    if (socket.readyState !== socket.OPEN) return;
+    const raw = this.#raw;
+    if (raw !== undefined && !this.#corked) {
+      this.#corked = true;
+      raw.cork();
+      process.nextTick(uncork, this);
+    }
+    socket.send(text);
+    if (this.#corked && (raw as Socket).writableLength >= CORK_BYTES) this.uncork();
+  }
+
+  uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#raw?.uncork();
+  }
+
+  onDrain(listener: () => void): void {
+    if (this.#raw === undefined) setImmediate(listener);
+    else this.#raw.once("drain", listener);
+  }
+
+  close(code: number, reason: string): void {
+    const socket = this.#socket;
+    socket.close(code, reason);
+    // A client that stopped reading will never answer the close handshake: do not wait 30 s for it.
+    setTimeout(() => socket.terminate(), 1000).unref();
+  }
+}
+
+const uncork = (sink: SocketSink) => sink.uncork();
