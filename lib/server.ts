@@ -4,12 +4,13 @@ import { createDataLayer } from "./data/select.ts";
 import type { GatewayOptions } from "./gateway/options.ts";
 import { chatwire } from "./gateway/plugin.ts";
 import { defaultApp } from "./hooks/registrars.ts";
+import type { PlaygroundOptions } from "./playground/plugin.ts";
 
 /** Options of `createServer` and `serve`: the gateway's, plus Fastify's logger. */
 export interface ServerOptions<S extends object> extends Partial<GatewayOptions<S>> {
   readonly logger?: FastifyServerOptions["logger"];
-  /** Serve the playground page at "/" (default true). */
-  readonly playground?: boolean;
+  /** Serve the playground page at "/" (default true), or with these options (which origins may frame it, …). */
+  readonly playground?: boolean | PlaygroundOptions;
 }
 
 /** Where `serve` listens: `PORT`/`HOST` from the environment, else 127.0.0.1:8000. */
@@ -34,7 +35,9 @@ export async function createServer<S extends object = Record<string, unknown>>(
     playground: withPage = true,
     ...gateway
   } = options;
-  const server = Fastify({ logger });
+  // The route schemas are TypeBox's, valid by construction: checking them against JSON Schema's meta-schema at
+  // start-up is ~40 ms of ajv compiling for nothing.
+  const server = Fastify({ logger, ajv: { customOptions: { validateSchema: false } } });
   const table = hooks ?? (defaultApp.seal() as unknown as GatewayOptions<S>["hooks"]);
   // Persistence is on by default here (DATABASE_URL, else SQLite in .chatwire/); `data: false` turns it off.
   const data = "data" in gateway ? gateway.data : await createDataLayer();
@@ -42,7 +45,10 @@ export async function createServer<S extends object = Record<string, unknown>>(
     server.addHook("onClose", () => data.close());
   }
   await server.register(chatwire<S>, { ...gateway, data, hooks: table });
-  if (withPage) await server.register((await import("./playground/plugin.ts")).playground);
+  if (withPage !== false) {
+    const { playground } = await import("./playground/plugin.ts");
+    await server.register(playground, withPage === true ? {} : withPage);
+  }
   return server;
 }
 

@@ -9,6 +9,7 @@ import { abortKind } from "../../lib/context/abort.ts";
 import { isChatwireError } from "../../lib/errors.ts";
 import { chatwire } from "../../lib/gateway/plugin.ts";
 import { createApp } from "../../lib/hooks/registrars.ts";
+import { createServer } from "../../lib/server.ts";
 import { connectClient } from "../../lib/testing/index.ts";
 import { eventually } from "../support/gateway.ts";
 
@@ -120,4 +121,21 @@ test("a script run with `chatwire run` serves its hooks on PORT and shuts down c
   assert.equal(code, 0);
   assert.ok(output.indexOf("STARTUP") < output.indexOf("CHAT_END"), output);
   assert.ok(output.indexOf("CHAT_END") < output.indexOf("SHUTDOWN"), output);
+});
+
+test("createServer passes playground options on: an allowed parent origin may frame the page", async (t) => {
+  const chat = createApp();
+  const server = await createServer({
+    hooks: chat.seal(),
+    data: false,
+    logger: false,
+    playground: { allowedParentOrigins: ["https://shop.example"] },
+  });
+  t.after(() => server.close());
+  const page = await server.inject({ method: "GET", url: "/" });
+  assert.equal(page.statusCode, 200);
+  assert.match(String(page.headers["content-security-policy"]), /frame-ancestors 'self' https:\/\/shop\.example/);
+  const without = await createServer({ hooks: createApp().seal(), data: false, logger: false, playground: false });
+  t.after(() => without.close());
+  assert.equal((await without.inject({ method: "GET", url: "/" })).statusCode, 404);
 });
