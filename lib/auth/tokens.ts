@@ -1,6 +1,8 @@
-// Signed, expiring session tokens (JWT, HS256, via jose) with revocation at logout.
+// Signed, expiring session tokens (JWT, HS256, via jose) with revocation at logout. Revocations are kept in memory
+// and, with persistence on, in the data layer too: a logout then holds on every node and after a restart.
 import { errors, jwtVerify, SignJWT } from "jose";
 import { nanoid } from "nanoid";
+import type { DataLayer } from "../data/layer.ts";
 import { ChatwireError } from "../errors.ts";
 import type { User } from "../protocol/views.ts";
 
@@ -13,15 +15,27 @@ export interface TokenIssuer {
   revoke(token: string): Promise<void>;
 }
 
+/** Where revoked token ids are shared between processes: any DataLayer. */
+export type RevocationStore = Pick<DataLayer, "revokeToken" | "isTokenRevoked">;
+
+/** Options of `createTokenIssuer`. */
+export interface TokenIssuerOptions {
+  /** The signing secret, at least 32 bytes. */
+  readonly secret: string | undefined;
+  readonly ttlSeconds: number;
+  /** Shared revocations (the gateway's data layer); without it a logout holds in this process only. */
+  readonly revocations?: RevocationStore;
+}
+
 /** Secrets shorter than this are refused: HS256 wants at least 256 bits. */
 const MIN_SECRET_BYTES = 32;
 
 /**
  * Creates an issuer with `secret` (at least 32 bytes). Throws AUTH_SECRET_MISSING without one.
- * @example const tokens = createTokenIssuer({ secret: process.env.CHATWIRE_AUTH_SECRET, ttlSeconds: 86_400 });
+ * @example const tokens = createTokenIssuer({ secret: process.env.CHATWIRE_AUTH_SECRET, ttlSeconds: 86_400, revocations: layer });
  */
-export function createTokenIssuer(options: { secret: string | undefined; ttlSeconds: number }): TokenIssuer {
-  const { secret, ttlSeconds } = options;
+export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
+  const { secret, ttlSeconds, revocations } = options;
   if (secret === undefined || Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
     throw new ChatwireError(
       "AUTH_SECRET_MISSING",
@@ -29,7 +43,10 @@ export function createTokenIssuer(options: { secret: string | undefined; ttlSeco
     );
   }
   const key = new TextEncoder().encode(secret);
-  const revoked = new Map<string, number>(); // jti -> expiry (s)
+  const revoked = new Map<string, number>(); // jti -> expiry (s), revoked by this process
+  // A store that cannot be read refuses the token (the promise rejects): a logout must not be undone by an outage.
+  const isRevoked = async (jti: string): Promise<boolean> =>
+    revoked.has(jti) || ((await revocations?.isTokenRevoked(jti, Date.now() / 1000)) ?? false);
 
   const read = async (token: string) => {
     try {
@@ -52,7 +69,7 @@ export function createTokenIssuer(options: { secret: string | undefined; ttlSeco
         .sign(key),
     async verify(token) {
       const payload = await read(token);
-      if (payload?.sub === undefined || (payload.jti !== undefined && revoked.has(payload.jti))) return undefined;
+      if (payload?.sub === undefined || (payload.jti !== undefined && (await isRevoked(payload.jti)))) return undefined;
       const user: User = { identifier: payload.sub };
       if (typeof payload.name === "string") user.displayName = payload.name;
       if (typeof payload.metadata === "object" && payload.metadata !== null) {
@@ -65,7 +82,9 @@ export function createTokenIssuer(options: { secret: string | undefined; ttlSeco
       if (payload?.jti === undefined) return;
       const now = Date.now() / 1000;
       for (const [jti, expiry] of revoked) if (expiry < now) revoked.delete(jti);
-      revoked.set(payload.jti, payload.exp ?? now + ttlSeconds);
+      const expiry = payload.exp ?? now + ttlSeconds;
+      revoked.set(payload.jti, expiry);
+      await revocations?.revokeToken(payload.jti, expiry);
     },
   };
 }

@@ -7,6 +7,7 @@ import { type ActionInit, type MessageHandle, type MessageInit, SentMessage, vie
 import { runStep, type StepHandle, type StepInit } from "./step.ts";
 import type { SessionStore } from "./store.ts";
 import type { SignalSource } from "./task-signal.ts";
+import { createThreadHandle, type ThreadHandle } from "./thread.ts";
 
 /** Options of an ask: the question, who asks, and how long to wait (ms). */
 export interface AskInit {
@@ -27,7 +28,9 @@ export interface ChatContext<S extends object = Record<string, unknown>> {
   /** Aborted when this task should end; `abortKind(ctx.signal)` tells why. Pass it to fetch, LLM clients… */
   readonly signal: AbortSignal;
   readonly log: Logger;
-  /** Sends a message (optionally with action buttons). @example await ctx.send("Hello!") */
+  /** The stored conversation: name it, tag it, annotate it. @example await ctx.thread.rename("Trip to Oslo") */
+  readonly thread: ThreadHandle;
+  /** Sends a message (optionally with action buttons and elements). @example await ctx.send("Hello!") */
   send(message: string | MessageInit): Promise<MessageHandle>;
   /** Starts a message whose content arrives as tokens. @example const m = await ctx.stream(); await m.streamToken("Hi"); await m.endStream(); */
   stream(message?: MessageInit): Promise<MessageHandle>;
@@ -68,6 +71,9 @@ class TaskContext<S extends object> implements ChatContext<S> {
   }
   get log() {
     return this.init.log;
+  }
+  get thread(): ThreadHandle {
+    return createThreadHandle(this.init.threadId, this.init.thread);
   }
 
   send(message: string | MessageInit): Promise<MessageHandle> {

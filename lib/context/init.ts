@@ -5,6 +5,7 @@ import type { ActionBook } from "./actions.ts";
 import type { AskBook } from "./asks.ts";
 import type { Logger } from "./logger.ts";
 import type { SessionStore } from "./store.ts";
+import type { ThreadWriter } from "./thread.ts";
 
 /** The session-lived parts a ChatContext is built from. */
 export interface ContextInit<S extends object> {
@@ -26,4 +27,6 @@ export interface ContextInit<S extends object> {
   now(): Date;
   /** Default ask timeout in ms. */
   readonly askTimeoutMs: number;
+  /** Where `ctx.thread` changes go: the session's thread link when persistence is on. */
+  readonly thread?: ThreadWriter;
 }

@@ -1,6 +1,6 @@
 // A message the app sent, and the ways to change it afterwards: update, stream into, remove, drop an action.
 import type { Action } from "../hooks/payloads.ts";
-import type { JsonObject, MessageRole, MessageView } from "../protocol/views.ts";
+import type { ElementDisplay, ElementView, JsonObject, MessageRole, MessageView } from "../protocol/views.ts";
 import type { ContextInit } from "./init.ts";
 
 /** An action button to attach to a message. */
@@ -12,11 +12,24 @@ export interface ActionInit {
   readonly tooltip?: string;
 }
 
-/** What to send: the text, and optionally the author, action buttons and the step it belongs to. */
+/** A file or media element to show with a message: its metadata only; the bytes are served at `url`. */
+export interface ElementInit {
+  /** 1 to 256 characters, e.g. "chart.png". */
+  readonly name: string;
+  /** Where the client fetches it (1 to 2048 characters): your own route, a bucket, a data: URL. */
+  readonly url: string;
+  readonly mime?: string;
+  /** `inline` (default), `side` or `page`, as in Chainlit. */
+  readonly display?: ElementDisplay;
+}
+
+/** What to send: the text, and optionally the author, action buttons, elements and the step it belongs to. */
 export interface MessageInit {
   readonly content?: string;
   readonly author?: string;
   readonly actions?: readonly ActionInit[];
+  /** Elements shown with the message; stored with it, and back in `ThreadDict.elements` on resume. */
+  readonly elements?: readonly ElementInit[];
   /** The id of the step this message is nested under. */
   readonly parentId?: string;
   readonly role?: MessageRole;
@@ -27,6 +40,8 @@ export interface MessageHandle {
   readonly id: string;
   readonly content: string;
   readonly actions: readonly Action[];
+  /** The message's elements, with their ids. */
+  readonly elements: readonly ElementView[];
   /** Replaces the content and/or the actions. */
   update(patch: { content?: string; actions?: readonly ActionInit[] }): Promise<void>;
   /** Appends a token; the first one turns the message into a stream (see `stream`). */
@@ -50,7 +65,28 @@ export async function viewOf<S extends object>(init: ContextInit<S>, message: Se
     createdAt: message.createdAt,
     actions: [...message.actions],
   };
+  if (message.elements.length > 0) view.elements = [...message.elements];
   return message.parentId === undefined ? view : { ...view, parentId: message.parentId };
+}
+
+const MAX_ELEMENT_NAME = 256;
+const MAX_ELEMENT_URL = 2048;
+
+/** The element with an id, after checking what the protocol bounds (a bad one is the app's bug: it throws). */
+function toElement(init: ElementInit, id: string): ElementView {
+  if (typeof init.name !== "string" || init.name.length === 0 || init.name.length > MAX_ELEMENT_NAME) {
+    throw new RangeError(`an element name has 1 to ${MAX_ELEMENT_NAME} characters`);
+  }
+  if (typeof init.url !== "string" || init.url.length === 0 || init.url.length > MAX_ELEMENT_URL) {
+    throw new RangeError(`an element url has 1 to ${MAX_ELEMENT_URL} characters`);
+  }
+  return {
+    id,
+    name: init.name,
+    url: init.url,
+    ...(init.mime === undefined ? {} : { mime: init.mime }),
+    ...(init.display === undefined ? {} : { display: init.display }),
+  };
 }
 
 /** The live state of a sent message. Built by ChatContext.send and ChatContext.stream. */
@@ -62,6 +98,7 @@ export class SentMessage<S extends object> implements MessageHandle {
   readonly parentId: string | undefined;
   content: string;
   actions: Action[];
+  readonly elements: readonly ElementView[];
   #streaming = false;
 
   /** `liveActions: false` for an ask's message: its buttons answer the ask and must not reach actionCallbacks. */
@@ -76,6 +113,7 @@ export class SentMessage<S extends object> implements MessageHandle {
     this.role = message.role ?? "assistant";
     this.parentId = message.parentId;
     this.content = message.content ?? "";
+    this.elements = (message.elements ?? []).map((element) => toElement(element, init.newId()));
     this.actions = this.#toActions(message.actions ?? []);
   }
 

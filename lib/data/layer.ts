@@ -1,7 +1,10 @@
 // The DataLayer interface: what chatwire stores (users, threads, messages, steps, feedback, elements) and how it
 // reads it back. Implementations: sqlite.ts (embedded default), postgres.ts, memory.ts (tests). No SQL here.
 import type { ThreadDict, ThreadElement, ThreadMessageStep, ThreadToolStep } from "../hooks/payloads.ts";
-import type { JsonObject, MessageView, StepView, User } from "../protocol/views.ts";
+import type { ElementDisplay, JsonObject, MessageView, StepView, User } from "../protocol/views.ts";
+
+/** The key of a thread's metadata that holds the saved session store: server-side only, never sent to a client. */
+export const STORE_METADATA_KEY = "chatwireSession";
 
 /** A user as stored: the declared `User` plus the id threads point to. */
 export interface StoredUser {
@@ -58,7 +61,7 @@ export interface ThreadPage {
   readonly nextCursor?: string;
 }
 
-/** Thumbs feedback on a stored message or step (`forId`): 1 up, 0 down. */
+/** Thumbs feedback on a stored message or step (`forId`): 1 up, 0 down. A message or step has one at most. */
 export interface StoredFeedback {
   readonly id: string;
   readonly forId: string;
@@ -71,9 +74,16 @@ export type LoadedStep =
   | (ThreadMessageStep & { readonly feedback?: StoredFeedback })
   | (ThreadToolStep & { readonly feedback?: StoredFeedback });
 
-/** A stored thread, Chainlit-shaped, with each step's feedback: what `onChatResume` and the routes get. */
+/** An element's metadata as stored: Chainlit's element fields, with how it is shown. The bytes live at `url`. */
+export interface StoredElement extends ThreadElement {
+  readonly display?: ElementDisplay;
+}
+
+/** A stored thread, Chainlit-shaped, with each step's feedback: what `onChatResume` and the routes get. A message
+ * with elements (`forId` its id) carries them in `elements` too, so a history renders without a lookup. */
 export interface LoadedThread extends ThreadDict {
   readonly steps: readonly LoadedStep[];
+  readonly elements: readonly StoredElement[];
 }
 
 /** One write of conversation content. `apply` runs a list of them in one transaction. */
@@ -89,13 +99,14 @@ export type DataWrite =
   | { readonly kind: "message"; readonly threadId: string; readonly message: MessageView }
   /** Inserts or replaces a step; its place in the history is where it was first written. */
   | { readonly kind: "step"; readonly threadId: string; readonly step: StepView }
-  /** Deletes a message or step (and its feedback). */
+  /** Deletes a message or step, its feedback and the elements attached to it. */
   | { readonly kind: "delete_step"; readonly id: string }
-  /** Inserts or replaces feedback by id; `forId` must be a stored message or step. */
+  /** Inserts the feedback of `forId` (a stored message or step), or replaces it, id included: one per step. */
   | { readonly kind: "feedback"; readonly feedback: StoredFeedback }
-  | { readonly kind: "delete_feedback"; readonly id: string }
+  /** Deletes the feedback of the message or step `forId`, if it has one. */
+  | { readonly kind: "delete_feedback"; readonly forId: string }
   /** Inserts or replaces an element's metadata (the bytes live elsewhere, at `url`). */
-  | { readonly kind: "element"; readonly threadId: string; readonly element: ThreadElement }
+  | { readonly kind: "element"; readonly threadId: string; readonly element: StoredElement }
   | { readonly kind: "delete_element"; readonly id: string };
 
 /** Where chatwire keeps conversations. Every method may reject (the database is down, a constraint failed). */
@@ -125,6 +136,11 @@ export interface DataLayer {
 
   /** Runs the writes in order, in one transaction: all of them are stored, or none (and it rejects). */
   apply(writes: readonly DataWrite[]): Promise<void>;
+
+  /** Records a logged-out session token's id until `expiresAt` (seconds since the epoch); forgets expired ones. */
+  revokeToken(tokenId: string, expiresAt: number): Promise<void>;
+  /** Whether the token id was revoked and its revocation has not expired by `now` (seconds since the epoch). */
+  isTokenRevoked(tokenId: string, now: number): Promise<boolean>;
 }
 
 /**
@@ -135,3 +151,40 @@ export const pageLimit = (limit: number | undefined): number => Math.min(100, Ma
 
 /** How thread names are cut when they come from a message. */
 export const NAME_MAX = 80;
+
+/**
+ * The thread as a client may see it: without the saved session store, which only the server reads.
+ * @example clientThread(await layer.loadThread(id)).metadata.chatwireSession === undefined
+ */
+export function clientThread<T extends { readonly metadata: JsonObject }>(thread: T): T {
+  if (!(STORE_METADATA_KEY in thread.metadata)) return thread;
+  const { [STORE_METADATA_KEY]: _store, ...metadata } = thread.metadata;
+  return { ...thread, metadata };
+}
+
+/**
+ * Attaches each element to the message it belongs to (`forId`), as `elements` of that message.
+ * @example withElements([{ kind: "message", id: "m1", … }], [{ id: "e1", forId: "m1", name: "a.png", url: "/a" }])
+ */
+export function withElements(steps: readonly LoadedStep[], elements: readonly StoredElement[]): LoadedStep[] {
+  const byMessage = new Map<string, StoredElement[]>();
+  for (const element of elements) {
+    if (element.forId === undefined || element.url === undefined) continue;
+    const list = byMessage.get(element.forId) ?? [];
+    list.push(element);
+    byMessage.set(element.forId, list);
+  }
+  if (byMessage.size === 0) return [...steps];
+  return steps.map((step) => {
+    const attached = step.kind === "message" ? byMessage.get(step.id) : undefined;
+    if (attached === undefined) return step;
+    const views = attached.map(({ id, name, url, mime, display }) => ({
+      id,
+      name,
+      url: url ?? "",
+      ...(mime === undefined ? {} : { mime }),
+      ...(display === undefined ? {} : { display }),
+    }));
+    return { ...step, elements: views };
+  });
+}

@@ -1,6 +1,5 @@
 // An in-memory DataLayer for unit tests: same contract as SQLite and PostgreSQL, nothing survives the process.
 import { randomUUID } from "node:crypto";
-import type { ThreadElement } from "../hooks/payloads.ts";
 import type { MessageView, StepView, User } from "../protocol/views.ts";
 import {
   type DataLayer,
@@ -8,10 +7,12 @@ import {
   type LoadedStep,
   type NewThread,
   pageLimit,
+  type StoredElement,
   type StoredFeedback,
   type StoredUser,
   type ThreadPatch,
   type ThreadRecord,
+  withElements,
 } from "./layer.ts";
 
 interface StepRow {
@@ -24,8 +25,11 @@ interface Tables {
   users: Map<string, StoredUser>;
   threads: Map<string, { seq: number; record: ThreadRecord }>;
   steps: Map<string, StepRow>;
+  /** By the step it is about: one per step. */
   feedback: Map<string, StoredFeedback>;
-  elements: Map<string, { threadId: string; element: ThreadElement }>;
+  elements: Map<string, { threadId: string; element: StoredElement }>;
+  /** Revoked token ids and when their revocation expires (s). */
+  revoked: Map<string, number>;
 }
 
 const emptyTables = (): Tables => ({
@@ -34,6 +38,7 @@ const emptyTables = (): Tables => ({
   steps: new Map(),
   feedback: new Map(),
   elements: new Map(),
+  revoked: new Map(),
 });
 
 // structuredClone on the way in and out, so callers can't mutate what is "stored" (as with a real database).
@@ -96,7 +101,8 @@ export function createMemoryLayer(): DataLayer {
   };
   const deleteStep = (t: Tables, id: string): void => {
     t.steps.delete(id);
-    for (const [key, f] of t.feedback) if (f.forId === id) t.feedback.delete(key);
+    t.feedback.delete(id);
+    for (const [key, e] of t.elements) if (e.element.forId === id) t.elements.delete(key);
   };
   const applyOne = (t: Tables, write: DataWrite): void => {
     switch (write.kind) {
@@ -113,21 +119,28 @@ export function createMemoryLayer(): DataLayer {
         if (row !== undefined && row.record.name === undefined) row.record = { ...row.record, name: write.name };
         return;
       }
-      case "message":
-        putStep(t, write.threadId, write.message.id, { kind: "message", message: write.message });
+      case "message": {
+        // As in the SQL layers, a message row does not hold its elements: they are element writes of their own.
+        const { elements: _elements, ...message } = write.message;
+        putStep(t, write.threadId, message.id, { kind: "message", message });
         return;
+      }
       case "step":
         putStep(t, write.threadId, write.step.id, { kind: "step", step: write.step });
         return;
       case "delete_step":
         deleteStep(t, write.id);
         return;
-      case "feedback":
-        if (!t.steps.has(write.feedback.forId)) throw new Error(`no step ${write.feedback.forId}`);
-        t.feedback.set(write.feedback.id, copy(write.feedback));
+      case "feedback": {
+        const { id, forId } = write.feedback;
+        if (!t.steps.has(forId)) throw new Error(`no step ${forId}`);
+        const taken = [...t.feedback.values()].some((f) => f.id === id && f.forId !== forId);
+        if (taken) throw new Error(`feedback ${id} is about another step`);
+        t.feedback.set(forId, copy(write.feedback));
         return;
+      }
       case "delete_feedback":
-        t.feedback.delete(write.id);
+        t.feedback.delete(write.forId);
         return;
       case "element":
         if (!t.threads.has(write.threadId)) throw new Error(`no thread ${write.threadId}`);
@@ -146,6 +159,7 @@ export function createMemoryLayer(): DataLayer {
     steps: new Map(t.steps),
     feedback: new Map(t.feedback),
     elements: new Map(t.elements),
+    revoked: t.revoked,
   });
 
   return {
@@ -177,7 +191,7 @@ export function createMemoryLayer(): DataLayer {
       const row = t.threads.get(id);
       if (row === undefined) return undefined;
       const { secretHash: _secret, ...record } = withOwner(row.record);
-      const feedbackFor = new Map([...t.feedback.values()].map((f) => [f.forId, f]));
+      const feedbackFor = t.feedback;
       const steps = [...t.steps.values()]
         .filter((s) => s.threadId === id)
         .sort((a, b) => a.seq - b.seq)
@@ -189,7 +203,7 @@ export function createMemoryLayer(): DataLayer {
             : { ...copy(s.entry.step), kind: "step", ...extra };
         });
       const elements = [...t.elements.values()].filter((e) => e.threadId === id).map((e) => copy(e.element));
-      return { ...record, steps, elements };
+      return { ...record, steps: withElements(steps, elements), elements };
     },
     listThreads: async ({ userId, search, limit, cursor }) => {
       const size = pageLimit(limit);
@@ -227,5 +241,12 @@ export function createMemoryLayer(): DataLayer {
       }
       tables = draft;
     },
+    revokeToken: async (tokenId, expiresAt) => {
+      const { revoked } = live();
+      const now = Date.now() / 1000;
+      for (const [id, expiry] of revoked) if (expiry < now) revoked.delete(id);
+      revoked.set(tokenId, Math.max(revoked.get(tokenId) ?? 0, expiresAt));
+    },
+    isTokenRevoked: async (tokenId, now) => (live().revoked.get(tokenId) ?? Number.NEGATIVE_INFINITY) >= now,
   };
 }

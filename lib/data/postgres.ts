@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { User } from "../protocol/views.ts";
 import type { DataLayer, DataWrite, NewThread, StoredUser, ThreadPatch } from "./layer.ts";
-import { pageLimit } from "./layer.ts";
+import { pageLimit, withElements } from "./layer.ts";
 import {
   type ElementRow,
   type FeedbackRow,
@@ -128,27 +128,29 @@ const applyOne = async (db: Queryable, write: DataWrite): Promise<void> => {
     case "step":
       return upsertStep(db, stepColumns(write.threadId, write.step));
     case "delete_step":
+      await db.query("DELETE FROM chatwire_elements WHERE for_id = $1", [write.id]);
       await db.query("DELETE FROM chatwire_steps WHERE id = $1", [write.id]);
       return;
     case "feedback": {
       const f = write.feedback;
       await db.query(
         `INSERT INTO chatwire_feedbacks (id, for_id, value, comment) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (id) DO UPDATE SET for_id = EXCLUDED.for_id, value = EXCLUDED.value, comment = EXCLUDED.comment`,
+         ON CONFLICT (for_id) DO UPDATE SET id = EXCLUDED.id, value = EXCLUDED.value, comment = EXCLUDED.comment`,
         [f.id, f.forId, f.value, f.comment ?? null],
       );
       return;
     }
     case "delete_feedback":
-      await db.query("DELETE FROM chatwire_feedbacks WHERE id = $1", [write.id]);
+      await db.query("DELETE FROM chatwire_feedbacks WHERE for_id = $1", [write.forId]);
       return;
     case "element": {
       const e = write.element;
       await db.query(
-        `INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url, display)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (id) DO UPDATE SET thread_id = EXCLUDED.thread_id, for_id = EXCLUDED.for_id,
-           name = EXCLUDED.name, mime = EXCLUDED.mime, url = EXCLUDED.url`,
-        [e.id, write.threadId, e.forId ?? null, e.name, e.mime ?? null, e.url ?? null],
+           name = EXCLUDED.name, mime = EXCLUDED.mime, url = EXCLUDED.url, display = EXCLUDED.display`,
+        [e.id, write.threadId, e.forId ?? null, e.name, e.mime ?? null, e.url ?? null, e.display ?? null],
       );
       return;
     }
@@ -234,7 +236,8 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
       ]);
       const feedback = feedbackByStep(feedbackRows.rows);
       const steps = stepRows.rows.map((row) => toStep(row, feedback.get(row.id)));
-      return { ...thread, steps, elements: elementRows.rows.map(toElement) };
+      const elements = elementRows.rows.map(toElement);
+      return { ...thread, steps: withElements(steps, elements), elements };
     },
     listThreads: async ({ userId, search, limit, cursor }) => {
       const size = pageLimit(limit);
@@ -261,5 +264,23 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
       transaction(async (client) => {
         for (const write of writes) await applyOne(client, write);
       }),
+    revokeToken: (tokenId, expiresAt) =>
+      transaction(async (client) => {
+        await client.query("DELETE FROM chatwire_revoked_tokens WHERE expires_at < $1", [
+          Math.floor(Date.now() / 1000),
+        ]);
+        await client.query(
+          `INSERT INTO chatwire_revoked_tokens (token_id, expires_at) VALUES ($1, $2) ON CONFLICT (token_id)
+           DO UPDATE SET expires_at = GREATEST(chatwire_revoked_tokens.expires_at, EXCLUDED.expires_at)`,
+          [tokenId, Math.ceil(expiresAt)],
+        );
+      }),
+    isTokenRevoked: async (tokenId, now) => {
+      const { rowCount } = await pool.query(
+        "SELECT 1 FROM chatwire_revoked_tokens WHERE token_id = $1 AND expires_at >= $2",
+        [tokenId, Math.floor(now)],
+      );
+      return (rowCount ?? 0) > 0;
+    },
   };
 }

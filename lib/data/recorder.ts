@@ -2,10 +2,17 @@
 // bounded FIFO queue and are committed in batches (one transaction per batch). `flush()` is the durability point.
 import type { Logger } from "../context/logger.ts";
 import { silentLogger } from "../context/logger.ts";
-import type { Feedback, ThreadElement } from "../hooks/payloads.ts";
+import type { Feedback } from "../hooks/payloads.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { MessageView, User } from "../protocol/views.ts";
-import { type DataLayer, type DataWrite, NAME_MAX, type NewThread, type ThreadPatch } from "./layer.ts";
+import {
+  type DataLayer,
+  type DataWrite,
+  NAME_MAX,
+  type NewThread,
+  type StoredElement,
+  type ThreadPatch,
+} from "./layer.ts";
 
 /** Why some writes were not stored: the database refused them, the queue was full, or a stream ended unseen. */
 export interface RecorderFailure {
@@ -68,9 +75,11 @@ export interface Recorder {
   record(threadId: string, frame: OutgoingFrame): void;
   /** Queues a user message, and names the thread after it if the thread has no name yet. */
   recordUserMessage(threadId: string, message: UserMessageRecord): void;
+  /** Queues the feedback on `feedback.messageId`, replacing any earlier one on that message. */
   recordFeedback(threadId: string, feedback: Feedback): void;
-  deleteFeedback(threadId: string, feedbackId: string): void;
-  recordElement(threadId: string, element: ThreadElement): void;
+  /** Queues the removal of the feedback on the message `messageId`. */
+  deleteFeedback(threadId: string, messageId: string): void;
+  recordElement(threadId: string, element: StoredElement): void;
   /** Queues a change of name, tags or metadata (e.g. the session store, at disconnect). */
   updateThread(threadId: string, patch: ThreadPatch): void;
   /**
@@ -213,6 +222,22 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
     });
   };
 
+  // A message and its elements: the elements are rows of their own, attached to the message by `forId`.
+  const writeMessage = (threadId: string, { elements, ...message }: MessageView): void => {
+    enqueue(threadId, { kind: "message", threadId, message });
+    for (const { id, name, url, mime, display } of elements ?? []) {
+      const element: StoredElement = {
+        id,
+        name,
+        url,
+        forId: message.id,
+        ...(mime === undefined ? {} : { mime }),
+        ...(display === undefined ? {} : { display }),
+      };
+      enqueue(threadId, { kind: "element", threadId, element });
+    }
+  };
+
   const record = (threadId: string, frame: OutgoingFrame): void => {
     switch (frame.type) {
       case "message_new":
@@ -223,14 +248,14 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
           stream.message = frame.message;
           stream.content = stream.written = frame.message.content;
         }
-        enqueue(threadId, { kind: "message", threadId, message: frame.message });
+        writeMessage(threadId, frame.message);
         return;
       }
       case "stream_start": {
-        const { message } = frame;
+        const { elements: _elements, ...message } = frame.message;
         streams.set(message.id, { threadId, message, content: message.content, written: message.content });
         // Written now, not at the end, so the message keeps its place before steps emitted while it streams.
-        enqueue(threadId, { kind: "message", threadId, message });
+        writeMessage(threadId, frame.message);
         return;
       }
       case "stream_token": {
@@ -310,7 +335,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
           ...(f.comment === undefined ? {} : { comment: f.comment }),
         },
       }),
-    deleteFeedback: (threadId, id) => enqueue(threadId, { kind: "delete_feedback", id }),
+    deleteFeedback: (threadId, messageId) => enqueue(threadId, { kind: "delete_feedback", forId: messageId }),
     recordElement: (threadId, element) => enqueue(threadId, { kind: "element", threadId, element }),
     updateThread: (threadId, patch) => enqueue(threadId, { kind: "thread_patch", threadId, patch }),
     flush,

@@ -1,9 +1,10 @@
 // HTTP routes over stored threads: list, get, rename, delete. Only the owner sees or changes a thread; anonymous
-// threads need their secret. Anything else is the same 404 as a missing thread, so ids reveal nothing.
+// threads need their secret. Anything else is the same 404 as a missing thread, so ids reveal nothing. The session
+// store saved in a thread's metadata is the server's: no answer carries it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Static, Type } from "typebox";
 import type { User } from "../protocol/views.ts";
-import type { DataLayer, ThreadRecord } from "./layer.ts";
+import { clientThread, type DataLayer, type ThreadRecord } from "./layer.ts";
 import { secretMatches } from "./secret.ts";
 
 /** The header that carries an anonymous thread's secret. */
@@ -96,7 +97,8 @@ export async function threadRoutes(app: FastifyInstance, options: ThreadRoutesOp
     async (request, reply) => {
       const { id } = request.params;
       if ((await accessible(request, id, request.headers[THREAD_SECRET_HEADER])) === undefined) return notFound(reply);
-      return (await layer.loadThread(id)) ?? notFound(reply);
+      const thread = await layer.loadThread(id);
+      return thread === undefined ? notFound(reply) : clientThread(thread);
     },
   );
 

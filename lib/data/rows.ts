@@ -1,8 +1,7 @@
 // Rows of the SQL layers (SQLite and PostgreSQL share one table layout) and their mapping to and from records.
 // Messages and steps share the steps table, as in Chainlit: `kind` tells them apart.
-import type { ThreadElement } from "../hooks/payloads.ts";
-import type { ActionView, JsonObject, MessageRole, StepType } from "../protocol/views.ts";
-import type { LoadedStep, StoredFeedback, StoredUser, ThreadRecord } from "./layer.ts";
+import type { ActionView, ElementDisplay, JsonObject, MessageRole, StepType } from "../protocol/views.ts";
+import type { LoadedStep, StoredElement, StoredFeedback, StoredUser, ThreadRecord } from "./layer.ts";
 
 /** A JSON column: text in SQLite, already parsed jsonb in PostgreSQL. */
 type JsonColumn = string | object | null;
@@ -169,19 +168,21 @@ export interface ElementRow {
   mime: string | null;
   url: string | null;
   for_id: string | null;
+  display: string | null;
 }
 
-export const toElement = (row: ElementRow): ThreadElement => ({
+export const toElement = (row: ElementRow): StoredElement => ({
   id: row.id,
   name: row.name,
   ...optional("mime", row.mime),
   ...optional("url", row.url),
   ...optional("forId", row.for_id),
+  ...(row.display === null ? {} : { display: row.display as ElementDisplay }),
 });
 
 /** Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`. */
 export const likePattern = (search: string): string => `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** Feedback rows keyed by the step they are about; the last row for a step wins. */
+/** Feedback rows keyed by the step they are about (one per step since schema version 2). */
 export const feedbackByStep = (rows: readonly FeedbackRow[]): Map<string, StoredFeedback> =>
   new Map(rows.map((row) => [row.for_id, toFeedback(row)]));

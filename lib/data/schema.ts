@@ -1,5 +1,6 @@
 // The versioned schema of the SQL layers. A migration is never edited once released: add a new version instead.
-// Both dialects keep the same tables and columns (rows.ts maps them); only types differ.
+// Both dialects keep the same tables and columns (rows.ts maps them); only types differ. Versions after 1 upgrade
+// databases created by earlier releases in place.
 
 /** One schema version: applied once, in order, recorded in chatwire_migrations. */
 export interface Migration {
@@ -64,9 +65,31 @@ CREATE TABLE chatwire_elements (
 CREATE INDEX chatwire_elements_by_thread ON chatwire_elements (thread_id, seq);
 `;
 
+/** One feedback per message or step: duplicates (from sessions that each made their own id) keep the latest. */
+const oneFeedbackPerStep = `
+DELETE FROM chatwire_feedbacks WHERE seq NOT IN (SELECT MAX(seq) FROM chatwire_feedbacks GROUP BY for_id);
+DROP INDEX chatwire_feedbacks_by_step;
+CREATE UNIQUE INDEX chatwire_feedbacks_one_per_step ON chatwire_feedbacks (for_id);
+`;
+
+/** How an element is shown next to its message (Chainlit's `display`). */
+const elementDisplay = `ALTER TABLE chatwire_elements ADD COLUMN display TEXT;`;
+
+/** Ids of logged-out session tokens, until they would have expired anyway (seconds since the epoch). */
+const revokedTokens = (t: { epoch: string }) => `
+CREATE TABLE chatwire_revoked_tokens (
+  token_id TEXT PRIMARY KEY,
+  expires_at ${t.epoch} NOT NULL
+);
+CREATE INDEX chatwire_revoked_tokens_by_expiry ON chatwire_revoked_tokens (expires_at);
+`;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
+  { version: 2, name: "one feedback per step", sql: oneFeedbackPerStep },
+  { version: 3, name: "element display", sql: elementDisplay },
+  { version: 4, name: "revoked tokens", sql: revokedTokens({ epoch: "INTEGER" }) },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -76,4 +99,7 @@ export const postgresMigrations: readonly Migration[] = [
     name: "tables",
     sql: tables({ serial: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", json: "JSONB" }),
   },
+  { version: 2, name: "one feedback per step", sql: oneFeedbackPerStep },
+  { version: 3, name: "element display", sql: elementDisplay },
+  { version: 4, name: "revoked tokens", sql: revokedTokens({ epoch: "BIGINT" }) },
 ];

@@ -6,7 +6,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { User } from "../protocol/views.ts";
 import type { DataLayer, DataWrite, NewThread, StoredUser, ThreadPatch } from "./layer.ts";
-import { pageLimit } from "./layer.ts";
+import { pageLimit, withElements } from "./layer.ts";
 import {
   type ElementRow,
   type FeedbackRow,
@@ -123,12 +123,13 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
         upsertStep(stepColumns(write.threadId, write.step));
         return;
       case "delete_step":
+        sql("DELETE FROM chatwire_elements WHERE for_id = ?").run(write.id);
         sql("DELETE FROM chatwire_steps WHERE id = ?").run(write.id);
         return;
       case "feedback": {
         const f = write.feedback;
         sql(`INSERT INTO chatwire_feedbacks (id, for_id, value, comment) VALUES (?, ?, ?, ?)
-          ON CONFLICT (id) DO UPDATE SET for_id = excluded.for_id, value = excluded.value, comment = excluded.comment`).run(
+          ON CONFLICT (for_id) DO UPDATE SET id = excluded.id, value = excluded.value, comment = excluded.comment`).run(
           f.id,
           f.forId,
           f.value,
@@ -137,19 +138,20 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
         return;
       }
       case "delete_feedback":
-        sql("DELETE FROM chatwire_feedbacks WHERE id = ?").run(write.id);
+        sql("DELETE FROM chatwire_feedbacks WHERE for_id = ?").run(write.forId);
         return;
       case "element": {
         const e = write.element;
-        sql(`INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url) VALUES (?, ?, ?, ?, ?, ?)
+        sql(`INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url, display) VALUES (?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (id) DO UPDATE SET thread_id = excluded.thread_id, for_id = excluded.for_id,
-            name = excluded.name, mime = excluded.mime, url = excluded.url`).run(
+            name = excluded.name, mime = excluded.mime, url = excluded.url, display = excluded.display`).run(
           e.id,
           write.threadId,
           e.forId ?? null,
           e.name,
           e.mime ?? null,
           e.url ?? null,
+          e.display ?? null,
         );
         return;
       }
@@ -162,6 +164,14 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
   };
   const applyAll = db.transaction((writes: readonly DataWrite[]) => {
     for (const write of writes) applyOne(write);
+  });
+  const revoke = db.transaction((tokenId: string, expiresAt: number) => {
+    sql("DELETE FROM chatwire_revoked_tokens WHERE expires_at < ?").run(Math.floor(Date.now() / 1000));
+    sql(`INSERT INTO chatwire_revoked_tokens (token_id, expires_at) VALUES (?, ?)
+      ON CONFLICT (token_id) DO UPDATE SET expires_at = MAX(expires_at, excluded.expires_at)`).run(
+      tokenId,
+      Math.ceil(expiresAt),
+    );
   });
   const getThread = (id: string) => {
     const row = sql(`${THREAD_SELECT} WHERE t.id = ?`).get(id) as ThreadRow | undefined;
@@ -218,7 +228,7 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
       const elements = (
         sql("SELECT * FROM chatwire_elements WHERE thread_id = ? ORDER BY seq").all(id) as ElementRow[]
       ).map(toElement);
-      return { ...thread, steps, elements };
+      return { ...thread, steps: withElements(steps, elements), elements };
     },
     listThreads: async ({ userId, search, limit, cursor }) => {
       const size = pageLimit(limit);
@@ -243,5 +253,11 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
     apply: async (writes) => {
       applyAll(writes);
     },
+    revokeToken: async (tokenId, expiresAt) => {
+      revoke(tokenId, expiresAt);
+    },
+    isTokenRevoked: async (tokenId, now) =>
+      sql("SELECT 1 FROM chatwire_revoked_tokens WHERE token_id = ? AND expires_at >= ?").get(tokenId, now) !==
+      undefined,
   };
 }

@@ -1,4 +1,5 @@
 // Frame -> hook. One switch over every client frame type; `satisfies never` makes tsc fail on a frame nobody handles.
+import { createHash } from "node:crypto";
 import { nanoid } from "nanoid";
 import { ChatwireError } from "../errors.ts";
 import type { InputAudioChunk } from "../hooks/payloads.ts";
@@ -56,13 +57,21 @@ function route<S extends object>(session: Session<S>, frame: ClientFrame): void 
       if (!session.hasMessage(frame.messageId)) {
         throw new ChatwireError("UNKNOWN_MESSAGE", `no message with id ${frame.messageId} in this conversation`);
       }
-      const feedbackId = session.feedbackIds.get(frame.messageId) ?? nanoid();
-      session.feedbackIds.set(frame.messageId, feedbackId);
-      const feedback = { id: feedbackId, messageId: frame.messageId, value: frame.value, comment: frame.comment };
+      const feedbackId = feedbackIdOf(frame.messageId);
+      const { value } = frame;
+      if (value === null) {
+        session.link?.deleteFeedback(frame.messageId);
+        session.runEvent("feedback", frame.id, () => acknowledge(session, frame.id, feedbackId));
+        return;
+      }
+      const feedback = { id: feedbackId, messageId: frame.messageId, value, comment: frame.comment };
       session.link?.recordFeedback(feedback);
       session.runEvent("onFeedback", frame.id, async (ctx) => {
-        await hooks.onFeedback?.(ctx, feedback);
-        session.emit({ type: "feedback_saved", replyTo: frame.id, feedbackId });
+        try {
+          await hooks.onFeedback?.(ctx, feedback);
+        } finally {
+          await acknowledge(session, frame.id, feedbackId);
+        }
       });
       return;
     }
@@ -102,6 +111,29 @@ function route<S extends object>(session: Session<S>, frame: ClientFrame): void 
       throw new ChatwireError("UNKNOWN_FRAME", `no dispatch for ${JSON.stringify(unhandled)}`);
     }
   }
+}
+
+/**
+ * The id of the feedback on a message: derived from the message id, so it is the same in every session, on every
+ * node and after a resume (a message has one feedback at most).
+ * @example feedbackIdOf("Uakgb_J5m9g-0JDMbcJqL") // "fb_…", 24 characters
+ */
+export const feedbackIdOf = (messageId: string): string =>
+  `fb_${createHash("sha256").update(messageId).digest("base64url").slice(0, 21)}`;
+
+/**
+ * Answers a feedback frame once what it changed is stored: `feedback_saved` after the thread's writes are
+ * committed (so a crash right after loses nothing), `PERSISTENCE_FAILED` if one of them was lost.
+ */
+async function acknowledge<S extends object>(session: Session<S>, replyTo: string, feedbackId: string) {
+  try {
+    await session.link?.flush();
+  } catch (error) {
+    session.log.error({ err: error, sessionId: session.id }, "feedback not persisted");
+    session.emitError("PERSISTENCE_FAILED", "this feedback could not be saved", replyTo);
+    return;
+  }
+  await session.emit({ type: "feedback_saved", replyTo, feedbackId });
 }
 
 /** Queues one audio chunk (from a binary or a JSON frame) for `onAudioChunk`, in arrival order. */

@@ -1,12 +1,12 @@
 // The gateway's side of persistence: open the data layer and recorder, and reopen a stored thread for its owner.
 import type { FastifyBaseLogger } from "fastify";
-import type { DataLayer, LoadedThread } from "../data/layer.ts";
+import { type DataLayer, type LoadedThread, STORE_METADATA_KEY } from "../data/layer.ts";
 import { createRecorder, type Recorder } from "../data/recorder.ts";
 import { createThreadSecret, hashThreadSecret, secretMatches } from "../data/secret.ts";
 import { createDataLayer, type DataLayerChoice } from "../data/select.ts";
 import type { ThreadRequest } from "../protocol/client.ts";
 import type { JsonObject, User } from "../protocol/views.ts";
-import { STORE_METADATA_KEY, ThreadLink } from "../session/thread-link.ts";
+import { ThreadLink } from "../session/thread-link.ts";
 
 /** How a gateway persists: a choice resolved by createDataLayer, or a layer the embedder opened itself. */
 export type DataOption = DataLayerChoice | DataLayer;

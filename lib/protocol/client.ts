@@ -40,13 +40,17 @@ export type UserMessage = Static<typeof UserMessage>;
 export const ActionCall = Type.Object({ type: Type.Literal("action_call"), id: Id, actionId: Id }, closed);
 export type ActionCall = Static<typeof ActionCall>;
 
-/** Thumbs feedback on a message: `value` 1 is up, 0 is down. Sending it again for the message updates it. */
+/** `null`, as `const: null` (the same schema as `Type.Null()`, in the keywords every schema walker reads). */
+const Removed = Type.Unsafe<null>({ const: null });
+
+/** Thumbs feedback on a message: `value` 1 is up, 0 is down, `null` removes the feedback. Sending it again for the
+ * message updates it: a message has one feedback at most. */
 export const FeedbackFrame = Type.Object(
   {
     type: Type.Literal("feedback"),
     id: Id,
     messageId: Id,
-    value: Type.Union([Type.Literal(0), Type.Literal(1)]),
+    value: Type.Union([Type.Literal(0), Type.Literal(1), Removed]),
     comment: Type.Optional(Type.String({ maxLength: 4096 })),
   },
   closed,

@@ -22,7 +22,23 @@ export type ActionView = Static<typeof ActionView>;
 export const MessageRole = Type.Union([Type.Literal("user"), Type.Literal("assistant"), Type.Literal("system")]);
 export type MessageRole = Static<typeof MessageRole>;
 
-/** A chat message as the client renders it. `author` has already gone through `authorRename`. */
+/** Where an element is shown: in the message (`inline`, the default), beside the chat (`side`), or on a page of
+ * its own (`page`), as in Chainlit. */
+export const ElementDisplay = Type.Union([Type.Literal("inline"), Type.Literal("side"), Type.Literal("page")]);
+export type ElementDisplay = Static<typeof ElementDisplay>;
+
+/** A file or media element attached to a message: metadata only, the bytes live at `url`. */
+export const ElementView = Type.Object({
+  id: Id,
+  name: Type.String({ minLength: 1, maxLength: 256 }),
+  url: Type.String({ minLength: 1, maxLength: 2048 }),
+  mime: Type.Optional(Type.String({ maxLength: 128 })),
+  display: Type.Optional(ElementDisplay),
+});
+export type ElementView = Static<typeof ElementView>;
+
+/** A chat message as the client renders it. `author` has already gone through `authorRename`. `elements` is there
+ * only when the message has some. */
 export const MessageView = Type.Object({
   id: Id,
   role: MessageRole,
@@ -31,6 +47,7 @@ export const MessageView = Type.Object({
   createdAt: Type.String(),
   parentId: Type.Optional(Id),
   actions: Type.Array(ActionView),
+  elements: Type.Optional(Type.Array(ElementView)),
 });
 export type MessageView = Static<typeof MessageView>;
 

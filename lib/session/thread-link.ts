@@ -1,6 +1,9 @@
 // A session's link to its stored thread: what it emits and receives goes to the recorder. The thread is created
-// lazily, at the first user message (as Chainlit does), so a visitor who only saw the greeting leaves no thread.
+// lazily, at the first user message or feedback (as Chainlit does), so a visitor who only saw the greeting leaves
+// no thread; frames and thread changes made before that are held and written when it is created.
 import type { Logger } from "../context/logger.ts";
+import type { ThreadChanges, ThreadWriter } from "../context/thread.ts";
+import { STORE_METADATA_KEY } from "../data/layer.ts";
 import type { Recorder, UserMessageRecord } from "../data/recorder.ts";
 import type { Feedback } from "../hooks/payloads.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
@@ -9,24 +12,35 @@ import type { JsonObject, User } from "../protocol/views.ts";
 /** Frames held before the thread exists; beyond this the thread is created anyway. */
 const MAX_HELD = 256;
 
-/** Where the session store is kept in the thread's metadata. */
-export const STORE_METADATA_KEY = "chatwireSession";
+export { STORE_METADATA_KEY };
+
+/** What a link knows of its thread: who owns it, and its metadata (for a reopened thread, as loaded). */
+export interface LinkedThread {
+  readonly owner?: User;
+  readonly secretHash?: string;
+  readonly metadata: JsonObject;
+}
 
 /** Persistence of one session's conversation. */
-export class ThreadLink {
+export class ThreadLink implements ThreadWriter {
   #exists: boolean;
   #named: boolean;
   #held: OutgoingFrame[] = [];
+  /** The thread's metadata as this session last wrote it: the app's keys and the saved store. */
+  #metadata: JsonObject;
+  /** Name and tags set before the thread exists: written with its creation. */
+  #pending: { name?: string; tags?: readonly string[] } = {};
 
   constructor(
     private readonly recorder: Recorder,
     readonly threadId: string,
-    private readonly thread: { readonly owner?: User; readonly secretHash?: string; readonly metadata: JsonObject },
+    private readonly thread: LinkedThread,
     private readonly log: Logger,
     exists: boolean,
   ) {
     this.#exists = exists;
     this.#named = exists; // a reopened thread has its name; a new one is named after its first user message
+    this.#metadata = thread.metadata;
   }
 
   /** Records an outgoing frame (held until the thread exists). */
@@ -41,8 +55,30 @@ export class ThreadLink {
     this.#named = true;
   }
 
+  /** Records feedback, creating the thread first if needed (feedback on the greeting is a first write too). */
   recordFeedback(feedback: Feedback): void {
-    if (this.#exists) this.recorder.recordFeedback(this.threadId, feedback);
+    this.#create();
+    this.recorder.recordFeedback(this.threadId, feedback);
+  }
+
+  /** Records the removal of the feedback on `messageId`. Without a stored thread there is none to remove. */
+  deleteFeedback(messageId: string): void {
+    if (this.#exists) this.recorder.deleteFeedback(this.threadId, messageId);
+  }
+
+  /** `ctx.thread`'s changes: written at once if the thread exists, else with its creation. */
+  updateThread({ name, tags, metadata }: ThreadChanges): void {
+    if (name !== undefined) this.#named = true; // the first user message must not rename it
+    if (metadata !== undefined) this.#metadata = this.#withStore(metadata);
+    const named = { ...(name === undefined ? {} : { name }), ...(tags === undefined ? {} : { tags }) };
+    if (!this.#exists) {
+      this.#pending = { ...this.#pending, ...named };
+      return;
+    }
+    this.recorder.updateThread(this.threadId, {
+      ...named,
+      ...(metadata === undefined ? {} : { metadata: this.#metadata }),
+    });
   }
 
   /** Resolves when everything recorded so far is committed; rejects if some of it was lost. */
@@ -55,31 +91,49 @@ export class ThreadLink {
     return this.recorder.congested();
   }
 
-  /** Saves the session store into the thread's metadata; values JSON cannot hold are skipped with a warning. */
+  /**
+   * Queues the session store into the thread's metadata (key `chatwireSession`), replacing the one saved before.
+   * Each value goes through JSON: a value JSON cannot hold (a function, a BigInt, a cycle, undefined) is skipped
+   * with a warning, never a crash. Does nothing while the thread does not exist. Call it whenever the store
+   * should survive: when the connection drops and when the session ends.
+   */
   saveStore(snapshot: Record<string, unknown>): void {
     if (!this.#exists) return;
     const kept: JsonObject = {};
     for (const [key, value] of Object.entries(snapshot)) {
       try {
-        if (JSON.stringify(value) === undefined) throw new TypeError(`${typeof value} is not JSON`);
-        kept[key] = value;
+        const text = JSON.stringify(value);
+        if (text === undefined) throw new TypeError(`${typeof value} is not JSON`);
+        kept[key] = JSON.parse(text);
       } catch (error) {
         this.log.warn({ threadId: this.threadId, key, err: error }, "session store value not saved: not JSON");
       }
     }
-    this.recorder.updateThread(this.threadId, { metadata: { ...this.thread.metadata, [STORE_METADATA_KEY]: kept } });
+    this.#metadata = { ...this.#metadata, [STORE_METADATA_KEY]: kept };
+    this.recorder.updateThread(this.threadId, { metadata: this.#metadata });
+  }
+
+  /** The app's new metadata, keeping the store saved in the thread. */
+  #withStore(metadata: JsonObject): JsonObject {
+    const store = this.#metadata[STORE_METADATA_KEY];
+    return store === undefined ? { ...metadata } : { ...metadata, [STORE_METADATA_KEY]: store };
   }
 
   #create(): void {
     if (this.#exists) return;
     this.#exists = true;
     const { owner, secretHash } = this.thread;
+    const { name, tags } = this.#pending;
     this.recorder.ensureThread({
       id: this.threadId,
       ...(owner ? { owner } : {}),
       ...(secretHash ? { secretHash } : {}),
+      ...(name === undefined ? {} : { name }),
+      ...(tags === undefined ? {} : { tags }),
+      metadata: this.#metadata,
     });
     for (const frame of this.#held) this.recorder.record(this.threadId, frame);
     this.#held = [];
+    this.#pending = {};
   }
 }

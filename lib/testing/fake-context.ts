@@ -5,6 +5,7 @@ import { AskBook } from "../context/asks.ts";
 import { type ChatContext, createContext } from "../context/context.ts";
 import { createRecordingLogger, type LogEntry } from "../context/logger.ts";
 import { createSessionStore } from "../context/store.ts";
+import type { ThreadChanges } from "../context/thread.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { OutgoingFrame, OutgoingOf, ServerFrameType } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
@@ -32,6 +33,10 @@ export interface FakeContext<S extends object> extends ChatContext<S> {
   texts(): string[];
   /** Every log call. */
   readonly logs: LogEntry[];
+  /** Every `ctx.thread` change, in order (what persistence would have written). */
+  readonly threadChanges: ThreadChanges[];
+  /** The thread as those changes leave it: the last name, tags and metadata set. */
+  threadState(): ThreadChanges;
   /** Answers the oldest open ask with text, or with the action of that name. Throws UNKNOWN_ASK if none is open. */
   answer(reply: { content: string } | { actionName: string }): void;
   /** Aborts the task's signal as chatwire would (`stop`, `disconnect`, …). */
@@ -49,6 +54,7 @@ export function createFakeContext<S extends object = Record<string, unknown>>(
   options: FakeContextOptions<S> = {},
 ): FakeContext<S> {
   const sent: OutgoingFrame[] = [];
+  const threadChanges: ThreadChanges[] = [];
   const logger = createRecordingLogger();
   const controller = new AbortController();
   const asks = new AskBook();
@@ -72,6 +78,11 @@ export function createFakeContext<S extends object = Record<string, unknown>>(
       newId: () => `id${++next}`,
       now: options.now ?? (() => fixed),
       askTimeoutMs: options.askTimeoutMs ?? 60_000,
+      thread: {
+        updateThread: (changes) => {
+          threadChanges.push(changes);
+        },
+      },
     },
     controller.signal,
   );
@@ -97,6 +108,8 @@ export function createFakeContext<S extends object = Record<string, unknown>>(
     sentOf,
     texts,
     logs: logger.entries,
+    threadChanges,
+    threadState: (): ThreadChanges => Object.assign({}, ...threadChanges),
     answer,
     abort: (kind: TaskAborted["kind"]) => controller.abort(new TaskAborted(kind)),
   });

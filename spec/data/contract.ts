@@ -173,7 +173,7 @@ export function dataLayerContract(make: () => Promise<DataLayer>): void {
     assert.equal(first?.kind === "message" ? first.content : undefined, "mine");
   });
 
-  test("feedback is upserted by id, attached to its message, deleted, and refused for a missing message", async (t) => {
+  test("feedback is one per message: the latest write wins whatever its id, deleted by message, refused for a missing message", async (t) => {
     const layer = await open(t);
     await layer.createThread({ id: "t1" });
     await apply(layer, { kind: "message", threadId: "t1", message: message("m1", "answer") });
@@ -181,10 +181,33 @@ export function dataLayerContract(make: () => Promise<DataLayer>): void {
     await apply(layer, { kind: "feedback", feedback: { id: "f1", forId: "m1", value: 0, comment: "wrong city" } });
     let [entry] = (await layer.loadThread("t1"))?.steps ?? [];
     assert.deepEqual(entry?.feedback, { id: "f1", forId: "m1", value: 0, comment: "wrong city" });
-    await apply(layer, { kind: "delete_feedback", id: "f1" });
+    // Another session (a resume) once made its own id for the same message: it replaces the row, it adds none.
+    await apply(layer, { kind: "feedback", feedback: { id: "f2", forId: "m1", value: 0 } });
+    await apply(layer, { kind: "feedback", feedback: { id: "f1", forId: "m1", value: 1, comment: "right after all" } });
+    [entry] = (await layer.loadThread("t1"))?.steps ?? [];
+    assert.deepEqual(entry?.feedback, { id: "f1", forId: "m1", value: 1, comment: "right after all" });
+    await apply(layer, { kind: "delete_feedback", forId: "m1" });
     [entry] = (await layer.loadThread("t1"))?.steps ?? [];
     assert.equal(entry?.feedback, undefined);
+    await apply(layer, { kind: "delete_feedback", forId: "m1" }); // nothing left to delete: not an error
     await assert.rejects(apply(layer, { kind: "feedback", feedback: { id: "f2", forId: "nope", value: 1 } }));
+  });
+
+  test("a feedback id already used for another message is refused", async (t) => {
+    const layer = await open(t);
+    await layer.createThread({ id: "t1" });
+    await apply(
+      layer,
+      { kind: "message", threadId: "t1", message: message("m1", "a") },
+      { kind: "message", threadId: "t1", message: message("m2", "b") },
+      { kind: "feedback", feedback: { id: "f1", forId: "m1", value: 1 } },
+    );
+    await assert.rejects(apply(layer, { kind: "feedback", feedback: { id: "f1", forId: "m2", value: 0 } }));
+    const steps = (await layer.loadThread("t1"))?.steps ?? [];
+    assert.deepEqual(
+      steps.map((s) => s.feedback?.value),
+      [1, undefined],
+    );
   });
 
   test("deleting a message removes it and its feedback", async (t) => {
@@ -287,6 +310,39 @@ export function dataLayerContract(make: () => Promise<DataLayer>): void {
       { kind: "feedback", feedback: { id: "f1", forId: "m1", value: 0 } },
     );
     assert.equal((await layer.loadThread("t2"))?.steps.length, 1);
+  });
+
+  test("a message's elements come back in the thread and on the message; deleting the message deletes them", async (t) => {
+    const layer = await open(t);
+    await layer.createThread({ id: "t1" });
+    const chart = { id: "e1", name: "chart.png", url: "/files/chart.png", mime: "image/png", display: "side" } as const;
+    await apply(
+      layer,
+      { kind: "message", threadId: "t1", message: message("m1", "see the chart") },
+      { kind: "message", threadId: "t1", message: message("m2", "plain") },
+      { kind: "element", threadId: "t1", element: { ...chart, forId: "m1" } },
+    );
+    const thread = await layer.loadThread("t1");
+    assert.deepEqual(thread?.elements, [{ ...chart, forId: "m1" }]);
+    assert.deepEqual(thread?.steps, [
+      { kind: "message", ...message("m1", "see the chart"), elements: [chart] },
+      { kind: "message", ...message("m2", "plain") },
+    ]);
+    await apply(layer, { kind: "delete_step", id: "m1" });
+    assert.deepEqual((await layer.loadThread("t1"))?.elements, []);
+  });
+
+  test("a revoked token id stays revoked until its expiry; another id is not", async (t) => {
+    const layer = await open(t);
+    const now = Math.floor(Date.now() / 1000);
+    await layer.revokeToken("jti-1", now + 3600);
+    await layer.revokeToken("jti-old", now - 10);
+    assert.equal(await layer.isTokenRevoked("jti-1", now), true);
+    assert.equal(await layer.isTokenRevoked("jti-1", now + 3601), false, "past its expiry it no longer matters");
+    assert.equal(await layer.isTokenRevoked("jti-2", now), false);
+    assert.equal(await layer.isTokenRevoked("jti-old", now), false);
+    await layer.revokeToken("jti-1", now + 60); // revoked twice: the later expiry is kept
+    assert.equal(await layer.isTokenRevoked("jti-1", now + 1800), true);
   });
 
   test("elements keep their metadata and can be deleted", async (t) => {

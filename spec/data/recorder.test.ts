@@ -226,7 +226,7 @@ test("message_delete, feedback deletion, elements and thread patches reach the l
   recorder.record("t1", { type: "message_new", message: message("m2", "b") });
   recorder.recordFeedback("t1", { id: "f1", messageId: "m2", value: 1 });
   recorder.record("t1", { type: "message_delete", id: "m1" });
-  recorder.deleteFeedback("t1", "f1");
+  recorder.deleteFeedback("t1", "m2");
   recorder.recordElement("t1", { id: "e1", name: "chart.png", mime: "image/png" });
   recorder.updateThread("t1", { metadata: { session: { turns: 2 } } });
   await recorder.flush("t1");
