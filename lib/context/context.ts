@@ -76,11 +76,12 @@ class TaskContext<S extends object> implements ChatContext<S> {
     return createThreadHandle(this.init.threadId, this.init.thread);
   }
 
-  send(message: string | MessageInit): Promise<MessageHandle> {
+  // async, so a message the constructor refuses (a bad element) rejects like every other failure of a send.
+  async send(message: string | MessageInit): Promise<MessageHandle> {
     return new SentMessage(this.init, typeof message === "string" ? { content: message } : message).open(false);
   }
 
-  stream(message: MessageInit = {}): Promise<MessageHandle> {
+  async stream(message: MessageInit = {}): Promise<MessageHandle> {
     return new SentMessage(this.init, message).open(true);
   }
 

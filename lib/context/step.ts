@@ -64,7 +64,7 @@ class RunningStep<S extends object> implements StepHandle {
     return runStep(this.init, init, this.id, run);
   }
 
-  send(message: string | MessageInit): Promise<MessageHandle> {
+  async send(message: string | MessageInit): Promise<MessageHandle> {
     const init = typeof message === "string" ? { content: message } : message;
     return new SentMessage(this.init, { ...init, parentId: this.id }).open(false);
   }
