@@ -14,6 +14,7 @@ import type { OutgoingFrame } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import { Lane, type LaneOwner } from "./lane.ts";
 import { type FrameSink, Outbox, type OutboxEvents, type OutboxLimits } from "./outbox.ts";
+import { RecentIds } from "./recent-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
 
 /** Limits and defaults of a session. */
@@ -101,7 +102,7 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
   #feedbackIds: Map<string, string> | undefined;
   readonly link: ThreadLink | undefined;
   /** Ids of the messages of this conversation (sent, received or reopened): feedback may name only these. */
-  #messageIds: Set<string> | undefined;
+  #messageIds: RecentIds | undefined;
 
   constructor(init: SessionInit<S>) {
     this.hooks = init.hooks;
@@ -146,12 +147,8 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
 
   /** Remembers a message id of this conversation (the oldest are forgotten past 10,000). */
   knowMessage(id: string): void {
-    this.#messageIds ??= new Set();
+    this.#messageIds ??= new RecentIds(10_000);
     this.#messageIds.add(id);
-    if (this.#messageIds.size > 10_000) {
-      const oldest = this.#messageIds.values().next().value;
-      if (oldest !== undefined) this.#messageIds.delete(oldest);
-    }
   }
 
   /** Whether `id` is a message of this conversation. */
