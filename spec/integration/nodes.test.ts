@@ -5,6 +5,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import Database from "better-sqlite3";
+import { createPostgresLayer } from "../../lib/data/postgres.ts";
 import { createSqliteLayer } from "../../lib/data/sqlite.ts";
 import { connectClient } from "../../lib/testing/index.ts";
 import { pause } from "../support/gateway.ts";
@@ -35,15 +37,21 @@ test("a conversation started on node A resumes on node B with its history and se
   }
   await onA.close();
 
-  // The store is saved when the session ends on A; node B's own HTTP route shows when it is there.
+  // The store is saved when the session ends on A; the shared database shows when it is there.
+  const layer = createPostgresLayer({ connectionString: postgres.url });
+  t.after(() => layer.close());
   const saved = async () => {
-    const reply = await fetch(`http://127.0.0.1:${nodeB.port}/threads/${id}`, {
-      headers: { "x-chatwire-thread-secret": secret },
-    });
-    const body = (await reply.json()) as { metadata?: { chatwireSession?: { notes?: string[] } } };
-    return body.metadata?.chatwireSession?.notes?.length === 2;
+    const metadata = (await layer.getThread(id))?.metadata as { chatwireSession?: { notes?: string[] } } | undefined;
+    return metadata?.chatwireSession?.notes?.length === 2;
   };
   for (let i = 0; i < 100 && !(await saved()); i++) await pause(50);
+  assert.ok(await saved());
+  // Node B's own HTTP route serves the thread to its owner (the secret's holder), without the saved store.
+  const reply = await fetch(`http://127.0.0.1:${nodeB.port}/threads/${id}`, {
+    headers: { "x-chatwire-thread-secret": secret },
+  });
+  assert.equal(reply.status, 200);
+  assert.deepEqual(((await reply.json()) as { metadata: unknown }).metadata, {});
 
   const onB = await connectClient(`ws://127.0.0.1:${nodeB.port}/ws`, { hello: false });
   onB.send({ type: "hello", protocol: 1, thread: { id, secret } });
@@ -81,4 +89,32 @@ test("kill -9 loses nothing the client saw acknowledged by task_end (SQLite defa
   const thread = await layer.loadThread(client.welcome?.threadId ?? "");
   const stored = thread?.steps.map((s) => (s.kind === "message" ? s.content : s.name)) ?? [];
   assert.deepEqual(stored.slice(0, acknowledged.length), acknowledged);
+});
+
+test("feedback_saved waits for the commit: a locked database holds it back, and kill -9 right after loses nothing", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "chatwire-feedback-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const node = await startGatewayProcess(t, "spec/fixtures/notes-app.ts", { cwd: dir, env: { DATABASE_URL: "" } });
+  const client = await connectClient(`ws://127.0.0.1:${node.port}/ws`);
+  client.send({ type: "user_message", id: "m1", content: "rate the answer" });
+  const reply = await client.until("message_new");
+  await client.until("task_end");
+
+  // Another process takes the write lock: the gateway's commit of the feedback waits for it (busy_timeout).
+  const path = join(dir, ".chatwire", "chatwire.db");
+  const blocker = new Database(path);
+  t.after(() => blocker.close());
+  blocker.exec("BEGIN IMMEDIATE");
+  client.send({ type: "feedback", id: "f1", messageId: reply.message.id, value: 0, comment: "too short" });
+  await pause(400);
+  assert.ok(!client.received.some((frame) => frame.type === "feedback_saved"), "not acknowledged before the commit");
+  blocker.exec("COMMIT");
+
+  const saved = await client.until("feedback_saved", 5000);
+  const exited = once(node.child, "exit");
+  node.child.kill("SIGKILL");
+  await exited;
+  await client.closed;
+  const rows = blocker.prepare("SELECT id, for_id, value, comment FROM chatwire_feedbacks").all();
+  assert.deepEqual(rows, [{ id: saved.feedbackId, for_id: reply.message.id, value: 0, comment: "too short" }]);
 });
