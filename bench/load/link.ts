@@ -39,12 +39,23 @@ const bounded = <T>(what: string, ms: number, run: (resolve: (value: T) => void,
     );
   });
 
+const ACK_EVERY = 100;
+const SEQ = /"seq":(\d+)/;
+
 async function connectWs(url: string, onFrame: FrameHandler, timeoutMs: number): Promise<Link> {
   const socket = new WebSocket(url, { perMessageDeflate: false });
   let handler: FrameHandler = () => {};
+  let unacknowledged = 0;
   socket.on("message", (data, isBinary) => {
     if (isBinary) return;
     const text = String(data);
+    // Acknowledge every 100 frames, as the protocol asks a client to (docs/reconnect.md): without acks chatwire
+    // keeps up to 20,000 frames per session for a replay. The floor gets the same ack frames (and ignores them).
+    if (++unacknowledged === ACK_EVERY) {
+      unacknowledged = 0;
+      const seq = SEQ.exec(text)?.[1];
+      if (seq !== undefined && seq !== "0") socket.send(`{"type":"ack","seq":${seq}}`);
+    }
     handler(typeOf(text), () => JSON.parse(text));
   });
   await bounded<void>("welcome", timeoutMs, (resolve, reject) => {
