@@ -2,7 +2,7 @@
 // a reconnect and acknowledged by the client. Connection frames (welcome, resume_failed, shutdown) carry `seq: 0`.
 import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
-import { type ActionView, MessageView, StepView, User } from "./views.ts";
+import { type ActionView, FeedbackView, MessageView, StepView, User } from "./views.ts";
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
@@ -37,10 +37,10 @@ export const ResumeFailed = connectionFrame("resume_failed", {
 export const MessageNew = frame("message_new", { message: MessageView });
 export const MessageUpdate = frame("message_update", { message: MessageView });
 export const MessageDelete = frame("message_delete", { id: Id });
-/** One entry of a stored conversation's history. */
+/** One entry of a stored conversation's history, with the feedback it got, if any. */
 export const HistoryEntry = Type.Union([
-  Type.Object({ ...MessageView.properties, kind: Type.Literal("message") }),
-  Type.Object({ ...StepView.properties, kind: Type.Literal("step") }),
+  Type.Object({ ...MessageView.properties, kind: Type.Literal("message"), feedback: Type.Optional(FeedbackView) }),
+  Type.Object({ ...StepView.properties, kind: Type.Literal("step"), feedback: Type.Optional(FeedbackView) }),
 ]);
 export type HistoryEntry = Static<typeof HistoryEntry>;
 /** The history of a reopened thread, in order, before anything new: render it as the conversation so far. */

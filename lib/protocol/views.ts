@@ -51,6 +51,15 @@ export const MessageView = Type.Object({
 });
 export type MessageView = Static<typeof MessageView>;
 
+/** The feedback a stored message or step got (`forId`), as a reopened thread's history carries it. */
+export const FeedbackView = Type.Object({
+  id: Id,
+  forId: Id,
+  value: Type.Union([Type.Literal(0), Type.Literal(1)]),
+  comment: Type.Optional(Type.String()),
+});
+export type FeedbackView = Static<typeof FeedbackView>;
+
 /** Chainlit's step types. */
 export const StepType = Type.Union([
   Type.Literal("run"),
