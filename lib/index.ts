@@ -3,9 +3,10 @@
 export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
 export type { AskInit, ChatContext } from "./context/context.ts";
 export type { Logger } from "./context/logger.ts";
-export type { ActionInit, MessageHandle, MessageInit } from "./context/message.ts";
+export type { ActionInit, ElementInit, MessageHandle, MessageInit } from "./context/message.ts";
 export type { StepHandle, StepInit } from "./context/step.ts";
 export type { SessionStore } from "./context/store.ts";
+export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
 export { sendWindowMessage } from "./context/window.ts";
 // Persistence: the data layers behind the `data` option.
 export type { DataLayer, LoadedThread } from "./data/layer.ts";
@@ -44,5 +45,5 @@ export {
 } from "./hooks/registrars.ts";
 export type { HeaderAuthHook, HookTable, PasswordAuthHook, RequestHeaders } from "./hooks/table.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
-export type { User } from "./protocol/views.ts";
+export type { ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ServerOptions, serve } from "./server.ts";

@@ -5,6 +5,7 @@ import fp from "fastify-plugin";
 import { type AuthResult, authenticate } from "../auth/authenticate.ts";
 import { isAllowedOrigin } from "../auth/origin.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
+import type { DataLayer } from "../data/layer.ts";
 import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
@@ -68,7 +69,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     await persistence?.close();
   });
 
-  const tokens = await passwordAuth(app, options);
+  const tokens = await passwordAuth(app, options, persistence?.layer);
   if (persistence !== undefined) {
     const userOf = async (request: FastifyRequest) => {
       const auth = await authenticate(request, options.hooks, tokens);
@@ -108,6 +109,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
 async function passwordAuth<S extends object>(
   app: FastifyInstance,
   options: ReturnType<typeof resolveOptions<S>>,
+  layer: DataLayer | undefined,
 ): Promise<TokenIssuer | undefined> {
   const check = options.hooks.passwordAuth;
   if (check === undefined) return undefined;
@@ -118,7 +120,9 @@ async function passwordAuth<S extends object>(
     import("@fastify/cookie"),
   ]);
   const ttlSeconds = options.auth?.ttlSeconds ?? 24 * 3600;
-  const tokens = createTokenIssuer({ secret: options.auth?.secret ?? process.env.CHATWIRE_AUTH_SECRET, ttlSeconds });
+  const secret = options.auth?.secret ?? process.env.CHATWIRE_AUTH_SECRET;
+  // With persistence, a logout is stored: it holds on every node sharing the database, and after a restart.
+  const tokens = createTokenIssuer({ secret, ttlSeconds, ...(layer === undefined ? {} : { revocations: layer }) });
   if (!app.hasRequestDecorator("cookies")) await app.register(cookie);
   const secureCookie = options.auth?.secureCookie ?? process.env.NODE_ENV === "production";
   await app.register(authRoutes, { check, tokens, ttlSeconds, secureCookie });

@@ -98,8 +98,6 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
   #acknowledged: Promise<unknown> = Promise.resolve();
   /** The recording in progress, if any. */
   audio: { mimeType: string; chunks: number; bytes: number } | undefined;
-  /** Feedback ids by message id, so a second feedback on a message updates the first. Created at the first one. */
-  #feedbackIds: Map<string, string> | undefined;
   readonly link: ThreadLink | undefined;
   /** Ids of the messages of this conversation (sent, received or reopened): feedback may name only these. */
   #messageIds: RecentIds | undefined;
@@ -127,6 +125,7 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
       newId: nanoid,
       now,
       askTimeoutMs: init.limits.askTimeoutMs,
+      thread: init.link,
     };
   }
 
@@ -156,11 +155,6 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
     return this.#messageIds?.has(id) ?? false;
   }
 
-  get feedbackIds(): Map<string, string> {
-    this.#feedbackIds ??= new Map();
-    return this.#feedbackIds;
-  }
-
   /** The session-wide signal: aborted when the session ends. Event handlers get it. */
   get #life(): AbortController {
     this.#lifeController ??= new AbortController();
@@ -183,6 +177,8 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
   detach(): void {
     this.outbox.detach();
     if (this.ended) return;
+    // Saved now, not only when the session ends: a server killed during the grace period keeps the store.
+    this.link?.saveStore(this.context.store.snapshot() as Record<string, unknown>);
     clearTimeout(this.#expiry);
     this.#expiry = setTimeout(() => void this.end("disconnect"), this.limits.reconnectGraceMs);
   }

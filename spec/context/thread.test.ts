@@ -154,9 +154,7 @@ test("on SQLite: a reopened thread keeps its store when the app sets metadata, a
   assert.deepEqual(thread?.metadata, { plan: "free", chatwireSession: { turns: 4 } });
 });
 
-test("through the gateway: ctx.thread changes are stored on the session's thread", {
-  todo: "needs Session to pass `thread: init.link` in its context (lib/session/session.ts)",
-}, async (t) => {
+test("through the gateway: ctx.thread changes are stored on the session's thread", async (t) => {
   const chat = createApp();
   chat.onChatStart(async (ctx) => {
     await ctx.thread.rename("Support ticket");
