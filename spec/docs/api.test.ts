@@ -1,10 +1,12 @@
-// Every value exported from "chatwire" (lib/index.ts) and "chatwire/testing" is shown in use: its name appears as
+// Every value exported from "chatwire" (lib/index.ts) and "chatwire/testing" (and chatwire/protocol's functions) is
+// shown in use: its name appears as
 // code inside a ```ts block of docs/*.md or README.md (string literals do not count, so `from "chatwire"` does not
 // document the `chatwire` plugin).
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import * as api from "../../lib/index.ts";
+import * as protocol from "../../lib/protocol/index.ts";
 import * as testing from "../../lib/testing/index.ts";
 
 const root = new URL("../../", import.meta.url);
@@ -29,4 +31,12 @@ test("every value exported from lib/index.ts appears in a ts example in docs/ or
 
 test("every value exported from lib/testing appears in a ts example", () => {
   assert.deepEqual(undocumented(Object.keys(testing)), []);
+});
+
+test("every function, class and constant of chatwire/protocol appears in a ts example (schemas aside)", () => {
+  // The frame schemas (Hello, Welcome, …) are documented frame by frame in protocol.md's JSON examples instead.
+  const values = Object.entries(protocol).filter(
+    ([name, value]) => typeof value === "function" || /^[A-Z_]+$/.test(name),
+  );
+  assert.deepEqual(undocumented([...values.map(([name]) => name), "ServerFrame"]), []);
 });
