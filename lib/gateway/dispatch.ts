@@ -30,8 +30,12 @@ function route<S extends object>(session: Session<S>, frame: ClientFrame): void 
     case "user_message": {
       // Stored under the server's own id: a client's ids are only unique to that client, and the steps of every
       // thread share one key space.
-      const message = { id: nanoid(), clientId: frame.id, content: frame.content, createdAt: new Date().toISOString() };
-      session.knowMessage(message.id);
+      const message = {
+        id: session.ids.next(),
+        clientId: frame.id,
+        content: frame.content,
+        createdAt: new Date().toISOString(),
+      };
       session.runTask("onMessage", frame.id, (ctx) => {
         // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a
         // flood of queued messages cannot outgrow the recorder's queue.

@@ -14,7 +14,7 @@ import type { OutgoingFrame } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import { Lane, type LaneOwner } from "./lane.ts";
 import { type FrameSink, Outbox, type OutboxEvents, type OutboxLimits } from "./outbox.ts";
-import { RecentIds } from "./recent-ids.ts";
+import { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
 
 /** Limits and defaults of a session. */
@@ -99,8 +99,8 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
   /** The recording in progress, if any. */
   audio: { mimeType: string; chunks: number; bytes: number } | undefined;
   readonly link: ThreadLink | undefined;
-  /** Ids of the messages of this conversation (sent, received or reopened): feedback may name only these. */
-  #messageIds: RecentIds | undefined;
+  /** Makes the ids of this thread's messages and steps, and recognises them. */
+  readonly ids: ThreadIds;
 
   constructor(init: SessionInit<S>) {
     this.hooks = init.hooks;
@@ -111,9 +111,11 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
     this.log = init.log;
     this.#tasks = new Lane(init.limits.maxQueuedTasks, this);
     this.#events = new Lane(init.limits.maxQueuedEvents, this);
+    const threadId = init.threadId ?? nanoid();
+    this.ids = new ThreadIds(threadId);
     this.context = {
       sessionId: this.id,
-      threadId: init.threadId ?? nanoid(),
+      threadId,
       user: init.user,
       chatProfile: init.chatProfile,
       store: createSessionStore<S>(init.restoredState ?? init.initialState?.(), init.limits.maxStoreBytes),
@@ -122,7 +124,7 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
       renameAuthor: init.hooks.authorRename,
       asks: new AskBook(init.limits.maxPendingAsks),
       actions: new ActionBook(),
-      newId: nanoid,
+      newId: () => this.ids.next(),
       now,
       askTimeoutMs: init.limits.askTimeoutMs,
       thread: init.link,
@@ -144,15 +146,9 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
     this.log.error({ err: error, sessionId: this.id }, "a session job threw");
   }
 
-  /** Remembers a message id of this conversation (the oldest are forgotten past 10,000). */
-  knowMessage(id: string): void {
-    this.#messageIds ??= new RecentIds(10_000);
-    this.#messageIds.add(id);
-  }
-
-  /** Whether `id` is a message of this conversation. */
+  /** Whether `id` is a message (or step) of this conversation, this session's or an earlier one's. */
   hasMessage(id: string): boolean {
-    return this.#messageIds?.has(id) ?? false;
+    return this.ids.owns(id);
   }
 
   /** The session-wide signal: aborted when the session ends. Event handlers get it. */
@@ -194,11 +190,6 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
    */
   emit(frame: OutgoingFrame): undefined | Promise<void> {
     if (this.#closed) throw new ChatwireError("SESSION_CLOSED", `the session has ended: ${frame.type} was not sent`);
-    if (frame.type === "message_new" || frame.type === "stream_start" || frame.type === "ask") {
-      this.knowMessage(frame.message.id);
-    } else if (frame.type === "thread_history") {
-      for (const step of frame.steps) if (step.kind === "message") this.knowMessage(step.id);
-    }
     this.link?.record(frame);
     return this.outbox.push(frame);
   }
