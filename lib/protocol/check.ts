@@ -1,14 +1,23 @@
-// Validators compiled once at load. A frame is checked against the schema of its own `type`, so an error names
-// the field that is wrong rather than every member of the union.
+// Validators compiled once, each at the first frame of its type (not at load: start-up time counts). A frame is
+// checked against the schema of its own `type`, so an error names the field that is wrong rather than every member
+// of the union.
 import { Compile } from "typebox/compile";
 import { ChatwireError } from "../errors.ts";
 import { type ClientFrame, type ClientFrameType, clientFrameSchemas } from "./client.ts";
 
 type Validator = { Check(value: unknown): boolean; Errors(value: unknown): Iterable<unknown> };
 
-const validators = new Map<string, Validator>(
-  Object.entries(clientFrameSchemas).map(([type, schema]) => [type, Compile(schema) as Validator]),
-);
+const validators = new Map<string, Validator>();
+
+/** The compiled validator of one frame type; undefined for a type the protocol does not have. */
+function validatorOf(type: string): Validator | undefined {
+  let validator = validators.get(type);
+  if (validator === undefined && Object.hasOwn(clientFrameSchemas, type)) {
+    validator = Compile(clientFrameSchemas[type as ClientFrameType]) as Validator;
+    validators.set(type, validator);
+  }
+  return validator;
+}
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -48,7 +57,7 @@ export function checkClientFrame(value: unknown): ClientFrame {
   if (!isRecord(value) || typeof value.type !== "string") {
     throw new FrameError("UNKNOWN_FRAME", "frame must be a JSON object with a string `type`", "/type");
   }
-  const validator = validators.get(value.type);
+  const validator = validatorOf(value.type);
   if (validator === undefined) {
     throw new FrameError("UNKNOWN_FRAME", `unknown frame type "${value.type.slice(0, 64)}"`, "/type");
   }
