@@ -1,6 +1,5 @@
 // Frame -> hook. One switch over every client frame type; `satisfies never` makes tsc fail on a frame nobody handles.
 import { createHash } from "node:crypto";
-import { nanoid } from "nanoid";
 import { ChatwireError } from "../errors.ts";
 import type { InputAudioChunk } from "../hooks/payloads.ts";
 import type { BinaryAudioChunk } from "../protocol/binary.ts";
