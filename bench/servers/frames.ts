@@ -2,8 +2,8 @@
 // chatwire's gateway sends, built with plain object literals. They do no validation and keep no session.
 
 let counter = 0;
-/** A 21-character id, the length of chatwire's nanoid ids, from a counter (no randomness in the floor). */
-const nextId = () => (counter++).toString(36).padStart(21, "0");
+/** A 24-character id, the length of chatwire's message ids (thread tag + 16 random), from a counter (no randomness). */
+const nextId = () => (counter++).toString(36).padStart(24, "0");
 
 /** A plain object frame; the servers serialise it with JSON.stringify (or socket.io does). */
 export type Frame = Record<string, unknown>;

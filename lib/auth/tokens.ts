@@ -15,7 +15,7 @@ export interface TokenIssuer {
   revoke(token: string): Promise<void>;
 }
 
-/** Where revoked token ids are shared between processes: any DataLayer. */
+/** Where revoked token ids are shared between processes: every DataLayer implements it. */
 export type RevocationStore = Pick<DataLayer, "revokeToken" | "isTokenRevoked">;
 
 /** Options of `createTokenIssuer`. */

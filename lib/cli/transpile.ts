@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-/** How a file is transpiled; part of the cache key, so changing any of it invalidates old entries. */
+/** How a file is transpiled; part of the cache key, so a change to it invalidates old entries. */
 const settings = {
   version: 1,
   target: `node${process.versions.node}`,

@@ -45,6 +45,9 @@ export interface ChatContext<S extends object = Record<string, unknown>> {
 }
 
 class TaskContext<S extends object> implements ChatContext<S> {
+  /** Made at the first `ctx.thread`: most handlers never touch it. */
+  #thread: ThreadHandle | undefined;
+
   constructor(
     private readonly init: ContextInit<S>,
     private readonly task: SignalSource,
@@ -73,7 +76,8 @@ class TaskContext<S extends object> implements ChatContext<S> {
     return this.init.log;
   }
   get thread(): ThreadHandle {
-    return createThreadHandle(this.init.threadId, this.init.thread);
+    this.#thread ??= createThreadHandle(this.init.threadId, this.init.thread);
+    return this.#thread;
   }
 
   // async, so a message the constructor refuses (a bad element) rejects like every other failure of a send.

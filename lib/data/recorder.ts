@@ -75,11 +75,10 @@ export interface Recorder {
   record(threadId: string, frame: OutgoingFrame): void;
   /** Queues a user message, and names the thread after it if the thread has no name yet. */
   recordUserMessage(threadId: string, message: UserMessageRecord): void;
-  /** Queues the feedback on `feedback.messageId`, replacing any earlier one on that message. */
+  /** Queues the feedback on `feedback.messageId`, replacing an earlier one on that message. */
   recordFeedback(threadId: string, feedback: Feedback): void;
   /** Queues the removal of the feedback on the message `messageId`. */
   deleteFeedback(threadId: string, messageId: string): void;
-  recordElement(threadId: string, element: StoredElement): void;
   /** Queues a change of name, tags or metadata (e.g. the session store, at disconnect). */
   updateThread(threadId: string, patch: ThreadPatch): void;
   /**
@@ -336,7 +335,6 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
         },
       }),
     deleteFeedback: (threadId, messageId) => enqueue(threadId, { kind: "delete_feedback", forId: messageId }),
-    recordElement: (threadId, element) => enqueue(threadId, { kind: "element", threadId, element }),
     updateThread: (threadId, patch) => enqueue(threadId, { kind: "thread_patch", threadId, patch }),
     flush,
     close: async () => {

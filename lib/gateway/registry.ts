@@ -36,7 +36,7 @@ export class SessionRegistry<S extends object> {
     return this.#perUser.get(identifier) ?? 0;
   }
 
-  /** The user's oldest session that has no connection (waiting for a resume), if any. */
+  /** The user's oldest session that has no connection (waiting for a resume), or undefined. */
   oldestDetached(identifier: string): Session<S> | undefined {
     for (const session of this.#sessions.values()) {
       if (session.context.user?.identifier === identifier && !session.outbox.attached && !session.ended) return session;

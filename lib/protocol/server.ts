@@ -37,7 +37,7 @@ export const ResumeFailed = connectionFrame("resume_failed", {
 export const MessageNew = frame("message_new", { message: MessageView });
 export const MessageUpdate = frame("message_update", { message: MessageView });
 export const MessageDelete = frame("message_delete", { id: Id });
-/** One entry of a stored conversation's history, with the feedback it got, if any. */
+/** One entry of a stored conversation's history, with its feedback when it got some. */
 export const HistoryEntry = Type.Union([
   Type.Object({ ...MessageView.properties, kind: Type.Literal("message"), feedback: Type.Optional(FeedbackView) }),
   Type.Object({ ...StepView.properties, kind: Type.Literal("step"), feedback: Type.Optional(FeedbackView) }),

@@ -12,8 +12,6 @@ import type { JsonObject, User } from "../protocol/views.ts";
 /** Frames held before the thread exists; beyond this the thread is created anyway. */
 const MAX_HELD = 256;
 
-export { STORE_METADATA_KEY };
-
 /** What a link knows of its thread: who owns it, and its metadata (for a reopened thread, as loaded). */
 export interface LinkedThread {
   readonly owner?: User;

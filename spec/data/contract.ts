@@ -193,8 +193,8 @@ export function dataLayerContract(make: () => Promise<DataLayer>): void {
     await assert.rejects(apply(layer, { kind: "feedback", feedback: { id: "f2", forId: "nope", value: 1 } }));
   });
 
-  test("a feedback id already used for another message is refused", async (t) => {
-    const layer = await open(t);
+  /** Thread t1 with messages m1 and m2, and feedback f1 (thumbs up) on m1. */
+  const twoMessagesRatedOnce = async (layer: DataLayer) => {
     await layer.createThread({ id: "t1" });
     await apply(
       layer,
@@ -202,6 +202,11 @@ export function dataLayerContract(make: () => Promise<DataLayer>): void {
       { kind: "message", threadId: "t1", message: message("m2", "b") },
       { kind: "feedback", feedback: { id: "f1", forId: "m1", value: 1 } },
     );
+  };
+
+  test("a feedback id already used for another message is refused", async (t) => {
+    const layer = await open(t);
+    await twoMessagesRatedOnce(layer);
     await assert.rejects(apply(layer, { kind: "feedback", feedback: { id: "f1", forId: "m2", value: 0 } }));
     const steps = (await layer.loadThread("t1"))?.steps ?? [];
     assert.deepEqual(
@@ -212,13 +217,7 @@ export function dataLayerContract(make: () => Promise<DataLayer>): void {
 
   test("deleting a message removes it and its feedback", async (t) => {
     const layer = await open(t);
-    await layer.createThread({ id: "t1" });
-    await apply(
-      layer,
-      { kind: "message", threadId: "t1", message: message("m1", "a") },
-      { kind: "message", threadId: "t1", message: message("m2", "b") },
-      { kind: "feedback", feedback: { id: "f1", forId: "m1", value: 1 } },
-    );
+    await twoMessagesRatedOnce(layer);
     await apply(layer, { kind: "delete_step", id: "m1" });
     const thread = await layer.loadThread("t1");
     assert.deepEqual(

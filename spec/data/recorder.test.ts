@@ -227,15 +227,19 @@ test("message_delete, feedback deletion, elements and thread patches reach the l
   recorder.recordFeedback("t1", { id: "f1", messageId: "m2", value: 1 });
   recorder.record("t1", { type: "message_delete", id: "m1" });
   recorder.deleteFeedback("t1", "m2");
-  recorder.recordElement("t1", { id: "e1", name: "chart.png", mime: "image/png" });
+  const chart = { id: "e1", name: "chart.png", url: "/chart.png", mime: "image/png" };
+  recorder.record("t1", { type: "message_new", message: { ...message("m3", "see"), elements: [chart] } });
   recorder.updateThread("t1", { metadata: { session: { turns: 2 } } });
   await recorder.flush("t1");
   const thread = await layer.loadThread("t1");
   assert.deepEqual(
     thread?.steps.map((s) => [s.id, s.feedback]),
-    [["m2", undefined]],
+    [
+      ["m2", undefined],
+      ["m3", undefined],
+    ],
   );
-  assert.deepEqual(thread?.elements, [{ id: "e1", name: "chart.png", mime: "image/png" }]);
+  assert.deepEqual(thread?.elements, [{ ...chart, forId: "m3" }]);
   assert.deepEqual(thread?.metadata, { session: { turns: 2 } });
 });
 

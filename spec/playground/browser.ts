@@ -4,6 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import type { Duplex } from "node:stream";
 import type { TestContext } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -138,3 +139,25 @@ export async function say(page: Page, text: string): Promise<void> {
 export async function connected(page: Page): Promise<void> {
   await page.locator('#link[data-state="open"]').waitFor();
 }
+
+/** Records the TCP sockets of WebSocket upgrades, to cut them as a network failure would (no close frame). */
+export function upgradesOf(server: FastifyInstance): Duplex[] {
+  const upgraded: Duplex[] = [];
+  server.server.on("upgrade", (_request, socket: Duplex) => upgraded.push(socket));
+  return upgraded;
+}
+
+/** Starts recording every notice the page shows, even the brief ones; `noticesSeen` reads them. */
+export async function recordNotices(page: Page): Promise<void> {
+  await page.evaluate(`
+    window.seen = [];
+    new MutationObserver(() => {
+      for (const notice of document.querySelectorAll(".notice")) {
+        if (!window.seen.includes(notice.textContent)) window.seen.push(notice.textContent);
+      }
+    }).observe(document.getElementById("notices"), { childList: true, subtree: true });
+  `);
+}
+
+/** The texts of every notice shown since `recordNotices`. */
+export const noticesSeen = async (page: Page): Promise<string[]> => (await page.evaluate("window.seen")) as string[];

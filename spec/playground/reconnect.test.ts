@@ -1,10 +1,19 @@
 // A dropped connection: the page says so, reconnects by itself, and resumes the same session without losing frames.
 import assert from "node:assert/strict";
-import type { Duplex } from "node:stream";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { createApp } from "../../lib/hooks/registrars.ts";
-import { connected, eventually, launchBrowser, say, startServer, withPage } from "./browser.ts";
+import {
+  connected,
+  eventually,
+  launchBrowser,
+  noticesSeen,
+  recordNotices,
+  say,
+  startServer,
+  upgradesOf,
+  withPage,
+} from "./browser.ts";
 
 let browser: Browser;
 before(async () => {
@@ -31,21 +40,11 @@ test("after the server drops the socket the page reconnects, says so, and gets w
     } else await ctx.send(`echo: ${message.content}`);
   });
   const { server, url } = await startServer(t, app.seal());
-  // The TCP sockets of WebSocket upgrades, to cut them as a network failure would (no close frame).
-  const upgraded: Duplex[] = [];
-  server.server.on("upgrade", (_request, socket: Duplex) => upgraded.push(socket));
+  const upgraded = upgradesOf(server);
   await withPage(t, browser, async (page) => {
     await page.goto(url);
     await connected(page);
-    // Every notice the page shows, even the brief ones.
-    await page.evaluate(`
-      window.seen = [];
-      new MutationObserver(() => {
-        for (const notice of document.querySelectorAll(".notice")) {
-          if (!window.seen.includes(notice.textContent)) window.seen.push(notice.textContent);
-        }
-      }).observe(document.getElementById("notices"), { childList: true, subtree: true });
-    `);
+    await recordNotices(page);
     await say(page, "wait");
     await eventually(() => sessions[0], "the waiting task");
     assert.equal(upgraded.length, 1);
@@ -53,7 +52,7 @@ test("after the server drops the socket the page reconnects, says so, and gets w
     openGate(); // the reply is produced while no socket is attached
     await page.locator(".notice", { hasText: "Reconnected: nothing was lost." }).waitFor();
     await page.locator(".message.assistant", { hasText: "sent while you were away" }).waitFor();
-    const seen = (await page.evaluate("window.seen")) as string[];
+    const seen = await noticesSeen(page);
     assert.ok(
       seen.some((text) => /connection lost, reconnecting/.test(text)),
       `notices: ${JSON.stringify(seen)}`,

@@ -10,7 +10,17 @@ import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
 import { createApp } from "../../lib/hooks/registrars.ts";
 import { accountsApp, signIn, startPersistentServer } from "./accounts.ts";
-import { connected, eventually, launchBrowser, say, startServer, withPage } from "./browser.ts";
+import {
+  connected,
+  eventually,
+  launchBrowser,
+  noticesSeen,
+  recordNotices,
+  say,
+  startServer,
+  upgradesOf,
+  withPage,
+} from "./browser.ts";
 
 let browser: Browser;
 before(async () => {
@@ -20,13 +30,6 @@ after(() => browser?.close());
 
 /** The session outlives a dropped socket by this much: less than the page's first retry delay (200 ms or more). */
 const GRACE_MS = 20;
-
-/** Records the TCP sockets of WebSocket upgrades, to cut them as a network failure would (no close frame). */
-function upgradesOf(server: FastifyInstance): Duplex[] {
-  const upgraded: Duplex[] = [];
-  server.server.on("upgrade", (_request, socket: Duplex) => upgraded.push(socket));
-  return upgraded;
-}
 
 /** Cuts the page's socket and waits for the page to be back with a new session (after its resume failed). */
 async function loseSession(page: Page, upgraded: Duplex[]): Promise<void> {
@@ -153,14 +156,7 @@ test("what the page queued for a session that could not be resumed is dropped, n
   await withPage(t, browser, async (page) => {
     await page.goto(url);
     await connected(page);
-    await page.evaluate(`
-      window.seen = [];
-      new MutationObserver(() => {
-        for (const notice of document.querySelectorAll(".notice")) {
-          if (!window.seen.includes(notice.textContent)) window.seen.push(notice.textContent);
-        }
-      }).observe(document.querySelector(".app > .notices"), { childList: true, subtree: true });
-    `);
+    await recordNotices(page);
     await say(page, "ask me");
     await page.locator(".message.ask", { hasText: "What is your name?" }).waitFor();
     const release = holdUpgrades(server);
@@ -172,7 +168,7 @@ test("what the page queued for a session that could not be resumed is dropped, n
     await page.locator(".notice", { hasText: "The session could not be resumed" }).waitFor();
     await say(page, "barrier"); // handled after anything the page sent on reconnecting
     await page.locator(".message.assistant", { hasText: "echo: barrier" }).waitFor();
-    const seen = (await page.evaluate("window.seen")) as string[];
+    const seen = await noticesSeen(page);
     assert.ok(!seen.some((text) => /UNKNOWN_ASK/.test(text)), `notices: ${JSON.stringify(seen)}`);
     assert.equal(await page.locator(".notice.error").count(), 0);
     assert.deepEqual(heard, ["ask me", "barrier"]);

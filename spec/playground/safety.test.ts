@@ -1,10 +1,9 @@
 // Message content is Markdown from the app (often from an LLM, or echoing the user): nothing in it may run.
 import assert from "node:assert/strict";
-import type { Duplex } from "node:stream";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { createApp } from "../../lib/hooks/registrars.ts";
-import { connected, eventually, launchBrowser, say, startServer, withPage } from "./browser.ts";
+import { connected, eventually, launchBrowser, say, startServer, upgradesOf, withPage } from "./browser.ts";
 
 let browser: Browser;
 before(async () => {
@@ -54,9 +53,7 @@ test('a message with id="notices" (or any page id) does not capture the page\'s 
     await ctx.send('<div id="notices">captured:</div> <div id="link">fake link</div> <a name="notices">n</a>');
   });
   const { server, url } = await startServer(t, app.seal());
-  // The TCP sockets of WebSocket upgrades, to cut them as a network failure would (no close frame).
-  const upgraded: Duplex[] = [];
-  server.server.on("upgrade", (_request, socket: Duplex) => upgraded.push(socket));
+  const upgraded = upgradesOf(server);
   await withPage(t, browser, async (page) => {
     await page.goto(url);
     await connected(page);
