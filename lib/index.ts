@@ -2,7 +2,6 @@
 
 export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
 export type { AskInit, ChatContext } from "./context/context.ts";
-export type { Logger } from "./context/logger.ts";
 export type { ActionInit, ElementInit, MessageHandle, MessageInit } from "./context/message.ts";
 export type { StepHandle, StepInit } from "./context/step.ts";
 export type { SessionStore } from "./context/store.ts";
@@ -13,7 +12,6 @@ export type { DataLayer, LoadedThread } from "./data/layer.ts";
 export { createMemoryLayer } from "./data/memory.ts";
 export { createDataLayer, type DataLayerChoice } from "./data/select.ts";
 export { createSqliteLayer } from "./data/sqlite.ts";
-
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
 export type { GatewayOptions } from "./gateway/options.ts";
@@ -44,6 +42,7 @@ export {
   passwordAuth,
 } from "./hooks/registrars.ts";
 export type { HeaderAuthHook, HookTable, PasswordAuthHook, RequestHeaders } from "./hooks/table.ts";
+export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
 export type { ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ServerOptions, serve } from "./server.ts";

@@ -1,8 +1,8 @@
 // The explicit context every handler receives: the session, the task's abort signal, and the ways to talk back.
 import type { Action } from "../hooks/payloads.ts";
+import type { Logger } from "../logger.ts";
 import type { User } from "../protocol/views.ts";
 import type { ContextInit } from "./init.ts";
-import type { Logger } from "./logger.ts";
 import { type ActionInit, type MessageHandle, type MessageInit, SentMessage, viewOf } from "./message.ts";
 import { runStep, type StepHandle, type StepInit } from "./step.ts";
 import type { SessionStore } from "./store.ts";

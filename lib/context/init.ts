@@ -1,9 +1,10 @@
 // What a context is built from: the session's parts that outlive one handler call. A socket or a test backs it.
+
+import type { Logger } from "../logger.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import type { ActionBook } from "./actions.ts";
 import type { AskBook } from "./asks.ts";
-import type { Logger } from "./logger.ts";
 import type { SessionStore } from "./store.ts";
 import type { ThreadWriter } from "./thread.ts";
 

@@ -1,8 +1,9 @@
 // The recorder: how the gateway persists what it emits. Calls never block and never throw; writes go through a
 // bounded FIFO queue and are committed in batches (one transaction per batch). `flush()` is the durability point.
-import type { Logger } from "../context/logger.ts";
-import { silentLogger } from "../context/logger.ts";
+
 import type { Feedback } from "../hooks/payloads.ts";
+import type { Logger } from "../logger.ts";
+import { silentLogger } from "../logger.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { MessageView, User } from "../protocol/views.ts";
 import {

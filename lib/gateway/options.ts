@@ -1,8 +1,8 @@
 // The gateway's options, with their defaults in one place.
 import type { HookTable } from "../hooks/table.ts";
 import type { SessionLimits } from "../session/session.ts";
+import type { GatewayHandle } from "./handle.ts";
 import type { DataOption } from "./persistence.ts";
-import type { GatewayHandle } from "./plugin.ts";
 
 /** Options of the chatwire Fastify plugin. Only `hooks` is required. */
 export interface GatewayOptions<S extends object = Record<string, unknown>> extends Partial<SessionLimits> {

@@ -10,16 +10,13 @@ import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
 import { type ConnectionScope, serveConnection } from "./connection.ts";
+import type { GatewayHandle } from "./handle.ts";
 import { type GatewayOptions, resolveOptions } from "./options.ts";
 import { openPersistence } from "./persistence.ts";
 import { SessionRegistry } from "./registry.ts";
 import { releaseUpgrade } from "./upgrade.ts";
 
-/** What an embedder can see of a running gateway (e.g. for a health route). */
-export interface GatewayHandle {
-  /** Live sessions, connected or waiting for their client to resume them. */
-  sessionCount(): number;
-}
+export type { GatewayHandle };
 
 const going: ServerFrameOf<"shutdown"> = { seq: 0, type: "shutdown", reason: "server shutting down" };
 

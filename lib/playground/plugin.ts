@@ -7,8 +7,8 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { PAGE_CONFIG_META, type PageConfig } from "../../playground/src/page-config.ts";
 import { packageRoot } from "../package-root.ts";
+import { PAGE_CONFIG_META, type PageConfig } from "./page-config.ts";
 
 /** Options of the playground plugin. Mount it elsewhere with Fastify's own `prefix` register option. */
 export interface PlaygroundOptions {

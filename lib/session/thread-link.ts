@@ -1,11 +1,12 @@
 // A session's link to its stored thread: what it emits and receives goes to the recorder. The thread is created
 // lazily, at the first user message or feedback (as Chainlit does), so a visitor who only saw the greeting leaves
 // no thread; frames and thread changes made before that are held and written when it is created.
-import type { Logger } from "../context/logger.ts";
+
 import type { ThreadChanges, ThreadWriter } from "../context/thread.ts";
 import { STORE_METADATA_KEY } from "../data/layer.ts";
 import type { Recorder, UserMessageRecord } from "../data/recorder.ts";
 import type { Feedback } from "../hooks/payloads.ts";
+import type { Logger } from "../logger.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { JsonObject, User } from "../protocol/views.ts";
 

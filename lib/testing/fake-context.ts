@@ -3,10 +3,10 @@ import { TaskAborted } from "../context/abort.ts";
 import { ActionBook } from "../context/actions.ts";
 import { AskBook } from "../context/asks.ts";
 import { type ChatContext, createContext } from "../context/context.ts";
-import { createRecordingLogger, type LogEntry } from "../context/logger.ts";
 import { createSessionStore } from "../context/store.ts";
 import type { ThreadChanges } from "../context/thread.ts";
 import type { HookTable } from "../hooks/table.ts";
+import { createRecordingLogger, type LogEntry } from "../logger.ts";
 import type { OutgoingFrame, OutgoingOf, ServerFrameType } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 

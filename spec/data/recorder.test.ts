@@ -1,10 +1,10 @@
 // The recorder: what each frame stores, thread naming, streams, batching, and that no loss goes unreported.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createRecordingLogger } from "../../lib/context/logger.ts";
 import type { DataLayer, DataWrite } from "../../lib/data/layer.ts";
 import { createMemoryLayer } from "../../lib/data/memory.ts";
 import { createRecorder, PersistenceError, type RecorderFailure } from "../../lib/data/recorder.ts";
+import { createRecordingLogger } from "../../lib/logger.ts";
 import { message, step } from "./contract.ts";
 
 const migrated = async (): Promise<DataLayer> => {

@@ -1,5 +1,6 @@
 // What the server allows the page to talk to, delivered in the served index.html (lib/playground/plugin.ts writes
-// it; the URL never can). DOM-free, so the plugin shares the type and the page parses the same shape it was sent.
+// it; the URL never can). DOM-free and dependency-free: the library owns it, and the page (playground/src) imports
+// it, so the page parses the same shape it was sent.
 
 /** The server's allowlists for the page. Both are empty by default: same origin only. */
 export interface PageConfig {

@@ -1,4 +1,5 @@
-// The logger a handler gets: pino's calling convention, so fastify's request logger fits as it is.
+// The logger every layer takes: pino's calling convention, so fastify's logger fits as it is. A leaf module (it
+// imports nothing), so data/, session/ and context/ all reach it without an upward arrow.
 
 /** A structured logger: `log.info({ key: value }, "message")` or `log.info("message")`. */
 export interface Logger {
