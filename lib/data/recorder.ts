@@ -1,6 +1,5 @@
 // The recorder: how the gateway persists what it emits. Calls never block and never throw; writes go through a
 // bounded FIFO queue and are committed in batches (one transaction per batch). `flush()` is the durability point.
-
 import type { Feedback } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import { silentLogger } from "../logger.ts";
