@@ -33,7 +33,7 @@ onAppShutdown(() => {
 });
 
 onChatStart(async (ctx) => {
-  ctx.session.set("turns", 0);
+  ctx.state.set("turns", 0);
   const name = ctx.user?.displayName ?? ctx.user?.identifier;
   await ctx.send({
     content: name ? `Welcome back, ${name}!` : "Hello! Type anything, or try `/help`.",
@@ -56,8 +56,8 @@ const help = [
 ].join("\n");
 
 onMessage(async (ctx, message) => {
-  const turns = Number(ctx.session.get("turns") ?? 0) + 1;
-  ctx.session.set("turns", turns);
+  const turns = Number(ctx.state.get("turns") ?? 0) + 1;
+  ctx.state.set("turns", turns);
   const [command, arg] = message.content.trim().split(/\s+/, 2);
   switch (command) {
     case "/help":
@@ -134,18 +134,18 @@ onWindowMessage(async (ctx, data) => {
 });
 
 onAudioStart((ctx) => {
-  ctx.session.set("audioBytes", 0);
+  ctx.state.set("audioBytes", 0);
   return true;
 });
 
 onAudioChunk((ctx, chunk) => {
-  ctx.session.set("audioBytes", Number(ctx.session.get("audioBytes") ?? 0) + chunk.data.byteLength);
+  ctx.state.set("audioBytes", Number(ctx.state.get("audioBytes") ?? 0) + chunk.data.byteLength);
 });
 
 onAudioEnd(async (ctx) => {
-  await ctx.send(`Received ${String(ctx.session.get("audioBytes") ?? 0)} bytes of audio.`);
+  await ctx.send(`Received ${String(ctx.state.get("audioBytes") ?? 0)} bytes of audio.`);
 });
 
 onChatEnd((ctx) => {
-  ctx.log.info({ sessionId: ctx.sessionId, turns: ctx.session.get("turns"), why: abortKind(ctx.signal) }, "chat ended");
+  ctx.log.info({ sessionId: ctx.sessionId, turns: ctx.state.get("turns"), why: abortKind(ctx.signal) }, "chat ended");
 });

@@ -3,8 +3,8 @@
 export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
 export type { AskInit, ChatContext } from "./context/context.ts";
 export type { ActionInit, ElementInit, MessageHandle, MessageInit } from "./context/message.ts";
+export type { StateStore } from "./context/state.ts";
 export type { StepHandle, StepInit } from "./context/step.ts";
-export type { SessionStore } from "./context/store.ts";
 export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
 export { sendWindowMessage } from "./context/window.ts";
 // Persistence: the data layers behind the `data` option.

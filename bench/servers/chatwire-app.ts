@@ -11,10 +11,10 @@ type State = { turns: number; audioBytes: number; audioChunks: number };
 export function benchApp(): ChatApp<State> {
   const chat = createApp<State>();
   chat.onChatStart((ctx) => {
-    ctx.session.set("turns", 0);
+    ctx.state.set("turns", 0);
   });
   chat.onMessage(async (ctx, message) => {
-    ctx.session.set("turns", (ctx.session.get("turns") ?? 0) + 1);
+    ctx.state.set("turns", (ctx.state.get("turns") ?? 0) + 1);
     const tokens = message.content.startsWith("/stream ") ? Number(message.content.slice(8)) : undefined;
     if (tokens === undefined) {
       await ctx.send(`echo: ${message.content}`);
@@ -25,18 +25,18 @@ export function benchApp(): ChatApp<State> {
     await m.endStream();
   });
   chat.onAudioStart((ctx) => {
-    ctx.session.set("audioBytes", 0);
-    ctx.session.set("audioChunks", 0);
+    ctx.state.set("audioBytes", 0);
+    ctx.state.set("audioChunks", 0);
     return true;
   });
   chat.onAudioChunk(async (ctx, chunk) => {
-    const chunks = (ctx.session.get("audioChunks") ?? 0) + 1;
-    ctx.session.set("audioChunks", chunks);
-    ctx.session.set("audioBytes", (ctx.session.get("audioBytes") ?? 0) + chunk.data.byteLength);
+    const chunks = (ctx.state.get("audioChunks") ?? 0) + 1;
+    ctx.state.set("audioChunks", chunks);
+    ctx.state.set("audioBytes", (ctx.state.get("audioBytes") ?? 0) + chunk.data.byteLength);
     if (chunks % AUDIO_REPORT_EVERY === 0) await ctx.sendWindowMessage({ chunks });
   });
   chat.onAudioEnd(async (ctx) => {
-    await ctx.sendWindowMessage({ chunks: ctx.session.get("audioChunks"), bytes: ctx.session.get("audioBytes") });
+    await ctx.sendWindowMessage({ chunks: ctx.state.get("audioChunks"), bytes: ctx.state.get("audioBytes") });
   });
   chat.actionCallback("again", async (ctx) => {
     await ctx.send("again");

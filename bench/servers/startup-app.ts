@@ -2,7 +2,7 @@
 import { actionCallback, onChatEnd, onChatStart, onMessage } from "chatwire";
 
 onChatStart((ctx) => {
-  ctx.session.set("turns", 0);
+  ctx.state.set("turns", 0);
 });
 onMessage(async (ctx, message) => {
   await ctx.send(`echo: ${message.content}`);

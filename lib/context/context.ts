@@ -4,8 +4,8 @@ import type { Logger } from "../logger.ts";
 import type { User } from "../protocol/views.ts";
 import type { ContextInit } from "./init.ts";
 import { type ActionInit, type MessageHandle, type MessageInit, SentMessage, viewOf } from "./message.ts";
+import type { StateStore } from "./state.ts";
 import { runStep, type StepHandle, type StepInit } from "./step.ts";
-import type { SessionStore } from "./store.ts";
 import type { SignalSource } from "./task-signal.ts";
 import { createThreadHandle, type ThreadHandle } from "./thread.ts";
 
@@ -16,15 +16,15 @@ export interface AskInit {
   readonly timeoutMs?: number;
 }
 
-/** Everything a handler can see and do. `S` is the shape of the session store. */
+/** Everything a handler can see and do. `S` is the shape of the session's state. */
 export interface ChatContext<S extends object = Record<string, unknown>> {
   readonly sessionId: string;
   readonly threadId: string;
   /** The user, when the app authenticates users; undefined for anonymous sessions. */
   readonly user: User | undefined;
   readonly chatProfile: string | undefined;
-  /** The session's key/value store (Chainlit's `user_session`). */
-  readonly session: SessionStore<S>;
+  /** The session's state: a typed key/value store (Chainlit's `user_session`). */
+  readonly state: StateStore<S>;
   /** Aborted when this task should end; `abortKind(ctx.signal)` tells why. Pass it to fetch, LLM clients… */
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -69,8 +69,8 @@ class TaskContext<S extends object> implements ChatContext<S> {
   get chatProfile() {
     return this.init.chatProfile;
   }
-  get session() {
-    return this.init.store;
+  get state() {
+    return this.init.state;
   }
   get log() {
     return this.init.log;

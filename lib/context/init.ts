@@ -5,7 +5,7 @@ import type { OutgoingFrame } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import type { ActionBook } from "./actions.ts";
 import type { AskBook } from "./asks.ts";
-import type { SessionStore } from "./store.ts";
+import type { StateStore } from "./state.ts";
 import type { ThreadWriter } from "./thread.ts";
 
 /** The session-lived parts a ChatContext is built from. */
@@ -14,7 +14,7 @@ export interface ContextInit<S extends object> {
   readonly threadId: string;
   readonly user?: User;
   readonly chatProfile?: string;
-  readonly store: SessionStore<S>;
+  readonly state: StateStore<S>;
   readonly log: Logger;
   /** Sends one frame to the client (the session stamps `seq`). Resolves when it is queued for the socket. */
   emit(frame: OutgoingFrame): void | Promise<void>;

@@ -24,7 +24,7 @@ export interface ThreadHandle {
   rename(name: string): Promise<void>;
   /** Replaces the thread's tags (at most 64, each 1 to 100 characters). */
   setTags(tags: readonly string[]): Promise<void>;
-  /** Replaces the app's metadata of the thread with a JSON object (the session store kept there is not touched). */
+  /** Replaces the app's metadata of the thread with a JSON object (the session state kept there is not touched). */
   setMetadata(metadata: JsonObject): Promise<void>;
 }
 

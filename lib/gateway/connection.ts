@@ -12,7 +12,7 @@ import type { User } from "../protocol/views.ts";
 import { Session } from "../session/session.ts";
 import { dispatch, dispatchAudioChunk } from "./dispatch.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { linkThread, loadOwnedThread, type Persistence, restoredStore } from "./persistence.ts";
+import { linkThread, loadOwnedThread, type Persistence, restoredState } from "./persistence.ts";
 import { RateLimiter } from "./rate.ts";
 import type { SessionRegistry } from "./registry.ts";
 import { SocketSink } from "./socket-sink.ts";
@@ -163,7 +163,7 @@ class Connection<S extends object> {
         chatProfile: hello.chatProfile,
         initialState: options.initialState,
         threadId,
-        restoredState: thread === undefined ? undefined : (restoredStore(thread) as Partial<S> | undefined),
+        restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
         link: linked?.link,
         registry,
       });

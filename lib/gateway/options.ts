@@ -10,7 +10,7 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   readonly hooks: HookTable<S>;
   /** The WebSocket route. Default "/ws". */
   readonly path?: string;
-  /** Initial session store of each new session. */
+  /** Initial state (`ctx.state`) of each new session. */
   readonly initialState?: () => Partial<S>;
   /** Text frames above this size get a FRAME_TOO_LARGE error frame (the session goes on). Default 1 MiB.
    * Frames above 4× this are refused by the transport, which closes the socket with 1009. */

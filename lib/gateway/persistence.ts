@@ -79,8 +79,8 @@ export function linkThread(
   return { link: new ThreadLink(persistence.recorder, threadId, thread, log, false), secret };
 }
 
-/** The session store saved in a thread's metadata. */
-export const restoredStore = (thread: LoadedThread): JsonObject | undefined => {
+/** The session state saved in a thread's metadata. */
+export const restoredState = (thread: LoadedThread): JsonObject | undefined => {
   const saved = thread.metadata[STORE_METADATA_KEY];
   return typeof saved === "object" && saved !== null && !Array.isArray(saved) ? (saved as JsonObject) : undefined;
 };

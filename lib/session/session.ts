@@ -5,7 +5,7 @@ import { ActionBook } from "../context/actions.ts";
 import { AskBook } from "../context/asks.ts";
 import { type ChatContext, createContext } from "../context/context.ts";
 import type { ContextInit } from "../context/init.ts";
-import { createSessionStore } from "../context/store.ts";
+import { createStateStore } from "../context/state.ts";
 import { TaskSignal } from "../context/task-signal.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
@@ -27,7 +27,7 @@ export interface SessionLimits extends OutboxLimits {
   readonly maxPendingAsks: number;
   /** Bytes of one recording; beyond it the recording is stopped with AUDIO_TOO_LARGE. */
   readonly maxAudioBytes: number;
-  /** Approximate JSON bytes of the session store; a `set` beyond it throws STORE_FULL. */
+  /** Approximate JSON bytes of the session's state; a `set` beyond it throws STORE_FULL. */
   readonly maxStoreBytes: number;
   readonly askTimeoutMs: number;
   /** 0: tasks may run as long as they like. */
@@ -46,7 +46,7 @@ export interface SessionInit<S extends object> {
   readonly initialState?: () => Partial<S>;
   /** The thread this session writes to; a new id when not given. */
   readonly threadId?: string;
-  /** The session store restored from a reopened thread (instead of initialState). */
+  /** The state restored from a reopened thread (instead of initialState). */
   readonly restoredState?: Partial<S>;
   /** Persistence of the conversation, when a data layer is configured. */
   readonly link?: ThreadLink;
@@ -118,7 +118,7 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
       threadId,
       user: init.user,
       chatProfile: init.chatProfile,
-      store: createSessionStore<S>(init.restoredState ?? init.initialState?.(), init.limits.maxStoreBytes),
+      state: createStateStore<S>(init.restoredState ?? init.initialState?.(), init.limits.maxStoreBytes),
       log: init.log,
       emit: (frame) => this.emit(frame),
       renameAuthor: init.hooks.authorRename,
@@ -174,7 +174,7 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
     this.outbox.detach();
     if (this.ended) return;
     // Saved now, not only when the session ends: a server killed during the grace period keeps the store.
-    this.link?.saveStore(this.context.store.snapshot() as Record<string, unknown>);
+    this.link?.saveState(this.context.state.snapshot() as Record<string, unknown>);
     clearTimeout(this.#expiry);
     this.#expiry = setTimeout(() => void this.end("disconnect"), this.limits.reconnectGraceMs);
   }
@@ -330,7 +330,7 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
     } catch (error) {
       this.log.error({ err: error, sessionId: this.id, hook: "onChatEnd" }, "onChatEnd failed");
     } finally {
-      this.link?.saveStore(this.context.store.snapshot() as Record<string, unknown>);
+      this.link?.saveState(this.context.state.snapshot() as Record<string, unknown>);
       await this.link?.flush().catch((error: unknown) => this.log.error({ err: error }, "session store not saved"));
       await this.#acknowledged;
       this.outbox.close();

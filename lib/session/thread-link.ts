@@ -25,7 +25,7 @@ export class ThreadLink implements ThreadWriter {
   #exists: boolean;
   #named: boolean;
   #held: OutgoingFrame[] = [];
-  /** The thread's metadata as this session last wrote it: the app's keys and the saved store. */
+  /** The thread's metadata as this session last wrote it: the app's keys and the saved state. */
   #metadata: JsonObject;
   /** Name and tags set before the thread exists: written with its creation. */
   #pending: { name?: string; tags?: readonly string[] } = {};
@@ -91,12 +91,12 @@ export class ThreadLink implements ThreadWriter {
   }
 
   /**
-   * Queues the session store into the thread's metadata (key `chatwireSession`), replacing the one saved before.
+   * Queues the session's state into the thread's metadata (key `chatwireSession`), replacing the one saved before.
    * Each value goes through JSON: a value JSON cannot hold (a function, a BigInt, a cycle, undefined) is skipped
    * with a warning, never a crash. Does nothing while the thread does not exist. Call it whenever the store
    * should survive: when the connection drops and when the session ends.
    */
-  saveStore(snapshot: Record<string, unknown>): void {
+  saveState(snapshot: Record<string, unknown>): void {
     if (!this.#exists) return;
     const kept: JsonObject = {};
     for (const [key, value] of Object.entries(snapshot)) {
@@ -112,7 +112,7 @@ export class ThreadLink implements ThreadWriter {
     this.recorder.updateThread(this.threadId, { metadata: this.#metadata });
   }
 
-  /** The app's new metadata, keeping the store saved in the thread. */
+  /** The app's new metadata, keeping the state saved in the thread. */
   #withStore(metadata: JsonObject): JsonObject {
     const store = this.#metadata[STORE_METADATA_KEY];
     return store === undefined ? { ...metadata } : { ...metadata, [STORE_METADATA_KEY]: store };

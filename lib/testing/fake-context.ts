@@ -3,7 +3,7 @@ import { TaskAborted } from "../context/abort.ts";
 import { ActionBook } from "../context/actions.ts";
 import { AskBook } from "../context/asks.ts";
 import { type ChatContext, createContext } from "../context/context.ts";
-import { createSessionStore } from "../context/store.ts";
+import { createStateStore } from "../context/state.ts";
 import type { ThreadChanges } from "../context/thread.ts";
 import type { HookTable } from "../hooks/table.ts";
 import { createRecordingLogger, type LogEntry } from "../logger.ts";
@@ -67,7 +67,7 @@ export function createFakeContext<S extends object = Record<string, unknown>>(
       threadId: options.threadId ?? "thread1",
       user: options.user,
       chatProfile: options.chatProfile,
-      store: createSessionStore<S>(options.state),
+      state: createStateStore<S>(options.state),
       log: logger,
       emit: (frame) => {
         sent.push(frame);

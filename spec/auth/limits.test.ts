@@ -85,10 +85,10 @@ test("a session store beyond maxStoreBytes throws STORE_FULL to the app and keep
   const chat = createApp<{ blob: string }>();
   chat.onMessage(async (ctx, message) => {
     try {
-      ctx.session.set("blob", "x".repeat(Number(message.content)));
-      await ctx.send(`stored ${ctx.session.get("blob")?.length}`);
+      ctx.state.set("blob", "x".repeat(Number(message.content)));
+      await ctx.send(`stored ${ctx.state.get("blob")?.length}`);
     } catch (error) {
-      await ctx.send(`${isChatwireError(error) ? error.code : "?"}, kept ${ctx.session.get("blob")?.length}`);
+      await ctx.send(`${isChatwireError(error) ? error.code : "?"}, kept ${ctx.state.get("blob")?.length}`);
     }
   });
   const server = await startGateway(t, { hooks: chat.seal(), maxStoreBytes: 1000 });

@@ -7,7 +7,7 @@ import type { IncomingMessage } from "../../lib/hooks/payloads.ts";
 import { createFakeContext, userMessage } from "../../lib/testing/index.ts";
 
 const echo = async (ctx: ChatContext<{ turns: number }>, message: IncomingMessage) => {
-  ctx.session.set("turns", (ctx.session.get("turns") ?? 0) + 1);
+  ctx.state.set("turns", (ctx.state.get("turns") ?? 0) + 1);
   await ctx.send(`echo: ${message.content}`);
 };
 
@@ -28,7 +28,7 @@ test("echo replies with the text and counts the turn", async () => {
       },
     },
   ]);
-  assert.equal(ctx.session.get("turns"), 1);
+  assert.equal(ctx.state.get("turns"), 1);
 });
 
 test("a message's actions get ids, belong to the message, and can be removed one by one", async () => {

@@ -8,7 +8,7 @@ import { ActionBook } from "../../lib/context/actions.ts";
 import { AskBook } from "../../lib/context/asks.ts";
 import { type ChatContext, createContext } from "../../lib/context/context.ts";
 import type { ContextInit } from "../../lib/context/init.ts";
-import { createSessionStore } from "../../lib/context/store.ts";
+import { createStateStore } from "../../lib/context/state.ts";
 import type { DataLayer } from "../../lib/data/layer.ts";
 import { createRecorder, type Recorder } from "../../lib/data/recorder.ts";
 import { createSqliteLayer } from "../../lib/data/sqlite.ts";
@@ -89,7 +89,7 @@ async function storedConversation(t: TestContext) {
     const init: ContextInit<Record<string, unknown>> = {
       sessionId: "s1",
       threadId: link.threadId,
-      store: createSessionStore(),
+      state: createStateStore(),
       log: createRecordingLogger(),
       emit: (frame) => link.record(frame), // what Session.emit does with persistence on
       asks: new AskBook(),
@@ -118,7 +118,7 @@ test("on SQLite: an explicit name wins over the first message's, tags and metada
   assert.equal(await layer.getThread("t1"), undefined, "the thread waits for its first user message");
 
   link.recordUserMessage({ id: "u1", content: "Oslo in May?", createdAt: "2026-01-01T00:00:01.000Z", author: "ada" });
-  link.saveStore({ turns: 1 });
+  link.saveState({ turns: 1 });
   await link.flush();
   let thread = await layer.loadThread("t1");
   assert.equal(thread?.name, "Trip planning", "not 'Oslo in May?'");

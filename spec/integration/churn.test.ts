@@ -27,7 +27,7 @@ test("1,000 clients over ~30 s: every onChatStart has exactly one onChatEnd, no 
     started.add(ctx.sessionId);
   });
   chat.onMessage(async (ctx, message) => {
-    ctx.session.set("turns", (ctx.session.get("turns") ?? 0) + 1);
+    ctx.state.set("turns", (ctx.state.get("turns") ?? 0) + 1);
     await ctx.send({ content: `echo ${message.content}`, actions: [{ name: "noop" }] });
   });
   chat.onChatEnd((ctx) => {

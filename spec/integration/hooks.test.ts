@@ -12,8 +12,8 @@ test("onChatStart greets after welcome, and onMessage answers with the session's
   const chat = createApp<{ turns: number }>();
   chat.onChatStart((ctx) => ctx.send("hello").then(() => undefined));
   chat.onMessage(async (ctx, message) => {
-    const turns = (ctx.session.get("turns") ?? 0) + 1;
-    ctx.session.set("turns", turns);
+    const turns = (ctx.state.get("turns") ?? 0) + 1;
+    ctx.state.set("turns", turns);
     await ctx.send(`#${turns} ${message.content}`);
   });
   const server = await startGateway(t, { hooks: chat.seal(), initialState: () => ({ turns: 10 }) });

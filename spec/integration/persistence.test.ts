@@ -78,16 +78,16 @@ function notesApp() {
     await ctx.send("Welcome");
   });
   chat.onMessage(async (ctx, message) => {
-    const notes = [...(ctx.session.get("notes") ?? []), message.content];
-    ctx.session.set("notes", notes);
-    ctx.session.set("handle", () => "functions are not JSON");
+    const notes = [...(ctx.state.get("notes") ?? []), message.content];
+    ctx.state.set("notes", notes);
+    ctx.state.set("handle", () => "functions are not JSON");
     const reply = await ctx.stream();
     for (const word of ["noted", " ", String(notes.length)]) await reply.streamToken(word);
     await reply.endStream();
   });
   chat.onChatResume(async (ctx, thread) => {
     resumed.push(thread);
-    await ctx.send(`resumed with ${(ctx.session.get("notes") ?? []).join(",")}`);
+    await ctx.send(`resumed with ${(ctx.state.get("notes") ?? []).join(",")}`);
   });
   return { hooks: chat.seal(), resumed };
 }
@@ -95,11 +95,11 @@ function notesApp() {
 function anonymousApp() {
   const chat = createApp<{ count: number }>();
   chat.onMessage(async (ctx, message) => {
-    ctx.session.set("count", (ctx.session.get("count") ?? 0) + 1);
+    ctx.state.set("count", (ctx.state.get("count") ?? 0) + 1);
     await ctx.send(`echo ${message.content}`);
   });
   chat.onChatResume(async (ctx) => {
-    await ctx.send(`count ${ctx.session.get("count")}`);
+    await ctx.send(`count ${ctx.state.get("count")}`);
   });
   return chat.seal();
 }
@@ -318,11 +318,11 @@ test("GET /threads/:id leaves out the saved session store, which still restores 
   const chat = createApp<{ notes: string[] }>();
   chat.headerAuth((headers) => (typeof headers["x-user"] === "string" ? { identifier: headers["x-user"] } : undefined));
   chat.onMessage(async (ctx, message) => {
-    ctx.session.set("notes", [...(ctx.session.get("notes") ?? []), message.content]);
+    ctx.state.set("notes", [...(ctx.state.get("notes") ?? []), message.content]);
     await ctx.send("noted");
   });
   chat.onChatResume(async (ctx) => {
-    await ctx.send(`notes: ${(ctx.session.get("notes") ?? []).join(",")}`);
+    await ctx.send(`notes: ${(ctx.state.get("notes") ?? []).join(",")}`);
   });
   const { server, layer } = await sqliteGateway(t, { hooks: chat.seal() });
   const headers = { "x-user": "ada" };
@@ -351,11 +351,11 @@ test("session store values JSON cannot hold are skipped with a warning; the rest
   chat.onMessage(async (ctx) => {
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
-    ctx.session.set("turns", 1);
-    ctx.session.set("handle", () => "a function");
-    ctx.session.set("big", 10n);
-    ctx.session.set("cycle", cycle);
-    ctx.session.set("nested", { at: new Date("2026-01-01T00:00:00.000Z"), skip: undefined });
+    ctx.state.set("turns", 1);
+    ctx.state.set("handle", () => "a function");
+    ctx.state.set("big", 10n);
+    ctx.state.set("cycle", cycle);
+    ctx.state.set("nested", { at: new Date("2026-01-01T00:00:00.000Z"), skip: undefined });
     await ctx.send("ok");
   });
   const { server, layer, logs } = await sqliteGateway(t, { hooks: chat.seal() });
@@ -376,7 +376,7 @@ test("session store values JSON cannot hold are skipped with a warning; the rest
 test("the session store is saved when the connection drops, before the session ends", async (t) => {
   const chat = createApp<{ turns: number }>();
   chat.onMessage(async (ctx) => {
-    ctx.session.set("turns", (ctx.session.get("turns") ?? 0) + 1);
+    ctx.state.set("turns", (ctx.state.get("turns") ?? 0) + 1);
     await ctx.send("ok");
   });
   const { server, layer } = await sqliteGateway(t, { hooks: chat.seal(), reconnectGraceMs: 60_000 });

@@ -60,12 +60,12 @@ test("the task keeps running while the client is away, and the session store is 
   const chat = createApp<{ note: string }>();
   chat.onMessage(async (ctx, message) => {
     if (message.content === "set") {
-      ctx.session.set("note", "kept");
+      ctx.state.set("note", "kept");
       await pause(100);
       await ctx.send("finished while you were away");
       return;
     }
-    await ctx.send(`note is ${ctx.session.get("note")}`);
+    await ctx.send(`note is ${ctx.state.get("note")}`);
   });
   const server = await startGateway(t, { hooks: chat.seal() });
   const first = await connectClient(server);

@@ -1,8 +1,8 @@
-// The session's key/value store (Chainlit's user_session), typed by the app's state shape S.
+// A session's state: the typed key/value store behind `ctx.state` (Chainlit's user_session), shaped by the app's S.
 import { ChatwireError } from "../errors.ts";
 
-/** A typed key/value store scoped to one chat session. */
-export interface SessionStore<S extends object> {
+/** A typed key/value store scoped to one chat session: `ctx.state`. */
+export interface StateStore<S extends object> {
   get<K extends keyof S & string>(key: K): S[K] | undefined;
   set<K extends keyof S & string>(key: K, value: S[K]): void;
   has(key: keyof S & string): boolean;
@@ -22,8 +22,8 @@ function sizeOf(value: unknown): number {
   }
 }
 
-/** The store behind `ctx.session`. Its maps are made at the first `set`: most idle sessions never set a thing. */
-class BoundedStore<S extends object> implements SessionStore<S> {
+/** The store behind `ctx.state`. Its maps are made at the first `set`: most idle sessions never set a thing. */
+class BoundedStore<S extends object> implements StateStore<S> {
   #entries: Map<string, unknown> | undefined;
   #sizes: Map<string, number> | undefined;
   #total = 0;
@@ -47,7 +47,7 @@ class BoundedStore<S extends object> implements SessionStore<S> {
     const size = key.length + sizeOf(value);
     const next = this.#total - (this.#sizes?.get(key) ?? 0) + size;
     if (next > this.maxBytes) {
-      throw new ChatwireError("STORE_FULL", `session store would hold ${next} bytes (max ${this.maxBytes})`);
+      throw new ChatwireError("STORE_FULL", `the state would hold ${next} bytes (max ${this.maxBytes})`);
     }
     this.#put(key, value, size);
     this.#total = next;
@@ -78,8 +78,8 @@ class BoundedStore<S extends object> implements SessionStore<S> {
 /**
  * Creates a store, optionally filled with initial values. `maxBytes` bounds the entries' approximate JSON size:
  * a `set` beyond it throws STORE_FULL and leaves the store as it was.
- * @example const store = createSessionStore<{ turns: number }>({ turns: 0 }); store.set("turns", 1);
+ * @example const store = createStateStore<{ turns: number }>({ turns: 0 }); store.set("turns", 1);
  */
-export function createSessionStore<S extends object>(initial?: Partial<S>, maxBytes = Infinity): SessionStore<S> {
+export function createStateStore<S extends object>(initial?: Partial<S>, maxBytes = Infinity): StateStore<S> {
   return new BoundedStore(initial, maxBytes);
 }
