@@ -1,10 +1,10 @@
 // chatwire's public API. Testing helpers live in "chatwire/testing"; protocol schemas in "chatwire/protocol".
 
 export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
-export type { AskInit, ChatContext } from "./context/context.ts";
-export type { ActionInit, ElementInit, MessageHandle, MessageInit } from "./context/message.ts";
+export type { AskInit, ChatContext, EventContext } from "./context/context.ts";
+export type { ActionInit, ElementInit, EventMessageHandle, MessageHandle, MessageInit } from "./context/message.ts";
 export type { StateStore } from "./context/state.ts";
-export type { StepHandle, StepInit } from "./context/step.ts";
+export type { EventStepHandle, StepHandle, StepInit } from "./context/step.ts";
 export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
 export { sendWindowMessage } from "./context/window.ts";
 // Persistence: the data layers behind the `data` option.

@@ -1,12 +1,20 @@
-// The explicit context every handler receives: the session, the task's abort signal, and the ways to talk back.
+// The explicit context a handler receives, shaped per hook as grammY shapes its context per update: a task
+// (onChatStart, onChatResume, onMessage, an action callback) gets a ChatContext, which may ask and stream; an event
+// (onFeedback, onWindowMessage, the audio hooks, onStop) and onChatEnd get an EventContext, which may not.
 import type { Action } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { User } from "../protocol/views.ts";
 import type { ContextInit } from "./init.ts";
-import { type ActionInit, type MessageHandle, type MessageInit, SentMessage, viewOf } from "./message.ts";
+import {
+  type ActionInit,
+  type EventMessageHandle,
+  type MessageHandle,
+  type MessageInit,
+  SentMessage,
+  viewOf,
+} from "./message.ts";
 import type { StateStore } from "./state.ts";
-import { runStep, type StepHandle, type StepInit } from "./step.ts";
-import type { SignalSource } from "./task-signal.ts";
+import { type EventStepHandle, runStep, type StepHandle, type StepInit } from "./step.ts";
 import { createThreadHandle, type ThreadHandle } from "./thread.ts";
 
 /** Options of an ask: the question, who asks, and how long to wait (ms). */
@@ -16,8 +24,12 @@ export interface AskInit {
   readonly timeoutMs?: number;
 }
 
-/** Everything a handler can see and do. `S` is the shape of the session's state. */
-export interface ChatContext<S extends object = Record<string, unknown>> {
+/**
+ * What every handler can see and do. Event handlers get exactly this: they run beside the conversation (the event
+ * lane, onStop) or after it (onChatEnd), so they may send but not wait for the user (no asks) nor hold their lane
+ * with a stream. `S` is the shape of the session's state.
+ */
+export interface EventContext<S extends object = Record<string, unknown>> {
   readonly sessionId: string;
   readonly threadId: string;
   /** The user, when the app authenticates users; undefined for anonymous sessions. */
@@ -25,11 +37,21 @@ export interface ChatContext<S extends object = Record<string, unknown>> {
   readonly chatProfile: string | undefined;
   /** The session's state: a typed key/value store (Chainlit's `user_session`). */
   readonly state: StateStore<S>;
-  /** Aborted when this task should end; `abortKind(ctx.signal)` tells why. Pass it to fetch, LLM clients… */
+  /** Aborted when this handler should end; `abortKind(ctx.signal)` tells why. Pass it to fetch, LLM clients… */
   readonly signal: AbortSignal;
   readonly log: Logger;
   /** The stored conversation: name it, tag it, annotate it. @example await ctx.thread.rename("Trip to Oslo") */
   readonly thread: ThreadHandle;
+  /** Sends a message (optionally with action buttons and elements). @example await ctx.send("Hello!") */
+  send(message: string | MessageInit): Promise<EventMessageHandle>;
+  /** Runs `run` as a visible step; nested steps via `step.step(...)`. */
+  step<T>(init: StepInit, run: (step: EventStepHandle) => T | Promise<T>): Promise<T>;
+  /** Sends data to the page that embeds the chat (`window.parent.postMessage`). */
+  sendWindowMessage(data: unknown): Promise<void>;
+}
+
+/** Everything a task handler can see and do: an EventContext that may also stream and ask the user. */
+export interface ChatContext<S extends object = Record<string, unknown>> extends EventContext<S> {
   /** Sends a message (optionally with action buttons and elements). @example await ctx.send("Hello!") */
   send(message: string | MessageInit): Promise<MessageHandle>;
   /** Starts a message whose content arrives as tokens. @example const m = await ctx.stream(); await m.streamToken("Hi"); await m.endStream(); */
@@ -40,8 +62,11 @@ export interface ChatContext<S extends object = Record<string, unknown>> {
   askText(ask: string | AskInit): Promise<string>;
   /** Asks the user to press one of `actions` and resolves with the chosen one. */
   askAction(ask: AskInit & { readonly actions: readonly ActionInit[] }): Promise<Action>;
-  /** Sends data to the page that embeds the chat (`window.parent.postMessage`). */
-  sendWindowMessage(data: unknown): Promise<void>;
+}
+
+/** Something that has (or makes) an AbortSignal: a task makes its signal only when a handler looks at it. */
+export interface SignalSource {
+  readonly signal: AbortSignal;
 }
 
 class TaskContext<S extends object> implements ChatContext<S> {
@@ -130,7 +155,7 @@ class TaskContext<S extends object> implements ChatContext<S> {
 }
 
 /**
- * Builds the context for one handler call from the session's parts and the task's signal (or a source of it).
+ * Builds a task's context from the session's parts and the task's signal (or a source of it).
  * @example const ctx = createContext(init, new AbortController().signal);
  */
 export function createContext<S extends object>(
@@ -138,4 +163,13 @@ export function createContext<S extends object>(
   signal: AbortSignal | SignalSource,
 ): ChatContext<S> {
   return new TaskContext(init, signal instanceof AbortSignal ? { signal } : signal);
+}
+
+/**
+ * Builds an event handler's context. The same object a task gets, typed narrower: what an event handler must not do
+ * is a compile-time error, and a context costs nothing more.
+ * @example const ctx = createEventContext(init, session.signal);
+ */
+export function createEventContext<S extends object>(init: ContextInit<S>, signal: AbortSignal): EventContext<S> {
+  return new TaskContext(init, { signal });
 }

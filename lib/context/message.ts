@@ -35,8 +35,8 @@ export interface MessageInit {
   readonly role?: MessageRole;
 }
 
-/** A sent message. Every change is sent to the client at once. */
-export interface MessageHandle {
+/** A sent message as an event handler may change it: every change is sent at once; no streaming into it. */
+export interface EventMessageHandle {
   readonly id: string;
   readonly content: string;
   readonly actions: readonly Action[];
@@ -44,14 +44,18 @@ export interface MessageHandle {
   readonly elements: readonly ElementView[];
   /** Replaces the content and/or the actions. */
   update(patch: { content?: string; actions?: readonly ActionInit[] }): Promise<void>;
-  /** Appends a token; the first one turns the message into a stream (see `stream`). */
-  streamToken(token: string): Promise<void>;
-  /** Ends a stream; the final content is sent once more so a late client has it whole. */
-  endStream(): Promise<void>;
   /** Removes one action button (e.g. once it was used). */
   removeAction(actionId: string): Promise<void>;
   /** Deletes the message from the conversation. */
   remove(): Promise<void>;
+}
+
+/** A sent message, as a task gets it. Every change is sent to the client at once. */
+export interface MessageHandle extends EventMessageHandle {
+  /** Appends a token; the first one turns the message into a stream (see `stream`). */
+  streamToken(token: string): Promise<void>;
+  /** Ends a stream; the final content is sent once more so a late client has it whole. */
+  endStream(): Promise<void>;
 }
 
 /** The view of a message as it goes on the wire, with the author renamed. */

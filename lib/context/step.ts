@@ -1,7 +1,7 @@
 // A step: a visible unit of work (tool call, LLM call) with input, output, error and timings, nestable.
 import type { StepType, StepView } from "../protocol/views.ts";
 import type { ContextInit } from "./init.ts";
-import { type MessageHandle, type MessageInit, SentMessage } from "./message.ts";
+import { type EventMessageHandle, type MessageHandle, type MessageInit, SentMessage } from "./message.ts";
 
 /** What a step is called and what kind it is. */
 export interface StepInit {
@@ -10,18 +10,26 @@ export interface StepInit {
   readonly input?: string;
 }
 
-/** A running step. Set `input`/`output` as you go; the step is sent when it starts and when it ends. */
-export interface StepHandle {
+/** A running step, as an event handler gets it: its messages cannot be streamed into. */
+export interface EventStepHandle {
   readonly id: string;
   readonly name: string;
   input: string | undefined;
   output: string | undefined;
   /** Runs a child step nested under this one. */
+  step<T>(init: StepInit, run: (step: EventStepHandle) => T | Promise<T>): Promise<T>;
+  /** Sends a message nested under this step. */
+  send(message: string | MessageInit): Promise<EventMessageHandle>;
+  /** Sends the step's current state now (e.g. after changing `output` mid-way). */
+  update(): Promise<void>;
+}
+
+/** A running step. Set `input`/`output` as you go; the step is sent when it starts and when it ends. */
+export interface StepHandle extends EventStepHandle {
+  /** Runs a child step nested under this one. */
   step<T>(init: StepInit, run: (step: StepHandle) => T | Promise<T>): Promise<T>;
   /** Sends a message nested under this step. */
   send(message: string | MessageInit): Promise<MessageHandle>;
-  /** Sends the step's current state now (e.g. after changing `output` mid-way). */
-  update(): Promise<void>;
 }
 
 class RunningStep<S extends object> implements StepHandle {

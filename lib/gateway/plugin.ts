@@ -8,9 +8,9 @@ import type { TokenIssuer } from "../auth/tokens.ts";
 import type { DataLayer } from "../data/layer.ts";
 import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
-import type { ServerFrameOf } from "../protocol/server.ts";
-import { type ConnectionScope, serveConnection } from "./connection.ts";
+import { serveConnection } from "./connection.ts";
 import type { GatewayHandle } from "./handle.ts";
+import type { ConnectionScope } from "./handshake.ts";
 import { type GatewayOptions, resolveOptions } from "./options.ts";
 import { openPersistence } from "./persistence.ts";
 import { SessionRegistry } from "./registry.ts";
@@ -18,24 +18,15 @@ import { releaseUpgrade } from "./upgrade.ts";
 
 export type { GatewayHandle };
 
-const going: ServerFrameOf<"shutdown"> = { seq: 0, type: "shutdown", reason: "server shutting down" };
-
 async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOptions<S>): Promise<void> {
   const options = resolveOptions(opts);
-  const registry = new SessionRegistry<S>();
+  const registry = new SessionRegistry();
   let shuttingDown: Promise<void> | undefined;
 
-  // Tell every client to reconnect elsewhere, end every session (reason `shutdown`), then stop the socket server.
+  // End every session with reason `shutdown` (each tells its client to reconnect elsewhere), then stop the socket
+  // server.
   const shutdown = (): Promise<void> => {
-    shuttingDown ??= Promise.all(
-      registry.all().map((session) => {
-        const sink = session.outbox.sink;
-        const ended = session.end("shutdown");
-        sink?.send(JSON.stringify(going));
-        sink?.close(1001, "server shutting down");
-        return ended;
-      }),
-    ).then(() => undefined);
+    shuttingDown ??= Promise.all(registry.all().map((session) => session.end("shutdown"))).then(() => undefined);
     return shuttingDown;
   };
 

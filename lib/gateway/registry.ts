@@ -2,14 +2,14 @@
 import type { Session } from "../session/session.ts";
 
 /** Live sessions of one gateway. */
-export class SessionRegistry<S extends object> {
-  readonly #sessions = new Map<string, Session<S>>();
+export class SessionRegistry {
+  readonly #sessions = new Map<string, Session>();
   readonly #perUser = new Map<string, number>();
 
   /** Adds a session; `reserved`: its user's place was taken by `reserve` already. */
-  add(session: Session<S>, reserved = false): void {
+  add(session: Session, reserved = false): void {
     this.#sessions.set(session.id, session);
-    const user = session.context.user?.identifier;
+    const user = session.user?.identifier;
     if (user !== undefined && !reserved) this.#perUser.set(user, this.countFor(user) + 1);
   }
 
@@ -37,21 +37,21 @@ export class SessionRegistry<S extends object> {
   }
 
   /** The user's oldest session that has no connection (waiting for a resume), or undefined. */
-  oldestDetached(identifier: string): Session<S> | undefined {
+  oldestDetached(identifier: string): Session | undefined {
     for (const session of this.#sessions.values()) {
-      if (session.context.user?.identifier === identifier && !session.outbox.attached && !session.ended) return session;
+      if (session.user?.identifier === identifier && !session.attached && !session.ended) return session;
     }
     return undefined;
   }
 
-  get(id: string): Session<S> | undefined {
+  get(id: string): Session | undefined {
     return this.#sessions.get(id);
   }
 
-  delete(session: Session<S>): void {
+  delete(session: Session): void {
     if (this.#sessions.get(session.id) !== session) return;
     this.#sessions.delete(session.id);
-    const user = session.context.user?.identifier;
+    const user = session.user?.identifier;
     if (user !== undefined) this.release(user);
   }
 
@@ -59,7 +59,7 @@ export class SessionRegistry<S extends object> {
     return this.#sessions.size;
   }
 
-  all(): Session<S>[] {
+  all(): Session[] {
     return [...this.#sessions.values()];
   }
 }

@@ -1,7 +1,7 @@
 // A ws socket as a session's outbox sees it: corked bursts, drain events, and a close that does not wait for ever.
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
-import type { FrameSink } from "../session/outbox.ts";
+import type { FrameSink } from "../session/sink.ts";
 
 const CORK_BYTES = 16 * 1024;
 

@@ -36,7 +36,8 @@ export interface Feedback {
   readonly id: string;
   readonly messageId: string;
   readonly value: 0 | 1;
-  readonly comment?: string;
+  /** The user's comment; the key is there (undefined) when the client sent none. */
+  readonly comment?: string | undefined;
 }
 
 /** A stored conversation, Chainlit-shaped, as `onChatResume` receives it. */

@@ -1,5 +1,6 @@
-// The hook table: which handler runs for which event. Immutable: every change makes a new, frozen table.
-import type { ChatContext } from "../context/context.ts";
+// The hook table: which handler runs for which event, and with which context (tasks get a ChatContext, events an
+// EventContext). Immutable: every change makes a new, frozen table.
+import type { ChatContext, EventContext } from "../context/context.ts";
 import type { User } from "../protocol/views.ts";
 import type { Action, AudioStartInfo, Feedback, IncomingMessage, InputAudioChunk, ThreadDict } from "./payloads.ts";
 
@@ -7,18 +8,21 @@ import type { Action, AudioStartInfo, Feedback, IncomingMessage, InputAudioChunk
 export type HookResult = void | Promise<void>;
 
 export type LifecycleHook = () => HookResult;
+/** A task: onChatStart. It may ask and stream (ChatContext). */
 export type ChatHook<S extends object> = (ctx: ChatContext<S>) => HookResult;
+/** An event beside the conversation or after it: onChatEnd, onStop, onAudioEnd. It may send, not ask or stream. */
+export type EventHook<S extends object> = (ctx: EventContext<S>) => HookResult;
 export type ChatResumeHook<S extends object> = (ctx: ChatContext<S>, thread: ThreadDict) => HookResult;
 export type MessageHook<S extends object> = (ctx: ChatContext<S>, message: IncomingMessage) => HookResult;
 /** Return `false` to refuse the recording (the client is told `audio_state: connected false`). */
 export type AudioStartHook<S extends object> = (
-  ctx: ChatContext<S>,
+  ctx: EventContext<S>,
   start: AudioStartInfo,
 ) => undefined | boolean | Promise<undefined | boolean>;
-export type AudioChunkHook<S extends object> = (ctx: ChatContext<S>, chunk: InputAudioChunk) => HookResult;
+export type AudioChunkHook<S extends object> = (ctx: EventContext<S>, chunk: InputAudioChunk) => HookResult;
 export type ActionHook<S extends object> = (ctx: ChatContext<S>, action: Action) => HookResult;
-export type FeedbackHook<S extends object> = (ctx: ChatContext<S>, feedback: Feedback) => HookResult;
-export type WindowMessageHook<S extends object> = (ctx: ChatContext<S>, data: unknown) => HookResult;
+export type FeedbackHook<S extends object> = (ctx: EventContext<S>, feedback: Feedback) => HookResult;
+export type WindowMessageHook<S extends object> = (ctx: EventContext<S>, data: unknown) => HookResult;
 /** Maps an author's name to the name shown; applied to every outgoing message. */
 export type AuthorRenameHook = (author: string) => string | Promise<string>;
 /** Request headers as Node gives them. */
@@ -37,12 +41,12 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly onAppShutdown?: LifecycleHook;
   readonly onChatStart?: ChatHook<S>;
   readonly onChatResume?: ChatResumeHook<S>;
-  readonly onChatEnd?: ChatHook<S>;
-  readonly onStop?: ChatHook<S>;
+  readonly onChatEnd?: EventHook<S>;
+  readonly onStop?: EventHook<S>;
   readonly onMessage?: MessageHook<S>;
   readonly onAudioStart?: AudioStartHook<S>;
   readonly onAudioChunk?: AudioChunkHook<S>;
-  readonly onAudioEnd?: ChatHook<S>;
+  readonly onAudioEnd?: EventHook<S>;
   readonly onFeedback?: FeedbackHook<S>;
   readonly authorRename?: AuthorRenameHook;
   readonly onWindowMessage?: WindowMessageHook<S>;

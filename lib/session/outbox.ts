@@ -1,6 +1,7 @@
 // A session's outgoing frames: numbered once, serialised once, kept until acknowledged (for replay after a
 // reconnect), and held back — with stream tokens coalesced — while the socket is behind or gone.
 import type { OutgoingFrame } from "../protocol/server.ts";
+import { type FrameSink, SLOW_CONSUMER } from "./sink.ts";
 
 /** Flow-control limits of one session's outbox. */
 export interface OutboxLimits {
@@ -18,15 +19,6 @@ export interface OutboxLimits {
   readonly stallTimeoutMs: number;
 }
 
-/** Where frames go when a client is connected. A ws WebSocket fits as it is. */
-export interface FrameSink {
-  readonly bufferedAmount: number;
-  send(text: string): void;
-  /** Calls `listener` once, when the socket's write buffer has drained. */
-  onDrain(listener: () => void): void;
-  close(code: number, reason: string): void;
-}
-
 /** What an outbox tells its session. */
 export interface OutboxEvents {
   /** A detached session held more than its budget: it cannot be resumed without a gap. */
@@ -34,9 +26,6 @@ export interface OutboxEvents {
   /** The connected client was closed as a slow consumer: the session should detach. */
   onSlowConsumer(): void;
 }
-
-/** Close code for a client that does not read fast enough. */
-export const SLOW_CONSUMER = 4008;
 
 type TokenFrame = Extract<OutgoingFrame, { type: "stream_token" }>;
 
@@ -71,7 +60,7 @@ export class Outbox {
   #stall: NodeJS.Timeout | undefined;
   #behind = false;
   /** Set when a detached session's outbox overflowed: it can no longer be resumed without a gap. */
-  overflowed = false;
+  #overflowed = false;
   /** Held bytes beyond which a detached session overflows (set when the socket goes). */
   #detachedLimit = 0;
   /** The sink whose drain event we wait for: a listener of a socket that is gone never fires again. */
@@ -108,8 +97,8 @@ export class Outbox {
     }
     this.#hold(frame);
     if (sink === undefined) {
-      if (this.#pendingBytes > this.#detachedLimit && !this.overflowed) {
-        this.overflowed = true;
+      if (this.#pendingBytes > this.#detachedLimit && !this.#overflowed) {
+        this.#overflowed = true;
         this.events.onOverflow();
       }
       return undefined;
@@ -135,7 +124,7 @@ export class Outbox {
 
   /** Whether a client that processed up to `lastSeq` can be resumed without a gap. */
   canResume(lastSeq: number): boolean {
-    return !this.overflowed && lastSeq >= this.#firstSeq - 1 && lastSeq <= this.#seq;
+    return !this.#overflowed && lastSeq >= this.#firstSeq - 1 && lastSeq <= this.#seq;
   }
 
   /** The connected socket, if any. */

@@ -1,14 +1,16 @@
-// A ChatContext with no server and no socket: it records every frame the handler sends, for unit tests.
+// Contexts with no server and no socket: they record every frame the handler sends, for unit tests. Typed as a
+// real session types them: a task's ChatContext, or an event handler's narrower EventContext.
 import { TaskAborted } from "../context/abort.ts";
-import { ActionBook } from "../context/actions.ts";
-import { AskBook } from "../context/asks.ts";
-import { type ChatContext, createContext } from "../context/context.ts";
+import { type ChatContext, createContext, createEventContext, type EventContext } from "../context/context.ts";
+import type { ContextInit } from "../context/init.ts";
 import { createStateStore } from "../context/state.ts";
 import type { ThreadChanges } from "../context/thread.ts";
 import type { HookTable } from "../hooks/table.ts";
 import { createRecordingLogger, type LogEntry } from "../logger.ts";
 import type { OutgoingFrame, OutgoingOf, ServerFrameType } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
+import { ActionBook } from "../session/actions.ts";
+import { AskBook } from "../session/asks.ts";
 
 /** Options of a fake context. Ids are deterministic ("id1", "id2", …) and the clock is fixed unless given. */
 export interface FakeContextOptions<S extends object> {
@@ -23,8 +25,8 @@ export interface FakeContextOptions<S extends object> {
   readonly askTimeoutMs?: number;
 }
 
-/** A ChatContext that records what it sends, and lets the test answer asks and abort the task. */
-export interface FakeContext<S extends object> extends ChatContext<S> {
+/** What a fake context records of what the handler did, and how the test aborts its signal. */
+export interface ContextRecording {
   /** Every frame sent, in order (without `seq`). */
   readonly sent: OutgoingFrame[];
   /** The frames of one type. */
@@ -37,14 +39,72 @@ export interface FakeContext<S extends object> extends ChatContext<S> {
   readonly threadChanges: ThreadChanges[];
   /** The thread as those changes leave it: the last name, tags and metadata set. */
   threadState(): ThreadChanges;
-  /** Answers the oldest open ask with text, or with the action of that name. Throws UNKNOWN_ASK if none is open. */
-  answer(reply: { content: string } | { actionName: string }): void;
-  /** Aborts the task's signal as chatwire would (`stop`, `disconnect`, …). */
+  /** Aborts the handler's signal as chatwire would (`stop`, `disconnect`, …). */
   abort(kind: TaskAborted["kind"]): void;
 }
 
+/** A ChatContext (what a task gets) that records what it sends, and lets the test answer asks and abort the task. */
+export interface FakeContext<S extends object> extends ChatContext<S>, ContextRecording {
+  /** Answers the oldest open ask with text, or with the action of that name. Throws UNKNOWN_ASK if none is open. */
+  answer(reply: { content: string } | { actionName: string }): void;
+}
+
+/** An EventContext (what onFeedback, onWindowMessage, the audio hooks, onStop and onChatEnd get) that records. */
+export interface FakeEventContext<S extends object> extends EventContext<S>, ContextRecording {}
+
+/** A context's parts, recording what goes through them. */
+function recordingParts<S extends object>(options: FakeContextOptions<S>) {
+  const sent: OutgoingFrame[] = [];
+  const threadChanges: ThreadChanges[] = [];
+  const logger = createRecordingLogger();
+  const controller = new AbortController();
+  const asks = new AskBook();
+  let next = 0;
+  const fixed = new Date("2026-01-01T00:00:00.000Z");
+  const init: ContextInit<S> = {
+    sessionId: options.sessionId ?? "session1",
+    threadId: options.threadId ?? "thread1",
+    user: options.user,
+    chatProfile: options.chatProfile,
+    state: createStateStore<S>(options.state),
+    log: logger,
+    emit: (frame) => {
+      sent.push(frame);
+    },
+    renameAuthor: options.hooks?.authorRename,
+    asks,
+    actions: new ActionBook(),
+    newId: () => `id${++next}`,
+    now: options.now ?? (() => fixed),
+    askTimeoutMs: options.askTimeoutMs ?? 60_000,
+    thread: {
+      updateThread: (changes) => {
+        threadChanges.push(changes);
+      },
+    },
+  };
+  const sentOf = <T extends ServerFrameType>(type: T) =>
+    sent.filter((frame): frame is OutgoingOf<T> => frame.type === type);
+  const recording: ContextRecording = {
+    sent,
+    sentOf,
+    texts: () =>
+      sent.flatMap((frame) => {
+        if (frame.type === "message_new" || frame.type === "ask") return [frame.message.content];
+        if (frame.type === "stream_end") return [frame.content];
+        return [];
+      }),
+    logs: logger.entries,
+    threadChanges,
+    threadState: (): ThreadChanges => Object.assign({}, ...threadChanges),
+    abort: (kind: TaskAborted["kind"]) => controller.abort(new TaskAborted(kind)),
+  };
+  return { init, signal: controller.signal, asks, sentOf, recording };
+}
+
 /**
- * Creates a fake context for unit-testing a handler without a server.
+ * Creates a fake task context (what onMessage, onChatStart, onChatResume and action callbacks get) for
+ * unit-testing a handler without a server.
  * @example
  * const ctx = createFakeContext({ state: { turns: 0 } });
  * await echo(ctx, { id: "m1", content: "hi", createdAt: "" });
@@ -53,47 +113,7 @@ export interface FakeContext<S extends object> extends ChatContext<S> {
 export function createFakeContext<S extends object = Record<string, unknown>>(
   options: FakeContextOptions<S> = {},
 ): FakeContext<S> {
-  const sent: OutgoingFrame[] = [];
-  const threadChanges: ThreadChanges[] = [];
-  const logger = createRecordingLogger();
-  const controller = new AbortController();
-  const asks = new AskBook();
-  const actions = new ActionBook();
-  let next = 0;
-  const fixed = new Date("2026-01-01T00:00:00.000Z");
-  const ctx = createContext<S>(
-    {
-      sessionId: options.sessionId ?? "session1",
-      threadId: options.threadId ?? "thread1",
-      user: options.user,
-      chatProfile: options.chatProfile,
-      state: createStateStore<S>(options.state),
-      log: logger,
-      emit: (frame) => {
-        sent.push(frame);
-      },
-      renameAuthor: options.hooks?.authorRename,
-      asks,
-      actions,
-      newId: () => `id${++next}`,
-      now: options.now ?? (() => fixed),
-      askTimeoutMs: options.askTimeoutMs ?? 60_000,
-      thread: {
-        updateThread: (changes) => {
-          threadChanges.push(changes);
-        },
-      },
-    },
-    controller.signal,
-  );
-  const sentOf = <T extends ServerFrameType>(type: T) =>
-    sent.filter((frame): frame is OutgoingOf<T> => frame.type === type);
-  const texts = () =>
-    sent.flatMap((frame) => {
-      if (frame.type === "message_new" || frame.type === "ask") return [frame.message.content];
-      if (frame.type === "stream_end") return [frame.content];
-      return [];
-    });
+  const { init, signal, asks, sentOf, recording } = recordingParts(options);
   const answer = (reply: { content: string } | { actionName: string }) => {
     const ask = sentOf("ask").find((frame) => asks.ids().includes(frame.askId));
     const askId = ask?.askId ?? "none";
@@ -103,14 +123,20 @@ export function createFakeContext<S extends object = Record<string, unknown>>(
       asks.answer({ type: "ask_reply", askId, actionId: action?.id ?? "none" });
     }
   };
-  return Object.assign(ctx, {
-    sent,
-    sentOf,
-    texts,
-    logs: logger.entries,
-    threadChanges,
-    threadState: (): ThreadChanges => Object.assign({}, ...threadChanges),
-    answer,
-    abort: (kind: TaskAborted["kind"]) => controller.abort(new TaskAborted(kind)),
-  });
+  return Object.assign(createContext<S>(init, signal), recording, { answer });
+}
+
+/**
+ * Creates a fake event context: what an event handler (onFeedback, onWindowMessage, the audio hooks, onStop,
+ * onChatEnd) gets. Its type has no asks and no stream, as in a real session.
+ * @example
+ * const ctx = createFakeEventContext();
+ * await onRating(ctx, { id: "fb1", messageId: "m1", value: 0 });
+ * assert.deepEqual(ctx.texts(), ["Sorry about that. What went wrong?"]);
+ */
+export function createFakeEventContext<S extends object = Record<string, unknown>>(
+  options: FakeContextOptions<S> = {},
+): FakeEventContext<S> {
+  const { init, signal, recording } = recordingParts(options);
+  return Object.assign(createEventContext<S>(init, signal), recording);
 }

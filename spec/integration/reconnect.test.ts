@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { abortKind } from "../../lib/context/abort.ts";
 import { createApp } from "../../lib/hooks/registrars.ts";
 import type { ServerFrame } from "../../lib/protocol/server.ts";
-import { SLOW_CONSUMER } from "../../lib/session/outbox.ts";
+import { SLOW_CONSUMER } from "../../lib/session/sink.ts";
 import { connectClient, type TestClient } from "../../lib/testing/index.ts";
 import { eventually, pause, startGateway } from "../support/gateway.ts";
 

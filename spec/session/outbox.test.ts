@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { OutgoingFrame } from "../../lib/protocol/server.ts";
-import { type FrameSink, Outbox, type OutboxLimits, SLOW_CONSUMER } from "../../lib/session/outbox.ts";
+import { Outbox, type OutboxLimits } from "../../lib/session/outbox.ts";
+import { type FrameSink, SLOW_CONSUMER } from "../../lib/session/sink.ts";
 
 /** A socket stand-in: `bufferedAmount` is whatever the test says; `drain()` fires the waiting listeners. */
 class HandSink implements FrameSink {

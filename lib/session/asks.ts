@@ -1,12 +1,12 @@
-// Pending asks of one session: a handler awaits the user's answer; an `ask_reply` frame settles it.
+// Pending asks of one session: a handler awaits the user's answer (the context opens the ask); an `ask_reply`
+// command settles it here, where the rule for what a reply must hold lives.
+import { TaskAborted } from "../context/abort.ts";
+import type { AskAnswer, AskOutcome, OpenAsks } from "../context/init.ts";
 import { ChatwireError } from "../errors.ts";
 import type { Action } from "../hooks/payloads.ts";
 import type { AskReply } from "../protocol/client.ts";
-import { TaskAborted } from "./abort.ts";
 
-type Answer =
-  | { readonly kind: "text"; readonly content: string }
-  | { readonly kind: "action"; readonly action: Action };
+type Answer = AskAnswer;
 
 interface PendingAsk {
   readonly kind: "text" | "action";
@@ -15,11 +15,8 @@ interface PendingAsk {
   cancel(reason: unknown): void;
 }
 
-/** How an ask ended, for the `ask_end` frame. */
-export type AskOutcome = "answered" | "timeout" | "cancelled";
-
 /** The asks a session has open, by id. */
-export class AskBook {
+export class AskBook implements OpenAsks {
   /** Created at the first ask: most sessions never ask. */
   #asks: Map<string, PendingAsk> | undefined;
 

@@ -1,0 +1,160 @@
+// The hello handshake of one connection: the protocol version, then a live session resumed (its token and user
+// checked) or a new one opened — within the user's session limit, on a stored thread the user may reopen — and
+// welcomed. After it, the connection only carries frames to the session and back.
+import { timingSafeEqual } from "node:crypto";
+import type { FastifyBaseLogger } from "fastify";
+import { nanoid } from "nanoid";
+import type { ErrorCode } from "../errors.ts";
+import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
+import type { ServerFrameOf } from "../protocol/server.ts";
+import type { User } from "../protocol/views.ts";
+import { createSession } from "../session/live-session.ts";
+import type { Session } from "../session/session.ts";
+import type { FrameSink } from "../session/sink.ts";
+import type { ResolvedOptions } from "./options.ts";
+import { linkThread, loadOwnedThread, type Persistence, restoredState } from "./persistence.ts";
+import type { SessionRegistry } from "./registry.ts";
+
+/** What one gateway shares with all its connections. */
+export interface ConnectionScope<S extends object> {
+  readonly options: ResolvedOptions<S>;
+  readonly log: FastifyBaseLogger;
+  readonly registry: SessionRegistry;
+  readonly persistence: Persistence | undefined;
+}
+
+/** The frames a connection sends itself, outside any session's numbering (seq 0). */
+export type ConnectionFrame = ServerFrameOf<"welcome"> | ServerFrameOf<"resume_failed"> | ServerFrameOf<"error">;
+
+/** What the handshake needs of its connection. */
+export interface HandshakeConnection {
+  readonly user: User | undefined;
+  /** The connection's socket, as the session will write to it. */
+  readonly sink: FrameSink;
+  /** Whether the socket is still open (a client may leave while its thread loads). */
+  readonly open: boolean;
+  send(frame: ConnectionFrame): void;
+  /** Sends an error frame with seq 0 (there is no session to number it). */
+  error(code: ErrorCode, message: string): void;
+  close(code: number, reason: string): void;
+}
+
+const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+function welcome(connection: HandshakeConnection, live: Session, resumed: boolean, threadSecret?: string) {
+  const { user } = connection;
+  connection.send({
+    seq: 0,
+    type: "welcome",
+    protocol: PROTOCOL_VERSION,
+    sessionId: live.id,
+    resumeToken: live.resumeToken,
+    threadId: live.threadId,
+    resumed,
+    lastSeq: live.seq,
+    ...(live.chatProfile === undefined ? {} : { chatProfile: live.chatProfile }),
+    ...(threadSecret === undefined ? {} : { threadSecret }),
+    ...(user === undefined ? {} : { user }),
+  });
+}
+
+/**
+ * Re-attaches a live session, or says why not (then the caller opens a new one). When the old session is still
+ * ending, `ending` settles once it has run onChatEnd and flushed its writes: a thread reopened before that would
+ * miss its last steps and state.
+ */
+function resume(
+  request: ResumeRequest,
+  connection: HandshakeConnection,
+  registry: SessionRegistry,
+): { live?: Session; ending?: Promise<void> } {
+  const target = registry.get(request.sessionId);
+  const refuse = (reason: ServerFrameOf<"resume_failed">["reason"], ending?: Promise<void>) => {
+    connection.send({ seq: 0, type: "resume_failed", sessionId: request.sessionId, reason });
+    return ending === undefined ? {} : { ending };
+  };
+  if (target === undefined) return refuse("expired");
+  // The token is checked first: without it, nothing about the session is revealed.
+  if (!sameSecret(target.resumeToken, request.resumeToken)) return refuse("forbidden");
+  if (target.user?.identifier !== connection.user?.identifier) return refuse("forbidden");
+  if (!target.canResume(request.lastSeq)) return refuse("overflow", target.end("disconnect"));
+  if (target.ended) return refuse("expired", target.end("disconnect"));
+  welcome(connection, target, true);
+  target.attach(connection.sink, request.lastSeq);
+  return { live: target };
+}
+
+/**
+ * Reserves a place for one more session of the user. At the limit, the user's oldest session that has lost its
+ * connection is ended to make room: reloading a page a few times must not lock its user out for the grace period.
+ */
+async function makeRoom<S extends object>(scope: ConnectionScope<S>, identifier: string): Promise<boolean> {
+  const { registry, options } = scope;
+  for (;;) {
+    if (registry.reserve(identifier, options.maxSessionsPerUser)) return true;
+    const victim = registry.oldestDetached(identifier);
+    if (victim === undefined) return false;
+    await victim.end("disconnect");
+  }
+}
+
+/**
+ * Answers a `hello`: resumes the live session it names, or opens a new one (on the stored thread it names, if the
+ * user may reopen it). Resolves with the session now attached to the connection, or undefined when there is none
+ * (refused: the connection was told why, and closed if it cannot go on).
+ */
+export async function handshake<S extends object>(
+  hello: Hello,
+  connection: HandshakeConnection,
+  scope: ConnectionScope<S>,
+): Promise<Session | undefined> {
+  const { options, registry, persistence, log } = scope;
+  const { user } = connection;
+  if (hello.protocol !== PROTOCOL_VERSION) {
+    connection.error("PROTOCOL_VERSION", `this server speaks protocol ${PROTOCOL_VERSION}`);
+    connection.close(1002, "protocol version");
+    return undefined;
+  }
+  const resumed = hello.resume === undefined ? {} : resume(hello.resume, connection, registry);
+  if (resumed.live !== undefined) return resumed.live;
+  await resumed.ending;
+  if (user !== undefined && !(await makeRoom(scope, user.identifier))) {
+    connection.error("TOO_MANY_SESSIONS", `a user may hold ${options.maxSessionsPerUser} sessions at once`);
+    connection.close(4429, "too many sessions");
+    return undefined;
+  }
+  let reserved = user !== undefined;
+  try {
+    const thread =
+      hello.thread === undefined || persistence === undefined
+        ? undefined
+        : await loadOwnedThread(persistence.layer, hello.thread, user);
+    if (hello.thread !== undefined && thread === undefined) {
+      // Missing and foreign threads get the same answer: existence is not revealed.
+      connection.error("THREAD_NOT_FOUND", "no such thread (or not yours); a new conversation starts");
+    }
+    if (!connection.open) return undefined;
+    const threadId = thread?.id ?? nanoid();
+    const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
+    const live = createSession({
+      user,
+      hooks: options.hooks,
+      limits: options,
+      log,
+      chatProfile: hello.chatProfile,
+      initialState: options.initialState,
+      threadId,
+      restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
+      link: linked?.link,
+      registry,
+    });
+    registry.add(live, reserved);
+    reserved = false;
+    welcome(connection, live, false, linked?.secret);
+    live.attach(connection.sink, 0);
+    live.start(thread);
+    return live;
+  } finally {
+    if (reserved && user !== undefined) registry.release(user.identifier);
+  }
+}

@@ -1,0 +1,215 @@
+// Where a session's handlers run: the task lane (one conversational task at a time, between task_start and
+// task_end, each with its own abort signal) and the event lane (audio, feedback, window messages: in order, never
+// behind a task, with the session's signal). Both are bounded serial queues.
+import { type AbortKind, TaskAborted } from "../context/abort.ts";
+import { type ChatContext, createContext, createEventContext, type EventContext } from "../context/context.ts";
+import type { ContextInit } from "../context/init.ts";
+import type { ErrorCode } from "../errors.ts";
+import type { OutgoingFrame } from "../protocol/server.ts";
+import type { ThreadLink } from "./thread-link.ts";
+
+/** What a lane needs of its session. Methods, not closures: tens of thousands of idle sessions pay for each. */
+export interface LaneHost<S extends object> {
+  /** The session-lived parts every context is built from. */
+  readonly parts: ContextInit<S>;
+  readonly ended: boolean;
+  /** Sends one of chatwire's own frames (task_start, task_end, audio_state…); dropped once the session is closed. */
+  notify(frame: OutgoingFrame): void;
+  emitError(code: ErrorCode, message: string, replyTo?: string): void;
+  /** Turns a handler's failure into an error frame; an abort the handler was asked for (`signal`) is none. */
+  fail(hook: string, error: unknown, replyTo: string | undefined, signal: AbortSignal | undefined): void;
+}
+
+type Job = () => Promise<void>;
+
+/** A bounded serial queue: jobs run one at a time, in the order they were pushed. */
+abstract class Lane<S extends object> {
+  readonly #jobs: Job[] = [];
+  #running: Promise<void> | undefined;
+
+  constructor(
+    readonly limit: number,
+    protected readonly host: LaneHost<S>,
+  ) {}
+
+  /** Queues a job; false when `limit` jobs are already waiting (the job is not queued). */
+  protected push(job: Job): boolean {
+    if (this.#jobs.length >= this.limit) return false;
+    this.#jobs.push(job);
+    this.#running ??= this.#drain();
+    return true;
+  }
+
+  /** Drops every waiting job; the running one finishes. */
+  clear(): void {
+    this.#jobs.length = 0;
+  }
+
+  /** Resolves when no job is running or waiting. */
+  idle(): Promise<void> {
+    return this.#running ?? Promise.resolve();
+  }
+
+  async #drain(): Promise<void> {
+    for (let job = this.#jobs.shift(); job !== undefined; job = this.#jobs.shift()) {
+      // A rejection here would be unhandled (and stop the lane): the jobs' own catch blocks are the real handling.
+      await job().catch((error: unknown) => {
+        this.host.parts.log.error({ err: error, sessionId: this.host.parts.sessionId }, "a session job threw");
+      });
+    }
+    this.#running = undefined;
+  }
+}
+
+/** The abort state of one task; `signal` is made on first access (an AbortController per turn is measurable). */
+class TaskSignal {
+  #controller: AbortController | undefined;
+  #reason: TaskAborted | undefined;
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.#reason !== undefined;
+  }
+
+  /** Aborts with `reason` (the first reason wins). */
+  abort(reason: TaskAborted): void {
+    if (this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+/** The task lane: one task at a time, task_start/task_end around each, stoppable, optionally time-limited. */
+export class TaskLane<S extends object> extends Lane<S> {
+  #current: TaskSignal | undefined;
+  #count = 0;
+  /** Settles when every finished task's task_end has been sent (after its writes were committed). */
+  #acknowledged: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    limit: number,
+    host: LaneHost<S>,
+    private readonly timeoutMs: number,
+    private readonly link: ThreadLink | undefined,
+  ) {
+    super(limit, host);
+  }
+
+  /** Queues `run` as the next task: task_start/end around it, its own abort signal, stoppable. */
+  run(hook: string, replyTo: string | undefined, run: (ctx: ChatContext<S>) => unknown): void {
+    const queued = this.push(async () => {
+      const host = this.host;
+      if (host.ended) return;
+      const task = new TaskSignal();
+      const timer =
+        this.timeoutMs > 0 ? setTimeout(() => task.abort(new TaskAborted("timeout")), this.timeoutMs) : undefined;
+      this.#current = task;
+      const taskId = `t${++this.#count}`;
+      host.notify({ type: "task_start", taskId });
+      try {
+        await run(createContext(host.parts, task));
+      } catch (error) {
+        if (!task.aborted || error !== task.signal.reason) host.fail(hook, error, replyTo, undefined);
+      } finally {
+        clearTimeout(timer);
+        this.#current = undefined;
+        await this.#end(taskId);
+      }
+    });
+    if (!queued) this.host.emitError("QUEUE_FULL", `${this.limit} tasks are already waiting`, replyTo);
+  }
+
+  /** Aborts the running task, if any (`stop` goes on with the next task; the session's end clears them first). */
+  abort(kind: AbortKind | TaskAborted): void {
+    this.#current?.abort(kind instanceof TaskAborted ? kind : new TaskAborted(kind));
+  }
+
+  /** Settles once every finished task's task_end is sent. */
+  acknowledged(): Promise<unknown> {
+    return this.#acknowledged;
+  }
+
+  /**
+   * Sends task_end once the task's writes are committed: it is the client's acknowledgement that they are. The next
+   * task does not wait for that commit, so a burst of turns shares one transaction (task_ends keep their order) —
+   * unless the recorder's queue is filling up: then it does, and a fast client is slowed to the database's pace
+   * instead of its writes being dropped.
+   */
+  async #end(taskId: string): Promise<void> {
+    const link = this.link;
+    if (link === undefined) {
+      this.host.notify({ type: "task_end", taskId });
+      return;
+    }
+    const acknowledged = Promise.all([this.#acknowledged, this.#persisted(link)]).then(() => {
+      this.host.notify({ type: "task_end", taskId });
+    });
+    this.#acknowledged = acknowledged;
+    if (link.congested) await acknowledged;
+  }
+
+  async #persisted(link: ThreadLink): Promise<void> {
+    try {
+      await link.flush();
+    } catch (error) {
+      const { log, sessionId } = this.host.parts;
+      log.error({ err: error, sessionId }, "conversation not fully persisted");
+      this.host.emitError("PERSISTENCE_FAILED", "part of this conversation could not be saved");
+    }
+  }
+}
+
+/** The event lane: audio, feedback and window messages in arrival order, beside the tasks, with the session's signal. */
+export class EventLane<S extends object> extends Lane<S> {
+  /** Aborted when the session ends. Made when first needed. */
+  #life: AbortController | undefined;
+  #context: EventContext<S> | undefined;
+
+  get #controller(): AbortController {
+    this.#life ??= new AbortController();
+    return this.#life;
+  }
+
+  /** The session-wide signal: aborted when the session ends. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** The context of every event handler (one per session; its signal ends with the session). */
+  get context(): EventContext<S> {
+    this.#context ??= createEventContext(this.host.parts, this.signal);
+    return this.#context;
+  }
+
+  /** Queues `run` on the lane; its failure becomes an error frame about `replyTo`. */
+  run(hook: string, replyTo: string | undefined, run: (ctx: EventContext<S>) => unknown): void {
+    const queued = this.push(async () => {
+      if (this.host.ended) return;
+      try {
+        await run(this.context);
+      } catch (error) {
+        this.host.fail(hook, error, replyTo, this.signal);
+      }
+    });
+    if (!queued) this.host.emitError("QUEUE_FULL", `${this.limit} events are already waiting`, replyTo);
+  }
+
+  /** Runs `run` at once, on neither lane (onStop: it must not wait behind anything). */
+  runAside(hook: string, run: (ctx: EventContext<S>) => unknown): void {
+    Promise.resolve()
+      .then(() => run(this.context))
+      .catch((error: unknown) => this.host.fail(hook, error, undefined, this.signal));
+  }
+
+  /** The session ended: its signal aborts with `reason`. */
+  abort(reason: TaskAborted): void {
+    this.#controller.abort(reason);
+  }
+}
