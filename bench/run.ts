@@ -1,5 +1,8 @@
 // `npm run bench`: every server under test, one at a time in its own process, against the same load generator.
-// Flags: --quick (one short pass), --only=name,name (a subset of servers), --profile (always profile chatwire).
+// Flags: --quick (one short pass), --only=name,name (a subset of servers), --profile (always profile chatwire),
+// --round-trips (only the round-trip rows: throughput and CPU per round trip), --repetitions=N.
+// BENCH_BASELINE=<checkout> adds "chatwire@baseline": the same server from another checkout (built there with
+// `npm run build`), e.g. the commit before a change, measured in the same run.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -22,7 +25,9 @@ const only = process.argv
   .find((arg) => arg.startsWith("--only="))
   ?.slice(7)
   .split(",");
-const base = quick ? quickPlan : fullPlan;
+const roundTripsOnly = process.argv.includes("--round-trips");
+const repetitions = Number(process.argv.find((arg) => arg.startsWith("--repetitions="))?.slice(14));
+const base = { ...(quick ? quickPlan : fullPlan), ...(repetitions > 0 ? { repetitions } : {}) };
 // Each idle session is one file descriptor in the server and one in the load generator.
 const plan: Plan = { ...base, idleSessions: Math.min(base.idleSessions, machine.openFiles - 512) };
 const resultsDir = new URL("results/", import.meta.url).pathname;
@@ -52,6 +57,10 @@ async function measure(target: Target, samples: Samples): Promise<void> {
   const load = <R>(scenario: Scenario, onConnected?: () => Promise<void>) =>
     runLoad<R>({ ...job, ...scenario } as LoadJob, onConnected);
   try {
+    if (roundTripsOnly) {
+      await roundTrips(target, load, add);
+      return;
+    }
     add("startup", server.startupMs);
     if (target.cli !== undefined) {
       // In a scratch directory: `chatwire run` persists to .chatwire/ under the current one by default.
@@ -68,23 +77,7 @@ async function measure(target: Target, samples: Samples): Promise<void> {
       after = await server.rss();
     });
     add("session", (after - before) / 1024 / plan.idleSessions);
-    let errors = 0;
-    let lost = 0;
-    for (const connections of plan.connectionCounts) {
-      const r = await load<ThroughputResult>({
-        scenario: "throughput",
-        connections,
-        inflight: plan.inflight,
-        warmupMs: plan.warmupMs,
-        measureMs: plan.measureMs,
-      });
-      add(`rtps@${connections}`, r.roundTripsPerSec);
-      add(`cpu@${connections}`, r.cpuMicrosPerRoundTrip);
-      errors += r.errors;
-      lost += r.lost;
-      if (r.errors > 0)
-        note(`${target.name} @${connections} connections: error frames ${JSON.stringify(r.errorCodes)}`);
-    }
+    let { errors, lost } = await roundTrips(target, load, add);
     const l = await load<LatencyResult>({
       scenario: "latency",
       connections: plan.latencyConnections,
@@ -122,6 +115,31 @@ async function measure(target: Target, samples: Samples): Promise<void> {
   } finally {
     await server.stop();
   }
+}
+
+/** The round-trip rows: throughput and server CPU per round trip at each connection count. */
+async function roundTrips(
+  target: Target,
+  load: <R>(scenario: Scenario) => Promise<R>,
+  add: (key: string, value: number) => void,
+): Promise<{ errors: number; lost: number }> {
+  let errors = 0;
+  let lost = 0;
+  for (const connections of plan.connectionCounts) {
+    const r = await load<ThroughputResult>({
+      scenario: "throughput",
+      connections,
+      inflight: plan.inflight,
+      warmupMs: plan.warmupMs,
+      measureMs: plan.measureMs,
+    });
+    add(`rtps@${connections}`, r.roundTripsPerSec);
+    add(`cpu@${connections}`, r.cpuMicrosPerRoundTrip);
+    errors += r.errors;
+    lost += r.lost;
+    if (r.errors > 0) note(`${target.name} @${connections} connections: error frames ${JSON.stringify(r.errorCodes)}`);
+  }
+  return { errors, lost };
 }
 
 /** Profiles a server during the round-trip scenario at 100 connections: the main thread's .cpuprofile, and how

@@ -8,10 +8,23 @@ export type { EventStepHandle, StepHandle, StepInit } from "./context/step.ts";
 export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
 export { sendWindowMessage } from "./context/window.ts";
 // Persistence: the data layers behind the `data` option.
-export type { DataLayer, LoadedThread } from "./data/layer.ts";
+export type {
+  DataLayer,
+  DataWrite,
+  LoadedStep,
+  LoadedThread,
+  NewThread,
+  StoredElement,
+  StoredFeedback,
+  StoredUser,
+  ThreadListQuery,
+  ThreadPage,
+  ThreadPatch,
+  ThreadRecord,
+} from "./data/layer.ts";
 export { createMemoryLayer } from "./data/memory.ts";
-export { createDataLayer, type DataLayerChoice } from "./data/select.ts";
-export { createSqliteLayer } from "./data/sqlite.ts";
+export { createDataLayer, type DataLayerChoice, type SelectEnvironment } from "./data/select.ts";
+export { createSqliteLayer, type SqliteOptions } from "./data/sqlite.ts";
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
 export type { GatewayOptions } from "./gateway/options.ts";
@@ -40,9 +53,28 @@ export {
   onStop,
   onWindowMessage,
   passwordAuth,
+  type Registrar,
 } from "./hooks/registrars.ts";
-export type { HeaderAuthHook, HookTable, PasswordAuthHook, RequestHeaders } from "./hooks/table.ts";
+export type {
+  ActionHook,
+  AudioChunkHook,
+  AudioStartHook,
+  AuthorRenameHook,
+  ChatHook,
+  ChatResumeHook,
+  EventHook,
+  FeedbackHook,
+  HeaderAuthHook,
+  HookResult,
+  HookTable,
+  LifecycleHook,
+  MessageHook,
+  PasswordAuthHook,
+  RequestHeaders,
+  SlotName,
+  WindowMessageHook,
+} from "./hooks/table.ts";
 export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
 export type { ElementView, FeedbackView, User } from "./protocol/views.ts";
-export { createServer, type ServerOptions, serve } from "./server.ts";
+export { createServer, type ListenOptions, type ServerOptions, serve } from "./server.ts";

@@ -1,4 +1,5 @@
 // The servers under test. Adding one is one entry here (and a script in bench/servers/).
+import { existsSync } from "node:fs";
 import type { Wire } from "../load/link.ts";
 import { persistenceMissing } from "../servers/data-module.ts";
 
@@ -17,6 +18,15 @@ export interface Target {
   readonly unavailable?: () => string | undefined;
 }
 
+/** chatwire from another checkout (BENCH_BASELINE, built there), to compare a change with what it changes. */
+function baseline(): Target[] {
+  const dir = process.env.BENCH_BASELINE;
+  if (dir === undefined || dir === "") return [];
+  const script = `${dir.replace(/\/$/, "")}/bench/servers/chatwire.ts`;
+  const unavailable = () => (existsSync(`${dir}/dist/index.js`) ? undefined : `${dir} is not built (npm run build)`);
+  return [{ name: "chatwire@baseline", script, args: [], path: "/ws", wire: "ws", audio: true, unavailable }];
+}
+
 /** The floor every ratio is taken against. */
 export const FLOOR = "raw ws";
 
@@ -32,6 +42,7 @@ export const targets: readonly Target[] = [
     audio: true,
     cli: ["bin/chatwire.js", "run", "bench/servers/startup-app.ts"],
   },
+  ...baseline(),
   {
     name: "chatwire+sqlite",
     script: "bench/servers/chatwire.ts",

@@ -132,7 +132,12 @@ class TaskContext<S extends object> implements ChatContext<S> {
 
   async #ask(ask: AskInit, kind: "text" | "action", actions: readonly ActionInit[]) {
     const timeoutMs = ask.timeoutMs ?? this.init.askTimeoutMs;
-    const message = new SentMessage(this.init, { content: ask.content, author: ask.author, actions }, false);
+    const { content, author } = ask;
+    const message = new SentMessage(
+      this.init,
+      { content, actions, ...(author === undefined ? {} : { author }) },
+      false,
+    );
     const askId = this.init.newId();
     // The view first: if authorRename throws, no ask is left open to time out with nobody awaiting it.
     const view = await viewOf(this.init, message);

@@ -10,7 +10,8 @@ import {
   withHook,
 } from "./table.ts";
 
-type Registrar<S extends object, K extends SlotName> = (fn: NonNullable<HookTable<S>[K]>) => void;
+/** The registrar of one hook slot: registers `fn` there (throws HOOKS_SEALED, DUPLICATE_HOOK or INVALID_HOOK). */
+export type Registrar<S extends object, K extends SlotName> = (fn: NonNullable<HookTable<S>[K]>) => void;
 type Registrars<S extends object> = { readonly [K in SlotName]: Registrar<S, K> };
 
 /** An app under construction: one registrar per hook, `actionCallback`, and `seal()`. */

@@ -1,5 +1,7 @@
 // chatwire/testing: unit-test handlers without a server, and drive a real server with a real client.
-export { connectClient, type TestClient, wsUrl } from "./client.ts";
+
+export type { LogEntry } from "../logger.ts";
+export { type ConnectOptions, connectClient, type TestClient, wsUrl } from "./client.ts";
 export {
   type ContextRecording,
   createFakeContext,
