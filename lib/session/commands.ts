@@ -15,6 +15,3 @@ export interface AudioChunkCommand extends BinaryAudioChunk {
  * @example session.receive({ type: "user_message", id: "m1", content: "hi" });
  */
 export type SessionCommand = Exclude<ClientFrame, { type: "hello" | "audio_chunk" }> | AudioChunkCommand;
-
-/** The command of a given type. */
-export type SessionCommandOf<T extends SessionCommand["type"]> = Extract<SessionCommand, { type: T }>;

@@ -8,7 +8,7 @@ import { createStateStore } from "../context/state.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
-import type { OutgoingFrame } from "../protocol/server.ts";
+import type { OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import { ActionBook, pressedAction } from "./actions.ts";
 import { AskBook } from "./asks.ts";
@@ -56,7 +56,8 @@ function replyToOf(command: SessionCommand): string | undefined {
 const now = () => new Date();
 
 /** The shutdown notice, sent before the sink of a session the server ends is closed. */
-const GOING = JSON.stringify({ seq: 0, type: "shutdown", reason: "server shutting down" });
+const going: ServerFrameOf<"shutdown"> = { seq: 0, type: "shutdown", reason: "server shutting down" };
+const GOING = JSON.stringify(going);
 
 /**
  * The session behind the `Session` interface. Its parts report back through its methods, not closures: tens of
