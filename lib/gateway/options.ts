@@ -24,6 +24,9 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Persistence: "sqlite" (embedded), { postgres: url }, { sqlite: path }, "memory", a DataLayer, or false/absent
    * for none. `createServer` and `chatwire run` default to DATABASE_URL, else SQLite in .chatwire/. */
   readonly data?: DataOption;
+  /** How long a conversation write may wait for a database that is locked (SQLite, by another process) or away
+   * (PostgreSQL) before it is lost and the client gets PERSISTENCE_FAILED. The event loop runs meanwhile. Default 5 s. */
+  readonly writeTimeoutMs?: number;
   /** Origins allowed to open the WebSocket from a browser; default: same origin only. `["*"]` allows any. */
   readonly allowedOrigins?: readonly string[];
   /** Session tokens for passwordAuth: the signing secret (default env CHATWIRE_AUTH_SECRET, at least 32 bytes),
@@ -58,5 +61,6 @@ export const resolveOptions = <S extends object>(options: GatewayOptions<S>): Re
   maxReplayFrames: 20_000,
   maxReplayBytes: 16 * 1024 * 1024,
   stallTimeoutMs: 30_000,
+  writeTimeoutMs: 5_000,
   ...options,
 });

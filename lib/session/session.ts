@@ -226,7 +226,7 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
       } finally {
         clearTimeout(timer);
         this.#current = undefined;
-        await this.#endTask(taskId);
+        await this.#endTask(taskId, replyTo);
       }
     });
     if (!queued) this.emitError("QUEUE_FULL", `${this.limits.maxQueuedTasks} tasks are already waiting`, replyTo);
@@ -238,26 +238,27 @@ export class Session<S extends object> implements OutboxEvents, LaneOwner {
    * unless the recorder's queue is filling up: then it does, and a fast client is slowed to the database's pace
    * instead of its writes being dropped.
    */
-  async #endTask(taskId: string): Promise<void> {
+  async #endTask(taskId: string, replyTo: string | undefined): Promise<void> {
     const link = this.link;
     if (link === undefined) {
       this.#emitUnlessClosed({ type: "task_end", taskId });
       return;
     }
-    const acknowledged = Promise.all([this.#acknowledged, this.#persisted()]).then(() => {
+    const stored = link.flush().then(
+      () => true,
+      (error: unknown) => {
+        this.log.error({ err: error, sessionId: this.id }, "conversation not fully persisted");
+        return false;
+      },
+    );
+    // The error goes out just before its own task_end, never before an earlier task's, so a client can tell which
+    // task was not stored.
+    const acknowledged = Promise.all([this.#acknowledged, stored]).then(([, ok]) => {
+      if (!ok) this.emitError("PERSISTENCE_FAILED", "part of this conversation could not be saved", replyTo);
       this.#emitUnlessClosed({ type: "task_end", taskId });
     });
     this.#acknowledged = acknowledged;
     if (link.congested) await acknowledged;
-  }
-
-  async #persisted(): Promise<void> {
-    try {
-      await this.link?.flush();
-    } catch (error) {
-      this.log.error({ err: error, sessionId: this.id }, "conversation not fully persisted");
-      this.emitError("PERSISTENCE_FAILED", "part of this conversation could not be saved");
-    }
   }
 
   /** Queues `run` on the event lane (audio, feedback, window messages): in order, with the session's signal. */
