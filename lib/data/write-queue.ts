@@ -39,6 +39,35 @@ export interface WriteQueue {
   congested(): boolean;
 }
 
+/** Characters of text a transaction holds at most (past its first write): a batch of long messages is split, so
+ * that no single commit holds the event loop for more than a few ms (docs/persistence.md has the measurements). */
+const BATCH_CHARS = 128 * 1024;
+/** What a write without text counts for, towards BATCH_CHARS. */
+const WRITE_CHARS = 100;
+
+/** Roughly how much text a write stores: what its transaction's time grows with. */
+function charsOf(write: DataWrite): number {
+  switch (write.kind) {
+    case "message":
+      return WRITE_CHARS + write.message.content.length;
+    case "step":
+      return WRITE_CHARS + (write.step.input?.length ?? 0) + (write.step.output?.length ?? 0);
+    default:
+      return WRITE_CHARS;
+  }
+}
+
+/** The front of the queue as the next batch: at most `max` writes and about BATCH_CHARS characters. */
+function nextBatch(queue: readonly Queued[], max: number): Queued[] {
+  let chars = 0;
+  let size = 0;
+  while (size < max && size < queue.length && (size === 0 || chars < BATCH_CHARS)) {
+    chars += charsOf((queue[size] as Queued).write);
+    size++;
+  }
+  return queue.slice(0, size);
+}
+
 /** Writes whose deadline is this close when their batch gives up are given up with it. */
 const EXPIRY_SLACK_MS = 10;
 
@@ -136,7 +165,7 @@ export function createWriteQueue(layer: DataLayer, options: WriteQueueOptions): 
     try {
       while (queue.length > 0) {
         // The batch stays at the front of the queue while it is written: what is not settled is tried again.
-        const batch = queue.slice(0, maxBatch);
+        const batch = nextBatch(queue, maxBatch);
         writing = batch.length;
         const done = queue.splice(0, await write(batch));
         writing = 0;

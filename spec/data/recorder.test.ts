@@ -254,3 +254,17 @@ test("after close, writes are refused and reported", async () => {
   assert.equal(failures.length, 1);
   assert.deepEqual((await layer.loadThread("t1"))?.steps, []);
 });
+
+test("long messages are committed a few at a time, so that no transaction holds the event loop for long", async () => {
+  const gate = gated(await migrated());
+  const recorder = createRecorder(gate.layer);
+  recorder.ensureThread({ id: "t1" });
+  await recorder.flush();
+  const long = "x".repeat(50_000);
+  for (let i = 0; i < 10; i++) recorder.record("t1", { type: "message_new", message: message(`m${i}`, long) });
+  recorder.record("t1", { type: "message_new", message: message("short", "short") });
+  await recorder.flush();
+  const sizes = gate.batches.slice(1).map((batch) => batch.length);
+  assert.deepEqual(sizes, [3, 3, 3, 2], "about 128 K characters per transaction");
+  assert.equal((await gate.layer.loadThread("t1"))?.steps.length, 11);
+});
