@@ -1,4 +1,5 @@
 // The gateway's options, with their defaults in one place.
+import type { LoginThrottleOptions } from "../auth/throttle.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { SessionLimits } from "../session/session.ts";
 import type { DataOption } from "./persistence.ts";
@@ -32,12 +33,15 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Session tokens for passwordAuth: the signing secret (default env CHATWIRE_AUTH_SECRET, at least 32 bytes),
    * their lifetime (default 24 h) and whether the cookie is Secure (default true in production). */
   readonly auth?: { readonly secret?: string; readonly ttlSeconds?: number; readonly secureCookie?: boolean };
+  /** Login throttling for passwordAuth, per username and per client address (docs/auth.md); on by default (absent
+   * or `{}`: the defaults; each field absent: its default), `false` turns it off. */
+  readonly loginThrottle?: LoginThrottleOptions | false;
   /** Receives a handle on the running gateway (session count), e.g. for a health route. */
   readonly onReady?: (gateway: GatewayHandle) => void;
 }
 
 /** Every option with its default filled in. */
-type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth" | "data";
+type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth" | "data" | "loginThrottle";
 export type ResolvedOptions<S extends object> = Required<Omit<GatewayOptions<S>, Optional>> &
   Pick<GatewayOptions<S>, Optional>;
 
