@@ -114,6 +114,7 @@ const rows = [writer, bystander].map((client) => {
   return {
     session: client === writer ? "writer" : "bystander",
     messages: ids.length,
+    stored: ids.filter((id) => stored.has(id)).length,
     acknowledged: ok.length,
     PERSISTENCE_FAILED: failed,
     "acknowledged but lost": ok.filter((id) => !stored.has(id)).length,

@@ -24,22 +24,42 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Attempts are spaced by timers (1 ms, doubling to 25 ms), so other work runs in between.
  * @example await patiently(() => db.prepare(sql).run(), Date.now() + 5000, isSqliteBusy, "the SQLite file is locked")
  */
-export async function patiently<T>(
+export function patiently<T>(
   attempt: () => T | Promise<T>,
   deadline: number,
   transient: (error: unknown) => boolean,
   what: string,
 ): Promise<T> {
+  // The first try runs at once and, when it is synchronous and succeeds (SQLite, nearly always), costs no more
+  // than the call itself: the loop below is for the rare locked attempt.
+  try {
+    const first = attempt();
+    if (!(first instanceof Promise)) return Promise.resolve(first);
+    return first.catch((error: unknown) => retry(attempt, deadline, transient, what, error));
+  } catch (error) {
+    return retry(attempt, deadline, transient, what, error);
+  }
+}
+
+async function retry<T>(
+  attempt: () => T | Promise<T>,
+  deadline: number,
+  transient: (error: unknown) => boolean,
+  what: string,
+  failed: unknown,
+): Promise<T> {
+  let error = failed;
   let pause = FIRST_PAUSE_MS;
   for (;;) {
+    if (!transient(error)) throw error;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new DataUnavailableError(`${what}: ${messageOf(error)}`, { cause: error });
+    await sleep(Math.min(pause, left));
+    pause = Math.min(pause * 2, MAX_PAUSE_MS);
     try {
       return await attempt();
-    } catch (error) {
-      if (!transient(error)) throw error;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new DataUnavailableError(`${what}: ${messageOf(error)}`, { cause: error });
-      await sleep(Math.min(pause, left));
-      pause = Math.min(pause * 2, MAX_PAUSE_MS);
+    } catch (next) {
+      error = next;
     }
   }
 }
