@@ -13,9 +13,11 @@ export type { DataLayer, LoadedThread } from "./data/layer.ts";
 export { createMemoryLayer } from "./data/memory.ts";
 export { createDataLayer, type DataLayerChoice } from "./data/select.ts";
 export { createSqliteLayer } from "./data/sqlite.ts";
+export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
 
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
+export type { LoginThrottleOptions } from "./auth/throttle.ts";
 export type { GatewayOptions } from "./gateway/options.ts";
 export type { DataOption } from "./gateway/persistence.ts";
 // For running and embedding.
