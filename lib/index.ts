@@ -1,5 +1,7 @@
 // chatwire's public API. Testing helpers live in "chatwire/testing"; protocol schemas in "chatwire/protocol".
 
+// Login throttling for passwordAuth: the gateway's `loginThrottle` option.
+export type { LoginThrottleOptions } from "./auth/throttle.ts";
 export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
 export type { AskInit, ChatContext } from "./context/context.ts";
 export type { Logger } from "./context/logger.ts";
@@ -17,7 +19,6 @@ export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
 
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
-export type { LoginThrottleOptions } from "./auth/throttle.ts";
 export type { GatewayOptions } from "./gateway/options.ts";
 export type { DataOption } from "./gateway/persistence.ts";
 // For running and embedding.
