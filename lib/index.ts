@@ -1,5 +1,7 @@
 // chatwire's public API. Testing helpers live in "chatwire/testing"; protocol schemas in "chatwire/protocol".
 
+// Login throttling for passwordAuth: the gateway's `loginThrottle` option.
+export type { LoginThrottleOptions } from "./auth/throttle.ts";
 export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
 export type { AskInit, ChatContext, EventContext } from "./context/context.ts";
 export type { ActionInit, ElementInit, EventMessageHandle, MessageHandle, MessageInit } from "./context/message.ts";
@@ -25,6 +27,8 @@ export type {
 export { createMemoryLayer } from "./data/memory.ts";
 export { createDataLayer, type DataLayerChoice, type SelectEnvironment } from "./data/select.ts";
 export { createSqliteLayer, type SqliteOptions } from "./data/sqlite.ts";
+export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
+
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
 export type { GatewayOptions } from "./gateway/options.ts";

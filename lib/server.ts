@@ -9,6 +9,9 @@ import type { PlaygroundOptions } from "./playground/plugin.ts";
 /** Options of `createServer` and `serve`: the gateway's, plus Fastify's logger. */
 export interface ServerOptions<S extends object> extends Partial<GatewayOptions<S>> {
   readonly logger?: FastifyServerOptions["logger"];
+  /** Fastify's `trustProxy`: behind a reverse proxy, which proxies to believe about the client's address (login
+   * throttling counts per address). Default: none, `request.ip` is the socket's peer. */
+  readonly trustProxy?: FastifyServerOptions["trustProxy"];
   /** Serve the playground page at "/" (default true), or with these options (which origins may frame it, …). */
   readonly playground?: boolean | PlaygroundOptions;
 }
@@ -31,13 +34,14 @@ export async function createServer<S extends object = Record<string, unknown>>(
 ): Promise<FastifyInstance> {
   const {
     logger = { level: process.env.LOG_LEVEL ?? "info" },
+    trustProxy = false,
     hooks,
     playground: withPage = true,
     ...gateway
   } = options;
   // The route schemas are TypeBox's, valid by construction: checking them against JSON Schema's meta-schema at
   // start-up is ~40 ms of ajv compiling for nothing.
-  const server = Fastify({ logger, ajv: { customOptions: { validateSchema: false } } });
+  const server = Fastify({ logger, trustProxy, ajv: { customOptions: { validateSchema: false } } });
   const table = hooks ?? (defaultApp.seal() as unknown as GatewayOptions<S>["hooks"]);
   // Persistence is on by default here (DATABASE_URL, else SQLite in .chatwire/); `data: false` turns it off.
   const data = "data" in gateway ? gateway.data : await createDataLayer();

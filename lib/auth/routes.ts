@@ -2,9 +2,11 @@
 import "@fastify/cookie"; // types: reply.setCookie / request.cookies
 import type { FastifyInstance } from "fastify";
 import { type Static, Type } from "typebox";
+import { isDataUnavailable } from "../data/unavailable.ts";
 import type { PasswordAuthHook } from "../hooks/table.ts";
 import { User } from "../protocol/views.ts";
 import { TOKEN_COOKIE, tokenOf } from "./authenticate.ts";
+import type { LoginThrottle } from "./throttle.ts";
 import type { TokenIssuer } from "./tokens.ts";
 
 /** The login request body. */
@@ -19,22 +21,53 @@ export const LoginReply = Type.Object({ user: User, token: Type.String() });
 
 const ErrorReply = Type.Object({ code: Type.String(), message: Type.String() });
 
+/** Options of `authRoutes`. */
+export interface AuthRoutesOptions {
+  readonly check: PasswordAuthHook;
+  readonly tokens: TokenIssuer;
+  readonly ttlSeconds: number;
+  readonly secureCookie: boolean;
+  /** Throttles logins; without it every attempt checks its password. */
+  readonly throttle?: LoginThrottle;
+}
+
 /** Registers POST /auth/login, POST /auth/logout and GET /auth/me under the plugin's prefix. */
-export async function authRoutes(
-  app: FastifyInstance,
-  options: { check: PasswordAuthHook; tokens: TokenIssuer; ttlSeconds: number; secureCookie: boolean },
-): Promise<void> {
-  const { check, tokens, ttlSeconds, secureCookie } = options;
+export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
+  const { check, tokens, ttlSeconds, secureCookie, throttle } = options;
   const cookie = { path: "/", httpOnly: true, sameSite: "lax", secure: secureCookie } as const;
 
   app.post<{ Body: LoginBody }>(
     "/auth/login",
-    { schema: { body: LoginBody, response: { 200: LoginReply, 401: ErrorReply } } },
+    { schema: { body: LoginBody, response: { 200: LoginReply, 401: ErrorReply, 429: ErrorReply, 503: ErrorReply } } },
     async (request, reply) => {
+      // Every attempt takes the same path whether the username exists or not: charged to the username and the
+      // address alike, then the password hook; only the hook knows users.
+      const verdict = await throttle?.attempt(request.body.username, request.ip).catch((error: unknown) => {
+        if (!isDataUnavailable(error)) throw error;
+        request.log.error({ err: error }, "login throttle unavailable");
+        return undefined;
+      });
+      if (throttle !== undefined && verdict === undefined) {
+        // Counters that cannot be read refuse the attempt: an outage must not open the door to guessing.
+        return reply
+          .code(503)
+          .header("retry-after", "1")
+          .send({ code: "PERSISTENCE_FAILED", message: "logins are unavailable: try again shortly" });
+      }
+      if (verdict?.allowed === false) {
+        const seconds = verdict.retryAfterSeconds;
+        return reply
+          .code(429)
+          .header("retry-after", String(seconds))
+          .send({ code: "LOGIN_THROTTLED", message: `too many login attempts: try again in ${seconds} s` });
+      }
       const user = await check(request.body);
       if (user === undefined) {
         return reply.code(401).send({ code: "UNAUTHENTICATED", message: "wrong username or password" });
       }
+      await verdict?.succeeded().catch((error: unknown) => {
+        request.log.error({ err: error }, "login throttle not reset after a correct login");
+      });
       const token = await tokens.issue(user);
       reply.setCookie(TOKEN_COOKIE, token, { ...cookie, maxAge: ttlSeconds });
       return { user, token };

@@ -109,7 +109,29 @@ export type DataWrite =
   | { readonly kind: "element"; readonly threadId: string; readonly element: StoredElement }
   | { readonly kind: "delete_element"; readonly id: string };
 
-/** Where chatwire keeps conversations. Every method may reject (the database is down, a constraint failed). */
+/** How long `apply` may wait for the database. */
+export interface ApplyOptions {
+  /** Ms since the epoch: past it, a database that is still locked or away makes `apply` reject with
+   * DataUnavailableError (nothing written). Default: the layer's own timeout from now. */
+  readonly deadline?: number;
+}
+
+/** A login throttle counter an attempt is charged to, and how many attempts in a row it allows before locking. */
+export interface LoginCharge {
+  readonly key: string;
+  readonly freeAttempts: number;
+}
+
+/** How a counter locks once past its free attempts: `firstLockMs`, doubling with each attempt up to `maxLockMs`.
+ * A counter charged nothing for `resetAfterMs` (at least `maxLockMs`) starts over. */
+export interface LockPolicy {
+  readonly firstLockMs: number;
+  readonly maxLockMs: number;
+  readonly resetAfterMs: number;
+}
+
+/** Where chatwire keeps conversations. Every method may reject (the database is down, a constraint failed); one
+ * that gave up waiting for a busy or unreachable database rejects with DataUnavailableError (unavailable.ts). */
 export interface DataLayer {
   /** Which implementation this is, for logs. */
   readonly kind: "sqlite" | "postgres" | "memory";
@@ -135,12 +157,20 @@ export interface DataLayer {
   deleteThread(id: string): Promise<boolean>;
 
   /** Runs the writes in order, in one transaction: all of them are stored, or none (and it rejects). */
-  apply(writes: readonly DataWrite[]): Promise<void>;
+  apply(writes: readonly DataWrite[], options?: ApplyOptions): Promise<void>;
 
   /** Records a logged-out session token's id until `expiresAt` (seconds since the epoch); forgets expired ones. */
   revokeToken(tokenId: string, expiresAt: number): Promise<void>;
   /** Whether the token id was revoked and its revocation has not expired by `now` (seconds since the epoch). */
   isTokenRevoked(tokenId: string, now: number): Promise<boolean>;
+
+  /** Charges a login attempt at `now` (ms since the epoch) to every counter, atomically (across processes and nodes
+   * sharing the database): if one of them is locked, nothing changes and it resolves with the time its lock ends
+   * (the latest, if several are); else each counts one more attempt, locking per `policy`, and it resolves 0. */
+  chargeLogin(charges: readonly LoginCharge[], now: number, policy: LockPolicy): Promise<number>;
+  /** After a correct login: deletes the counters `forget`, and takes one attempt back from each of `refund`,
+   * unlocking it. */
+  settleLogin(forget: readonly string[], refund: readonly string[]): Promise<void>;
 }
 
 /**

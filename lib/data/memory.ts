@@ -14,6 +14,7 @@ import {
   type ThreadRecord,
   withElements,
 } from "./layer.ts";
+import { memoryLoginCounters } from "./login-counters.ts";
 
 interface StepRow {
   readonly seq: number;
@@ -248,5 +249,6 @@ export function createMemoryLayer(): DataLayer {
       revoked.set(tokenId, Math.max(revoked.get(tokenId) ?? 0, expiresAt));
     },
     isTokenRevoked: async (tokenId, now) => (live().revoked.get(tokenId) ?? Number.NEGATIVE_INFINITY) >= now,
+    ...memoryLoginCounters(),
   };
 }

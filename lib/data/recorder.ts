@@ -1,5 +1,5 @@
 // The recorder: how the gateway persists what it emits. Calls never block and never throw; writes go through a
-// bounded FIFO queue and are committed in batches (one transaction per batch). `flush()` is the durability point.
+// bounded FIFO queue (write-queue.ts), committed in batches, one transaction each. `flush()` is the durability point.
 import type { Feedback } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import { silentLogger } from "../logger.ts";
@@ -13,15 +13,14 @@ import {
   type StoredElement,
   type ThreadPatch,
 } from "./layer.ts";
+import { LossLedger, type LostEntry } from "./losses.ts";
+import { DEFAULT_DATA_TIMEOUT_MS } from "./unavailable.ts";
+import { createWriteQueue, type LostWrites } from "./write-queue.ts";
 
-/** Why some writes were not stored: the database refused them, the queue was full, or a stream ended unseen. */
-export interface RecorderFailure {
-  readonly reason: "write_failed" | "queue_full" | "unknown_stream";
-  /** The threads whose writes were lost. */
-  readonly threadIds: readonly string[];
-  /** How many writes were lost. */
-  readonly writes: number;
-  readonly error?: unknown;
+/** Why some writes were not stored: the database refused them or stayed locked or away past their deadline
+ * (write_failed), the queue was full (queue_full), or a stream ended unseen (unknown_stream). */
+export interface RecorderFailure extends Omit<LostWrites, "reason"> {
+  readonly reason: LostWrites["reason"] | "unknown_stream";
 }
 
 /** What `flush()` rejects with when writes of the flushed thread(s) were lost since the last flush. */
@@ -39,6 +38,10 @@ export interface RecorderOptions {
   readonly maxQueue?: number;
   /** Writes per transaction at most. Default 500. */
   readonly maxBatch?: number;
+  /** How long a write may wait for a database that is locked (SQLite, by another process) or away (PostgreSQL)
+   * after it was recorded; then it is lost and reported (write_failed). The event loop is never held meanwhile.
+   * Default 5000. */
+  readonly writeTimeoutMs?: number;
   /** Called for every loss, after it is logged. */
   readonly onError?: (failure: RecorderFailure) => void;
 }
@@ -83,7 +86,8 @@ export interface Recorder {
   updateThread(threadId: string, patch: ThreadPatch): void;
   /**
    * Writes the content streamed so far, then resolves once every write queued before the call is committed.
-   * Rejects with PersistenceError if a write of `threadId` (of any thread, without it) was lost since its last flush.
+   * Rejects with PersistenceError if one of those writes of `threadId` (of any thread, without it) was lost while
+   * it waited, or if an earlier loss of that thread was not yet reported to any flush.
    */
   flush(threadId?: string): Promise<void>;
   /** Flushes, then refuses further writes (they are reported as dropped). Does not close the layer. */
@@ -91,12 +95,6 @@ export interface Recorder {
   stats(): RecorderStats;
   /** Whether the queue is past half full: producers that can wait (the next turn of a session) should. */
   congested(): boolean;
-}
-
-interface Queued {
-  readonly seq: number;
-  readonly threadId: string;
-  readonly write: DataWrite;
 }
 
 interface OpenStream {
@@ -122,23 +120,14 @@ export const defaultThreadName = (content: string): string => {
  */
 export function createRecorder(layer: DataLayer, options: RecorderOptions = {}): Recorder {
   const log = options.log ?? silentLogger;
-  const maxQueue = options.maxQueue ?? 10_000;
-  const maxBatch = options.maxBatch ?? 500;
-  const queue: Queued[] = [];
-  let lastSeq = 0;
-  let settledSeq = 0;
-  let draining = false;
-  let closed = false;
-  const waiters: { target: number; resolve: () => void }[] = [];
   const streams = new Map<string, OpenStream>();
-  // Losses not yet reported to a flush, per thread: the next flush of that thread rejects with the first one.
-  const lost = new Map<string, RecorderFailure>();
+  const losses = new LossLedger<RecorderFailure>();
   const counts = { queued: 0, written: 0, failed: 0, dropped: 0 };
 
-  const report = (failure: RecorderFailure): void => {
+  const report = (failure: RecorderFailure, entries: readonly LostEntry[]): void => {
     if (failure.reason === "write_failed") counts.failed += failure.writes;
     else counts.dropped += failure.writes;
-    for (const threadId of failure.threadIds) if (!lost.has(threadId)) lost.set(threadId, failure);
+    losses.lose(failure, entries);
     log.error({ err: failure.error, reason: failure.reason, threadIds: failure.threadIds }, "persistence lost writes");
     try {
       options.onError?.(failure);
@@ -147,68 +136,17 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
     }
   };
 
-  // Waiters arrive with non-decreasing targets (each flush waits for everything queued before it), so the ones to
-  // wake are always a prefix: settling is linear in the waiters woken, not quadratic in the waiting.
-  const settle = (seq: number): void => {
-    settledSeq = seq;
-    let woken = 0;
-    while (woken < waiters.length && (waiters[woken]?.target ?? Number.POSITIVE_INFINITY) <= seq) woken++;
-    for (const waiter of waiters.splice(0, woken)) waiter.resolve();
-  };
-
-  const writeBatch = async (batch: readonly Queued[]): Promise<void> => {
-    try {
-      await layer.apply(batch.map((item) => item.write));
-      counts.written += batch.length;
-      return;
-    } catch (error) {
-      if (batch.length === 1) {
-        report({ reason: "write_failed", threadIds: [batch[0]?.threadId ?? ""], writes: 1, error });
-        return;
-      }
-    }
-    // One bad write must not take the others down with it: retry each alone, report only those that fail.
-    const failed: Queued[] = [];
-    let firstError: unknown;
-    for (const item of batch) {
-      try {
-        await layer.apply([item.write]);
-        counts.written += 1;
-      } catch (error) {
-        firstError ??= error;
-        failed.push(item);
-      }
-    }
-    if (failed.length > 0) {
-      const threadIds = [...new Set(failed.map((item) => item.threadId))];
-      report({ reason: "write_failed", threadIds, writes: failed.length, error: firstError });
-    }
-  };
-
-  const drain = async (): Promise<void> => {
-    try {
-      while (queue.length > 0) {
-        const batch = queue.splice(0, maxBatch);
-        await writeBatch(batch);
-        settle(batch.at(-1)?.seq ?? settledSeq);
-      }
-    } finally {
-      draining = false;
-    }
-  };
-
+  const queue = createWriteQueue(layer, {
+    maxQueue: options.maxQueue ?? 10_000,
+    maxBatch: options.maxBatch ?? 500,
+    writeTimeoutMs: options.writeTimeoutMs ?? DEFAULT_DATA_TIMEOUT_MS,
+    onWritten: (writes) => {
+      counts.written += writes;
+    },
+    onLost: report,
+  });
   const enqueue = (threadId: string, write: DataWrite): void => {
-    if (closed || queue.length >= maxQueue) {
-      report({ reason: "queue_full", threadIds: [threadId], writes: 1 });
-      return;
-    }
-    queue.push({ seq: ++lastSeq, threadId, write });
-    counts.queued += 1;
-    if (!draining) {
-      draining = true;
-      // Everything recorded during this tick goes into the first transaction.
-      setImmediate(() => void drain());
-    }
+    if (queue.push(threadId, write)) counts.queued += 1;
   };
 
   const writeStream = (id: string, stream: OpenStream): void => {
@@ -266,7 +204,9 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
         const stream = streams.get(frame.id);
         streams.delete(frame.id);
         if (stream === undefined) {
-          report({ reason: "unknown_stream", threadIds: [threadId], writes: 1 });
+          report({ reason: "unknown_stream", threadIds: [threadId], writes: 1 }, [
+            { threadId, seq: queue.mark() + 0.5 },
+          ]);
           return;
         }
         stream.content = frame.content;
@@ -298,11 +238,9 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
   const flush = async (threadId?: string): Promise<void> => {
     for (const [id, stream] of streams)
       if (threadId === undefined || stream.threadId === threadId) writeStream(id, stream);
-    const target = lastSeq;
-    if (settledSeq < target) await new Promise<void>((resolve) => waiters.push({ target, resolve }));
-    const failure = threadId === undefined ? lost.values().next().value : lost.get(threadId);
-    if (threadId === undefined) lost.clear();
-    else lost.delete(threadId);
+    const waiting = losses.wait(threadId, queue.mark());
+    await queue.settled(waiting.target);
+    const failure = losses.done(waiting);
     if (failure !== undefined) throw new PersistenceError(failure);
   };
 
@@ -341,10 +279,10 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       try {
         await flush();
       } finally {
-        closed = true;
+        queue.close();
       }
     },
     stats: () => ({ ...counts }),
-    congested: () => queue.length * 2 >= maxQueue,
+    congested: queue.congested,
   };
 }

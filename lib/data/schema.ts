@@ -84,12 +84,25 @@ CREATE TABLE chatwire_revoked_tokens (
 CREATE INDEX chatwire_revoked_tokens_by_expiry ON chatwire_revoked_tokens (expires_at);
 `;
 
+/** Login throttle counters (lib/auth/throttle.ts): attempts in a row per hashed username or client address, the
+ * end of the key's lock and its last charge, in milliseconds since the epoch. */
+const loginCounters = (t: { epoch: string }) => `
+CREATE TABLE chatwire_login_counters (
+  counter_key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  locked_until ${t.epoch} NOT NULL,
+  updated_at ${t.epoch} NOT NULL
+);
+CREATE INDEX chatwire_login_counters_by_update ON chatwire_login_counters (updated_at);
+`;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
   { version: 2, name: "one feedback per step", sql: oneFeedbackPerStep },
   { version: 3, name: "element display", sql: elementDisplay },
   { version: 4, name: "revoked tokens", sql: revokedTokens({ epoch: "INTEGER" }) },
+  { version: 5, name: "login counters", sql: loginCounters({ epoch: "INTEGER" }) },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -102,4 +115,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 2, name: "one feedback per step", sql: oneFeedbackPerStep },
   { version: 3, name: "element display", sql: elementDisplay },
   { version: 4, name: "revoked tokens", sql: revokedTokens({ epoch: "BIGINT" }) },
+  { version: 5, name: "login counters", sql: loginCounters({ epoch: "BIGINT" }) },
 ];

@@ -1,4 +1,5 @@
 // The gateway's options, with their defaults in one place.
+import type { LoginThrottleOptions } from "../auth/throttle.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { SessionLimits } from "../session/session.ts";
 import type { GatewayHandle } from "./handle.ts";
@@ -24,17 +25,23 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Persistence: "sqlite" (embedded), { postgres: url }, { sqlite: path }, "memory", a DataLayer, or false/absent
    * for none. `createServer` and `chatwire run` default to DATABASE_URL, else SQLite in .chatwire/. */
   readonly data?: DataOption;
+  /** How long a conversation write may wait for a database that is locked (SQLite, by another process) or away
+   * (PostgreSQL) before it is lost and the client gets PERSISTENCE_FAILED. The event loop runs meanwhile. Default 5 s. */
+  readonly writeTimeoutMs?: number;
   /** Origins allowed to open the WebSocket from a browser; default: same origin only. `["*"]` allows any. */
   readonly allowedOrigins?: readonly string[];
   /** Session tokens for passwordAuth: the signing secret (default env CHATWIRE_AUTH_SECRET, at least 32 bytes),
    * their lifetime (default 24 h) and whether the cookie is Secure (default true in production). */
   readonly auth?: { readonly secret?: string; readonly ttlSeconds?: number; readonly secureCookie?: boolean };
+  /** Login throttling for passwordAuth, per username and per client address (docs/auth.md); on by default (absent
+   * or `{}`: the defaults; each field absent: its default), `false` turns it off. */
+  readonly loginThrottle?: LoginThrottleOptions | false;
   /** Receives a handle on the running gateway (session count), e.g. for a health route. */
   readonly onReady?: (gateway: GatewayHandle) => void;
 }
 
 /** Every option with its default filled in. */
-type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth" | "data";
+type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth" | "data" | "loginThrottle";
 export type ResolvedOptions<S extends object> = Required<Omit<GatewayOptions<S>, Optional>> &
   Pick<GatewayOptions<S>, Optional>;
 
@@ -58,5 +65,6 @@ export const resolveOptions = <S extends object>(options: GatewayOptions<S>): Re
   maxReplayFrames: 20_000,
   maxReplayBytes: 16 * 1024 * 1024,
   stallTimeoutMs: 30_000,
+  writeTimeoutMs: 5_000,
   ...options,
 });

@@ -26,12 +26,13 @@ const isLayer = (option: DataOption): option is DataLayer =>
 export async function openPersistence(
   option: DataOption | undefined,
   log: FastifyBaseLogger,
+  writeTimeoutMs?: number,
 ): Promise<Persistence | undefined> {
   if (option === undefined || option === false) return undefined;
   const owned = !isLayer(option);
   const layer = isLayer(option) ? option : await createDataLayer(option);
   if (layer === undefined) return undefined;
-  const recorder = createRecorder(layer, { log });
+  const recorder = createRecorder(layer, { log, ...(writeTimeoutMs === undefined ? {} : { writeTimeoutMs }) });
   return {
     layer,
     recorder,

@@ -6,6 +6,7 @@ import { type AuthResult, authenticate } from "../auth/authenticate.ts";
 import { isAllowedOrigin } from "../auth/origin.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
 import type { DataLayer } from "../data/layer.ts";
+import { memoryLoginCounters } from "../data/login-counters.ts";
 import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
 import { serveConnection } from "./connection.ts";
@@ -50,7 +51,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     throw new ChatwireError("STARTUP_FAILED", `onAppStartup failed: ${reason}`, { cause: error });
   }
 
-  const persistence = await openPersistence(options.data, app.log);
+  const persistence = await openPersistence(options.data, app.log, options.writeTimeoutMs);
   app.addHook("onClose", async () => {
     await shutdown();
     await options.hooks.onAppShutdown?.();
@@ -102,9 +103,10 @@ async function passwordAuth<S extends object>(
   const check = options.hooks.passwordAuth;
   if (check === undefined) return undefined;
   // Loaded only for apps that log users in (jose, cookies, the login routes).
-  const [{ createTokenIssuer }, { authRoutes }, { default: cookie }] = await Promise.all([
+  const [{ createTokenIssuer }, { authRoutes }, { createLoginThrottle }, { default: cookie }] = await Promise.all([
     import("../auth/tokens.ts"),
     import("../auth/routes.ts"),
+    import("../auth/throttle.ts"),
     import("@fastify/cookie"),
   ]);
   const ttlSeconds = options.auth?.ttlSeconds ?? 24 * 3600;
@@ -113,7 +115,12 @@ async function passwordAuth<S extends object>(
   const tokens = createTokenIssuer({ secret, ttlSeconds, ...(layer === undefined ? {} : { revocations: layer }) });
   if (!app.hasRequestDecorator("cookies")) await app.register(cookie);
   const secureCookie = options.auth?.secureCookie ?? process.env.NODE_ENV === "production";
-  await app.register(authRoutes, { check, tokens, ttlSeconds, secureCookie });
+  // Counters in the data layer are shared by every node on it; without one, they hold in this process.
+  const throttle =
+    options.loginThrottle === false
+      ? undefined
+      : createLoginThrottle(layer ?? memoryLoginCounters(), options.loginThrottle ?? {});
+  await app.register(authRoutes, { check, tokens, ttlSeconds, secureCookie, ...(throttle ? { throttle } : {}) });
   return tokens;
 }
 

@@ -120,7 +120,7 @@ export class TaskLane<S extends object> extends Lane<S> {
       } finally {
         clearTimeout(timer);
         this.#current = undefined;
-        await this.#end(taskId);
+        await this.#end(taskId, replyTo);
       }
     });
     if (!queued) this.host.emitError("QUEUE_FULL", `${this.limit} tasks are already waiting`, replyTo);
@@ -142,27 +142,28 @@ export class TaskLane<S extends object> extends Lane<S> {
    * unless the recorder's queue is filling up: then it does, and a fast client is slowed to the database's pace
    * instead of its writes being dropped.
    */
-  async #end(taskId: string): Promise<void> {
+  async #end(taskId: string, replyTo: string | undefined): Promise<void> {
     const link = this.link;
     if (link === undefined) {
       this.host.notify({ type: "task_end", taskId });
       return;
     }
-    const acknowledged = Promise.all([this.#acknowledged, this.#persisted(link)]).then(() => {
+    const stored = link.flush().then(
+      () => true,
+      (error: unknown) => {
+        const { log, sessionId } = this.host.parts;
+        log.error({ err: error, sessionId }, "conversation not fully persisted");
+        return false;
+      },
+    );
+    // The error goes out just before its own task_end, never before an earlier task's, so a client can tell which
+    // task was not stored.
+    const acknowledged = Promise.all([this.#acknowledged, stored]).then(([, ok]) => {
+      if (!ok) this.host.emitError("PERSISTENCE_FAILED", "part of this conversation could not be saved", replyTo);
       this.host.notify({ type: "task_end", taskId });
     });
     this.#acknowledged = acknowledged;
     if (link.congested) await acknowledged;
-  }
-
-  async #persisted(link: ThreadLink): Promise<void> {
-    try {
-      await link.flush();
-    } catch (error) {
-      const { log, sessionId } = this.host.parts;
-      log.error({ err: error, sessionId }, "conversation not fully persisted");
-      this.host.emitError("PERSISTENCE_FAILED", "part of this conversation could not be saved");
-    }
   }
 }
 

@@ -357,4 +357,31 @@ export function dataLayerContract(make: () => Promise<DataLayer>): void {
     await apply(layer, { kind: "delete_element", id: "e1" });
     assert.deepEqual((await layer.loadThread("t1"))?.elements, [{ id: "e2", name: "notes.txt" }]);
   });
+
+  test("login counters: free attempts, doubling locks, all or nothing, refunds, forgetting and starting over", async (t) => {
+    const layer = await open(t);
+    const policy = { firstLockMs: 1000, maxLockMs: 4000, resetAfterMs: 60_000 };
+    const user = { key: "user", freeAttempts: 2 };
+    const address = { key: "address", freeAttempts: 4 };
+    const both = [user, address];
+    const charge = (charges: (typeof user)[], at: number) => layer.chargeLogin(charges, at, policy);
+    const t0 = 1_000_000;
+    assert.equal(await charge(both, t0), 0);
+    assert.equal(await charge(both, t0 + 1), 0, "the second attempt is free; it locks the user");
+    assert.equal(await charge(both, t0 + 2), t0 + 1001, "locked until then; nothing is charged");
+    assert.equal(await charge([address], t0 + 3), 0);
+    assert.equal(await charge([address], t0 + 4), 0, "the address's 4th attempt: the refused one did not count");
+    assert.equal(await charge([address], t0 + 5), t0 + 1004);
+    assert.equal(await charge(both, t0 + 1004), 0, "both locks are over");
+    assert.equal(await charge(both, t0 + 1005), t0 + 3004, "one attempt beyond: twice the first lock");
+    await layer.settleLogin(["user"], ["address"]);
+    assert.equal(await charge([address], t0 + 1006), 0, "a refund unlocks the address");
+    assert.equal(await charge([user], t0 + 1007), 0, "the user was forgotten: free again");
+    assert.equal(await charge([address], t0 + 3006), 0);
+    assert.equal(await charge([address], t0 + 7006), 0);
+    assert.equal(await charge([address], t0 + 7007), t0 + 11_006, "at most maxLockMs");
+    const later = t0 + 11_006 + 60_000;
+    assert.equal(await charge(both, later), 0, "idle for resetAfterMs: both start over");
+    assert.equal(await charge([address], later + 1), 0);
+  });
 }

@@ -254,3 +254,37 @@ test("after close, writes are refused and reported", async () => {
   assert.equal(failures.length, 1);
   assert.deepEqual((await layer.loadThread("t1"))?.steps, []);
 });
+
+test("long messages are committed a few at a time, so that no transaction holds the event loop for long", async () => {
+  const gate = gated(await migrated());
+  const recorder = createRecorder(gate.layer);
+  recorder.ensureThread({ id: "t1" });
+  await recorder.flush();
+  const long = "x".repeat(50_000);
+  for (let i = 0; i < 10; i++) recorder.record("t1", { type: "message_new", message: message(`m${i}`, long) });
+  recorder.record("t1", { type: "message_new", message: message("short", "short") });
+  await recorder.flush();
+  const sizes = gate.batches.slice(1).map((batch) => batch.length);
+  assert.deepEqual(sizes, [3, 3, 3, 2], "about 128 K characters per transaction");
+  assert.equal((await gate.layer.loadThread("t1"))?.steps.length, 11);
+});
+
+test("every flush waiting on a lost write hears of it (each would vouch for it); a later flush does not", async () => {
+  const gate = gated(await migrated());
+  const recorder = createRecorder(gate.layer);
+  recorder.ensureThread({ id: "t1" });
+  await recorder.flush("t1");
+  gate.close();
+  recorder.recordFeedback("t1", { id: "f1", messageId: "no-such-message", value: 1 }); // refused by the database
+  const first = recorder.flush("t1");
+  recorder.record("t1", { type: "message_new", message: message("m1", "stored") });
+  const second = recorder.flush("t1");
+  gate.open();
+  await assert.rejects(first, PersistenceError);
+  await assert.rejects(second, PersistenceError, "the second flush covers the lost feedback too");
+  await recorder.flush("t1");
+  assert.deepEqual(
+    (await gate.layer.loadThread("t1"))?.steps.map((s) => s.id),
+    ["m1"],
+  );
+});

@@ -1,0 +1,136 @@
+// The PostgreSQL layer's write statements: one function per DataWrite kind, run on a pooled client inside the
+// layer's transactions (or on the pool itself for single statements).
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import type { User } from "../protocol/views.ts";
+import type { DataWrite, NewThread, StoredUser, ThreadPatch } from "./layer.ts";
+import { messageColumns, type StepColumns, stepColumns, toUser, type UserRow } from "./rows.ts";
+
+/** A pool or a client checked out of it. */
+export type Queryable = Pick<pg.PoolClient, "query">;
+
+export const insertThread = async (db: Queryable, thread: NewThread): Promise<void> => {
+  await db.query(
+    `INSERT INTO chatwire_threads (id, created_at, name, user_id, secret_hash, tags, metadata)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+    [
+      thread.id,
+      new Date().toISOString(),
+      thread.name ?? null,
+      thread.userId ?? null,
+      thread.secretHash ?? null,
+      JSON.stringify(thread.tags ?? []),
+      JSON.stringify(thread.metadata ?? {}),
+    ],
+  );
+};
+
+export const upsertUser = async (db: Queryable, user: User): Promise<StoredUser> => {
+  const { rows } = await db.query<UserRow>(
+    `INSERT INTO chatwire_users (id, identifier, display_name, metadata, created_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (identifier) DO UPDATE SET display_name = EXCLUDED.display_name, metadata = EXCLUDED.metadata
+     RETURNING *`,
+    [
+      randomUUID(),
+      user.identifier,
+      user.displayName ?? null,
+      JSON.stringify(user.metadata ?? {}),
+      new Date().toISOString(),
+    ],
+  );
+  if (rows[0] === undefined) throw new Error(`user ${user.identifier} was not stored`);
+  return toUser(rows[0]);
+};
+
+export const patchThread = async (db: Queryable, id: string, patch: ThreadPatch): Promise<void> => {
+  await db.query(
+    `UPDATE chatwire_threads SET name = COALESCE($1, name), tags = COALESCE($2::jsonb, tags),
+     metadata = COALESCE($3::jsonb, metadata) WHERE id = $4`,
+    [
+      patch.name ?? null,
+      patch.tags === undefined ? null : JSON.stringify(patch.tags),
+      patch.metadata === undefined ? null : JSON.stringify(patch.metadata),
+      id,
+    ],
+  );
+};
+
+const upsertStep = async (db: Queryable, c: StepColumns): Promise<void> => {
+  const result = await db.query(
+    `INSERT INTO chatwire_steps
+     (id, thread_id, kind, name, type, parent_id, input, output, error, start_at, end_at, actions)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, type = EXCLUDED.type,
+       parent_id = EXCLUDED.parent_id, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
+       start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, actions = EXCLUDED.actions
+     WHERE chatwire_steps.thread_id = EXCLUDED.thread_id`,
+    [
+      c.id,
+      c.thread_id,
+      c.kind,
+      c.name,
+      c.type,
+      c.parent_id,
+      c.input,
+      c.output,
+      c.error,
+      c.start_at,
+      c.end_at,
+      c.actions,
+    ],
+  );
+  if (result.rowCount === 0) throw new Error(`step ${c.id} belongs to another thread`);
+};
+
+export const applyOne = async (db: Queryable, write: DataWrite): Promise<void> => {
+  switch (write.kind) {
+    case "thread": {
+      const userId = write.owner === undefined ? write.thread.userId : (await upsertUser(db, write.owner)).id;
+      return insertThread(db, userId === undefined ? write.thread : { ...write.thread, userId });
+    }
+    case "thread_patch":
+      return patchThread(db, write.threadId, write.patch);
+    case "default_name":
+      await db.query("UPDATE chatwire_threads SET name = $1 WHERE id = $2 AND name IS NULL", [
+        write.name,
+        write.threadId,
+      ]);
+      return;
+    case "message":
+      return upsertStep(db, messageColumns(write.threadId, write.message, write.message.actions));
+    case "step":
+      return upsertStep(db, stepColumns(write.threadId, write.step));
+    case "delete_step":
+      await db.query("DELETE FROM chatwire_elements WHERE for_id = $1", [write.id]);
+      await db.query("DELETE FROM chatwire_steps WHERE id = $1", [write.id]);
+      return;
+    case "feedback": {
+      const f = write.feedback;
+      await db.query(
+        `INSERT INTO chatwire_feedbacks (id, for_id, value, comment) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (for_id) DO UPDATE SET id = EXCLUDED.id, value = EXCLUDED.value, comment = EXCLUDED.comment`,
+        [f.id, f.forId, f.value, f.comment ?? null],
+      );
+      return;
+    }
+    case "delete_feedback":
+      await db.query("DELETE FROM chatwire_feedbacks WHERE for_id = $1", [write.forId]);
+      return;
+    case "element": {
+      const e = write.element;
+      await db.query(
+        `INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url, display)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (id) DO UPDATE SET thread_id = EXCLUDED.thread_id, for_id = EXCLUDED.for_id,
+           name = EXCLUDED.name, mime = EXCLUDED.mime, url = EXCLUDED.url, display = EXCLUDED.display`,
+        [e.id, write.threadId, e.forId ?? null, e.name, e.mime ?? null, e.url ?? null, e.display ?? null],
+      );
+      return;
+    }
+    case "delete_element":
+      await db.query("DELETE FROM chatwire_elements WHERE id = $1", [write.id]);
+      return;
+    default:
+      return write satisfies never;
+  }
+};

@@ -1,0 +1,117 @@
+// The SQLite layer's write statements: one function per DataWrite kind, run inside the layer's transactions.
+// Synchronous (better-sqlite3); statements come from the layer's cache of prepared statements.
+import { randomUUID } from "node:crypto";
+import type Database from "better-sqlite3";
+import type { User } from "../protocol/views.ts";
+import type { DataWrite, NewThread, StoredUser, ThreadPatch } from "./layer.ts";
+import { messageColumns, type StepColumns, stepColumns, toUser, type UserRow } from "./rows.ts";
+
+/** The prepared statement for a SQL text, made once. */
+export type StatementCache = (text: string) => Database.Statement;
+
+/** The write statements over one connection's statement cache. */
+export function sqliteWrites(sql: StatementCache) {
+  const insertThread = (thread: NewThread): void => {
+    sql(`INSERT INTO chatwire_threads (id, created_at, name, user_id, secret_hash, tags, metadata)
+      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`).run(
+      thread.id,
+      new Date().toISOString(),
+      thread.name ?? null,
+      thread.userId ?? null,
+      thread.secretHash ?? null,
+      JSON.stringify(thread.tags ?? []),
+      JSON.stringify(thread.metadata ?? {}),
+    );
+  };
+  const upsertUser = (user: User): StoredUser => {
+    const row = sql(`INSERT INTO chatwire_users (id, identifier, display_name, metadata, created_at)
+      VALUES (?, ?, ?, ?, ?) ON CONFLICT (identifier)
+      DO UPDATE SET display_name = excluded.display_name, metadata = excluded.metadata RETURNING *`).get(
+      randomUUID(),
+      user.identifier,
+      user.displayName ?? null,
+      JSON.stringify(user.metadata ?? {}),
+      new Date().toISOString(),
+    ) as UserRow;
+    return toUser(row);
+  };
+  const patchThread = (id: string, patch: ThreadPatch): void => {
+    sql(`UPDATE chatwire_threads SET name = COALESCE(?, name), tags = COALESCE(?, tags),
+      metadata = COALESCE(?, metadata) WHERE id = ?`).run(
+      patch.name ?? null,
+      patch.tags === undefined ? null : JSON.stringify(patch.tags),
+      patch.metadata === undefined ? null : JSON.stringify(patch.metadata),
+      id,
+    );
+  };
+  const upsertStep = (c: StepColumns): void => {
+    const result = sql(`INSERT INTO chatwire_steps
+      (id, thread_id, kind, name, type, parent_id, input, output, error, start_at, end_at, actions)
+      VALUES (@id, @thread_id, @kind, @name, @type, @parent_id, @input, @output, @error, @start_at, @end_at, @actions)
+      ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, type = excluded.type,
+        parent_id = excluded.parent_id, input = excluded.input, output = excluded.output, error = excluded.error,
+        start_at = excluded.start_at, end_at = excluded.end_at, actions = excluded.actions
+      WHERE chatwire_steps.thread_id = excluded.thread_id`).run(c);
+    if (result.changes === 0) throw new Error(`step ${c.id} belongs to another thread`);
+  };
+  const applyOne = (write: DataWrite): void => {
+    switch (write.kind) {
+      case "thread": {
+        const userId = write.owner === undefined ? write.thread.userId : upsertUser(write.owner).id;
+        insertThread(userId === undefined ? write.thread : { ...write.thread, userId });
+        return;
+      }
+      case "thread_patch":
+        patchThread(write.threadId, write.patch);
+        return;
+      case "default_name":
+        sql("UPDATE chatwire_threads SET name = ? WHERE id = ? AND name IS NULL").run(write.name, write.threadId);
+        return;
+      case "message":
+        upsertStep(messageColumns(write.threadId, write.message, write.message.actions));
+        return;
+      case "step":
+        upsertStep(stepColumns(write.threadId, write.step));
+        return;
+      case "delete_step":
+        sql("DELETE FROM chatwire_elements WHERE for_id = ?").run(write.id);
+        sql("DELETE FROM chatwire_steps WHERE id = ?").run(write.id);
+        return;
+      case "feedback": {
+        const f = write.feedback;
+        sql(`INSERT INTO chatwire_feedbacks (id, for_id, value, comment) VALUES (?, ?, ?, ?)
+          ON CONFLICT (for_id) DO UPDATE SET id = excluded.id, value = excluded.value, comment = excluded.comment`).run(
+          f.id,
+          f.forId,
+          f.value,
+          f.comment ?? null,
+        );
+        return;
+      }
+      case "delete_feedback":
+        sql("DELETE FROM chatwire_feedbacks WHERE for_id = ?").run(write.forId);
+        return;
+      case "element": {
+        const e = write.element;
+        sql(`INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url, display) VALUES (?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (id) DO UPDATE SET thread_id = excluded.thread_id, for_id = excluded.for_id,
+            name = excluded.name, mime = excluded.mime, url = excluded.url, display = excluded.display`).run(
+          e.id,
+          write.threadId,
+          e.forId ?? null,
+          e.name,
+          e.mime ?? null,
+          e.url ?? null,
+          e.display ?? null,
+        );
+        return;
+      }
+      case "delete_element":
+        sql("DELETE FROM chatwire_elements WHERE id = ?").run(write.id);
+        return;
+      default:
+        write satisfies never;
+    }
+  };
+  return { insertThread, upsertUser, patchThread, applyOne };
+}
