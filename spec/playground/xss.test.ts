@@ -126,6 +126,7 @@ async function showEverything(page: Page): Promise<void> {
   await page.locator("#log .content").first().hover();
   // Images that failed to load fire `error` asynchronously: wait until every one is settled.
   await until(page, `[...document.images].every((image) => image.complete)`);
+  // Events queued by the clicks (toggle, focus, load) run within a few tasks: let them, before anyone checks.
   await page.evaluate("new Promise((resolve) => setTimeout(resolve, 250))");
 }
 
@@ -166,7 +167,9 @@ test("served without its CSP, hostile text in every field the page shows runs no
     assert.equal(await message.locator("button.action").first().textContent(), first);
     assert.equal(await message.locator("button.action").first().getAttribute("title"), first);
     assert.equal(await message.locator(".elements .element-name").first().textContent(), first);
-    assert.equal(await page.locator("#log .step .step-name").first().textContent(), first);
+    const step = page.locator("#log .step").first();
+    assert.equal(await step.locator(".step-name").textContent(), first);
+    assert.deepEqual(await step.locator(".io pre").allTextContents(), [first, first], "input and output");
     assert.equal((await message.locator(".content").textContent())?.trim(), first);
     assert.equal(await page.locator("#who").textContent(), first);
     const titles = await page.locator("#thread-items .thread-name").allTextContents();
@@ -175,19 +178,74 @@ test("served without its CSP, hostile text in every field the page shows runs no
   });
 });
 
+/** Starts collecting the page's CSP violation reports (before it loads). */
+async function recordViolations(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  await page.exposeFunction("violated", (report: string) => violations.push(report));
+  await page.addInitScript(`document.addEventListener("securitypolicyviolation", (event) =>
+    violated(event.effectiveDirective + " " + event.blockedURI + " " + event.sample), true)`);
+  return violations;
+}
+
 test("with its CSP, the same page reports no violation: no handler was ever parsed, even inertly", async (t) => {
   const url = await startHostileServer(t, true);
   await withPage(t, browser, async (page) => {
     const ran: string[] = [];
-    const violations: string[] = [];
     await page.exposeFunction("pwned", (label: string) => ran.push(label));
-    await page.exposeFunction("violated", (report: string) => violations.push(report));
-    await page.addInitScript(`document.addEventListener("securitypolicyviolation", (event) =>
-      violated(event.effectiveDirective + " " + event.blockedURI + " " + event.sample), true)`);
+    const violations = await recordViolations(page);
     const response = await page.goto(url);
     assert.match(response?.headers()["content-security-policy"] ?? "", /script-src 'self'/);
     await showEverything(page);
     assert.deepEqual(ran, []);
     assert.deepEqual(violations, [], "the browser reported a CSP violation");
+  });
+});
+
+// A 1×1 PNG, served by the test server as an element's bytes.
+const PIXEL = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=",
+  "base64",
+);
+
+test("what stays: Markdown, formatting tags without attributes, and elements with http(s) URLs", async (t) => {
+  const app = createApp();
+  app.onChatStart(async (ctx) => {
+    await ctx.send({
+      content:
+        "**bold** <b>b</b> H<sub>2</sub>O [docs](https://docs.example/) `<i>`\n\n<details>\n<summary>More</summary>\nhidden\n</details>",
+      elements: [
+        { name: "pixel.png", url: "/pixel.png", mime: "image/png" },
+        { name: "report.pdf", url: "/files/report.pdf", mime: "application/pdf", display: "side" },
+      ],
+    });
+  });
+  const { url } = await startServer(t, app.seal(), {
+    prepare: (server) => {
+      server.get("/pixel.png", (_request, reply) => reply.type("image/png").send(PIXEL));
+    },
+  });
+  await withPage(t, browser, async (page) => {
+    const violations = await recordViolations(page);
+    await page.goto(url);
+    const message = page.locator(".message.assistant");
+    await message.waitFor();
+    const content = message.locator(".content");
+    assert.equal(await content.locator("strong").textContent(), "bold");
+    assert.equal(await content.locator("b").textContent(), "b");
+    assert.equal(await content.locator("sub").textContent(), "2");
+    assert.equal(await content.locator("code").textContent(), "<i>");
+    assert.equal(await content.locator("details > summary").textContent(), "More");
+    const link = content.locator("a");
+    assert.equal(await link.getAttribute("href"), "https://docs.example/");
+    assert.equal(await link.getAttribute("target"), "_blank");
+    assert.equal(await link.getAttribute("rel"), "noopener noreferrer");
+    const image = message.locator(".elements figure.element img");
+    assert.equal(await image.getAttribute("src"), `${url}pixel.png`);
+    assert.equal(await image.getAttribute("alt"), "pixel.png");
+    await until(page, `document.querySelector(".elements img")?.naturalWidth === 1`);
+    const file = message.locator(".elements a.element");
+    assert.equal(await file.getAttribute("href"), `${url}files/report.pdf`);
+    assert.equal(await file.textContent(), "report.pdf");
+    assert.deepEqual(violations, []);
   });
 });
