@@ -14,6 +14,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 ): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
+    // Handlers are added with addEventListener, never as attributes: the page works under script-src-attr 'none'.
+    if (/^on/i.test(name)) throw new Error(`h(): ${name} is an event handler attribute`);
     if (value === true) element.setAttribute(name, "");
     else if (typeof value === "string") element.setAttribute(name, value);
   }

@@ -1,6 +1,8 @@
-// One chat message on the page: author, Markdown content (streamed or whole), action buttons, feedback.
+// One chat message on the page: author, Markdown content (streamed or whole), elements, action buttons, feedback.
+// Only the content is HTML (markdown.ts); everything else the server sends goes in as text or a checked URL.
 import type { ActionView, MessageView } from "../../lib/protocol/index.ts";
 import { h } from "./dom.ts";
+import { elementViews } from "./elements.ts";
 import { FeedbackBox, type SendFeedback } from "./feedback.ts";
 import { renderMarkdown } from "./markdown.ts";
 
@@ -19,6 +21,7 @@ export class MessageElement {
   readonly feedback: FeedbackBox | undefined;
   readonly #author = h("div", { class: "author" });
   readonly #content = h("div", { class: "content markdown" });
+  readonly #elements = h("div", { class: "elements" });
   readonly #actions = h("div", { class: "actions" });
   #text = "";
   #renderQueued = false;
@@ -37,6 +40,7 @@ export class MessageElement {
       { class: `message ${view.role}`, "data-id": view.id },
       this.#author,
       this.#content,
+      this.#elements,
       this.#actions,
       this.children,
       this.feedback?.root,
@@ -44,11 +48,12 @@ export class MessageElement {
     this.update(view);
   }
 
-  /** Replaces author, content and actions (message_update, stream_start, message_new). */
+  /** Replaces author, content, elements and actions (message_update, stream_start, message_new). */
   update(view: MessageView): void {
     this.#author.textContent = view.author;
     this.#text = view.content;
     renderMarkdown(this.#content, this.#text);
+    this.#elements.replaceChildren(...elementViews(view.elements));
     this.#actions.replaceChildren(...view.actions.map((action) => this.#button(action)));
   }
 
