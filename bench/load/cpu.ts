@@ -1,4 +1,5 @@
-// Server CPU time from /proc: utime + stime of the whole process (every thread, GC included), in microseconds.
+// Server counters from /proc: CPU time (utime + stime of the whole process, every thread, GC included) and the
+// read/write system calls it made (writev counts as one write), to divide by the round trips of a window.
 import { readFileSync } from "node:fs";
 
 /** CPU microseconds the process `pid` has used so far. `ticksPerSecond` is `getconf CLK_TCK`. */
@@ -8,4 +9,11 @@ export function cpuMicros(pid: number, ticksPerSecond: number): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1_000_000) / ticksPerSecond;
+}
+
+/** Read-family and write-family system calls of `pid` so far (/proc/PID/io syscr, syscw). */
+export function syscalls(pid: number): { readonly reads: number; readonly writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, "utf8");
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, "m").exec(io)?.[1] ?? Number.NaN);
+  return { reads: field("syscr"), writes: field("syscw") };
 }
