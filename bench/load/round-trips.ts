@@ -19,7 +19,7 @@ export interface ThroughputResult {
   readonly errors: number;
   /** Error frames by code. */
   readonly errorCodes: Record<string, number>;
-  /** Round trips never answered: still outstanding after the load stopped and answers stopped coming for 2 s. */
+  /** Round trips never answered: still outstanding after the load stopped and answers stopped coming for 5 s. */
   readonly lost: number;
 }
 
@@ -68,8 +68,8 @@ export async function throughput(job: ThroughputJob): Promise<ThroughputResult> 
   const after = counters();
   mark("end");
   running = false;
-  // Drain: wait while answers keep coming (at most 30 s); what never comes back is lost.
-  for (let waited = 0, last = completed, still = 0; completed < sent && waited < 30_000 && still < 2000; waited += 20) {
+  // Drain: wait while answers keep coming (at most 30 s); what never comes back (5 s of silence) is lost.
+  for (let waited = 0, last = completed, still = 0; completed < sent && waited < 30_000 && still < 5000; waited += 20) {
     await sleep(20);
     still = completed === last ? still + 20 : 0;
     last = completed;

@@ -44,7 +44,7 @@ export function checkGoals(samples: Samples, plan: Plan, other: OtherResults = {
   for (const n of plan.connectionCounts)
     ratio(CHATWIRE, FLOOR, `cpu@${n}`, 1.05, true, `CPU/round trip @${n}: chatwire <= 1.05 x ${FLOOR}`);
   ratio(CHATWIRE, FLOOR, "p99", 1.15, true, `p99 latency @${plan.latencyConnections}: chatwire <= 1.15 x ${FLOOR}`);
-  // GC: the larger of the runs' median (perf_hooks pauses / process CPU) and the profile's (garbage collector) share.
+  // GC: the larger of the runs' median (GCProfiler pauses / server busy time) and the profile's (garbage collector).
   const gcRuns = samples.values(CHATWIRE, "gc@100");
   const gcMedian = median(gcRuns);
   const gc = gcMedian === undefined ? other.profileGcShare : Math.max(gcMedian, other.profileGcShare ?? 0);

@@ -2,7 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import type { AudioResult } from "../load/audio.ts";
-import { cpuMicros } from "../load/cpu.ts";
+import { busyMicros } from "../load/cpu.ts";
 import type { LoadJob, Scenario } from "../load/options.ts";
 import type { LatencyResult, ThroughputResult } from "../load/round-trips.ts";
 import type { StreamResult } from "../load/stream.ts";
@@ -19,28 +19,28 @@ const resultsDir = `${root}bench/results/`;
 /** Where a repetition reports what went wrong without failing. */
 export type Note = (text: string) => void;
 
-/** GC pauses (wall-clock, main thread) as a share (%) of the server's CPU time between the load generator's `start`
- * and `end` marks, and the major GCs among them. */
+/** GC pauses (wall-clock) as a share (%) of the time the server's threads were running or runnable between the load
+ * generator's `start` and `end` marks, and the major GCs among them. */
 export function gcWindow(server: ServerProcess): {
   hooks: LoadHooks;
   share: () => Promise<number>;
   majors: () => Promise<number>;
 } {
-  const at: Record<string, Promise<{ gc: GcTotals; cpu: number }>> = {};
+  const at: Record<string, Promise<{ gc: GcTotals; busy: number }>> = {};
   const onMark = (name: string) => {
-    const cpu = cpuMicros(server.pid, machine.ticksPerSecond);
-    at[name] = server.gc().then((gc) => ({ gc, cpu }));
+    const busy = busyMicros(server.pid);
+    at[name] = server.gc(name === "start" ? "start" : "stop").then((gc) => ({ gc, busy }));
+  };
+  const window = async () => {
+    if (at.start === undefined || at.end === undefined) return undefined;
+    const [start, end] = await Promise.all([at.start, at.end]);
+    return { gc: end.gc, busyMicros: end.busy - start.busy };
   };
   const share = async () => {
-    if (at.start === undefined || at.end === undefined) return Number.NaN;
-    const [start, end] = await Promise.all([at.start, at.end]);
-    return ((end.gc.ms - start.gc.ms) * 1000 * 100) / (end.cpu - start.cpu);
+    const w = await window();
+    return w === undefined ? Number.NaN : (w.gc.ms * 1000 * 100) / w.busyMicros;
   };
-  const majors = async () => {
-    if (at.start === undefined || at.end === undefined) return Number.NaN;
-    const [start, end] = await Promise.all([at.start, at.end]);
-    return end.gc.majorCount - start.gc.majorCount;
-  };
+  const majors = async () => (await window())?.gc.majorCount ?? Number.NaN;
   return { hooks: { onMark }, share, majors };
 }
 

@@ -23,7 +23,7 @@ export function metricsOf(plan: Plan): readonly Metric[] {
     ...counts.map((n) => lower(`cpu@${n}`, `server CPU us/round trip, ${n} conn`)),
     ...counts.map((n) => higher(`share@${n}`, `server CPU % of its core, ${n} conn`, 0)),
     ...counts.map((n) => lower(`writes@${n}`, `server write syscalls/round trip, ${n} conn`, 2)),
-    ...counts.map((n) => lower(`gc@${n}`, `GC pauses % of server CPU, ${n} conn`, 1)),
+    ...counts.map((n) => lower(`gc@${n}`, `GC pauses % of server busy time, ${n} conn`, 1)),
     lower("p50", `latency p50 ms, ${plan.latencyConnections} conn x 1`, 2),
     lower("p99", "latency p99 ms", 2),
     lower("p999", "latency p99.9 ms", 2),

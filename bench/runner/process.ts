@@ -98,8 +98,8 @@ export interface ServerProcess {
   readonly uptimeMs: number;
   /** Collects garbage in the server, then returns its RSS in bytes. */
   rss(): Promise<number>;
-  /** The server's garbage-collection pauses so far. */
-  gc(): Promise<GcTotals>;
+  /** Starts or stops a window of the server's garbage-collection pauses; `stop` resolves to the window's. */
+  gc(command: "start" | "stop"): Promise<GcTotals>;
   /** SIGTERM, then SIGKILL after 3 s. */
   stop(): Promise<void>;
 }
@@ -138,9 +138,9 @@ export async function startServer(
       child.kill("SIGUSR2");
       return reply;
     },
-    gc: () => {
+    gc: (command) => {
       const reply = awaitLine(child, 10_000, (line) => parse(line)?.gc as GcTotals | undefined);
-      child.stdin?.write("gc\n");
+      child.stdin?.write(`gc ${command}\n`);
       return reply;
     },
     stop: () => {

@@ -1,10 +1,11 @@
 // What every benchmark server shares: the ready line, and two controls the runner uses — SIGUSR2 collects garbage
-// and reports RSS; a `gc` line on stdin reports the garbage collector's pauses so far (perf_hooks "gc" entries).
+// and reports RSS; `gc start` / `gc stop` lines on stdin bound a window whose GC pauses `gc stop` reports
+// (v8.GCProfiler: synchronous, so a busy event loop cannot shift pauses into the next window).
 // Servers print one JSON object per line on stdout; the runner reads them (see bench/runner/process.ts).
-import { constants, PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
+import { GCProfiler } from "node:v8";
 
-/** Main-thread GC pauses since start: all of them, and the major (mark-compact) ones. */
+/** Main-thread GC pauses in a window: all of them, and the major (mark-compact) ones. */
 export interface GcTotals {
   readonly ms: number;
   readonly count: number;
@@ -20,20 +21,27 @@ export type ServerLine =
 
 const say = (line: ServerLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
-const gc = { ms: 0, count: 0, majorMs: 0, majorCount: 0 };
+let profiler: GCProfiler | undefined;
 
-function watchGc(): void {
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      gc.ms += entry.duration;
-      gc.count++;
-      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
-        gc.majorMs += entry.duration;
-        gc.majorCount++;
-      }
+/** `start` begins a window (and reports nothing yet: zeros); `stop` ends it and reports its pauses. */
+function gcWindow(command: string): GcTotals {
+  const totals = { ms: 0, count: 0, majorMs: 0, majorCount: 0 };
+  const stats = profiler?.stop()?.statistics ?? [];
+  profiler = undefined;
+  if (command === "start") {
+    profiler = new GCProfiler();
+    profiler.start();
+    return totals;
+  }
+  for (const { gcType, cost } of stats) {
+    totals.ms += cost / 1000; // µs
+    totals.count++;
+    if (gcType === "MarkSweepCompact") {
+      totals.majorMs += cost / 1000;
+      totals.majorCount++;
     }
-  }).observe({ entryTypes: ["gc"] });
+  }
+  return totals;
 }
 
 /** Collects garbage twice (the second pass frees what the first one's finalisers released), then reports RSS. */
@@ -49,12 +57,11 @@ function reportRss(): void {
 
 /** Call once the server accepts connections: prints the port and installs the controls. */
 export function announceReady(port: number): void {
-  watchGc();
   process.on("SIGUSR2", reportRss);
   process.on("SIGTERM", () => process.exit(0));
   const lines = createInterface({ input: process.stdin });
   lines.on("line", (line) => {
-    if (line === "gc") say({ gc: { ...gc } });
+    if (line === "gc start" || line === "gc stop") say({ gc: gcWindow(line.slice(3)) });
   });
   say({ ready: port, uptimeMs: Math.round(process.uptime() * 1000) });
 }
