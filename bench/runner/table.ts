@@ -8,6 +8,7 @@ const format = (value: number, digits: number) =>
 
 /** Three significant digits, thousands as k: every run's values side by side stay narrow. */
 const compact = (value: number): string => {
+  if (Number.isInteger(value) && Math.abs(value) < 10_000) return String(value);
   if (Math.abs(value) >= 10_000) return `${(value / 1000).toPrecision(3)}k`;
   if (Math.abs(value) >= 100) return value.toFixed(0);
   return value.toPrecision(3);
