@@ -52,8 +52,11 @@ export function metricsOf(plan: Plan): readonly Metric[] {
 /** Samples by target and metric, each tagged with the repetition it came from. */
 export class Samples {
   readonly #values = new Map<string, Map<string, Map<number, number>>>();
+  /** Repetitions seen so far (the highest index + 1). */
+  repetitions = 0;
 
   add(target: string, key: string, value: number, repetition: number): void {
+    this.repetitions = Math.max(this.repetitions, repetition + 1);
     if (!Number.isFinite(value)) return;
     const byKey = this.#values.get(target) ?? new Map<string, Map<number, number>>();
     this.#values.set(target, byKey);

@@ -26,8 +26,15 @@ function medianCell(samples: Samples, target: string, metric: Metric): string {
   return `${format(median, metric.digits)}${ratio}`;
 }
 
-const runsCell = (samples: Samples, target: string, metric: Metric): string =>
-  samples.values(target, metric.key).map(compact).join(" ");
+/** Every repetition's value in order, "-" for a repetition that produced none (so the columns stay aligned). */
+function runsCell(samples: Samples, target: string, metric: Metric): string {
+  const runs = samples.runs(target, metric.key);
+  if (runs.size === 0) return "";
+  return Array.from({ length: samples.repetitions }, (_, rep) => {
+    const value = runs.get(rep);
+    return value === undefined ? "-" : compact(value);
+  }).join(" ");
+}
 
 function markdown(title: string, names: readonly string[], rows: readonly (readonly string[])[]): string {
   const header = [title, ...names];
