@@ -1,10 +1,8 @@
 // Idle sessions: open them, tell the runner (which measures the server's RSS), hold them until told to let go.
 import { createInterface } from "node:readline";
 import { closeAll, connect, connectMany } from "./link.ts";
+import { CONNECTED } from "./marks.ts";
 import type { IdleJob } from "./options.ts";
-
-/** The line printed once every session is open. */
-export const CONNECTED = "connected";
 
 /** Opens the sessions, prints CONNECTED, and closes them at the first stdin line (or after 120 s). */
 export async function idle(job: IdleJob): Promise<{ readonly sessions: number; readonly connectMs: number }> {

@@ -42,11 +42,37 @@ const bounded = <T>(what: string, ms: number, run: (resolve: (value: T) => void,
 const ACK_EVERY = 100;
 const SEQ = /"seq":(\d+)/;
 
-async function connectWs(url: string, onFrame: FrameHandler, timeoutMs: number): Promise<Link> {
+/** How a client reads. */
+export interface ReadOptions {
+  /** Read at most this many bytes a second (pausing the socket), like a client on a slow link. Default: no bound. */
+  readonly readBytesPerSec?: number;
+}
+
+/** Pauses the socket whenever what it received runs more than 5 ms ahead of `bytesPerSec`, until it is due. */
+function throttle(socket: WebSocket, bytesPerSec: number): (bytes: number) => void {
+  let dueAt = 0;
+  let paused = false;
+  const resume = () => {
+    paused = false;
+    socket.resume();
+  };
+  return (bytes) => {
+    const now = performance.now();
+    dueAt = Math.max(dueAt, now) + (bytes * 1000) / bytesPerSec;
+    if (paused || dueAt - now < 5) return;
+    paused = true;
+    socket.pause();
+    setTimeout(resume, dueAt - now);
+  };
+}
+
+async function connectWs(url: string, onFrame: FrameHandler, timeoutMs: number, read: ReadOptions): Promise<Link> {
   const socket = new WebSocket(url, { perMessageDeflate: false });
   let handler: FrameHandler = () => {};
   let unacknowledged = 0;
+  const received = read.readBytesPerSec === undefined ? undefined : throttle(socket, read.readBytesPerSec);
   socket.on("message", (data, isBinary) => {
+    received?.((data as Buffer).length);
     if (isBinary) return;
     const text = String(data);
     // Acknowledge every 100 frames, as the protocol asks a client to (docs/reconnect.md): without acks chatwire
@@ -113,9 +139,16 @@ async function connectSocketIo(url: string, onFrame: FrameHandler, timeoutMs: nu
   };
 }
 
-/** Connects and says hello; resolves once `welcome` arrived (bounded by `timeoutMs`). */
-export const connect = (wire: Wire, url: string, onFrame: FrameHandler, timeoutMs = 10_000): Promise<Link> =>
-  wire === "ws" ? connectWs(url, onFrame, timeoutMs) : connectSocketIo(url, onFrame, timeoutMs);
+/** Connects and says hello; resolves once `welcome` arrived (bounded by `timeoutMs`). A bounded read rate is for
+ * the ws wire only (socket.io's client does not expose its socket). */
+export const connect = (
+  wire: Wire,
+  url: string,
+  onFrame: FrameHandler,
+  timeoutMs = 10_000,
+  read: ReadOptions = {},
+): Promise<Link> =>
+  wire === "ws" ? connectWs(url, onFrame, timeoutMs, read) : connectSocketIo(url, onFrame, timeoutMs);
 
 /** Connects `count` links, `batch` at a time (a burst of 10,000 SYNs overflows the listen backlog). */
 export async function connectMany(count: number, open: (index: number) => Promise<Link>, batch = 250): Promise<Link[]> {

@@ -26,10 +26,11 @@ export interface LatencyJob extends Common {
   readonly measureMs: number;
 }
 
-/** One client asks for `tokens` streamed tokens. */
+/** One client asks for `tokens` streamed tokens; a slow client reads at most `readBytesPerSec`. */
 export interface StreamJob extends Common {
   readonly scenario: "stream";
   readonly tokens: number;
+  readonly readBytesPerSec?: number;
 }
 
 /** Opens `connections` idle sessions, says so on stdout, and holds them until a line arrives on stdin. */

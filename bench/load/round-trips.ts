@@ -1,6 +1,7 @@
 // Round trips: a user message out, complete when its task_end comes back (tasks end in order on a connection).
-import { cpuMicros } from "./cpu.ts";
+import { cpuMicros, syscalls } from "./cpu.ts";
 import { closeAll, connect, connectMany, type Link } from "./link.ts";
+import { mark } from "./marks.ts";
 import type { LatencyJob, ThroughputJob } from "./options.ts";
 
 const message = { type: "user_message", id: "m1", content: "hi" };
@@ -10,11 +11,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export interface ThroughputResult {
   readonly roundTripsPerSec: number;
   readonly cpuMicrosPerRoundTrip: number;
+  /** Share of one core the server used in the window (below 1: the load generator, not the server, was the limit). */
   readonly serverCpuShare: number;
+  /** The server's write-family (write, writev) and read-family system calls per round trip. */
+  readonly writesPerRoundTrip: number;
+  readonly readsPerRoundTrip: number;
   readonly errors: number;
   /** Error frames by code. */
   readonly errorCodes: Record<string, number>;
-  /** Round trips never answered: still outstanding after the load stopped and answers stopped coming for 2 s. */
+  /** Round trips never answered: still outstanding after the load stopped and answers stopped coming for 5 s. */
   readonly lost: number;
 }
 
@@ -51,12 +56,20 @@ export async function throughput(job: ThroughputJob): Promise<ThroughputResult> 
     for (let i = 0; i < job.inflight; i++) fire(index);
   }
   await sleep(job.warmupMs);
-  const before = { done: completed, cpu: cpuMicros(job.serverPid, job.ticksPerSecond), at: performance.now() };
+  mark("start");
+  const counters = () => ({
+    done: completed,
+    cpu: cpuMicros(job.serverPid, job.ticksPerSecond),
+    calls: syscalls(job.serverPid),
+    at: performance.now(),
+  });
+  const before = counters();
   await sleep(job.measureMs);
-  const after = { done: completed, cpu: cpuMicros(job.serverPid, job.ticksPerSecond), at: performance.now() };
+  const after = counters();
+  mark("end");
   running = false;
-  // Drain: wait while answers keep coming (at most 30 s); what never comes back is lost.
-  for (let waited = 0, last = completed, still = 0; completed < sent && waited < 30_000 && still < 2000; waited += 20) {
+  // Drain: wait while answers keep coming (at most 30 s); what never comes back (5 s of silence) is lost.
+  for (let waited = 0, last = completed, still = 0; completed < sent && waited < 30_000 && still < 5000; waited += 20) {
     await sleep(20);
     still = completed === last ? still + 20 : 0;
     last = completed;
@@ -68,6 +81,8 @@ export async function throughput(job: ThroughputJob): Promise<ThroughputResult> 
     roundTripsPerSec: (trips * 1_000_000) / elapsedUs,
     cpuMicrosPerRoundTrip: (after.cpu - before.cpu) / trips,
     serverCpuShare: (after.cpu - before.cpu) / elapsedUs,
+    writesPerRoundTrip: (after.calls.writes - before.calls.writes) / trips,
+    readsPerRoundTrip: (after.calls.reads - before.calls.reads) / trips,
     errors,
     errorCodes,
     lost: sent - completed,

@@ -1,6 +1,6 @@
 // Token streaming to one client: time to the first token, and tokens per second until stream_end.
 import { cpuMicros } from "./cpu.ts";
-import { connect } from "./link.ts";
+import { connect, type FrameHandler } from "./link.ts";
 import type { StreamJob } from "./options.ts";
 
 /** What one streamed answer measured. */
@@ -14,7 +14,7 @@ export interface StreamResult {
   readonly complete: boolean;
 }
 
-/** Asks for `tokens` tokens and waits (at most 120 s) for task_end. */
+/** Asks for `tokens` tokens and waits (at most 120 s) for task_end, reading at most `readBytesPerSec` if set. */
 export async function stream(job: StreamJob): Promise<StreamResult> {
   let sentAt = 0;
   let firstAt = 0;
@@ -26,7 +26,7 @@ export async function stream(job: StreamJob): Promise<StreamResult> {
   const done = new Promise<void>((resolve) => {
     finish = resolve;
   });
-  const link = await connect(job.wire, job.url, (type, frame) => {
+  const onFrame: FrameHandler = (type, frame) => {
     if (type === "stream_token") {
       if (tokenFrames++ === 0) firstAt = performance.now();
       streamedChars += String(frame().token).length;
@@ -34,7 +34,8 @@ export async function stream(job: StreamJob): Promise<StreamResult> {
       endAt = performance.now();
       finalChars = String(frame().content).length;
     } else if (type === "task_end" && endAt > 0) finish(); // an earlier task_end is the app's onChatStart task
-  });
+  };
+  const link = await connect(job.wire, job.url, onFrame, 10_000, { readBytesPerSec: job.readBytesPerSec });
   const cpuBefore = cpuMicros(job.serverPid, job.ticksPerSecond);
   sentAt = performance.now();
   link.send({ type: "user_message", id: "s1", content: `/stream ${job.tokens}` });

@@ -1,4 +1,4 @@
-// How big and how long each scenario is: the default run (about 6 minutes) and --quick (about a minute).
+// How big and how long each scenario is: the default run and --quick.
 
 /** Sizes of one benchmark run. */
 export interface Plan {
@@ -10,19 +10,25 @@ export interface Plan {
   readonly inflight: number;
   readonly latencyConnections: number;
   readonly tokens: number;
+  /** The slow-reader stream: its length and the client's read rate (bytes/s). */
+  readonly slowTokens: number;
+  readonly slowReadBytesPerSec: number;
   readonly idleSessions: number;
   readonly audioBytes: number;
   readonly audioChunkBytes: number;
 }
 
 export const fullPlan: Plan = {
-  repetitions: 3,
+  repetitions: 5,
   warmupMs: 1000,
   measureMs: 3000,
   connectionCounts: [1, 100, 1000],
   inflight: 16,
   latencyConnections: 100,
   tokens: 100_000,
+  // Long enough that the ~4 MB the kernel buffers on loopback before `bufferedAmount` grows is not the whole stream.
+  slowTokens: 200_000,
+  slowReadBytesPerSec: 4_000_000,
   idleSessions: 10_000,
   audioBytes: 32 * 1024 * 1024,
   audioChunkBytes: 8 * 1024,
@@ -33,6 +39,7 @@ export const quickPlan: Plan = {
   repetitions: 1,
   warmupMs: 300,
   measureMs: 1000,
+  slowTokens: 100_000,
   idleSessions: 2000,
   audioBytes: 8 * 1024 * 1024,
 };

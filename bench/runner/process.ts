@@ -3,7 +3,9 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { connect as connectTcp, createServer as createNetServer } from "node:net";
 import { createInterface } from "node:readline";
+import { CONNECTED, MARK } from "../load/marks.ts";
 import type { LoadJob } from "../load/options.ts";
+import type { GcTotals } from "../servers/control.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const children = new Set<ChildProcess>();
@@ -96,6 +98,8 @@ export interface ServerProcess {
   readonly uptimeMs: number;
   /** Collects garbage in the server, then returns its RSS in bytes. */
   rss(): Promise<number>;
+  /** Starts or stops a window of the server's garbage-collection pauses; `stop` resolves to the window's. */
+  gc(command: "start" | "stop"): Promise<GcTotals>;
   /** SIGTERM, then SIGKILL after 3 s. */
   stop(): Promise<void>;
 }
@@ -134,6 +138,11 @@ export async function startServer(
       child.kill("SIGUSR2");
       return reply;
     },
+    gc: (command) => {
+      const reply = awaitLine(child, 10_000, (line) => parse(line)?.gc as GcTotals | undefined);
+      child.stdin?.write(`gc ${command}\n`);
+      return reply;
+    },
     stop: () => {
       if (child.exitCode !== null) return Promise.resolve();
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -144,13 +153,25 @@ export async function startServer(
   };
 }
 
-/** Runs the load generator on core 1 for one job. `onConnected` runs when an idle job has opened its sessions. */
-export async function runLoad<R>(job: LoadJob, onConnected?: () => Promise<void>, timeoutMs = 180_000): Promise<R> {
+/** What the runner does when the load generator reaches a point of its scenario. */
+export interface LoadHooks {
+  /** An idle job has opened its sessions; they are held until this resolves. */
+  onConnected?: () => Promise<void>;
+  /** A throughput job's measured window starts or ends (bench/load/marks.ts). */
+  onMark?: (mark: string) => void;
+}
+
+/** Runs the load generator on core 1 for one job. */
+export async function runLoad<R>(job: LoadJob, hooks: LoadHooks = {}, timeoutMs = 180_000): Promise<R> {
   const child = spawnNode(1, ["--import", "tsx", "bench/load/main.ts", JSON.stringify(job)]);
   const outcome = awaitLine(child, timeoutMs, (line) => {
-    if (line === "connected") {
+    if (line === CONNECTED) {
       const release = () => child.stdin?.write("go\n");
-      (onConnected ?? (async () => {}))().then(release, release);
+      (hooks.onConnected ?? (async () => {}))().then(release, release);
+      return undefined;
+    }
+    if (line.startsWith(MARK)) {
+      hooks.onMark?.(line.slice(MARK.length));
       return undefined;
     }
     return parse(line);

@@ -12,8 +12,8 @@ export interface Target {
   readonly wire: Wire;
   /** Whether it takes chatwire's audio frames. */
   readonly audio: boolean;
-  /** How users start it, for the start-up measurement (node arguments), if it has a CLI. */
-  readonly cli?: readonly string[];
+  /** How users start it (node arguments), for the spawn-to-accepting measurement, if that is measured. */
+  readonly start?: readonly string[];
   /** Why it cannot run in this checkout, if it cannot. */
   readonly unavailable?: () => string | undefined;
 }
@@ -27,24 +27,37 @@ function baseline(): Target[] {
   return [{ name: "chatwire@baseline", script, args: [], path: "/ws", wire: "ws", audio: true, unavailable }];
 }
 
-/** The floor every ratio is taken against. */
-export const FLOOR = "raw ws";
+/** The floor every ratio and target is taken against: ws with chatwire's write batching. */
+export const FLOOR = "ws batched";
+/** The floor as it was before issue 19: one write per frame. A reference column. */
+export const UNBATCHED = "ws unbatched";
+export const CHATWIRE = "chatwire";
+export const SQLITE = "chatwire+sqlite";
 
 export const targets: readonly Target[] = [
-  { name: FLOOR, script: "bench/servers/raw-ws.ts", args: [], path: "/", wire: "ws", audio: false },
+  {
+    name: FLOOR,
+    script: "bench/servers/raw-ws-batched.ts",
+    args: [],
+    path: "/",
+    wire: "ws",
+    audio: false,
+    start: ["bench/servers/startup-fastify.js"],
+  },
+  { name: UNBATCHED, script: "bench/servers/raw-ws.ts", args: [], path: "/", wire: "ws", audio: false },
   { name: "socket.io", script: "bench/servers/socket-io.ts", args: [], path: "/", wire: "socket.io", audio: false },
   {
-    name: "chatwire",
+    name: CHATWIRE,
     script: "bench/servers/chatwire.ts",
     args: [],
     path: "/ws",
     wire: "ws",
     audio: true,
-    cli: ["bin/chatwire.js", "run", "bench/servers/startup-app.ts"],
+    start: ["bin/chatwire.js", "run", "bench/servers/startup-app.ts"],
   },
   ...baseline(),
   {
-    name: "chatwire+sqlite",
+    name: SQLITE,
     script: "bench/servers/chatwire.ts",
     args: ["--data", "sqlite"],
     path: "/ws",

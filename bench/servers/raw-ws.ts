@@ -1,4 +1,5 @@
-// The floor: a bare `ws` server that parses each frame and answers with JSON.stringify'd frames. Nothing else.
+// The unbatched floor, a reference column: a bare `ws` server that parses each frame and answers with one `send`
+// (one write) per frame. The floor the targets are held to batches its writes as chatwire does (raw-ws-batched.ts).
 import { WebSocketServer } from "ws";
 import { announceReady, benchPort } from "./control.ts";
 import { answer, type Conversation, welcome } from "./frames.ts";
@@ -15,6 +16,6 @@ server.on("connection", (socket) => {
     if (isBinary) return;
     const frame = JSON.parse(String(data)) as { type: string; content?: string };
     if (frame.type === "hello") send(welcome());
-    else if (frame.type === "user_message") answer(conversation, frame.content ?? "", send);
+    else if (frame.type === "user_message") void answer(conversation, frame.content ?? "", send);
   });
 });

@@ -13,7 +13,7 @@ io.on("connection", (socket) => {
   const send = (frame: object) => socket.emit("frame", frame);
   socket.on("frame", (frame: { type: string; content?: string }) => {
     if (frame.type === "hello") send(welcome());
-    else if (frame.type === "user_message") answer(conversation, frame.content ?? "", send);
+    else if (frame.type === "user_message") void answer(conversation, frame.content ?? "", send);
   });
 });
 

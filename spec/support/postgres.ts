@@ -1,5 +1,6 @@
 // Starts a throwaway PostgreSQL cluster on 127.0.0.1 for tests and benchmarks: initdb in a temp dir, pg_ctl start,
-// trust auth, fsync off. As root (CI), the server runs as the `postgres` user, since PostgreSQL refuses root.
+// trust auth, fsync off (or, `durable`, fsync and synchronous_commit on, for benchmarks). As root (CI), the server
+// runs as the `postgres` user, since PostgreSQL refuses root.
 import { execFile, execFileSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -49,11 +50,16 @@ function command(binary: string, args: readonly string[]): [string, string[]] {
   return asRoot ? ["runuser", ["-u", "postgres", "--", binary, ...args]] : [binary, [...args]];
 }
 
+/** How the cluster writes: tests skip fsync; `durable` keeps PostgreSQL's defaults (what a benchmark must measure). */
+export interface PostgresSettings {
+  readonly durable?: boolean;
+}
+
 /**
  * Starts a PostgreSQL cluster in a temp dir, bounded by `timeoutMs`; cleans up if anything fails.
  * @example const pg = await startPostgres(); after(() => pg.stop()); createPostgresLayer({ connectionString: pg.url });
  */
-export async function startPostgres(timeoutMs = 60_000): Promise<TestPostgres> {
+export async function startPostgres(timeoutMs = 60_000, settings: PostgresSettings = {}): Promise<TestPostgres> {
   const dir = mkdtempSync(join(tmpdir(), "chatwire-pg-"));
   const data = join(dir, "data");
   const logFile = join(dir, "server.log");
@@ -107,10 +113,9 @@ export async function startPostgres(timeoutMs = 60_000): Promise<TestPostgres> {
       "listen_addresses=127.0.0.1",
       "-c",
       `unix_socket_directories=${dir}`,
-      "-c",
-      "fsync=off",
-      "-c",
-      "full_page_writes=off",
+      ...(settings.durable
+        ? ["-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "full_page_writes=on"]
+        : ["-c", "fsync=off", "-c", "full_page_writes=off"]),
       "-c",
       "max_connections=200",
     ].join(" ");
