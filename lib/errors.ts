@@ -33,6 +33,8 @@ export const ErrorCode = Type.Enum([
   "THREAD_NOT_FOUND",
   "PERSISTENCE_FAILED",
   "UNKNOWN_MESSAGE",
+  "CLIENT_CLOSED",
+  "REQUEST_FAILED",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 
