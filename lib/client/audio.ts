@@ -89,7 +89,7 @@ export function sendAudio(link: AudioLink, mimeType: string): AudioSender {
 
 /** Records `stream` with the platform's MediaRecorder; throws what its constructor or start() throws. */
 export function recordAudio(link: AudioLink, stream: MediaStreamLike, options: RecordingOptions = {}): AudioRecording {
-  const Recorder = (globalThis as { MediaRecorder?: MediaRecorderClass }).MediaRecorder;
+  const Recorder = (globalThis as unknown as { MediaRecorder?: MediaRecorderClass }).MediaRecorder;
   if (Recorder === undefined)
     throw new TypeError("MediaRecorder is not available here: send chunks with startAudio({ mimeType })");
   const recorder = new Recorder(stream, options.mimeType === undefined ? {} : { mimeType: options.mimeType });

@@ -31,7 +31,7 @@ let loaded: Promise<SocketConstructor> | undefined;
  */
 export function socketClass(given: SocketConstructor | undefined): Promise<SocketConstructor> {
   if (given !== undefined) return Promise.resolve(given);
-  const global = (globalThis as { WebSocket?: SocketConstructor }).WebSocket;
+  const global = (globalThis as unknown as { WebSocket?: SocketConstructor }).WebSocket;
   if (global !== undefined) return Promise.resolve(global);
   const name = "ws";
   loaded ??= (import(name) as Promise<{ default: SocketConstructor }>).then((module) => module.default);
