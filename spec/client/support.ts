@@ -80,3 +80,14 @@ export const lastReply = (snapshot: ChatSnapshot) => {
   const reply = snapshot.messages.findLast((message) => message.role === "assistant");
   return reply !== undefined && !reply.streaming ? reply.content : undefined;
 };
+
+/** Polls `check` until it returns something other than undefined, or throws after `timeoutMs`. */
+export async function eventually<T>(check: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
