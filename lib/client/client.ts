@@ -84,6 +84,16 @@ export interface ClientEvents {
   closed: Closed;
   /** Every server frame, typed, once each and in order (before the snapshot's listeners are told). */
   frame: ServerFrame;
+  /** A task started or ended (after its frame event); `request` is the id `send` or `callAction` returned for the
+   * message or call it runs (none for onChatStart and onChatResume). */
+  task: TaskEvent;
+}
+
+/** A task of the session (task_start, task_end), matched to the request that started it. */
+export interface TaskEvent {
+  readonly taskId: string;
+  readonly state: "started" | "ended";
+  readonly request?: string;
 }
 
 /** An action to call: the action itself, or its id. */
@@ -159,17 +169,19 @@ export class ChatClient {
     this.#usable();
     const id = this.#newId("msg");
     this.#change(() => this.#state.addLocal(id, text));
+    this.#state.requested(id);
     this.#connection.send({ type: "user_message", id, content: text });
     return id;
   }
 
   /** Calls an action (a button under a message). Settles when its task has ended; rejects with the error frame's
-   * code if the server refused or the callback failed. */
+   * code if the server refused or the callback failed. Its id is in `snapshot.pressed` until then. */
   callAction(action: ActionRef): Promise<void> {
     this.#usable();
     const actionId = typeof action === "string" ? action : action.id;
     const id = this.#newId("action");
     this.#change(() => this.#state.actionCalled(id, actionId));
+    this.#state.requested(id);
     const done = this.#wait(id).then(() => undefined);
     this.#connection.send({ type: "action_call", id, actionId });
     return done;
@@ -310,9 +322,18 @@ export class ChatClient {
       this.#waiting.delete(frame.replyTo);
       request?.reject(new ChatwireClientError(frame.code, frame.message));
     }
-    if (frame.type === "task_end") for (const id of this.#state.takeReleased()) this.#settle(id, "");
     if (frame.type === "audio_state" && !frame.connected) this.#recording?.stop();
     this.#events.emit("frame", frame);
+    const task = frame.type === "task_start" || frame.type === "task_end" ? this.#state.lastTask : undefined;
+    if (task !== undefined) {
+      const ended = frame.type === "task_end";
+      this.#events.emit("task", {
+        taskId: task.taskId,
+        state: ended ? "ended" : "started",
+        ...(task.request ? { request: task.request } : {}),
+      });
+      if (ended && task.request !== undefined) this.#settle(task.request, "");
+    }
     this.#notify();
   }
 

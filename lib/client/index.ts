@@ -9,6 +9,7 @@ export {
   type ConnectOptions,
   connect,
   type SessionEvent,
+  type TaskEvent,
 } from "./client.ts";
 export type { Closed, ConnectionStatus, LostReason, Offline, ReconnectOptions } from "./connection.ts";
 export type { Unsubscribe } from "./emitter.ts";

@@ -48,13 +48,21 @@ export class ConversationState {
   #entries = new Map<string, Entry>();
   #roots: string[] = [];
   #messageOrder: string[] = [];
-  #tasks = new Set<string>();
+  /** Running tasks, by id: the request (user_message or action_call id) each one runs, if it runs one. */
+  #tasks = new Map<string, string | undefined>();
+  /** Requests sent in this session whose task has not started yet, in the order sent: the server runs tasks in
+   * the order it receives their frames (task_start names no frame: see docs/client.md). */
+  #requests: string[] = [];
+  /** True from a new session's welcome until its first frame: a task_start then is onChatStart's (or, right after
+   * thread_history, onChatResume's), run before any request of the client. */
+  #opening = false;
+  /** The task of the last task_start or task_end applied, and the request it runs. */
+  #lastTask: { readonly taskId: string; readonly request: string | undefined } | undefined;
   #asks = new Map<string, { askId: string; kind: "text" | "action"; messageId: string; timeoutMs: number }>();
-  /** Action calls by frame id; `started` once a task began after the call (task_start names no frame). */
-  #calls = new Map<string, { actionId: string; started: boolean }>();
+  /** Action calls waiting for their task's end, by frame id. */
+  #calls = new Map<string, string>();
   /** Feedback frames waiting for their answer: frame id -> message or step id. */
   #feedback = new Map<string, string>();
-  #released: string[] = [];
   #audio = false;
   #errors: ServerFrameOf<"error">[] = [];
   #dividers = 0;
@@ -80,7 +88,11 @@ export class ConversationState {
     const { sessionId, threadId, user, chatProfile } = welcome;
     this.#session = { sessionId, threadId, ...(user ? { user } : {}), ...(chatProfile ? { chatProfile } : {}) };
     if (!resumed) {
+      // Requests queued before a first session's welcome go to it; those queued for a lost one were dropped.
+      const queued = replaced ? [] : this.#requests;
       this.forgetTurns();
+      this.#requests = queued;
+      this.#opening = true;
       if (reopened) this.clear();
       else if (replaced) this.#divide(lost);
     }
@@ -90,6 +102,8 @@ export class ConversationState {
   /** Drops what belonged to the session: running tasks, open asks, calls and feedback waiting for an answer. */
   forgetTurns(): void {
     this.#tasks.clear();
+    this.#requests = [];
+    this.#opening = false;
     this.#asks.clear();
     this.#calls.clear();
     this.#feedback.clear();
@@ -113,9 +127,14 @@ export class ConversationState {
     this.forgetTurns();
   }
 
-  /** The action calls whose task has ended since the last call: their promises resolve. */
-  takeReleased(): string[] {
-    return this.#released.splice(0);
+  /** The task of the last task_start or task_end applied, with the id of the request it runs (if any). */
+  get lastTask(): { readonly taskId: string; readonly request: string | undefined } | undefined {
+    return this.#lastTask;
+  }
+
+  /** A user_message or action_call went out (or was queued): its task is the next one not yet matched. */
+  requested(id: string): void {
+    this.#requests.push(id);
   }
 
   /** The user's own message, shown at once under the client's id. */
@@ -127,7 +146,7 @@ export class ConversationState {
   }
 
   actionCalled(callId: string, actionId: string): void {
-    this.#calls.set(callId, { actionId, started: false });
+    this.#calls.set(callId, actionId);
     this.#changed();
   }
 
@@ -144,6 +163,8 @@ export class ConversationState {
 
   /** Applies one server frame. */
   apply(frame: ServerFrame): void {
+    const opening = this.#opening && frame.type === "task_start";
+    if (frame.seq > 0 && frame.type !== "thread_history") this.#opening = false;
     switch (frame.type) {
       case "message_new":
       case "message_update":
@@ -168,14 +189,19 @@ export class ConversationState {
         this.#threadName = frame.name;
         for (const entry of frame.steps) this.#history(entry);
         break;
-      case "task_start":
-        this.#tasks.add(frame.taskId);
-        for (const call of this.#calls.values()) call.started = true;
+      case "task_start": {
+        const request = opening ? undefined : this.#requests.shift();
+        this.#tasks.set(frame.taskId, request);
+        this.#lastTask = { taskId: frame.taskId, request };
         break;
-      case "task_end":
+      }
+      case "task_end": {
+        const request = this.#tasks.get(frame.taskId);
         this.#tasks.delete(frame.taskId);
-        if (this.#tasks.size === 0) this.#releaseCalls();
+        if (request !== undefined) this.#calls.delete(request);
+        this.#lastTask = { taskId: frame.taskId, request };
         break;
+      }
       case "ask":
         this.#upsertMessage(frame.message, { ask: { askId: frame.askId, kind: frame.kind, open: true } });
         this.#asks.set(frame.askId, {
@@ -224,17 +250,12 @@ export class ConversationState {
     const replyTo = frame.replyTo;
     if (replyTo === undefined) return;
     this.#calls.delete(replyTo); // refused (UNKNOWN_ACTION, QUEUE_FULL) or failed: pressable again
+    // Refused before its task started (QUEUE_FULL, UNKNOWN_ACTION, BAD_FRAME): no task will run it.
+    const waiting = this.#requests.indexOf(replyTo);
+    if (waiting >= 0) this.#requests.splice(waiting, 1);
     const forId = this.#feedback.get(replyTo);
     this.#feedback.delete(replyTo);
     if (forId !== undefined) this.#changeFeedback(forId, (old) => ({ ...old, state: "failed" }));
-  }
-
-  #releaseCalls(): void {
-    for (const [id, call] of this.#calls) {
-      if (!call.started) continue;
-      this.#calls.delete(id);
-      this.#released.push(id);
-    }
   }
 
   #askMessage(askId: string): string | undefined {
@@ -364,7 +385,7 @@ export class ConversationState {
       tree: this.#tree(),
       elements,
       actions: messages.filter((message) => message.live && message.ask === undefined).flatMap((m) => m.actions),
-      pressed: [...new Set([...this.#calls.values()].map((call) => call.actionId))],
+      pressed: [...new Set(this.#calls.values())],
       asks,
       busy: this.#tasks.size > 0,
       audio: this.#audio,

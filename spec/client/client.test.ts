@@ -247,3 +247,43 @@ test("acks go out every 100 frames and a second after the last, through the WebS
   assert.deepEqual(acks(), [100, 200, lastSeq], "every 100 frames, then the rest a second later");
   assert.equal(sent[0]?.type, "hello");
 });
+
+test("tasks are matched to their request: an action called while onChatStart runs settles at its own task's end", async (t) => {
+  const app = createApp();
+  let openStart: () => void = () => undefined;
+  const startGate = new Promise<void>((resolve) => {
+    openStart = resolve;
+  });
+  let openAction: () => void = () => undefined;
+  const actionGate = new Promise<void>((resolve) => {
+    openAction = resolve;
+  });
+  app.onChatStart(async (ctx) => {
+    await ctx.send({ content: "Pick", actions: [{ name: "go", label: "Go" }] });
+    await startGate;
+  });
+  app.actionCallback("go", async (ctx) => {
+    await actionGate;
+    await ctx.send("went");
+  });
+  const { url } = await startChat(t, app.seal());
+  const chat = client(t, url);
+  const tasks: string[] = [];
+  chat.on("task", (task) => tasks.push(`${task.taskId} ${task.state} ${task.request ?? "-"}`));
+  const go = await until(chat, (s) => s.actions[0], "the action");
+  let settled = false;
+  const called = chat.callAction(go).then(() => {
+    settled = true;
+  });
+  openStart();
+  await eventually(() => (tasks.length >= 3 ? true : undefined), "onChatStart's end and the action's start");
+  assert.equal(settled, false, "onChatStart's end is not the action's");
+  assert.deepEqual(chat.getSnapshot().pressed, [go.id]);
+  openAction();
+  await called;
+  assert.ok(chat.getSnapshot().messages.some((m) => m.content === "went"));
+  assert.deepEqual(
+    tasks.map((line) => line.replace(/action-\S+/, "action")),
+    ["t1 started -", "t1 ended -", "t2 started action", "t2 ended action"],
+  );
+});
