@@ -131,6 +131,9 @@ export class ChatClient {
       },
       {
         frame: (frame) => this.#frame(frame),
+        sent: (frame) => {
+          if (frame.type === "user_message" || frame.type === "action_call") this.#state.written();
+        },
         session: (start) => this.#session(start),
         status: (status) => this.#change(() => this.#state.setStatus(status)),
         offline: (offline) => this.#events.emit("offline", offline),

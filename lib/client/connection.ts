@@ -47,6 +47,8 @@ export interface Closed {
 export interface ConnectionEvents {
   /** Every frame after the handshake (session frames once each, in `seq` order), before it is acknowledged. */
   frame(frame: ServerFrame): void;
+  /** A frame was written to the socket (queued ones when the session is ready). */
+  sent(frame: ClientFrame): void;
   session(start: SessionStart): void;
   status(status: ConnectionStatus): void;
   offline(offline: Offline): void;
@@ -79,6 +81,9 @@ const FINAL_CLOSES = new Set([1002, 4401]);
 export class Connection {
   #socket: SocketLike | undefined;
   #ready = false;
+  /** Set from a new session's welcome until its first frame or the next turn of the event loop: frames wait, so
+   * that an opening task's task_start (sent with the welcome) is seen before any request goes out. */
+  #holding = false;
   #done = true;
   #attempt = 0;
   #queue: ClientFrame[] = [];
@@ -115,13 +120,14 @@ export class Connection {
    * they were meant for is: see SessionStart.dropped). */
   send(frame: ClientFrame): void {
     if (frame.type === "user_message") this.#threadStored = true;
-    if (this.#ready && this.#socket?.readyState === OPEN) this.#socket.send(JSON.stringify(frame));
+    if (this.#ready && !this.#holding && this.#socket?.readyState === OPEN) this.#write(this.#socket, frame);
     else this.#queue.push(frame);
   }
 
-  /** Sends a binary frame if the session is ready; false if it could not (binary frames are not queued). */
+  /** Sends a binary frame if the session is ready and nothing waits before it; false if not (binary frames are not
+   * queued: send the JSON form instead). */
   sendBinary(bytes: Uint8Array): boolean {
-    if (!this.#ready || this.#socket?.readyState !== OPEN) return false;
+    if (!this.#ready || this.#holding || this.#queue.length > 0 || this.#socket?.readyState !== OPEN) return false;
     this.#socket.send(bytes);
     return true;
   }
@@ -158,6 +164,7 @@ export class Connection {
     clearTimeout(this.#ackTimer);
     this.#ackTimer = undefined;
     this.#ready = false;
+    this.#holding = false;
     this.#session = undefined;
     this.#queue = [];
     this.#lastSeq = 0;
@@ -253,7 +260,22 @@ export class Connection {
       this.#lastSeq = frame.seq;
     }
     this.events.frame(frame);
-    if (frame.seq > 0) this.#scheduleAck();
+    if (frame.seq > 0) {
+      this.#scheduleAck();
+      if (frame.type !== "thread_history") this.#release();
+    }
+  }
+
+  #write(socket: SocketLike, frame: ClientFrame): void {
+    socket.send(JSON.stringify(frame));
+    this.events.sent(frame);
+  }
+
+  /** Sends what waited for the session. */
+  #release(): void {
+    if (!this.#holding) return;
+    this.#holding = false;
+    for (const frame of this.#queue.splice(0)) this.send(frame);
   }
 
   #welcome(welcome: ServerFrameOf<"welcome">): void {
@@ -276,11 +298,14 @@ export class Connection {
     this.#attempt = 0;
     // Frames queued while offline were meant for the session that is gone: an ask_reply or action_call names its
     // asks and actions, a user_message continues its turns. A replacement must not get them.
-    const queued = this.#queue.splice(0);
-    const dropped = replaced ? queued.length : 0;
+    const dropped = replaced ? this.#queue.splice(0).length : 0;
     this.events.status("open");
     this.events.session({ welcome, resumed: welcome.resumed, replaced, reopened, dropped, ...(lost ? { lost } : {}) });
-    if (!replaced) for (const frame of queued) this.send(frame);
+    if (welcome.resumed) for (const frame of this.#queue.splice(0)) this.send(frame);
+    else {
+      this.#holding = true;
+      setTimeout(() => this.#release(), 0);
+    }
   }
 
   #scheduleAck(): void {

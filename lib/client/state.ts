@@ -53,8 +53,9 @@ export class ConversationState {
   /** Requests sent in this session whose task has not started yet, in the order sent: the server runs tasks in
    * the order it receives their frames (task_start names no frame: see docs/client.md). */
   #requests: string[] = [];
-  /** True from a new session's welcome until its first frame: a task_start then is onChatStart's (or, right after
-   * thread_history, onChatResume's), run before any request of the client. */
+  /** True from a new session's welcome until its first frame or first request written: a task_start then is
+   * onChatStart's (or, right after thread_history, onChatResume's): the server starts it with the welcome, before
+   * it reads anything the client sends (the connection holds requests back until then). */
   #opening = false;
   /** The task of the last task_start or task_end applied, and the request it runs. */
   #lastTask: { readonly taskId: string; readonly request: string | undefined } | undefined;
@@ -130,6 +131,11 @@ export class ConversationState {
   /** The task of the last task_start or task_end applied, with the id of the request it runs (if any). */
   get lastTask(): { readonly taskId: string; readonly request: string | undefined } | undefined {
     return this.#lastTask;
+  }
+
+  /** A request reached the socket: a task_start from now on may be its, not an opening task's. */
+  written(): void {
+    this.#opening = false;
   }
 
   /** A user_message or action_call went out (or was queued): its task is the next one not yet matched. */
