@@ -1,10 +1,11 @@
 // The conversation state (lib/client/state.ts) on its own: nesting by parentId, what a change shares with the
-// snapshot before it, deletions, history with feedback, dividers.
+// snapshot before it, deletions, history with feedback, dividers; and the client's audio frame encoding.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { encodeAudioFrame } from "../../lib/client/audio.ts";
 import type { SessionStart } from "../../lib/client/connection.ts";
 import { ConversationState } from "../../lib/client/state.ts";
-import type { MessageView, ServerFrame, StepView } from "../../lib/protocol/index.ts";
+import { encodeAudioChunk, type MessageView, type ServerFrame, type StepView } from "../../lib/protocol/index.ts";
 
 const message = (id: string, content: string, parentId?: string): MessageView => ({
   id,
@@ -97,4 +98,9 @@ test("a reopened thread's history carries its feedback; a replaced session leave
     divider: { id: "divider-1", lost: "expired" },
     children: [],
   });
+});
+
+test("the client's binary audio frame is lib/protocol's, byte for byte (declared apart to keep typebox out)", () => {
+  const bytes = new Uint8Array([1, 2, 3, 250]);
+  assert.deepEqual(encodeAudioFrame(1.25, bytes), encodeAudioChunk(1.25, bytes));
 });
