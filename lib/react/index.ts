@@ -27,14 +27,15 @@ export interface UseChat extends ChatSnapshot {
  */
 export function useChat(target: ChatClient | string, options?: ConnectOptions): UseChat {
   const [client] = useState(() => (typeof target === "string" ? connect(target, options) : target));
+  const [thread] = useState(() => options?.thread); // read once, as the URL and the other options are
   const owned = typeof target === "string";
   useEffect(() => {
     // StrictMode mounts twice: the first unmount closed the client, the second mount opens a session again.
-    if (owned && client.status === "closed") client.open(options?.thread);
+    if (owned && client.status === "closed") client.open(thread);
     return () => {
       if (owned) client.close();
     };
-  }, [client, owned, options?.thread]);
+  }, [client, owned, thread]);
   const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot, client.getSnapshot);
   const commands = useMemo(
     () => ({
