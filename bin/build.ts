@@ -32,7 +32,24 @@ export async function buildLibrary(): Promise<void> {
   });
 }
 
+/** Bundles the client entries into dist/: platform-neutral (browsers and Node), without the Node `require` shim,
+ * their peers (react, ai) and `ws` left to the user's install. */
+export async function buildClients(): Promise<void> {
+  await build({
+    entryPoints: { client: "lib/client/index.ts", react: "lib/react/index.ts", "ai-sdk": "lib/ai-sdk/index.ts" },
+    outdir: "dist",
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    external: ["react", "ai", "ws"],
+    logLevel: "warning",
+  });
+}
+
 await buildLibrary();
+await buildClients();
 // The playground's own build (playground/build.ts), when the page is there.
 const page = new URL("../playground/build.ts", import.meta.url);
 if (existsSync(page)) await import(page.href);

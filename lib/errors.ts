@@ -35,6 +35,8 @@ export const ErrorCode = Type.Enum([
   "UNKNOWN_MESSAGE",
   "LOGIN_THROTTLED",
   "INVALID_OPTION",
+  "CLIENT_CLOSED",
+  "REQUEST_FAILED",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

@@ -3,12 +3,19 @@
 // store saved in a thread's metadata is the server's: no answer carries it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Static, Type } from "typebox";
+import {
+  ListThreadsQuery,
+  RenameThreadBody,
+  THREAD_SECRET_HEADER,
+  ThreadList,
+  ThreadSummary,
+} from "../protocol/threads.ts";
 import type { User } from "../protocol/views.ts";
 import { clientThread, type DataLayer, type ThreadRecord } from "./layer.ts";
 import { secretMatches } from "./secret.ts";
 
-/** The header that carries an anonymous thread's secret. */
-export const THREAD_SECRET_HEADER = "x-chatwire-thread-secret";
+// The route shapes live in lib/protocol (clients read them there); re-exported for the server's importers.
+export { ListThreadsQuery, RenameThreadBody, THREAD_SECRET_HEADER, ThreadList, ThreadSummary };
 
 /** Options of `threadRoutes`. */
 export interface ThreadRoutesOptions {
@@ -23,27 +30,6 @@ const ThreadParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64
 type ThreadParams = Static<typeof ThreadParams>;
 const SecretHeaders = Type.Object({ [THREAD_SECRET_HEADER]: Type.Optional(Type.String({ maxLength: 256 })) });
 type SecretHeaders = Static<typeof SecretHeaders>;
-/** `GET /threads` query: `cursor` is the previous page's `nextCursor`. */
-export const ListThreadsQuery = Type.Object({
-  search: Type.Optional(Type.String({ maxLength: 200 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  cursor: Type.Optional(Type.String({ pattern: "^[0-9]{1,18}$" })),
-});
-export type ListThreadsQuery = Static<typeof ListThreadsQuery>;
-/** `PATCH /threads/:id` body. */
-export const RenameThreadBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
-export type RenameThreadBody = Static<typeof RenameThreadBody>;
-/** A thread in a list: no history, no metadata. */
-export const ThreadSummary = Type.Object({
-  id: Type.String(),
-  createdAt: Type.String(),
-  name: Type.Optional(Type.String()),
-  tags: Type.Array(Type.String()),
-});
-export type ThreadSummary = Static<typeof ThreadSummary>;
-/** `GET /threads` answer. */
-export const ThreadList = Type.Object({ threads: Type.Array(ThreadSummary), nextCursor: Type.Optional(Type.String()) });
-export type ThreadList = Static<typeof ThreadList>;
 
 const summary = (thread: ThreadRecord): ThreadSummary => ({
   id: thread.id,

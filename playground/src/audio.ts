@@ -1,25 +1,19 @@
-// The microphone button: MediaRecorder chunks go to the gateway as binary frames between audio_start and audio_end.
-
-import { encodeAudioChunk } from "./audio-frame.ts";
-import type { Connection } from "./connection.ts";
+// The microphone button: asks for the microphone, then chatwire/client records it (MediaRecorder chunks as binary
+// frames between audio_start and audio_end) until the button, the server or a drop stops it.
+import type { AudioRecording, ChatClient } from "../../lib/client/index.ts";
 import { byId } from "./dom.ts";
 import { icon } from "./icons.ts";
-import { newId } from "./ids.ts";
 import { notify } from "./notices.ts";
-
-/** How often MediaRecorder hands over a chunk. */
-const TIMESLICE_MS = 250;
 
 /** Records from the microphone while the button is pressed in. */
 export class AudioRecorder {
   readonly #button = byId<HTMLButtonElement>("mic");
-  #recorder: MediaRecorder | undefined;
+  #recording: AudioRecording | undefined;
   /** Set while the microphone permission is pending: a second click, or stop(), cancels the recording to come. */
   #starting: { cancelled: boolean } | undefined;
-  // Chunks are read asynchronously (Blob.arrayBuffer); this chain keeps them in recording order.
-  #sending: Promise<void> = Promise.resolve();
 
-  constructor(private readonly connection: Connection) {
+  /** `client()` is the page's client now (undefined while signed out). */
+  constructor(private readonly client: () => ChatClient | undefined) {
     this.#button.replaceChildren(icon("mic"));
     if (typeof MediaRecorder === "undefined" || navigator.mediaDevices === undefined) {
       this.#button.disabled = true;
@@ -27,7 +21,7 @@ export class AudioRecorder {
       return;
     }
     this.#button.addEventListener("click", () => {
-      if (this.#recorder === undefined && this.#starting === undefined) void this.#start();
+      if (this.#recording === undefined && this.#starting === undefined) void this.#start();
       else this.stop();
     });
   }
@@ -35,7 +29,7 @@ export class AudioRecorder {
   /** Stops recording, or the recording waiting for permission (the button, the server refusing it, a drop). */
   stop(): void {
     if (this.#starting !== undefined) this.#starting.cancelled = true;
-    if (this.#recorder?.state === "recording") this.#recorder.stop();
+    this.#recording?.stop();
   }
 
   async #start(): Promise<void> {
@@ -60,40 +54,23 @@ export class AudioRecorder {
       this.#pressed(false);
       return;
     }
-    let recorder: MediaRecorder;
+    const client = this.client();
+    let recording: AudioRecording;
     try {
-      recorder = new MediaRecorder(stream);
+      if (client === undefined) throw new Error("not connected");
+      recording = client.startAudio(stream);
     } catch (error) {
       release(); // the microphone must not stay open for a recorder that never was
       this.#pressed(false);
       notify(`Cannot record: ${describe(error)}`, "warn");
       return;
     }
-    this.#recorder = recorder;
-    const startedAt = performance.now();
-    recorder.addEventListener("dataavailable", (event) => {
-      const elapsed = (performance.now() - startedAt) / 1000;
-      this.#sending = this.#sending.then(async () => {
-        const bytes = new Uint8Array(await event.data.arrayBuffer());
-        if (bytes.byteLength > 0 && !this.connection.sendBinary(encodeAudioChunk(elapsed, bytes))) this.stop();
-      });
-    });
-    recorder.addEventListener("stop", () => {
+    this.#recording = recording;
+    void recording.ended.then(() => {
       release();
-      this.#sending = this.#sending.then(() => this.connection.send({ type: "audio_end", id: newId("audio") }));
-      this.#recorder = undefined;
+      this.#recording = undefined;
       this.#pressed(false);
     });
-    try {
-      recorder.start(TIMESLICE_MS);
-    } catch (error) {
-      release();
-      this.#recorder = undefined;
-      this.#pressed(false);
-      notify(`Cannot record: ${describe(error)}`, "warn");
-      return;
-    }
-    this.connection.send({ type: "audio_start", id: newId("audio"), mimeType: recorder.mimeType || "audio/webm" });
   }
 
   #pressed(recording: boolean): void {

@@ -39,6 +39,3 @@ export async function logIn(api: string, username: string, password: string): Pr
 export async function logOut(api: string): Promise<void> {
   await callApi(api, "auth/logout", { method: "POST" });
 }
-
-/** The name to show for a user. */
-export const nameOf = (user: User | undefined): string => user?.displayName ?? user?.identifier ?? "You";

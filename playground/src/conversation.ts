@@ -1,77 +1,95 @@
-// The conversation log: messages and steps by id, each placed under its parent (a step or a message) if shown.
-import type { HistoryEntry, MessageView, StepView } from "../../lib/protocol/index.ts";
+// The conversation log drawn from chatwire/client's snapshot tree: one element per message, step or divider, kept
+// by id and changed only where the snapshot's values changed (they are immutable: a new object means a change).
+import type { ChatMessage, ChatNode } from "../../lib/client/index.ts";
 import { byId, h } from "./dom.ts";
 import { type MessageControls, MessageElement } from "./message.ts";
 import { StepElement } from "./step.ts";
 
-type Entry = MessageElement | StepElement;
+type Shown =
+  | { readonly kind: "message"; node: ChatNode & { kind: "message" }; readonly element: MessageElement }
+  | { readonly kind: "step"; node: ChatNode & { kind: "step" }; readonly element: StepElement }
+  | { readonly kind: "divider"; node: ChatNode; readonly element: { readonly root: HTMLElement } };
 
-/** The log of one page; it outlives sessions (a new session adds a divider and disables older buttons). */
+/** What the log needs from the page: controls for a message, the divider's text. */
+export interface ConversationControls {
+  controls(message: ChatMessage): MessageControls;
+  divider: string;
+}
+
+/** The log of one page. */
 export class Conversation {
   readonly #log = byId("log");
-  readonly #entries = new Map<string, Entry>();
+  #shown = new Map<string, Shown>();
 
-  /** Shows a message (message_new, stream_start, ask) or updates it if already shown. */
-  message(view: MessageView, controls: MessageControls): MessageElement {
-    const existing = this.#entries.get(view.id);
-    if (existing instanceof MessageElement) {
-      this.#keepingScroll(() => existing.update(view));
-      return existing;
+  constructor(private readonly page: ConversationControls) {}
+
+  /** Brings the log in line with `tree`: new entries drawn, changed ones updated, missing ones removed. */
+  render(tree: readonly ChatNode[]): void {
+    const seen = new Set<string>();
+    this.#keepingScroll(() => this.#level(tree, this.#log, seen));
+    for (const [id, shown] of this.#shown) {
+      if (seen.has(id)) continue;
+      shown.element.root.remove();
+      this.#shown.delete(id);
     }
-    const element = new MessageElement(view, controls, (change) => this.#keepingScroll(change));
-    this.#place(view.id, element, view.parentId);
-    return element;
   }
 
   /** The shown message with `id`, if any. */
   get(id: string): MessageElement | undefined {
-    const entry = this.#entries.get(id);
-    return entry instanceof MessageElement ? entry : undefined;
+    const shown = this.#shown.get(id);
+    return shown?.kind === "message" ? shown.element : undefined;
   }
 
-  /** Shows or updates a step. */
-  step(view: StepView): void {
-    const existing = this.#entries.get(view.id);
-    if (existing instanceof StepElement) existing.update(view);
-    else this.#place(view.id, new StepElement(view), view.parentId);
+  #level(nodes: readonly ChatNode[], container: HTMLElement, seen: Set<string>): void {
+    nodes.forEach((node, index) => {
+      seen.add(node.id);
+      const root = this.#entry(node, seen);
+      // Entries keep the tree's order (a reopened thread's history replaces the log around entries it keeps).
+      const at = container.children[index];
+      if (at !== root) container.insertBefore(root, at ?? null);
+    });
   }
 
-  /** Changes a message in place, keeping the view scrolled to the end if it was. */
-  change(id: string, change: (message: MessageElement) => void): void {
-    const message = this.get(id);
-    if (message !== undefined) this.#keepingScroll(() => change(message));
-  }
-
-  remove(id: string): void {
-    this.#entries.get(id)?.root.remove();
-    this.#entries.delete(id);
-  }
-
-  /** Renders a reopened thread's history (thread_history) in order. */
-  history(entries: readonly HistoryEntry[], controls: (view: MessageView) => MessageControls): void {
-    for (const entry of entries) {
-      if (entry.kind === "step") this.step(entry);
-      else this.message(entry, controls(entry));
+  #entry(node: ChatNode, seen: Set<string>): HTMLElement {
+    const shown = this.#shown.get(node.id);
+    if (shown === undefined || shown.kind !== node.kind) {
+      shown?.element.root.remove();
+      const made = this.#make(node);
+      this.#shown.set(node.id, made);
+      if (made.kind !== "divider") this.#level(node.children, made.element.children, seen);
+      return made.element.root;
     }
+    if (shown.node !== node) {
+      if (shown.kind === "message" && node.kind === "message") {
+        updateMessage(shown.element, shown.node.message, node.message);
+        shown.node = node;
+      } else if (shown.kind === "step" && node.kind === "step") {
+        if (shown.node.step !== node.step) shown.element.update(node.step);
+        shown.node = node;
+      }
+    }
+    if (shown.kind !== "divider") this.#level(node.children, shown.element.children, seen);
+    else this.#markSeen(node, seen);
+    return shown.element.root;
   }
 
-  /** Empties the log: another conversation takes its place (a reopened thread's history follows). */
-  clear(): void {
-    this.#entries.clear();
-    this.#log.replaceChildren();
+  #markSeen(node: ChatNode, seen: Set<string>): void {
+    seen.add(node.id);
+    for (const child of node.children) this.#markSeen(child, seen);
   }
 
-  /** Marks the start of a new session: older buttons refer to a session that is gone. */
-  divider(text: string): void {
-    for (const entry of this.#entries.values()) if (entry instanceof MessageElement) entry.disable();
-    this.#entries.clear();
-    this.#keepingScroll(() => this.#log.append(h("div", { class: "divider", role: "separator" }, text)));
-  }
-
-  #place(id: string, element: Entry, parentId: string | undefined): void {
-    this.#entries.set(id, element);
-    const parent = parentId === undefined ? undefined : this.#entries.get(parentId);
-    this.#keepingScroll(() => (parent?.children ?? this.#log).append(element.root));
+  #make(node: ChatNode): Shown {
+    if (node.kind === "step") return { kind: "step", node, element: new StepElement(node.step) };
+    if (node.kind === "divider") {
+      const root = h("div", { class: "divider", role: "separator" }, this.page.divider);
+      return { kind: "divider", node, element: { root } };
+    }
+    const { message } = node;
+    const element = new MessageElement(message, this.page.controls(message), (change) => this.#keepingScroll(change));
+    if (message.streaming) element.root.classList.add("streaming");
+    if (message.ask !== undefined) element.root.classList.add("ask");
+    if (!message.live || message.ask?.open === false) element.disable();
+    return { kind: "message", node, element };
   }
 
   /** Runs `change`, then scrolls to the end if the log was there before it (the user was not reading back). */
@@ -81,4 +99,19 @@ export class Conversation {
     change();
     if (atEnd) log.scrollTop = log.scrollHeight;
   }
+}
+
+/** Applies the change from `before` to `after` to a drawn message, streaming tokens as appended text. */
+function updateMessage(element: MessageElement, before: ChatMessage, after: ChatMessage): void {
+  const whole = after.actions !== before.actions || after.author !== before.author;
+  const streamEnded = before.streaming && !after.streaming;
+  if (whole) element.update(after);
+  else if (after.content !== before.content && !streamEnded) {
+    if (after.streaming && after.content.startsWith(before.content))
+      element.appendToken(after.content.slice(before.content.length));
+    else element.update(after);
+  }
+  if (streamEnded) element.endStream(after.content);
+  else if (after.streaming && !before.streaming) element.root.classList.add("streaming");
+  if ((before.live && !after.live) || (before.ask?.open === true && after.ask?.open === false)) element.disable();
 }

@@ -1,17 +1,22 @@
-// The playground page: wires the connection to the conversation, the composer, the microphone, the host window,
-// the sign-in form and the thread list. Every server frame type has a case in `show`; `satisfies never` makes tsc
-// fail on a new one nobody renders.
-
+// The playground page: chatwire/client keeps the connection and the conversation; this wires its snapshot and
+// events to the log, the composer, the microphone, the host window, the sign-in form and the thread list.
+import {
+  type ChatClient,
+  type ChatMessage,
+  type ChatSnapshot,
+  type ConnectionStatus,
+  connect,
+  type SessionEvent,
+} from "../../lib/client/index.ts";
 import { PAGE_CONFIG_META, parsePageConfig } from "../../lib/playground/page-config.ts";
-import type { ActionView, MessageView, ServerFrame, ThreadRequest, User } from "../../lib/protocol/index.ts";
+import type { ServerFrame, ThreadRequest, User } from "../../lib/protocol/index.ts";
 import { apiBase } from "./api.ts";
 import { AudioRecorder } from "./audio.ts";
-import { type Account, currentAccount, logIn, logOut, nameOf } from "./auth.ts";
+import { type Account, currentAccount, logIn, logOut } from "./auth.ts";
 import { Composer } from "./composer.ts";
-import { Connection, gatewayUrl, type LinkState, type WelcomeKind } from "./connection.ts";
 import { Conversation } from "./conversation.ts";
 import { byId } from "./dom.ts";
-import { newId } from "./ids.ts";
+import { gatewayUrl } from "./gateway.ts";
 import type { MessageControls } from "./message.ts";
 import { notify } from "./notices.ts";
 import { SignIn } from "./sign-in.ts";
@@ -24,46 +29,24 @@ const config = parsePageConfig(document.querySelector<HTMLMetaElement>(`meta[nam
 const gateway = gatewayUrl(url, config.gateways);
 const api = apiBase(url, gateway.url);
 const link = byId("link");
-const conversation = new Conversation();
-const tasks = new Set<string>();
-/** Open text asks, oldest first: the next text the user sends answers the first. */
-const textAsks: { askId: string; question: string }[] = [];
-/** The message of each feedback frame waiting for its `feedback_saved`, by frame id. */
-const feedbackSent = new Map<string, string>();
-/** Ask messages by ask id, to disable their buttons when the ask ends. */
-const askMessages = new Map<string, string>();
-/** Pressed action buttons by action_call id: pressable again when the page is idle after a task_start that came
- * after the press (task_start names no frame, so this stands in for the action's own task_end), or on an error
- * about the press. */
-const pressed = new Map<string, { release: () => void; started: boolean }>();
-let you = "You";
 let account: Account = { kind: "no-login" };
+/** The page's client while it has one (signed in, or nothing to sign in to). */
+let client: ChatClient | undefined;
+let stopListening: (() => void)[] = [];
 
-const connection = new Connection(gateway.url, {
-  frame: show,
-  state: showLink,
-  welcome(welcome, how) {
-    you = nameOf(welcome.user);
-    if (!how.resumed) forgetTurns(); // nothing the old session had open (tasks, asks) goes on in a new one
-    if (how.reopened)
-      conversation.clear(); // the thread's whole history follows
-    else if (how.replaced) conversation.divider("The previous session had ended: this is a new conversation");
-    sayHowConnected(how);
-    if (welcome.user !== undefined) {
-      threads.current(welcome.threadId);
-      void threads.enable();
-    }
-  },
+const conversation = new Conversation({
+  controls: controlsOf,
+  divider: "The previous session had ended: this is a new conversation",
 });
-
-const composer = new Composer(submit, () => connection.send({ type: "stop", id: newId("stop") }));
-const recorder = new AudioRecorder(connection);
-const toParent = bridgeWindow(url, config.parentOrigins, (data) =>
-  connection.send({ type: "window_message", id: newId("window"), data }),
-);
-const threads = new ThreadList(api, { open: (id) => startConversation({ id }), fresh: () => startConversation() });
+const composer = new Composer(submit, () => client?.stop());
+const recorder = new AudioRecorder(() => client);
+const toParent = bridgeWindow(url, config.parentOrigins, (data) => client?.postWindowMessage(data));
+const threads = new ThreadList(() => client?.threads, {
+  open: (id) => startConversation({ id }),
+  fresh: () => startConversation(),
+});
 const signIn = new SignIn((username, password) => logIn(api, username, password), enter, signOut);
-addEventListener("pagehide", () => connection.close());
+addEventListener("pagehide", () => client?.close());
 if (gateway.refused !== undefined)
   notify(`Not connecting to ${gateway.refused}: the server does not allow that gateway.`, "warn", { sticky: true });
 void boot();
@@ -94,10 +77,12 @@ async function signOut(): Promise<void> {
 
 /** Closes the session and empties the page (signed out). */
 function leave(): void {
-  connection.close();
+  for (const stop of stopListening) stop();
+  stopListening = [];
+  client?.close();
+  client = undefined;
   threads.disable();
-  forgetTurns();
-  conversation.clear();
+  render(undefined);
 }
 
 /** The upgrade was refused (4401): if the token expired or was revoked, sign in again; else say why. */
@@ -112,180 +97,107 @@ async function refused(): Promise<void> {
 
 /** A new session on a clean page: a new conversation, or the stored `thread` reopened with its history. */
 function startConversation(thread?: ThreadRequest): void {
-  forgetTurns();
-  conversation.clear();
-  connection.open(thread);
-}
-
-/** Drops what belonged to the previous session: running tasks, open asks, feedback waiting for its answer. */
-function forgetTurns(): void {
-  tasks.clear();
-  textAsks.length = 0;
-  feedbackSent.clear();
-  askMessages.clear();
-  pressed.clear();
-  composer.busy(false);
-  composer.answering(undefined);
+  if (client !== undefined) {
+    client.open(thread);
+    return;
+  }
+  const chat = connect(gateway.url, { api, ...(thread ? { thread } : {}) });
+  client = chat;
+  let queued = false;
+  stopListening = [
+    chat.subscribe(() => {
+      if (queued) return;
+      queued = true; // one render for the frames of one socket message
+      queueMicrotask(() => {
+        queued = false;
+        if (client === chat) render(chat.getSnapshot());
+      });
+    }),
+    chat.on("frame", notice),
+    chat.on("connected", (event) => welcomed(event, false)),
+    chat.on("reopened", (event) => welcomed(event, true)),
+    chat.on("resumed", () => notify("Reconnected: nothing was lost.", "info", { key: "link" })),
+    chat.on("offline", ({ retryInMs }) => {
+      notify(`connection lost, reconnecting in ${Math.ceil(retryInMs / 1000)} s…`, "warn", {
+        key: "link",
+        sticky: true,
+      });
+      recorder.stop();
+    }),
+    chat.on("closed", ({ code, reason, byClient }) => {
+      recorder.stop();
+      if (byClient) return;
+      if (code === 4401 && account.kind === "signed-in") void refused();
+      else notify(`Disconnected: ${reason}`, "error", { key: "link", sticky: true });
+    }),
+  ];
 }
 
 const lostBecause = { expired: "it had expired", overflow: "too much was missed", forbidden: "it was not ours" };
 
-function sayHowConnected(how: WelcomeKind): void {
-  const why = how.lost === undefined ? "" : ` (${lostBecause[how.lost]})`;
-  const unsent = how.dropped > 0 ? " What you did while offline was not sent." : "";
-  if (how.resumed) notify("Reconnected: nothing was lost.", "info", { key: "link" });
-  else if (how.replaced && how.reopened)
-    notify(`The session could not be resumed${why}: the conversation was reopened.${unsent}`, "warn", { key: "link" });
-  else if (how.replaced)
-    notify(`The session could not be resumed${why}: this is a new conversation.${unsent}`, "warn", { key: "link" });
+/** A new session: after a lost one, say what became of the conversation. */
+function welcomed({ welcome, replaced, lost, dropped }: SessionEvent, reopened: boolean): void {
+  const why = lost === undefined ? "" : ` (${lostBecause[lost]})`;
+  const unsent = dropped > 0 ? " What you did while offline was not sent." : "";
+  if (replaced) {
+    const outcome = reopened ? "the conversation was reopened" : "this is a new conversation";
+    notify(`The session could not be resumed${why}: ${outcome}.${unsent}`, "warn", { key: "link" });
+  }
+  if (welcome.user !== undefined) {
+    threads.current(welcome.threadId);
+    void threads.enable();
+  }
 }
 
 /** The user's text: the answer to the oldest open text ask, else a new message. */
 function submit(text: string): void {
-  // Drawn under the client's id: the server stores the message under its own id but sends nothing back that maps
-  // one to the other (docs/protocol.md, user_message), so a later frame naming the server's id will not find it.
-  const id = newId("msg");
-  const ask = textAsks.shift();
-  conversation.message(
-    { id, role: "user", author: you, content: text, createdAt: new Date().toISOString(), actions: [] },
-    { action: () => undefined },
-  );
-  if (ask === undefined) connection.send({ type: "user_message", id, content: text });
-  else {
-    connection.send({ type: "ask_reply", askId: ask.askId, content: text });
-    composer.answering(textAsks[0]?.question);
-  }
+  const ask = client?.getSnapshot().asks.find((open) => open.kind === "text");
+  if (ask === undefined) client?.send(text);
+  else client?.answerAsk(ask.askId, text);
 }
 
-/** Controls of an app message: its actions call their callbacks; assistant messages take feedback. */
-function controlsOf(view: MessageView): MessageControls {
-  const action = (chosen: ActionView, release: () => void) => {
-    const id = newId("action");
-    pressed.set(id, { release, started: false });
-    connection.send({ type: "action_call", id, actionId: chosen.id });
+/** Controls of a message: an ask's actions answer it; other actions call their callbacks, and a pressed button is
+ * released when its task is over (or refused); assistant messages take feedback. */
+function controlsOf(message: ChatMessage): MessageControls {
+  const ask = message.ask;
+  if (ask !== undefined) return { action: (chosen) => client?.answerAsk(ask.askId, { action: chosen }) };
+  const action: MessageControls["action"] = (chosen, release) => {
+    client?.callAction(chosen).then(release, release);
   };
-  if (view.role !== "assistant") return { action };
+  if (message.role !== "assistant") return { action };
   const feedback = (value: 0 | 1, comment: string | undefined) => {
-    const id = newId("feedback");
-    feedbackSent.set(id, view.id);
-    connection.send({ type: "feedback", id, messageId: view.id, value, ...(comment === undefined ? {} : { comment }) });
-    return id;
+    client?.rate(message.id, value, comment).then(
+      () => conversation.get(message.id)?.feedback?.saved(),
+      () => undefined, // the error frame shows as a notice
+    );
+    return message.id;
   };
   return { action, feedback };
 }
 
-const showMessage = (view: MessageView) => conversation.message(view, controlsOf(view));
+let shownStatus: ConnectionStatus | undefined;
 
-/** Controls of an ask's message: its actions answer the ask. */
-const askControls = (askId: string): MessageControls => ({
-  action: (chosen) => connection.send({ type: "ask_reply", askId, actionId: chosen.id }), // ask_end disables them
-});
-
-function show(frame: ServerFrame): void {
-  switch (frame.type) {
-    case "message_new":
-    case "stream_start":
-    case "message_update":
-      showMessage(frame.message);
-      return;
-    case "message_delete":
-      conversation.remove(frame.id);
-      return;
-    case "stream_token":
-      conversation.change(frame.id, (message) => message.appendToken(frame.token));
-      return;
-    case "stream_end":
-      conversation.change(frame.id, (message) => message.endStream(frame.content));
-      return;
-    case "step":
-      conversation.step(frame.step);
-      return;
-    case "thread_history":
-      conversation.history(frame.steps, controlsOf);
-      return;
-    case "task_start":
-      tasks.add(frame.taskId);
-      composer.busy(true);
-      for (const press of pressed.values()) press.started = true;
-      return;
-    case "task_end":
-      tasks.delete(frame.taskId);
-      composer.busy(tasks.size > 0);
-      if (tasks.size === 0) releasePressed();
-      threads.turnEnded(); // a conversation is stored from its first turn: the list may gain it
-      return;
-    case "ask": {
-      conversation.message(frame.message, askControls(frame.askId)).root.classList.add("ask");
-      askMessages.set(frame.askId, frame.message.id);
-      if (frame.kind === "text") {
-        textAsks.push({ askId: frame.askId, question: frame.message.content });
-        composer.answering(textAsks[0]?.question);
-      }
-      return;
-    }
-    case "ask_end": {
-      const open = textAsks.findIndex((ask) => ask.askId === frame.askId);
-      if (open >= 0) textAsks.splice(open, 1);
-      composer.answering(textAsks[0]?.question);
-      if (frame.outcome !== "answered")
-        notify(`The question ${frame.outcome === "timeout" ? "timed out" : "was cancelled"}.`, "info");
-      disableAsk(frame.askId);
-      return;
-    }
-    case "window_message":
-      toParent(frame.data);
-      return;
-    case "audio_state":
-      if (!frame.connected) recorder.stop();
-      return;
-    case "feedback_saved":
-      conversation.get(feedbackSent.get(frame.replyTo) ?? "")?.feedback?.saved();
-      feedbackSent.delete(frame.replyTo);
-      return;
-    case "error":
-      notify(`${frame.code}: ${frame.message}`, "error");
-      if (frame.replyTo !== undefined) {
-        pressed.get(frame.replyTo)?.release(); // refused (UNKNOWN_ACTION, QUEUE_FULL) or failed: press again
-        pressed.delete(frame.replyTo);
-      }
-      return;
-    case "resume_failed":
-      return; // the connection keeps the reason; the welcome that follows says what became of the conversation
-    case "shutdown":
-      notify("The server is restarting; reconnecting…", "warn", { key: "link", sticky: true });
-      return;
-    case "welcome":
-      return; // handled by the connection
-    default:
-      frame satisfies never; // a frame type added to the protocol and not rendered here fails tsc
-  }
+/** Draws the snapshot: the log, the composer's state, the connection indicator. */
+function render(snapshot: ChatSnapshot | undefined): void {
+  conversation.render(snapshot?.tree ?? []);
+  composer.busy(snapshot?.busy ?? false);
+  composer.answering(snapshot?.asks.find((ask) => ask.kind === "text")?.message.content);
+  if (snapshot !== undefined && snapshot.status !== shownStatus) markLink(snapshot.status);
+  shownStatus = snapshot?.status;
 }
 
-/** The page is idle: buttons pressed before the tasks that just ran can be pressed again. */
-function releasePressed(): void {
-  for (const [id, press] of pressed) {
-    if (!press.started) continue;
-    press.release();
-    pressed.delete(id);
-  }
+/** Frames that show as notices or leave the page, not as conversation state. */
+function notice(frame: ServerFrame): void {
+  if (frame.type === "error") notify(`${frame.code}: ${frame.message}`, "error");
+  else if (frame.type === "ask_end" && frame.outcome !== "answered")
+    notify(`The question ${frame.outcome === "timeout" ? "timed out" : "was cancelled"}.`, "info");
+  else if (frame.type === "window_message") toParent(frame.data);
+  else if (frame.type === "shutdown")
+    notify("The server is restarting; reconnecting…", "warn", { key: "link", sticky: true });
+  else if (frame.type === "task_end") threads.turnEnded(); // a conversation is stored from its first turn
 }
 
-function disableAsk(askId: string): void {
-  const messageId = askMessages.get(askId);
-  if (messageId !== undefined) conversation.get(messageId)?.disable();
-  askMessages.delete(askId);
-}
-
-function showLink(state: LinkState, detail?: string): void {
-  markLink(state);
-  if (state === "reconnecting" && detail !== undefined) notify(detail, "warn", { key: "link", sticky: true });
-  if (state !== "open") recorder.stop();
-  if (state !== "closed") return;
-  if (detail === "unauthenticated" && account.kind === "signed-in") void refused();
-  else notify(`Disconnected: ${detail ?? ""}`, "error", { key: "link", sticky: true });
-}
-
-function markLink(state: LinkState, text: string = state): void {
+function markLink(state: ConnectionStatus, text: string = state): void {
   link.dataset.state = state;
   link.textContent = text;
 }

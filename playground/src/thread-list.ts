@@ -3,7 +3,7 @@
 import { byId, h } from "./dom.ts";
 import { Drawer } from "./drawer.ts";
 import { icon } from "./icons.ts";
-import { deleteThread, listThreads, renameThread, type ThreadSummary } from "./threads.ts";
+import { deleteThread, listThreads, renameThread, type ThreadRoutes, type ThreadSummary } from "./threads.ts";
 
 /** What choosing in the list asks of the page. */
 export interface ThreadChoices {
@@ -33,7 +33,7 @@ export class ThreadList {
   #generation = 0;
 
   constructor(
-    private readonly api: string,
+    private readonly api: ThreadRoutes,
     private readonly choices: ThreadChoices,
   ) {
     byId("new-chat").addEventListener("click", () => {

@@ -1,10 +1,12 @@
-// Every value exported from "chatwire" (lib/index.ts) and "chatwire/testing" (and chatwire/protocol's functions) is
-// shown in use: its name appears as
+// Every value exported from "chatwire" (lib/index.ts), "chatwire/testing", the clients ("chatwire/client",
+// "chatwire/react", "chatwire/ai-sdk") and chatwire/protocol's functions is shown in use: its name appears as
 // code inside a ```ts block of docs/*.md or README.md (string literals do not count, so `from "chatwire"` does not
 // document the `chatwire` plugin).
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
+import * as aiSdk from "../../lib/ai-sdk/index.ts";
+import * as client from "../../lib/client/index.ts";
 import * as api from "../../lib/index.ts";
 import * as protocol from "../../lib/protocol/index.ts";
 import * as testing from "../../lib/testing/index.ts";
@@ -39,4 +41,11 @@ test("every function, class and constant of chatwire/protocol appears in a ts ex
     ([name, value]) => typeof value === "function" || /^[A-Z_]+$/.test(name),
   );
   assert.deepEqual(undocumented([...values.map(([name]) => name), "ServerFrame"]), []);
+});
+
+test("every value exported from chatwire/client, chatwire/react and chatwire/ai-sdk appears in a ts example", async () => {
+  // chatwire/react is loaded by path: React's types must stay out of this program (see tsconfig.json).
+  const react: Record<string, unknown> = await import(new URL("../../lib/react/index.ts", import.meta.url).href);
+  assert.deepEqual(undocumented([...Object.keys(client), ...Object.keys(react), ...Object.keys(aiSdk)]), []);
+  assert.deepEqual(Object.keys(react), ["useChat"]);
 });

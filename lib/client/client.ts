@@ -1,0 +1,376 @@
+// The chatwire client: one logical connection (connection.ts), the conversation state kept from its frames
+// (state.ts), typed events, and the commands a UI needs. Framework-free: React and the AI SDK adapt it elsewhere.
+import type {
+  ActionView,
+  ClientFrame,
+  ListThreadsQuery,
+  ServerFrame,
+  ServerFrameOf,
+  THREAD_SECRET_HEADER,
+  ThreadList,
+  ThreadRequest,
+  ThreadSummary,
+} from "../protocol/index.ts";
+import {
+  type AudioRecording,
+  type AudioSender,
+  type MediaStreamLike,
+  type RecordingOptions,
+  recordAudio,
+  sendAudio,
+} from "./audio.ts";
+import {
+  type Closed,
+  Connection,
+  type ConnectionStatus,
+  type Offline,
+  type ReconnectOptions,
+  type SessionStart,
+} from "./connection.ts";
+import { Emitter, type Unsubscribe } from "./emitter.ts";
+import { ChatwireClientError } from "./errors.ts";
+import { idMaker } from "./ids.ts";
+import { deleteThread, listThreads, type RouteTarget, renameThread, routesBase } from "./routes.ts";
+import type { ChatSnapshot } from "./snapshot.ts";
+import type { SocketConstructor } from "./socket.ts";
+import { ConversationState } from "./state.ts";
+
+/** The thread secret's header (lib/protocol/threads.ts), spelled out: that module carries the schema library. */
+const secretHeader: typeof THREAD_SECRET_HEADER = "x-chatwire-thread-secret";
+
+/** Options of `connect`. */
+export interface ConnectOptions {
+  /** A session token sent as `Authorization: Bearer …` (outside browsers; browsers send the login's cookie). */
+  readonly token?: string;
+  /** Headers for the WebSocket upgrade and the HTTP routes (outside browsers, which cannot set them). */
+  readonly headers?: Record<string, string>;
+  /** Becomes `ctx.chatProfile`. */
+  readonly chatProfile?: string;
+  /** Reopen this stored thread instead of starting a new conversation. */
+  readonly thread?: ThreadRequest;
+  /** Where the HTTP routes are (default: the gateway URL without its last segment, over http(s)). */
+  readonly api?: string;
+  readonly reconnect?: ReconnectOptions;
+  /** Acknowledge after this many session frames (default 100) or `ackDelayMs` (default 1000), whichever first. */
+  readonly ackEvery?: number;
+  readonly ackDelayMs?: number;
+  /** The WebSocket class to use (default: the global one, else the `ws` package). */
+  readonly WebSocket?: SocketConstructor;
+  /** The fetch for the HTTP routes (default: the global one). */
+  readonly fetch?: typeof fetch;
+}
+
+/** A new session (`connected`, `reopened`): how it came to be. */
+export interface SessionEvent {
+  readonly welcome: ServerFrameOf<"welcome">;
+  /** An earlier session was lost (it could not be resumed): `lost` says why. */
+  readonly replaced: boolean;
+  readonly lost?: SessionStart["lost"];
+  /** Frames sent while offline for the lost session, dropped rather than sent to the new one. */
+  readonly dropped: number;
+}
+
+/** The client's events. */
+export interface ClientEvents {
+  /** A new session: the first, one started by `open()`, or one replacing a session that could not be resumed. */
+  connected: SessionEvent;
+  /** The same live session after a dropped connection: every frame missed was replayed, nothing was lost. */
+  resumed: { readonly welcome: ServerFrameOf<"welcome"> };
+  /** A new session on a stored thread: `open(thread)`, or the fallback after `resume_failed` (history follows). */
+  reopened: SessionEvent;
+  /** The connection dropped; the client reconnects by itself in `retryInMs`. */
+  offline: Offline;
+  /** Over for good: `close()`, or a close retrying cannot help (4401 not authenticated, 1002 protocol). */
+  closed: Closed;
+  /** Every server frame, typed, once each and in order (before the snapshot's listeners are told). */
+  frame: ServerFrame;
+  /** A task started or ended (after its frame event); `request` is the id `send` or `callAction` returned for the
+   * message or call it runs (none for onChatStart and onChatResume). */
+  task: TaskEvent;
+}
+
+/** A task of the session (task_start, task_end), matched to the request that started it. */
+export interface TaskEvent {
+  readonly taskId: string;
+  readonly state: "started" | "ended";
+  readonly request?: string;
+}
+
+/** An action to call: the action itself, or its id. */
+export type ActionRef = ActionView | string;
+
+/** A chatwire client: the conversation's state, its events and its commands. */
+export class ChatClient {
+  readonly #connection: Connection;
+  readonly #state = new ConversationState();
+  readonly #events = new Emitter<ClientEvents>();
+  readonly #listeners = new Set<() => void>();
+  readonly #newId = idMaker();
+  readonly #routes: RouteTarget;
+  /** Requests waiting for their answer, by frame id: feedback (feedback_saved) and action calls (their task). */
+  readonly #waiting = new Map<string, { resolve(value: string): void; reject(error: Error): void }>();
+  #recording: AudioRecording | undefined;
+
+  constructor(
+    readonly url: string,
+    options: ConnectOptions = {},
+  ) {
+    const headers = { ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
+    const hasHeaders = Object.keys(headers).length > 0;
+    this.#routes = {
+      base:
+        options.api === undefined ? routesBase(url) : new URL(options.api.replace(/\/?$/, "/"), routesBase(url)).href,
+      headers,
+      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    };
+    this.#connection = new Connection(
+      url,
+      {
+        ...(hasHeaders ? { headers } : {}),
+        ...pick(options, ["chatProfile", "reconnect", "ackEvery", "ackDelayMs", "WebSocket"]),
+      },
+      {
+        frame: (frame) => this.#frame(frame),
+        sent: (frame) => {
+          if (frame.type === "user_message" || frame.type === "action_call") this.#state.written();
+        },
+        session: (start) => this.#session(start),
+        status: (status) => this.#change(() => this.#state.setStatus(status)),
+        offline: (offline) => this.#events.emit("offline", offline),
+        closed: (closed) => {
+          this.#change(() => this.#state.closed());
+          this.#rejectWaiting("the client is closed");
+          this.#events.emit("closed", closed);
+        },
+      },
+    );
+    this.#connection.open(options.thread);
+  }
+
+  /** Subscribes to snapshot changes (useSyncExternalStore's `subscribe`); returns the unsubscribe. */
+  readonly subscribe = (listener: () => void): Unsubscribe => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  /** The conversation now, immutable: the same object until something changes (useSyncExternalStore's getSnapshot). */
+  readonly getSnapshot = (): ChatSnapshot => this.#state.snapshot();
+
+  /** Listens to one of the client's events; returns the unsubscribe. */
+  on<K extends keyof ClientEvents>(name: K, listener: (event: ClientEvents[K]) => void): Unsubscribe {
+    return this.#events.on(name, listener);
+  }
+
+  /** The connection's status now. */
+  get status(): ConnectionStatus {
+    return this.#state.snapshot().status;
+  }
+
+  /** Sends the user's text (`user_message`) and shows it at once; returns the message's client id. Sent when the
+   * session is ready if it is not now. Files are not supported yet: upload them on the app's side. */
+  send(text: string): string {
+    this.#usable();
+    const id = this.#newId("msg");
+    this.#change(() => this.#state.addLocal(id, text));
+    this.#state.requested(id);
+    this.#connection.send({ type: "user_message", id, content: text });
+    return id;
+  }
+
+  /** Calls an action (a button under a message). Settles when its task has ended; rejects with the error frame's
+   * code if the server refused or the callback failed. Its id is in `snapshot.pressed` until then. */
+  callAction(action: ActionRef): Promise<void> {
+    this.#usable();
+    const actionId = typeof action === "string" ? action : action.id;
+    const id = this.#newId("action");
+    this.#change(() => this.#state.actionCalled(id, actionId));
+    this.#state.requested(id);
+    const done = this.#wait(id).then(() => undefined);
+    this.#connection.send({ type: "action_call", id, actionId });
+    return done;
+  }
+
+  /** Answers an ask: text for a text ask (shown as the user's message), an action (or its id) for an action ask. */
+  answerAsk(askId: string, answer: string | { readonly action: ActionRef }): void {
+    this.#usable();
+    this.#change(() => this.#state.askAnswered(askId));
+    if (typeof answer === "string") {
+      this.#change(() => this.#state.addLocal(this.#newId("answer"), answer));
+      this.#connection.send({ type: "ask_reply", askId, content: answer });
+    } else {
+      const actionId = typeof answer.action === "string" ? answer.action : answer.action.id;
+      this.#connection.send({ type: "ask_reply", askId, actionId });
+    }
+  }
+
+  /** Stops the running task (its signal aborts with reason `stop`; onStop runs). */
+  stop(): void {
+    this.#usable();
+    this.#connection.send({ type: "stop", id: this.#newId("stop") });
+  }
+
+  /** Thumbs on a message: 1 up, 0 down, null removes it. Resolves with the stored feedback's id. */
+  rate(messageId: string, value: 0 | 1 | null, comment?: string): Promise<string> {
+    this.#usable();
+    const id = this.#newId("feedback");
+    this.#change(() => this.#state.feedbackSent(id, messageId, value, comment));
+    const saved = this.#wait(id);
+    const frame: ClientFrame = {
+      type: "feedback",
+      id,
+      messageId,
+      value,
+      ...(comment === undefined ? {} : { comment }),
+    };
+    this.#connection.send(frame);
+    return saved;
+  }
+
+  /** Passes data to the app's onWindowMessage (as a host page's postMessage would). */
+  postWindowMessage(data: unknown): void {
+    this.#usable();
+    this.#connection.send({ type: "window_message", id: this.#newId("window"), data });
+  }
+
+  /** Records a MediaStream (browsers) and streams it to onAudioChunk; stops by itself when the server stops taking
+   * audio. Throws what MediaRecorder throws (no encoder, no permission). */
+  startAudio(stream: MediaStreamLike, options?: RecordingOptions): AudioRecording;
+  /** Starts a recording fed chunk by chunk (Node, or any bytes): `chunk(bytes)`, then `end()`. */
+  startAudio(format: { readonly mimeType: string }): AudioSender;
+  startAudio(
+    source: MediaStreamLike | { readonly mimeType: string },
+    options?: RecordingOptions,
+  ): AudioRecording | AudioSender {
+    this.#usable();
+    const link = {
+      send: (frame: ClientFrame) => this.#connection.send(frame),
+      sendBinary: (bytes: Uint8Array) => this.#connection.sendBinary(bytes),
+      newId: this.#newId,
+    };
+    if (!("getTracks" in source)) return sendAudio(link, source.mimeType);
+    const recording = recordAudio(link, source, options);
+    this.#recording = recording;
+    void recording.ended.then(() => {
+      if (this.#recording === recording) this.#recording = undefined;
+    });
+    return recording;
+  }
+
+  /** The signed-in user's stored threads (HTTP routes; persistence on). */
+  readonly threads = {
+    /** One page of threads, newest first; pass the answer's `nextCursor` for the next. */
+    list: (query?: ListThreadsQuery): Promise<ThreadList> => listThreads(this.#routes, query),
+    /** Reopens a stored thread in a new session (its history, then onChatResume). */
+    open: (id: string, secret?: string): void => this.open(secret === undefined ? { id } : { id, secret }),
+    rename: (id: string, name: string): Promise<ThreadSummary> =>
+      renameThread(this.#routes, id, name, this.#secretOf(id)),
+    delete: (id: string): Promise<void> => deleteThread(this.#routes, id, this.#secretOf(id)),
+  };
+
+  /** Starts a new session on a clean state: a new conversation, or the stored `thread` reopened. Ends the current
+   * session (close code 1000). Also reopens a client that was closed. */
+  open(thread?: ThreadRequest): void {
+    this.#rejectWaiting("a new session was opened");
+    this.#change(() => {
+      this.#state.forgetTurns();
+      this.#state.clear();
+    });
+    this.#connection.open(thread);
+  }
+
+  /** Ends the session for good (close code 1000: the server runs onChatEnd now). */
+  close(): void {
+    this.#recording?.stop();
+    this.#connection.close();
+  }
+
+  #usable(): void {
+    if (this.#connection.done) throw new ChatwireClientError("CLIENT_CLOSED", "the client is closed: open() it again");
+  }
+
+  /** The header with the current thread's secret, for routes about an anonymous thread of this client. */
+  #secretOf(id: string): Record<string, string> | undefined {
+    const session = this.#connection.session;
+    return session?.threadId === id && session.threadSecret !== undefined
+      ? { [secretHeader]: session.threadSecret }
+      : undefined;
+  }
+
+  #wait(id: string): Promise<string> {
+    return new Promise<string>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
+  }
+
+  #rejectWaiting(why: string): void {
+    const waiting = [...this.#waiting.values()];
+    this.#waiting.clear();
+    for (const request of waiting) request.reject(new ChatwireClientError("CLIENT_CLOSED", `no answer: ${why}`));
+  }
+
+  #session(start: SessionStart): void {
+    if (start.replaced) this.#rejectWaiting("the session was lost (it could not be resumed)");
+    this.#change(() => this.#state.startSession(start));
+    const { welcome, replaced, lost, dropped } = start;
+    if (start.resumed) this.#events.emit("resumed", { welcome });
+    else {
+      const event = { welcome, replaced, dropped, ...(lost ? { lost } : {}) };
+      this.#events.emit(start.reopened ? "reopened" : "connected", event);
+    }
+  }
+
+  #frame(frame: ServerFrame): void {
+    this.#state.apply(frame);
+    if (frame.type === "feedback_saved") this.#settle(frame.replyTo, frame.feedbackId);
+    if (frame.type === "error" && frame.replyTo !== undefined) {
+      const request = this.#waiting.get(frame.replyTo);
+      this.#waiting.delete(frame.replyTo);
+      request?.reject(new ChatwireClientError(frame.code, frame.message));
+    }
+    if (frame.type === "audio_state" && !frame.connected) this.#recording?.stop();
+    this.#events.emit("frame", frame);
+    const task = frame.type === "task_start" || frame.type === "task_end" ? this.#state.lastTask : undefined;
+    if (task !== undefined) {
+      const ended = frame.type === "task_end";
+      this.#events.emit("task", {
+        taskId: task.taskId,
+        state: ended ? "ended" : "started",
+        ...(task.request ? { request: task.request } : {}),
+      });
+      if (ended && task.request !== undefined) this.#settle(task.request, "");
+    }
+    this.#notify();
+  }
+
+  #settle(id: string, value: string): void {
+    const request = this.#waiting.get(id);
+    this.#waiting.delete(id);
+    request?.resolve(value);
+  }
+
+  #change(change: () => void): void {
+    const before = this.#state.snapshot();
+    change();
+    if (this.#state.snapshot() !== before) this.#notify();
+  }
+
+  #notify(): void {
+    for (const listener of [...this.#listeners]) listener();
+  }
+}
+
+function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (from[key] !== undefined) out[key] = from[key];
+  return out;
+}
+
+/**
+ * Connects to a chatwire gateway: hello, then a session kept across dropped connections (acks, resume, the stored
+ * thread as fallback). The client reconnects by itself until `close()`.
+ * @example
+ * const client = connect("ws://127.0.0.1:8000/ws");
+ * client.subscribe(() => render(client.getSnapshot()));
+ * client.send("hello");
+ */
+export function connect(url: string, options?: ConnectOptions): ChatClient {
+  return new ChatClient(url, options);
+}

@@ -1,0 +1,29 @@
+// chatwire/client: a client for chatwire gateways, in browsers and Node, without a UI framework. connect() gives a
+// ChatClient: the conversation as an immutable snapshot, typed events, and the commands.
+
+export type { AudioRecording, AudioSender, MediaStreamLike, RecordingOptions } from "./audio.ts";
+export {
+  type ActionRef,
+  ChatClient,
+  type ClientEvents,
+  type ConnectOptions,
+  connect,
+  type SessionEvent,
+  type TaskEvent,
+} from "./client.ts";
+export type { Closed, ConnectionStatus, LostReason, Offline, ReconnectOptions } from "./connection.ts";
+export type { Unsubscribe } from "./emitter.ts";
+export { ChatwireClientError } from "./errors.ts";
+export type {
+  ChatAskOf,
+  ChatDivider,
+  ChatElement,
+  ChatFeedback,
+  ChatMessage,
+  ChatNode,
+  ChatSnapshot,
+  ChatStep,
+  PendingAsk,
+  SessionInfo,
+} from "./snapshot.ts";
+export type { SocketConstructor, SocketLike } from "./socket.ts";

@@ -1,0 +1,93 @@
+// The gateway's HTTP routes over stored threads (lib/data/routes.ts): list, rename, delete. Browsers send the
+// session cookie (same origin); other clients the headers given to `connect` (`Authorization: Bearer …`).
+import type { ListThreadsQuery, ThreadList, ThreadSummary } from "../protocol/index.ts";
+import { ChatwireClientError } from "./errors.ts";
+
+/** How to reach the routes. */
+export interface RouteTarget {
+  /** The base URL the routes hang off (`…/threads`). */
+  readonly base: string;
+  readonly headers: Record<string, string>;
+  readonly fetch: typeof fetch;
+}
+
+/**
+ * The base of the HTTP routes for a gateway URL: the WebSocket URL without its last segment, over http(s).
+ * @example routesBase("wss://chat.example/ws") // "https://chat.example/"
+ */
+export function routesBase(gateway: string): string {
+  return new URL(".", gateway.replace(/^ws/, "http")).href;
+}
+
+/** Calls a route; answers the parsed body, or throws a ChatwireClientError (THREAD_NOT_FOUND, UNAUTHENTICATED,
+ * REQUEST_FAILED). */
+export async function callRoute(
+  target: RouteTarget,
+  path: string,
+  init: { method?: string; json?: unknown; headers?: Record<string, string> } = {},
+): Promise<unknown> {
+  const headers = {
+    ...target.headers,
+    ...init.headers,
+    ...(init.json === undefined ? {} : { "content-type": "application/json" }),
+  };
+  let response: Response;
+  try {
+    response = await target.fetch(new URL(path, target.base), {
+      method: init.method ?? "GET",
+      headers,
+      credentials: "same-origin",
+      ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ChatwireClientError("REQUEST_FAILED", `${path}: the server could not be reached (${reason})`, 0);
+  }
+  const text = await response.text();
+  const body = parse(text);
+  if (response.ok) return body;
+  const message = isRecord(body) && typeof body.message === "string" ? body.message : `HTTP ${response.status}`;
+  const code =
+    response.status === 401 ? "UNAUTHENTICATED" : response.status === 404 ? "THREAD_NOT_FOUND" : "REQUEST_FAILED";
+  throw new ChatwireClientError(code, `${path}: ${message}`, response.status);
+}
+
+/** One page of the user's threads, newest first. */
+export async function listThreads(target: RouteTarget, query: ListThreadsQuery = {}): Promise<ThreadList> {
+  const params = new URLSearchParams();
+  if (query.search) params.set("search", query.search);
+  if (query.cursor) params.set("cursor", query.cursor);
+  if (query.limit !== undefined) params.set("limit", String(query.limit));
+  const search = params.toString() === "" ? "" : `?${params}`;
+  return (await callRoute(target, `threads${search}`)) as ThreadList;
+}
+
+/** Renames a thread; answers its summary. */
+export async function renameThread(
+  target: RouteTarget,
+  id: string,
+  name: string,
+  headers?: Record<string, string>,
+): Promise<ThreadSummary> {
+  const path = `threads/${encodeURIComponent(id)}`;
+  return (await callRoute(target, path, {
+    method: "PATCH",
+    json: { name },
+    ...(headers ? { headers } : {}),
+  })) as ThreadSummary;
+}
+
+/** Deletes a thread and its history. */
+export async function deleteThread(target: RouteTarget, id: string, headers?: Record<string, string>): Promise<void> {
+  await callRoute(target, `threads/${encodeURIComponent(id)}`, { method: "DELETE", ...(headers ? { headers } : {}) });
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+
+const parse = (text: string): unknown => {
+  try {
+    return text === "" ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};

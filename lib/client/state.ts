@@ -1,0 +1,432 @@
+// The conversation kept from the frames: messages (streamed content included), steps nested by parentId, asks,
+// tasks, action calls, feedback and errors. Frames and the client's own commands change it; `snapshot()` gives the
+// immutable value a UI renders, rebuilt only after a change and sharing every part that did not change.
+import type {
+  FeedbackView,
+  HistoryEntry,
+  MessageView,
+  ServerFrame,
+  ServerFrameOf,
+  StepView,
+} from "../protocol/index.ts";
+import type { ConnectionStatus, SessionStart } from "./connection.ts";
+import type {
+  ChatDivider,
+  ChatElement,
+  ChatFeedback,
+  ChatMessage,
+  ChatNode,
+  ChatSnapshot,
+  ChatStep,
+  PendingAsk,
+  SessionInfo,
+} from "./snapshot.ts";
+
+type Entry =
+  | { readonly kind: "message"; value: ChatMessage; readonly children: string[]; readonly parent?: string }
+  | { readonly kind: "step"; value: ChatStep; readonly children: string[]; readonly parent?: string }
+  | { readonly kind: "divider"; value: ChatDivider; readonly children: string[]; readonly parent?: undefined };
+
+/** Errors kept in the snapshot: the most recent ones. */
+const ERRORS_KEPT = 50;
+
+const saved = (feedback: FeedbackView | undefined): ChatFeedback | undefined =>
+  feedback === undefined
+    ? undefined
+    : {
+        value: feedback.value,
+        state: "saved",
+        id: feedback.id,
+        ...(feedback.comment === undefined ? {} : { comment: feedback.comment }),
+      };
+
+/** The conversation state of one client. */
+export class ConversationState {
+  #status: ConnectionStatus = "connecting";
+  #session: SessionInfo | undefined;
+  #threadName: string | undefined;
+  #entries = new Map<string, Entry>();
+  #roots: string[] = [];
+  #messageOrder: string[] = [];
+  /** Running tasks, by id: the request (user_message or action_call id) each one runs, if it runs one. */
+  #tasks = new Map<string, string | undefined>();
+  /** Requests sent in this session whose task has not started yet, in the order sent: the server runs tasks in
+   * the order it receives their frames (task_start names no frame: see docs/client.md). */
+  #requests: string[] = [];
+  /** True from a new session's welcome until its first frame or first request written: a task_start then is
+   * onChatStart's (or, right after thread_history, onChatResume's): the server starts it with the welcome, before
+   * it reads anything the client sends (the connection holds requests back until then). */
+  #opening = false;
+  /** The task of the last task_start or task_end applied, and the request it runs. */
+  #lastTask: { readonly taskId: string; readonly request: string | undefined } | undefined;
+  #asks = new Map<string, { askId: string; kind: "text" | "action"; messageId: string; timeoutMs: number }>();
+  /** Action calls waiting for their task's end, by frame id. */
+  #calls = new Map<string, string>();
+  /** Feedback frames waiting for their answer: frame id -> message or step id. */
+  #feedback = new Map<string, string>();
+  #audio = false;
+  #errors: ServerFrameOf<"error">[] = [];
+  #dividers = 0;
+  #snapshot: ChatSnapshot | undefined;
+  /** Tree nodes of the last snapshot, by id: reused when nothing under them changed. */
+  #nodes = new Map<string, ChatNode>();
+
+  /** The current snapshot (the same object until something changes). */
+  snapshot(): ChatSnapshot {
+    this.#snapshot ??= this.#build();
+    return this.#snapshot;
+  }
+
+  setStatus(status: ConnectionStatus): void {
+    if (status === this.#status) return;
+    this.#status = status;
+    this.#changed();
+  }
+
+  /** A welcome: the same session goes on, or a new one starts (after a lost one: a divider, or the reopened
+   * thread's history in place of the old log). */
+  startSession({ welcome, resumed, replaced, reopened, lost }: SessionStart): void {
+    const { sessionId, threadId, user, chatProfile } = welcome;
+    this.#session = { sessionId, threadId, ...(user ? { user } : {}), ...(chatProfile ? { chatProfile } : {}) };
+    if (!resumed) {
+      // Requests queued before a first session's welcome go to it; those queued for a lost one were dropped.
+      const queued = replaced ? [] : this.#requests;
+      this.forgetTurns();
+      this.#requests = queued;
+      this.#opening = true;
+      if (reopened) this.clear();
+      else if (replaced) this.#divide(lost);
+    }
+    this.#changed();
+  }
+
+  /** Drops what belonged to the session: running tasks, open asks, calls and feedback waiting for an answer. */
+  forgetTurns(): void {
+    this.#tasks.clear();
+    this.#requests = [];
+    this.#opening = false;
+    this.#asks.clear();
+    this.#calls.clear();
+    this.#feedback.clear();
+    this.#audio = false;
+    this.#changed();
+  }
+
+  /** Empties the log: another conversation takes its place. */
+  clear(): void {
+    this.#entries.clear();
+    this.#roots = [];
+    this.#messageOrder = [];
+    this.#threadName = undefined;
+    this.#errors = [];
+    this.#changed();
+  }
+
+  /** The client ended the session. */
+  closed(): void {
+    this.#session = undefined;
+    this.forgetTurns();
+  }
+
+  /** The task of the last task_start or task_end applied, with the id of the request it runs (if any). */
+  get lastTask(): { readonly taskId: string; readonly request: string | undefined } | undefined {
+    return this.#lastTask;
+  }
+
+  /** A request reached the socket: a task_start from now on may be its, not an opening task's. */
+  written(): void {
+    this.#opening = false;
+  }
+
+  /** A user_message or action_call went out (or was queued): its task is the next one not yet matched. */
+  requested(id: string): void {
+    this.#requests.push(id);
+  }
+
+  /** The user's own message, shown at once under the client's id. */
+  addLocal(id: string, content: string): void {
+    const author = this.#session?.user?.displayName ?? this.#session?.user?.identifier ?? "You";
+    const view: MessageView = { id, role: "user", author, content, createdAt: new Date().toISOString(), actions: [] };
+    this.#upsertMessage(view, { local: true });
+    this.#changed();
+  }
+
+  actionCalled(callId: string, actionId: string): void {
+    this.#calls.set(callId, actionId);
+    this.#changed();
+  }
+
+  /** An answer went out: the ask leaves the open list now (its ask_end follows). */
+  askAnswered(askId: string): void {
+    if (this.#asks.delete(askId)) this.#changed();
+  }
+
+  feedbackSent(frameId: string, forId: string, value: 0 | 1 | null, comment: string | undefined): void {
+    this.#feedback.set(frameId, forId);
+    const state = "sending";
+    this.#changeFeedback(forId, { value, state, ...(comment === undefined || value === null ? {} : { comment }) });
+  }
+
+  /** Applies one server frame. */
+  apply(frame: ServerFrame): void {
+    const opening = this.#opening && frame.type === "task_start";
+    if (frame.seq > 0 && frame.type !== "thread_history") this.#opening = false;
+    switch (frame.type) {
+      case "message_new":
+      case "message_update":
+        this.#upsertMessage(frame.message);
+        break;
+      case "stream_start":
+        this.#upsertMessage(frame.message, { streaming: true });
+        break;
+      case "stream_token":
+        this.#changeMessage(frame.id, (message) => ({ ...message, content: message.content + frame.token }));
+        break;
+      case "stream_end":
+        this.#changeMessage(frame.id, (message) => ({ ...message, content: frame.content, streaming: false }));
+        break;
+      case "message_delete":
+        this.#remove(frame.id);
+        break;
+      case "step":
+        this.#upsertStep(frame.step);
+        break;
+      case "thread_history":
+        this.#threadName = frame.name;
+        for (const entry of frame.steps) this.#history(entry);
+        break;
+      case "task_start": {
+        const request = opening ? undefined : this.#requests.shift();
+        this.#tasks.set(frame.taskId, request);
+        this.#lastTask = { taskId: frame.taskId, request };
+        break;
+      }
+      case "task_end": {
+        const request = this.#tasks.get(frame.taskId);
+        this.#tasks.delete(frame.taskId);
+        if (request !== undefined) this.#calls.delete(request);
+        this.#lastTask = { taskId: frame.taskId, request };
+        break;
+      }
+      case "ask":
+        this.#upsertMessage(frame.message, { ask: { askId: frame.askId, kind: frame.kind, open: true } });
+        this.#asks.set(frame.askId, {
+          askId: frame.askId,
+          kind: frame.kind,
+          messageId: frame.message.id,
+          timeoutMs: frame.timeoutMs,
+        });
+        break;
+      case "ask_end": {
+        const ask = this.#asks.get(frame.askId);
+        this.#asks.delete(frame.askId);
+        const messageId = ask?.messageId ?? this.#askMessage(frame.askId);
+        if (messageId !== undefined)
+          this.#changeMessage(messageId, (message) =>
+            message.ask ? { ...message, ask: { ...message.ask, open: false, outcome: frame.outcome } } : message,
+          );
+        break;
+      }
+      case "audio_state":
+        this.#audio = frame.connected;
+        break;
+      case "feedback_saved": {
+        const forId = this.#feedback.get(frame.replyTo);
+        this.#feedback.delete(frame.replyTo);
+        if (forId !== undefined)
+          this.#changeFeedback(forId, (old) => ({ ...old, state: "saved", id: frame.feedbackId }));
+        break;
+      }
+      case "error":
+        this.#error(frame);
+        break;
+      case "welcome":
+      case "resume_failed":
+      case "shutdown":
+      case "window_message":
+        return; // no conversation state: the client's events carry them
+      default:
+        frame satisfies never; // a frame type added to the protocol and not handled here fails tsc
+    }
+    this.#changed();
+  }
+
+  #error(frame: ServerFrameOf<"error">): void {
+    this.#errors = [...this.#errors.slice(-(ERRORS_KEPT - 1)), frame];
+    const replyTo = frame.replyTo;
+    if (replyTo === undefined) return;
+    this.#calls.delete(replyTo); // refused (UNKNOWN_ACTION, QUEUE_FULL) or failed: pressable again
+    // Refused before its task started (QUEUE_FULL, UNKNOWN_ACTION, BAD_FRAME): no task will run it.
+    const waiting = this.#requests.indexOf(replyTo);
+    if (waiting >= 0) this.#requests.splice(waiting, 1);
+    const forId = this.#feedback.get(replyTo);
+    this.#feedback.delete(replyTo);
+    if (forId !== undefined) this.#changeFeedback(forId, (old) => ({ ...old, state: "failed" }));
+  }
+
+  #askMessage(askId: string): string | undefined {
+    for (const id of this.#messageOrder) {
+      const entry = this.#entries.get(id);
+      if (entry?.kind === "message" && entry.value.ask?.askId === askId) return id;
+    }
+    return undefined;
+  }
+
+  #history(entry: HistoryEntry): void {
+    if (entry.kind === "step") {
+      const { kind: _, feedback, ...step } = entry;
+      this.#upsertStep(step, saved(feedback));
+    } else {
+      const { kind: _, feedback, ...message } = entry;
+      const extra = saved(feedback);
+      this.#upsertMessage(message, extra ? { feedback: extra } : {});
+    }
+  }
+
+  #upsertMessage(view: MessageView, extra: Partial<ChatMessage> = {}): void {
+    const existing = this.#entries.get(view.id);
+    if (existing?.kind === "message") {
+      const { streaming, live, local, feedback, ask } = existing.value;
+      const kept = {
+        streaming,
+        live,
+        ...(local ? { local } : {}),
+        ...(feedback ? { feedback } : {}),
+        ...(ask ? { ask } : {}),
+      };
+      existing.value = { ...view, ...kept, ...extra };
+      return;
+    }
+    this.#place(
+      view.id,
+      { kind: "message", value: { ...view, streaming: false, live: true, ...extra }, children: [] },
+      view.parentId,
+    );
+    this.#messageOrder.push(view.id);
+  }
+
+  #upsertStep(view: StepView, feedback?: ChatFeedback): void {
+    const existing = this.#entries.get(view.id);
+    if (existing?.kind === "step") {
+      const kept = feedback ?? existing.value.feedback;
+      existing.value = kept ? { ...view, feedback: kept } : view;
+      return;
+    }
+    this.#place(view.id, { kind: "step", value: feedback ? { ...view, feedback } : view, children: [] }, view.parentId);
+  }
+
+  #place(id: string, entry: Entry, parentId: string | undefined): void {
+    const parent = parentId === undefined ? undefined : this.#entries.get(parentId);
+    const placed = parent === undefined || parent.kind === "divider" ? entry : { ...entry, parent: parentId };
+    this.#entries.set(id, placed as Entry);
+    if (placed.parent !== undefined && parent !== undefined) parent.children.push(id);
+    else this.#roots.push(id);
+  }
+
+  #changeMessage(id: string, change: (message: ChatMessage) => ChatMessage): void {
+    const entry = this.#entries.get(id);
+    if (entry?.kind === "message") entry.value = change(entry.value);
+  }
+
+  #changeFeedback(forId: string, feedback: ChatFeedback | ((old: ChatFeedback) => ChatFeedback)): void {
+    const entry = this.#entries.get(forId);
+    if (entry === undefined || entry.kind === "divider") return;
+    const old = entry.value.feedback ?? { value: null, state: "sending" };
+    const value = typeof feedback === "function" ? feedback(old) : feedback;
+    if (entry.kind === "message") entry.value = { ...entry.value, feedback: value };
+    else entry.value = { ...entry.value, feedback: value };
+    this.#changed();
+  }
+
+  #remove(id: string): void {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return;
+    const parent = entry.parent === undefined ? undefined : this.#entries.get(entry.parent);
+    if (parent !== undefined) parent.children.splice(parent.children.indexOf(id), 1);
+    else this.#roots = this.#roots.filter((root) => root !== id);
+    const gone = new Set<string>();
+    const forget = (at: string) => {
+      gone.add(at);
+      for (const child of this.#entries.get(at)?.children ?? []) forget(child);
+      this.#entries.delete(at);
+    };
+    forget(id);
+    this.#messageOrder = this.#messageOrder.filter((message) => !gone.has(message));
+  }
+
+  /** A lost session's log stays, inert, above a divider; the new conversation goes on below it. */
+  #divide(lost: SessionStart["lost"]): void {
+    for (const entry of this.#entries.values()) {
+      if (entry.kind === "message" && entry.value.live) entry.value = { ...entry.value, live: false };
+    }
+    const id = `divider-${++this.#dividers}`;
+    this.#entries.set(id, { kind: "divider", value: lost ? { id, lost } : { id }, children: [] });
+    this.#roots.push(id);
+  }
+
+  #changed(): void {
+    this.#snapshot = undefined;
+  }
+
+  #build(): ChatSnapshot {
+    const messages: ChatMessage[] = [];
+    const elements: ChatElement[] = [];
+    for (const id of this.#messageOrder) {
+      const entry = this.#entries.get(id);
+      if (entry?.kind !== "message") continue;
+      messages.push(entry.value);
+      for (const element of entry.value.elements ?? []) elements.push({ ...element, messageId: id });
+    }
+    const asks: PendingAsk[] = [];
+    for (const ask of this.#asks.values()) {
+      const entry = this.#entries.get(ask.messageId);
+      if (entry?.kind !== "message") continue;
+      asks.push({ askId: ask.askId, kind: ask.kind, message: entry.value, timeoutMs: ask.timeoutMs });
+    }
+    return {
+      status: this.#status,
+      session: this.#session,
+      threadName: this.#threadName,
+      messages,
+      tree: this.#tree(),
+      elements,
+      actions: messages.filter((message) => message.live && message.ask === undefined).flatMap((m) => m.actions),
+      pressed: [...new Set(this.#calls.values())],
+      asks,
+      busy: this.#tasks.size > 0,
+      audio: this.#audio,
+      errors: this.#errors,
+    };
+  }
+
+  /** The tree, reusing each node of the last one whose value and children are the same objects as before. */
+  #tree(): ChatNode[] {
+    const nodes = new Map<string, ChatNode>();
+    const node = (id: string): ChatNode | undefined => {
+      const entry = this.#entries.get(id);
+      if (entry === undefined) return undefined;
+      const children = entry.children.map(node).filter((child) => child !== undefined);
+      const old = this.#nodes.get(id);
+      const same =
+        old !== undefined &&
+        nodeValue(old) === entry.value &&
+        old.children.length === children.length &&
+        children.every((child, index) => child === old.children[index]);
+      const made = same ? old : nodeOf(entry, id, children);
+      nodes.set(id, made);
+      return made;
+    };
+    const tree = this.#roots.map(node).filter((root) => root !== undefined);
+    this.#nodes = nodes;
+    return tree;
+  }
+}
+
+const nodeValue = (node: ChatNode): unknown =>
+  node.kind === "message" ? node.message : node.kind === "step" ? node.step : node.divider;
+
+function nodeOf(entry: Entry, id: string, children: ChatNode[]): ChatNode {
+  if (entry.kind === "message") return { kind: "message", id, message: entry.value, children };
+  if (entry.kind === "step") return { kind: "step", id, step: entry.value, children };
+  return { kind: "divider", id, divider: entry.value, children: [] };
+}
