@@ -1,5 +1,8 @@
 // chatwire's public API. Testing helpers live in "chatwire/testing"; protocol schemas in "chatwire/protocol".
 
+// First, so that an unsupported Node.js fails here with a clear message (it must stay the first import).
+import "./runtime/require-node.ts";
+
 // Login throttling for passwordAuth: the gateway's `loginThrottle` option.
 export type { LoginThrottleOptions } from "./auth/throttle.ts";
 export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";

@@ -1,4 +1,6 @@
 // `chatwire run app.ts [--port N] [--host H]`: import the app script (it registers hooks), then serve it.
+// First, so that an unsupported Node.js stops here with a one-line message (it must stay the first import).
+import "./require-node.ts";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";

@@ -1,14 +1,14 @@
-// Module hooks (node:module register) that let `chatwire run` import TypeScript: .ts/.mts/.tsx load as ES modules
-// (.cts as CommonJS) transpiled by ./transpile.ts, and a TypeScript file's "./x.js" finds x.ts, as tsc reads it.
-// They run in Node's hooks thread. Everything else passes through untouched, so "chatwire" resolves as usual.
-import { statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import type { InitializeHook, LoadHook, ResolveHook } from "node:module";
+// Module hooks that let `chatwire run` import TypeScript: .ts/.mts/.tsx load as ES modules (.cts as CommonJS)
+// transpiled by ./transpile.ts, and a TypeScript file's "./x.js" finds x.ts, as tsc reads it. Everything else passes
+// through untouched, so "chatwire" resolves as usual. The hooks are synchronous, so one set serves both APIs:
+// module.registerHooks (in-thread) where Node has it, module.register (Node's hooks thread, via `initialize`) before.
+import { readFileSync, statSync } from "node:fs";
+import type { LoadFnOutput, LoadHookContext, ResolveFnOutput, ResolveHookContext } from "node:module";
 import { extname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { transpile } from "./transpile.ts";
 
-/** What the CLI passes to `register`. */
+/** What the CLI passes to `register` (or to `initialize` directly, before `registerHooks`). */
 export interface TypeScriptHooksData {
   /** Where transpiled files are kept between runs; undefined: nowhere. */
   readonly cacheDir?: string;
@@ -45,25 +45,36 @@ function typescriptSource(url: URL): URL | undefined {
   return source;
 }
 
-/** Receives the CLI's TypeScriptHooksData. */
-export const initialize: InitializeHook<TypeScriptHooksData> = (data) => {
+/** Receives the CLI's TypeScriptHooksData: in the hooks thread from `register`, or called by the CLI itself. */
+export function initialize(data: TypeScriptHooksData): void {
   cacheDir = data.cacheDir;
-};
+}
 
-/** From a TypeScript file, "./x.js" (or "./x") means x.ts when there is one, as tsc resolves it. */
-export const resolve: ResolveHook = (specifier, context, nextResolve) => {
+/**
+ * From a TypeScript file, "./x.js" (or "./x") means x.ts when there is one, as tsc resolves it. `next` answers
+ * at once under registerHooks and with a promise under register; either is passed on as it is.
+ */
+export function resolve<Next>(
+  specifier: string,
+  context: ResolveHookContext,
+  nextResolve: (specifier: string, context: ResolveHookContext) => Next,
+): Next | ResolveFnOutput {
   const parent = context.parentURL;
   if (parent?.startsWith("file:") && typescript.test(pathOf(parent)) && isPath(specifier)) {
     const source = typescriptSource(new URL(specifier, parent));
     if (source !== undefined) return { url: source.href, shortCircuit: true };
   }
   return nextResolve(specifier, context);
-};
+}
 
 /** TypeScript files load as their transpiled JavaScript; everything else as Node would load it. */
-export const load: LoadHook = async (url, context, nextLoad) => {
+export function load<Next>(
+  url: string,
+  context: LoadHookContext,
+  nextLoad: (url: string, context: LoadHookContext) => Next,
+): Next | LoadFnOutput {
   if (!url.startsWith("file:") || !typescript.test(pathOf(url))) return nextLoad(url, context);
   const path = fileURLToPath(url);
-  const code = await transpile(path, await readFile(path, "utf8"), cacheDir);
+  const code = transpile(path, readFileSync(path, "utf8"), cacheDir);
   return { format: path.endsWith(".cts") ? "commonjs" : "module", source: code, shortCircuit: true };
-};
+}

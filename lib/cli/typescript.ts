@@ -1,12 +1,17 @@
 // Lets `chatwire run` import a TypeScript app: registers ./typescript-hooks.ts and picks the directory where they
-// cache transpiled files. Called only for a TypeScript app, so a JavaScript one never starts the hooks thread.
+// cache transpiled files. Called only for a TypeScript app.
 import { lstatSync, mkdirSync, statSync } from "node:fs";
-import { register } from "node:module";
+import * as nodeModule from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { TypeScriptHooksData } from "./typescript-hooks.ts";
+import { initialize, load, resolve as resolveHook, type TypeScriptHooksData } from "./typescript-hooks.ts";
 
-const hooks = new URL(
+/** module.registerHooks, from Node 22.15 and 23.5 (absent from @types/node 20, the oldest line we support). */
+type RegisterHooks = (hooks: { resolve: typeof resolveHook; load: typeof load }) => unknown;
+const registerHooks = (nodeModule as { registerHooks?: RegisterHooks }).registerHooks;
+
+/** For module.register, which loads the hooks again in its own thread: the built file, or the source under tsx. */
+const hooksFile = new URL(
   import.meta.url.endsWith(".ts") ? "./typescript-hooks.ts" : "./typescript-hooks.js",
   import.meta.url,
 );
@@ -43,5 +48,13 @@ export function cacheDirFor(script: string, env: NodeJS.ProcessEnv = process.env
 export function registerTypeScript(script: string): void {
   // Each transpiled file carries an inline source map: stack traces then name the app's .ts lines.
   process.setSourceMapsEnabled(true);
-  register<TypeScriptHooksData>(hooks, { data: { cacheDir: cacheDirFor(script) } });
+  const data: TypeScriptHooksData = { cacheDir: cacheDirFor(script) };
+  // registerHooks runs them in this thread (no hooks thread to start); module.register is deprecated where it
+  // exists (DEP0205, a runtime warning from Node 26), so it serves only the Nodes without registerHooks.
+  if (registerHooks === undefined) {
+    nodeModule.register<TypeScriptHooksData>(hooksFile, { data });
+  } else {
+    initialize(data);
+    registerHooks({ resolve: resolveHook, load });
+  }
 }

@@ -1,4 +1,6 @@
 // chatwire/testing: unit-test handlers without a server, and drive a real server with a real client.
+// First, so that an unsupported Node.js fails here with a clear message (it must stay the first import).
+import "../runtime/require-node.ts";
 
 export type { LogEntry } from "../logger.ts";
 export { type ConnectOptions, connectClient, type TestClient, wsUrl } from "./client.ts";

@@ -552,10 +552,10 @@ test("JSON nested 10,000 to 500,000 deep is parsed or refused with a typed error
   await client.close();
 });
 
-test("an app that echoes a 10,000-deep window message gets HANDLER_FAILED and no gap in the frame numbering", async (t) => {
+test("an app that echoes a 10,000-deep window message gets HANDLER_FAILED (or, where it serializes, the echo) and no gap in the frame numbering", async (t) => {
   const chat = createApp();
   chat.onWindowMessage(async (ctx, data) => {
-    await ctx.sendWindowMessage(data); // JSON.stringify of this depth throws RangeError inside the outbox
+    await ctx.sendWindowMessage(data); // before Node 26, JSON.stringify of this depth throws RangeError in the outbox
   });
   chat.onMessage(async (ctx, message) => {
     await ctx.send(`re:${message.clientId}`);
@@ -564,9 +564,22 @@ test("an app that echoes a 10,000-deep window message gets HANDLER_FAILED and no
   const client = await connectClient(server);
   client.send({ type: "window_message", data: [1] });
   await client.until("window_message");
-  client.send(`{"type":"window_message","id":"deep","data":${"[".repeat(10_000)}${"]".repeat(10_000)}}`);
-  const failed = await client.until("error", 5000);
-  assert.deepEqual([failed.code, failed.replyTo], ["HANDLER_FAILED", "deep"]);
+  const deep = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
+  // Node 26's V8 serializes JSON without recursion, so there the echo goes out; the server runs in this process.
+  const serializes = (() => {
+    try {
+      return JSON.stringify(JSON.parse(deep)).length > 0;
+    } catch {
+      return false;
+    }
+  })();
+  client.send(`{"type":"window_message","id":"deep","data":${deep}}`);
+  if (serializes) {
+    assert.equal(JSON.stringify((await client.until("window_message", 5000)).data), deep);
+  } else {
+    const failed = await client.until("error", 5000);
+    assert.deepEqual([failed.code, failed.replyTo], ["HANDLER_FAILED", "deep"]);
+  }
   client.send({ type: "user_message", id: "after", content: "hi" });
   await client.until("task_end", 5000);
   const seqs = client.received.filter((frame) => frame.seq > 0).map((frame) => frame.seq);

@@ -1,5 +1,6 @@
 // Sessions that survive the network: a dropped connection resumes the same live session with nothing lost.
 import assert from "node:assert/strict";
+import type { Socket } from "node:net";
 import { test } from "node:test";
 import { abortKind } from "../../lib/context/abort.ts";
 import { createApp } from "../../lib/hooks/registrars.ts";
@@ -183,10 +184,19 @@ test("a client that stops reading is closed as a slow consumer (4008) with serve
 test("a client that stops reading is closed (4008) while the handler waits, then resumes with every token", async (t) => {
   const chat = createApp();
   const token = "z".repeat(1024);
-  const count = 2000;
+  // The handler streams until the test has seen the server fall behind: how much the kernel's socket buffers take
+  // before that varies (TCP autotuning: ~3.7 MB on loopback here), so no fixed length is sure to get there.
+  let stop = false;
+  let sent = 0;
+  t.after(() => {
+    stop = true;
+  });
   chat.onMessage(async (ctx) => {
     const reply = await ctx.stream();
-    for (let i = 0; i < count; i++) await reply.streamToken(token);
+    while (!stop) {
+      await reply.streamToken(token);
+      sent++;
+    }
     await reply.endStream();
   });
   const server = await startGateway(t, {
@@ -195,13 +205,21 @@ test("a client that stops reading is closed (4008) while the handler waits, then
     stallTimeoutMs: 200,
     reconnectGraceMs: 60_000,
   });
+  // The server's end of each WebSocket connection, to see when the server is behind.
+  const serverSockets: Socket[] = [];
+  server.server.on("upgrade", (_request, socket: Socket) => serverSockets.push(socket));
   const first = await connectClient(server, { ackEvery: 0 });
   first.send({ type: "user_message", id: "m", content: "go" });
   await first.until("stream_token");
   first.socket.pause();
-  await pause(1500); // several stall timeouts: the server has given up on this socket
+  // Paused until the server is behind (its socket holds highWaterBytes the kernel will not take), then for several
+  // stall timeouts: the server's stall timer, set before this pause's, gives up on the socket first. The handler
+  // stops producing then, so that the detached session's outbox stays within its budget.
+  await eventually(() => (serverSockets[0]?.writableLength ?? 0) >= 64 * 1024, 20_000);
+  stop = true;
+  await pause(1000);
   first.socket.resume();
-  const code = await first.closed;
+  const code = await Promise.race([first.closed, pause(15_000).then(() => -1)]); // -1: not closed within 15 s
   assert.ok([SLOW_CONSUMER, 1006].includes(code), `closed with ${code}`);
   const second = await connectClient(server, { resume: resumeOf(first) });
   t.after(() => second.close());
@@ -213,8 +231,8 @@ test("a client that stops reading is closed (4008) while the handler waits, then
     frames.map((_, i) => i + 1),
     "every seq once, in order, across both connections",
   );
-  assert.equal(tokensOf(frames).join("").length, count * token.length);
-  assert.equal(end.content.length, count * token.length);
+  assert.equal(tokensOf(frames).join("").length, sent * token.length);
+  assert.equal(end.content.length, sent * token.length);
 });
 
 test("a session whose grace period passes aborts its running task (disconnect) and ends once", async (t) => {

@@ -10,6 +10,8 @@ export interface GatewayProcess {
   readonly port: number;
   /** Everything it printed so far. */
   output(): string;
+  /** What it printed on stderr alone. */
+  stderr(): string;
 }
 
 const listening = /listening at http:\/\/127\.0\.0\.1:(\d+)/;
@@ -30,9 +32,11 @@ export async function startGatewayProcess(
     child.kill("SIGKILL");
   });
   let output = "";
+  let stderr = "";
   for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk) => (output += String(chunk)));
+  child.stderr?.on("data", (chunk) => (stderr += String(chunk)));
   await eventually(() => listening.test(output) || child.exitCode !== null, 20_000);
   const port = Number(listening.exec(output)?.[1]);
   if (!port) throw new Error(`the gateway did not start:\n${output}`);
-  return { child, port, output: () => output };
+  return { child, port, output: () => output, stderr: () => stderr };
 }
