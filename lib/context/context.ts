@@ -12,8 +12,8 @@ import { createThreadHandle, type ThreadHandle } from "./thread.ts";
 /** Options of an ask: the question, who asks, and how long to wait (ms). */
 export interface AskInit {
   readonly content: string;
-  readonly author?: string;
-  readonly timeoutMs?: number;
+  readonly author?: string | undefined;
+  readonly timeoutMs?: number | undefined;
 }
 
 /** Everything a handler can see and do. `S` is the shape of the session store. */

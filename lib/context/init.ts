@@ -11,14 +11,14 @@ import type { ThreadWriter } from "./thread.ts";
 export interface ContextInit<S extends object> {
   readonly sessionId: string;
   readonly threadId: string;
-  readonly user?: User;
-  readonly chatProfile?: string;
+  readonly user?: User | undefined;
+  readonly chatProfile?: string | undefined;
   readonly store: SessionStore<S>;
   readonly log: Logger;
   /** Sends one frame to the client (the session stamps `seq`). Resolves when it is queued for the socket. */
   emit(frame: OutgoingFrame): void | Promise<void>;
   /** `authorRename`, if the app registered one. */
-  readonly renameAuthor?: (author: string) => string | Promise<string>;
+  readonly renameAuthor?: ((author: string) => string | Promise<string>) | undefined;
   readonly asks: AskBook;
   readonly actions: ActionBook;
   /** New ids for messages, steps, actions and asks. */
@@ -28,5 +28,5 @@ export interface ContextInit<S extends object> {
   /** Default ask timeout in ms. */
   readonly askTimeoutMs: number;
   /** Where `ctx.thread` changes go: the session's thread link when persistence is on. */
-  readonly thread?: ThreadWriter;
+  readonly thread?: ThreadWriter | undefined;
 }

@@ -6,8 +6,8 @@ import { type MessageHandle, type MessageInit, SentMessage } from "./message.ts"
 /** What a step is called and what kind it is. */
 export interface StepInit {
   readonly name: string;
-  readonly type?: StepType;
-  readonly input?: string;
+  readonly type?: StepType | undefined;
+  readonly input?: string | undefined;
 }
 
 /** A running step. Set `input`/`output` as you go; the step is sent when it starts and when it ends. */

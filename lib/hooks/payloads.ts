@@ -36,7 +36,7 @@ export interface Feedback {
   readonly id: string;
   readonly messageId: string;
   readonly value: 0 | 1;
-  readonly comment?: string;
+  readonly comment?: string | undefined;
 }
 
 /** A stored conversation, Chainlit-shaped, as `onChatResume` receives it. */

@@ -41,17 +41,17 @@ export interface SessionInit<S extends object> {
   readonly hooks: HookTable<S>;
   readonly limits: SessionLimits;
   readonly log: Logger;
-  readonly user?: User;
-  readonly chatProfile?: string;
-  readonly initialState?: () => Partial<S>;
+  readonly user?: User | undefined;
+  readonly chatProfile?: string | undefined;
+  readonly initialState?: (() => Partial<S>) | undefined;
   /** The thread this session writes to; a new id when not given. */
-  readonly threadId?: string;
+  readonly threadId?: string | undefined;
   /** The session store restored from a reopened thread (instead of initialState). */
-  readonly restoredState?: Partial<S>;
+  readonly restoredState?: Partial<S> | undefined;
   /** Persistence of the conversation, when a data layer is configured. */
-  readonly link?: ThreadLink;
+  readonly link?: ThreadLink | undefined;
   /** Told once, after onChatEnd, when the session is over. */
-  readonly registry?: { delete(session: Session<S>): void };
+  readonly registry?: { delete(session: Session<S>): void } | undefined;
 }
 
 /** Whether `work` settles within `ms`; a rejection is rethrown, a late settlement is ignored. */

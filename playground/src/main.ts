@@ -1,6 +1,8 @@
 // The playground page: wires the connection to the conversation, the composer, the microphone, the host window,
 // the sign-in form and the thread list. Every server frame type has a case in `show`; `satisfies never` makes tsc
 // fail on a new one nobody renders.
+
+import { PAGE_CONFIG_META, parsePageConfig } from "../../lib/playground/page-config.ts";
 import type { ActionView, MessageView, ServerFrame, ThreadRequest, User } from "../../lib/protocol/index.ts";
 import { apiBase } from "./api.ts";
 import { AudioRecorder } from "./audio.ts";
@@ -12,7 +14,6 @@ import { byId } from "./dom.ts";
 import { newId } from "./ids.ts";
 import type { MessageControls } from "./message.ts";
 import { notify } from "./notices.ts";
-import { PAGE_CONFIG_META, parsePageConfig } from "./page-config.ts";
 import { SignIn } from "./sign-in.ts";
 import { ThreadList } from "./thread-list.ts";
 import { bridgeWindow } from "./window-bridge.ts";
