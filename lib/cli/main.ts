@@ -1,11 +1,11 @@
 // `chatwire run app.ts [--port N] [--host H]`: import the app script (it registers hooks), then serve it.
-import { resolve } from "node:path";
+// `chatwire init [dir]`: write a new project (lib/cli/init.ts).
+import { relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { serve } from "../server.ts";
-import { registerTypeScript } from "./typescript.ts";
 
-const usage = "usage: chatwire run <app.ts> [--port 8000] [--host 127.0.0.1]";
+const usage = `usage: chatwire run <app.ts> [--port 8000] [--host 127.0.0.1]
+       chatwire init [dir]`;
 
 /** Runs the CLI with `argv` (without node and the script). */
 export async function main(argv: string[]): Promise<void> {
@@ -14,19 +14,42 @@ export async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: { port: { type: "string" }, host: { type: "string" }, help: { type: "boolean", short: "h" } },
   });
-  const [command, script] = positionals;
-  if (values.help || command !== "run" || script === undefined) {
+  const [command, target] = positionals;
+  if (!values.help && command === "init" && positionals.length <= 2) return init(target ?? ".");
+  if (values.help || command !== "run" || target === undefined) {
     console.error(usage);
     process.exitCode = values.help ? 0 : 2;
     return;
   }
-  // The TypeScript hooks are registered only now: chatwire itself (already loaded) stays outside them, and the app's
-  // `import "chatwire"` finds the same, cached module. A JavaScript app never starts them.
-  if (/\.[cm]?tsx?$/.test(script)) registerTypeScript(script);
-  await import(pathToFileURL(resolve(script)).href);
+  // chatwire's own modules load first, the public entry included, so that they stay outside the TypeScript hooks
+  // registered next and the app's `import "chatwire"` finds them cached. (`init` loads none of them: it runs from an
+  // unpacked package without its dependencies too.)
+  const [{ serve }] = await Promise.all([import("../server.ts"), import("../index.ts")]);
+  // A JavaScript app never starts the hooks.
+  if (/\.[cm]?tsx?$/.test(target)) (await import("./typescript.ts")).registerTypeScript(target);
+  await import(pathToFileURL(resolve(target)).href);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !Number.isInteger(port)) throw new Error(`--port must be a number, not ${values.port}`);
   await serve({ port, host: values.host });
+}
+
+/** `chatwire init [dir]`: the project, then what to type next. */
+async function init(dir: string): Promise<void> {
+  const { initProject } = await import("./init.ts");
+  try {
+    await initProject(dir);
+  } catch (error) {
+    console.error(`chatwire init: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+    return;
+  }
+  const where = relative(process.cwd(), resolve(dir));
+  const cd = where === "" ? "" : `cd ${/\s/.test(where) ? JSON.stringify(where) : where} && `;
+  console.log(`A chatwire app is in ${resolve(dir)}. Next:
+
+  ${cd}npm install
+  npm start    # serves app.ts at http://127.0.0.1:8000/
+  npm test     # runs app.test.ts`);
 }
 
 await main(process.argv.slice(2));

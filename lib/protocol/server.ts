@@ -123,4 +123,3 @@ export type ConnectionFrameType = "welcome" | "resume_failed" | "shutdown";
 export type OutgoingFrame = WithoutSeq<Exclude<ServerFrame, { type: ConnectionFrameType }>>;
 /** The outgoing frame of a given type. */
 export type OutgoingOf<T extends ServerFrameType> = Extract<OutgoingFrame, { type: T }>;
-export type { ActionView, MessageView, StepView };

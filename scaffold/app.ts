@@ -1,0 +1,29 @@
+// A chatwire app: `npm start` serves it (chatwire run app.ts) at http://127.0.0.1:8000/, where the playground page
+// chats with it. Its handlers are named functions, so app.test.ts can call them with a fake context.
+import { actionCallback, type ChatContext, type IncomingMessage, onChatEnd, onChatStart, onMessage } from "chatwire";
+
+/** A new chat: a greeting with a button. */
+export async function greet(ctx: ChatContext): Promise<void> {
+  ctx.session.set("turns", 0);
+  await ctx.send({ content: "Hello! Say something.", actions: [{ name: "reset", label: "Start over" }] });
+}
+
+/** Each message: echoed back with its number in this chat. */
+export async function echo(ctx: ChatContext, message: IncomingMessage): Promise<void> {
+  const turns = Number(ctx.session.get("turns") ?? 0) + 1;
+  ctx.session.set("turns", turns);
+  await ctx.send(`echo #${turns}: ${message.content}`);
+}
+
+/** The "Start over" button. */
+export async function reset(ctx: ChatContext): Promise<void> {
+  ctx.session.set("turns", 0);
+  await ctx.send("Counter reset.");
+}
+
+onChatStart(greet);
+onMessage(echo);
+actionCallback("reset", reset);
+onChatEnd((ctx) => {
+  ctx.log.info({ turns: ctx.session.get("turns") }, "chat ended");
+});

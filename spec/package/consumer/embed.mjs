@@ -1,0 +1,70 @@
+// An existing Fastify app of a consumer that adds chatwire, run with plain node by the consumer test: the plugin on
+// the app's own Fastify (logging through a pino transport), then chatwire's own createServer. Each finding goes
+// into one JSON line on stdout; a check that throws is reported, not fatal, so every finding is seen.
+// Usage: node embed.mjs <log file of the app> <log file of createServer>
+import { createRequire } from "node:module";
+import { chatwire, createApp, createServer } from "chatwire";
+import { connectClient } from "chatwire/testing";
+import Fastify, { errorCodes } from "fastify";
+
+const [appLog, serverLog] = process.argv.slice(2);
+const transport = (destination) => ({ level: "info", transport: { target: "pino/file", options: { destination } } });
+const findings = {};
+const check = async (name, work) => {
+  try {
+    findings[name] = await work();
+  } catch (error) {
+    findings[name] = { error: String(error?.stack ?? error) };
+  }
+};
+
+await check("pluginChat", async () => {
+  const chat = createApp();
+  chat.onMessage(async (ctx, message) => {
+    await ctx.send(`embedded: ${message.content}`);
+  });
+  const app = Fastify({ logger: transport(appLog) });
+  app.get("/health", async () => ({ ok: true }));
+  // Options given as undefined take their defaults: "/ws", 10 s for hello, 16 queued tasks.
+  await app.register(chatwire, {
+    hooks: chat.seal(),
+    path: undefined,
+    helloTimeoutMs: undefined,
+    maxQueuedTasks: undefined,
+  });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    const client = await connectClient(app);
+    client.send({ type: "user_message", id: "m1", content: "hi" });
+    const reply = (await client.until("message_new", 5000)).message.content;
+    await client.close();
+    return reply;
+  } finally {
+    await app.close();
+  }
+});
+
+await check("createServerErrorsAreTheAppsFastifyErrors", async () => {
+  const server = await createServer({
+    hooks: createApp().seal(),
+    data: false,
+    playground: false,
+    logger: transport(serverLog),
+  });
+  await server.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    server.get("/late", async () => "too late");
+    return "no error";
+  } catch (error) {
+    // Thrown by the fastify module that built the server: the consumer's own error class only if it is one module.
+    return error instanceof errorCodes.FST_ERR_INSTANCE_ALREADY_LISTENING;
+  } finally {
+    await server.close();
+  }
+});
+
+// Every fastify module file loaded in this process (fastify is CommonJS: Node's require cache holds each one).
+const require = createRequire(import.meta.url);
+findings.fastifyModules = Object.keys(require.cache).filter((path) => /[\\/]fastify[\\/]fastify\.js$/.test(path));
+
+console.log(JSON.stringify(findings));
