@@ -18,20 +18,15 @@ const check = async (name, work) => {
   }
 };
 
-await check("pluginChat", async () => {
+/** The reply to "hi" from the plugin registered with `options` on a new Fastify app of the consumer's. */
+async function chatThroughPlugin(options, logger) {
   const chat = createApp();
   chat.onMessage(async (ctx, message) => {
     await ctx.send(`embedded: ${message.content}`);
   });
-  const app = Fastify({ logger: transport(appLog) });
+  const app = Fastify({ logger });
   app.get("/health", async () => ({ ok: true }));
-  // Options given as undefined take their defaults: "/ws", 10 s for hello, 16 queued tasks.
-  await app.register(chatwire, {
-    hooks: chat.seal(),
-    path: undefined,
-    helloTimeoutMs: undefined,
-    maxQueuedTasks: undefined,
-  });
+  await app.register(chatwire, { hooks: chat.seal(), ...options });
   await app.listen({ host: "127.0.0.1", port: 0 });
   try {
     const client = await connectClient(app);
@@ -42,7 +37,13 @@ await check("pluginChat", async () => {
   } finally {
     await app.close();
   }
-});
+}
+
+await check("pluginChat", () => chatThroughPlugin({}, transport(appLog)));
+// Options given as undefined take their defaults: "/ws", 10 s for hello, 16 queued tasks.
+await check("undefinedOptions", () =>
+  chatThroughPlugin({ path: undefined, helloTimeoutMs: undefined, maxQueuedTasks: undefined }, false),
+);
 
 await check("createServerErrorsAreTheAppsFastifyErrors", async () => {
   const server = await createServer({
