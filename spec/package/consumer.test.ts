@@ -232,42 +232,49 @@ describe("chatwire as a user installs it: npm pack, chatwire init, npm install",
     t.diagnostic(`seconds: ${JSON.stringify(consumer.timings)}`);
     const manifest = JSON.parse(readFileSync(join(consumer.installed, "package.json"), "utf8")) as Manifest;
     const dependencies = Object.keys(manifest.dependencies ?? {});
-    for (const file of ["bin/chatwire.js", "playground/dist/index.html", "playground/dist/app.js", "scaffold/app.ts"]) {
-      assert.ok(consumer.packed.includes(file), `${file} is not in the tarball`);
-    }
-    for (const [entry, target] of Object.entries(manifest.exports ?? {})) {
-      if (typeof target === "string") continue;
-      assert.match(target.types ?? "", /^\.\/dist\/.*\.d\.ts$/, `exports["${entry}"].types`);
-      assert.match(target.default ?? "", /^\.\/dist\/.*\.js$/, `exports["${entry}"].default`);
-      for (const file of [target.types, target.default]) assert.ok(existsSync(join(consumer.installed, file ?? "")));
-    }
-    const dist = filesUnder(join(consumer.installed, "dist"));
+    const shipped = ["bin/chatwire.js", "playground/dist/index.html", "playground/dist/app.js", "scaffold/app.ts"];
+    const exportsMap = Object.entries(manifest.exports ?? {}).flatMap(([entry, target]) =>
+      typeof target === "string" ? [] : [[entry, target.types, target.default] as const],
+    );
+    const dist = existsSync(join(consumer.installed, "dist")) ? filesUnder(join(consumer.installed, "dist")) : [];
     const lib = join(source, "lib");
-    if (existsSync(lib)) {
-      const modules = filesUnder(lib).filter((file) => file.endsWith(".ts"));
-      const missing = modules.flatMap((file) =>
-        [".js", ".d.ts"].map((ending) => file.replace(/\.ts$/, ending)).filter((built) => !dist.includes(built)),
-      );
-      assert.deepEqual(missing, [], "lib modules without their dist/ module or declaration");
-    }
+    const modules = existsSync(lib) ? filesUnder(lib).filter((file) => file.endsWith(".ts")) : [];
     const imported = new Set<string>();
     const declared = new Set<string>();
     for (const file of dist) {
       const code = readFileSync(join(consumer.installed, "dist", file), "utf8");
       for (const name of bareImports(code)) (file.endsWith(".d.ts") ? declared : imported).add(name);
     }
+    // Every finding at once, so that a broken build shows all that is wrong with it.
     assert.deepEqual(
-      [...imported].filter((name) => !dependencies.includes(name)),
-      [],
-      "imports of undeclared packages",
+      {
+        notInTarball: shipped.filter((file) => !consumer.packed.includes(file)),
+        exportsNotIntoDist: exportsMap.filter(
+          ([, types, main]) =>
+            !/^\.\/dist\/.*\.d\.ts$/.test(types ?? "") ||
+            !/^\.\/dist\/.*\.js$/.test(main ?? "") ||
+            ![types, main].every((file) => existsSync(join(consumer.installed, file ?? ""))),
+        ),
+        libModulesNotBuilt: modules.flatMap((file) =>
+          [".js", ".d.ts"].map((ending) => file.replace(/\.ts$/, ending)).filter((built) => !dist.includes(built)),
+        ).length,
+        importsOfUndeclaredPackages: [...imported].filter((name) => !dependencies.includes(name)),
+        // A dependency that no module imports is bundled in (a second copy) or not needed at run time.
+        dependenciesNotImported: dependencies.filter((name) => !name.startsWith("@types/") && !imported.has(name)),
+        declaredTypesNotDependencies: [...declared].filter(
+          (name) =>
+            !dependencies.includes(name) || (!hasOwnTypes(consumer, name) && !dependencies.includes(`@types/${name}`)),
+        ),
+      },
+      {
+        notInTarball: [],
+        exportsNotIntoDist: [],
+        libModulesNotBuilt: 0,
+        importsOfUndeclaredPackages: [],
+        dependenciesNotImported: [],
+        declaredTypesNotDependencies: [],
+      },
     );
-    const unused = dependencies.filter((name) => !name.startsWith("@types/") && !imported.has(name));
-    assert.deepEqual(unused, [], "dependencies no dist/ module imports (bundled in, or not needed at run time)");
-    const untyped = [...declared].filter(
-      (name) =>
-        !dependencies.includes(name) || (!hasOwnTypes(consumer, name) && !dependencies.includes(`@types/${name}`)),
-    );
-    assert.deepEqual(untyped, [], "packages the declarations import whose types are not dependencies");
   });
 
   test("a plain JavaScript test with chatwire/testing's fake context passes under node --test", async () => {
@@ -329,6 +336,7 @@ describe("chatwire as a user installs it: npm pack, chatwire init, npm install",
         pluginChat: "embedded: hi",
         undefinedOptions: "embedded: hi",
         createServerErrorsAreTheAppsFastifyErrors: true,
+        createServerWithTransport: "listened",
         fastifyModules: 1,
         logged: [true, true],
       },

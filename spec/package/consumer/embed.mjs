@@ -46,12 +46,7 @@ await check("undefinedOptions", () =>
 );
 
 await check("createServerErrorsAreTheAppsFastifyErrors", async () => {
-  const server = await createServer({
-    hooks: createApp().seal(),
-    data: false,
-    playground: false,
-    logger: transport(serverLog),
-  });
+  const server = await createServer({ hooks: createApp().seal(), data: false, playground: false, logger: false });
   await server.listen({ host: "127.0.0.1", port: 0 });
   try {
     server.get("/late", async () => "too late");
@@ -62,6 +57,18 @@ await check("createServerErrorsAreTheAppsFastifyErrors", async () => {
   } finally {
     await server.close();
   }
+});
+
+await check("createServerWithTransport", async () => {
+  const server = await createServer({
+    hooks: createApp().seal(),
+    data: false,
+    playground: false,
+    logger: transport(serverLog),
+  });
+  await server.listen({ host: "127.0.0.1", port: 0 });
+  await server.close();
+  return "listened";
 });
 
 // Every fastify module file loaded in this process (fastify is CommonJS: Node's require cache holds each one).
