@@ -344,21 +344,33 @@ describe("chatwire as a user installs it: npm pack, chatwire init, npm install",
     );
   });
 
-  test("the project chatwire init made: npm test passes, npm start serves the page and chats", async (t) => {
+  test("the project chatwire init made: npm test passes, npm start serves the page, signs in and chats", async (t) => {
     assert.equal(consumer.init.code, 0, consumer.init.output);
     assert.match(consumer.init.output, /npm install/);
-    for (const file of ["app.ts", "app.test.ts", "tsconfig.json", ".gitignore"]) {
+    for (const file of ["app.ts", "app.test.ts", "tsconfig.json", ".gitignore", ".env"]) {
       assert.ok(existsSync(join(consumer.project, file)), `init wrote no ${file}`);
     }
     const tested = await run("npm", ["test"], { cwd: consumer.project });
     assert.equal(tested.code, 0, tested.output);
-    assert.match(tested.output, /# pass 1/);
+    assert.match(tested.output, /# pass 2/);
 
     const server = await startServer(t, consumer.project, "npm", ["start"]);
     const page = await fetch(`${server.base}/`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<html/i);
-    await chat(server.base, "hi", "echo #1: hi");
+    const password = /^CHAT_PASSWORD=(.+)$/m.exec(readFileSync(join(consumer.project, ".env"), "utf8"))?.[1];
+    assert.ok(password !== undefined && password.length >= 12);
+    assert.ok(consumer.init.output.includes(password), "init tells the password");
+    const login = await fetch(`${server.base}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "ada", password }),
+    });
+    assert.equal(login.status, 200, server.output());
+    const cookie = login.headers.get("set-cookie")?.split(";")[0] ?? "";
+    await chat(server.base, "hi", "echo #1: hi", { cookie });
+    const anonymous = await connectClient(`${server.base.replace(/^http/, "ws")}/ws`, { hello: false });
+    assert.equal(await anonymous.closed, 4401, "without signing in, no chat");
   });
 
   test("the consumer's tsc (strict, exactOptionalPropertyTypes, skipLibCheck false) accepts every export and docs example, under NodeNext and bundler", async (t) => {

@@ -55,7 +55,7 @@ export interface Consumer {
   readonly tarball: string;
   /** The files `npm pack` put in the tarball. */
   readonly packed: readonly string[];
-  /** The project directory: made by `chatwire init`, chatwire installed from the tarball. */
+  /** The project directory: chatwire installed from the tarball, then `chatwire init`. */
   readonly project: string;
   /** chatwire as installed: project/node_modules/chatwire. */
   readonly installed: string;
@@ -72,16 +72,11 @@ interface PackResult {
 }
 
 /** The tools a project made by `chatwire init` gets, for a build whose init does not work (to see what else fails). */
-const fallbackManifest = {
-  name: "consumer",
-  private: true,
-  type: "module",
-  devDependencies: { "@types/node": "^20.19.43", tsx: "^4.23.15", typescript: "5.9" },
-};
+const fallbackTools = { "@types/node": "^20.19.43", tsx: "^4.23.15", typescript: "5.9" };
 
 /**
- * Packs chatwire (the build already in dist/: `npm test` builds first), runs the packed `chatwire init`, and
- * installs the tarball plus the project's own dependencies and fastify (for an app that embeds the plugin).
+ * Packs chatwire (the build already in dist/: `npm test` builds first) and follows README's "use it in your project"
+ * in a new folder: installs the tarball, runs its `chatwire init`, installs what init added.
  * npm's cache serves the packages (`--prefer-offline`). Install scripts are skipped and better-sqlite3's compiled
  * addon is copied from this checkout, where the same version was built: compiling SQLite takes minutes, and its
  * prebuilt binaries cannot be downloaded here.
@@ -104,30 +99,25 @@ export async function makeConsumer(): Promise<Consumer> {
   if (pack === undefined) throw new Error(`npm pack printed no package:\n${packOutput}`);
   const tarball = join(work, pack.filename);
 
-  // `npx chatwire init` runs the package's own files: here, the unpacked tarball, without its dependencies.
-  await mustRun("tar", ["xzf", tarball, "-C", work], work);
+  // README's steps: `npm i chatwire` (here, the tarball; and fastify, for an app that embeds the plugin), then
+  // `npx chatwire init`, then `npm install` for the tools init added.
   const project = join(work, "app");
-  const init = await timed("init", () =>
-    run(process.execPath, [join(work, "package", "bin", "chatwire.js"), "init", project], { cwd: work }),
-  );
-  const manifestPath = join(project, "package.json");
-  if (!existsSync(manifestPath)) {
-    mkdirSync(project, { recursive: true });
-    writeFileSync(manifestPath, JSON.stringify(fallbackManifest, null, 2));
-  }
-  const chatwireManifest = JSON.parse(readFileSync(join(work, "package", "package.json"), "utf8")) as {
+  mkdirSync(project);
+  const chatwireManifest = JSON.parse(readFileSync(join(source, "package.json"), "utf8")) as {
     dependencies: Record<string, string>;
   };
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { dependencies?: Record<string, string> };
-  // The published chatwire would come from the registry; this one is the tarball. fastify: the embedding app's own.
-  const fastify = chatwireManifest.dependencies.fastify ?? "5";
-  writeFileSync(
-    manifestPath,
-    JSON.stringify({ ...manifest, dependencies: { ...manifest.dependencies, chatwire: `file:${tarball}`, fastify } }),
-  );
-  await timed("install", () =>
-    mustRun("npm", ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"], project),
-  );
+  const fastify = `fastify@${chatwireManifest.dependencies.fastify ?? "5"}`;
+  const install = ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"];
+  await mustRun("npm", ["init", "-y"], project);
+  await timed("install", () => mustRun("npm", [...install, tarball, fastify], project));
+  const init = await timed("init", () => run("npx", ["chatwire", "init"], { cwd: project }));
+  if (init.code !== 0) {
+    // A build whose init does not work: give the project init's tools anyway, to see what else fails.
+    const manifestPath = join(project, "package.json");
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Record<string, unknown>;
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, type: "module", devDependencies: fallbackTools }));
+  }
+  await timed("install tools", () => mustRun("npm", install, project));
   copyNativeAddon(project);
   return {
     work,
