@@ -335,7 +335,7 @@ describe("chatwire as a user installs it: npm pack, chatwire init, npm install",
       {
         pluginChat: "embedded: hi",
         undefinedOptions: "embedded: hi",
-        createServerErrorsAreTheAppsFastifyErrors: true,
+        createServerIsTheAppsFastify: true,
         createServerWithTransport: "listened",
         fastifyModules: 1,
         logged: [true, true],
