@@ -8,7 +8,7 @@ export type { ThreadSummary };
 /** One page of threads, newest first; undefined when there is no list to show (no persistence, not signed in). */
 export async function listThreads(
   api: string,
-  query: { search?: string; cursor?: string },
+  query: { search?: string | undefined; cursor?: string | undefined },
 ): Promise<ThreadList | undefined> {
   const params = new URLSearchParams({ limit: "30" });
   if (query.search) params.set("search", query.search);
