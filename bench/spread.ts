@@ -42,7 +42,7 @@ function compare(cheap: ProfiledRun, dear: ProfiledRun): string[] {
 
 console.log(`${target.name}: ${runs} runs @${connections} connections x ${fullPlan.inflight} in flight`);
 console.log("run  us/rt  rt/s     core%  writes/rt  reads/rt  gc%   major GCs  load");
-const rows: { cpu: number; file?: string; trips: number; skipMs: number }[] = [];
+const rows: { cpu: number; file?: string | undefined; trips: number; skipMs: number }[] = [];
 for (let i = 0; i < runs; i++) {
   const flags = profile ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
   const server = await startServer(target.script, target.args, target.path, flags);

@@ -1,55 +1,24 @@
-// `npm run build`: bundles the library into dist/ (one file per entry, shared chunks) so that a process starts
-// without transpiling TypeScript or opening hundreds of small module files, then builds the playground page.
+// `npm run build`: compiles lib/ into dist/ with tsc (tsconfig.build.json): one ES module and one .d.ts per source
+// module, imports of dependencies left as they are (nothing bundled), then builds the playground page.
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { build } from "esbuild";
+import { createRequire } from "node:module";
 
-/** Bundles lib/ into dist/. */
+const root = new URL("..", import.meta.url);
+
+/** Compiles lib/ into dist/, after removing what an earlier build left there. */
 export async function buildLibrary(): Promise<void> {
-  await rm("dist", { recursive: true, force: true });
-  await build({
-    entryPoints: {
-      index: "lib/index.ts",
-      testing: "lib/testing/index.ts",
-      protocol: "lib/protocol/index.ts",
-      cli: "lib/cli/main.ts",
-      // Registered by the CLI for TypeScript apps (lib/cli/typescript.ts finds it beside cli.js).
-      "typescript-hooks": "lib/cli/typescript-hooks.ts",
-    },
-    outdir: "dist",
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    // Native or optional modules stay outside the bundle; esbuild (a native binary) is loaded on a cache miss only.
-    external: ["better-sqlite3", "pg-native", "esbuild"],
-    // Bundled CommonJS dependencies call require(); give ESM chunks one.
-    banner: {
-      js: "import { createRequire as __chatwireRequire } from 'node:module'; const require = __chatwireRequire(import.meta.url);",
-    },
-    logLevel: "warning",
-  });
-}
-
-/** Bundles the client entries into dist/: platform-neutral (browsers and Node), without the Node `require` shim,
- * their peers (react, ai) and `ws` left to the user's install. */
-export async function buildClients(): Promise<void> {
-  await build({
-    entryPoints: { client: "lib/client/index.ts", react: "lib/react/index.ts", "ai-sdk": "lib/ai-sdk/index.ts" },
-    outdir: "dist",
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    external: ["react", "ai", "ws"],
-    logLevel: "warning",
-  });
+  await rm(new URL("dist", root), { recursive: true, force: true });
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  // chatwire/react has its own program (tsconfig.build-react.json): React's types need the DOM's.
+  for (const project of ["tsconfig.build.json", "tsconfig.build-react.json"]) {
+    const run = spawnSync(process.execPath, [tsc, "-p", project], { cwd: root, stdio: "inherit" });
+    if (run.status !== 0) throw new Error(`tsc -p ${project} failed (exit ${run.status})`);
+  }
 }
 
 await buildLibrary();
-await buildClients();
 // The playground's own build (playground/build.ts), when the page is there.
 const page = new URL("../playground/build.ts", import.meta.url);
 if (existsSync(page)) await import(page.href);

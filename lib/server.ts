@@ -1,27 +1,35 @@
 // A ready-made server around the gateway: what `chatwire run` and `serve()` use. Embedders register the plugin instead.
+// Every option given as `undefined` gets its default, as an absent one does.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { createDataLayer } from "./data/select.ts";
 import type { GatewayOptions } from "./gateway/options.ts";
+import type { DataOption } from "./gateway/persistence.ts";
 import { chatwire } from "./gateway/plugin.ts";
 import { defaultApp } from "./hooks/registrars.ts";
+import type { HookTable } from "./hooks/table.ts";
 import type { PlaygroundOptions } from "./playground/plugin.ts";
 
-/** Options of `createServer` and `serve`: the gateway's, plus Fastify's logger. */
-export interface ServerOptions<S extends object> extends Partial<GatewayOptions<S>> {
-  readonly logger?: FastifyServerOptions["logger"];
+/** Options of `createServer` and `serve`: the gateway's, plus Fastify's logger and the playground page. */
+export interface ServerOptions<S extends object> extends Omit<GatewayOptions<S>, "hooks" | "data"> {
+  /** The sealed hook table. Default: the default app's (the hooks registered with `onMessage(…)` and the rest). */
+  readonly hooks?: HookTable<S> | undefined;
+  /** Persistence, as the plugin's `data` option. Default: DATABASE_URL, else SQLite in .chatwire/; `false`: none. */
+  readonly data?: DataOption | undefined;
+  /** Fastify's logger option. Default: pino at LOG_LEVEL (else "info"). */
+  readonly logger?: FastifyServerOptions["logger"] | undefined;
   /** Fastify's `trustProxy`: behind a reverse proxy, which proxies to believe about the client's address (login
    * throttling counts per address). Default: none, `request.ip` is the socket's peer. */
-  readonly trustProxy?: FastifyServerOptions["trustProxy"];
+  readonly trustProxy?: FastifyServerOptions["trustProxy"] | undefined;
   /** Serve the playground page at "/" (default true), or with these options (which origins may frame it, …). */
-  readonly playground?: boolean | PlaygroundOptions;
+  readonly playground?: boolean | PlaygroundOptions | undefined;
 }
 
 /** Where `serve` listens: `PORT`/`HOST` from the environment, else 127.0.0.1:8000. */
 export interface ListenOptions {
-  readonly port?: number;
-  readonly host?: string;
+  readonly port?: number | undefined;
+  readonly host?: string | undefined;
   /** After SIGINT/SIGTERM, exit with code 1 if closing takes longer than this (default 30 s). */
-  readonly shutdownTimeoutMs?: number;
+  readonly shutdownTimeoutMs?: number | undefined;
 }
 
 /**
@@ -42,12 +50,11 @@ export async function createServer<S extends object = Record<string, unknown>>(
   // The route schemas are TypeBox's, valid by construction: checking them against JSON Schema's meta-schema at
   // start-up is ~40 ms of ajv compiling for nothing.
   const server = Fastify({ logger, trustProxy, ajv: { customOptions: { validateSchema: false } } });
-  const table = hooks ?? (defaultApp.seal() as unknown as GatewayOptions<S>["hooks"]);
+  const table = hooks ?? (defaultApp.seal() as unknown as HookTable<S>);
   // Persistence is on by default here (DATABASE_URL, else SQLite in .chatwire/); `data: false` turns it off.
-  const data = "data" in gateway ? gateway.data : await createDataLayer();
-  if (data !== undefined && data !== gateway.data && typeof data === "object" && "close" in data) {
-    server.addHook("onClose", () => data.close());
-  }
+  const opened = gateway.data === undefined ? await createDataLayer() : undefined;
+  if (opened !== undefined) server.addHook("onClose", () => opened.close());
+  const data = gateway.data ?? opened ?? false;
   await server.register(chatwire<S>, { ...gateway, data, hooks: table });
   if (withPage !== false) {
     const { playground } = await import("./playground/plugin.ts");

@@ -1,8 +1,8 @@
 // The public API: every capability of the seed (Chainlit's callbacks) has its TypeScript form in "chatwire".
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import * as chatwire from "../lib/index.ts";
-import * as testing from "../lib/testing/index.ts";
+import * as chatwire from "chatwire";
+import * as testing from "chatwire/testing";
 
 const seedRegistrars = [
   "onAppStartup",
@@ -28,6 +28,12 @@ test("every callback of the seed is exported as a registrar of the default app",
     assert.equal(exported[name], chatwire.defaultApp[name], `${name} writes into the default app`);
   }
   assert.equal(typeof chatwire.sendWindowMessage, "function");
+});
+
+test('"chatwire" and its entries resolve, by the package\'s own name, to dist/: the tests run what ships', () => {
+  for (const entry of ["chatwire", "chatwire/testing", "chatwire/protocol"]) {
+    assert.match(import.meta.resolve(entry), /\/dist\/[\w/]*index\.js$/, entry);
+  }
 });
 
 test("the three ways in are exported: createServer/serve for scripts, the plugin, and the testing helpers", () => {

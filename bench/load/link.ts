@@ -45,7 +45,7 @@ const SEQ = /"seq":(\d+)/;
 /** How a client reads. */
 export interface ReadOptions {
   /** Read at most this many bytes a second (pausing the socket), like a client on a slow link. Default: no bound. */
-  readonly readBytesPerSec?: number;
+  readonly readBytesPerSec?: number | undefined;
 }
 
 /** Pauses the socket whenever what it received runs more than 5 ms ahead of `bytesPerSec`, until it is due. */

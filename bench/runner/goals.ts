@@ -22,7 +22,7 @@ export interface OtherResults {
   /** The (garbage collector)'s share of chatwire's busy main thread in its profile at 100 connections, if profiled. */
   readonly profileGcShare?: number;
   /** bench/persistence.ts: PostgreSQL persisted message_new frames/s (fsync=on, synchronous_commit=on). */
-  readonly postgresPerSecond?: number;
+  readonly postgresPerSecond?: number | undefined;
 }
 
 /** Checks every target the run has numbers for (a target whose server did not run is left out). */

@@ -11,7 +11,7 @@ import { transpile } from "./transpile.ts";
 /** What the CLI passes to `register` (or to `initialize` directly, before `registerHooks`). */
 export interface TypeScriptHooksData {
   /** Where transpiled files are kept between runs; undefined: nowhere. */
-  readonly cacheDir?: string;
+  readonly cacheDir?: string | undefined;
 }
 
 const typescript = /\.[cm]?tsx?$/;

@@ -20,8 +20,8 @@ import { createThreadHandle, type ThreadHandle } from "./thread.ts";
 /** Options of an ask: the question, who asks, and how long to wait (ms). */
 export interface AskInit {
   readonly content: string;
-  readonly author?: string;
-  readonly timeoutMs?: number;
+  readonly author?: string | undefined;
+  readonly timeoutMs?: number | undefined;
 }
 
 /**

@@ -6,10 +6,10 @@ import type { ContextInit } from "./init.ts";
 /** An action button to attach to a message. */
 export interface ActionInit {
   readonly name: string;
-  readonly label?: string;
-  readonly payload?: JsonObject;
-  readonly icon?: string;
-  readonly tooltip?: string;
+  readonly label?: string | undefined;
+  readonly payload?: JsonObject | undefined;
+  readonly icon?: string | undefined;
+  readonly tooltip?: string | undefined;
 }
 
 /** A file or media element to show with a message: its metadata only; the bytes are served at `url`. */
@@ -18,21 +18,21 @@ export interface ElementInit {
   readonly name: string;
   /** Where the client fetches it (1 to 2048 characters): your own route, a bucket, a data: URL. */
   readonly url: string;
-  readonly mime?: string;
+  readonly mime?: string | undefined;
   /** `inline` (default), `side` or `page`, as in Chainlit. */
-  readonly display?: ElementDisplay;
+  readonly display?: ElementDisplay | undefined;
 }
 
 /** What to send: the text, and optionally the author, action buttons, elements and the step it belongs to. */
 export interface MessageInit {
-  readonly content?: string;
-  readonly author?: string;
-  readonly actions?: readonly ActionInit[];
+  readonly content?: string | undefined;
+  readonly author?: string | undefined;
+  readonly actions?: readonly ActionInit[] | undefined;
   /** Elements shown with the message; stored with it, and back in `ThreadDict.elements` on resume. */
-  readonly elements?: readonly ElementInit[];
+  readonly elements?: readonly ElementInit[] | undefined;
   /** The id of the step this message is nested under. */
-  readonly parentId?: string;
-  readonly role?: MessageRole;
+  readonly parentId?: string | undefined;
+  readonly role?: MessageRole | undefined;
 }
 
 /** A sent message as an event handler may change it: every change is sent at once; no streaming into it. */

@@ -6,8 +6,8 @@ import { type EventMessageHandle, type MessageHandle, type MessageInit, SentMess
 /** What a step is called and what kind it is. */
 export interface StepInit {
   readonly name: string;
-  readonly type?: StepType;
-  readonly input?: string;
+  readonly type?: StepType | undefined;
+  readonly input?: string | undefined;
 }
 
 /** A running step, as an event handler gets it: its messages cannot be streamed into. */

@@ -1,51 +1,65 @@
-// The gateway's options, with their defaults in one place.
+// The gateway's options, with their defaults in one place. An option given as `undefined` gets its default, as an
+// absent one does (`{ path: process.env.WS_PATH }` must not mean "no path").
 import type { LoginThrottleOptions } from "../auth/throttle.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { SessionLimits } from "../session/session.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { DataOption } from "./persistence.ts";
 
+/** Each field optional, and `undefined` accepted where a value is (under exactOptionalPropertyTypes too). */
+export type Defaultable<T> = { readonly [K in keyof T]?: T[K] | undefined };
+
+/** Session tokens for passwordAuth. */
+export interface AuthOptions {
+  /** The signing secret: at least 32 bytes. Default: env CHATWIRE_AUTH_SECRET. */
+  readonly secret?: string | undefined;
+  /** How long a token (and its cookie) lasts. Default 24 h. */
+  readonly ttlSeconds?: number | undefined;
+  /** Whether the cookie is Secure. Default: true when NODE_ENV is "production". */
+  readonly secureCookie?: boolean | undefined;
+}
+
 /** Options of the chatwire Fastify plugin. Only `hooks` is required. */
-export interface GatewayOptions<S extends object = Record<string, unknown>> extends Partial<SessionLimits> {
+export interface GatewayOptions<S extends object = Record<string, unknown>> extends Defaultable<SessionLimits> {
   /** The sealed hook table: `app.seal()`. */
   readonly hooks: HookTable<S>;
   /** The WebSocket route. Default "/ws". */
-  readonly path?: string;
+  readonly path?: string | undefined;
   /** Initial state (`ctx.state`) of each new session. */
-  readonly initialState?: () => Partial<S>;
+  readonly initialState?: (() => Partial<S>) | undefined;
   /** Text frames above this size get a FRAME_TOO_LARGE error frame (the session goes on). Default 1 MiB.
    * Frames above 4× this are refused by the transport, which closes the socket with 1009. */
-  readonly maxFrameBytes?: number;
+  readonly maxFrameBytes?: number | undefined;
   /** Frames a session may send per second (bursts up to twice that); more get RATE_LIMITED. 0: no limit. */
-  readonly maxFramesPerSecond?: number;
+  readonly maxFramesPerSecond?: number | undefined;
   /** Live sessions one authenticated user may hold; one more is refused with TOO_MANY_SESSIONS (close 4429). */
-  readonly maxSessionsPerUser?: number;
+  readonly maxSessionsPerUser?: number | undefined;
   /** How long a new connection has to send `hello`. Default 10 s. */
-  readonly helloTimeoutMs?: number;
+  readonly helloTimeoutMs?: number | undefined;
   /** Persistence: "sqlite" (embedded), { postgres: url }, { sqlite: path }, "memory", a DataLayer, or false/absent
    * for none. `createServer` and `chatwire run` default to DATABASE_URL, else SQLite in .chatwire/. */
-  readonly data?: DataOption;
+  readonly data?: DataOption | undefined;
   /** How long a conversation write may wait for a database that is locked (SQLite, by another process) or away
    * (PostgreSQL) before it is lost and the client gets PERSISTENCE_FAILED. The event loop runs meanwhile. Default 5 s. */
-  readonly writeTimeoutMs?: number;
+  readonly writeTimeoutMs?: number | undefined;
   /** Origins allowed to open the WebSocket from a browser; default: same origin only. `["*"]` allows any. */
-  readonly allowedOrigins?: readonly string[];
-  /** Session tokens for passwordAuth: the signing secret (default env CHATWIRE_AUTH_SECRET, at least 32 bytes),
-   * their lifetime (default 24 h) and whether the cookie is Secure (default true in production). */
-  readonly auth?: { readonly secret?: string; readonly ttlSeconds?: number; readonly secureCookie?: boolean };
+  readonly allowedOrigins?: readonly string[] | undefined;
+  /** Session tokens for passwordAuth: the signing secret, their lifetime and the cookie's Secure flag. */
+  readonly auth?: AuthOptions | undefined;
   /** Login throttling for passwordAuth, per username and per client address (docs/auth.md); on by default (absent
    * or `{}`: the defaults; each field absent: its default), `false` turns it off. */
-  readonly loginThrottle?: LoginThrottleOptions | false;
+  readonly loginThrottle?: LoginThrottleOptions | false | undefined;
   /** Receives a handle on the running gateway (session count), e.g. for a health route. */
-  readonly onReady?: (gateway: GatewayHandle) => void;
+  readonly onReady?: ((gateway: GatewayHandle) => void) | undefined;
 }
 
 /** Every option with its default filled in. */
 type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth" | "data" | "loginThrottle";
-export type ResolvedOptions<S extends object> = Required<Omit<GatewayOptions<S>, Optional>> &
-  Pick<GatewayOptions<S>, Optional>;
+export type ResolvedOptions<S extends object> = {
+  readonly [K in Exclude<keyof GatewayOptions<S>, Optional>]-?: Exclude<GatewayOptions<S>[K], undefined>;
+} & Pick<GatewayOptions<S>, Optional>;
 
-export const resolveOptions = <S extends object>(options: GatewayOptions<S>): ResolvedOptions<S> => ({
+const defaults = {
   path: "/ws",
   maxFrameBytes: 1024 * 1024,
   helloTimeoutMs: 10_000,
@@ -66,5 +80,16 @@ export const resolveOptions = <S extends object>(options: GatewayOptions<S>): Re
   maxReplayBytes: 16 * 1024 * 1024,
   stallTimeoutMs: 30_000,
   writeTimeoutMs: 5_000,
-  ...options,
+} as const satisfies Omit<ResolvedOptions<object>, "hooks" | Optional>;
+
+/** `options` without the fields given as `undefined`: spread over defaults, they leave the default in place. */
+export function definedFields<T extends object>(options: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  const entries = Object.entries(options).filter(([, value]) => value !== undefined);
+  return Object.fromEntries(entries) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+/** The options with every default filled in: for an absent option and for one given as `undefined` alike. */
+export const resolveOptions = <S extends object>(options: GatewayOptions<S>): ResolvedOptions<S> => ({
+  ...defaults,
+  ...definedFields(options),
 });

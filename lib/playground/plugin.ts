@@ -4,7 +4,7 @@
 // What the page may talk to (parent windows, gateways) is decided here, never by its URL: the allowlists go into
 // index.html and into the Content-Security-Policy header (frame-ancestors, connect-src) of every page.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { packageRoot } from "../package-root.ts";
@@ -14,10 +14,10 @@ import { PAGE_CONFIG_META, type PageConfig } from "./page-config.ts";
 export interface PlaygroundOptions {
   /** Origins besides the page's own that may embed it in an iframe and exchange window messages with it
    * (e.g. `["https://shop.example"]`; the embedder names one with `?parentOrigin=`). Default none: same origin. */
-  readonly allowedParentOrigins?: readonly string[];
+  readonly allowedParentOrigins?: readonly string[] | undefined;
   /** WebSocket URLs of gateways on other origins that the page may connect to when `?ws=` names them
    * (e.g. `["wss://chat.example/ws"]`). Default none: only a gateway on the page's own origin. */
-  readonly allowedGateways?: readonly string[];
+  readonly allowedGateways?: readonly string[] | undefined;
 }
 
 const root = join(packageRoot(), "playground", "dist");
@@ -94,7 +94,7 @@ function readPage(config: PageConfig): Map<string, PageFile> {
   // For browsers without frame-ancestors; it cannot name other origins, so it only goes out when there are none.
   if (config.parentOrigins.length === 0) htmlHeaders["x-frame-options"] = "SAMEORIGIN";
   const files = new Map<string, PageFile>();
-  for (const name of readdirSync(root)) {
+  for (const name of existsSync(root) ? readdirSync(root) : []) {
     const type = contentTypes[extname(name)];
     if (type === undefined) continue;
     let body = readFileSync(join(root, name));

@@ -2,7 +2,7 @@
 // a reconnect and acknowledged by the client. Connection frames (welcome, resume_failed, shutdown) carry `seq: 0`.
 import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
-import { type ActionView, FeedbackView, MessageView, StepView, User } from "./views.ts";
+import { FeedbackView, MessageView, StepView, User } from "./views.ts";
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
@@ -123,4 +123,3 @@ export type ConnectionFrameType = "welcome" | "resume_failed" | "shutdown";
 export type OutgoingFrame = WithoutSeq<Exclude<ServerFrame, { type: ConnectionFrameType }>>;
 /** The outgoing frame of a given type. */
 export type OutgoingOf<T extends ServerFrameType> = Extract<OutgoingFrame, { type: T }>;
-export type { ActionView, MessageView, StepView };

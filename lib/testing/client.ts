@@ -28,14 +28,14 @@ export interface TestClient {
 /** Options of connectClient. */
 export interface ConnectOptions {
   /** Send hello and wait for welcome (default true). */
-  readonly hello?: boolean;
-  readonly path?: string;
-  readonly headers?: Record<string, string>;
-  readonly chatProfile?: string;
+  readonly hello?: boolean | undefined;
+  readonly path?: string | undefined;
+  readonly headers?: Record<string, string> | undefined;
+  readonly chatProfile?: string | undefined;
   /** Resume a live session (from a previous client's welcome and lastSeq). */
-  readonly resume?: ResumeRequest;
+  readonly resume?: ResumeRequest | undefined;
   /** Acknowledge every N session frames (default 100; 0 never acks). */
-  readonly ackEvery?: number;
+  readonly ackEvery?: number | undefined;
 }
 
 /** The WebSocket URL of a listening Fastify server. */

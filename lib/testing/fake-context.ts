@@ -14,15 +14,15 @@ import { AskBook } from "../session/asks.ts";
 
 /** Options of a fake context. Ids are deterministic ("id1", "id2", …) and the clock is fixed unless given. */
 export interface FakeContextOptions<S extends object> {
-  readonly state?: Partial<S>;
-  readonly user?: User;
-  readonly chatProfile?: string;
-  readonly sessionId?: string;
-  readonly threadId?: string;
+  readonly state?: Partial<S> | undefined;
+  readonly user?: User | undefined;
+  readonly chatProfile?: string | undefined;
+  readonly sessionId?: string | undefined;
+  readonly threadId?: string | undefined;
   /** Applied to outgoing authors, like a registered `authorRename`. */
-  readonly hooks?: Pick<HookTable<S>, "authorRename">;
-  readonly now?: () => Date;
-  readonly askTimeoutMs?: number;
+  readonly hooks?: Pick<HookTable<S>, "authorRename"> | undefined;
+  readonly now?: (() => Date) | undefined;
+  readonly askTimeoutMs?: number | undefined;
 }
 
 /** What a fake context records of what the handler did, and how the test aborts its signal. */

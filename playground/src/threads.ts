@@ -11,7 +11,7 @@ export type ThreadRoutes = () => ChatClient["threads"] | undefined;
 /** One page of threads, newest first; undefined when there is no list to show (no persistence, not signed in). */
 export async function listThreads(
   routes: ThreadRoutes,
-  query: { search?: string; cursor?: string },
+  query: { search?: string | undefined; cursor?: string | undefined },
 ): Promise<ThreadList | undefined> {
   const search = query.search ? { search: query.search } : {};
   const cursor = query.cursor ? { cursor: query.cursor } : {};

@@ -1,12 +1,10 @@
 // Authentication on the WebSocket upgrade: passwordAuth tokens (cookie and bearer), headerAuth, origins.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { chatwire, createApp, isChatwireError } from "chatwire";
+import { connectClient, wsUrl } from "chatwire/testing";
 import Fastify from "fastify";
 import WebSocket from "ws";
-import { isChatwireError } from "../../lib/errors.ts";
-import { chatwire } from "../../lib/gateway/plugin.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
-import { connectClient, wsUrl } from "../../lib/testing/index.ts";
 import { pause, startGateway } from "../support/gateway.ts";
 
 const secret = "a-test-secret-that-is-long-enough-0123456789";

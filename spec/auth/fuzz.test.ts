@@ -7,13 +7,11 @@ import { connect } from "node:net";
 import { type TestContext, test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { createApp, ErrorCode, type GatewayHandle } from "chatwire";
+import type { ServerFrame } from "chatwire/protocol";
+import { connectClient, wsUrl } from "chatwire/testing";
 import type { FastifyInstance } from "fastify";
 import WebSocket from "ws";
-import { ErrorCode } from "../../lib/errors.ts";
-import type { GatewayHandle } from "../../lib/gateway/plugin.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
-import type { ServerFrame } from "../../lib/protocol/server.ts";
-import { connectClient, wsUrl } from "../../lib/testing/index.ts";
 import {
   BOOM,
   CATEGORIES,

@@ -1,10 +1,9 @@
 // Hostile-input limits: each one configurable, each with its own error code, and the session survives it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isChatwireError } from "../../lib/errors.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
-import { encodeAudioChunk } from "../../lib/protocol/binary.ts";
-import { connectClient } from "../../lib/testing/index.ts";
+import { createApp, isChatwireError } from "chatwire";
+import { encodeAudioChunk } from "chatwire/protocol";
+import { connectClient } from "chatwire/testing";
 import { startGateway } from "../support/gateway.ts";
 
 test("frames beyond maxFramesPerSecond are dropped with one RATE_LIMITED error; the session recovers", async (t) => {

@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
-import { createSqliteLayer } from "../../lib/data/sqlite.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
-import { connectClient } from "../../lib/testing/index.ts";
+import { createApp, createSqliteLayer } from "chatwire";
+import { connectClient } from "chatwire/testing";
 import { startGateway } from "../support/gateway.ts";
 
 const secret = "a-test-secret-that-is-long-enough-0123456789";

@@ -5,10 +5,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { createApp, createSqliteLayer } from "chatwire";
 import { createTokenIssuer } from "../../lib/auth/tokens.ts";
 import { createPostgresLayer } from "../../lib/data/postgres.ts";
-import { createSqliteLayer } from "../../lib/data/sqlite.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
 

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, syml
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type TestContext, test } from "node:test";
-import { connectClient } from "../../lib/testing/index.ts";
+import { connectClient } from "chatwire/testing";
 import { startGatewayProcess } from "../support/process.ts";
 
 /** A directory with `files` and node_modules/chatwire linking to this checkout; removed when the test ends. */

@@ -4,18 +4,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
+import { createApp } from "chatwire";
+import { connectClient } from "chatwire/testing";
 import { type ChatContext, createContext } from "../../lib/context/context.ts";
 import type { ContextInit } from "../../lib/context/init.ts";
 import { createStateStore } from "../../lib/context/state.ts";
 import type { DataLayer } from "../../lib/data/layer.ts";
 import { createRecorder, type Recorder } from "../../lib/data/recorder.ts";
 import { createSqliteLayer } from "../../lib/data/sqlite.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
 import { createRecordingLogger } from "../../lib/logger.ts";
 import { ActionBook } from "../../lib/session/actions.ts";
 import { AskBook } from "../../lib/session/asks.ts";
 import { ThreadLink } from "../../lib/session/thread-link.ts";
-import { connectClient, createFakeContext } from "../../lib/testing/index.ts";
+import { createFakeContext } from "../../lib/testing/index.ts";
 import { startGateway } from "../support/gateway.ts";
 
 test("the fake context records every thread change and the state they leave", async () => {

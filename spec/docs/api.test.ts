@@ -1,15 +1,15 @@
-// Every value exported from "chatwire" (lib/index.ts), "chatwire/testing", the clients ("chatwire/client",
-// "chatwire/react", "chatwire/ai-sdk") and chatwire/protocol's functions is shown in use: its name appears as
-// code inside a ```ts block of docs/*.md or README.md (string literals do not count, so `from "chatwire"` does not
-// document the `chatwire` plugin).
+// Every value exported from "chatwire", "chatwire/testing", the clients ("chatwire/client", "chatwire/react",
+// "chatwire/ai-sdk") as they ship (dist/, by the package's own name), and chatwire/protocol's functions, is shown in
+// use: its name appears as code inside a ```ts block of docs/*.md or README.md (string literals do not count, so
+// `from "chatwire"` does not document the `chatwire` plugin).
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
-import * as aiSdk from "../../lib/ai-sdk/index.ts";
-import * as client from "../../lib/client/index.ts";
-import * as api from "../../lib/index.ts";
-import * as protocol from "../../lib/protocol/index.ts";
-import * as testing from "../../lib/testing/index.ts";
+import * as api from "chatwire";
+import * as aiSdk from "chatwire/ai-sdk";
+import * as client from "chatwire/client";
+import * as protocol from "chatwire/protocol";
+import * as testing from "chatwire/testing";
 
 const root = new URL("../../", import.meta.url);
 const files = [
@@ -26,12 +26,12 @@ const code = files
 const undocumented = (names: readonly string[]) =>
   names.filter((name) => !new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`).test(code));
 
-test("every value exported from lib/index.ts appears in a ts example in docs/ or README.md", () => {
+test('every value exported from "chatwire" appears in a ts example in docs/ or README.md', () => {
   assert.ok(code.length > 0, "no ```ts blocks found");
   assert.deepEqual(undocumented(Object.keys(api)), []);
 });
 
-test("every value exported from lib/testing appears in a ts example", () => {
+test('every value exported from "chatwire/testing" appears in a ts example', () => {
   assert.deepEqual(undocumented(Object.keys(testing)), []);
 });
 

@@ -2,9 +2,9 @@
 // their connection make room instead of locking their user out for the grace period.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createApp } from "../../lib/hooks/registrars.ts";
-import type { ServerFrame } from "../../lib/protocol/server.ts";
-import { connectClient } from "../../lib/testing/index.ts";
+import { createApp } from "chatwire";
+import type { ServerFrame } from "chatwire/protocol";
+import { connectClient } from "chatwire/testing";
 import { eventually, startGateway } from "../support/gateway.ts";
 
 const headers = { "x-user": "dan" };

@@ -3,9 +3,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import type { GatewayHandle } from "../../lib/gateway/plugin.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
-import { connectClient } from "../../lib/testing/index.ts";
+import { createApp, type GatewayHandle } from "chatwire";
+import { connectClient } from "chatwire/testing";
 import { eventually, pause, startGateway } from "../support/gateway.ts";
 
 setFlagsFromString("--expose-gc");

@@ -4,10 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createSqliteLayer } from "../../lib/data/sqlite.ts";
-import { ChatwireError } from "../../lib/errors.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
-import { connectClient } from "../../lib/testing/index.ts";
+import { ChatwireError, createApp, createSqliteLayer } from "chatwire";
+import { connectClient } from "chatwire/testing";
 import { eventually, startGateway } from "../support/gateway.ts";
 
 function echoApp() {

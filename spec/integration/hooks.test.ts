@@ -1,11 +1,9 @@
 // Every hook of the seed, end to end: a real server on 127.0.0.1, a real ws client.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { abortKind } from "../../lib/context/abort.ts";
-import type { InputAudioChunk } from "../../lib/hooks/payloads.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
-import { encodeAudioChunk } from "../../lib/protocol/binary.ts";
-import { connectClient } from "../../lib/testing/index.ts";
+import { abortKind, createApp, type InputAudioChunk } from "chatwire";
+import { encodeAudioChunk } from "chatwire/protocol";
+import { connectClient } from "chatwire/testing";
 import { eventually, startGateway } from "../support/gateway.ts";
 
 test("onChatStart greets after welcome, and onMessage answers with the session's typed state", async (t) => {

@@ -4,13 +4,9 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { test } from "node:test";
 import websocket from "@fastify/websocket";
+import { abortKind, chatwire, createApp, createServer, isChatwireError } from "chatwire";
+import { connectClient } from "chatwire/testing";
 import Fastify from "fastify";
-import { abortKind } from "../../lib/context/abort.ts";
-import { isChatwireError } from "../../lib/errors.ts";
-import { chatwire } from "../../lib/gateway/plugin.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
-import { createServer } from "../../lib/server.ts";
-import { connectClient } from "../../lib/testing/index.ts";
 import { eventually } from "../support/gateway.ts";
 
 test("onAppStartup runs before the server listens; a failing one stops the start with STARTUP_FAILED", async () => {

@@ -5,15 +5,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import Database from "better-sqlite3";
+import {
+  chatwire,
+  createApp,
+  createMemoryLayer,
+  createSqliteLayer,
+  type DataLayer,
+  type GatewayOptions,
+  type ThreadDict,
+} from "chatwire";
+import { connectClient } from "chatwire/testing";
 import Fastify from "fastify";
-import type { DataLayer } from "../../lib/data/layer.ts";
-import { createMemoryLayer } from "../../lib/data/memory.ts";
-import { createSqliteLayer } from "../../lib/data/sqlite.ts";
-import type { GatewayOptions } from "../../lib/gateway/options.ts";
-import { chatwire } from "../../lib/gateway/plugin.ts";
-import type { ThreadDict } from "../../lib/hooks/payloads.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
-import { connectClient } from "../../lib/testing/index.ts";
 import { eventually, pause, startGateway } from "../support/gateway.ts";
 
 /** A gateway on a real SQLite file, logging warnings and errors as JSON lines into `logs`. */

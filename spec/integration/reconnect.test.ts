@@ -2,11 +2,10 @@
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { test } from "node:test";
-import { abortKind } from "../../lib/context/abort.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
-import type { ServerFrame } from "../../lib/protocol/server.ts";
+import { abortKind, createApp } from "chatwire";
+import type { ServerFrame } from "chatwire/protocol";
+import { connectClient, type TestClient } from "chatwire/testing";
 import { SLOW_CONSUMER } from "../../lib/session/sink.ts";
-import { connectClient, type TestClient } from "../../lib/testing/index.ts";
 import { eventually, pause, startGateway } from "../support/gateway.ts";
 
 const resumeOf = (client: TestClient & { welcome?: { sessionId: string; resumeToken: string } }) => ({

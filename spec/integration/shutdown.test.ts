@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type TestContext, test } from "node:test";
-import { createSqliteLayer } from "../../lib/data/sqlite.ts";
-import type { ServerFrame } from "../../lib/protocol/server.ts";
-import { connectClient } from "../../lib/testing/index.ts";
+import { createSqliteLayer } from "chatwire";
+import type { ServerFrame } from "chatwire/protocol";
+import { connectClient } from "chatwire/testing";
 import { eventually } from "../support/gateway.ts";
 
 const root = resolve(import.meta.dirname, "../..");

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
+import { createApp } from "chatwire";
 import type { Page } from "playwright-core";
-import { createApp } from "../../lib/hooks/registrars.ts";
 import { connected, startServer } from "./browser.ts";
 
 /** Signs session tokens in these tests (at least 32 bytes, as CHATWIRE_AUTH_SECRET must be). */

@@ -1,9 +1,8 @@
 // The microphone button with Chromium's fake device: MediaRecorder chunks reach onAudioChunk in order.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { createApp, type InputAudioChunk } from "chatwire";
 import type { Browser } from "playwright-core";
-import type { InputAudioChunk } from "../../lib/hooks/payloads.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
 import { connected, eventually, launchBrowser, say, startServer, until, withPage } from "./browser.ts";
 
 let browser: Browser;

@@ -6,11 +6,9 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import type { TestContext } from "node:test";
+import { createServer, type HookTable, type PlaygroundOptions, playground, type ServerOptions } from "chatwire";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium, type Page } from "playwright-core";
-import type { HookTable } from "../../lib/hooks/table.ts";
-import { type PlaygroundOptions, playground } from "../../lib/playground/plugin.ts";
-import { createServer, type ServerOptions } from "../../lib/server.ts";
 import { buildPlayground } from "../../playground/build.ts";
 
 /** Every playwright wait in these tests is bounded by this (ms). */

@@ -3,11 +3,8 @@ import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { abortKind, createApp, type Feedback, type MessageHandle } from "chatwire";
 import type { Browser } from "playwright-core";
-import { abortKind } from "../../lib/context/abort.ts";
-import type { MessageHandle } from "../../lib/context/message.ts";
-import type { Feedback } from "../../lib/hooks/payloads.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
 import { connected, eventually, launchBrowser, say, startServer, withPage } from "./browser.ts";
 
 let browser: Browser;

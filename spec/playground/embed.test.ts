@@ -1,9 +1,9 @@
 // Window messages between the chat in an iframe and the page that embeds it, both ways, same origin only.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { createApp } from "chatwire";
 import type { FastifyInstance } from "fastify";
 import type { Browser } from "playwright-core";
-import { createApp } from "../../lib/hooks/registrars.ts";
 import { eventually, launchBrowser, startForeignPage, startServer, WAIT_MS, withPage } from "./browser.ts";
 
 let browser: Browser;

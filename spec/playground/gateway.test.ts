@@ -2,8 +2,8 @@
 // with `?ws=` must not be able to point the page (and what the user types) at any server.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { createApp } from "chatwire";
 import type { Browser } from "playwright-core";
-import { createApp } from "../../lib/hooks/registrars.ts";
 import { connected, launchBrowser, say, startServer, withPage } from "./browser.ts";
 
 let browser: Browser;

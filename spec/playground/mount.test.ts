@@ -2,10 +2,8 @@
 // its Content-Security-Policy and allowlists come from the plugin's options.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { chatwire, createApp, playground } from "chatwire";
 import Fastify from "fastify";
-import { chatwire } from "../../lib/gateway/plugin.ts";
-import { createApp } from "../../lib/hooks/registrars.ts";
-import { playground } from "../../lib/playground/plugin.ts";
 
 test("an embedder mounts the page under a prefix; only the page's own files are served", async (t) => {
   const chat = createApp();

@@ -1,8 +1,8 @@
 // A dropped connection: the page says so, reconnects by itself, and resumes the same session without losing frames.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { createApp } from "chatwire";
 import type { Browser } from "playwright-core";
-import { createApp } from "../../lib/hooks/registrars.ts";
 import {
   connected,
   eventually,

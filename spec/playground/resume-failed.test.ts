@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { after, before, test } from "node:test";
+import { createApp } from "chatwire";
 import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
-import { createApp } from "../../lib/hooks/registrars.ts";
 import { accountsApp, signIn, startPersistentServer } from "./accounts.ts";
 import {
   connected,

@@ -1,8 +1,8 @@
 // Message content is Markdown from the app (often from an LLM, or echoing the user): nothing in it may run.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { createApp } from "chatwire";
 import type { Browser } from "playwright-core";
-import { createApp } from "../../lib/hooks/registrars.ts";
 import { connected, eventually, launchBrowser, say, startServer, upgradesOf, withPage } from "./browser.ts";
 
 let browser: Browser;

@@ -30,7 +30,9 @@ const everything = payloads.map(([, html]) => html).join("\n\n");
 function hostileApp() {
   const app = createApp();
   app.passwordAuth(({ username, password }) =>
-    username === "ada" && password === "ada-pw" ? { identifier: "ada", displayName: payloads[0]?.[1] } : undefined,
+    username === "ada" && password === "ada-pw"
+      ? { identifier: "ada", displayName: payloads[0]?.[1] ?? "" }
+      : undefined,
   );
   app.actionCallback("noop", () => undefined);
   app.actionCallback("ask", async (ctx) => {

@@ -1,8 +1,8 @@
+import type { ErrorCode } from "chatwire";
+import { clientFrameSchemas } from "chatwire/protocol";
 // A seeded generator of hostile client frames for spec/auth/fuzz.test.ts. Each frame carries the outcome the gateway
 // owes it, worked out by an oracle that is independent of the gateway: a small JSON Schema judge over the protocol's
 // own schemas (lib/protocol/client.ts) and a model of the session (recording on/off, known message ids, live actions).
-import type { ErrorCode } from "../../lib/errors.ts";
-import { clientFrameSchemas } from "../../lib/protocol/client.ts";
 
 /** mulberry32: a 32-bit seeded PRNG, uniform in [0, 1). Small, fast and the same on every platform. */
 export function mulberry32(seed: number): () => number {

@@ -1,8 +1,7 @@
 // Starts a real gateway on 127.0.0.1 with an ephemeral port for one test, and closes it after.
 import type { TestContext } from "node:test";
+import { chatwire, type GatewayOptions } from "chatwire";
 import Fastify, { type FastifyInstance } from "fastify";
-import type { GatewayOptions } from "../../lib/gateway/options.ts";
-import { chatwire } from "../../lib/gateway/plugin.ts";
 
 /** A listening Fastify server with the gateway registered; closed when the test ends. */
 export async function startGateway<S extends object>(

@@ -1,0 +1,386 @@
+// The package as a user gets it: `npm pack`, a project made by the packed `chatwire init`, the tarball installed
+// with npm (spec/package/project.ts), then what a user does with it: type-check against it, serve apps with
+// `npx chatwire run`, log in, embed the plugin in their own Fastify app, run its tests. Everything runs from the
+// installed copy in the project's node_modules, never from this checkout. CHATWIRE_PACK_FROM=<checkout> runs it
+// against another build.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, type TestContext, test } from "node:test";
+import { connectClient } from "chatwire/testing";
+import ts from "typescript";
+import { eventually } from "../support/gateway.ts";
+import { type Consumer, consumerEnv, makeConsumer, type Ran, run, source } from "./project.ts";
+
+const fixtures = new URL("./consumer/", import.meta.url);
+const secret = "a consumer test secret of at least 32 bytes";
+
+interface Manifest {
+  readonly dependencies?: Record<string, string>;
+  readonly exports?: Record<string, string | { readonly types?: string; readonly default?: string }>;
+}
+
+/** Every file under `dir`, relative to it. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((path) => statSync(join(dir, path)).isFile());
+}
+
+/** The package a bare specifier names: "typebox/compile" → "typebox", "@fastify/cookie" → "@fastify/cookie". */
+const packageOf = (specifier: string) =>
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
+
+/** The packages a module imports (statically, with import() or require()), as TypeScript reads its imports. */
+function bareImports(code: string): string[] {
+  const { importedFiles } = ts.preProcessFile(code, true, true);
+  return importedFiles
+    .map((file) => file.fileName)
+    .filter((specifier) => !/^(\.|\/|node:)/.test(specifier))
+    .map(packageOf);
+}
+
+/** The public entries ("chatwire", "chatwire/testing", …) and their declaration files. */
+function entriesOf(consumer: Consumer): [entry: string, types: string][] {
+  const manifest = JSON.parse(readFileSync(join(consumer.installed, "package.json"), "utf8")) as Manifest;
+  return Object.entries(manifest.exports ?? {}).flatMap(([entry, target]): [string, string][] =>
+    typeof target === "object" && target.types !== undefined
+      ? [[entry === "." ? "chatwire" : `chatwire/${entry.slice(2)}`, join(consumer.installed, target.types)]]
+      : [],
+  );
+}
+
+/** The names each entry exports, as TypeScript reads the installed declarations. */
+function declaredExports(entries: readonly [string, string][]): Map<string, string[]> {
+  const files = entries.map(([, file]) => file);
+  const options = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, types: [] };
+  const program = ts.createProgram(files, { ...options, noEmit: true });
+  const checker = program.getTypeChecker();
+  return new Map(
+    entries.map(([entry, file]) => {
+      const sourceFile = program.getSourceFile(file);
+      const symbol = sourceFile === undefined ? undefined : checker.getSymbolAtLocation(sourceFile);
+      return [entry, symbol === undefined ? [] : checker.getExportsOfModule(symbol).map((name) => name.name)];
+    }),
+  );
+}
+
+/** The names each entry exports at run time, imported by node in the consumer's project. */
+async function runtimeExports(
+  consumer: Consumer,
+  entries: readonly [string, string][],
+): Promise<Map<string, string[]>> {
+  const script = `const names = {};
+for (const entry of ${JSON.stringify(entries.map(([entry]) => entry))}) names[entry] = Object.keys(await import(entry));
+console.log(JSON.stringify(names));`;
+  const ran = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: consumer.project });
+  if (ran.code !== 0) throw new Error(`importing the entries failed:\n${ran.output}`);
+  const names = JSON.parse(ran.output.trim().split("\n").at(-1) ?? "{}") as Record<string, string[]>;
+  return new Map(Object.entries(names));
+}
+
+/** Every ```ts block of the installed README.md and docs/*.md, each as its own module. */
+function docExamples(consumer: Consumer): Map<string, string> {
+  const pages = [
+    "README.md",
+    ...readdirSync(join(consumer.installed, "docs"))
+      .filter((name) => name.endsWith(".md"))
+      .map((name) => `docs/${name}`),
+  ];
+  const examples = new Map<string, string>();
+  for (const page of pages) {
+    const blocks = readFileSync(join(consumer.installed, page), "utf8").matchAll(/^```ts\n([\s\S]*?)^```$/gm);
+    let index = 0;
+    for (const block of blocks) {
+      index += 1;
+      examples.set(`${page.replace(/\W+/g, "-")}-${index}.ts`, `${block[1] ?? ""}\nexport {};\n`);
+    }
+  }
+  return examples;
+}
+
+/** The consumer's `tsc` on every export of every entry (values as values, the rest as types) and every doc example,
+ * under both module settings, and the scaffold's own `tsc --noEmit`. Started as soon as the project is installed
+ * (beside the other tests: it is the slowest part), awaited by its test. */
+async function typecheck(consumer: Consumer): Promise<{ examples: number; runs: Record<string, Ran> }> {
+  // Beside the project, not in it (the scaffold's tsconfig.json takes every .ts file under it), sharing its packages.
+  const dir = join(consumer.work, "typecheck");
+  mkdirSync(dir);
+  symlinkSync(join(consumer.project, "node_modules"), join(dir, "node_modules"), "dir");
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "typecheck", private: true, type: "module" }));
+  const entries = entriesOf(consumer);
+  const values = await runtimeExports(consumer, entries);
+  const files: string[] = [];
+  for (const [entry, names] of declaredExports(entries)) {
+    const runtime = values.get(entry) ?? [];
+    const types = names.filter((name) => !runtime.includes(name));
+    const file = `exports-${entry.replace(/\W+/g, "-")}.ts`;
+    const list = (some: readonly string[]) => (some.length === 0 ? "{}" : `{\n  ${some.join(",\n  ")},\n}`);
+    const code = `import ${list(runtime)} from "${entry}";\nimport type ${list(types)} from "${entry}";\n`;
+    writeFileSync(join(dir, file), `${code}\nexport {};\n`);
+    files.push(file);
+  }
+  const examples = docExamples(consumer);
+  for (const [file, code] of examples) {
+    writeFileSync(join(dir, file), code);
+    files.push(file);
+  }
+  // The issue's settings (strict, exactOptionalPropertyTypes, skipLibCheck false) and the scaffold's stricter ones.
+  const strict = {
+    target: "ES2022",
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    verbatimModuleSyntax: true,
+    skipLibCheck: false,
+    noEmit: true,
+  };
+  const configs = {
+    nodenext: { ...strict, module: "NodeNext", moduleResolution: "NodeNext" },
+    bundler: { ...strict, module: "ESNext", moduleResolution: "bundler" },
+  };
+  const tsc = join(consumer.project, "node_modules", "typescript", "bin", "tsc");
+  const runs = Object.entries(configs).map(async ([name, compilerOptions]) => {
+    writeFileSync(join(dir, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions, files }, null, 2));
+    const ran = await run(process.execPath, [tsc, "-p", `tsconfig.${name}.json`], { cwd: dir, timeoutMs: 600_000 });
+    return [name, ran] as const;
+  });
+  // The scaffold's own tsconfig.json, on its own files.
+  const scaffold = run(process.execPath, [tsc, "--noEmit", "-p", "."], { cwd: consumer.project, timeoutMs: 600_000 });
+  const done = await Promise.all([...runs, scaffold.then((ran) => ["scaffold", ran] as const)]);
+  return { examples: examples.size, runs: Object.fromEntries(done) };
+}
+
+/** A server process of the consumer's, killed (with its process group: npm and npx start children) after the test. */
+async function startServer(
+  t: TestContext,
+  cwd: string,
+  command: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; base: string; output(): string }> {
+  const child = spawn(command, args, {
+    cwd,
+    detached: true,
+    env: consumerEnv({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  t.after(() => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+  });
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (output += String(chunk)));
+  const listening = /listening at (http:\/\/127\.0\.0\.1:\d+)/;
+  await eventually(() => listening.test(output) || child.exitCode !== null, 30_000).catch(() => {});
+  const base = listening.exec(output)?.[1];
+  if (base === undefined) throw new Error(`${command} ${args.join(" ")} did not start:\n${output}`);
+  return { child, base, output: () => output };
+}
+
+/** Sends `content` over a new socket and waits for a message saying `expected` (failing with what came instead). */
+async function chat(base: string, content: string, expected: string, headers?: Record<string, string>) {
+  const client = await connectClient(`${base.replace(/^http/, "ws")}/ws`, { headers });
+  const seen: string[] = [];
+  try {
+    client.send({ type: "user_message", id: "m1", content });
+    while (seen.at(-1) !== expected) seen.push((await client.until("message_new", 10_000)).message.content);
+  } catch (error) {
+    assert.fail(`no message "${expected}" (got ${JSON.stringify(seen)}): ${error}`);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Whether an installed package carries its own declarations (else its types come from @types/<name>). */
+function hasOwnTypes(consumer: Consumer, name: string): boolean {
+  const dir = join(consumer.project, "node_modules", name);
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Record<string, unknown>;
+  return "types" in manifest || "typings" in manifest || existsSync(join(dir, "index.d.ts"));
+}
+
+/** Copies a fixture of spec/package/consumer/ into the project (or a folder of it). */
+function place(consumer: Consumer, fixture: string, folder = ""): string {
+  const dir = join(consumer.project, folder);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(new URL(fixture, fixtures), join(dir, fixture));
+  return dir;
+}
+
+describe("chatwire as a user installs it: npm pack, chatwire init, npm install", () => {
+  let consumer: Consumer;
+  let typechecked: Promise<Awaited<ReturnType<typeof typecheck>>>;
+
+  before(async () => {
+    consumer = await makeConsumer();
+    typechecked = typecheck(consumer);
+    typechecked.catch(() => {}); // awaited (and reported) by its test
+  });
+  after(() => consumer?.remove());
+
+  test("the tarball has one module and one declaration per lib module, the built page and the scaffold; no dependency is bundled", (t) => {
+    t.diagnostic(`seconds: ${JSON.stringify(consumer.timings)}`);
+    const manifest = JSON.parse(readFileSync(join(consumer.installed, "package.json"), "utf8")) as Manifest;
+    const dependencies = Object.keys(manifest.dependencies ?? {});
+    const shipped = ["bin/chatwire.js", "playground/dist/index.html", "playground/dist/app.js", "scaffold/app.ts"];
+    const exportsMap = Object.entries(manifest.exports ?? {}).flatMap(([entry, target]) =>
+      typeof target === "string" ? [] : [[entry, target.types, target.default] as const],
+    );
+    const dist = existsSync(join(consumer.installed, "dist")) ? filesUnder(join(consumer.installed, "dist")) : [];
+    const lib = join(source, "lib");
+    const modules = existsSync(lib) ? filesUnder(lib).filter((file) => file.endsWith(".ts")) : [];
+    const imported = new Set<string>();
+    const declared = new Set<string>();
+    for (const file of dist) {
+      const code = readFileSync(join(consumer.installed, "dist", file), "utf8");
+      for (const name of bareImports(code)) (file.endsWith(".d.ts") ? declared : imported).add(name);
+    }
+    // Every finding at once, so that a broken build shows all that is wrong with it.
+    assert.deepEqual(
+      {
+        notInTarball: shipped.filter((file) => !consumer.packed.includes(file)),
+        exportsNotIntoDist: exportsMap.filter(
+          ([, types, main]) =>
+            !/^\.\/dist\/.*\.d\.ts$/.test(types ?? "") ||
+            !/^\.\/dist\/.*\.js$/.test(main ?? "") ||
+            ![types, main].every((file) => existsSync(join(consumer.installed, file ?? ""))),
+        ),
+        libModulesNotBuilt: modules.flatMap((file) =>
+          [".js", ".d.ts"].map((ending) => file.replace(/\.ts$/, ending)).filter((built) => !dist.includes(built)),
+        ).length,
+        importsOfUndeclaredPackages: [...imported].filter((name) => !dependencies.includes(name)),
+        // A dependency that no module imports is bundled in (a second copy) or not needed at run time.
+        dependenciesNotImported: dependencies.filter((name) => !name.startsWith("@types/") && !imported.has(name)),
+        declaredTypesNotDependencies: [...declared].filter(
+          (name) =>
+            !dependencies.includes(name) || (!hasOwnTypes(consumer, name) && !dependencies.includes(`@types/${name}`)),
+        ),
+      },
+      {
+        notInTarball: [],
+        exportsNotIntoDist: [],
+        libModulesNotBuilt: 0,
+        importsOfUndeclaredPackages: [],
+        dependenciesNotImported: [],
+        declaredTypesNotDependencies: [],
+      },
+    );
+  });
+
+  test("a plain JavaScript test with chatwire/testing's fake context passes under node --test", async () => {
+    place(consumer, "handlers.test.js");
+    const ran = await run(process.execPath, ["--test", "handlers.test.js"], { cwd: consumer.project });
+    assert.equal(ran.code, 0, ran.output);
+    assert.match(ran.output, /# pass 1/);
+  });
+
+  test("npx chatwire run serves a TypeScript passwordAuth app: the login cookie opens the socket, an unrelated cookie gets 401", async (t) => {
+    const dir = place(consumer, "login.ts", "login");
+    const server = await startServer(t, dir, "npx", ["chatwire", "run", "login.ts"], { CHATWIRE_AUTH_SECRET: secret });
+    const login = (password: string) =>
+      fetch(`${server.base}/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "ada", password }),
+      });
+    assert.equal((await login("wrong")).status, 401, server.output());
+    const loggedIn = await login("lovelace");
+    assert.equal(loggedIn.status, 200, server.output());
+    const cookie = loggedIn.headers.get("set-cookie")?.split(";")[0] ?? "";
+    assert.match(cookie, /^chatwire_token=./);
+
+    const me = await fetch(`${server.base}/auth/me`, { headers: { cookie: `theme=dark; ${cookie}` } });
+    assert.equal(me.status, 200, server.output());
+    assert.deepEqual(((await me.json()) as { user: unknown }).user, { identifier: "ada", displayName: "Ada" });
+    await chat(server.base, "hi", "ada said hi", { cookie });
+
+    const stranger = await fetch(`${server.base}/auth/me`, { headers: { cookie: "theme=dark" } });
+    assert.equal(stranger.status, 401, server.output());
+    const refused = await connectClient(`${server.base.replace(/^http/, "ws")}/ws`, {
+      headers: { cookie: "theme=dark" },
+      hello: false,
+    });
+    assert.equal(await refused.closed, 4401);
+  });
+
+  test("npx chatwire run serves a JavaScript app (.mjs)", async (t) => {
+    const dir = place(consumer, "echo.mjs", "js");
+    const server = await startServer(t, dir, "npx", ["chatwire", "run", "echo.mjs"]);
+    await chat(server.base, "hi", "js: hi");
+  });
+
+  test("an existing Fastify app registers the plugin: one fastify module in the process, pino transports log", async () => {
+    place(consumer, "embed.mjs");
+    const logs = ["app.log", "server.log"].map((name) => join(consumer.project, name));
+    const ran = await run(process.execPath, ["embed.mjs", ...logs], { cwd: consumer.project, timeoutMs: 60_000 });
+    assert.equal(ran.code, 0, ran.output);
+    const findings = JSON.parse(ran.output.trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>;
+    const logged = (log: string) => existsSync(log) && /Server listening at/.test(readFileSync(log, "utf8"));
+    assert.deepEqual(
+      {
+        ...findings,
+        fastifyModules: (findings.fastifyModules as unknown[] | undefined)?.length,
+        logged: logs.map(logged),
+      },
+      {
+        pluginChat: "embedded: hi",
+        undefinedOptions: "embedded: hi",
+        createServerIsTheAppsFastify: true,
+        createServerWithTransport: "listened",
+        fastifyModules: 1,
+        logged: [true, true],
+      },
+      ran.output,
+    );
+  });
+
+  test("the project chatwire init made: npm test passes, npm start serves the page, signs in and chats", async (t) => {
+    assert.equal(consumer.init.code, 0, consumer.init.output);
+    assert.match(consumer.init.output, /npm install/);
+    for (const file of ["app.ts", "app.test.ts", "tsconfig.json", ".gitignore", ".env"]) {
+      assert.ok(existsSync(join(consumer.project, file)), `init wrote no ${file}`);
+    }
+    const tested = await run("npm", ["test"], { cwd: consumer.project });
+    assert.equal(tested.code, 0, tested.output);
+    assert.match(tested.output, /# pass 2/);
+
+    const server = await startServer(t, consumer.project, "npm", ["start"]);
+    const page = await fetch(`${server.base}/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
+    const password = /^CHAT_PASSWORD=(.+)$/m.exec(readFileSync(join(consumer.project, ".env"), "utf8"))?.[1];
+    assert.ok(password !== undefined && password.length >= 12);
+    assert.ok(consumer.init.output.includes(password), "init tells the password");
+    const login = await fetch(`${server.base}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "ada", password }),
+    });
+    assert.equal(login.status, 200, server.output());
+    const cookie = login.headers.get("set-cookie")?.split(";")[0] ?? "";
+    await chat(server.base, "hi", "echo #1: hi", { cookie });
+    const anonymous = await connectClient(`${server.base.replace(/^http/, "ws")}/ws`, { hello: false });
+    assert.equal(await anonymous.closed, 4401, "without signing in, no chat");
+  });
+
+  test("the consumer's tsc (strict, exactOptionalPropertyTypes, skipLibCheck false) accepts every export and docs example, under NodeNext and bundler", async (t) => {
+    const { examples, runs } = await typechecked;
+    t.diagnostic(`${examples} examples from docs/ and README.md`);
+    assert.ok(examples > 20, `only ${examples} ts examples found`);
+    for (const [name, ran] of Object.entries(runs)) {
+      const errors = ran.output.split("\n").filter((line) => /error TS\d+/.test(line));
+      assert.deepEqual(errors, [], `${name}:\n${ran.output}`);
+      assert.equal(ran.code, 0, `${name}:\n${ran.output}`);
+    }
+  });
+});
