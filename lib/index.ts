@@ -14,10 +14,13 @@ export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
 export { sendWindowMessage } from "./context/window.ts";
 // Persistence: the data layers behind the `data` option.
 export type {
+  ApplyOptions,
   DataLayer,
   DataWrite,
   LoadedStep,
   LoadedThread,
+  LockPolicy,
+  LoginCharge,
   NewThread,
   StoredElement,
   StoredFeedback,
@@ -34,7 +37,7 @@ export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
 
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
-export type { GatewayOptions } from "./gateway/options.ts";
+export type { AuthOptions, GatewayOptions } from "./gateway/options.ts";
 export type { DataOption } from "./gateway/persistence.ts";
 // For running and embedding.
 export { chatwire, type GatewayHandle } from "./gateway/plugin.ts";

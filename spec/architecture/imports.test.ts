@@ -15,7 +15,8 @@ const lib = resolve(new URL("../../lib/", import.meta.url).pathname);
  */
 const layers: readonly (readonly string[])[] = [
   ["cli/"],
-  ["index.ts", "testing/", "client/"], // entries
+  ["index.ts", "testing/", "react/", "ai-sdk/"], // entries
+  ["client/"], // chatwire/client, which chatwire/react and chatwire/ai-sdk build on
   ["server.ts"],
   ["playground/"],
   ["gateway/"], // bytes: sockets, limits, auth, the handshake
@@ -26,7 +27,7 @@ const layers: readonly (readonly string[])[] = [
   ["data/"], // what is stored
   ["hooks/payloads.ts"], // what hooks receive: a vocabulary the data layer stores too
   ["protocol/"], // frames on the wire
-  ["errors.ts", "logger.ts", "package-root.ts"], // leaves every layer may use
+  ["errors.ts", "logger.ts", "package-root.ts", "runtime/"], // leaves every layer may use
 ];
 
 function sourceFiles(dir: string): string[] {
