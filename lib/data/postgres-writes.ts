@@ -1,13 +1,17 @@
 // The PostgreSQL layer's write statements: one function per DataWrite kind, run on a pooled client inside the
 // layer's transactions (or on the pool itself for single statements).
 import { randomUUID } from "node:crypto";
-import type pg from "pg";
 import type { User } from "../protocol/views.ts";
 import type { DataWrite, NewThread, StoredUser, ThreadPatch } from "./layer.ts";
 import { messageColumns, type StepColumns, stepColumns, toUser, type UserRow } from "./rows.ts";
 
-/** A pool or a client checked out of it. */
-export type Queryable = Pick<pg.PoolClient, "query">;
+/** What the writes need of a pg pool or a client checked out of it, stated here so that chatwire's declarations do not name pg's. */
+export interface Queryable {
+  query<Row extends object = Record<string, unknown>>(
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<{ readonly rows: Row[]; readonly rowCount: number | null }>;
+}
 
 export const insertThread = async (db: Queryable, thread: NewThread): Promise<void> => {
   await db.query(

@@ -1,13 +1,17 @@
 // The SQLite layer's write statements: one function per DataWrite kind, run inside the layer's transactions.
 // Synchronous (better-sqlite3); statements come from the layer's cache of prepared statements.
 import { randomUUID } from "node:crypto";
-import type Database from "better-sqlite3";
 import type { User } from "../protocol/views.ts";
 import type { DataWrite, NewThread, StoredUser, ThreadPatch } from "./layer.ts";
 import { messageColumns, type StepColumns, stepColumns, toUser, type UserRow } from "./rows.ts";
 
 /** The prepared statement for a SQL text, made once. */
-export type StatementCache = (text: string) => Database.Statement;
+/** What the writes need of a better-sqlite3 statement, stated here so that chatwire's declarations do not name its types. */
+export interface Statement {
+  run(...parameters: unknown[]): { readonly changes: number };
+  get(...parameters: unknown[]): unknown;
+}
+export type StatementCache = (text: string) => Statement;
 
 /** The write statements over one connection's statement cache. */
 export function sqliteWrites(sql: StatementCache) {
