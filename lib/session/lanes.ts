@@ -1,7 +1,7 @@
 // Where a session's handlers run: the task lane (one conversational task at a time, between task_start and
 // task_end, each with its own abort signal) and the event lane (audio, feedback, window messages: in order, never
 // behind a task, with the session's signal). Both are bounded serial queues.
-import { type AbortKind, TaskAborted } from "../context/abort.ts";
+import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
 import { type ChatContext, createContext, createEventContext, type EventContext } from "../context/context.ts";
 import type { ContextInit } from "../context/init.ts";
 import type { ErrorCode } from "../errors.ts";
@@ -78,12 +78,33 @@ class TaskSignal {
     return this.#reason !== undefined;
   }
 
+  /** Why the task was aborted, once it was. */
+  get reason(): TaskAborted | undefined {
+    return this.#reason;
+  }
+
   /** Aborts with `reason` (the first reason wins). */
   abort(reason: TaskAborted): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
     this.#controller?.abort(reason);
   }
+}
+
+/**
+ * The parts a task's context is built from, with its sends gated: once the task is aborted, every frame it sends
+ * is refused with the abort's TaskAborted (nothing reaches the client or the store), so a stop is visible even to
+ * code that ignores the signal. `ask_end` still goes out: it closes an ask the abort cancelled.
+ */
+function gatedParts<S extends object>(parts: ContextInit<S>, task: TaskSignal): ContextInit<S> {
+  return {
+    ...parts,
+    emit(frame) {
+      const reason = task.reason;
+      if (reason !== undefined && frame.type !== "ask_end") throw reason;
+      return parts.emit(frame);
+    },
+  };
 }
 
 /** The task lane: one task at a time, task_start/task_end around each, stoppable, optionally time-limited. */
@@ -114,13 +135,14 @@ export class TaskLane<S extends object> extends Lane<S> {
       const taskId = `t${++this.#count}`;
       host.notify({ type: "task_start", taskId });
       try {
-        await run(createContext(host.parts, task));
+        await run(createContext(gatedParts(host.parts, task), task));
       } catch (error) {
-        if (!task.aborted || error !== task.signal.reason) host.fail(hook, error, replyTo, undefined);
+        // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly.
+        if (!(task.aborted && isAbortOf(error, task.signal))) host.fail(hook, error, replyTo, undefined);
       } finally {
         clearTimeout(timer);
         this.#current = undefined;
-        await this.#end(taskId, replyTo);
+        await this.#end(taskId, replyTo, task.aborted);
       }
     });
     if (!queued) this.host.emitError("QUEUE_FULL", `${this.limit} tasks are already waiting`, replyTo);
@@ -142,10 +164,11 @@ export class TaskLane<S extends object> extends Lane<S> {
    * unless the recorder's queue is filling up: then it does, and a fast client is slowed to the database's pace
    * instead of its writes being dropped.
    */
-  async #end(taskId: string, replyTo: string | undefined): Promise<void> {
+  async #end(taskId: string, replyTo: string | undefined, aborted: boolean): Promise<void> {
     const link = this.link;
+    const end: OutgoingFrame = aborted ? { type: "task_end", taskId, aborted } : { type: "task_end", taskId };
     if (link === undefined) {
-      this.host.notify({ type: "task_end", taskId });
+      this.host.notify(end);
       return;
     }
     const stored = link.flush().then(
@@ -160,7 +183,7 @@ export class TaskLane<S extends object> extends Lane<S> {
     // task was not stored.
     const acknowledged = Promise.all([this.#acknowledged, stored]).then(([, ok]) => {
       if (!ok) this.host.emitError("PERSISTENCE_FAILED", "part of this conversation could not be saved", replyTo);
-      this.host.notify({ type: "task_end", taskId });
+      this.host.notify(end);
     });
     this.#acknowledged = acknowledged;
     if (link.congested) await acknowledged;

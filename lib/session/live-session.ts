@@ -2,7 +2,7 @@
 // action buttons, audio input, feedback, the thread link — each with its own state, and shows the layers above only
 // the `Session` interface (session.ts).
 import { nanoid } from "nanoid";
-import { type AbortKind, TaskAborted } from "../context/abort.ts";
+import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
 import type { ContextInit } from "../context/init.ts";
 import { createStateStore } from "../context/state.ts";
 import type { LoadedThread } from "../data/layer.ts";
@@ -150,7 +150,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     try {
       this.#receive(command);
     } catch (error) {
-      this.fail(command.type, error, replyToOf(command), undefined);
+      // A command that cannot be done is the client's mistake, not a handler's failure: onError is not told.
+      this.#report(command.type, error, replyToOf(command));
     }
   }
 
@@ -286,7 +287,24 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
 
   fail(hook: string, error: unknown, replyTo: string | undefined, signal: AbortSignal | undefined): void {
-    if (signal?.aborted && error === signal.reason) return;
+    if (signal !== undefined && isAbortOf(error, signal)) return;
+    this.#report(hook, error, replyTo);
+    this.#tellApp(hook, error);
+  }
+
+  /** Runs the app's onError beside everything (like onStop); its own failure is only logged, never reported again. */
+  #tellApp(hook: string, error: unknown): void {
+    const onError = this.#hooks.onError;
+    if (onError === undefined || this.#closed) return;
+    Promise.resolve()
+      .then(() => onError(this.#events.context, error, hook))
+      .catch((failure: unknown) => {
+        this.parts.log.error({ err: failure, sessionId: this.id, hook: "onError" }, "onError failed");
+      });
+  }
+
+  /** The client's error frame about a failure: a ChatwireError's own code, else HANDLER_FAILED with a fixed text. */
+  #report(hook: string, error: unknown, replyTo: string | undefined): void {
     if (error instanceof ChatwireError) {
       this.emitError(error.code, error.message, replyTo);
       return;
@@ -328,6 +346,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       }
     } catch (error) {
       log.error({ err: error, sessionId: this.id, hook: "onChatEnd" }, "onChatEnd failed");
+      this.#tellApp("onChatEnd", error);
     } finally {
       this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>);
       await this.#link?.flush().catch((error: unknown) => log.error({ err: error }, "session store not saved"));
