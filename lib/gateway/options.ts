@@ -80,6 +80,9 @@ const defaults = {
   maxReplayBytes: 16 * 1024 * 1024,
   stallTimeoutMs: 30_000,
   writeTimeoutMs: 5_000,
+  maxQueuedTaskBytes: 4 * 1024 * 1024,
+  maxQueuedEventBytes: 4 * 1024 * 1024,
+  maxQueuedAudioBytes: 8 * 1024 * 1024,
 } as const satisfies Omit<ResolvedOptions<object>, "hooks" | Optional>;
 
 /** `options` without the fields given as `undefined`: spread over defaults, they leave the default in place. */

@@ -17,17 +17,26 @@ interface Recording {
 /** One session's audio: at most one recording at a time. Made at the session's first audio command. */
 export class AudioInput<S extends object> {
   #recording: Recording | undefined;
+  /** Bytes of the chunks queued for onAudioChunk and not yet run: checked when a chunk arrives, not when it runs. */
+  #queued = 0;
+  /** Bytes received since the last audio_start, counted on arrival. */
+  #received = 0;
+  /** The recording was cut off (too large): its remaining chunks and its audio_end are dropped quietly. */
+  #cut = false;
 
   constructor(
     private readonly host: LaneHost<S>,
     private readonly events: EventLane<S>,
     private readonly hooks: HookTable<S>,
     private readonly maxBytes: number,
+    private readonly maxQueuedBytes: number,
   ) {}
 
   /** The client started recording: `onAudioStart` may refuse it; `audio_state` tells the client which. */
   start(command: AudioStart): void {
     const { mimeType } = command;
+    this.#received = 0;
+    this.#cut = false;
     this.events.run("onAudioStart", command.id, async (ctx) => {
       this.#recording = { mimeType, chunks: 0, bytes: 0 };
       const accepted = (await this.hooks.onAudioStart?.(ctx, { mimeType })) !== false;
@@ -36,17 +45,31 @@ export class AudioInput<S extends object> {
     });
   }
 
-  /** One chunk, for `onAudioChunk`. Past `maxBytes` the recording is stopped with AUDIO_TOO_LARGE. */
+  /**
+   * One chunk, for `onAudioChunk`. Past `maxBytes` for the recording, or `maxQueuedBytes` waiting for a slow
+   * onAudioChunk, the client gets AUDIO_TOO_LARGE at once, the chunk is dropped, and the recording ends as if the
+   * client had ended it (`audio_state` false, `onAudioEnd`).
+   */
   chunk(command: AudioChunkCommand): void {
-    this.events.run("onAudioChunk", undefined, async (ctx) => {
+    if (this.#cut) return;
+    const bytes = command.data.byteLength;
+    this.#received += bytes;
+    if (this.#received > this.maxBytes || this.#queued + bytes > this.maxQueuedBytes) {
+      this.#cut = true;
+      const limit =
+        this.#received > this.maxBytes
+          ? `a recording is limited to ${this.maxBytes} bytes`
+          : `more than ${this.maxQueuedBytes} bytes of audio are waiting for onAudioChunk`;
+      this.host.emitError("AUDIO_TOO_LARGE", limit);
+      this.#endRecording(undefined, true);
+      return;
+    }
+    this.#queued += bytes;
+    const queued = this.events.run("onAudioChunk", undefined, async (ctx) => {
+      this.#queued -= bytes;
       const recording = this.#recording;
       if (recording === undefined) throw new ChatwireError("AUDIO_NOT_STARTED", "audio chunk without audio_start");
-      recording.bytes += command.data.byteLength;
-      if (recording.bytes > this.maxBytes) {
-        this.#recording = undefined;
-        this.host.notify({ type: "audio_state", connected: false });
-        throw new ChatwireError("AUDIO_TOO_LARGE", `a recording is limited to ${this.maxBytes} bytes`);
-      }
+      recording.bytes += bytes;
       const input: InputAudioChunk = {
         isStart: recording.chunks++ === 0,
         mimeType: recording.mimeType,
@@ -55,12 +78,24 @@ export class AudioInput<S extends object> {
       };
       await this.hooks.onAudioChunk?.(ctx, input);
     });
+    if (!queued) this.#queued -= bytes;
   }
 
-  /** The client stopped recording: `audio_state` false, then `onAudioEnd`. */
+  /** The client stopped recording: `audio_state` false, then `onAudioEnd`. After a cut-off, nothing more. */
   end(command: AudioEnd): void {
-    this.events.run("onAudioEnd", command.id, async (ctx) => {
-      if (this.#recording === undefined) throw new ChatwireError("AUDIO_NOT_STARTED", "audio_end without audio_start");
+    if (this.#cut) {
+      this.#cut = false;
+      return;
+    }
+    this.#endRecording(command.id, false);
+  }
+
+  #endRecording(replyTo: string | undefined, quiet: boolean): void {
+    this.events.run("onAudioEnd", replyTo, async (ctx) => {
+      if (this.#recording === undefined) {
+        if (quiet) return;
+        throw new ChatwireError("AUDIO_NOT_STARTED", "audio_end without audio_start");
+      }
       this.#recording = undefined;
       this.host.notify({ type: "audio_state", connected: false });
       await this.hooks.onAudioEnd?.(ctx);

@@ -25,24 +25,35 @@ type Job = () => Promise<void>;
 /** A bounded serial queue: jobs run one at a time, in the order they were pushed. */
 abstract class Lane<S extends object> {
   readonly #jobs: Job[] = [];
+  /** The bytes each waiting job holds (what the client sent it), beside #jobs. */
+  readonly #sizes: number[] = [];
+  #bytes = 0;
   #running: Promise<void> | undefined;
 
   constructor(
     readonly limit: number,
+    /** Bytes the waiting jobs may hold together: a count alone lets a few large frames pile up megabytes. */
+    readonly maxBytes: number,
     protected readonly host: LaneHost<S>,
   ) {}
 
-  /** Queues a job; false when `limit` jobs are already waiting (the job is not queued). */
-  protected push(job: Job): boolean {
-    if (this.#jobs.length >= this.limit) return false;
+  /** Queues a job holding `bytes`; the reason it was refused (not queued) when the lane is full by count or bytes. */
+  protected push(job: Job, bytes: number): string | undefined {
+    if (this.#jobs.length >= this.limit) return `${this.limit}`;
+    // One job is always let in: a frame within maxFrameBytes must be able to run, whatever the budget.
+    if (this.#jobs.length > 0 && this.#bytes + bytes > this.maxBytes) return `${this.maxBytes} bytes of`;
     this.#jobs.push(job);
+    this.#sizes.push(bytes);
+    this.#bytes += bytes;
     this.#running ??= this.#drain();
-    return true;
+    return undefined;
   }
 
   /** Drops every waiting job; the running one finishes. */
   clear(): void {
     this.#jobs.length = 0;
+    this.#sizes.length = 0;
+    this.#bytes = 0;
   }
 
   /** Resolves when no job is running or waiting. */
@@ -52,6 +63,7 @@ abstract class Lane<S extends object> {
 
   async #drain(): Promise<void> {
     for (let job = this.#jobs.shift(); job !== undefined; job = this.#jobs.shift()) {
+      this.#bytes -= this.#sizes.shift() ?? 0;
       // A rejection here would be unhandled (and stop the lane): the jobs' own catch blocks are the real handling.
       await job().catch((error: unknown) => {
         this.host.parts.log.error({ err: error, sessionId: this.host.parts.sessionId }, "a session job threw");
@@ -116,16 +128,18 @@ export class TaskLane<S extends object> extends Lane<S> {
 
   constructor(
     limit: number,
+    maxBytes: number,
     host: LaneHost<S>,
     private readonly timeoutMs: number,
     private readonly link: ThreadLink | undefined,
   ) {
-    super(limit, host);
+    super(limit, maxBytes, host);
   }
 
-  /** Queues `run` as the next task: task_start/end around it, its own abort signal, stoppable. */
-  run(hook: string, replyTo: string | undefined, run: (ctx: ChatContext<S>) => unknown): void {
-    const queued = this.push(async () => {
+  /** Queues `run` (holding `bytes` of the client's) as the next task: task_start/end around it, its own abort
+   * signal, stoppable. */
+  run(hook: string, replyTo: string | undefined, run: (ctx: ChatContext<S>) => unknown, bytes = 0): void {
+    const full = this.push(async () => {
       const host = this.host;
       if (host.ended) return;
       const task = new TaskSignal();
@@ -144,8 +158,8 @@ export class TaskLane<S extends object> extends Lane<S> {
         this.#current = undefined;
         await this.#end(taskId, replyTo, task.aborted);
       }
-    });
-    if (!queued) this.host.emitError("QUEUE_FULL", `${this.limit} tasks are already waiting`, replyTo);
+    }, bytes);
+    if (full !== undefined) this.host.emitError("QUEUE_FULL", `${full} tasks are already waiting`, replyTo);
   }
 
   /** Aborts the running task, if any (`stop` goes on with the next task; the session's end clears them first). */
@@ -212,17 +226,21 @@ export class EventLane<S extends object> extends Lane<S> {
     return this.#context;
   }
 
-  /** Queues `run` on the lane; its failure becomes an error frame about `replyTo`. */
-  run(hook: string, replyTo: string | undefined, run: (ctx: EventContext<S>) => unknown): void {
-    const queued = this.push(async () => {
+  /**
+   * Queues `run` (holding `bytes` of the client's) on the lane; its failure becomes an error frame about `replyTo`.
+   * False when the lane was full: the client got QUEUE_FULL and `run` will not run.
+   */
+  run(hook: string, replyTo: string | undefined, run: (ctx: EventContext<S>) => unknown, bytes = 0): boolean {
+    const full = this.push(async () => {
       if (this.host.ended) return;
       try {
         await run(this.context);
       } catch (error) {
         this.host.fail(hook, error, replyTo, this.signal);
       }
-    });
-    if (!queued) this.host.emitError("QUEUE_FULL", `${this.limit} events are already waiting`, replyTo);
+    }, bytes);
+    if (full !== undefined) this.host.emitError("QUEUE_FULL", `${full} events are already waiting`, replyTo);
+    return full === undefined;
   }
 
   /** Runs `run` at once, on neither lane (onStop: it must not wait behind anything). */

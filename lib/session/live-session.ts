@@ -93,8 +93,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#outbox = new Outbox(limits, this);
     this.#registry = init.registry;
     this.#link = init.link;
-    this.#tasks = new TaskLane(limits.maxQueuedTasks, this, limits.taskTimeoutMs, init.link);
-    this.#events = new EventLane(limits.maxQueuedEvents, this);
+    this.#tasks = new TaskLane(limits.maxQueuedTasks, limits.maxQueuedTaskBytes, this, limits.taskTimeoutMs, init.link);
+    this.#events = new EventLane(limits.maxQueuedEvents, limits.maxQueuedEventBytes, this);
     this.#asks = new AskBook(limits.maxPendingAsks);
     const threadId = init.threadId ?? nanoid();
     this.#ids = new ThreadIds(threadId);
@@ -183,7 +183,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         return;
       case "window_message": {
         const { data } = command;
-        this.#events.run("onWindowMessage", command.id, (ctx) => this.#hooks.onWindowMessage?.(ctx, data));
+        const bytes = JSON.stringify(data ?? null).length;
+        this.#events.run("onWindowMessage", command.id, (ctx) => this.#hooks.onWindowMessage?.(ctx, data), bytes);
         return;
       }
       case "audio_start":
@@ -213,11 +214,12 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       const user = this.parts.user;
       this.#link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
       return this.#hooks.onMessage?.(ctx, message);
-    });
+    }, Buffer.byteLength(content));
   }
 
   #audioInput(): AudioInput<S> {
-    this.#audio ??= new AudioInput(this, this.#events, this.#hooks, this.#limits.maxAudioBytes);
+    const { maxAudioBytes, maxQueuedAudioBytes } = this.#limits;
+    this.#audio ??= new AudioInput(this, this.#events, this.#hooks, maxAudioBytes, maxQueuedAudioBytes);
     return this.#audio;
   }
 

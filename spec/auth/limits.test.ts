@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { createApp, isChatwireError } from "chatwire";
 import { encodeAudioChunk } from "chatwire/protocol";
 import { connectClient } from "chatwire/testing";
-import { startGateway } from "../support/gateway.ts";
+import { eventually, pause, startGateway } from "../support/gateway.ts";
 
 test("frames beyond maxFramesPerSecond are dropped with one RATE_LIMITED error; the session recovers", async (t) => {
   const chat = createApp();
@@ -65,18 +65,32 @@ test("asks beyond maxPendingAsks reject with ASK_LIMIT", async (t) => {
 test("a recording beyond maxAudioBytes is stopped with AUDIO_TOO_LARGE", async (t) => {
   const chat = createApp();
   let bytes = 0;
+  let ended = 0;
   chat.onAudioChunk((_ctx, chunk) => {
     bytes += chunk.data.byteLength;
+  });
+  chat.onAudioEnd(() => {
+    ended++;
   });
   const server = await startGateway(t, { hooks: chat.seal(), maxAudioBytes: 1000 });
   const client = await connectClient(server);
   client.send({ type: "audio_start", mimeType: "audio/webm" });
   for (let i = 0; i < 5; i++) client.send(encodeAudioChunk(i, new Uint8Array(400)));
+  client.send({ type: "audio_end" });
   const error = await client.until("error");
   assert.equal(error.code, "AUDIO_TOO_LARGE");
+  const states: boolean[] = [];
+  while (states.length < 2) states.push((await client.until("audio_state")).connected);
+  assert.deepEqual(states, [true, false], "the recording ended cleanly");
+  await eventually(() => ended === 1);
   assert.equal(bytes, 800, "chunks within the limit were delivered");
-  const next = await client.until("error");
-  assert.equal(next.code, "AUDIO_NOT_STARTED", "later chunks of the stopped recording are refused");
+  await pause(50);
+  assert.equal(ended, 1, "onAudioEnd ran once: the client's own audio_end after the cut-off is quiet");
+  assert.deepEqual(
+    client.received.filter((frame) => frame.type === "error").map((frame) => frame.code),
+    ["AUDIO_TOO_LARGE"],
+    "later chunks of the stopped recording are dropped without an error each",
+  );
   await client.close();
 });
 

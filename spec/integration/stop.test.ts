@@ -91,7 +91,7 @@ test("Chainlit's stop_task: Message 1, a sleep that ignores the signal, Message 
   const layer = createSqliteLayer({ path: join(dir, "chat.db") });
   await layer.migrate();
   const chat = createApp();
-  const outcome: { second?: unknown; kind?: string } = {};
+  const outcome: { second?: unknown; kind?: string | undefined } = {};
   let stopped = false;
   chat.onMessage(async (ctx) => {
     await ctx.send("Message 1");
