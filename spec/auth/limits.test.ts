@@ -112,3 +112,43 @@ test("a session store beyond maxStoreBytes throws STORE_FULL to the app and keep
   assert.equal((await client.until("message_new")).message.content, "STORE_FULL, kept 500");
   await client.close();
 });
+
+test("waiting messages and window messages are bounded in bytes: QUEUE_FULL past maxQueued{Task,Event}Bytes", async (t) => {
+  const chat = createApp();
+  let release = () => {};
+  const blocked = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const ran: string[] = [];
+  chat.onMessage(async (_ctx, message) => {
+    if (message.content === "block") await blocked;
+    ran.push(`m${message.content.length}`);
+  });
+  chat.onWindowMessage(async (_ctx, data) => {
+    await blocked;
+    ran.push(`w${String(data).length}`);
+  });
+  const server = await startGateway(t, {
+    hooks: chat.seal(),
+    maxQueuedTaskBytes: 250_000,
+    maxQueuedEventBytes: 250_000,
+  });
+  const client = await connectClient(server);
+  client.send({ type: "user_message", id: "block", content: "block" });
+  await client.until("task_start");
+  const big = "x".repeat(100_000);
+  for (let i = 1; i <= 4; i++) client.send({ type: "user_message", id: `m${i}`, content: big });
+  const full = await client.until("error");
+  assert.equal(full.code, "QUEUE_FULL");
+  assert.equal(full.replyTo, "m3", "two messages of 100 kB fit in 250 kB, the third does not");
+  assert.equal((await client.until("error")).replyTo, "m4");
+  client.send({ type: "window_message", id: "w0", data: "block" }); // runs at once, waits on `blocked`
+  for (let i = 1; i <= 4; i++) client.send({ type: "window_message", id: `w${i}`, data: big });
+  const eventFull = await client.until("error");
+  assert.equal(eventFull.code, "QUEUE_FULL");
+  assert.equal(eventFull.replyTo, "w3");
+  release();
+  await eventually(() => ran.length === 6);
+  assert.deepEqual(ran.sort(), ["m100000", "m100000", "m5", "w100000", "w100000", "w5"].sort());
+  await client.close();
+});
