@@ -208,13 +208,18 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
    * that client, and the steps of every thread share one key space. */
   #userMessage(clientId: string, content: string): void {
     const message = { id: this.#ids.next(), clientId, content, createdAt: now().toISOString() };
-    this.#tasks.run("onMessage", clientId, (ctx) => {
-      // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood
-      // of queued messages cannot outgrow the recorder's queue.
-      const user = this.parts.user;
-      this.#link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
-      return this.#hooks.onMessage?.(ctx, message);
-    }, Buffer.byteLength(content));
+    this.#tasks.run(
+      "onMessage",
+      clientId,
+      (ctx) => {
+        // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood
+        // of queued messages cannot outgrow the recorder's queue.
+        const user = this.parts.user;
+        this.#link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
+        return this.#hooks.onMessage?.(ctx, message);
+      },
+      Buffer.byteLength(content),
+    );
   }
 
   #audioInput(): AudioInput<S> {

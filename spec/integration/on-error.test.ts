@@ -46,7 +46,8 @@ test("onError is not told of a client's mistake, nor of a stop; a failing onErro
   const chat = createApp();
   const told: string[] = [];
   chat.onMessage(async (ctx, message) => {
-    if (message.content === "wait") await new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
+    if (message.content === "wait")
+      await new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
     if (message.content === "boom") throw new Error("x");
     await ctx.send("ok");
   });

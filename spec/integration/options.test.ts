@@ -45,6 +45,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   maxQueuedTaskBytes: undefined,
   maxQueuedEventBytes: undefined,
   maxQueuedAudioBytes: undefined,
+  revocationCheckMs: undefined,
 };
 
 test("the plugin: every option given as undefined takes its default (/ws, a hello timeout, 16 queued tasks)", async (t) => {
