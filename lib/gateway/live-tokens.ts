@@ -14,9 +14,8 @@ export class LiveTokens {
   #checking = false;
 
   add(tokenId: string, connection: TokenBound): void {
-    let set = this.#byToken.get(tokenId);
-    if (set === undefined) this.#byToken.set(tokenId, (set = new Set()));
-    set.add(connection);
+    const set = this.#byToken.get(tokenId) ?? new Set();
+    this.#byToken.set(tokenId, set.add(connection));
   }
 
   delete(tokenId: string, connection: TokenBound): void {
