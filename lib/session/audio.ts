@@ -19,8 +19,6 @@ export class AudioInput<S extends object> {
   #recording: Recording | undefined;
   /** Bytes of the chunks queued for onAudioChunk and not yet run: checked when a chunk arrives, not when it runs. */
   #queued = 0;
-  /** Bytes received since the last audio_start, counted on arrival. */
-  #received = 0;
   /** The recording was cut off (too large): its remaining chunks and its audio_end are dropped quietly. */
   #cut = false;
 
@@ -35,7 +33,6 @@ export class AudioInput<S extends object> {
   /** The client started recording: `onAudioStart` may refuse it; `audio_state` tells the client which. */
   start(command: AudioStart): void {
     const { mimeType } = command;
-    this.#received = 0;
     this.#cut = false;
     this.events.run("onAudioStart", command.id, async (ctx) => {
       this.#recording = { mimeType, chunks: 0, bytes: 0 };
@@ -46,21 +43,17 @@ export class AudioInput<S extends object> {
   }
 
   /**
-   * One chunk, for `onAudioChunk`. Past `maxBytes` for the recording, or `maxQueuedBytes` waiting for a slow
-   * onAudioChunk, the client gets AUDIO_TOO_LARGE at once, the chunk is dropped, and the recording ends as if the
-   * client had ended it (`audio_state` false, `onAudioEnd`).
+   * One chunk, for `onAudioChunk`. More than `maxQueuedBytes` waiting for a slow onAudioChunk is checked on arrival:
+   * the client gets AUDIO_TOO_LARGE at once, the chunk and the rest of the recording are dropped, and the recording
+   * ends as if the client had ended it. Past `maxBytes` for the recording, it is stopped the same way when the
+   * chunk's turn comes (later chunks get AUDIO_NOT_STARTED).
    */
   chunk(command: AudioChunkCommand): void {
     if (this.#cut) return;
     const bytes = command.data.byteLength;
-    this.#received += bytes;
-    if (this.#received > this.maxBytes || this.#queued + bytes > this.maxQueuedBytes) {
+    if (this.#queued + bytes > this.maxQueuedBytes) {
       this.#cut = true;
-      const limit =
-        this.#received > this.maxBytes
-          ? `a recording is limited to ${this.maxBytes} bytes`
-          : `more than ${this.maxQueuedBytes} bytes of audio are waiting for onAudioChunk`;
-      this.host.emitError("AUDIO_TOO_LARGE", limit);
+      this.host.emitError("AUDIO_TOO_LARGE", `more than ${this.maxQueuedBytes} bytes of audio wait for onAudioChunk`);
       this.#endRecording(undefined, true);
       return;
     }
@@ -70,6 +63,10 @@ export class AudioInput<S extends object> {
       const recording = this.#recording;
       if (recording === undefined) throw new ChatwireError("AUDIO_NOT_STARTED", "audio chunk without audio_start");
       recording.bytes += bytes;
+      if (recording.bytes > this.maxBytes) {
+        await this.#stop(ctx);
+        throw new ChatwireError("AUDIO_TOO_LARGE", `a recording is limited to ${this.maxBytes} bytes`);
+      }
       const input: InputAudioChunk = {
         isStart: recording.chunks++ === 0,
         mimeType: recording.mimeType,
@@ -96,9 +93,14 @@ export class AudioInput<S extends object> {
         if (quiet) return;
         throw new ChatwireError("AUDIO_NOT_STARTED", "audio_end without audio_start");
       }
-      this.#recording = undefined;
-      this.host.notify({ type: "audio_state", connected: false });
-      await this.hooks.onAudioEnd?.(ctx);
+      await this.#stop(ctx);
     });
+  }
+
+  /** Ends the recording: `audio_state` false, then `onAudioEnd`. */
+  async #stop(ctx: Parameters<NonNullable<HookTable<S>["onAudioEnd"]>>[0]): Promise<void> {
+    this.#recording = undefined;
+    this.host.notify({ type: "audio_state", connected: false });
+    await this.hooks.onAudioEnd?.(ctx);
   }
 }

@@ -103,17 +103,20 @@ class TaskSignal {
   }
 }
 
+/** A stop or a timeout silences the task; a session that ends keeps its own rule (SESSION_CLOSED once closed). */
+const refusesSends = (reason: TaskAborted) => reason.kind === "stop" || reason.kind === "timeout";
+
 /**
- * The parts a task's context is built from, with its sends gated: once the task is aborted, every frame it sends
- * is refused with the abort's TaskAborted (nothing reaches the client or the store), so a stop is visible even to
- * code that ignores the signal. `ask_end` still goes out: it closes an ask the abort cancelled.
+ * The parts a task's context is built from, with its sends gated: once the task is stopped (or timed out), every
+ * frame it sends is refused with the abort's TaskAborted (nothing reaches the client or the store), so a stop is
+ * visible even to code that ignores the signal. `ask_end` still goes out: it closes an ask the abort cancelled.
  */
 function gatedParts<S extends object>(parts: ContextInit<S>, task: TaskSignal): ContextInit<S> {
   return {
     ...parts,
     emit(frame) {
       const reason = task.reason;
-      if (reason !== undefined && frame.type !== "ask_end") throw reason;
+      if (reason !== undefined && refusesSends(reason) && frame.type !== "ask_end") throw reason;
       return parts.emit(frame);
     },
   };

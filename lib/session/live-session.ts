@@ -55,6 +55,15 @@ function replyToOf(command: SessionCommand): string | undefined {
 
 const now = () => new Date();
 
+/** About how many bytes `data` took on the wire; JSON too deep to serialise again counts as a full 1 MiB frame. */
+function jsonBytes(data: unknown): number {
+  try {
+    return JSON.stringify(data ?? null).length;
+  } catch {
+    return 1024 * 1024;
+  }
+}
+
 /** The shutdown notice, sent before the sink of a session the server ends is closed. */
 const going: ServerFrameOf<"shutdown"> = { seq: 0, type: "shutdown", reason: "server shutting down" };
 const GOING = JSON.stringify(going);
@@ -183,7 +192,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         return;
       case "window_message": {
         const { data } = command;
-        const bytes = JSON.stringify(data ?? null).length;
+        const bytes = jsonBytes(data);
         this.#events.run("onWindowMessage", command.id, (ctx) => this.#hooks.onWindowMessage?.(ctx, data), bytes);
         return;
       }
