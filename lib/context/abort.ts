@@ -14,7 +14,7 @@ export class TaskAborted extends Error {
 
 /**
  * Why `signal` was aborted, or undefined if it was not (or not by chatwire).
- * @example if (abortKind(ctx.signal) === "stop") await ctx.send("Stopped.");
+ * @example if (abortKind(ctx.signal) === "timeout") ctx.log.warn("the task took too long");
  */
 export const abortKind = (signal: AbortSignal): AbortKind | undefined =>
   signal.aborted && signal.reason instanceof TaskAborted ? signal.reason.kind : undefined;
