@@ -5,7 +5,7 @@ import "./runtime/require-node.ts";
 
 // Login throttling for passwordAuth: the gateway's `loginThrottle` option.
 export type { LoginThrottleOptions } from "./auth/throttle.ts";
-export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
+export { type AbortKind, abortKind, isAbortOf, TaskAborted } from "./context/abort.ts";
 export type { AskInit, ChatContext, EventContext } from "./context/context.ts";
 export type { ActionInit, ElementInit, EventMessageHandle, MessageHandle, MessageInit } from "./context/message.ts";
 export type { StateStore } from "./context/state.ts";
@@ -58,6 +58,7 @@ export {
   onChatEnd,
   onChatResume,
   onChatStart,
+  onError,
   onFeedback,
   onMessage,
   onStop,
@@ -72,6 +73,7 @@ export type {
   AuthorRenameHook,
   ChatHook,
   ChatResumeHook,
+  ErrorHook,
   EventHook,
   FeedbackHook,
   HeaderAuthHook,

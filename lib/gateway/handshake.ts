@@ -11,6 +11,7 @@ import type { User } from "../protocol/views.ts";
 import { createSession } from "../session/live-session.ts";
 import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
+import type { LiveTokens } from "./live-tokens.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { linkThread, loadOwnedThread, type Persistence, restoredState } from "./persistence.ts";
 import type { SessionRegistry } from "./registry.ts";
@@ -21,6 +22,8 @@ export interface ConnectionScope<S extends object> {
   readonly log: FastifyBaseLogger;
   readonly registry: SessionRegistry;
   readonly persistence: Persistence | undefined;
+  /** The sockets opened with a session token, when users log in with passwordAuth. */
+  readonly liveTokens?: LiveTokens | undefined;
 }
 
 /** The frames a connection sends itself, outside any session's numbering (seq 0). */

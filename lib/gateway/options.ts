@@ -49,6 +49,9 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Login throttling for passwordAuth, per username and per client address (docs/auth.md); on by default (absent
    * or `{}`: the defaults; each field absent: its default), `false` turns it off. */
   readonly loginThrottle?: LoginThrottleOptions | false | undefined;
+  /** How often this node asks the data layer whether the tokens of its live sockets were revoked by a logout on
+   * another node (then they close with 4401). A logout on this node closes them at once. Default 5 s. */
+  readonly revocationCheckMs?: number | undefined;
   /** Receives a handle on the running gateway (session count), e.g. for a health route. */
   readonly onReady?: ((gateway: GatewayHandle) => void) | undefined;
 }
@@ -80,6 +83,10 @@ const defaults = {
   maxReplayBytes: 16 * 1024 * 1024,
   stallTimeoutMs: 30_000,
   writeTimeoutMs: 5_000,
+  maxQueuedTaskBytes: 4 * 1024 * 1024,
+  maxQueuedEventBytes: 4 * 1024 * 1024,
+  maxQueuedAudioBytes: 8 * 1024 * 1024,
+  revocationCheckMs: 5_000,
 } as const satisfies Omit<ResolvedOptions<object>, "hooks" | Optional>;
 
 /** `options` without the fields given as `undefined`: spread over defaults, they leave the default in place. */

@@ -12,6 +12,7 @@ import { ChatwireError } from "../errors.ts";
 import { serveConnection } from "./connection.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
+import { LiveTokens } from "./live-tokens.ts";
 import { type GatewayOptions, resolveOptions } from "./options.ts";
 import { openPersistence } from "./persistence.ts";
 import { SessionRegistry } from "./registry.ts";
@@ -58,7 +59,13 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     await persistence?.close();
   });
 
-  const tokens = await passwordAuth(app, options, persistence?.layer);
+  const liveTokens = options.hooks.passwordAuth === undefined ? undefined : new LiveTokens();
+  const tokens = await passwordAuth(app, options, persistence?.layer, liveTokens);
+  if (tokens !== undefined && liveTokens !== undefined && persistence !== undefined) {
+    // Another node's logout is only in the shared database: polled, one lookup per live token.
+    liveTokens.poll(options.revocationCheckMs, (tokenId) => tokens.isRevoked(tokenId), app.log);
+    app.addHook("onClose", async () => liveTokens.stop());
+  }
   if (persistence !== undefined) {
     const userOf = async (request: FastifyRequest) => {
       const auth = await authenticate(request, options.hooks, tokens);
@@ -76,7 +83,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     auths.set(request, await authenticate(request, options.hooks, tokens));
   };
 
-  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence };
+  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence, liveTokens };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);
@@ -87,7 +94,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
       socket.send(JSON.stringify({ seq: 0, type: "error", code: "UNAUTHENTICATED", message }));
       socket.close(4401, "unauthenticated");
     } else {
-      serveConnection(socket, scope, auth.user);
+      serveConnection(socket, scope, auth.user, auth.grant);
     }
   });
 
@@ -99,6 +106,7 @@ async function passwordAuth<S extends object>(
   app: FastifyInstance,
   options: ReturnType<typeof resolveOptions<S>>,
   layer: DataLayer | undefined,
+  liveTokens: LiveTokens | undefined,
 ): Promise<TokenIssuer | undefined> {
   const check = options.hooks.passwordAuth;
   if (check === undefined) return undefined;
@@ -120,7 +128,15 @@ async function passwordAuth<S extends object>(
     options.loginThrottle === false
       ? undefined
       : createLoginThrottle(layer ?? memoryLoginCounters(), options.loginThrottle ?? {});
-  await app.register(authRoutes, { check, tokens, ttlSeconds, secureCookie, ...(throttle ? { throttle } : {}) });
+  const onRevoked = (tokenId: string) => liveTokens?.revoke(tokenId);
+  await app.register(authRoutes, {
+    check,
+    tokens,
+    ttlSeconds,
+    secureCookie,
+    onRevoked,
+    ...(throttle ? { throttle } : {}),
+  });
   return tokens;
 }
 

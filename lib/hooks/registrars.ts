@@ -87,5 +87,6 @@ export const {
   onWindowMessage,
   headerAuth,
   passwordAuth,
+  onError,
   actionCallback,
 } = defaultApp;

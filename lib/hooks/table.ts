@@ -23,6 +23,11 @@ export type AudioChunkHook<S extends object> = (ctx: EventContext<S>, chunk: Inp
 export type ActionHook<S extends object> = (ctx: ChatContext<S>, action: Action) => HookResult;
 export type FeedbackHook<S extends object> = (ctx: EventContext<S>, feedback: Feedback) => HookResult;
 export type WindowMessageHook<S extends object> = (ctx: EventContext<S>, data: unknown) => HookResult;
+/**
+ * Told of every handler failure (for logging, alerting, or a message of the app's own): `where` is the hook's name
+ * (`onMessage`, `actionCallback("buy")`…). The client still gets its `HANDLER_FAILED` error frame.
+ */
+export type ErrorHook<S extends object> = (ctx: EventContext<S>, error: unknown, where: string) => HookResult;
 /** Maps an author's name to the name shown; applied to every outgoing message. */
 export type AuthorRenameHook = (author: string) => string | Promise<string>;
 /** Request headers as Node gives them. */
@@ -52,6 +57,7 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly onWindowMessage?: WindowMessageHook<S>;
   readonly headerAuth?: HeaderAuthHook;
   readonly passwordAuth?: PasswordAuthHook;
+  readonly onError?: ErrorHook<S>;
   readonly actions: ReadonlyMap<string, ActionHook<S>>;
 }
 
@@ -75,6 +81,7 @@ export const slotNames = [
   "onWindowMessage",
   "headerAuth",
   "passwordAuth",
+  "onError",
 ] as const satisfies readonly SlotName[];
 
 /** A table with no hooks. */

@@ -59,7 +59,8 @@ export const StreamToken = frame("stream_token", { id: Id, token: Type.String() 
 export const StreamEnd = frame("stream_end", { id: Id, content: Type.String() });
 /** The session started (`task_start`) or finished (`task_end`) a task: a busy indicator. */
 export const TaskStart = frame("task_start", { taskId: Id });
-export const TaskEnd = frame("task_end", { taskId: Id });
+/** `aborted`: the task was stopped (or timed out) before it finished; absent when it ran to its end. */
+export const TaskEnd = frame("task_end", { taskId: Id, aborted: Type.Optional(Type.Literal(true)) });
 /** The app asks the user for text (`kind: "text"`) or for one of `actions` (`kind: "action"`). */
 export const Ask = frame("ask", {
   askId: Id,

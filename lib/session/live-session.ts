@@ -2,7 +2,7 @@
 // action buttons, audio input, feedback, the thread link — each with its own state, and shows the layers above only
 // the `Session` interface (session.ts).
 import { nanoid } from "nanoid";
-import { type AbortKind, TaskAborted } from "../context/abort.ts";
+import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
 import type { ContextInit } from "../context/init.ts";
 import { createStateStore } from "../context/state.ts";
 import type { LoadedThread } from "../data/layer.ts";
@@ -55,6 +55,15 @@ function replyToOf(command: SessionCommand): string | undefined {
 
 const now = () => new Date();
 
+/** About how many bytes `data` took on the wire; JSON too deep to serialise again counts as a full 1 MiB frame. */
+function jsonBytes(data: unknown): number {
+  try {
+    return JSON.stringify(data ?? null).length;
+  } catch {
+    return 1024 * 1024;
+  }
+}
+
 /** The shutdown notice, sent before the sink of a session the server ends is closed. */
 const going: ServerFrameOf<"shutdown"> = { seq: 0, type: "shutdown", reason: "server shutting down" };
 const GOING = JSON.stringify(going);
@@ -93,8 +102,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#outbox = new Outbox(limits, this);
     this.#registry = init.registry;
     this.#link = init.link;
-    this.#tasks = new TaskLane(limits.maxQueuedTasks, this, limits.taskTimeoutMs, init.link);
-    this.#events = new EventLane(limits.maxQueuedEvents, this);
+    this.#tasks = new TaskLane(limits.maxQueuedTasks, limits.maxQueuedTaskBytes, this, limits.taskTimeoutMs, init.link);
+    this.#events = new EventLane(limits.maxQueuedEvents, limits.maxQueuedEventBytes, this);
     this.#asks = new AskBook(limits.maxPendingAsks);
     const threadId = init.threadId ?? nanoid();
     this.#ids = new ThreadIds(threadId);
@@ -150,7 +159,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     try {
       this.#receive(command);
     } catch (error) {
-      this.fail(command.type, error, replyToOf(command), undefined);
+      // A command that cannot be done is the client's mistake, not a handler's failure: onError is not told.
+      this.#report(command.type, error, replyToOf(command));
     }
   }
 
@@ -182,7 +192,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         return;
       case "window_message": {
         const { data } = command;
-        this.#events.run("onWindowMessage", command.id, (ctx) => this.#hooks.onWindowMessage?.(ctx, data));
+        const bytes = jsonBytes(data);
+        this.#events.run("onWindowMessage", command.id, (ctx) => this.#hooks.onWindowMessage?.(ctx, data), bytes);
         return;
       }
       case "audio_start":
@@ -206,17 +217,23 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
    * that client, and the steps of every thread share one key space. */
   #userMessage(clientId: string, content: string): void {
     const message = { id: this.#ids.next(), clientId, content, createdAt: now().toISOString() };
-    this.#tasks.run("onMessage", clientId, (ctx) => {
-      // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood
-      // of queued messages cannot outgrow the recorder's queue.
-      const user = this.parts.user;
-      this.#link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
-      return this.#hooks.onMessage?.(ctx, message);
-    });
+    this.#tasks.run(
+      "onMessage",
+      clientId,
+      (ctx) => {
+        // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood
+        // of queued messages cannot outgrow the recorder's queue.
+        const user = this.parts.user;
+        this.#link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
+        return this.#hooks.onMessage?.(ctx, message);
+      },
+      Buffer.byteLength(content),
+    );
   }
 
   #audioInput(): AudioInput<S> {
-    this.#audio ??= new AudioInput(this, this.#events, this.#hooks, this.#limits.maxAudioBytes);
+    const { maxAudioBytes, maxQueuedAudioBytes } = this.#limits;
+    this.#audio ??= new AudioInput(this, this.#events, this.#hooks, maxAudioBytes, maxQueuedAudioBytes);
     return this.#audio;
   }
 
@@ -286,7 +303,24 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
 
   fail(hook: string, error: unknown, replyTo: string | undefined, signal: AbortSignal | undefined): void {
-    if (signal?.aborted && error === signal.reason) return;
+    if (signal !== undefined && isAbortOf(error, signal)) return;
+    this.#report(hook, error, replyTo);
+    this.#tellApp(hook, error);
+  }
+
+  /** Runs the app's onError beside everything (like onStop); its own failure is only logged, never reported again. */
+  #tellApp(hook: string, error: unknown): void {
+    const onError = this.#hooks.onError;
+    if (onError === undefined || this.#closed) return;
+    Promise.resolve()
+      .then(() => onError(this.#events.context, error, hook))
+      .catch((failure: unknown) => {
+        this.parts.log.error({ err: failure, sessionId: this.id, hook: "onError" }, "onError failed");
+      });
+  }
+
+  /** The client's error frame about a failure: a ChatwireError's own code, else HANDLER_FAILED with a fixed text. */
+  #report(hook: string, error: unknown, replyTo: string | undefined): void {
     if (error instanceof ChatwireError) {
       this.emitError(error.code, error.message, replyTo);
       return;
@@ -328,6 +362,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       }
     } catch (error) {
       log.error({ err: error, sessionId: this.id, hook: "onChatEnd" }, "onChatEnd failed");
+      this.#tellApp("onChatEnd", error);
     } finally {
       this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>);
       await this.#link?.flush().catch((error: unknown) => log.error({ err: error }, "session store not saved"));

@@ -18,6 +18,12 @@ export interface SessionLimits extends OutboxLimits {
   readonly reconnectGraceMs: number;
   readonly maxQueuedTasks: number;
   readonly maxQueuedEvents: number;
+  /** Bytes (UTF-8) of the messages waiting on the task lane; one more gets QUEUE_FULL. */
+  readonly maxQueuedTaskBytes: number;
+  /** Bytes (JSON) of the window messages waiting on the event lane; one more gets QUEUE_FULL. */
+  readonly maxQueuedEventBytes: number;
+  /** Bytes of audio chunks waiting for onAudioChunk; past it the recording ends (AUDIO_TOO_LARGE, onAudioEnd). */
+  readonly maxQueuedAudioBytes: number;
   /** Asks that may wait for an answer at once; one more rejects with ASK_LIMIT. */
   readonly maxPendingAsks: number;
   /** Bytes of one recording; beyond it the recording is stopped with AUDIO_TOO_LARGE. */

@@ -261,13 +261,16 @@ describe("chatwire as a user installs it: npm pack, chatwire init, npm install",
         libModulesNotBuilt: modules.flatMap((file) =>
           [".js", ".d.ts"].map((ending) => file.replace(/\.ts$/, ending)).filter((built) => !dist.includes(built)),
         ).length,
-        importsOfUndeclaredPackages: [...imported].filter((name) => !dependencies.includes(name) && !peers.includes(name)),
+        importsOfUndeclaredPackages: [...imported].filter(
+          (name) => !dependencies.includes(name) && !peers.includes(name),
+        ),
         // A dependency that no module imports is bundled in (a second copy) or not needed at run time.
         dependenciesNotImported: dependencies.filter((name) => !name.startsWith("@types/") && !imported.has(name)),
         declaredTypesNotDependencies: [...declared].filter(
           (name) =>
             !peers.includes(name) &&
-            (!dependencies.includes(name) || (!hasOwnTypes(consumer, name) && !dependencies.includes(`@types/${name}`))),
+            (!dependencies.includes(name) ||
+              (!hasOwnTypes(consumer, name) && !dependencies.includes(`@types/${name}`))),
         ),
       },
       {

@@ -25,6 +25,9 @@ const limits: SessionLimits = {
   maxReplayFrames: 1000,
   maxReplayBytes: 1024 * 1024,
   stallTimeoutMs: 30_000,
+  maxQueuedTaskBytes: 4 * 1024 * 1024,
+  maxQueuedEventBytes: 4 * 1024 * 1024,
+  maxQueuedAudioBytes: 8 * 1024 * 1024,
 };
 
 /** A client that is only an array: frames as the adapter would read them, and bounded waits. */

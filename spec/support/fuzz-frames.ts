@@ -721,6 +721,8 @@ export class FrameGenerator {
         return [event(`feedback:${id}`)];
       case "stop":
         this.tally.stops++;
+        // A stop silences the running task: the reply of a message before it may never come.
+        this.#actionsNext = false;
         return [];
       case "window_message":
         return [event(`window:seen:${kindOf(frame.data)}`)];
@@ -753,6 +755,7 @@ export class FrameGenerator {
     audio.bytes += bytes;
     if (audio.bytes > this.#limits.maxAudioBytes) {
       this.#audio = undefined;
+      this.tally.audioEnds++; // the recording ends as the client's audio_end would end it: onAudioEnd runs
       return [event("audio:false"), error("AUDIO_TOO_LARGE")];
     }
     if (audio.chunks++ === 0) this.tally.firstChunks++;
