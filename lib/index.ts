@@ -8,6 +8,13 @@ export type { LoginThrottleOptions } from "./auth/throttle.ts";
 export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
 export type { AskInit, ChatContext, EventContext } from "./context/context.ts";
 export type { ActionInit, ElementInit, EventMessageHandle, MessageHandle, MessageInit } from "./context/message.ts";
+export {
+  type ChatSettings,
+  defineSettings,
+  type SettingsInputInit,
+  type SettingsOf,
+  type SettingValueOf,
+} from "./context/settings.ts";
 export type { StateStore } from "./context/state.ts";
 export type { EventStepHandle, StepHandle, StepInit } from "./context/step.ts";
 export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
@@ -47,6 +54,7 @@ export {
   actionCallback,
   authorRename,
   type ChatApp,
+  chatSettings,
   createApp,
   defaultApp,
   headerAuth,
@@ -60,6 +68,7 @@ export {
   onChatStart,
   onFeedback,
   onMessage,
+  onSettingsUpdate,
   onStop,
   onWindowMessage,
   passwordAuth,
@@ -81,10 +90,12 @@ export type {
   MessageHook,
   PasswordAuthHook,
   RequestHeaders,
+  SettingsUpdateHook,
   SlotName,
   WindowMessageHook,
 } from "./hooks/table.ts";
 export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
+export type { SettingsInput, SettingsValues, SettingValue } from "./protocol/settings.ts";
 export type { ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ListenOptions, type ServerOptions, serve } from "./server.ts";

@@ -226,6 +226,13 @@ export class ChatClient {
     return saved;
   }
 
+  /** Changes settings (some or all inputs, by id). The snapshot's `settings` follow the server's answer
+   * (`chat_settings`); a value the form refuses comes back as a BAD_SETTINGS error. */
+  updateSettings(values: Readonly<Record<string, unknown>>): void {
+    this.#usable();
+    this.#connection.send({ type: "settings_update", id: this.#newId("settings"), values: { ...values } });
+  }
+
   /** Passes data to the app's onWindowMessage (as a host page's postMessage would). */
   postWindowMessage(data: unknown): void {
     this.#usable();

@@ -16,6 +16,7 @@ import type {
   ChatFeedback,
   ChatMessage,
   ChatNode,
+  ChatSettingsView,
   ChatSnapshot,
   ChatStep,
   PendingAsk,
@@ -65,6 +66,7 @@ export class ConversationState {
   /** Feedback frames waiting for their answer: frame id -> message or step id. */
   #feedback = new Map<string, string>();
   #audio = false;
+  #settings: ChatSettingsView | undefined;
   #errors: ServerFrameOf<"error">[] = [];
   #dividers = 0;
   #snapshot: ChatSnapshot | undefined;
@@ -109,6 +111,7 @@ export class ConversationState {
     this.#calls.clear();
     this.#feedback.clear();
     this.#audio = false;
+    this.#settings = undefined;
     this.#changed();
   }
 
@@ -239,6 +242,9 @@ export class ConversationState {
       }
       case "error":
         this.#error(frame);
+        break;
+      case "chat_settings":
+        this.#settings = { inputs: frame.inputs, values: frame.values };
         break;
       case "welcome":
       case "resume_failed":
@@ -395,6 +401,7 @@ export class ConversationState {
       asks,
       busy: this.#tasks.size > 0,
       audio: this.#audio,
+      settings: this.#settings,
       errors: this.#errors,
     };
   }

@@ -3,6 +3,7 @@
 // (onFeedback, onWindowMessage, the audio hooks, onStop) and onChatEnd get an EventContext, which may not.
 import type { Action } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
+import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { ContextInit } from "./init.ts";
 import {
@@ -13,6 +14,7 @@ import {
   SentMessage,
   viewOf,
 } from "./message.ts";
+import type { ChatSettings } from "./settings.ts";
 import type { StateStore } from "./state.ts";
 import { type EventStepHandle, runStep, type StepHandle, type StepInit } from "./step.ts";
 import { createThreadHandle, type ThreadHandle } from "./thread.ts";
@@ -48,6 +50,11 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   step<T>(init: StepInit, run: (step: EventStepHandle) => T | Promise<T>): Promise<T>;
   /** Sends data to the page that embeds the chat (`window.parent.postMessage`). */
   sendWindowMessage(data: unknown): Promise<void>;
+  /** The settings form's current values, by input id (`form.read(ctx.settings)` types them); {} without a form. */
+  readonly settings: SettingsValues;
+  /** Shows `form` in this session (instead of the app's) and resolves with its values, typed: the current ones
+   * that fit, else the initial ones. @example const { model } = await ctx.setSettings(form); */
+  setSettings<V extends object>(form: ChatSettings<V>): Promise<V>;
 }
 
 /** Everything a task handler can see and do: an EventContext that may also stream and ask the user. */
@@ -156,6 +163,16 @@ class TaskContext<S extends object> implements ChatContext<S> {
 
   async sendWindowMessage(data: unknown): Promise<void> {
     await this.init.emit({ type: "window_message", data });
+  }
+
+  get settings(): SettingsValues {
+    return this.init.settings.values;
+  }
+
+  async setSettings<V extends object>(form: ChatSettings<V>): Promise<V> {
+    const values = this.init.settings.declare(form.inputs);
+    await this.init.emit({ type: "chat_settings", inputs: [...form.inputs], values });
+    return form.read(values);
   }
 }
 

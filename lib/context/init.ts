@@ -2,6 +2,7 @@
 import type { Action } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
+import type { SettingsInput, SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { StateStore } from "./state.ts";
 import type { ThreadWriter } from "./thread.ts";
@@ -35,6 +36,13 @@ export interface LiveActions {
   remove(id: string): void;
 }
 
+/** The session's settings form and values. The session's SettingsBook checks the client's updates. */
+export interface LiveSettings {
+  readonly values: SettingsValues;
+  /** Shows `inputs`: keeps each current value that fits, else the input's initial one, and returns the values. */
+  declare(inputs: readonly SettingsInput[]): SettingsValues;
+}
+
 /** The session-lived parts a context is built from. */
 export interface ContextInit<S extends object> {
   readonly sessionId: string;
@@ -49,6 +57,7 @@ export interface ContextInit<S extends object> {
   readonly renameAuthor?: ((author: string) => string | Promise<string>) | undefined;
   readonly asks: OpenAsks;
   readonly actions: LiveActions;
+  readonly settings: LiveSettings;
   /** New ids for messages, steps, actions and asks. */
   newId(): string;
   /** The clock for `createdAt`, `start` and `end`. */

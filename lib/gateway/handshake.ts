@@ -12,7 +12,7 @@ import { createSession } from "../session/live-session.ts";
 import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { linkThread, loadOwnedThread, type Persistence, restoredState } from "./persistence.ts";
+import { linkThread, loadOwnedThread, type Persistence, restoredConversation, restoredState } from "./persistence.ts";
 import type { SessionRegistry } from "./registry.ts";
 
 /** What one gateway shares with all its connections. */
@@ -136,6 +136,7 @@ export async function handshake<S extends object>(
     if (!connection.open) return undefined;
     const threadId = thread?.id ?? nanoid();
     const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
+    const restored = thread === undefined ? {} : restoredConversation(thread);
     const live = createSession({
       user,
       hooks: options.hooks,
@@ -145,6 +146,7 @@ export async function handshake<S extends object>(
       initialState: options.initialState,
       threadId,
       restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
+      restoredSettings: restored.settings,
       link: linked?.link,
       registry,
     });

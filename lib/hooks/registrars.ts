@@ -1,4 +1,5 @@
 // Registration is a phase: registrars fill a table; `seal()` ends the phase and hands the frozen table to a gateway.
+import type { ChatSettings } from "../context/settings.ts";
 import { ChatwireError } from "../errors.ts";
 import {
   type ActionHook,
@@ -7,6 +8,7 @@ import {
   type SlotName,
   slotNames,
   withAction,
+  withDeclaration,
   withHook,
 } from "./table.ts";
 
@@ -18,6 +20,8 @@ type Registrars<S extends object> = { readonly [K in SlotName]: Registrar<S, K> 
 export interface ChatApp<S extends object> extends Registrars<S> {
   /** Registers the callback for the action buttons named `name`. */
   actionCallback(name: string, fn: ActionHook<S>): void;
+  /** Declares the settings form every session shows from its start (`defineSettings([...])`). */
+  chatSettings<V extends object>(form: ChatSettings<V>): void;
   /** Ends registration and returns the frozen table; later registrations throw HOOKS_SEALED. */
   seal(): HookTable<S>;
   /** The table as it stands, without sealing (for inspection and tests). */
@@ -60,6 +64,15 @@ export function createApp<S extends object = Record<string, unknown>>(): ChatApp
       }
       table = withAction(table, name, fn);
     },
+    chatSettings(form) {
+      if (sealed) throw new ChatwireError("HOOKS_SEALED", "chatSettings was declared after the app was sealed");
+      if (typeof form !== "object" || form === null || !Array.isArray(form.inputs)) {
+        throw new ChatwireError("INVALID_HOOK", "chatSettings needs a form made by defineSettings([...])");
+      }
+      if (table.chatSettings !== undefined)
+        throw new ChatwireError("DUPLICATE_HOOK", "chatSettings is already declared");
+      table = withDeclaration(table, "chatSettings", form as ChatSettings<object>);
+    },
     seal() {
       sealed = true;
       return table;
@@ -88,4 +101,6 @@ export const {
   headerAuth,
   passwordAuth,
   actionCallback,
+  onSettingsUpdate,
+  chatSettings,
 } = defaultApp;

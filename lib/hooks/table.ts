@@ -1,6 +1,8 @@
 // The hook table: which handler runs for which event, and with which context (tasks get a ChatContext, events an
 // EventContext). Immutable: every change makes a new, frozen table.
 import type { ChatContext, EventContext } from "../context/context.ts";
+import type { ChatSettings } from "../context/settings.ts";
+import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { Action, AudioStartInfo, Feedback, IncomingMessage, InputAudioChunk, ThreadDict } from "./payloads.ts";
 
@@ -35,6 +37,10 @@ export type PasswordAuthHook = (credentials: {
   readonly password: string;
 }) => User | undefined | Promise<User | undefined>;
 
+/** The user changed the settings: every value of the form, checked against it. An event: it runs on the event lane
+ * (beside a running task, which sees the new values at once), and may send but not ask or stream. */
+export type SettingsUpdateHook<S extends object> = (ctx: EventContext<S>, settings: SettingsValues) => HookResult;
+
 /** All single-slot hooks of an app, plus its action callbacks by name. */
 export interface HookTable<S extends object = Record<string, unknown>> {
   readonly onAppStartup?: LifecycleHook;
@@ -52,11 +58,14 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly onWindowMessage?: WindowMessageHook<S>;
   readonly headerAuth?: HeaderAuthHook;
   readonly passwordAuth?: PasswordAuthHook;
+  readonly onSettingsUpdate?: SettingsUpdateHook<S>;
   readonly actions: ReadonlyMap<string, ActionHook<S>>;
+  /** The settings form every session shows from its start (`chat.chatSettings(form)`). */
+  readonly chatSettings?: ChatSettings<object>;
 }
 
-/** The names of the single-slot hooks. */
-export type SlotName = Exclude<keyof HookTable, "actions">;
+/** The names of the single-slot hooks (functions; `chatSettings` is a declaration, not a hook). */
+export type SlotName = Exclude<keyof HookTable, "actions" | "chatSettings">;
 
 /** The names of every single-slot hook, in the seed's order. */
 export const slotNames = [
@@ -75,6 +84,7 @@ export const slotNames = [
   "onWindowMessage",
   "headerAuth",
   "passwordAuth",
+  "onSettingsUpdate",
 ] as const satisfies readonly SlotName[];
 
 /** A table with no hooks. */
@@ -86,6 +96,13 @@ export const withHook = <S extends object, K extends SlotName>(
   name: K,
   fn: NonNullable<HookTable<S>[K]>,
 ): HookTable<S> => Object.freeze({ ...table, [name]: fn });
+
+/** A new table with `value` (a declaration, not a hook) under `name`. */
+export const withDeclaration = <S extends object, K extends "chatSettings">(
+  table: HookTable<S>,
+  name: K,
+  value: NonNullable<HookTable<S>[K]>,
+): HookTable<S> => Object.freeze({ ...table, [name]: value });
 
 /** A new table with an action callback added under `name`. */
 export const withAction = <S extends object>(table: HookTable<S>, name: string, fn: ActionHook<S>): HookTable<S> =>

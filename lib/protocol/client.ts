@@ -111,6 +111,14 @@ export type AskReply = Static<typeof AskReply>;
 export const Ack = Type.Object({ type: Type.Literal("ack"), seq: Type.Integer({ minimum: 0 }) }, closed);
 export type Ack = Static<typeof Ack>;
 
+/** The user changed the settings form: the values of some or all of its inputs, by input id. Each is checked
+ * against the declared input (BAD_SETTINGS, with `field`); then `onSettingsUpdate` runs with all the values. */
+export const SettingsUpdate = Type.Object(
+  { type: Type.Literal("settings_update"), id: Type.Optional(Id), values: Type.Record(Type.String(), Type.Unknown()) },
+  closed,
+);
+export type SettingsUpdate = Static<typeof SettingsUpdate>;
+
 /** Every frame a client may send. */
 export const ClientFrame = Type.Union([
   Hello,
@@ -124,6 +132,7 @@ export const ClientFrame = Type.Union([
   AudioEnd,
   AskReply,
   Ack,
+  SettingsUpdate,
 ]);
 export type ClientFrame = Static<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame["type"];
@@ -141,4 +150,5 @@ export const clientFrameSchemas = {
   audio_end: AudioEnd,
   ask_reply: AskReply,
   ack: Ack,
+  settings_update: SettingsUpdate,
 } as const satisfies Record<ClientFrameType, unknown>;

@@ -5,5 +5,6 @@ export * from "./binary.ts";
 export { checkClientFrame, FrameError, parseClientFrame } from "./check.ts";
 export * from "./client.ts";
 export * from "./server.ts";
+export * from "./settings.ts";
 export * from "./threads.ts";
 export * from "./views.ts";

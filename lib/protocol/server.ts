@@ -2,6 +2,7 @@
 // a reconnect and acknowledged by the client. Connection frames (welcome, resume_failed, shutdown) carry `seq: 0`.
 import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
+import { SettingsInput, SettingsValues } from "./settings.ts";
 import { FeedbackView, MessageView, StepView, User } from "./views.ts";
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
@@ -90,6 +91,10 @@ export const ErrorFrame = Type.Object({
 /** The server is shutting down; reconnect (elsewhere) to go on. */
 export const Shutdown = connectionFrame("shutdown", { reason: Type.String() });
 
+/** The settings form to show (`inputs`) and its current `values`: sent when the form is declared, and again after
+ * each accepted `settings_update`. Render the last one. */
+export const ChatSettingsFrame = frame("chat_settings", { inputs: Type.Array(SettingsInput), values: SettingsValues });
+
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
   Welcome,
@@ -111,6 +116,7 @@ export const ServerFrame = Type.Union([
   FeedbackSaved,
   ErrorFrame,
   Shutdown,
+  ChatSettingsFrame,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

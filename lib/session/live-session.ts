@@ -9,7 +9,7 @@ import type { LoadedThread } from "../data/layer.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
-import type { User } from "../protocol/views.ts";
+import type { JsonObject, User } from "../protocol/views.ts";
 import { ActionBook, pressedAction } from "./actions.ts";
 import { AskBook } from "./asks.ts";
 import { AudioInput } from "./audio.ts";
@@ -18,6 +18,7 @@ import { receiveFeedback } from "./feedback.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
 import type { Session, SessionInit, SessionLimits } from "./session.ts";
+import { SettingsBook, SettingsError } from "./settings.ts";
 import { type FrameSink, GOING_AWAY, REPLACED } from "./sink.ts";
 import { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
@@ -76,6 +77,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #ids: ThreadIds;
   readonly #asks: AskBook;
   readonly #actions = new ActionBook();
+  readonly #settings: SettingsBook;
   readonly #tasks: TaskLane<S>;
   readonly #events: EventLane<S>;
   /** Made at the first audio command: most sessions never record. */
@@ -98,6 +100,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#asks = new AskBook(limits.maxPendingAsks);
     const threadId = init.threadId ?? nanoid();
     this.#ids = new ThreadIds(threadId);
+    this.#settings = new SettingsBook(init.restoredSettings);
     this.parts = {
       sessionId: this.id,
       threadId,
@@ -109,6 +112,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       renameAuthor: init.hooks.authorRename,
       asks: this.#asks,
       actions: this.#actions,
+      settings: this.#settings,
       newId: () => this.#ids.next(),
       now,
       askTimeoutMs: limits.askTimeoutMs,
@@ -136,7 +140,11 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
 
   start(thread?: LoadedThread): void {
-    const { onChatStart, onChatResume } = this.#hooks;
+    const { onChatStart, onChatResume, chatSettings } = this.#hooks;
+    if (chatSettings !== undefined) {
+      const values = this.#settings.declare(chatSettings.inputs);
+      this.notify({ type: "chat_settings", inputs: [...chatSettings.inputs], values });
+    }
     if (thread === undefined) {
       if (onChatStart !== undefined) this.#tasks.run("onChatStart", undefined, (ctx) => onChatStart(ctx));
       return;
@@ -197,6 +205,9 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       case "ack":
         this.#outbox.ack(command.seq);
         return;
+      case "settings_update":
+        this.#settingsUpdate(command.values, command.id);
+        return;
       default:
         throw new ChatwireError("UNKNOWN_FRAME", `no command ${JSON.stringify(command satisfies never)}`);
     }
@@ -213,6 +224,32 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       this.#link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
       return this.#hooks.onMessage?.(ctx, message);
     });
+  }
+
+  /** Settings apply at once (a running task sees them); onSettingsUpdate runs on the event lane. */
+  #settingsUpdate(changes: Readonly<Record<string, unknown>>, replyTo: string | undefined): void {
+    let values: ReturnType<SettingsBook["check"]>;
+    try {
+      values = this.#settings.check(changes);
+    } catch (error) {
+      const field = error instanceof SettingsError ? error.field : undefined;
+      const { code, message } = error as ChatwireError;
+      this.emitError(code, message, replyTo, field);
+      return;
+    }
+    this.#settings.apply(values);
+    this.notify({ type: "chat_settings", inputs: [...this.#settings.inputs], values });
+    this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
+    const onSettingsUpdate = this.#hooks.onSettingsUpdate;
+    if (onSettingsUpdate !== undefined) {
+      this.#events.run("onSettingsUpdate", replyTo, (ctx) => onSettingsUpdate(ctx, values));
+    }
+  }
+
+  /** What the stored thread keeps of the conversation beside the state: settings values and chat profile. */
+  #conversation(): JsonObject {
+    const { chatProfile } = this.parts;
+    return { settings: this.#settings.values, ...(chatProfile === undefined ? {} : { chatProfile }) };
   }
 
   #audioInput(): AudioInput<S> {
@@ -244,7 +281,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#outbox.detach();
     if (this.ended) return;
     // Saved now, not only when the session ends: a server killed during the grace period keeps the state.
-    this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>);
+    this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
     clearTimeout(this.#expiry);
     this.#expiry = setTimeout(() => void this.end("disconnect"), this.#limits.reconnectGraceMs);
   }
@@ -329,7 +366,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     } catch (error) {
       log.error({ err: error, sessionId: this.id, hook: "onChatEnd" }, "onChatEnd failed");
     } finally {
-      this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>);
+      this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
       await this.#link?.flush().catch((error: unknown) => log.error({ err: error }, "session store not saved"));
       await this.#tasks.acknowledged();
       this.#outbox.close();

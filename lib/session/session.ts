@@ -6,6 +6,7 @@ import type { LoadedThread } from "../data/layer.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { Logger } from "../logger.ts";
+import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
 import type { OutboxLimits } from "./outbox.ts";
@@ -41,6 +42,8 @@ export interface SessionInit<S extends object> {
   readonly initialState?: (() => Partial<S>) | undefined;
   /** The thread this session writes to; a new id when not given. */
   readonly threadId?: string | undefined;
+  /** The settings values saved with a reopened thread (kept where the declared form accepts them). */
+  readonly restoredSettings?: SettingsValues | undefined;
   /** The state restored from a reopened thread (instead of initialState). */
   readonly restoredState?: Partial<S> | undefined;
   /** Persistence of the conversation, when a data layer is configured. */

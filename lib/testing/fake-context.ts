@@ -8,9 +8,11 @@ import type { ThreadChanges } from "../context/thread.ts";
 import type { HookTable } from "../hooks/table.ts";
 import { createRecordingLogger, type LogEntry } from "../logger.ts";
 import type { OutgoingFrame, OutgoingOf, ServerFrameType } from "../protocol/server.ts";
+import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import { ActionBook } from "../session/actions.ts";
 import { AskBook } from "../session/asks.ts";
+import { SettingsBook } from "../session/settings.ts";
 
 /** Options of a fake context. Ids are deterministic ("id1", "id2", …) and the clock is fixed unless given. */
 export interface FakeContextOptions<S extends object> {
@@ -23,6 +25,8 @@ export interface FakeContextOptions<S extends object> {
   readonly hooks?: Pick<HookTable<S>, "authorRename"> | undefined;
   readonly now?: (() => Date) | undefined;
   readonly askTimeoutMs?: number | undefined;
+  /** The session's settings values (`ctx.settings`), as if the user had chosen them. */
+  readonly settings?: SettingsValues | undefined;
 }
 
 /** What a fake context records of what the handler did, and how the test aborts its signal. */
@@ -74,6 +78,7 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
     renameAuthor: options.hooks?.authorRename,
     asks,
     actions: new ActionBook(),
+    settings: new SettingsBook(options.settings),
     newId: () => `id${++next}`,
     now: options.now ?? (() => fixed),
     askTimeoutMs: options.askTimeoutMs ?? 60_000,

@@ -15,6 +15,7 @@ import { createSqliteLayer } from "../../lib/data/sqlite.ts";
 import { createRecordingLogger } from "../../lib/logger.ts";
 import { ActionBook } from "../../lib/session/actions.ts";
 import { AskBook } from "../../lib/session/asks.ts";
+import { SettingsBook } from "../../lib/session/settings.ts";
 import { ThreadLink } from "../../lib/session/thread-link.ts";
 import { createFakeContext } from "../../lib/testing/index.ts";
 import { startGateway } from "../support/gateway.ts";
@@ -95,6 +96,7 @@ async function storedConversation(t: TestContext) {
       emit: (frame) => link.record(frame), // what Session.emit does with persistence on
       asks: new AskBook(),
       actions: new ActionBook(),
+      settings: new SettingsBook(),
       newId: () => `id${++next}`,
       now: () => new Date("2026-01-01T00:00:00.000Z"),
       askTimeoutMs: 1000,
