@@ -38,6 +38,7 @@ export const ErrorCode = Type.Enum([
   "CLIENT_CLOSED",
   "REQUEST_FAILED",
   "BAD_SETTINGS",
+  "UNKNOWN_PROFILE",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

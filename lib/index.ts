@@ -73,6 +73,8 @@ export {
   onWindowMessage,
   passwordAuth,
   type Registrar,
+  setChatProfiles,
+  setStarters,
 } from "./hooks/registrars.ts";
 export type {
   ActionHook,
@@ -80,6 +82,8 @@ export type {
   AudioStartHook,
   AuthorRenameHook,
   ChatHook,
+  ChatProfileInit,
+  ChatProfilesHook,
   ChatResumeHook,
   EventHook,
   FeedbackHook,
@@ -92,10 +96,13 @@ export type {
   RequestHeaders,
   SettingsUpdateHook,
   SlotName,
+  StarterInit,
+  StartersHook,
   WindowMessageHook,
 } from "./hooks/table.ts";
 export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
+export type { ChatProfileView, StarterView } from "./protocol/profiles.ts";
 export type { SettingsInput, SettingsValues, SettingValue } from "./protocol/settings.ts";
 export type { ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ListenOptions, type ServerOptions, serve } from "./server.ts";

@@ -2,6 +2,7 @@
 // (state.ts), typed events, and the commands a UI needs. Framework-free: React and the AI SDK adapt it elsewhere.
 import type {
   ActionView,
+  ChatProfileList,
   ClientFrame,
   ListThreadsQuery,
   ServerFrame,
@@ -30,7 +31,7 @@ import {
 import { Emitter, type Unsubscribe } from "./emitter.ts";
 import { ChatwireClientError } from "./errors.ts";
 import { idMaker } from "./ids.ts";
-import { deleteThread, listThreads, type RouteTarget, renameThread, routesBase } from "./routes.ts";
+import { deleteThread, listChatProfiles, listThreads, type RouteTarget, renameThread, routesBase } from "./routes.ts";
 import type { ChatSnapshot } from "./snapshot.ts";
 import type { SocketConstructor } from "./socket.ts";
 import { ConversationState } from "./state.ts";
@@ -80,7 +81,8 @@ export interface ClientEvents {
   reopened: SessionEvent;
   /** The connection dropped; the client reconnects by itself in `retryInMs`. */
   offline: Offline;
-  /** Over for good: `close()`, or a close retrying cannot help (4401 not authenticated, 1002 protocol). */
+  /** Over for good: `close()`, or a close retrying cannot help (4401 not authenticated, 1002 protocol, 4404 unknown
+   * chat profile). */
   closed: Closed;
   /** Every server frame, typed, once each and in order (before the snapshot's listeners are told). */
   frame: ServerFrame;
@@ -273,6 +275,18 @@ export class ChatClient {
       renameThread(this.#routes, id, name, this.#secretOf(id)),
     delete: (id: string): Promise<void> => deleteThread(this.#routes, id, this.#secretOf(id)),
   };
+
+  /** The chat profiles the user may choose from (HTTP, before or during a session); `profiles: []` without any. */
+  chatProfiles(): Promise<ChatProfileList> {
+    return listChatProfiles(this.#routes);
+  }
+
+  /** Starts a new conversation with another chat profile (Chainlit restarts the chat too). Unknown to the app:
+   * the server refuses it with UNKNOWN_PROFILE. */
+  switchProfile(chatProfile: string): void {
+    this.#connection.chooseProfile(chatProfile);
+    this.open();
+  }
 
   /** Starts a new session on a clean state: a new conversation, or the stored `thread` reopened. Ends the current
    * session (close code 1000). Also reopens a client that was closed. */

@@ -7,6 +7,7 @@ import type {
   ServerFrameOf,
   SettingsInput,
   SettingsValues,
+  StarterView,
   StepView,
   User,
 } from "../protocol/index.ts";
@@ -116,6 +117,8 @@ export interface ChatSnapshot {
   readonly audio: boolean;
   /** The settings form of the session, if the app shows one; change it with `client.updateSettings`. */
   readonly settings: ChatSettingsView | undefined;
+  /** Suggested first messages of a new conversation: show them while `messages` is empty; `client.send(message)`. */
+  readonly starters: readonly StarterView[];
   /** The session's error frames, oldest first (the last 50). */
   readonly errors: readonly ServerFrameOf<"error">[];
 }

@@ -7,6 +7,7 @@ import type {
   MessageView,
   ServerFrame,
   ServerFrameOf,
+  StarterView,
   StepView,
 } from "../protocol/index.ts";
 import type { ConnectionStatus, SessionStart } from "./connection.ts";
@@ -67,6 +68,7 @@ export class ConversationState {
   #feedback = new Map<string, string>();
   #audio = false;
   #settings: ChatSettingsView | undefined;
+  #starters: readonly StarterView[] = [];
   #errors: ServerFrameOf<"error">[] = [];
   #dividers = 0;
   #snapshot: ChatSnapshot | undefined;
@@ -112,6 +114,7 @@ export class ConversationState {
     this.#feedback.clear();
     this.#audio = false;
     this.#settings = undefined;
+    this.#starters = [];
     this.#changed();
   }
 
@@ -242,6 +245,9 @@ export class ConversationState {
       }
       case "error":
         this.#error(frame);
+        break;
+      case "starters":
+        this.#starters = frame.starters;
         break;
       case "chat_settings":
         this.#settings = { inputs: frame.inputs, values: frame.values };
@@ -402,6 +408,7 @@ export class ConversationState {
       busy: this.#tasks.size > 0,
       audio: this.#audio,
       settings: this.#settings,
+      starters: this.#starters,
       errors: this.#errors,
     };
   }

@@ -230,6 +230,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "feedback_saved":
       case "error":
       case "chat_settings":
+      case "starters":
         return;
       default:
         frame satisfies never;

@@ -4,7 +4,8 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { nanoid } from "nanoid";
-import type { ErrorCode } from "../errors.ts";
+import { type ErrorCode, isChatwireError } from "../errors.ts";
+import type { HookTable } from "../hooks/table.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
@@ -13,6 +14,7 @@ import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { linkThread, loadOwnedThread, type Persistence, restoredConversation, restoredState } from "./persistence.ts";
+import { type ChosenProfile, chooseProfile } from "./profiles.ts";
 import type { SessionRegistry } from "./registry.ts";
 
 /** What one gateway shares with all its connections. */
@@ -133,16 +135,31 @@ export async function handshake<S extends object>(
       // Missing and foreign threads get the same answer: existence is not revealed.
       connection.error("THREAD_NOT_FOUND", "no such thread (or not yours); a new conversation starts");
     }
+    const restored = thread === undefined ? {} : restoredConversation(thread);
+    let chosen: ChosenProfile;
+    try {
+      chosen = await chooseProfile(options.hooks as HookTable<object>, user, hello.chatProfile, restored.chatProfile);
+    } catch (error) {
+      if (isChatwireError(error, "UNKNOWN_PROFILE")) {
+        connection.error("UNKNOWN_PROFILE", error.message);
+        connection.close(4404, "unknown chat profile");
+      } else {
+        log.error({ err: error }, "setChatProfiles or setStarters failed");
+        connection.error("HANDLER_FAILED", "the chat profiles could not be listed");
+        connection.close(1011, "profiles failed");
+      }
+      return undefined;
+    }
     if (!connection.open) return undefined;
     const threadId = thread?.id ?? nanoid();
     const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
-    const restored = thread === undefined ? {} : restoredConversation(thread);
     const live = createSession({
       user,
       hooks: options.hooks,
       limits: options,
       log,
-      chatProfile: hello.chatProfile,
+      chatProfile: chosen.chatProfile,
+      starters: chosen.starters,
       initialState: options.initialState,
       threadId,
       restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),

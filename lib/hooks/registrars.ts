@@ -103,4 +103,6 @@ export const {
   actionCallback,
   onSettingsUpdate,
   chatSettings,
+  setChatProfiles,
+  setStarters,
 } = defaultApp;

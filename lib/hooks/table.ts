@@ -2,6 +2,7 @@
 // EventContext). Immutable: every change makes a new, frozen table.
 import type { ChatContext, EventContext } from "../context/context.ts";
 import type { ChatSettings } from "../context/settings.ts";
+import type { ChatProfileView, StarterView } from "../protocol/profiles.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { Action, AudioStartInfo, Feedback, IncomingMessage, InputAudioChunk, ThreadDict } from "./payloads.ts";
@@ -41,6 +42,26 @@ export type PasswordAuthHook = (credentials: {
  * (beside a running task, which sees the new values at once), and may send but not ask or stream. */
 export type SettingsUpdateHook<S extends object> = (ctx: EventContext<S>, settings: SettingsValues) => HookResult;
 
+/** A chat profile as the app declares it. */
+export type ChatProfileInit = DeepReadonly<ChatProfileView>;
+/** A starter as the app declares it. */
+export type StarterInit = Readonly<StarterView>;
+type DeepReadonly<T> = T extends readonly (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+/** The chat profiles `user` may choose from (undefined: anonymous). Called before each new session and by
+ * `GET /chat-profiles`. */
+export type ChatProfilesHook = (
+  user: User | undefined,
+) => readonly ChatProfileInit[] | Promise<readonly ChatProfileInit[]>;
+/** The starters of a new conversation of `user` with `profile` (used when the profile has no starters of its own). */
+export type StartersHook = (
+  user: User | undefined,
+  profile: string | undefined,
+) => readonly StarterInit[] | Promise<readonly StarterInit[]>;
+
 /** All single-slot hooks of an app, plus its action callbacks by name. */
 export interface HookTable<S extends object = Record<string, unknown>> {
   readonly onAppStartup?: LifecycleHook;
@@ -59,6 +80,8 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly headerAuth?: HeaderAuthHook;
   readonly passwordAuth?: PasswordAuthHook;
   readonly onSettingsUpdate?: SettingsUpdateHook<S>;
+  readonly setChatProfiles?: ChatProfilesHook;
+  readonly setStarters?: StartersHook;
   readonly actions: ReadonlyMap<string, ActionHook<S>>;
   /** The settings form every session shows from its start (`chat.chatSettings(form)`). */
   readonly chatSettings?: ChatSettings<object>;
@@ -85,6 +108,8 @@ export const slotNames = [
   "headerAuth",
   "passwordAuth",
   "onSettingsUpdate",
+  "setChatProfiles",
+  "setStarters",
 ] as const satisfies readonly SlotName[];
 
 /** A table with no hooks. */

@@ -2,6 +2,7 @@
 // a reconnect and acknowledged by the client. Connection frames (welcome, resume_failed, shutdown) carry `seq: 0`.
 import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
+import { StarterView } from "./profiles.ts";
 import { SettingsInput, SettingsValues } from "./settings.ts";
 import { FeedbackView, MessageView, StepView, User } from "./views.ts";
 
@@ -95,6 +96,10 @@ export const Shutdown = connectionFrame("shutdown", { reason: Type.String() });
  * each accepted `settings_update`. Render the last one. */
 export const ChatSettingsFrame = frame("chat_settings", { inputs: Type.Array(SettingsInput), values: SettingsValues });
 
+/** Suggested first messages for a new conversation (the chat profile's, or `setStarters`'): show them while the
+ * conversation is empty; choosing one sends its `message` as a `user_message`. */
+export const StartersFrame = frame("starters", { starters: Type.Array(StarterView) });
+
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
   Welcome,
@@ -117,6 +122,7 @@ export const ServerFrame = Type.Union([
   ErrorFrame,
   Shutdown,
   ChatSettingsFrame,
+  StartersFrame,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

@@ -83,6 +83,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   /** Made at the first audio command: most sessions never record. */
   #audio: AudioInput<S> | undefined;
   readonly #registry: SessionInit<S>["registry"];
+  /** Until start(): shown on a new conversation. */
+  #starters: SessionInit<S>["starters"];
   #expiry: NodeJS.Timeout | undefined;
   #ended: Promise<void> | undefined;
   /** Set once the session has fully ended (after onChatEnd): later sends from handlers throw SESSION_CLOSED. */
@@ -94,6 +96,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#limits = limits;
     this.#outbox = new Outbox(limits, this);
     this.#registry = init.registry;
+    this.#starters = init.starters;
     this.#link = init.link;
     this.#tasks = new TaskLane(limits.maxQueuedTasks, this, limits.taskTimeoutMs, init.link);
     this.#events = new EventLane(limits.maxQueuedEvents, this);
@@ -145,7 +148,10 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       const values = this.#settings.declare(chatSettings.inputs);
       this.notify({ type: "chat_settings", inputs: [...chatSettings.inputs], values });
     }
+    const starters = this.#starters;
+    this.#starters = undefined;
     if (thread === undefined) {
+      if (starters !== undefined && starters.length > 0) this.notify({ type: "starters", starters: [...starters] });
       if (onChatStart !== undefined) this.#tasks.run("onChatStart", undefined, (ctx) => onChatStart(ctx));
       return;
     }

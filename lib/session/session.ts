@@ -6,6 +6,7 @@ import type { LoadedThread } from "../data/layer.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { Logger } from "../logger.ts";
+import type { StarterView } from "../protocol/profiles.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
@@ -39,6 +40,8 @@ export interface SessionInit<S extends object> {
   readonly log: Logger;
   readonly user?: User | undefined;
   readonly chatProfile?: string | undefined;
+  /** Shown on a new conversation (not a reopened one), before onChatStart. */
+  readonly starters?: readonly StarterView[] | undefined;
   readonly initialState?: (() => Partial<S>) | undefined;
   /** The thread this session writes to; a new id when not given. */
   readonly threadId?: string | undefined;
