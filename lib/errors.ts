@@ -39,6 +39,7 @@ export const ErrorCode = Type.Enum([
   "REQUEST_FAILED",
   "BAD_SETTINGS",
   "UNKNOWN_PROFILE",
+  "UNKNOWN_COMMAND",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

@@ -6,6 +6,7 @@ import "./runtime/require-node.ts";
 // Login throttling for passwordAuth: the gateway's `loginThrottle` option.
 export type { LoginThrottleOptions } from "./auth/throttle.ts";
 export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
+export type { CommandInit } from "./context/commands.ts";
 export type { AskInit, ChatContext, EventContext } from "./context/context.ts";
 export type { ActionInit, ElementInit, EventMessageHandle, MessageHandle, MessageInit } from "./context/message.ts";
 export {
@@ -74,6 +75,7 @@ export {
   passwordAuth,
   type Registrar,
   setChatProfiles,
+  setCommands,
   setStarters,
 } from "./hooks/registrars.ts";
 export type {
@@ -102,6 +104,7 @@ export type {
 } from "./hooks/table.ts";
 export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
+export type { CommandView } from "./protocol/commands.ts";
 export type { ChatProfileView, StarterView } from "./protocol/profiles.ts";
 export type { SettingsInput, SettingsValues, SettingValue } from "./protocol/settings.ts";
 export type { ElementView, FeedbackView, User } from "./protocol/views.ts";

@@ -169,13 +169,15 @@ export class ChatClient {
   }
 
   /** Sends the user's text (`user_message`) and shows it at once; returns the message's client id. Sent when the
-   * session is ready if it is not now. Files are not supported yet: upload them on the app's side. */
-  send(text: string): string {
+   * session is ready if it is not now. `command`: one of `snapshot.commands`' ids (`message.command` for the app).
+   * Files are not supported yet: upload them on the app's side. */
+  send(text: string, options: { readonly command?: string } = {}): string {
     this.#usable();
     const id = this.#newId("msg");
     this.#change(() => this.#state.addLocal(id, text));
     this.#state.requested(id);
-    this.#connection.send({ type: "user_message", id, content: text });
+    const command = options.command === undefined ? {} : { command: options.command };
+    this.#connection.send({ type: "user_message", id, content: text, ...command });
     return id;
   }
 

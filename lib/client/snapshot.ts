@@ -2,6 +2,7 @@
 // UI compares by reference (React's useSyncExternalStore, memo) and re-renders only what changed.
 import type {
   ActionView,
+  CommandView,
   ElementView,
   MessageView,
   ServerFrameOf,
@@ -119,6 +120,8 @@ export interface ChatSnapshot {
   readonly settings: ChatSettingsView | undefined;
   /** Suggested first messages of a new conversation: show them while `messages` is empty; `client.send(message)`. */
   readonly starters: readonly StarterView[];
+  /** The commands the user may send a message with (`client.send(text, { command })`): a `/` palette, buttons. */
+  readonly commands: readonly CommandView[];
   /** The session's error frames, oldest first (the last 50). */
   readonly errors: readonly ServerFrameOf<"error">[];
 }

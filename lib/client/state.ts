@@ -2,6 +2,7 @@
 // tasks, action calls, feedback and errors. Frames and the client's own commands change it; `snapshot()` gives the
 // immutable value a UI renders, rebuilt only after a change and sharing every part that did not change.
 import type {
+  CommandView,
   FeedbackView,
   HistoryEntry,
   MessageView,
@@ -69,6 +70,7 @@ export class ConversationState {
   #audio = false;
   #settings: ChatSettingsView | undefined;
   #starters: readonly StarterView[] = [];
+  #commands: readonly CommandView[] = [];
   #errors: ServerFrameOf<"error">[] = [];
   #dividers = 0;
   #snapshot: ChatSnapshot | undefined;
@@ -115,6 +117,7 @@ export class ConversationState {
     this.#audio = false;
     this.#settings = undefined;
     this.#starters = [];
+    this.#commands = [];
     this.#changed();
   }
 
@@ -248,6 +251,9 @@ export class ConversationState {
         break;
       case "starters":
         this.#starters = frame.starters;
+        break;
+      case "commands":
+        this.#commands = frame.commands;
         break;
       case "chat_settings":
         this.#settings = { inputs: frame.inputs, values: frame.values };
@@ -409,6 +415,7 @@ export class ConversationState {
       audio: this.#audio,
       settings: this.#settings,
       starters: this.#starters,
+      commands: this.#commands,
       errors: this.#errors,
     };
   }

@@ -5,6 +5,7 @@ import type { Action } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
+import { type CommandInit, checkedCommands } from "./commands.ts";
 import type { ContextInit } from "./init.ts";
 import {
   type ActionInit,
@@ -55,6 +56,9 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   /** Shows `form` in this session (instead of the app's) and resolves with its values, typed: the current ones
    * that fit, else the initial ones. @example const { model } = await ctx.setSettings(form); */
   setSettings<V extends object>(form: ChatSettings<V>): Promise<V>;
+  /** Replaces the commands the user may send a message with (Chainlit's set_commands); [] removes them all.
+   * @example await ctx.setCommands([{ id: "search", description: "Search the web", button: true }]) */
+  setCommands(commands: readonly CommandInit[]): Promise<void>;
 }
 
 /** Everything a task handler can see and do: an EventContext that may also stream and ask the user. */
@@ -167,6 +171,12 @@ class TaskContext<S extends object> implements ChatContext<S> {
 
   get settings(): SettingsValues {
     return this.init.settings.values;
+  }
+
+  async setCommands(commands: readonly CommandInit[]): Promise<void> {
+    const checked = checkedCommands(commands);
+    this.init.commands.set(checked);
+    await this.init.emit({ type: "commands", commands: checked });
   }
 
   async setSettings<V extends object>(form: ChatSettings<V>): Promise<V> {

@@ -1,6 +1,7 @@
 // What a context is built from: the session's parts that outlive one handler call. A session or a test backs it.
 import type { Action } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
+import type { CommandView } from "../protocol/commands.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { SettingsInput, SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
@@ -43,6 +44,12 @@ export interface LiveSettings {
   declare(inputs: readonly SettingsInput[]): SettingsValues;
 }
 
+/** The commands the session offers now (the session's CommandBook checks the messages that name one). */
+export interface LiveCommands {
+  readonly current: readonly CommandView[];
+  set(commands: readonly CommandView[]): void;
+}
+
 /** The session-lived parts a context is built from. */
 export interface ContextInit<S extends object> {
   readonly sessionId: string;
@@ -58,6 +65,7 @@ export interface ContextInit<S extends object> {
   readonly asks: OpenAsks;
   readonly actions: LiveActions;
   readonly settings: LiveSettings;
+  readonly commands: LiveCommands;
   /** New ids for messages, steps, actions and asks. */
   newId(): string;
   /** The clock for `createdAt`, `start` and `end`. */

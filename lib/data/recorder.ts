@@ -231,6 +231,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "error":
       case "chat_settings":
       case "starters":
+      case "commands":
         return;
       default:
         frame satisfies never;

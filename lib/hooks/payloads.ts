@@ -9,6 +9,8 @@ export interface IncomingMessage {
   readonly clientId: string;
   readonly content: string;
   readonly createdAt: string;
+  /** The id of the command the user sent it with (one of the declared commands), if any. */
+  readonly command?: string | undefined;
 }
 
 /** An action button press: the action the app sent, as `actionCallback(name, fn)` receives it. */

@@ -1,4 +1,5 @@
 // Registration is a phase: registrars fill a table; `seal()` ends the phase and hands the frozen table to a gateway.
+import { type CommandInit, checkedCommands } from "../context/commands.ts";
 import type { ChatSettings } from "../context/settings.ts";
 import { ChatwireError } from "../errors.ts";
 import {
@@ -22,6 +23,8 @@ export interface ChatApp<S extends object> extends Registrars<S> {
   actionCallback(name: string, fn: ActionHook<S>): void;
   /** Declares the settings form every session shows from its start (`defineSettings([...])`). */
   chatSettings<V extends object>(form: ChatSettings<V>): void;
+  /** Declares the commands every session offers from its start (a handler may change them: `ctx.setCommands`). */
+  setCommands(commands: readonly CommandInit[]): void;
   /** Ends registration and returns the frozen table; later registrations throw HOOKS_SEALED. */
   seal(): HookTable<S>;
   /** The table as it stands, without sealing (for inspection and tests). */
@@ -73,6 +76,11 @@ export function createApp<S extends object = Record<string, unknown>>(): ChatApp
         throw new ChatwireError("DUPLICATE_HOOK", "chatSettings is already declared");
       table = withDeclaration(table, "chatSettings", form as ChatSettings<object>);
     },
+    setCommands(commands) {
+      if (sealed) throw new ChatwireError("HOOKS_SEALED", "setCommands was called after the app was sealed");
+      if (table.commands !== undefined) throw new ChatwireError("DUPLICATE_HOOK", "setCommands was already called");
+      table = withDeclaration(table, "commands", checkedCommands(commands));
+    },
     seal() {
       sealed = true;
       return table;
@@ -105,4 +113,5 @@ export const {
   chatSettings,
   setChatProfiles,
   setStarters,
+  setCommands,
 } = defaultApp;

@@ -2,6 +2,7 @@
 // EventContext). Immutable: every change makes a new, frozen table.
 import type { ChatContext, EventContext } from "../context/context.ts";
 import type { ChatSettings } from "../context/settings.ts";
+import type { CommandView } from "../protocol/commands.ts";
 import type { ChatProfileView, StarterView } from "../protocol/profiles.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
@@ -85,10 +86,12 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly actions: ReadonlyMap<string, ActionHook<S>>;
   /** The settings form every session shows from its start (`chat.chatSettings(form)`). */
   readonly chatSettings?: ChatSettings<object>;
+  /** The commands every session offers from its start (`chat.setCommands([...])`). */
+  readonly commands?: readonly CommandView[];
 }
 
 /** The names of the single-slot hooks (functions; `chatSettings` is a declaration, not a hook). */
-export type SlotName = Exclude<keyof HookTable, "actions" | "chatSettings">;
+export type SlotName = Exclude<keyof HookTable, "actions" | "chatSettings" | "commands">;
 
 /** The names of every single-slot hook, in the seed's order. */
 export const slotNames = [
@@ -123,7 +126,7 @@ export const withHook = <S extends object, K extends SlotName>(
 ): HookTable<S> => Object.freeze({ ...table, [name]: fn });
 
 /** A new table with `value` (a declaration, not a hook) under `name`. */
-export const withDeclaration = <S extends object, K extends "chatSettings">(
+export const withDeclaration = <S extends object, K extends "chatSettings" | "commands">(
   table: HookTable<S>,
   name: K,
   value: NonNullable<HookTable<S>[K]>,

@@ -32,8 +32,12 @@ export const Hello = Type.Object(
 );
 export type Hello = Static<typeof Hello>;
 
-/** Something the user typed. `id` is the client's id for it; errors about it carry it as `replyTo`. */
-export const UserMessage = Type.Object({ type: Type.Literal("user_message"), id: Id, content: Type.String() }, closed);
+/** Something the user typed. `id` is the client's id for it; errors about it carry it as `replyTo`. `command`: the
+ * id of the command it was sent with (one the app declared: UNKNOWN_COMMAND otherwise). */
+export const UserMessage = Type.Object(
+  { type: Type.Literal("user_message"), id: Id, content: Type.String(), command: Type.Optional(Id) },
+  closed,
+);
 export type UserMessage = Static<typeof UserMessage>;
 
 /** The user pressed an action button that the app sent (by the action's id). */

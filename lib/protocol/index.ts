@@ -4,6 +4,7 @@ export { ErrorCode } from "../errors.ts";
 export * from "./binary.ts";
 export { checkClientFrame, FrameError, parseClientFrame } from "./check.ts";
 export * from "./client.ts";
+export * from "./commands.ts";
 export * from "./profiles.ts";
 export * from "./server.ts";
 export * from "./settings.ts";

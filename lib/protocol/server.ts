@@ -2,6 +2,7 @@
 // a reconnect and acknowledged by the client. Connection frames (welcome, resume_failed, shutdown) carry `seq: 0`.
 import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
+import { CommandView } from "./commands.ts";
 import { StarterView } from "./profiles.ts";
 import { SettingsInput, SettingsValues } from "./settings.ts";
 import { FeedbackView, MessageView, StepView, User } from "./views.ts";
@@ -100,6 +101,9 @@ export const ChatSettingsFrame = frame("chat_settings", { inputs: Type.Array(Set
  * conversation is empty; choosing one sends its `message` as a `user_message`. */
 export const StartersFrame = frame("starters", { starters: Type.Array(StarterView) });
 
+/** The commands the user may send a message with now (each replaces the last list; empty: none). */
+export const CommandsFrame = frame("commands", { commands: Type.Array(CommandView) });
+
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
   Welcome,
@@ -123,6 +127,7 @@ export const ServerFrame = Type.Union([
   Shutdown,
   ChatSettingsFrame,
   StartersFrame,
+  CommandsFrame,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

@@ -13,6 +13,7 @@ import type { JsonObject, User } from "../protocol/views.ts";
 import { ActionBook, pressedAction } from "./actions.ts";
 import { AskBook } from "./asks.ts";
 import { AudioInput } from "./audio.ts";
+import { CommandBook } from "./chat-commands.ts";
 import type { SessionCommand } from "./commands.ts";
 import { receiveFeedback } from "./feedback.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
@@ -78,6 +79,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #asks: AskBook;
   readonly #actions = new ActionBook();
   readonly #settings: SettingsBook;
+  readonly #commands = new CommandBook();
   readonly #tasks: TaskLane<S>;
   readonly #events: EventLane<S>;
   /** Made at the first audio command: most sessions never record. */
@@ -116,6 +118,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       asks: this.#asks,
       actions: this.#actions,
       settings: this.#settings,
+      commands: this.#commands,
       newId: () => this.#ids.next(),
       now,
       askTimeoutMs: limits.askTimeoutMs,
@@ -143,7 +146,11 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
 
   start(thread?: LoadedThread): void {
-    const { onChatStart, onChatResume, chatSettings } = this.#hooks;
+    const { onChatStart, onChatResume, chatSettings, commands } = this.#hooks;
+    if (commands !== undefined) {
+      this.#commands.set(commands);
+      this.notify({ type: "commands", commands: [...commands] });
+    }
     if (chatSettings !== undefined) {
       const values = this.#settings.declare(chatSettings.inputs);
       this.notify({ type: "chat_settings", inputs: [...chatSettings.inputs], values });
@@ -172,7 +179,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   #receive(command: SessionCommand): void {
     switch (command.type) {
       case "user_message":
-        this.#userMessage(command.id, command.content);
+        if (command.command !== undefined) this.#commands.check(command.command);
+        this.#userMessage(command.id, command.content, command.command);
         return;
       case "action_call": {
         const { action, callback } = pressedAction(this.#actions, this.#hooks.actions, command.actionId);
@@ -221,8 +229,14 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
 
   /** A user message becomes a task. It is stored under the server's own id: a client's ids are only unique to
    * that client, and the steps of every thread share one key space. */
-  #userMessage(clientId: string, content: string): void {
-    const message = { id: this.#ids.next(), clientId, content, createdAt: now().toISOString() };
+  #userMessage(clientId: string, content: string, command: string | undefined): void {
+    const message = {
+      id: this.#ids.next(),
+      clientId,
+      content,
+      createdAt: now().toISOString(),
+      ...(command === undefined ? {} : { command }),
+    };
     this.#tasks.run("onMessage", clientId, (ctx) => {
       // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood
       // of queued messages cannot outgrow the recorder's queue.

@@ -12,6 +12,7 @@ import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import { ActionBook } from "../session/actions.ts";
 import { AskBook } from "../session/asks.ts";
+import { CommandBook } from "../session/chat-commands.ts";
 import { SettingsBook } from "../session/settings.ts";
 
 /** Options of a fake context. Ids are deterministic ("id1", "id2", …) and the clock is fixed unless given. */
@@ -79,6 +80,7 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
     asks,
     actions: new ActionBook(),
     settings: new SettingsBook(options.settings),
+    commands: new CommandBook(),
     newId: () => `id${++next}`,
     now: options.now ?? (() => fixed),
     askTimeoutMs: options.askTimeoutMs ?? 60_000,

@@ -15,6 +15,7 @@ import { createSqliteLayer } from "../../lib/data/sqlite.ts";
 import { createRecordingLogger } from "../../lib/logger.ts";
 import { ActionBook } from "../../lib/session/actions.ts";
 import { AskBook } from "../../lib/session/asks.ts";
+import { CommandBook } from "../../lib/session/chat-commands.ts";
 import { SettingsBook } from "../../lib/session/settings.ts";
 import { ThreadLink } from "../../lib/session/thread-link.ts";
 import { createFakeContext } from "../../lib/testing/index.ts";
@@ -97,6 +98,7 @@ async function storedConversation(t: TestContext) {
       asks: new AskBook(),
       actions: new ActionBook(),
       settings: new SettingsBook(),
+      commands: new CommandBook(),
       newId: () => `id${++next}`,
       now: () => new Date("2026-01-01T00:00:00.000Z"),
       askTimeoutMs: 1000,
