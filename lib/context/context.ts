@@ -6,7 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import { type CommandInit, checkedCommands } from "./commands.ts";
-import type { ContextInit } from "./init.ts";
+import type { ActionOwner, ContextInit } from "./init.ts";
 import {
   type ActionInit,
   type EventMessageHandle,
@@ -25,6 +25,11 @@ export interface AskInit {
   readonly content: string;
   readonly author?: string | undefined;
   readonly timeoutMs?: number | undefined;
+  /** Cancels the ask when aborted (it rejects with the signal's reason; `ask_end` says `cancelled`), e.g. when the
+   * answer came another way. */
+  readonly signal?: AbortSignal | undefined;
+  /** Removes the ask's message once the ask is over, however it ended (Chainlit's `ask.remove()`). */
+  readonly removeWhenDone?: boolean | undefined;
 }
 
 /**
@@ -59,6 +64,12 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   /** Replaces the commands the user may send a message with (Chainlit's set_commands); [] removes them all.
    * @example await ctx.setCommands([{ id: "search", description: "Search the web", button: true }]) */
   setCommands(commands: readonly CommandInit[]): Promise<void>;
+  /**
+   * Takes action buttons off their messages, with no handle kept: one action (e.g. the one an action callback got),
+   * every button of a message (`{ messageId }`), or every live button of the session (no argument). Chainlit's
+   * `action.remove()`. @example chat.actionCallback("approve", async (ctx, action) => { await ctx.removeActions(action); });
+   */
+  removeActions(which?: Action | { readonly messageId: string }): Promise<void>;
 }
 
 /** Everything a task handler can see and do: an EventContext that may also stream and ask the user. */
@@ -144,6 +155,7 @@ class TaskContext<S extends object> implements ChatContext<S> {
   async #ask(ask: AskInit, kind: "text" | "action", actions: readonly ActionInit[]) {
     const timeoutMs = ask.timeoutMs ?? this.init.askTimeoutMs;
     const { content, author } = ask;
+    if (ask.signal?.aborted) throw ask.signal.reason;
     const message = new SentMessage(
       this.init,
       { content, actions, ...(author === undefined ? {} : { author }) },
@@ -152,8 +164,10 @@ class TaskContext<S extends object> implements ChatContext<S> {
     const askId = this.init.newId();
     // The view first: if authorRename throws, no ask is left open to time out with nobody awaiting it.
     const view = await viewOf(this.init, message);
-    const answer = this.init.asks.open(askId, kind, message.actions, timeoutMs, this.signal, (outcome) => {
+    const signal = ask.signal === undefined ? this.signal : AbortSignal.any([this.signal, ask.signal]);
+    const answer = this.init.asks.open(askId, kind, message.actions, timeoutMs, signal, (outcome) => {
       void this.init.emit({ type: "ask_end", askId, outcome });
+      if (ask.removeWhenDone === true) this.#removeAsked(view.id);
     });
     try {
       await this.init.emit({ type: "ask", askId, kind, message: view, timeoutMs });
@@ -165,12 +179,29 @@ class TaskContext<S extends object> implements ChatContext<S> {
     return answer;
   }
 
+  /** Removes an ask's message; best effort: a session that has ended has nothing left to remove it from. */
+  #removeAsked(id: string): void {
+    try {
+      Promise.resolve(this.init.emit({ type: "message_delete", id })).catch(() => undefined);
+    } catch {
+      // SESSION_CLOSED
+    }
+  }
+
   async sendWindowMessage(data: unknown): Promise<void> {
     await this.init.emit({ type: "window_message", data });
   }
 
   get settings(): SettingsValues {
     return this.init.settings.values;
+  }
+
+  async removeActions(which?: Action | { readonly messageId: string }): Promise<void> {
+    const live = this.init.actions.live(which?.messageId);
+    const chosen = which !== undefined && "id" in which ? live.filter(({ action }) => action.id === which.id) : live;
+    const byOwner = new Map<ActionOwner, Set<string>>();
+    for (const { action, owner } of chosen) byOwner.set(owner, (byOwner.get(owner) ?? new Set()).add(action.id));
+    for (const [owner, ids] of byOwner) await owner.dropActions(ids);
   }
 
   async setCommands(commands: readonly CommandInit[]): Promise<void> {

@@ -31,10 +31,18 @@ export interface OpenAsks {
   cancel(askId: string, reason: unknown): void;
 }
 
+/** The message an action button is on, as far as removing its buttons goes. */
+export interface ActionOwner {
+  /** Takes the buttons with these ids off the message (one message_update). */
+  dropActions(ids: ReadonlySet<string>): Promise<void>;
+}
+
 /** Where a context puts the action buttons it sends. The session's ActionBook finds them for `action_call`. */
 export interface LiveActions {
-  add(action: Action): void;
+  add(action: Action, owner: ActionOwner): void;
   remove(id: string): void;
+  /** The live actions (of one message, or all), with the message each is on. */
+  live(messageId?: string): { readonly action: Action; readonly owner: ActionOwner }[];
 }
 
 /** The session's settings form and values. The session's SettingsBook checks the client's updates. */
