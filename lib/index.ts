@@ -68,6 +68,7 @@ export {
   onChatResume,
   onChatStart,
   onFeedback,
+  onLogout,
   onMessage,
   onSettingsUpdate,
   onStop,
@@ -77,6 +78,7 @@ export {
   setChatProfiles,
   setCommands,
   setStarters,
+  userEnv,
 } from "./hooks/registrars.ts";
 export type {
   ActionHook,
@@ -93,6 +95,7 @@ export type {
   HookResult,
   HookTable,
   LifecycleHook,
+  LogoutHook,
   MessageHook,
   PasswordAuthHook,
   RequestHeaders,

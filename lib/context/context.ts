@@ -1,7 +1,7 @@
 // The explicit context a handler receives, shaped per hook as grammY shapes its context per update: a task
 // (onChatStart, onChatResume, onMessage, an action callback) gets a ChatContext, which may ask and stream; an event
 // (onFeedback, onWindowMessage, the audio hooks, onStop) and onChatEnd get an EventContext, which may not.
-import type { Action } from "../hooks/payloads.ts";
+import type { Action, HistoryMessage } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
@@ -43,6 +43,9 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   /** The user, when the app authenticates users; undefined for anonymous sessions. */
   readonly user: User | undefined;
   readonly chatProfile: string | undefined;
+  /** The values the user provided for the keys the app declares (`chat.userEnv([...])`); never stored nor logged:
+   * keep them out of messages and logs too. @example const key = ctx.userEnv.OPENAI_API_KEY; */
+  readonly userEnv: Readonly<Record<string, string>>;
   /** The session's state: a typed key/value store (Chainlit's `user_session`). */
   readonly state: StateStore<S>;
   /** Aborted when this handler should end; `abortKind(ctx.signal)` tells why. Pass it to fetch, LLM clients… */
@@ -70,6 +73,9 @@ export interface EventContext<S extends object = Record<string, unknown>> {
    * `action.remove()`. @example chat.actionCallback("approve", async (ctx, action) => { await ctx.removeActions(action); });
    */
   removeActions(which?: Action | { readonly messageId: string }): Promise<void>;
+  /** The conversation's messages so far, oldest first: the user's and the app's, a reopened thread's included
+   * (Chainlit's `cl.chat_context`). The last 1000 at most. @example const turns = ctx.history().map((m) => ({ role: m.role, content: m.content })); */
+  history(): HistoryMessage[];
 }
 
 /** Everything a task handler can see and do: an EventContext that may also stream and ask the user. */
@@ -118,6 +124,9 @@ class TaskContext<S extends object> implements ChatContext<S> {
   }
   get state() {
     return this.init.state;
+  }
+  get userEnv(): Readonly<Record<string, string>> {
+    return this.init.userEnv ?? {};
   }
   get log() {
     return this.init.log;
@@ -194,6 +203,10 @@ class TaskContext<S extends object> implements ChatContext<S> {
 
   get settings(): SettingsValues {
     return this.init.settings.values;
+  }
+
+  history(): HistoryMessage[] {
+    return this.init.history();
   }
 
   async removeActions(which?: Action | { readonly messageId: string }): Promise<void> {

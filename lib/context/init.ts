@@ -1,5 +1,5 @@
 // What a context is built from: the session's parts that outlive one handler call. A session or a test backs it.
-import type { Action } from "../hooks/payloads.ts";
+import type { Action, HistoryMessage } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { CommandView } from "../protocol/commands.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
@@ -64,6 +64,8 @@ export interface ContextInit<S extends object> {
   readonly threadId: string;
   readonly user?: User | undefined;
   readonly chatProfile?: string | undefined;
+  /** The user's own values of the keys the app declares (`ctx.userEnv`). */
+  readonly userEnv?: Readonly<Record<string, string>> | undefined;
   readonly state: StateStore<S>;
   readonly log: Logger;
   /** Sends one frame to the client (the session stamps `seq`). Resolves when it is queued for the socket. */
@@ -74,6 +76,8 @@ export interface ContextInit<S extends object> {
   readonly actions: LiveActions;
   readonly settings: LiveSettings;
   readonly commands: LiveCommands;
+  /** The conversation's messages so far, oldest first (`ctx.history()`). */
+  history(): HistoryMessage[];
   /** New ids for messages, steps, actions and asks. */
   newId(): string;
   /** The clock for `createdAt`, `start` and `end`. */

@@ -43,7 +43,13 @@ export interface HandshakeConnection {
 
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-function welcome(connection: HandshakeConnection, live: Session, resumed: boolean, threadSecret?: string) {
+function welcome(
+  connection: HandshakeConnection,
+  live: Session,
+  resumed: boolean,
+  userEnvKeys: readonly string[] | undefined,
+  threadSecret?: string,
+) {
   const { user } = connection;
   connection.send({
     seq: 0,
@@ -57,7 +63,23 @@ function welcome(connection: HandshakeConnection, live: Session, resumed: boolea
     ...(live.chatProfile === undefined ? {} : { chatProfile: live.chatProfile }),
     ...(threadSecret === undefined ? {} : { threadSecret }),
     ...(user === undefined ? {} : { user }),
+    ...(userEnvKeys === undefined ? {} : { userEnv: [...userEnvKeys] }),
   });
+}
+
+/** The hello's values of the declared keys; an undeclared key is refused (BAD_FRAME naming it), the rest kept. */
+function userEnvOf(
+  hello: Hello,
+  declared: readonly string[] | undefined,
+  connection: HandshakeConnection,
+): Record<string, string> | undefined {
+  if (hello.userEnv === undefined) return undefined;
+  const kept: Record<string, string> = {};
+  for (const [key, value] of Object.entries(hello.userEnv)) {
+    if (declared?.includes(key)) kept[key] = value;
+    else connection.error("BAD_FRAME", `hello: userEnv key "${key.slice(0, 64)}" is not one the app declares`);
+  }
+  return kept;
 }
 
 /**
@@ -81,7 +103,7 @@ function resume(
   if (target.user?.identifier !== connection.user?.identifier) return refuse("forbidden");
   if (!target.canResume(request.lastSeq)) return refuse("overflow", target.end("disconnect"));
   if (target.ended) return refuse("expired", target.end("disconnect"));
-  welcome(connection, target, true);
+  welcome(connection, target, true, undefined);
   target.attach(connection.sink, request.lastSeq);
   return { live: target };
 }
@@ -160,6 +182,7 @@ export async function handshake<S extends object>(
       log,
       chatProfile: chosen.chatProfile,
       starters: chosen.starters,
+      userEnv: userEnvOf(hello, options.hooks.userEnv, connection),
       initialState: options.initialState,
       threadId,
       restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
@@ -169,7 +192,7 @@ export async function handshake<S extends object>(
     });
     registry.add(live, reserved);
     reserved = false;
-    welcome(connection, live, false, linked?.secret);
+    welcome(connection, live, false, options.hooks.userEnv, linked?.secret);
     live.attach(connection.sink, 0);
     live.start(thread);
     return live;

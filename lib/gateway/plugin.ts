@@ -123,7 +123,15 @@ async function passwordAuth<S extends object>(
     options.loginThrottle === false
       ? undefined
       : createLoginThrottle(layer ?? memoryLoginCounters(), options.loginThrottle ?? {});
-  await app.register(authRoutes, { check, tokens, ttlSeconds, secureCookie, ...(throttle ? { throttle } : {}) });
+  const { onLogout } = options.hooks;
+  await app.register(authRoutes, {
+    check,
+    tokens,
+    ttlSeconds,
+    secureCookie,
+    onLogout,
+    ...(throttle ? { throttle } : {}),
+  });
   return tokens;
 }
 

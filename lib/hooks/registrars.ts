@@ -25,6 +25,8 @@ export interface ChatApp<S extends object> extends Registrars<S> {
   chatSettings<V extends object>(form: ChatSettings<V>): void;
   /** Declares the commands every session offers from its start (a handler may change them: `ctx.setCommands`). */
   setCommands(commands: readonly CommandInit[]): void;
+  /** Declares keys each user provides for their own sessions (e.g. an API key): `ctx.userEnv`, never stored. */
+  userEnv(keys: readonly string[]): void;
   /** Ends registration and returns the frozen table; later registrations throw HOOKS_SEALED. */
   seal(): HookTable<S>;
   /** The table as it stands, without sealing (for inspection and tests). */
@@ -81,6 +83,15 @@ export function createApp<S extends object = Record<string, unknown>>(): ChatApp
       if (table.commands !== undefined) throw new ChatwireError("DUPLICATE_HOOK", "setCommands was already called");
       table = withDeclaration(table, "commands", checkedCommands(commands));
     },
+    userEnv(keys) {
+      if (sealed) throw new ChatwireError("HOOKS_SEALED", "userEnv was declared after the app was sealed");
+      if (table.userEnv !== undefined) throw new ChatwireError("DUPLICATE_HOOK", "userEnv is already declared");
+      const valid = (key: unknown) => typeof key === "string" && key.length > 0 && key.length <= 64;
+      if (!Array.isArray(keys) || keys.length > 64 || !keys.every(valid)) {
+        throw new ChatwireError("INVALID_HOOK", "userEnv needs at most 64 keys of 1 to 64 characters");
+      }
+      table = withDeclaration(table, "userEnv", Object.freeze([...new Set(keys)]));
+    },
     seal() {
       sealed = true;
       return table;
@@ -114,4 +125,6 @@ export const {
   setChatProfiles,
   setStarters,
   setCommands,
+  onLogout,
+  userEnv,
 } = defaultApp;

@@ -63,6 +63,9 @@ export type StartersHook = (
   profile: string | undefined,
 ) => readonly StarterInit[] | Promise<readonly StarterInit[]>;
 
+/** A user logged out (`POST /auth/logout` with a valid token): clean up what the app keeps for them. */
+export type LogoutHook = (user: User) => HookResult;
+
 /** All single-slot hooks of an app, plus its action callbacks by name. */
 export interface HookTable<S extends object = Record<string, unknown>> {
   readonly onAppStartup?: LifecycleHook;
@@ -83,15 +86,18 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly onSettingsUpdate?: SettingsUpdateHook<S>;
   readonly setChatProfiles?: ChatProfilesHook;
   readonly setStarters?: StartersHook;
+  readonly onLogout?: LogoutHook;
   readonly actions: ReadonlyMap<string, ActionHook<S>>;
   /** The settings form every session shows from its start (`chat.chatSettings(form)`). */
   readonly chatSettings?: ChatSettings<object>;
   /** The commands every session offers from its start (`chat.setCommands([...])`). */
   readonly commands?: readonly CommandView[];
+  /** The keys a user may provide for their sessions (`chat.userEnv([...])`, Chainlit's `user_env`). */
+  readonly userEnv?: readonly string[];
 }
 
 /** The names of the single-slot hooks (functions; `chatSettings` is a declaration, not a hook). */
-export type SlotName = Exclude<keyof HookTable, "actions" | "chatSettings" | "commands">;
+export type SlotName = Exclude<keyof HookTable, "actions" | "chatSettings" | "commands" | "userEnv">;
 
 /** The names of every single-slot hook, in the seed's order. */
 export const slotNames = [
@@ -113,6 +119,7 @@ export const slotNames = [
   "onSettingsUpdate",
   "setChatProfiles",
   "setStarters",
+  "onLogout",
 ] as const satisfies readonly SlotName[];
 
 /** A table with no hooks. */
@@ -126,7 +133,7 @@ export const withHook = <S extends object, K extends SlotName>(
 ): HookTable<S> => Object.freeze({ ...table, [name]: fn });
 
 /** A new table with `value` (a declaration, not a hook) under `name`. */
-export const withDeclaration = <S extends object, K extends "chatSettings" | "commands">(
+export const withDeclaration = <S extends object, K extends "chatSettings" | "commands" | "userEnv">(
   table: HookTable<S>,
   name: K,
   value: NonNullable<HookTable<S>[K]>,

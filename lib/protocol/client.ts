@@ -27,6 +27,9 @@ export const Hello = Type.Object(
     chatProfile: Type.Optional(Type.String({ maxLength: 128 })),
     resume: Type.Optional(ResumeRequest),
     thread: Type.Optional(ThreadRequest),
+    /** Values of the keys the app declares (`welcome.userEnv`), e.g. the user's own API key: `ctx.userEnv` of a
+     * new session; never stored nor logged. */
+    userEnv: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 4096 }), { maxProperties: 64 })),
   },
   closed,
 );

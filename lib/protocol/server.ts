@@ -30,6 +30,8 @@ export const Welcome = connectionFrame("welcome", {
   threadSecret: Type.Optional(Type.String()),
   user: Type.Optional(User),
   chatProfile: Type.Optional(Type.String()),
+  /** The keys the app asks the user to provide (`hello.userEnv`), when it declares some. */
+  userEnv: Type.Optional(Type.Array(Type.String())),
 });
 /** The live session asked for in `hello.resume` cannot be resumed: it `expired` (or never existed), its replay
  * buffer `overflow`ed, or it belongs to someone else (`forbidden`). A new session follows (welcome). */

@@ -23,6 +23,7 @@ import { SettingsBook, SettingsError } from "./settings.ts";
 import { type FrameSink, GOING_AWAY, REPLACED } from "./sink.ts";
 import { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
+import { Transcript } from "./transcript.ts";
 
 /**
  * Opens a session. Attach a sink, `start()` it, then hand it commands.
@@ -80,6 +81,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #actions = new ActionBook();
   readonly #settings: SettingsBook;
   readonly #commands = new CommandBook();
+  readonly #transcript = new Transcript();
   readonly #tasks: TaskLane<S>;
   readonly #events: EventLane<S>;
   /** Made at the first audio command: most sessions never record. */
@@ -111,6 +113,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       threadId,
       user: init.user,
       chatProfile: init.chatProfile,
+      userEnv: init.userEnv,
       state: createStateStore<S>(init.restoredState ?? init.initialState?.(), limits.maxStoreBytes),
       log: init.log,
       emit: (frame) => this.emit(frame),
@@ -119,6 +122,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       actions: this.#actions,
       settings: this.#settings,
       commands: this.#commands,
+      history: () => this.#transcript.messages(),
       newId: () => this.#ids.next(),
       now,
       askTimeoutMs: limits.askTimeoutMs,
@@ -163,6 +167,13 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       return;
     }
     const { id: threadId, name, steps } = thread;
+    this.#transcript.seed(
+      steps.flatMap((step) =>
+        step.kind === "message"
+          ? [{ id: step.id, role: step.role, author: step.author, content: step.content, createdAt: step.createdAt }]
+          : [],
+      ),
+    );
     this.notify({ type: "thread_history", threadId, steps: [...steps], ...(name ? { name } : {}) });
     if (onChatResume !== undefined) this.#tasks.run("onChatResume", undefined, (ctx) => onChatResume(ctx, thread));
   }
@@ -241,7 +252,17 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood
       // of queued messages cannot outgrow the recorder's queue.
       const user = this.parts.user;
-      this.#link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
+      const author = user?.displayName ?? user?.identifier ?? "User";
+      this.#link?.recordUserMessage({ ...message, author });
+      const { id, createdAt } = message;
+      this.#transcript.user({
+        id,
+        role: "user",
+        author,
+        content,
+        createdAt,
+        ...(command === undefined ? {} : { command }),
+      });
       return this.#hooks.onMessage?.(ctx, message);
     });
   }
@@ -324,6 +345,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   emit(frame: OutgoingFrame): undefined | Promise<void> {
     if (this.#closed) throw new ChatwireError("SESSION_CLOSED", `the session has ended: ${frame.type} was not sent`);
     this.#link?.record(frame);
+    this.#transcript.record(frame);
     return this.#outbox.push(frame);
   }
 

@@ -40,6 +40,8 @@ export interface SessionInit<S extends object> {
   readonly log: Logger;
   readonly user?: User | undefined;
   readonly chatProfile?: string | undefined;
+  /** The user's values of the app's declared keys (never stored). */
+  readonly userEnv?: Readonly<Record<string, string>> | undefined;
   /** Shown on a new conversation (not a reopened one), before onChatStart. */
   readonly starters?: readonly StarterView[] | undefined;
   readonly initialState?: (() => Partial<S>) | undefined;

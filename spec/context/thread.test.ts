@@ -99,6 +99,7 @@ async function storedConversation(t: TestContext) {
       actions: new ActionBook(),
       settings: new SettingsBook(),
       commands: new CommandBook(),
+      history: () => [],
       newId: () => `id${++next}`,
       now: () => new Date("2026-01-01T00:00:00.000Z"),
       askTimeoutMs: 1000,
