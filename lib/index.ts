@@ -109,6 +109,7 @@ export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
 export type { CommandView } from "./protocol/commands.ts";
 export type { ChatProfileView, StarterView } from "./protocol/profiles.ts";
+export type { ToastLevel } from "./protocol/server.ts";
 export type { SettingsInput, SettingsValues, SettingValue } from "./protocol/settings.ts";
 export type { ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ListenOptions, type ServerOptions, serve } from "./server.ts";

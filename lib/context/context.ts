@@ -3,6 +3,7 @@
 // (onFeedback, onWindowMessage, the audio hooks, onStop) and onChatEnd get an EventContext, which may not.
 import type { Action, HistoryMessage } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
+import type { ToastLevel } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import { type CommandInit, checkedCommands } from "./commands.ts";
@@ -59,6 +60,9 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   step<T>(init: StepInit, run: (step: EventStepHandle) => T | Promise<T>): Promise<T>;
   /** Sends data to the page that embeds the chat (`window.parent.postMessage`). */
   sendWindowMessage(data: unknown): Promise<void>;
+  /** Shows a transient notice (a `toast` frame: not part of the conversation, never stored).
+   * @example await ctx.toast("Saved", { level: "success" }) */
+  toast(message: string, options?: { readonly level?: ToastLevel | undefined }): Promise<void>;
   /** The settings form's current values, by input id (`form.read(ctx.settings)` types them); {} without a form. */
   readonly settings: SettingsValues;
   /** Shows `form` in this session (instead of the app's) and resolves with its values, typed: the current ones
@@ -207,6 +211,12 @@ class TaskContext<S extends object> implements ChatContext<S> {
 
   history(): HistoryMessage[] {
     return this.init.history();
+  }
+
+  async toast(message: string, options: { readonly level?: ToastLevel | undefined } = {}): Promise<void> {
+    if (typeof message !== "string" || message.length > 10_000)
+      throw new RangeError("a toast is text of 10,000 characters at most");
+    await this.init.emit({ type: "toast", message, level: options.level ?? "info" });
   }
 
   async removeActions(which?: Action | { readonly messageId: string }): Promise<void> {

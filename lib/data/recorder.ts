@@ -232,6 +232,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "chat_settings":
       case "starters":
       case "commands":
+      case "toast":
         return;
       default:
         frame satisfies never;

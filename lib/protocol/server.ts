@@ -106,6 +106,17 @@ export const StartersFrame = frame("starters", { starters: Type.Array(StarterVie
 /** The commands the user may send a message with now (each replaces the last list; empty: none). */
 export const CommandsFrame = frame("commands", { commands: Type.Array(CommandView) });
 
+/** How a toast looks. */
+export const ToastLevel = Type.Union([
+  Type.Literal("info"),
+  Type.Literal("success"),
+  Type.Literal("warning"),
+  Type.Literal("error"),
+]);
+export type ToastLevel = Static<typeof ToastLevel>;
+/** A transient notice, not part of the conversation (never stored): show it for a few seconds. */
+export const ToastFrame = frame("toast", { message: Type.String(), level: ToastLevel });
+
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
   Welcome,
@@ -130,6 +141,7 @@ export const ServerFrame = Type.Union([
   ChatSettingsFrame,
   StartersFrame,
   CommandsFrame,
+  ToastFrame,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

@@ -134,3 +134,22 @@ test("an ask whose signal is already aborted is not sent", async () => {
   await assert.rejects(ctx.askText({ content: "?", signal: AbortSignal.abort(new Error("no")) }), /no/);
   assert.deepEqual(ctx.sent, []);
 });
+
+test("ctx.toast sends a transient notice that is not part of the conversation", async (t) => {
+  const chat = createApp();
+  chat.onMessage(async (ctx) => {
+    await ctx.toast("Saved", { level: "success" });
+    await ctx.toast("Heads up");
+  });
+  const server = await startGateway(t, { hooks: chat.seal() });
+  const client = await connectClient(server);
+  t.after(() => client.close());
+  client.send({ type: "user_message", id: "m1", content: "save" });
+  const saved = await client.until("toast");
+  assert.deepEqual([saved.message, saved.level], ["Saved", "success"]);
+  assert.equal((await client.until("toast")).level, "info");
+  const ctx = createFakeContext();
+  await ctx.toast("note", { level: "warning" });
+  assert.deepEqual(ctx.sentOf("toast"), [{ type: "toast", message: "note", level: "warning" }]);
+  assert.deepEqual(ctx.history(), [], "not in the conversation");
+});
