@@ -20,6 +20,7 @@ import { gatewayUrl } from "./gateway.ts";
 import type { MessageControls } from "./message.ts";
 import { notify } from "./notices.ts";
 import { SignIn } from "./sign-in.ts";
+import { Surface } from "./surface.ts";
 import { ThreadList } from "./thread-list.ts";
 import { bridgeWindow } from "./window-bridge.ts";
 
@@ -40,6 +41,10 @@ const conversation = new Conversation({
 });
 const composer = new Composer(submit, () => client?.stop());
 const recorder = new AudioRecorder(() => client);
+const surface = new Surface(
+  () => client,
+  (text) => client?.send(text),
+);
 const toParent = bridgeWindow(url, config.parentOrigins, (data) => client?.postWindowMessage(data));
 const threads = new ThreadList(() => client?.threads, {
   open: (id) => startConversation({ id }),
@@ -133,6 +138,8 @@ function startConversation(thread?: ThreadRequest): void {
   ];
 }
 
+const toastKinds = { info: "info", success: "info", warning: "warn", error: "error" } as const;
+
 const lostBecause = { expired: "it had expired", overflow: "too much was missed", forbidden: "it was not ours" };
 
 /** A new session: after a lost one, say what became of the conversation. */
@@ -143,6 +150,7 @@ function welcomed({ welcome, replaced, lost, dropped }: SessionEvent, reopened: 
     const outcome = reopened ? "the conversation was reopened" : "this is a new conversation";
     notify(`The session could not be resumed${why}: ${outcome}.${unsent}`, "warn", { key: "link" });
   }
+  void surface.loadProfiles();
   if (welcome.user !== undefined) {
     threads.current(welcome.threadId);
     void threads.enable();
@@ -152,7 +160,8 @@ function welcomed({ welcome, replaced, lost, dropped }: SessionEvent, reopened: 
 /** The user's text: the answer to the oldest open text ask, else a new message. */
 function submit(text: string): void {
   const ask = client?.getSnapshot().asks.find((open) => open.kind === "text");
-  if (ask === undefined) client?.send(text);
+  const command = surface.takeCommand();
+  if (ask === undefined) client?.send(text, command === undefined ? {} : { command });
   else client?.answerAsk(ask.askId, text);
 }
 
@@ -182,6 +191,7 @@ function render(snapshot: ChatSnapshot | undefined): void {
   conversation.render(snapshot?.tree ?? []);
   composer.busy(snapshot?.busy ?? false);
   composer.answering(snapshot?.asks.find((ask) => ask.kind === "text")?.message.content);
+  surface.render(snapshot);
   if (snapshot !== undefined && snapshot.status !== shownStatus) markLink(snapshot.status);
   shownStatus = snapshot?.status;
 }
@@ -194,7 +204,9 @@ function notice(frame: ServerFrame): void {
   else if (frame.type === "window_message") toParent(frame.data);
   else if (frame.type === "shutdown")
     notify("The server is restarting; reconnecting…", "warn", { key: "link", sticky: true });
-  else if (frame.type === "task_end") threads.turnEnded(); // a conversation is stored from its first turn
+  else if (frame.type === "task_end")
+    threads.turnEnded(); // a conversation is stored from its first turn
+  else if (frame.type === "toast") notify(frame.message, toastKinds[frame.level], { key: "toast" });
 }
 
 function markLink(state: ConnectionStatus, text: string = state): void {
