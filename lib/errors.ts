@@ -40,6 +40,7 @@ export const ErrorCode = Type.Enum([
   "BAD_SETTINGS",
   "UNKNOWN_PROFILE",
   "UNKNOWN_COMMAND",
+  "EDITS_DISABLED",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

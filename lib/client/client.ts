@@ -230,6 +230,18 @@ export class ChatClient {
     return saved;
   }
 
+  /** Edits one of the user's messages (the id `send` returned, or a stored one's): it shows the new text at once,
+   * what came after it goes, and the app's onMessage runs again with it. Returns the edit's id (errors about it:
+   * UNKNOWN_MESSAGE, EDITS_DISABLED, carry it as `replyTo`). */
+  editMessage(messageId: string, content: string): string {
+    this.#usable();
+    const id = this.#newId("edit");
+    this.#change(() => this.#state.edited(messageId, content));
+    this.#state.requested(id);
+    this.#connection.send({ type: "edit_message", id, messageId, content });
+    return id;
+  }
+
   /** Changes settings (some or all inputs, by id). The snapshot's `settings` follow the server's answer
    * (`chat_settings`); a value the form refuses comes back as a BAD_SETTINGS error. */
   updateSettings(values: Readonly<Record<string, unknown>>): void {

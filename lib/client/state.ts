@@ -160,6 +160,15 @@ export class ConversationState {
     this.#changed();
   }
 
+  /** The user edited their message `id`: it takes the new text, and what came after it goes (the server removes it
+   * too, under ids this client may not know). */
+  edited(id: string, content: string): void {
+    this.#changeMessage(id, (message) => ({ ...message, content }));
+    const at = this.#roots.indexOf(id);
+    if (at >= 0) for (const later of this.#roots.slice(at + 1)) this.#remove(later);
+    this.#changed();
+  }
+
   actionCalled(callId: string, actionId: string): void {
     this.#calls.set(callId, actionId);
     this.#changed();

@@ -49,6 +49,9 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Login throttling for passwordAuth, per username and per client address (docs/auth.md); on by default (absent
    * or `{}`: the defaults; each field absent: its default), `false` turns it off. */
   readonly loginThrottle?: LoginThrottleOptions | false | undefined;
+  /** Whether users may edit their earlier messages (`edit_message`: later messages removed, onMessage run again).
+   * Default true; false refuses edits with EDITS_DISABLED. */
+  readonly editMessages?: boolean | undefined;
   /** Receives a handle on the running gateway (session count), e.g. for a health route. */
   readonly onReady?: ((gateway: GatewayHandle) => void) | undefined;
 }
@@ -80,6 +83,7 @@ const defaults = {
   maxReplayBytes: 16 * 1024 * 1024,
   stallTimeoutMs: 30_000,
   writeTimeoutMs: 5_000,
+  editMessages: true,
 } as const satisfies Omit<ResolvedOptions<object>, "hooks" | Optional>;
 
 /** `options` without the fields given as `undefined`: spread over defaults, they leave the default in place. */

@@ -126,6 +126,14 @@ export const SettingsUpdate = Type.Object(
 );
 export type SettingsUpdate = Static<typeof SettingsUpdate>;
 
+/** The user edited one of their messages (by the server's id or the client's own): the messages after it are
+ * removed, and `onMessage` runs again with the new content (Chainlit's edit_message). */
+export const EditMessage = Type.Object(
+  { type: Type.Literal("edit_message"), id: Id, messageId: Id, content: Type.String() },
+  closed,
+);
+export type EditMessage = Static<typeof EditMessage>;
+
 /** Every frame a client may send. */
 export const ClientFrame = Type.Union([
   Hello,
@@ -140,6 +148,7 @@ export const ClientFrame = Type.Union([
   AskReply,
   Ack,
   SettingsUpdate,
+  EditMessage,
 ]);
 export type ClientFrame = Static<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame["type"];
@@ -158,4 +167,5 @@ export const clientFrameSchemas = {
   ask_reply: AskReply,
   ack: Ack,
   settings_update: SettingsUpdate,
+  edit_message: EditMessage,
 } as const satisfies Record<ClientFrameType, unknown>;

@@ -233,6 +233,9 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       case "settings_update":
         this.#settingsUpdate(command.values, command.id);
         return;
+      case "edit_message":
+        this.#editMessage(command.id, command.messageId, command.content);
+        return;
       default:
         throw new ChatwireError("UNKNOWN_FRAME", `no command ${JSON.stringify(command satisfies never)}`);
     }
@@ -255,15 +258,47 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       const author = user?.displayName ?? user?.identifier ?? "User";
       this.#link?.recordUserMessage({ ...message, author });
       const { id, createdAt } = message;
-      this.#transcript.user({
+      this.#transcript.user(
+        {
+          id,
+          role: "user",
+          author,
+          content,
+          createdAt,
+          ...(command === undefined ? {} : { command }),
+        },
+        clientId,
+      );
+      return this.#hooks.onMessage?.(ctx, message);
+    });
+  }
+
+  /**
+   * An edit of one of the user's messages (Chainlit's edit_message), as a task in its turn: what came after it is
+   * removed (live and in the store), the message takes its new content, and onMessage runs again with it.
+   */
+  #editMessage(clientId: string, messageId: string, content: string): void {
+    if (!this.#limits.editMessages) throw new ChatwireError("EDITS_DISABLED", "messages cannot be edited here");
+    const unknown = () => new ChatwireError("UNKNOWN_MESSAGE", `no message of yours with id ${messageId}`);
+    if (this.#transcript.userMessage(messageId) === undefined) throw unknown();
+    this.#tasks.run("onMessage", clientId, async (ctx) => {
+      const target = this.#transcript.userMessage(messageId);
+      if (target === undefined) throw unknown(); // an earlier edit removed it
+      for (const later of this.#transcript.after(target.id)) await this.emit({ type: "message_delete", id: later });
+      this.#transcript.edit(target.id, content);
+      const { id, author, createdAt, command } = target;
+      // Stored, not sent: the client that edited shows it already, under an id of its own.
+      this.#link?.record({
+        type: "message_update",
+        message: { id, role: "user", author, content, createdAt, actions: [] },
+      });
+      return this.#hooks.onMessage?.(ctx, {
         id,
-        role: "user",
-        author,
+        clientId,
         content,
         createdAt,
         ...(command === undefined ? {} : { command }),
       });
-      return this.#hooks.onMessage?.(ctx, message);
     });
   }
 

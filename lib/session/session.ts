@@ -31,6 +31,8 @@ export interface SessionLimits extends OutboxLimits {
   readonly taskTimeoutMs: number;
   /** How long a closing session waits for running handlers before `onChatEnd`. */
   readonly endGraceMs: number;
+  /** Whether users may edit their messages (`edit_message`); false refuses with EDITS_DISABLED. */
+  readonly editMessages: boolean;
 }
 
 /** What a session is made from. */
