@@ -41,6 +41,7 @@ export const ErrorCode = Type.Enum([
   "UNKNOWN_PROFILE",
   "UNKNOWN_COMMAND",
   "EDITS_DISABLED",
+  "UNKNOWN_MODE",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

@@ -9,6 +9,7 @@ export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
 export type { CommandInit } from "./context/commands.ts";
 export type { AskInit, ChatContext, EventContext } from "./context/context.ts";
 export type { ActionInit, ElementInit, EventMessageHandle, MessageHandle, MessageInit } from "./context/message.ts";
+export type { ModeInit } from "./context/modes.ts";
 export {
   type ChatSettings,
   defineSettings,
@@ -77,6 +78,7 @@ export {
   type Registrar,
   setChatProfiles,
   setCommands,
+  setModes,
   setStarters,
   userEnv,
 } from "./hooks/registrars.ts";
@@ -108,6 +110,7 @@ export type {
 export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
 export type { CommandView } from "./protocol/commands.ts";
+export type { ModeOption, ModeView } from "./protocol/modes.ts";
 export type { ChatProfileView, StarterView } from "./protocol/profiles.ts";
 export type { ToastLevel } from "./protocol/server.ts";
 export type { SettingsInput, SettingsValues, SettingValue } from "./protocol/settings.ts";

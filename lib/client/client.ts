@@ -169,15 +169,20 @@ export class ChatClient {
   }
 
   /** Sends the user's text (`user_message`) and shows it at once; returns the message's client id. Sent when the
-   * session is ready if it is not now. `command`: one of `snapshot.commands`' ids (`message.command` for the app).
+   * session is ready if it is not now. `command`: one of `snapshot.commands`' ids (`message.command` for the app);
+   * `modes`: an option id for some of `snapshot.modes` (`message.modes`).
    * Files are not supported yet: upload them on the app's side. */
-  send(text: string, options: { readonly command?: string } = {}): string {
+  send(
+    text: string,
+    options: { readonly command?: string; readonly modes?: Readonly<Record<string, string>> } = {},
+  ): string {
     this.#usable();
     const id = this.#newId("msg");
     this.#change(() => this.#state.addLocal(id, text));
     this.#state.requested(id);
     const command = options.command === undefined ? {} : { command: options.command };
-    this.#connection.send({ type: "user_message", id, content: text, ...command });
+    const modes = options.modes === undefined ? {} : { modes: { ...options.modes } };
+    this.#connection.send({ type: "user_message", id, content: text, ...command, ...modes });
     return id;
   }
 

@@ -5,6 +5,7 @@ import type {
   CommandView,
   ElementView,
   MessageView,
+  ModeView,
   ServerFrameOf,
   SettingsInput,
   SettingsValues,
@@ -122,6 +123,8 @@ export interface ChatSnapshot {
   readonly starters: readonly StarterView[];
   /** The commands the user may send a message with (`client.send(text, { command })`): a `/` palette, buttons. */
   readonly commands: readonly CommandView[];
+  /** The mode pickers (`client.send(text, { modes: { [modeId]: optionId } })`). */
+  readonly modes: readonly ModeView[];
   /** The session's error frames, oldest first (the last 50). */
   readonly errors: readonly ServerFrameOf<"error">[];
 }

@@ -6,6 +6,7 @@ import type {
   FeedbackView,
   HistoryEntry,
   MessageView,
+  ModeView,
   ServerFrame,
   ServerFrameOf,
   StarterView,
@@ -71,6 +72,7 @@ export class ConversationState {
   #settings: ChatSettingsView | undefined;
   #starters: readonly StarterView[] = [];
   #commands: readonly CommandView[] = [];
+  #modes: readonly ModeView[] = [];
   #errors: ServerFrameOf<"error">[] = [];
   #dividers = 0;
   #snapshot: ChatSnapshot | undefined;
@@ -118,6 +120,7 @@ export class ConversationState {
     this.#settings = undefined;
     this.#starters = [];
     this.#commands = [];
+    this.#modes = [];
     this.#changed();
   }
 
@@ -263,6 +266,9 @@ export class ConversationState {
         break;
       case "commands":
         this.#commands = frame.commands;
+        break;
+      case "modes":
+        this.#modes = frame.modes;
         break;
       case "chat_settings":
         this.#settings = { inputs: frame.inputs, values: frame.values };
@@ -426,6 +432,7 @@ export class ConversationState {
       settings: this.#settings,
       starters: this.#starters,
       commands: this.#commands,
+      modes: this.#modes,
       errors: this.#errors,
     };
   }

@@ -16,6 +16,7 @@ import {
   SentMessage,
   viewOf,
 } from "./message.ts";
+import { checkedModes, type ModeInit } from "./modes.ts";
 import type { ChatSettings } from "./settings.ts";
 import type { StateStore } from "./state.ts";
 import { type EventStepHandle, runStep, type StepHandle, type StepInit } from "./step.ts";
@@ -71,6 +72,9 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   /** Replaces the commands the user may send a message with (Chainlit's set_commands); [] removes them all.
    * @example await ctx.setCommands([{ id: "search", description: "Search the web", button: true }]) */
   setCommands(commands: readonly CommandInit[]): Promise<void>;
+  /** Replaces the mode pickers (Chainlit's modes); [] removes them. A message carries its choices: `message.modes`.
+   * @example await ctx.setModes([{ id: "effort", name: "Effort", options: [{ id: "low", name: "Low" }, { id: "high", name: "High" }] }]) */
+  setModes(modes: readonly ModeInit[]): Promise<void>;
   /**
    * Takes action buttons off their messages, with no handle kept: one action (e.g. the one an action callback got),
    * every button of a message (`{ messageId }`), or every live button of the session (no argument). Chainlit's
@@ -225,6 +229,12 @@ class TaskContext<S extends object> implements ChatContext<S> {
     const byOwner = new Map<ActionOwner, Set<string>>();
     for (const { action, owner } of chosen) byOwner.set(owner, (byOwner.get(owner) ?? new Set()).add(action.id));
     for (const [owner, ids] of byOwner) await owner.dropActions(ids);
+  }
+
+  async setModes(modes: readonly ModeInit[]): Promise<void> {
+    const checked = checkedModes(modes);
+    this.init.modes.set(checked);
+    await this.init.emit({ type: "modes", modes: checked });
   }
 
   async setCommands(commands: readonly CommandInit[]): Promise<void> {

@@ -2,6 +2,7 @@
 import type { Action, HistoryMessage } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { CommandView } from "../protocol/commands.ts";
+import type { ModeView } from "../protocol/modes.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { SettingsInput, SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
@@ -58,6 +59,12 @@ export interface LiveCommands {
   set(commands: readonly CommandView[]): void;
 }
 
+/** The mode pickers the session offers now (the session's ModeBook checks a message's choices). */
+export interface LiveModes {
+  readonly current: readonly ModeView[];
+  set(modes: readonly ModeView[]): void;
+}
+
 /** The session-lived parts a context is built from. */
 export interface ContextInit<S extends object> {
   readonly sessionId: string;
@@ -76,6 +83,7 @@ export interface ContextInit<S extends object> {
   readonly actions: LiveActions;
   readonly settings: LiveSettings;
   readonly commands: LiveCommands;
+  readonly modes: LiveModes;
   /** The conversation's messages so far, oldest first (`ctx.history()`). */
   history(): HistoryMessage[];
   /** New ids for messages, steps, actions and asks. */

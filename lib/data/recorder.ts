@@ -233,6 +233,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "starters":
       case "commands":
       case "toast":
+      case "modes":
         return;
       default:
         frame satisfies never;

@@ -11,6 +11,8 @@ export interface IncomingMessage {
   readonly createdAt: string;
   /** The id of the command the user sent it with (one of the declared commands), if any. */
   readonly command?: string | undefined;
+  /** The option of every mode offered, by mode id (the user's choice, else the default); only when there are modes. */
+  readonly modes?: Readonly<Record<string, string>> | undefined;
 }
 
 /** One message of the conversation so far, as `ctx.history()` gives it (Chainlit's `chat_context`). */

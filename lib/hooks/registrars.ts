@@ -1,5 +1,6 @@
 // Registration is a phase: registrars fill a table; `seal()` ends the phase and hands the frozen table to a gateway.
 import { type CommandInit, checkedCommands } from "../context/commands.ts";
+import { checkedModes, type ModeInit } from "../context/modes.ts";
 import type { ChatSettings } from "../context/settings.ts";
 import { ChatwireError } from "../errors.ts";
 import {
@@ -25,6 +26,8 @@ export interface ChatApp<S extends object> extends Registrars<S> {
   chatSettings<V extends object>(form: ChatSettings<V>): void;
   /** Declares the commands every session offers from its start (a handler may change them: `ctx.setCommands`). */
   setCommands(commands: readonly CommandInit[]): void;
+  /** Declares the mode pickers every session offers from its start (a handler may change them: `ctx.setModes`). */
+  setModes(modes: readonly ModeInit[]): void;
   /** Declares keys each user provides for their own sessions (e.g. an API key): `ctx.userEnv`, never stored. */
   userEnv(keys: readonly string[]): void;
   /** Ends registration and returns the frozen table; later registrations throw HOOKS_SEALED. */
@@ -83,6 +86,11 @@ export function createApp<S extends object = Record<string, unknown>>(): ChatApp
       if (table.commands !== undefined) throw new ChatwireError("DUPLICATE_HOOK", "setCommands was already called");
       table = withDeclaration(table, "commands", checkedCommands(commands));
     },
+    setModes(modes) {
+      if (sealed) throw new ChatwireError("HOOKS_SEALED", "setModes was called after the app was sealed");
+      if (table.modes !== undefined) throw new ChatwireError("DUPLICATE_HOOK", "setModes was already called");
+      table = withDeclaration(table, "modes", checkedModes(modes));
+    },
     userEnv(keys) {
       if (sealed) throw new ChatwireError("HOOKS_SEALED", "userEnv was declared after the app was sealed");
       if (table.userEnv !== undefined) throw new ChatwireError("DUPLICATE_HOOK", "userEnv is already declared");
@@ -127,4 +135,5 @@ export const {
   setCommands,
   onLogout,
   userEnv,
+  setModes,
 } = defaultApp;

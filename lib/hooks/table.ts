@@ -3,6 +3,7 @@
 import type { ChatContext, EventContext } from "../context/context.ts";
 import type { ChatSettings } from "../context/settings.ts";
 import type { CommandView } from "../protocol/commands.ts";
+import type { ModeView } from "../protocol/modes.ts";
 import type { ChatProfileView, StarterView } from "../protocol/profiles.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
@@ -92,12 +93,14 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly chatSettings?: ChatSettings<object>;
   /** The commands every session offers from its start (`chat.setCommands([...])`). */
   readonly commands?: readonly CommandView[];
+  /** The mode pickers every session offers from its start (`chat.setModes([...])`). */
+  readonly modes?: readonly ModeView[];
   /** The keys a user may provide for their sessions (`chat.userEnv([...])`, Chainlit's `user_env`). */
   readonly userEnv?: readonly string[];
 }
 
 /** The names of the single-slot hooks (functions; `chatSettings` is a declaration, not a hook). */
-export type SlotName = Exclude<keyof HookTable, "actions" | "chatSettings" | "commands" | "userEnv">;
+export type SlotName = Exclude<keyof HookTable, "actions" | "chatSettings" | "commands" | "userEnv" | "modes">;
 
 /** The names of every single-slot hook, in the seed's order. */
 export const slotNames = [
@@ -133,7 +136,7 @@ export const withHook = <S extends object, K extends SlotName>(
 ): HookTable<S> => Object.freeze({ ...table, [name]: fn });
 
 /** A new table with `value` (a declaration, not a hook) under `name`. */
-export const withDeclaration = <S extends object, K extends "chatSettings" | "commands" | "userEnv">(
+export const withDeclaration = <S extends object, K extends "chatSettings" | "commands" | "userEnv" | "modes">(
   table: HookTable<S>,
   name: K,
   value: NonNullable<HookTable<S>[K]>,

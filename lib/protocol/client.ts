@@ -38,7 +38,14 @@ export type Hello = Static<typeof Hello>;
 /** Something the user typed. `id` is the client's id for it; errors about it carry it as `replyTo`. `command`: the
  * id of the command it was sent with (one the app declared: UNKNOWN_COMMAND otherwise). */
 export const UserMessage = Type.Object(
-  { type: Type.Literal("user_message"), id: Id, content: Type.String(), command: Type.Optional(Id) },
+  {
+    type: Type.Literal("user_message"),
+    id: Id,
+    content: Type.String(),
+    command: Type.Optional(Id),
+    /** The option chosen in each mode picker, by mode id (modes not named get their default). */
+    modes: Type.Optional(Type.Record(Type.String(), Id, { maxProperties: 16 })),
+  },
   closed,
 );
 export type UserMessage = Static<typeof UserMessage>;

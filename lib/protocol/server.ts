@@ -3,6 +3,7 @@
 import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
 import { CommandView } from "./commands.ts";
+import { ModeView } from "./modes.ts";
 import { StarterView } from "./profiles.ts";
 import { SettingsInput, SettingsValues } from "./settings.ts";
 import { FeedbackView, MessageView, StepView, User } from "./views.ts";
@@ -106,6 +107,9 @@ export const StartersFrame = frame("starters", { starters: Type.Array(StarterVie
 /** The commands the user may send a message with now (each replaces the last list; empty: none). */
 export const CommandsFrame = frame("commands", { commands: Type.Array(CommandView) });
 
+/** The mode pickers the user may choose options from now (each replaces the last list; empty: none). */
+export const ModesFrame = frame("modes", { modes: Type.Array(ModeView) });
+
 /** How a toast looks. */
 export const ToastLevel = Type.Union([
   Type.Literal("info"),
@@ -142,6 +146,7 @@ export const ServerFrame = Type.Union([
   StartersFrame,
   CommandsFrame,
   ToastFrame,
+  ModesFrame,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

@@ -17,6 +17,7 @@ import { CommandBook } from "./chat-commands.ts";
 import type { SessionCommand } from "./commands.ts";
 import { receiveFeedback } from "./feedback.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
+import { ModeBook } from "./modes.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
 import type { Session, SessionInit, SessionLimits } from "./session.ts";
 import { SettingsBook, SettingsError } from "./settings.ts";
@@ -81,6 +82,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #actions = new ActionBook();
   readonly #settings: SettingsBook;
   readonly #commands = new CommandBook();
+  readonly #modes = new ModeBook();
   readonly #transcript = new Transcript();
   readonly #tasks: TaskLane<S>;
   readonly #events: EventLane<S>;
@@ -122,6 +124,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       actions: this.#actions,
       settings: this.#settings,
       commands: this.#commands,
+      modes: this.#modes,
       history: () => this.#transcript.messages(),
       newId: () => this.#ids.next(),
       now,
@@ -150,7 +153,11 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
 
   start(thread?: LoadedThread): void {
-    const { onChatStart, onChatResume, chatSettings, commands } = this.#hooks;
+    const { onChatStart, onChatResume, chatSettings, commands, modes } = this.#hooks;
+    if (modes !== undefined) {
+      this.#modes.set(modes);
+      this.notify({ type: "modes", modes: [...modes] });
+    }
     if (commands !== undefined) {
       this.#commands.set(commands);
       this.notify({ type: "commands", commands: [...commands] });
@@ -191,7 +198,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     switch (command.type) {
       case "user_message":
         if (command.command !== undefined) this.#commands.check(command.command);
-        this.#userMessage(command.id, command.content, command.command);
+        this.#userMessage(command.id, command.content, command.command, this.#modes.choices(command.modes));
         return;
       case "action_call": {
         const { action, callback } = pressedAction(this.#actions, this.#hooks.actions, command.actionId);
@@ -243,13 +250,19 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
 
   /** A user message becomes a task. It is stored under the server's own id: a client's ids are only unique to
    * that client, and the steps of every thread share one key space. */
-  #userMessage(clientId: string, content: string, command: string | undefined): void {
+  #userMessage(
+    clientId: string,
+    content: string,
+    command: string | undefined,
+    modes: Record<string, string> | undefined,
+  ): void {
     const message = {
       id: this.#ids.next(),
       clientId,
       content,
       createdAt: now().toISOString(),
       ...(command === undefined ? {} : { command }),
+      ...(modes === undefined ? {} : { modes }),
     };
     this.#tasks.run("onMessage", clientId, (ctx) => {
       // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood

@@ -14,6 +14,7 @@ import type { User } from "../protocol/views.ts";
 import { ActionBook } from "../session/actions.ts";
 import { AskBook } from "../session/asks.ts";
 import { CommandBook } from "../session/chat-commands.ts";
+import { ModeBook } from "../session/modes.ts";
 import { SettingsBook } from "../session/settings.ts";
 import { Transcript } from "../session/transcript.ts";
 
@@ -91,6 +92,7 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
     actions: new ActionBook(),
     settings: new SettingsBook(options.settings),
     commands: new CommandBook(),
+    modes: new ModeBook(),
     history: () => transcript.messages(),
     newId: () => `id${++next}`,
     now: options.now ?? (() => fixed),

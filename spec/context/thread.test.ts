@@ -16,6 +16,7 @@ import { createRecordingLogger } from "../../lib/logger.ts";
 import { ActionBook } from "../../lib/session/actions.ts";
 import { AskBook } from "../../lib/session/asks.ts";
 import { CommandBook } from "../../lib/session/chat-commands.ts";
+import { ModeBook } from "../../lib/session/modes.ts";
 import { SettingsBook } from "../../lib/session/settings.ts";
 import { ThreadLink } from "../../lib/session/thread-link.ts";
 import { createFakeContext } from "../../lib/testing/index.ts";
@@ -99,6 +100,7 @@ async function storedConversation(t: TestContext) {
       actions: new ActionBook(),
       settings: new SettingsBook(),
       commands: new CommandBook(),
+      modes: new ModeBook(),
       history: () => [],
       newId: () => `id${++next}`,
       now: () => new Date("2026-01-01T00:00:00.000Z"),
