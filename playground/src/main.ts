@@ -157,8 +157,17 @@ function welcomed({ welcome, replaced, lost, dropped }: SessionEvent, reopened: 
   }
 }
 
-/** The user's text: the answer to the oldest open text ask, else a new message. */
+/** The message being edited (its id), while the composer holds its text. */
+let editing: string | undefined;
+
+/** The user's text: an edit, the answer to the oldest open text ask, else a new message. */
 function submit(text: string): void {
+  if (editing !== undefined) {
+    client?.editMessage(editing, text);
+    editing = undefined;
+    composer.editing(undefined);
+    return;
+  }
   const ask = client?.getSnapshot().asks.find((open) => open.kind === "text");
   const command = surface.takeCommand();
   if (ask === undefined) client?.send(text, command === undefined ? {} : { command });
@@ -173,6 +182,13 @@ function controlsOf(message: ChatMessage): MessageControls {
   const action: MessageControls["action"] = (chosen, release) => {
     client?.callAction(chosen).then(release, release);
   };
+  if (message.role === "user" && message.live) {
+    const edit = () => {
+      editing = message.id;
+      composer.editing(message.content);
+    };
+    return { action, edit };
+  }
   if (message.role !== "assistant") return { action };
   const feedback = (value: 0 | 1, comment: string | undefined) => {
     client?.rate(message.id, value, comment).then(

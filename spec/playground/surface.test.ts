@@ -90,3 +90,31 @@ test("the settings form shows the app's inputs and its changes reach onSettingsU
     await page.locator(".message.assistant", { hasText: "large false" }).waitFor();
   });
 });
+
+test("editing a message puts it back in the composer; sending replaces it and what followed", async (t) => {
+  const app = createApp();
+  app.onMessage(async (ctx, message) => {
+    await ctx.send(`echo ${message.content} after ${ctx.history().length - 1}`);
+  });
+  const { url } = await startServer(t, app.seal());
+  await withPage(t, browser, async (page) => {
+    await page.goto(url);
+    await connected(page);
+    await say(page, "one");
+    await page.locator(".message.assistant", { hasText: "echo one after 0" }).waitFor();
+    await say(page, "two");
+    await page.locator(".message.assistant", { hasText: "echo two after 2" }).waitFor();
+    await page.locator(".message.user", { hasText: "one" }).locator(".edit").click();
+    assert.equal(await page.locator("#input").inputValue(), "one");
+    await say(page, "uno");
+    await page.locator(".message.assistant", { hasText: "echo uno after 0" }).waitFor();
+    await page.locator(".message.user", { hasText: "two" }).waitFor({ state: "detached" });
+    assert.deepEqual(
+      await page
+        .locator(".message")
+        .allTextContents()
+        .then((texts) => texts.length),
+      2,
+    );
+  });
+});
