@@ -37,6 +37,11 @@ export const ErrorCode = Type.Enum([
   "INVALID_OPTION",
   "CLIENT_CLOSED",
   "REQUEST_FAILED",
+  "BAD_SETTINGS",
+  "UNKNOWN_PROFILE",
+  "UNKNOWN_COMMAND",
+  "EDITS_DISABLED",
+  "UNKNOWN_MODE",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

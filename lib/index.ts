@@ -6,8 +6,17 @@ import "./runtime/require-node.ts";
 // Login throttling for passwordAuth: the gateway's `loginThrottle` option.
 export type { LoginThrottleOptions } from "./auth/throttle.ts";
 export { type AbortKind, abortKind, isAbortOf, TaskAborted } from "./context/abort.ts";
+export type { CommandInit } from "./context/commands.ts";
 export type { AskInit, ChatContext, EventContext } from "./context/context.ts";
 export type { ActionInit, ElementInit, EventMessageHandle, MessageHandle, MessageInit } from "./context/message.ts";
+export type { ModeInit } from "./context/modes.ts";
+export {
+  type ChatSettings,
+  defineSettings,
+  type SettingsInputInit,
+  type SettingsOf,
+  type SettingValueOf,
+} from "./context/settings.ts";
 export type { StateStore } from "./context/state.ts";
 export type { EventStepHandle, StepHandle, StepInit } from "./context/step.ts";
 export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
@@ -47,6 +56,7 @@ export {
   actionCallback,
   authorRename,
   type ChatApp,
+  chatSettings,
   createApp,
   defaultApp,
   headerAuth,
@@ -60,11 +70,18 @@ export {
   onChatStart,
   onError,
   onFeedback,
+  onLogout,
   onMessage,
+  onSettingsUpdate,
   onStop,
   onWindowMessage,
   passwordAuth,
   type Registrar,
+  setChatProfiles,
+  setCommands,
+  setModes,
+  setStarters,
+  userEnv,
 } from "./hooks/registrars.ts";
 export type {
   ActionHook,
@@ -72,6 +89,8 @@ export type {
   AudioStartHook,
   AuthorRenameHook,
   ChatHook,
+  ChatProfileInit,
+  ChatProfilesHook,
   ChatResumeHook,
   ErrorHook,
   EventHook,
@@ -80,13 +99,22 @@ export type {
   HookResult,
   HookTable,
   LifecycleHook,
+  LogoutHook,
   MessageHook,
   PasswordAuthHook,
   RequestHeaders,
+  SettingsUpdateHook,
   SlotName,
+  StarterInit,
+  StartersHook,
   WindowMessageHook,
 } from "./hooks/table.ts";
 export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
+export type { CommandView } from "./protocol/commands.ts";
+export type { ModeOption, ModeView } from "./protocol/modes.ts";
+export type { ChatProfileView, StarterView } from "./protocol/profiles.ts";
+export type { ToastLevel } from "./protocol/server.ts";
+export type { SettingsInput, SettingsValues, SettingValue } from "./protocol/settings.ts";
 export type { ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ListenOptions, type ServerOptions, serve } from "./server.ts";

@@ -2,6 +2,7 @@
 // (state.ts), typed events, and the commands a UI needs. Framework-free: React and the AI SDK adapt it elsewhere.
 import type {
   ActionView,
+  ChatProfileList,
   ClientFrame,
   ListThreadsQuery,
   ServerFrame,
@@ -30,7 +31,7 @@ import {
 import { Emitter, type Unsubscribe } from "./emitter.ts";
 import { ChatwireClientError } from "./errors.ts";
 import { idMaker } from "./ids.ts";
-import { deleteThread, listThreads, type RouteTarget, renameThread, routesBase } from "./routes.ts";
+import { deleteThread, listChatProfiles, listThreads, type RouteTarget, renameThread, routesBase } from "./routes.ts";
 import type { ChatSnapshot } from "./snapshot.ts";
 import type { SocketConstructor } from "./socket.ts";
 import { ConversationState } from "./state.ts";
@@ -80,7 +81,8 @@ export interface ClientEvents {
   reopened: SessionEvent;
   /** The connection dropped; the client reconnects by itself in `retryInMs`. */
   offline: Offline;
-  /** Over for good: `close()`, or a close retrying cannot help (4401 not authenticated, 1002 protocol). */
+  /** Over for good: `close()`, or a close retrying cannot help (4401 not authenticated, 1002 protocol, 4404 unknown
+   * chat profile). */
   closed: Closed;
   /** Every server frame, typed, once each and in order (before the snapshot's listeners are told). */
   frame: ServerFrame;
@@ -167,13 +169,20 @@ export class ChatClient {
   }
 
   /** Sends the user's text (`user_message`) and shows it at once; returns the message's client id. Sent when the
-   * session is ready if it is not now. Files are not supported yet: upload them on the app's side. */
-  send(text: string): string {
+   * session is ready if it is not now. `command`: one of `snapshot.commands`' ids (`message.command` for the app);
+   * `modes`: an option id for some of `snapshot.modes` (`message.modes`).
+   * Files are not supported yet: upload them on the app's side. */
+  send(
+    text: string,
+    options: { readonly command?: string; readonly modes?: Readonly<Record<string, string>> } = {},
+  ): string {
     this.#usable();
     const id = this.#newId("msg");
     this.#change(() => this.#state.addLocal(id, text));
     this.#state.requested(id);
-    this.#connection.send({ type: "user_message", id, content: text });
+    const command = options.command === undefined ? {} : { command: options.command };
+    const modes = options.modes === undefined ? {} : { modes: { ...options.modes } };
+    this.#connection.send({ type: "user_message", id, content: text, ...command, ...modes });
     return id;
   }
 
@@ -226,6 +235,25 @@ export class ChatClient {
     return saved;
   }
 
+  /** Edits one of the user's messages (the id `send` returned, or a stored one's): it shows the new text at once,
+   * what came after it goes, and the app's onMessage runs again with it. Returns the edit's id (errors about it:
+   * UNKNOWN_MESSAGE, EDITS_DISABLED, carry it as `replyTo`). */
+  editMessage(messageId: string, content: string): string {
+    this.#usable();
+    const id = this.#newId("edit");
+    this.#change(() => this.#state.edited(messageId, content));
+    this.#state.requested(id);
+    this.#connection.send({ type: "edit_message", id, messageId, content });
+    return id;
+  }
+
+  /** Changes settings (some or all inputs, by id). The snapshot's `settings` follow the server's answer
+   * (`chat_settings`); a value the form refuses comes back as a BAD_SETTINGS error. */
+  updateSettings(values: Readonly<Record<string, unknown>>): void {
+    this.#usable();
+    this.#connection.send({ type: "settings_update", id: this.#newId("settings"), values: { ...values } });
+  }
+
   /** Passes data to the app's onWindowMessage (as a host page's postMessage would). */
   postWindowMessage(data: unknown): void {
     this.#usable();
@@ -266,6 +294,18 @@ export class ChatClient {
       renameThread(this.#routes, id, name, this.#secretOf(id)),
     delete: (id: string): Promise<void> => deleteThread(this.#routes, id, this.#secretOf(id)),
   };
+
+  /** The chat profiles the user may choose from (HTTP, before or during a session); `profiles: []` without any. */
+  chatProfiles(): Promise<ChatProfileList> {
+    return listChatProfiles(this.#routes);
+  }
+
+  /** Starts a new conversation with another chat profile (Chainlit restarts the chat too). Unknown to the app:
+   * the server refuses it with UNKNOWN_PROFILE. */
+  switchProfile(chatProfile: string): void {
+    this.#connection.chooseProfile(chatProfile);
+    this.open();
+  }
 
   /** Starts a new session on a clean state: a new conversation, or the stored `thread` reopened. Ends the current
    * session (close code 1000). Also reopens a client that was closed. */

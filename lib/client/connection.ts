@@ -75,7 +75,7 @@ export interface ConnectionOptions {
 
 const protocol: typeof PROTOCOL_VERSION = 1;
 /** Close codes after which trying again cannot help: protocol version, not authenticated. */
-const FINAL_CLOSES = new Set([1002, 4401]);
+const FINAL_CLOSES = new Set([1002, 4401, 4404]);
 
 /** One logical connection to the gateway. */
 export class Connection {
@@ -105,7 +105,17 @@ export class Connection {
     private readonly url: string,
     private readonly options: ConnectionOptions,
     private readonly events: ConnectionEvents,
-  ) {}
+  ) {
+    this.#profile = options.chatProfile;
+  }
+
+  /** The chat profile the next new session asks for (`hello.chatProfile`). */
+  #profile: string | undefined;
+
+  /** Asks for `chatProfile` in every new session from now on (the current one keeps its own). */
+  chooseProfile(chatProfile: string | undefined): void {
+    this.#profile = chatProfile;
+  }
 
   /** Starts a new session, ending the current one if any: a new conversation, or the stored `thread` reopened. */
   open(thread?: ThreadRequest): void {
@@ -231,7 +241,7 @@ export class Connection {
   }
 
   #hello(): ClientFrame {
-    const profile = this.options.chatProfile === undefined ? {} : { chatProfile: this.options.chatProfile };
+    const profile = this.#profile === undefined ? {} : { chatProfile: this.#profile };
     const session = this.#session;
     if (session === undefined)
       return { type: "hello", protocol, ...profile, ...(this.#reopen ? { thread: this.#reopen } : {}) };

@@ -21,6 +21,7 @@ export type {
   ChatFeedback,
   ChatMessage,
   ChatNode,
+  ChatSettingsView,
   ChatSnapshot,
   ChatStep,
   PendingAsk,

@@ -1,6 +1,6 @@
 // The gateway's HTTP routes over stored threads (lib/data/routes.ts): list, rename, delete. Browsers send the
 // session cookie (same origin); other clients the headers given to `connect` (`Authorization: Bearer …`).
-import type { ListThreadsQuery, ThreadList, ThreadSummary } from "../protocol/index.ts";
+import type { ChatProfileList, ListThreadsQuery, ThreadList, ThreadSummary } from "../protocol/index.ts";
 import { ChatwireClientError } from "./errors.ts";
 
 /** How to reach the routes. */
@@ -50,6 +50,17 @@ export async function callRoute(
   const code =
     response.status === 401 ? "UNAUTHENTICATED" : response.status === 404 ? "THREAD_NOT_FOUND" : "REQUEST_FAILED";
   throw new ChatwireClientError(code, `${path}: ${message}`, response.status);
+}
+
+/** The chat profiles the user may start with (`GET /chat-profiles`); none when the app declares none. */
+export async function listChatProfiles(target: RouteTarget): Promise<ChatProfileList> {
+  try {
+    return (await callRoute(target, "chat-profiles")) as ChatProfileList;
+  } catch (error) {
+    // The route exists only when the app declares profiles.
+    if (error instanceof ChatwireClientError && error.status === 404) return { profiles: [] };
+    throw error;
+  }
 }
 
 /** One page of the user's threads, newest first. */

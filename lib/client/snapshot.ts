@@ -1,6 +1,18 @@
 // The conversation as a UI renders it: immutable values, replaced (never changed) when a frame changes them, so a
 // UI compares by reference (React's useSyncExternalStore, memo) and re-renders only what changed.
-import type { ActionView, ElementView, MessageView, ServerFrameOf, StepView, User } from "../protocol/index.ts";
+import type {
+  ActionView,
+  CommandView,
+  ElementView,
+  MessageView,
+  ModeView,
+  ServerFrameOf,
+  SettingsInput,
+  SettingsValues,
+  StarterView,
+  StepView,
+  User,
+} from "../protocol/index.ts";
 import type { ConnectionStatus, LostReason } from "./connection.ts";
 
 /** The feedback the user gave a message: `sending` until the server answers `feedback_saved` (or an error). */
@@ -77,6 +89,12 @@ export interface SessionInfo {
   readonly chatProfile?: string;
 }
 
+/** The settings form the app shows (its last `chat_settings`): render `inputs`, filled with `values`. */
+export interface ChatSettingsView {
+  readonly inputs: readonly SettingsInput[];
+  readonly values: SettingsValues;
+}
+
 /** Everything a UI renders, as one immutable value. */
 export interface ChatSnapshot {
   readonly status: ConnectionStatus;
@@ -99,6 +117,14 @@ export interface ChatSnapshot {
   readonly busy: boolean;
   /** Whether the server is taking audio (audio_state). */
   readonly audio: boolean;
+  /** The settings form of the session, if the app shows one; change it with `client.updateSettings`. */
+  readonly settings: ChatSettingsView | undefined;
+  /** Suggested first messages of a new conversation: show them while `messages` is empty; `client.send(message)`. */
+  readonly starters: readonly StarterView[];
+  /** The commands the user may send a message with (`client.send(text, { command })`): a `/` palette, buttons. */
+  readonly commands: readonly CommandView[];
+  /** The mode pickers (`client.send(text, { modes: { [modeId]: optionId } })`). */
+  readonly modes: readonly ModeView[];
   /** The session's error frames, oldest first (the last 50). */
   readonly errors: readonly ServerFrameOf<"error">[];
 }

@@ -2,11 +2,14 @@
 // tasks, action calls, feedback and errors. Frames and the client's own commands change it; `snapshot()` gives the
 // immutable value a UI renders, rebuilt only after a change and sharing every part that did not change.
 import type {
+  CommandView,
   FeedbackView,
   HistoryEntry,
   MessageView,
+  ModeView,
   ServerFrame,
   ServerFrameOf,
+  StarterView,
   StepView,
 } from "../protocol/index.ts";
 import type { ConnectionStatus, SessionStart } from "./connection.ts";
@@ -16,6 +19,7 @@ import type {
   ChatFeedback,
   ChatMessage,
   ChatNode,
+  ChatSettingsView,
   ChatSnapshot,
   ChatStep,
   PendingAsk,
@@ -65,6 +69,10 @@ export class ConversationState {
   /** Feedback frames waiting for their answer: frame id -> message or step id. */
   #feedback = new Map<string, string>();
   #audio = false;
+  #settings: ChatSettingsView | undefined;
+  #starters: readonly StarterView[] = [];
+  #commands: readonly CommandView[] = [];
+  #modes: readonly ModeView[] = [];
   #errors: ServerFrameOf<"error">[] = [];
   #dividers = 0;
   #snapshot: ChatSnapshot | undefined;
@@ -109,6 +117,10 @@ export class ConversationState {
     this.#calls.clear();
     this.#feedback.clear();
     this.#audio = false;
+    this.#settings = undefined;
+    this.#starters = [];
+    this.#commands = [];
+    this.#modes = [];
     this.#changed();
   }
 
@@ -148,6 +160,15 @@ export class ConversationState {
     const author = this.#session?.user?.displayName ?? this.#session?.user?.identifier ?? "You";
     const view: MessageView = { id, role: "user", author, content, createdAt: new Date().toISOString(), actions: [] };
     this.#upsertMessage(view, { local: true });
+    this.#changed();
+  }
+
+  /** The user edited their message `id`: it takes the new text, and what came after it goes (the server removes it
+   * too, under ids this client may not know). */
+  edited(id: string, content: string): void {
+    this.#changeMessage(id, (message) => ({ ...message, content }));
+    const at = this.#roots.indexOf(id);
+    if (at >= 0) for (const later of this.#roots.slice(at + 1)) this.#remove(later);
     this.#changed();
   }
 
@@ -240,10 +261,23 @@ export class ConversationState {
       case "error":
         this.#error(frame);
         break;
+      case "starters":
+        this.#starters = frame.starters;
+        break;
+      case "commands":
+        this.#commands = frame.commands;
+        break;
+      case "modes":
+        this.#modes = frame.modes;
+        break;
+      case "chat_settings":
+        this.#settings = { inputs: frame.inputs, values: frame.values };
+        break;
       case "welcome":
       case "resume_failed":
       case "shutdown":
       case "window_message":
+      case "toast":
         return; // no conversation state: the client's events carry them
       default:
         frame satisfies never; // a frame type added to the protocol and not handled here fails tsc
@@ -395,6 +429,10 @@ export class ConversationState {
       asks,
       busy: this.#tasks.size > 0,
       audio: this.#audio,
+      settings: this.#settings,
+      starters: this.#starters,
+      commands: this.#commands,
+      modes: this.#modes,
       errors: this.#errors,
     };
   }

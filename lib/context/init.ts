@@ -1,7 +1,10 @@
 // What a context is built from: the session's parts that outlive one handler call. A session or a test backs it.
-import type { Action } from "../hooks/payloads.ts";
+import type { Action, HistoryMessage } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
+import type { CommandView } from "../protocol/commands.ts";
+import type { ModeView } from "../protocol/modes.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
+import type { SettingsInput, SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { StateStore } from "./state.ts";
 import type { ThreadWriter } from "./thread.ts";
@@ -29,10 +32,37 @@ export interface OpenAsks {
   cancel(askId: string, reason: unknown): void;
 }
 
+/** The message an action button is on, as far as removing its buttons goes. */
+export interface ActionOwner {
+  /** Takes the buttons with these ids off the message (one message_update). */
+  dropActions(ids: ReadonlySet<string>): Promise<void>;
+}
+
 /** Where a context puts the action buttons it sends. The session's ActionBook finds them for `action_call`. */
 export interface LiveActions {
-  add(action: Action): void;
+  add(action: Action, owner: ActionOwner): void;
   remove(id: string): void;
+  /** The live actions (of one message, or all), with the message each is on. */
+  live(messageId?: string): { readonly action: Action; readonly owner: ActionOwner }[];
+}
+
+/** The session's settings form and values. The session's SettingsBook checks the client's updates. */
+export interface LiveSettings {
+  readonly values: SettingsValues;
+  /** Shows `inputs`: keeps each current value that fits, else the input's initial one, and returns the values. */
+  declare(inputs: readonly SettingsInput[]): SettingsValues;
+}
+
+/** The commands the session offers now (the session's CommandBook checks the messages that name one). */
+export interface LiveCommands {
+  readonly current: readonly CommandView[];
+  set(commands: readonly CommandView[]): void;
+}
+
+/** The mode pickers the session offers now (the session's ModeBook checks a message's choices). */
+export interface LiveModes {
+  readonly current: readonly ModeView[];
+  set(modes: readonly ModeView[]): void;
 }
 
 /** The session-lived parts a context is built from. */
@@ -41,6 +71,8 @@ export interface ContextInit<S extends object> {
   readonly threadId: string;
   readonly user?: User | undefined;
   readonly chatProfile?: string | undefined;
+  /** The user's own values of the keys the app declares (`ctx.userEnv`). */
+  readonly userEnv?: Readonly<Record<string, string>> | undefined;
   readonly state: StateStore<S>;
   readonly log: Logger;
   /** Sends one frame to the client (the session stamps `seq`). Resolves when it is queued for the socket. */
@@ -49,6 +81,11 @@ export interface ContextInit<S extends object> {
   readonly renameAuthor?: ((author: string) => string | Promise<string>) | undefined;
   readonly asks: OpenAsks;
   readonly actions: LiveActions;
+  readonly settings: LiveSettings;
+  readonly commands: LiveCommands;
+  readonly modes: LiveModes;
+  /** The conversation's messages so far, oldest first (`ctx.history()`). */
+  history(): HistoryMessage[];
   /** New ids for messages, steps, actions and asks. */
   newId(): string;
   /** The clock for `createdAt`, `start` and `end`. */

@@ -5,6 +5,9 @@ import type { ContextInit } from "./init.ts";
 
 /** An action button to attach to a message. */
 export interface ActionInit {
+  /** The action's id (1 to 64 characters); default: a new one. Pressing a button sends its id back, so an id of
+   * the app's own (e.g. a database key) saves a lookup; using one again makes it name the newer button. */
+  readonly id?: string | undefined;
   readonly name: string;
   readonly label?: string | undefined;
   readonly payload?: JsonObject | undefined;
@@ -123,8 +126,14 @@ export class SentMessage<S extends object> implements MessageHandle {
 
   #toActions(actions: readonly ActionInit[]): Action[] {
     return actions.map((action) => {
+      if (
+        action.id !== undefined &&
+        (typeof action.id !== "string" || action.id.length === 0 || action.id.length > 64)
+      ) {
+        throw new RangeError("an action id has 1 to 64 characters");
+      }
       const built: Action = {
-        id: this.init.newId(),
+        id: action.id ?? this.init.newId(),
         name: action.name,
         label: action.label ?? action.name,
         payload: action.payload ?? {},
@@ -132,7 +141,7 @@ export class SentMessage<S extends object> implements MessageHandle {
         ...(action.icon === undefined ? {} : { icon: action.icon }),
         ...(action.tooltip === undefined ? {} : { tooltip: action.tooltip }),
       };
-      if (this.liveActions) this.init.actions.add(built);
+      if (this.liveActions) this.init.actions.add(built, this);
       return built;
     });
   }
@@ -171,6 +180,12 @@ export class SentMessage<S extends object> implements MessageHandle {
   async removeAction(actionId: string): Promise<void> {
     this.init.actions.remove(actionId);
     this.actions = this.actions.filter((action) => action.id !== actionId);
+    await this.init.emit({ type: "message_update", message: await viewOf(this.init, this) });
+  }
+
+  async dropActions(ids: ReadonlySet<string>): Promise<void> {
+    for (const id of ids) this.init.actions.remove(id);
+    this.actions = this.actions.filter((action) => !ids.has(action.id));
     await this.init.emit({ type: "message_update", message: await viewOf(this.init, this) });
   }
 

@@ -5,6 +5,9 @@ import type { ElementDisplay, JsonObject, MessageView, StepView, User } from "..
 
 /** The key of a thread's metadata that holds the saved session store: server-side only, never sent to a client. */
 export const STORE_METADATA_KEY = "chatwireSession";
+/** The key of a thread's metadata that holds the conversation's settings values and chat profile, restored when the
+ * thread is reopened: server-side only too. */
+export const CONVERSATION_METADATA_KEY = "chatwireConversation";
 
 /** A user as stored: the declared `User` plus the id threads point to. */
 export interface StoredUser {
@@ -187,8 +190,8 @@ export const NAME_MAX = 80;
  * @example clientThread(await layer.loadThread(id)).metadata.chatwireSession === undefined
  */
 export function clientThread<T extends { readonly metadata: JsonObject }>(thread: T): T {
-  if (!(STORE_METADATA_KEY in thread.metadata)) return thread;
-  const { [STORE_METADATA_KEY]: _store, ...metadata } = thread.metadata;
+  if (!(STORE_METADATA_KEY in thread.metadata) && !(CONVERSATION_METADATA_KEY in thread.metadata)) return thread;
+  const { [STORE_METADATA_KEY]: _store, [CONVERSATION_METADATA_KEY]: _conversation, ...metadata } = thread.metadata;
   return { ...thread, metadata };
 }
 

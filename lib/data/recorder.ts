@@ -229,6 +229,11 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "audio_state":
       case "feedback_saved":
       case "error":
+      case "chat_settings":
+      case "starters":
+      case "commands":
+      case "toast":
+      case "modes":
         return;
       default:
         frame satisfies never;

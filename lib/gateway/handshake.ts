@@ -4,7 +4,8 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { nanoid } from "nanoid";
-import type { ErrorCode } from "../errors.ts";
+import { type ErrorCode, isChatwireError } from "../errors.ts";
+import type { HookTable } from "../hooks/table.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
@@ -13,7 +14,8 @@ import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
 import type { LiveTokens } from "./live-tokens.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { linkThread, loadOwnedThread, type Persistence, restoredState } from "./persistence.ts";
+import { linkThread, loadOwnedThread, type Persistence, restoredConversation, restoredState } from "./persistence.ts";
+import { type ChosenProfile, chooseProfile } from "./profiles.ts";
 import type { SessionRegistry } from "./registry.ts";
 
 /** What one gateway shares with all its connections. */
@@ -44,7 +46,13 @@ export interface HandshakeConnection {
 
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-function welcome(connection: HandshakeConnection, live: Session, resumed: boolean, threadSecret?: string) {
+function welcome(
+  connection: HandshakeConnection,
+  live: Session,
+  resumed: boolean,
+  userEnvKeys: readonly string[] | undefined,
+  threadSecret?: string,
+) {
   const { user } = connection;
   connection.send({
     seq: 0,
@@ -58,7 +66,23 @@ function welcome(connection: HandshakeConnection, live: Session, resumed: boolea
     ...(live.chatProfile === undefined ? {} : { chatProfile: live.chatProfile }),
     ...(threadSecret === undefined ? {} : { threadSecret }),
     ...(user === undefined ? {} : { user }),
+    ...(userEnvKeys === undefined ? {} : { userEnv: [...userEnvKeys] }),
   });
+}
+
+/** The hello's values of the declared keys; an undeclared key is refused (BAD_FRAME naming it), the rest kept. */
+function userEnvOf(
+  hello: Hello,
+  declared: readonly string[] | undefined,
+  connection: HandshakeConnection,
+): Record<string, string> | undefined {
+  if (hello.userEnv === undefined) return undefined;
+  const kept: Record<string, string> = {};
+  for (const [key, value] of Object.entries(hello.userEnv)) {
+    if (declared?.includes(key)) kept[key] = value;
+    else connection.error("BAD_FRAME", `hello: userEnv key "${key.slice(0, 64)}" is not one the app declares`);
+  }
+  return kept;
 }
 
 /**
@@ -82,7 +106,7 @@ function resume(
   if (target.user?.identifier !== connection.user?.identifier) return refuse("forbidden");
   if (!target.canResume(request.lastSeq)) return refuse("overflow", target.end("disconnect"));
   if (target.ended) return refuse("expired", target.end("disconnect"));
-  welcome(connection, target, true);
+  welcome(connection, target, true, undefined);
   target.attach(connection.sink, request.lastSeq);
   return { live: target };
 }
@@ -136,6 +160,21 @@ export async function handshake<S extends object>(
       // Missing and foreign threads get the same answer: existence is not revealed.
       connection.error("THREAD_NOT_FOUND", "no such thread (or not yours); a new conversation starts");
     }
+    const restored = thread === undefined ? {} : restoredConversation(thread);
+    let chosen: ChosenProfile;
+    try {
+      chosen = await chooseProfile(options.hooks as HookTable<object>, user, hello.chatProfile, restored.chatProfile);
+    } catch (error) {
+      if (isChatwireError(error, "UNKNOWN_PROFILE")) {
+        connection.error("UNKNOWN_PROFILE", error.message);
+        connection.close(4404, "unknown chat profile");
+      } else {
+        log.error({ err: error }, "setChatProfiles or setStarters failed");
+        connection.error("HANDLER_FAILED", "the chat profiles could not be listed");
+        connection.close(1011, "profiles failed");
+      }
+      return undefined;
+    }
     if (!connection.open) return undefined;
     const threadId = thread?.id ?? nanoid();
     const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
@@ -144,16 +183,19 @@ export async function handshake<S extends object>(
       hooks: options.hooks,
       limits: options,
       log,
-      chatProfile: hello.chatProfile,
+      chatProfile: chosen.chatProfile,
+      starters: chosen.starters,
+      userEnv: userEnvOf(hello, options.hooks.userEnv, connection),
       initialState: options.initialState,
       threadId,
       restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
+      restoredSettings: restored.settings,
       link: linked?.link,
       registry,
     });
     registry.add(live, reserved);
     reserved = false;
-    welcome(connection, live, false, linked?.secret);
+    welcome(connection, live, false, options.hooks.userEnv, linked?.secret);
     live.attach(connection.sink, 0);
     live.start(thread);
     return live;

@@ -52,6 +52,9 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** How often this node asks the data layer whether the tokens of its live sockets were revoked by a logout on
    * another node (then they close with 4401). A logout on this node closes them at once. Default 5 s. */
   readonly revocationCheckMs?: number | undefined;
+  /** Whether users may edit their earlier messages (`edit_message`: later messages removed, onMessage run again).
+   * Default true; false refuses edits with EDITS_DISABLED. */
+  readonly editMessages?: boolean | undefined;
   /** Receives a handle on the running gateway (session count), e.g. for a health route. */
   readonly onReady?: ((gateway: GatewayHandle) => void) | undefined;
 }
@@ -87,6 +90,7 @@ const defaults = {
   maxQueuedEventBytes: 4 * 1024 * 1024,
   maxQueuedAudioBytes: 8 * 1024 * 1024,
   revocationCheckMs: 5_000,
+  editMessages: true,
 } as const satisfies Omit<ResolvedOptions<object>, "hooks" | Optional>;
 
 /** `options` without the fields given as `undefined`: spread over defaults, they leave the default in place. */

@@ -9,12 +9,14 @@ import type { DataLayer } from "../data/layer.ts";
 import { memoryLoginCounters } from "../data/login-counters.ts";
 import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
+import type { HookTable } from "../hooks/table.ts";
 import { serveConnection } from "./connection.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
 import { LiveTokens } from "./live-tokens.ts";
 import { type GatewayOptions, resolveOptions } from "./options.ts";
 import { openPersistence } from "./persistence.ts";
+import { profileRoute } from "./profiles.ts";
 import { SessionRegistry } from "./registry.ts";
 import { releaseUpgrade } from "./upgrade.ts";
 
@@ -66,6 +68,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     liveTokens.poll(options.revocationCheckMs, (tokenId) => tokens.isRevoked(tokenId), app.log);
     app.addHook("onClose", async () => liveTokens.stop());
   }
+  if (options.hooks.setChatProfiles !== undefined) profileRoute(app, options.hooks as HookTable<object>, tokens);
   if (persistence !== undefined) {
     const userOf = async (request: FastifyRequest) => {
       const auth = await authenticate(request, options.hooks, tokens);
@@ -129,12 +132,14 @@ async function passwordAuth<S extends object>(
       ? undefined
       : createLoginThrottle(layer ?? memoryLoginCounters(), options.loginThrottle ?? {});
   const onRevoked = (tokenId: string) => liveTokens?.revoke(tokenId);
+  const { onLogout } = options.hooks;
   await app.register(authRoutes, {
     check,
     tokens,
     ttlSeconds,
     secureCookie,
     onRevoked,
+    onLogout,
     ...(throttle ? { throttle } : {}),
   });
   return tokens;

@@ -1,5 +1,5 @@
 // What each hook receives besides the context: the seed's Chainlit types, in TypeScript form.
-import type { ActionView, JsonObject, MessageView, StepView } from "../protocol/views.ts";
+import type { ActionView, JsonObject, MessageRole, MessageView, StepView } from "../protocol/views.ts";
 
 /** A message the user sent, as `onMessage` receives it. */
 export interface IncomingMessage {
@@ -9,6 +9,22 @@ export interface IncomingMessage {
   readonly clientId: string;
   readonly content: string;
   readonly createdAt: string;
+  /** The id of the command the user sent it with (one of the declared commands), if any. */
+  readonly command?: string | undefined;
+  /** The option of every mode offered, by mode id (the user's choice, else the default); only when there are modes. */
+  readonly modes?: Readonly<Record<string, string>> | undefined;
+}
+
+/** One message of the conversation so far, as `ctx.history()` gives it (Chainlit's `chat_context`). */
+export interface HistoryMessage {
+  readonly id: string;
+  /** `user` for what the user typed, `assistant` (or `system`) for what the app sent. */
+  readonly role: MessageRole;
+  readonly author: string;
+  readonly content: string;
+  readonly createdAt: string;
+  /** The command a user message was sent with, if any. */
+  readonly command?: string | undefined;
 }
 
 /** An action button press: the action the app sent, as `actionCallback(name, fn)` receives it. */

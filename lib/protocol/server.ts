@@ -2,6 +2,10 @@
 // a reconnect and acknowledged by the client. Connection frames (welcome, resume_failed, shutdown) carry `seq: 0`.
 import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
+import { CommandView } from "./commands.ts";
+import { ModeView } from "./modes.ts";
+import { StarterView } from "./profiles.ts";
+import { SettingsInput, SettingsValues } from "./settings.ts";
 import { FeedbackView, MessageView, StepView, User } from "./views.ts";
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
@@ -27,6 +31,8 @@ export const Welcome = connectionFrame("welcome", {
   threadSecret: Type.Optional(Type.String()),
   user: Type.Optional(User),
   chatProfile: Type.Optional(Type.String()),
+  /** The keys the app asks the user to provide (`hello.userEnv`), when it declares some. */
+  userEnv: Type.Optional(Type.Array(Type.String())),
 });
 /** The live session asked for in `hello.resume` cannot be resumed: it `expired` (or never existed), its replay
  * buffer `overflow`ed, or it belongs to someone else (`forbidden`). A new session follows (welcome). */
@@ -91,6 +97,31 @@ export const ErrorFrame = Type.Object({
 /** The server is shutting down; reconnect (elsewhere) to go on. */
 export const Shutdown = connectionFrame("shutdown", { reason: Type.String() });
 
+/** The settings form to show (`inputs`) and its current `values`: sent when the form is declared, and again after
+ * each accepted `settings_update`. Render the last one. */
+export const ChatSettingsFrame = frame("chat_settings", { inputs: Type.Array(SettingsInput), values: SettingsValues });
+
+/** Suggested first messages for a new conversation (the chat profile's, or `setStarters`'): show them while the
+ * conversation is empty; choosing one sends its `message` as a `user_message`. */
+export const StartersFrame = frame("starters", { starters: Type.Array(StarterView) });
+
+/** The commands the user may send a message with now (each replaces the last list; empty: none). */
+export const CommandsFrame = frame("commands", { commands: Type.Array(CommandView) });
+
+/** The mode pickers the user may choose options from now (each replaces the last list; empty: none). */
+export const ModesFrame = frame("modes", { modes: Type.Array(ModeView) });
+
+/** How a toast looks. */
+export const ToastLevel = Type.Union([
+  Type.Literal("info"),
+  Type.Literal("success"),
+  Type.Literal("warning"),
+  Type.Literal("error"),
+]);
+export type ToastLevel = Static<typeof ToastLevel>;
+/** A transient notice, not part of the conversation (never stored): show it for a few seconds. */
+export const ToastFrame = frame("toast", { message: Type.String(), level: ToastLevel });
+
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
   Welcome,
@@ -112,6 +143,11 @@ export const ServerFrame = Type.Union([
   FeedbackSaved,
   ErrorFrame,
   Shutdown,
+  ChatSettingsFrame,
+  StartersFrame,
+  CommandsFrame,
+  ToastFrame,
+  ModesFrame,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

@@ -9,18 +9,22 @@ import type { LoadedThread } from "../data/layer.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
-import type { User } from "../protocol/views.ts";
+import type { JsonObject, User } from "../protocol/views.ts";
 import { ActionBook, pressedAction } from "./actions.ts";
 import { AskBook } from "./asks.ts";
 import { AudioInput } from "./audio.ts";
+import { CommandBook } from "./chat-commands.ts";
 import type { SessionCommand } from "./commands.ts";
 import { receiveFeedback } from "./feedback.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
+import { ModeBook } from "./modes.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
 import type { Session, SessionInit, SessionLimits } from "./session.ts";
+import { SettingsBook, SettingsError } from "./settings.ts";
 import { type FrameSink, GOING_AWAY, REPLACED } from "./sink.ts";
 import { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
+import { Transcript } from "./transcript.ts";
 
 /**
  * Opens a session. Attach a sink, `start()` it, then hand it commands.
@@ -85,11 +89,17 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #ids: ThreadIds;
   readonly #asks: AskBook;
   readonly #actions = new ActionBook();
+  readonly #settings: SettingsBook;
+  readonly #commands = new CommandBook();
+  readonly #modes = new ModeBook();
+  readonly #transcript = new Transcript();
   readonly #tasks: TaskLane<S>;
   readonly #events: EventLane<S>;
   /** Made at the first audio command: most sessions never record. */
   #audio: AudioInput<S> | undefined;
   readonly #registry: SessionInit<S>["registry"];
+  /** Until start(): shown on a new conversation. */
+  #starters: SessionInit<S>["starters"];
   #expiry: NodeJS.Timeout | undefined;
   #ended: Promise<void> | undefined;
   /** Set once the session has fully ended (after onChatEnd): later sends from handlers throw SESSION_CLOSED. */
@@ -101,23 +111,30 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#limits = limits;
     this.#outbox = new Outbox(limits, this);
     this.#registry = init.registry;
+    this.#starters = init.starters;
     this.#link = init.link;
     this.#tasks = new TaskLane(limits.maxQueuedTasks, limits.maxQueuedTaskBytes, this, limits.taskTimeoutMs, init.link);
     this.#events = new EventLane(limits.maxQueuedEvents, limits.maxQueuedEventBytes, this);
     this.#asks = new AskBook(limits.maxPendingAsks);
     const threadId = init.threadId ?? nanoid();
     this.#ids = new ThreadIds(threadId);
+    this.#settings = new SettingsBook(init.restoredSettings);
     this.parts = {
       sessionId: this.id,
       threadId,
       user: init.user,
       chatProfile: init.chatProfile,
+      userEnv: init.userEnv,
       state: createStateStore<S>(init.restoredState ?? init.initialState?.(), limits.maxStoreBytes),
       log: init.log,
       emit: (frame) => this.emit(frame),
       renameAuthor: init.hooks.authorRename,
       asks: this.#asks,
       actions: this.#actions,
+      settings: this.#settings,
+      commands: this.#commands,
+      modes: this.#modes,
+      history: () => this.#transcript.messages(),
       newId: () => this.#ids.next(),
       now,
       askTimeoutMs: limits.askTimeoutMs,
@@ -145,12 +162,34 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
 
   start(thread?: LoadedThread): void {
-    const { onChatStart, onChatResume } = this.#hooks;
+    const { onChatStart, onChatResume, chatSettings, commands, modes } = this.#hooks;
+    if (modes !== undefined) {
+      this.#modes.set(modes);
+      this.notify({ type: "modes", modes: [...modes] });
+    }
+    if (commands !== undefined) {
+      this.#commands.set(commands);
+      this.notify({ type: "commands", commands: [...commands] });
+    }
+    if (chatSettings !== undefined) {
+      const values = this.#settings.declare(chatSettings.inputs);
+      this.notify({ type: "chat_settings", inputs: [...chatSettings.inputs], values });
+    }
+    const starters = this.#starters;
+    this.#starters = undefined;
     if (thread === undefined) {
+      if (starters !== undefined && starters.length > 0) this.notify({ type: "starters", starters: [...starters] });
       if (onChatStart !== undefined) this.#tasks.run("onChatStart", undefined, (ctx) => onChatStart(ctx));
       return;
     }
     const { id: threadId, name, steps } = thread;
+    this.#transcript.seed(
+      steps.flatMap((step) =>
+        step.kind === "message"
+          ? [{ id: step.id, role: step.role, author: step.author, content: step.content, createdAt: step.createdAt }]
+          : [],
+      ),
+    );
     this.notify({ type: "thread_history", threadId, steps: [...steps], ...(name ? { name } : {}) });
     if (onChatResume !== undefined) this.#tasks.run("onChatResume", undefined, (ctx) => onChatResume(ctx, thread));
   }
@@ -168,7 +207,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   #receive(command: SessionCommand): void {
     switch (command.type) {
       case "user_message":
-        this.#userMessage(command.id, command.content);
+        if (command.command !== undefined) this.#commands.check(command.command);
+        this.#userMessage(command.id, command.content, command.command, this.#modes.choices(command.modes));
         return;
       case "action_call": {
         const { action, callback } = pressedAction(this.#actions, this.#hooks.actions, command.actionId);
@@ -208,6 +248,12 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       case "ack":
         this.#outbox.ack(command.seq);
         return;
+      case "settings_update":
+        this.#settingsUpdate(command.values, command.id);
+        return;
+      case "edit_message":
+        this.#editMessage(command.id, command.messageId, command.content);
+        return;
       default:
         throw new ChatwireError("UNKNOWN_FRAME", `no command ${JSON.stringify(command satisfies never)}`);
     }
@@ -215,8 +261,20 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
 
   /** A user message becomes a task. It is stored under the server's own id: a client's ids are only unique to
    * that client, and the steps of every thread share one key space. */
-  #userMessage(clientId: string, content: string): void {
-    const message = { id: this.#ids.next(), clientId, content, createdAt: now().toISOString() };
+  #userMessage(
+    clientId: string,
+    content: string,
+    command: string | undefined,
+    modes: Record<string, string> | undefined,
+  ): void {
+    const message = {
+      id: this.#ids.next(),
+      clientId,
+      content,
+      createdAt: now().toISOString(),
+      ...(command === undefined ? {} : { command }),
+      ...(modes === undefined ? {} : { modes }),
+    };
     this.#tasks.run(
       "onMessage",
       clientId,
@@ -224,11 +282,79 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood
         // of queued messages cannot outgrow the recorder's queue.
         const user = this.parts.user;
-        this.#link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
+        const author = user?.displayName ?? user?.identifier ?? "User";
+        this.#link?.recordUserMessage({ ...message, author });
+        const { id, createdAt } = message;
+        this.#transcript.user(
+          {
+            id,
+            role: "user",
+            author,
+            content,
+            createdAt,
+            ...(command === undefined ? {} : { command }),
+          },
+          clientId,
+        );
         return this.#hooks.onMessage?.(ctx, message);
       },
       Buffer.byteLength(content),
     );
+  }
+
+  /**
+   * An edit of one of the user's messages (Chainlit's edit_message), as a task in its turn: what came after it is
+   * removed (live and in the store), the message takes its new content, and onMessage runs again with it.
+   */
+  #editMessage(clientId: string, messageId: string, content: string): void {
+    if (!this.#limits.editMessages) throw new ChatwireError("EDITS_DISABLED", "messages cannot be edited here");
+    const unknown = () => new ChatwireError("UNKNOWN_MESSAGE", `no message of yours with id ${messageId}`);
+    if (this.#transcript.userMessage(messageId) === undefined) throw unknown();
+    this.#tasks.run("onMessage", clientId, async (ctx) => {
+      const target = this.#transcript.userMessage(messageId);
+      if (target === undefined) throw unknown(); // an earlier edit removed it
+      for (const later of this.#transcript.after(target.id)) await this.emit({ type: "message_delete", id: later });
+      this.#transcript.edit(target.id, content);
+      const { id, author, createdAt, command } = target;
+      // Stored, not sent: the client that edited shows it already, under an id of its own.
+      this.#link?.record({
+        type: "message_update",
+        message: { id, role: "user", author, content, createdAt, actions: [] },
+      });
+      return this.#hooks.onMessage?.(ctx, {
+        id,
+        clientId,
+        content,
+        createdAt,
+        ...(command === undefined ? {} : { command }),
+      });
+    });
+  }
+
+  /** Settings apply at once (a running task sees them); onSettingsUpdate runs on the event lane. */
+  #settingsUpdate(changes: Readonly<Record<string, unknown>>, replyTo: string | undefined): void {
+    let values: ReturnType<SettingsBook["check"]>;
+    try {
+      values = this.#settings.check(changes);
+    } catch (error) {
+      const field = error instanceof SettingsError ? error.field : undefined;
+      const { code, message } = error as ChatwireError;
+      this.emitError(code, message, replyTo, field);
+      return;
+    }
+    this.#settings.apply(values);
+    this.notify({ type: "chat_settings", inputs: [...this.#settings.inputs], values });
+    this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
+    const onSettingsUpdate = this.#hooks.onSettingsUpdate;
+    if (onSettingsUpdate !== undefined) {
+      this.#events.run("onSettingsUpdate", replyTo, (ctx) => onSettingsUpdate(ctx, values));
+    }
+  }
+
+  /** What the stored thread keeps of the conversation beside the state: settings values and chat profile. */
+  #conversation(): JsonObject {
+    const { chatProfile } = this.parts;
+    return { settings: this.#settings.values, ...(chatProfile === undefined ? {} : { chatProfile }) };
   }
 
   #audioInput(): AudioInput<S> {
@@ -261,7 +387,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#outbox.detach();
     if (this.ended) return;
     // Saved now, not only when the session ends: a server killed during the grace period keeps the state.
-    this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>);
+    this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
     clearTimeout(this.#expiry);
     this.#expiry = setTimeout(() => void this.end("disconnect"), this.#limits.reconnectGraceMs);
   }
@@ -284,6 +410,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   emit(frame: OutgoingFrame): undefined | Promise<void> {
     if (this.#closed) throw new ChatwireError("SESSION_CLOSED", `the session has ended: ${frame.type} was not sent`);
     this.#link?.record(frame);
+    this.#transcript.record(frame);
     return this.#outbox.push(frame);
   }
 
@@ -364,7 +491,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       log.error({ err: error, sessionId: this.id, hook: "onChatEnd" }, "onChatEnd failed");
       this.#tellApp("onChatEnd", error);
     } finally {
-      this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>);
+      this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
       await this.#link?.flush().catch((error: unknown) => log.error({ err: error }, "session store not saved"));
       await this.#tasks.acknowledged();
       this.#outbox.close();

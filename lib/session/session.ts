@@ -6,6 +6,8 @@ import type { LoadedThread } from "../data/layer.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { Logger } from "../logger.ts";
+import type { StarterView } from "../protocol/profiles.ts";
+import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
 import type { OutboxLimits } from "./outbox.ts";
@@ -35,6 +37,8 @@ export interface SessionLimits extends OutboxLimits {
   readonly taskTimeoutMs: number;
   /** How long a closing session waits for running handlers before `onChatEnd`. */
   readonly endGraceMs: number;
+  /** Whether users may edit their messages (`edit_message`); false refuses with EDITS_DISABLED. */
+  readonly editMessages: boolean;
 }
 
 /** What a session is made from. */
@@ -44,9 +48,15 @@ export interface SessionInit<S extends object> {
   readonly log: Logger;
   readonly user?: User | undefined;
   readonly chatProfile?: string | undefined;
+  /** The user's values of the app's declared keys (never stored). */
+  readonly userEnv?: Readonly<Record<string, string>> | undefined;
+  /** Shown on a new conversation (not a reopened one), before onChatStart. */
+  readonly starters?: readonly StarterView[] | undefined;
   readonly initialState?: (() => Partial<S>) | undefined;
   /** The thread this session writes to; a new id when not given. */
   readonly threadId?: string | undefined;
+  /** The settings values saved with a reopened thread (kept where the declared form accepts them). */
+  readonly restoredSettings?: SettingsValues | undefined;
   /** The state restored from a reopened thread (instead of initialState). */
   readonly restoredState?: Partial<S> | undefined;
   /** Persistence of the conversation, when a data layer is configured. */

@@ -46,6 +46,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   maxQueuedEventBytes: undefined,
   maxQueuedAudioBytes: undefined,
   revocationCheckMs: undefined,
+  editMessages: undefined,
 };
 
 test("the plugin: every option given as undefined takes its default (/ws, a hello timeout, 16 queued tasks)", async (t) => {

@@ -19,6 +19,7 @@ const limits: SessionLimits = {
   maxStoreBytes: 1024 * 1024,
   askTimeoutMs: 60_000,
   taskTimeoutMs: 0,
+  editMessages: true,
   endGraceMs: 1000,
   highWaterBytes: 1024 * 1024,
   maxPendingBytes: 8 * 1024 * 1024,

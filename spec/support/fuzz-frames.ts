@@ -466,6 +466,14 @@ export class FrameGenerator {
         };
       case "ack":
         return { type, seq: rng.pick([0, rng.int(0, 500), rng.int(0, 1e6), Number.MAX_SAFE_INTEGER]) };
+      case "settings_update": // the app under fuzz shows no settings form
+        return {
+          type,
+          ...(rng.chance(0.5) ? { id: id() } : {}),
+          values: { [rng.ascii(rng.int(0, 20))]: this.#json(1) },
+        };
+      case "edit_message": // never one of the user's messages (their ids are the client's `i…`)
+        return { type, id: id(), messageId: `nx-${rng.ascii(rng.int(1, 40))}`, content: this.#text(rng.int(0, 50)) };
       default:
         throw new Error(`no valid frame for ${type}`);
     }
@@ -744,6 +752,10 @@ export class FrameGenerator {
         return [error("UNKNOWN_ASK", frame.askId as string)];
       case "ack":
         return [];
+      case "settings_update":
+        return [error("BAD_SETTINGS", id)];
+      case "edit_message":
+        return [error("UNKNOWN_MESSAGE", id)];
       default:
         throw new Error(`the model does not know ${String(frame.type)}`);
     }
