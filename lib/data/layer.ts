@@ -2,6 +2,7 @@
 // reads it back. Implementations: sqlite.ts (embedded default), postgres.ts, memory.ts (tests). No SQL here.
 import type { ThreadDict, ThreadElement, ThreadMessageStep, ThreadToolStep } from "../hooks/payloads.ts";
 import type { ElementDisplay, JsonObject, MessageView, StepView, User } from "../protocol/views.ts";
+import type { FileStore } from "./files.ts";
 
 /** The key of a thread's metadata that holds the saved session store: server-side only, never sent to a client. */
 export const STORE_METADATA_KEY = "chatwireSession";
@@ -153,7 +154,10 @@ export interface DataLayer {
   listThreads(query: ThreadListQuery): Promise<ThreadPage>;
   /** Returns the updated record, or undefined if there is no such thread. */
   updateThread(id: string, patch: ThreadPatch): Promise<ThreadRecord | undefined>;
-  /** Deletes the thread with its steps, feedback and elements. False if there was no such thread. */
+  /** Where uploads and elements' bytes live, in the same database. A layer without one (an embedder's own) gets an
+   * in-memory store from the gateway. */
+  readonly files?: FileStore;
+  /** Deletes the thread with its steps, feedback, elements and files. False if there was no such thread. */
   deleteThread(id: string): Promise<boolean>;
 
   /** Runs the writes in order, in one transaction: all of them are stored, or none (and it rejects). */
