@@ -37,6 +37,11 @@ export const ErrorCode = Type.Enum([
   "INVALID_OPTION",
   "CLIENT_CLOSED",
   "REQUEST_FAILED",
+  "BAD_UPLOAD",
+  "FILE_TOO_LARGE",
+  "UPLOAD_QUOTA",
+  "UNKNOWN_FILE",
+  "FILE_REFUSED",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

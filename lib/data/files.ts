@@ -99,3 +99,18 @@ export function cutChunk(chunk: Uint8Array, n: number, range: ByteRange): Uint8A
   const to = Math.min(chunk.length, range.end - offset + 1);
   return from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to);
 }
+
+/**
+ * Whether `mime` matches an accept list of MIME types and `type/*` patterns (`*` or `*\/*` accepts anything).
+ * Parameters (`; charset=…`) are ignored.
+ * @example mimeAccepted("image/png", ["image/*", "application/pdf"]) === true
+ */
+export function mimeAccepted(mime: string, accept: readonly string[]): boolean {
+  const bare = mime.split(";")[0]?.trim().toLowerCase() ?? "";
+  return accept.some((pattern) => {
+    const p = pattern.trim().toLowerCase();
+    if (p === "*" || p === "*/*") return true;
+    if (p.endsWith("/*")) return bare.startsWith(p.slice(0, -1));
+    return p === bare;
+  });
+}

@@ -4,6 +4,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { nanoid } from "nanoid";
+import type { FileAccess } from "../context/files.ts";
 import type { ErrorCode } from "../errors.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
@@ -21,7 +22,11 @@ export interface ConnectionScope<S extends object> {
   readonly log: FastifyBaseLogger;
   readonly registry: SessionRegistry;
   readonly persistence: Persistence | undefined;
+  readonly files: FileAccess;
 }
+
+/** How long an upload ticket lasts; each welcome (a resume too) brings a fresh one. */
+const UPLOAD_TICKET_TTL_MS = 24 * 3600 * 1000;
 
 /** The frames a connection sends itself, outside any session's numbering (seq 0). */
 export type ConnectionFrame = ServerFrameOf<"welcome"> | ServerFrameOf<"resume_failed"> | ServerFrameOf<"error">;
@@ -41,8 +46,19 @@ export interface HandshakeConnection {
 
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-function welcome(connection: HandshakeConnection, live: Session, resumed: boolean, threadSecret?: string) {
+function welcome(
+  connection: HandshakeConnection,
+  files: FileAccess,
+  live: Session,
+  resumed: boolean,
+  threadSecret?: string,
+) {
   const { user } = connection;
+  const uploadToken = files.signer.uploadTicket({
+    sessionId: live.id,
+    userIdentifier: user?.identifier,
+    expiresAt: Date.now() + UPLOAD_TICKET_TTL_MS,
+  });
   connection.send({
     seq: 0,
     type: "welcome",
@@ -55,6 +71,7 @@ function welcome(connection: HandshakeConnection, live: Session, resumed: boolea
     ...(live.chatProfile === undefined ? {} : { chatProfile: live.chatProfile }),
     ...(threadSecret === undefined ? {} : { threadSecret }),
     ...(user === undefined ? {} : { user }),
+    uploadToken,
   });
 }
 
@@ -67,6 +84,7 @@ function resume(
   request: ResumeRequest,
   connection: HandshakeConnection,
   registry: SessionRegistry,
+  files: FileAccess,
 ): { live?: Session; ending?: Promise<void> } {
   const target = registry.get(request.sessionId);
   const refuse = (reason: ServerFrameOf<"resume_failed">["reason"], ending?: Promise<void>) => {
@@ -79,7 +97,7 @@ function resume(
   if (target.user?.identifier !== connection.user?.identifier) return refuse("forbidden");
   if (!target.canResume(request.lastSeq)) return refuse("overflow", target.end("disconnect"));
   if (target.ended) return refuse("expired", target.end("disconnect"));
-  welcome(connection, target, true);
+  welcome(connection, files, target, true);
   target.attach(connection.sink, request.lastSeq);
   return { live: target };
 }
@@ -115,7 +133,7 @@ export async function handshake<S extends object>(
     connection.close(1002, "protocol version");
     return undefined;
   }
-  const resumed = hello.resume === undefined ? {} : resume(hello.resume, connection, registry);
+  const resumed = hello.resume === undefined ? {} : resume(hello.resume, connection, registry, scope.files);
   if (resumed.live !== undefined) return resumed.live;
   await resumed.ending;
   if (user !== undefined && !(await makeRoom(scope, user.identifier))) {
@@ -147,10 +165,11 @@ export async function handshake<S extends object>(
       restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
       link: linked?.link,
       registry,
+      files: scope.files,
     });
     registry.add(live, reserved);
     reserved = false;
-    welcome(connection, live, false, linked?.secret);
+    welcome(connection, scope.files, live, false, linked?.secret);
     live.attach(connection.sink, 0);
     live.start(thread);
     return live;

@@ -10,6 +10,7 @@ import { memoryLoginCounters } from "../data/login-counters.ts";
 import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
 import { serveConnection } from "./connection.ts";
+import { openFiles } from "./files.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
 import { type GatewayOptions, resolveOptions } from "./options.ts";
@@ -76,7 +77,8 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     auths.set(request, await authenticate(request, options.hooks, tokens));
   };
 
-  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence };
+  const files = await openFiles(app, options, persistence);
+  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence, files };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);

@@ -27,6 +27,8 @@ export const Welcome = connectionFrame("welcome", {
   threadSecret: Type.Optional(Type.String()),
   user: Type.Optional(User),
   chatProfile: Type.Optional(Type.String()),
+  /** The ticket for `POST /files` (header `x-chatwire-upload`): uploads for this session. A resume brings a new one. */
+  uploadToken: Type.Optional(Type.String()),
 });
 /** The live session asked for in `hello.resume` cannot be resumed: it `expired` (or never existed), its replay
  * buffer `overflow`ed, or it belongs to someone else (`forbidden`). A new session follows (welcome). */

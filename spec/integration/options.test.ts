@@ -42,6 +42,11 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   maxReplayFrames: undefined,
   maxReplayBytes: undefined,
   stallTimeoutMs: undefined,
+  maxUploadBytes: undefined,
+  maxUploadBytesPerSession: undefined,
+  uploadAccept: undefined,
+  unclaimedUploadTtlMs: undefined,
+  fileUrlSecret: undefined,
 };
 
 test("the plugin: every option given as undefined takes its default (/ws, a hello timeout, 16 queued tasks)", async (t) => {
