@@ -46,9 +46,12 @@ export const servesInline = (mime: string): boolean => INLINE.test(mime);
  */
 export function safeFileName(name: string | undefined): string {
   const base = (name ?? "").split(/[\\/]/).pop() ?? "";
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
-  const clean = base
-    .replace(/[\u0000-\u001f\u007f]/g, "")
+  const clean = [...base]
+    .filter((char) => {
+      const code = char.charCodeAt(0);
+      return code >= 0x20 && code !== 0x7f;
+    })
+    .join("")
     .trim()
     .slice(0, 256);
   return clean === "" || clean === "." || clean === ".." ? "file" : clean;
