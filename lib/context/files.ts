@@ -3,6 +3,9 @@
 import { Readable } from "node:stream";
 import type { FileSigner } from "../data/file-signer.ts";
 import type { FileStore, StoredFile } from "../data/files.ts";
+import type { ChatFile } from "../hooks/payloads.ts";
+
+export type { ChatFile };
 
 /** How long a signed file URL stays valid. A reopened thread gets fresh ones. */
 export const FILE_URL_TTL_MS = 24 * 3600 * 1000;
@@ -18,24 +21,6 @@ export interface FileAccess {
 /** A signed URL for a stored file, valid for FILE_URL_TTL_MS. */
 export const signedUrl = (access: FileAccess, id: string): string =>
   access.signer.fileUrl(id, Date.now() + FILE_URL_TTL_MS);
-
-/** A file the user uploaded (Chainlit's `AskFileResponse` and a message's file elements). */
-export interface ChatFile {
-  readonly id: string;
-  /** The name the user's file had, made safe (no directories, no control characters). */
-  readonly name: string;
-  /** The type found in the bytes (magic numbers), not the one the client declared. */
-  readonly mime: string;
-  readonly size: number;
-  /** A signed URL the client can fetch it from. */
-  readonly url: string;
-  /** The bytes as a stream, chunk by chunk: a large file never sits in memory whole. */
-  stream(): Readable;
-  /** All the bytes at once: for small files. */
-  bytes(): Promise<Uint8Array>;
-  /** The bytes as UTF-8 text. */
-  text(): Promise<string>;
-}
 
 /** The ChatFile of a stored file. */
 export function chatFile(access: FileAccess, file: StoredFile): ChatFile {

@@ -4,7 +4,7 @@ import type { Feedback } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import { silentLogger } from "../logger.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
-import type { MessageView, User } from "../protocol/views.ts";
+import type { ElementView, MessageView, User } from "../protocol/views.ts";
 import {
   type DataLayer,
   type DataWrite,
@@ -54,6 +54,8 @@ export interface UserMessageRecord {
   /** Display name of the user (after authorRename). */
   readonly author: string;
   readonly parentId?: string;
+  /** The files the user attached, as elements of the message. */
+  readonly elements?: readonly ElementView[];
   /** Name the thread after this message if it has no name yet (default true). The gateway says false after the
    * first message of a session, sparing a write per turn. */
   readonly nameThread?: boolean;
@@ -257,8 +259,9 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
         createdAt: m.createdAt,
         ...(m.parentId === undefined ? {} : { parentId: m.parentId }),
         actions: [],
+        ...(m.elements === undefined || m.elements.length === 0 ? {} : { elements: [...m.elements] }),
       };
-      enqueue(threadId, { kind: "message", threadId, message });
+      writeMessage(threadId, message);
       const name = m.nameThread === false ? "" : defaultThreadName(m.content);
       if (name !== "") enqueue(threadId, { kind: "default_name", threadId, name });
     },

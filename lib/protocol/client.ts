@@ -32,8 +32,15 @@ export const Hello = Type.Object(
 );
 export type Hello = Static<typeof Hello>;
 
-/** Something the user typed. `id` is the client's id for it; errors about it carry it as `replyTo`. */
-export const UserMessage = Type.Object({ type: Type.Literal("user_message"), id: Id, content: Type.String() }, closed);
+/** Ids of files uploaded with `POST /files` for this session, at most 10. */
+const FileIds = Type.Array(Id, { maxItems: 10 });
+
+/** Something the user typed. `id` is the client's id for it; errors about it carry it as `replyTo`. `files` attach
+ * uploads to it. */
+export const UserMessage = Type.Object(
+  { type: Type.Literal("user_message"), id: Id, content: Type.String(), files: Type.Optional(FileIds) },
+  closed,
+);
 export type UserMessage = Static<typeof UserMessage>;
 
 /** The user pressed an action button that the app sent (by the action's id). */

@@ -15,6 +15,7 @@ import { AskBook } from "./asks.ts";
 import { AudioInput } from "./audio.ts";
 import type { SessionCommand } from "./commands.ts";
 import { receiveFeedback } from "./feedback.ts";
+import { claimFiles, fileElements } from "./files.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
 import type { Session, SessionInit, SessionLimits } from "./session.ts";
@@ -81,6 +82,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   /** Made at the first audio command: most sessions never record. */
   #audio: AudioInput<S> | undefined;
   readonly #registry: SessionInit<S>["registry"];
+  readonly #files: SessionInit<S>["files"];
   #expiry: NodeJS.Timeout | undefined;
   #ended: Promise<void> | undefined;
   /** Set once the session has fully ended (after onChatEnd): later sends from handlers throw SESSION_CLOSED. */
@@ -92,6 +94,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#limits = limits;
     this.#outbox = new Outbox(limits, this);
     this.#registry = init.registry;
+    this.#files = init.files;
     this.#link = init.link;
     this.#tasks = new TaskLane(limits.maxQueuedTasks, this, limits.taskTimeoutMs, init.link);
     this.#events = new EventLane(limits.maxQueuedEvents, this);
@@ -158,7 +161,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   #receive(command: SessionCommand): void {
     switch (command.type) {
       case "user_message":
-        this.#userMessage(command.id, command.content);
+        this.#userMessage(command.id, command.content, command.files ?? []);
         return;
       case "action_call": {
         const { action, callback } = pressedAction(this.#actions, this.#hooks.actions, command.actionId);
@@ -204,13 +207,19 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
 
   /** A user message becomes a task. It is stored under the server's own id: a client's ids are only unique to
    * that client, and the steps of every thread share one key space. */
-  #userMessage(clientId: string, content: string): void {
-    const message = { id: this.#ids.next(), clientId, content, createdAt: now().toISOString() };
-    this.#tasks.run("onMessage", clientId, (ctx) => {
+  #userMessage(clientId: string, content: string, fileIds: readonly string[]): void {
+    const base = { id: this.#ids.next(), clientId, content, createdAt: now().toISOString() };
+    this.#tasks.run("onMessage", clientId, async (ctx) => {
+      // Files are claimed when the message's turn comes: one that is not this session's fails the message.
+      const who = { sessionId: this.id, threadId: this.threadId };
+      const files = fileIds.length === 0 ? [] : await claimFiles(this.#files, fileIds, who);
+      const message = { ...base, files };
       // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood
       // of queued messages cannot outgrow the recorder's queue.
       const user = this.parts.user;
-      this.#link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
+      const author = user?.displayName ?? user?.identifier ?? "User";
+      const elements = fileElements(files);
+      this.#link?.recordUserMessage({ ...base, author, ...(elements.length === 0 ? {} : { elements }) });
       return this.#hooks.onMessage?.(ctx, message);
     });
   }
