@@ -15,7 +15,7 @@ export interface ChatFeedback {
 /** The ask a message puts to the user, while it is open and after (`outcome`). */
 export interface ChatAskOf {
   readonly askId: string;
-  readonly kind: "text" | "action";
+  readonly kind: "text" | "action" | "file";
   readonly open: boolean;
   readonly outcome?: "answered" | "timeout" | "cancelled";
 }
@@ -63,7 +63,7 @@ export interface ChatElement extends ElementView {
 /** An open ask, oldest first: answer it with `answerAsk`. */
 export interface PendingAsk {
   readonly askId: string;
-  readonly kind: "text" | "action";
+  readonly kind: "text" | "action" | "file";
   /** The message that asks (its content is the question; an action ask's actions are the choices). */
   readonly message: ChatMessage;
   readonly timeoutMs: number;

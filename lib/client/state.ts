@@ -59,7 +59,7 @@ export class ConversationState {
   #opening = false;
   /** The task of the last task_start or task_end applied, and the request it runs. */
   #lastTask: { readonly taskId: string; readonly request: string | undefined } | undefined;
-  #asks = new Map<string, { askId: string; kind: "text" | "action"; messageId: string; timeoutMs: number }>();
+  #asks = new Map<string, { askId: string; kind: "text" | "action" | "file"; messageId: string; timeoutMs: number }>();
   /** Action calls waiting for their task's end, by frame id. */
   #calls = new Map<string, string>();
   /** Feedback frames waiting for their answer: frame id -> message or step id. */

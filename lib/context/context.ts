@@ -1,10 +1,10 @@
 // The explicit context a handler receives, shaped per hook as grammY shapes its context per update: a task
 // (onChatStart, onChatResume, onMessage, an action callback) gets a ChatContext, which may ask and stream; an event
 // (onFeedback, onWindowMessage, the audio hooks, onStop) and onChatEnd get an EventContext, which may not.
-import type { Action } from "../hooks/payloads.ts";
+import type { Action, ChatFile } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { User } from "../protocol/views.ts";
-import type { ContextInit } from "./init.ts";
+import type { AskKind, AskOutcome, ContextInit, FileAskRules } from "./init.ts";
 import {
   type ActionInit,
   type EventMessageHandle,
@@ -22,6 +22,16 @@ export interface AskInit {
   readonly content: string;
   readonly author?: string | undefined;
   readonly timeoutMs?: number | undefined;
+}
+
+/** Options of `askFile` (Chainlit's AskFileMessage): what to upload, and how much. */
+export interface AskFileInit extends AskInit {
+  /** MIME types and `type/*` patterns the files may have (found in their bytes). Default: any. */
+  readonly accept?: readonly string[] | undefined;
+  /** Bytes per file. Default (and at most): the gateway's `maxUploadBytes`. */
+  readonly maxSizeBytes?: number | undefined;
+  /** How many files the user may send in the answer (at least one). Default 1. */
+  readonly maxFiles?: number | undefined;
 }
 
 /**
@@ -62,6 +72,9 @@ export interface ChatContext<S extends object = Record<string, unknown>> extends
   askText(ask: string | AskInit): Promise<string>;
   /** Asks the user to press one of `actions` and resolves with the chosen one. */
   askAction(ask: AskInit & { readonly actions: readonly ActionInit[] }): Promise<Action>;
+  /** Asks the user for files and resolves with them (1 to `maxFiles`). Rejects with ASK_TIMEOUT, or with the
+   * signal's reason if the task ends. @example const [csv] = await ctx.askFile({ content: "Your CSV?", accept: ["text/csv"] }); */
+  askFile(ask: AskFileInit): Promise<readonly ChatFile[]>;
 }
 
 /** Something that has (or makes) an AbortSignal: a task makes its signal only when a handler looks at it. */
@@ -130,7 +143,19 @@ class TaskContext<S extends object> implements ChatContext<S> {
     return answer.action;
   }
 
-  async #ask(ask: AskInit, kind: "text" | "action", actions: readonly ActionInit[]) {
+  async askFile(ask: AskFileInit): Promise<readonly ChatFile[]> {
+    const ceiling = this.init.files?.maxElementBytes ?? Number.MAX_SAFE_INTEGER;
+    const rules: FileAskRules = {
+      accept: [...(ask.accept ?? ["*/*"])],
+      maxSizeBytes: Math.min(ask.maxSizeBytes ?? ceiling, ceiling),
+      maxFiles: Math.max(1, ask.maxFiles ?? 1),
+    };
+    const answer = await this.#ask(ask, "file", [], rules);
+    if (answer.kind !== "file") throw new Error("unreachable: a file ask was answered with something else");
+    return answer.files;
+  }
+
+  async #ask(ask: AskInit, kind: AskKind, actions: readonly ActionInit[], rules?: FileAskRules) {
     const timeoutMs = ask.timeoutMs ?? this.init.askTimeoutMs;
     const { content, author } = ask;
     const message = new SentMessage(
@@ -141,11 +166,11 @@ class TaskContext<S extends object> implements ChatContext<S> {
     const askId = this.init.newId();
     // The view first: if authorRename throws, no ask is left open to time out with nobody awaiting it.
     const view = await viewOf(this.init, message);
-    const answer = this.init.asks.open(askId, kind, message.actions, timeoutMs, this.signal, (outcome) => {
-      void this.init.emit({ type: "ask_end", askId, outcome });
-    });
+    const end = (outcome: AskOutcome) => void this.init.emit({ type: "ask_end", askId, outcome });
+    const answer = this.init.asks.open(askId, kind, message.actions, timeoutMs, this.signal, end, rules);
     try {
-      await this.init.emit({ type: "ask", askId, kind, message: view, timeoutMs });
+      const files = rules === undefined ? {} : { files: { ...rules, accept: [...rules.accept] } };
+      await this.init.emit({ type: "ask", askId, kind, message: view, timeoutMs, ...files });
     } catch (error) {
       this.init.asks.cancel(askId, error);
       await answer.catch(() => undefined);

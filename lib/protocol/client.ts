@@ -101,13 +101,14 @@ export type AudioChunkFrame = Static<typeof AudioChunkFrame>;
 export const AudioEnd = Type.Object({ type: Type.Literal("audio_end"), id: Type.Optional(Id) }, closed);
 export type AudioEnd = Static<typeof AudioEnd>;
 
-/** The answer to an `ask`: text for a text ask, an action id for an action ask. */
+/** The answer to an `ask`: text for a text ask, an action id for an action ask, uploads' ids for a file ask. */
 export const AskReply = Type.Object(
   {
     type: Type.Literal("ask_reply"),
     askId: Id,
     content: Type.Optional(Type.String()),
     actionId: Type.Optional(Id),
+    files: Type.Optional(FileIds),
   },
   closed,
 );

@@ -62,12 +62,20 @@ export const StreamEnd = frame("stream_end", { id: Id, content: Type.String() })
 /** The session started (`task_start`) or finished (`task_end`) a task: a busy indicator. */
 export const TaskStart = frame("task_start", { taskId: Id });
 export const TaskEnd = frame("task_end", { taskId: Id });
-/** The app asks the user for text (`kind: "text"`) or for one of `actions` (`kind: "action"`). */
+/** What a file ask takes: types (MIME types and `type/*`, checked against the bytes), bytes per file, files. */
+export const FileAskRules = Type.Object({
+  accept: Type.Array(Type.String()),
+  maxSizeBytes: Type.Integer({ minimum: 1 }),
+  maxFiles: Type.Integer({ minimum: 1 }),
+});
+/** The app asks the user for text (`kind: "text"`), for one of `actions` (`kind: "action"`), or for files
+ * (`kind: "file"`, with `files` saying which: upload them, then answer with their ids). */
 export const Ask = frame("ask", {
   askId: Id,
-  kind: Type.Union([Type.Literal("text"), Type.Literal("action")]),
+  kind: Type.Union([Type.Literal("text"), Type.Literal("action"), Type.Literal("file")]),
   message: MessageView,
   timeoutMs: Type.Integer(),
+  files: Type.Optional(FileAskRules),
 });
 /** The ask is over: answered, timed out, or cancelled because its task ended. */
 export const AskEnd = frame("ask_end", {

@@ -115,6 +115,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       newId: () => this.#ids.next(),
       now,
       askTimeoutMs: limits.askTimeoutMs,
+      files: init.files,
       thread: init.link,
     };
   }
@@ -169,7 +170,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         return;
       }
       case "ask_reply":
-        this.#asks.answer(command);
+        this.#askReply(command);
         return;
       case "stop": {
         this.#tasks.abort("stop");
@@ -222,6 +223,24 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       this.#link?.recordUserMessage({ ...base, author, ...(elements.length === 0 ? {} : { elements }) });
       return this.#hooks.onMessage?.(ctx, message);
     });
+  }
+
+  /** A file ask's reply names uploads: they are claimed (checked against the ask's rules) before it is settled; a
+   * refused file leaves the ask open for another try. */
+  #askReply(reply: Extract<SessionCommand, { type: "ask_reply" }>): void {
+    const rules = this.#asks.fileRules(reply.askId);
+    if (rules === undefined) {
+      this.#asks.answer(reply);
+      return;
+    }
+    if (reply.files === undefined || reply.files.length === 0) {
+      throw new ChatwireError("BAD_FRAME", "ask_reply: a file ask needs `files`");
+    }
+    const who = { sessionId: this.id, threadId: this.threadId };
+    claimFiles(this.#files, reply.files, who, rules).then(
+      (files) => this.#asks.answerFiles(reply.askId, files),
+      (error: unknown) => this.fail("ask_reply", error, reply.askId, undefined),
+    );
   }
 
   #audioInput(): AudioInput<S> {
