@@ -7,6 +7,7 @@ import "./runtime/require-node.ts";
 export type { LoginThrottleOptions } from "./auth/throttle.ts";
 export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
 export type { AskFileInit, AskInit, ChatContext, EventContext } from "./context/context.ts";
+export type { ElementHandle, SidebarInit, StandaloneElementInit } from "./context/elements.ts";
 export type { ActionInit, ElementInit, EventMessageHandle, MessageHandle, MessageInit } from "./context/message.ts";
 export type { StateStore } from "./context/state.ts";
 export type { EventStepHandle, StepHandle, StepInit } from "./context/step.ts";
@@ -86,5 +87,5 @@ export type {
 } from "./hooks/table.ts";
 export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
-export type { ElementView, FeedbackView, User } from "./protocol/views.ts";
+export type { ElementKind, ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ListenOptions, type ServerOptions, serve } from "./server.ts";

@@ -240,6 +240,29 @@ export class ConversationState {
       case "error":
         this.#error(frame);
         break;
+      case "element": {
+        const { element, forId } = frame;
+        if (forId !== undefined)
+          this.#changeMessage(forId, (message) => {
+            const others = (message.elements ?? []).filter((old) => old.id !== element.id);
+            const at = (message.elements ?? []).findIndex((old) => old.id === element.id);
+            const elements = at < 0 ? [...others, element] : others.toSpliced(at, 0, element);
+            return { ...message, elements };
+          });
+        break;
+      }
+      case "remove_elements": {
+        const gone = new Set(frame.ids);
+        for (const entry of this.#entries.values()) {
+          if (entry.kind === "message" && entry.value.elements?.some((element) => gone.has(element.id))) {
+            const elements = entry.value.elements.filter((element) => !gone.has(element.id));
+            entry.value = { ...entry.value, elements };
+          }
+        }
+        break;
+      }
+      case "sidebar":
+        return; // not conversation state: the client's events carry it
       case "welcome":
       case "resume_failed":
       case "shutdown":

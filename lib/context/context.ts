@@ -4,6 +4,14 @@
 import type { Action, ChatFile } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { User } from "../protocol/views.ts";
+import {
+  type ElementHandle,
+  removeElements,
+  type SidebarInit,
+  type StandaloneElementInit,
+  sendElement,
+  setSidebar,
+} from "./elements.ts";
 import type { AskKind, AskOutcome, ContextInit, FileAskRules } from "./init.ts";
 import {
   type ActionInit,
@@ -58,6 +66,13 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   step<T>(init: StepInit, run: (step: EventStepHandle) => T | Promise<T>): Promise<T>;
   /** Sends data to the page that embeds the chat (`window.parent.postMessage`). */
   sendWindowMessage(data: unknown): Promise<void>;
+  /** Sends an element on its own (attached to message `forId`, if given): a chart, a live task list, a file…
+   * @example const tasks = await ctx.sendElement({ name: "Plan", kind: "tasklist", props: { tasks: [] } }); */
+  sendElement(element: StandaloneElementInit): Promise<ElementHandle>;
+  /** Removes elements by id (from `sendElement` or a message's `elements`), with their stored bytes. */
+  removeElements(ids: readonly string[]): Promise<void>;
+  /** Opens the side panel with these elements (Chainlit's `ElementSidebar.set_elements`); `[]` closes it. */
+  setSidebar(sidebar: SidebarInit): Promise<void>;
 }
 
 /** Everything a task handler can see and do: an EventContext that may also stream and ask the user. */
@@ -181,6 +196,18 @@ class TaskContext<S extends object> implements ChatContext<S> {
 
   async sendWindowMessage(data: unknown): Promise<void> {
     await this.init.emit({ type: "window_message", data });
+  }
+
+  sendElement(element: StandaloneElementInit): Promise<ElementHandle> {
+    return sendElement(this.init, element);
+  }
+
+  removeElements(ids: readonly string[]): Promise<void> {
+    return removeElements(this.init, ids);
+  }
+
+  setSidebar(sidebar: SidebarInit): Promise<void> {
+    return setSidebar(this.init, sidebar);
   }
 }
 

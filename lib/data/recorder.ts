@@ -164,17 +164,21 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
   // A message and its elements: the elements are rows of their own, attached to the message by `forId`.
   const writeMessage = (threadId: string, { elements, ...message }: MessageView): void => {
     enqueue(threadId, { kind: "message", threadId, message });
-    for (const { id, name, url, mime, display } of elements ?? []) {
-      const element: StoredElement = {
-        id,
-        name,
-        url,
-        forId: message.id,
-        ...(mime === undefined ? {} : { mime }),
-        ...(display === undefined ? {} : { display }),
-      };
-      enqueue(threadId, { kind: "element", threadId, element });
-    }
+    for (const element of elements ?? []) writeElement(threadId, element, message.id);
+  };
+  const writeElement = (threadId: string, view: ElementView, forId: string | undefined): void => {
+    const { id, name, url, mime, display, kind, props } = view;
+    const element: StoredElement = {
+      id,
+      name,
+      ...(url === undefined ? {} : { url }),
+      ...(forId === undefined ? {} : { forId }),
+      ...(mime === undefined ? {} : { mime }),
+      ...(display === undefined ? {} : { display }),
+      ...(kind === undefined ? {} : { kind }),
+      ...(props === undefined ? {} : { props }),
+    };
+    enqueue(threadId, { kind: "element", threadId, element });
   };
 
   const record = (threadId: string, frame: OutgoingFrame): void => {
@@ -222,6 +226,12 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "step":
         enqueue(threadId, { kind: "step", threadId, step: frame.step });
         return;
+      case "element":
+        writeElement(threadId, frame.element, frame.forId);
+        return;
+      case "remove_elements":
+        for (const id of frame.ids) enqueue(threadId, { kind: "delete_element", id });
+        return;
       // Session plumbing, not conversation: nothing to store (a history frame replays what is stored already).
       case "thread_history":
       case "task_start":
@@ -230,6 +240,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "window_message":
       case "audio_state":
       case "feedback_saved":
+      case "sidebar":
       case "error":
         return;
       default:

@@ -97,8 +97,9 @@ CREATE INDEX chatwire_login_counters_by_update ON chatwire_login_counters (updat
 `;
 
 /** Uploaded files and elements' bytes (lib/data/files.ts): metadata, then the bytes as numbered chunks. A file is
- * `complete` once its last chunk is in; `thread_id` is set when a message or an ask claims it. */
-const files = (t: { bytes: string }) => `
+ * `complete` once its last chunk is in; `thread_id` is set when a message or an ask claims it. Elements get their
+ * kind (image, dataframe, …) and the JSON props of the kinds that have no bytes. */
+const files = (t: { bytes: string; json: string }) => `
 CREATE TABLE chatwire_files (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -119,6 +120,8 @@ CREATE TABLE chatwire_file_chunks (
   data ${t.bytes} NOT NULL,
   PRIMARY KEY (file_id, n)
 );
+ALTER TABLE chatwire_elements ADD COLUMN kind TEXT;
+ALTER TABLE chatwire_elements ADD COLUMN props ${t.json};
 `;
 
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
@@ -128,7 +131,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 3, name: "element display", sql: elementDisplay },
   { version: 4, name: "revoked tokens", sql: revokedTokens({ epoch: "INTEGER" }) },
   { version: 5, name: "login counters", sql: loginCounters({ epoch: "INTEGER" }) },
-  { version: 6, name: "files", sql: files({ bytes: "BLOB" }) },
+  { version: 6, name: "files", sql: files({ bytes: "BLOB", json: "TEXT" }) },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -142,5 +145,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 3, name: "element display", sql: elementDisplay },
   { version: 4, name: "revoked tokens", sql: revokedTokens({ epoch: "BIGINT" }) },
   { version: 5, name: "login counters", sql: loginCounters({ epoch: "BIGINT" }) },
-  { version: 6, name: "files", sql: files({ bytes: "BYTEA" }) },
+  { version: 6, name: "files", sql: files({ bytes: "BYTEA", json: "JSONB" }) },
 ];

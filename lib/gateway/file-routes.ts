@@ -9,8 +9,8 @@ import { Type } from "typebox";
 import { FILE_URL_TTL_MS } from "../context/files.ts";
 import type { FileSigner } from "../data/file-signer.ts";
 import { type ByteRange, type FileStore, mimeAccepted } from "../data/files.ts";
+import { peek, safeFileName, servesInline, sniffMime } from "../data/sniff.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
-import { SNIFF_BYTES, safeFileName, servesInline, sniffMime } from "./sniff.ts";
 
 /** The header that carries an upload ticket (from `welcome.uploadToken`). */
 export const UPLOAD_TICKET_HEADER = "x-chatwire-upload";
@@ -34,34 +34,6 @@ const fail = (reply: FastifyReply, status: number, code: ErrorCode, message: str
 
 /** The parts of a multipart body beyond its one file are refused early: a body of many parts is an attack. */
 const MULTIPART_LIMITS = { files: 1, fields: 4, parts: 5, fieldSize: 1024, headerPairs: 64 };
-
-/** Reads the first `SNIFF_BYTES` of a stream (fewer if it is shorter) and gives them back with the rest. */
-async function peek(source: AsyncIterable<Uint8Array>): Promise<{ head: Buffer; rest: AsyncIterable<Uint8Array> }> {
-  const iterator = source[Symbol.asyncIterator]();
-  const parts: Buffer[] = [];
-  let length = 0;
-  let done = false;
-  while (length < SNIFF_BYTES) {
-    const next = await iterator.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    parts.push(Buffer.from(next.value));
-    length += next.value.length;
-  }
-  const head = Buffer.concat(parts);
-  async function* rest(): AsyncGenerator<Uint8Array> {
-    if (head.length > 0) yield head;
-    if (done) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  return { head, rest: rest() };
-}
 
 /** Parses a single `bytes=a-b` range against a size; "unsatisfiable" for one outside it, undefined for none. */
 function parseRange(header: string | undefined, size: number): ByteRange | "unsatisfiable" | undefined {

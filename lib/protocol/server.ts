@@ -2,7 +2,7 @@
 // a reconnect and acknowledged by the client. Connection frames (welcome, resume_failed, shutdown) carry `seq: 0`.
 import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
-import { FeedbackView, MessageView, StepView, User } from "./views.ts";
+import { ElementView, FeedbackView, MessageView, StepView, User } from "./views.ts";
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
@@ -82,6 +82,13 @@ export const AskEnd = frame("ask_end", {
   askId: Id,
   outcome: Type.Union([Type.Literal("answered"), Type.Literal("timeout"), Type.Literal("cancelled")]),
 });
+/** An element sent, or changed, on its own (`ctx.sendElement`, `handle.update`): clients replace it by id. With
+ * `forId` it belongs to that message (and comes back in its `elements` when the thread is reopened). */
+export const ElementFrame = frame("element", { element: ElementView, forId: Type.Optional(Id) });
+/** Elements removed (`handle.remove()`, `ctx.removeElements`): clients drop them wherever they show them. */
+export const RemoveElements = frame("remove_elements", { ids: Type.Array(Id) });
+/** The side panel (Chainlit's `ElementSidebar`): these elements under `title`; no elements closes it. */
+export const Sidebar = frame("sidebar", { title: Type.Optional(Type.String()), elements: Type.Array(ElementView) });
 /** Data for the host page (`sendWindowMessage`). */
 export const WindowMessageOut = frame("window_message", { data: Type.Unknown() });
 /** Whether the server is taking audio now (after `audio_start`) or not (after `audio_end` or a refusal). */
@@ -121,6 +128,9 @@ export const ServerFrame = Type.Union([
   FeedbackSaved,
   ErrorFrame,
   Shutdown,
+  ElementFrame,
+  RemoveElements,
+  Sidebar,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

@@ -56,3 +56,36 @@ export function safeFileName(name: string | undefined): string {
     .slice(0, 256);
   return clean === "" || clean === "." || clean === ".." ? "file" : clean;
 }
+
+/**
+ * Reads the first `SNIFF_BYTES` of a stream (fewer if it is shorter) and gives them back with the rest.
+ * @example const { head, rest } = await peek(upload); const mime = await sniffMime(head, declared);
+ */
+export async function peek(
+  source: AsyncIterable<Uint8Array>,
+): Promise<{ head: Buffer; rest: AsyncIterable<Uint8Array> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const parts: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < SNIFF_BYTES) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    parts.push(Buffer.from(next.value));
+    length += next.value.length;
+  }
+  const head = Buffer.concat(parts);
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    if (head.length > 0) yield head;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { head, rest: rest() };
+}
