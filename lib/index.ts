@@ -13,6 +13,7 @@ export type { StateStore } from "./context/state.ts";
 export type { EventStepHandle, StepHandle, StepInit } from "./context/step.ts";
 export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
 export { sendWindowMessage } from "./context/window.ts";
+export type { ByteRange, FileStore, NewFile, StoredFile } from "./data/files.ts";
 // Persistence: the data layers behind the `data` option.
 export type {
   ApplyOptions,
