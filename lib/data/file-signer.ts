@@ -63,3 +63,30 @@ export function createFileSigner(secret: string | undefined, base = ""): FileSig
     },
   };
 }
+
+/** The id in a chatwire file URL (`…/files/<id>?exp=…&sig=…`), or undefined for any other URL. */
+const fileIdOf = (url: string | undefined): string | undefined => {
+  const match = url === undefined ? null : /\/files\/([^/?#]+)\?exp=\d+&sig=[\w-]+$/.exec(url);
+  return match?.[1] === undefined ? undefined : decodeURIComponent(match[1]);
+};
+
+/**
+ * A stored thread with fresh signed URLs for chatwire's own files: stored URLs expire, a reopened thread's must not.
+ * @example const shown = refreshFileUrls(await layer.loadThread(id), signer, Date.now() + 24 * 3600_000);
+ */
+export function refreshFileUrls<
+  T extends {
+    readonly steps: readonly object[];
+    readonly elements: readonly { readonly url?: string | undefined }[];
+  },
+>(thread: T, signer: FileSigner, expiresAt: number): T {
+  const fresh = <E extends { readonly url?: string | undefined }>(element: E): E => {
+    const id = fileIdOf(element.url);
+    return id === undefined ? element : { ...element, url: signer.fileUrl(id, expiresAt) };
+  };
+  const steps = thread.steps.map((step) => {
+    const elements = (step as { elements?: readonly { url?: string }[] }).elements;
+    return elements === undefined ? step : { ...step, elements: elements.map(fresh) };
+  });
+  return { ...thread, steps, elements: thread.elements.map(fresh) };
+}

@@ -4,7 +4,8 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { nanoid } from "nanoid";
-import type { FileAccess } from "../context/files.ts";
+import { FILE_URL_TTL_MS, type FileAccess } from "../context/files.ts";
+import { refreshFileUrls } from "../data/file-signer.ts";
 import type { ErrorCode } from "../errors.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
@@ -171,7 +172,10 @@ export async function handshake<S extends object>(
     reserved = false;
     welcome(connection, scope.files, live, false, linked?.secret);
     live.attach(connection.sink, 0);
-    live.start(thread);
+    // Stored file URLs expire: the reopened history gets fresh ones.
+    live.start(
+      thread === undefined ? undefined : refreshFileUrls(thread, scope.files.signer, Date.now() + FILE_URL_TTL_MS),
+    );
     return live;
   } finally {
     if (reserved && user !== undefined) registry.release(user.identifier);

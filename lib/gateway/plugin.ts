@@ -60,12 +60,13 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
   });
 
   const tokens = await passwordAuth(app, options, persistence?.layer);
+  const files = await openFiles(app, options, persistence);
   if (persistence !== undefined) {
     const userOf = async (request: FastifyRequest) => {
       const auth = await authenticate(request, options.hooks, tokens);
       return auth.ok ? auth.user : undefined;
     };
-    await app.register(threadRoutes, { layer: persistence.layer, userOf });
+    await app.register(threadRoutes, { layer: persistence.layer, userOf, signer: files.signer });
   }
   // The upgrade is checked before it happens: a foreign origin gets HTTP 403; the user is decided here so that no
   // hook ever runs for a connection that is not authenticated.
@@ -77,7 +78,6 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     auths.set(request, await authenticate(request, options.hooks, tokens));
   };
 
-  const files = await openFiles(app, options, persistence);
   const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence, files };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
