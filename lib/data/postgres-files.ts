@@ -2,7 +2,7 @@
 // every file, and N nodes need nothing else.
 import type pg from "pg";
 import { type FileRow, toFile } from "./file-rows.ts";
-import { chunkSpan, cutChunk, type FileStore, rechunk } from "./files.ts";
+import { chunkSpan, cutChunk, FILE_CHUNK_BYTES, type FileStore, rechunk } from "./files.ts";
 
 type Retried = <T>(run: () => Promise<T>) => Promise<T>;
 
@@ -33,7 +33,7 @@ export function postgresFiles(pool: pg.Pool, retried: Retried): FileStore {
       );
       try {
         let n = 0;
-        for await (const chunk of rechunk(bytes)) {
+        for await (const chunk of rechunk(bytes, FILE_CHUNK_BYTES, true)) {
           const index = n++;
           // One statement: the chunk and the running size go in together.
           await retried(() =>

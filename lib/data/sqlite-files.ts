@@ -2,7 +2,7 @@
 // an upload never holds the write lock for long nor a whole file in memory.
 import type Database from "better-sqlite3";
 import { type FileRow, toFile } from "./file-rows.ts";
-import { chunkSpan, cutChunk, type FileStore, rechunk } from "./files.ts";
+import { chunkSpan, cutChunk, FILE_CHUNK_BYTES, type FileStore, rechunk } from "./files.ts";
 
 type Sql = (text: string) => Database.Statement;
 type Free = <T>(run: () => T) => Promise<T>;
@@ -31,7 +31,7 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
       );
       try {
         let n = 0;
-        for await (const chunk of rechunk(bytes)) {
+        for await (const chunk of rechunk(bytes, FILE_CHUNK_BYTES, true)) {
           const index = n++;
           await free(() => {
             sql("INSERT INTO chatwire_file_chunks (file_id, n, data) VALUES (?, ?, ?)").run(file.id, index, chunk);
