@@ -1,6 +1,14 @@
 // The conversation as a UI renders it: immutable values, replaced (never changed) when a frame changes them, so a
 // UI compares by reference (React's useSyncExternalStore, memo) and re-renders only what changed.
-import type { ActionView, ElementView, MessageView, ServerFrameOf, StepView, User } from "../protocol/index.ts";
+import type {
+  ActionView,
+  ElementView,
+  FileAskRules,
+  MessageView,
+  ServerFrameOf,
+  StepView,
+  User,
+} from "../protocol/index.ts";
 import type { ConnectionStatus, LostReason } from "./connection.ts";
 
 /** The feedback the user gave a message: `sending` until the server answers `feedback_saved` (or an error). */
@@ -67,6 +75,8 @@ export interface PendingAsk {
   /** The message that asks (its content is the question; an action ask's actions are the choices). */
   readonly message: ChatMessage;
   readonly timeoutMs: number;
+  /** A file ask's rules: upload files that fit, then `answerAsk(askId, { files })`. */
+  readonly files?: FileAskRules;
 }
 
 /** The session this conversation runs in. */

@@ -3,6 +3,7 @@
 // immutable value a UI renders, rebuilt only after a change and sharing every part that did not change.
 import type {
   FeedbackView,
+  FileAskRules,
   HistoryEntry,
   MessageView,
   ServerFrame,
@@ -59,7 +60,10 @@ export class ConversationState {
   #opening = false;
   /** The task of the last task_start or task_end applied, and the request it runs. */
   #lastTask: { readonly taskId: string; readonly request: string | undefined } | undefined;
-  #asks = new Map<string, { askId: string; kind: "text" | "action" | "file"; messageId: string; timeoutMs: number }>();
+  #asks = new Map<
+    string,
+    { askId: string; kind: "text" | "action" | "file"; messageId: string; timeoutMs: number; files?: FileAskRules }
+  >();
   /** Action calls waiting for their task's end, by frame id. */
   #calls = new Map<string, string>();
   /** Feedback frames waiting for their answer: frame id -> message or step id. */
@@ -215,6 +219,7 @@ export class ConversationState {
           kind: frame.kind,
           messageId: frame.message.id,
           timeoutMs: frame.timeoutMs,
+          ...(frame.files === undefined ? {} : { files: frame.files }),
         });
         break;
       case "ask_end": {
@@ -404,7 +409,8 @@ export class ConversationState {
     for (const ask of this.#asks.values()) {
       const entry = this.#entries.get(ask.messageId);
       if (entry?.kind !== "message") continue;
-      asks.push({ askId: ask.askId, kind: ask.kind, message: entry.value, timeoutMs: ask.timeoutMs });
+      const files = ask.files === undefined ? {} : { files: ask.files };
+      asks.push({ askId: ask.askId, kind: ask.kind, message: entry.value, timeoutMs: ask.timeoutMs, ...files });
     }
     return {
       status: this.#status,

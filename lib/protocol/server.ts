@@ -68,6 +68,7 @@ export const FileAskRules = Type.Object({
   maxSizeBytes: Type.Integer({ minimum: 1 }),
   maxFiles: Type.Integer({ minimum: 1 }),
 });
+export type FileAskRules = Static<typeof FileAskRules>;
 /** The app asks the user for text (`kind: "text"`), for one of `actions` (`kind: "action"`), or for files
  * (`kind: "file"`, with `files` saying which: upload them, then answer with their ids). */
 export const Ask = frame("ask", {
