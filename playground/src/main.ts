@@ -11,6 +11,7 @@ import {
 import { PAGE_CONFIG_META, parsePageConfig } from "../../lib/playground/page-config.ts";
 import type { ServerFrame, ThreadRequest, User } from "../../lib/protocol/index.ts";
 import { apiBase } from "./api.ts";
+import { Attachments } from "./attach.ts";
 import { AudioRecorder } from "./audio.ts";
 import { type Account, currentAccount, logIn, logOut } from "./auth.ts";
 import { Composer } from "./composer.ts";
@@ -39,6 +40,10 @@ const conversation = new Conversation({
   divider: "The previous session had ended: this is a new conversation",
 });
 const composer = new Composer(submit, () => client?.stop());
+const attachments = new Attachments(
+  () => client,
+  (text) => notify(text, "error"),
+);
 const recorder = new AudioRecorder(() => client);
 const toParent = bridgeWindow(url, config.parentOrigins, (data) => client?.postWindowMessage(data));
 const threads = new ThreadList(() => client?.threads, {
@@ -149,10 +154,10 @@ function welcomed({ welcome, replaced, lost, dropped }: SessionEvent, reopened: 
   }
 }
 
-/** The user's text: the answer to the oldest open text ask, else a new message. */
+/** The user's text: the answer to the oldest open text ask, else a new message (with the files attached). */
 function submit(text: string): void {
   const ask = client?.getSnapshot().asks.find((open) => open.kind === "text");
-  if (ask === undefined) client?.send(text);
+  if (ask === undefined) client?.send(text, { files: attachments.take() });
   else client?.answerAsk(ask.askId, text);
 }
 
@@ -181,7 +186,12 @@ let shownStatus: ConnectionStatus | undefined;
 function render(snapshot: ChatSnapshot | undefined): void {
   conversation.render(snapshot?.tree ?? []);
   composer.busy(snapshot?.busy ?? false);
-  composer.answering(snapshot?.asks.find((ask) => ask.kind === "text")?.message.content);
+  const fileAsk = snapshot?.asks.find((ask) => ask.kind === "file");
+  composer.answering(
+    snapshot?.asks.find((ask) => ask.kind === "text")?.message.content ??
+      (fileAsk === undefined ? undefined : `${fileAsk.message.content} (attach files with 📎)`),
+  );
+  attachments.asking(fileAsk);
   if (snapshot !== undefined && snapshot.status !== shownStatus) markLink(snapshot.status);
   shownStatus = snapshot?.status;
 }
