@@ -106,3 +106,24 @@ test("SVG and HTML are never inline; ranges give 206 and 416", async (t) => {
   const beyond = await fetch(`${base}${media.body.url}`, { headers: { range: "bytes=700000-" } });
   assert.equal(beyond.status, 416);
 });
+
+test("an upload nobody claims is swept after unclaimedUploadTtlMs; a claimed one stays", async (t) => {
+  const chat = createApp();
+  chat.onMessage(() => {});
+  const layer = createMemoryLayer();
+  const server = await startGateway(t, { hooks: chat.seal(), data: layer, unclaimedUploadTtlMs: 400 });
+  const client = await connectClient(server);
+  t.after(() => client.close());
+  const base = httpBase(server);
+  const ticket = client.welcome?.uploadToken;
+  const loose = await upload(base, ticket, "loose.txt", "text/plain", Buffer.from("loose"));
+  const kept = await upload(base, ticket, "kept.txt", "text/plain", Buffer.from("kept"));
+  client.send({ type: "user_message", id: "m1", content: "x", files: [kept.body.id ?? ""] });
+  await client.until("task_end");
+  const deadline = Date.now() + 5000;
+  while ((await layer.files?.get(loose.body.id ?? "")) !== undefined) {
+    assert.ok(Date.now() < deadline, "the unclaimed upload was not swept");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal((await layer.files?.get(kept.body.id ?? ""))?.name, "kept.txt");
+});
