@@ -360,6 +360,12 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>);
       await this.#link?.flush().catch((error: unknown) => log.error({ err: error }, "session store not saved"));
       await this.#tasks.acknowledged();
+      // Without persistence the conversation ends here, and its files with it.
+      if (this.#link === undefined) {
+        await this.#files?.store.deleteThreadFiles(this.threadId).catch((error: unknown) => {
+          log.warn({ err: error, sessionId: this.id }, "files of an unstored conversation were not deleted");
+        });
+      }
       this.#outbox.close();
       this.#closed = true;
       this.#registry?.delete(this);

@@ -110,3 +110,23 @@ describe("on PostgreSQL", () => {
   });
   messageFiles(() => layer);
 });
+
+test("without persistence, a conversation's files go when its session ends", async (t) => {
+  const chat = createApp();
+  chat.onMessage(async (ctx) => {
+    await ctx.send({ content: "echo", elements: [{ name: "e.txt", content: "element bytes" }] });
+  });
+  const server = await startGateway(t, { hooks: chat.seal() });
+  const base = httpBase(server);
+  const client = await connectClient(server);
+  const sent = await upload(base, client.welcome?.uploadToken, "a.txt", "text/plain", Buffer.from("upload"));
+  client.send({ type: "user_message", id: "m1", content: "x", files: [sent.body.id ?? ""] });
+  const reply = await client.until("message_new");
+  await client.until("task_end");
+  const elementUrl = reply.message.elements?.[0]?.url ?? "";
+  assert.equal((await fetch(`${base}${sent.body.url}`)).status, 200);
+  assert.equal(await (await fetch(`${base}${elementUrl}`)).text(), "element bytes");
+  await client.close();
+  await waitFor(async () => (await fetch(`${base}${sent.body.url}`)).status === 404);
+  assert.equal((await fetch(`${base}${elementUrl}`)).status, 404);
+});
