@@ -42,6 +42,11 @@ export const ErrorCode = Type.Enum([
   "UNKNOWN_COMMAND",
   "EDITS_DISABLED",
   "UNKNOWN_MODE",
+  "BAD_UPLOAD",
+  "FILE_TOO_LARGE",
+  "UPLOAD_QUOTA",
+  "UNKNOWN_FILE",
+  "FILE_REFUSED",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

@@ -7,7 +7,8 @@ import "./runtime/require-node.ts";
 export type { LoginThrottleOptions } from "./auth/throttle.ts";
 export { type AbortKind, abortKind, isAbortOf, TaskAborted } from "./context/abort.ts";
 export type { CommandInit } from "./context/commands.ts";
-export type { AskInit, ChatContext, EventContext } from "./context/context.ts";
+export type { AskFileInit, AskInit, ChatContext, EventContext } from "./context/context.ts";
+export type { ElementHandle, SidebarInit, StandaloneElementInit } from "./context/elements.ts";
 export type { ActionInit, ElementInit, EventMessageHandle, MessageHandle, MessageInit } from "./context/message.ts";
 export type { ModeInit } from "./context/modes.ts";
 export {
@@ -21,6 +22,7 @@ export type { StateStore } from "./context/state.ts";
 export type { EventStepHandle, StepHandle, StepInit } from "./context/step.ts";
 export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
 export { sendWindowMessage } from "./context/window.ts";
+export type { ByteRange, FileStore, NewFile, StoredFile } from "./data/files.ts";
 // Persistence: the data layers behind the `data` option.
 export type {
   ApplyOptions,
@@ -116,5 +118,5 @@ export type { ModeOption, ModeView } from "./protocol/modes.ts";
 export type { ChatProfileView, StarterView } from "./protocol/profiles.ts";
 export type { ToastLevel } from "./protocol/server.ts";
 export type { SettingsInput, SettingsValues, SettingValue } from "./protocol/settings.ts";
-export type { ElementView, FeedbackView, User } from "./protocol/views.ts";
+export type { ElementKind, ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ListenOptions, type ServerOptions, serve } from "./server.ts";

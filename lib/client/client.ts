@@ -31,7 +31,16 @@ import {
 import { Emitter, type Unsubscribe } from "./emitter.ts";
 import { ChatwireClientError } from "./errors.ts";
 import { idMaker } from "./ids.ts";
-import { deleteThread, listChatProfiles, listThreads, type RouteTarget, renameThread, routesBase } from "./routes.ts";
+import {
+  deleteThread,
+  listChatProfiles,
+  listThreads,
+  type RouteTarget,
+  renameThread,
+  routesBase,
+  type UploadedFile,
+  uploadFile,
+} from "./routes.ts";
 import type { ChatSnapshot } from "./snapshot.ts";
 import type { SocketConstructor } from "./socket.ts";
 import { ConversationState } from "./state.ts";
@@ -112,6 +121,8 @@ export class ChatClient {
   /** Requests waiting for their answer, by frame id: feedback (feedback_saved) and action calls (their task). */
   readonly #waiting = new Map<string, { resolve(value: string): void; reject(error: Error): void }>();
   #recording: AudioRecording | undefined;
+  /** The upload ticket of the current session (each welcome brings one). */
+  #uploadToken: string | undefined;
 
   constructor(
     readonly url: string,
@@ -170,11 +181,15 @@ export class ChatClient {
 
   /** Sends the user's text (`user_message`) and shows it at once; returns the message's client id. Sent when the
    * session is ready if it is not now. `command`: one of `snapshot.commands`' ids (`message.command` for the app);
-   * `modes`: an option id for some of `snapshot.modes` (`message.modes`).
-   * Files are not supported yet: upload them on the app's side. */
+   * `modes`: an option id for some of `snapshot.modes` (`message.modes`); `files`: ids from `upload`, attached to
+   * the message. */
   send(
     text: string,
-    options: { readonly command?: string; readonly modes?: Readonly<Record<string, string>> } = {},
+    options: {
+      readonly command?: string;
+      readonly modes?: Readonly<Record<string, string>>;
+      readonly files?: readonly string[];
+    } = {},
   ): string {
     this.#usable();
     const id = this.#newId("msg");
@@ -182,8 +197,19 @@ export class ChatClient {
     this.#state.requested(id);
     const command = options.command === undefined ? {} : { command: options.command };
     const modes = options.modes === undefined ? {} : { modes: { ...options.modes } };
-    this.#connection.send({ type: "user_message", id, content: text, ...command, ...modes });
+    const files = options.files === undefined || options.files.length === 0 ? {} : { files: [...options.files] };
+    this.#connection.send({ type: "user_message", id, content: text, ...command, ...modes, ...files });
     return id;
+  }
+
+  /** Uploads a file for this session (`POST /files` with its ticket); name its id in `send` or `answerAsk`.
+   * Rejects with FILE_TOO_LARGE, UPLOAD_QUOTA, FILE_REFUSED… (the server's code), or CLIENT_CLOSED before any
+   * session. */
+  async upload(file: Blob, name = file instanceof File ? file.name : "file"): Promise<UploadedFile> {
+    this.#usable();
+    const ticket = this.#uploadToken;
+    if (ticket === undefined) throw new ChatwireClientError("CLIENT_CLOSED", "no session yet: wait for `connected`");
+    return uploadFile(this.#routes, ticket, file, name);
   }
 
   /** Calls an action (a button under a message). Settles when its task has ended; rejects with the error frame's
@@ -199,11 +225,17 @@ export class ChatClient {
     return done;
   }
 
-  /** Answers an ask: text for a text ask (shown as the user's message), an action (or its id) for an action ask. */
-  answerAsk(askId: string, answer: string | { readonly action: ActionRef }): void {
+  /** Answers an ask: text for a text ask (shown as the user's message), an action (or its id) for an action ask,
+   * uploads' ids for a file ask. */
+  answerAsk(
+    askId: string,
+    answer: string | { readonly action: ActionRef } | { readonly files: readonly string[] },
+  ): void {
     this.#usable();
     this.#change(() => this.#state.askAnswered(askId));
-    if (typeof answer === "string") {
+    if (typeof answer === "object" && "files" in answer) {
+      this.#connection.send({ type: "ask_reply", askId, files: [...answer.files] });
+    } else if (typeof answer === "string") {
       this.#change(() => this.#state.addLocal(this.#newId("answer"), answer));
       this.#connection.send({ type: "ask_reply", askId, content: answer });
     } else {
@@ -350,6 +382,7 @@ export class ChatClient {
     if (start.replaced) this.#rejectWaiting("the session was lost (it could not be resumed)");
     this.#change(() => this.#state.startSession(start));
     const { welcome, replaced, lost, dropped } = start;
+    this.#uploadToken = welcome.uploadToken;
     if (start.resumed) this.#events.emit("resumed", { welcome });
     else {
       const event = { welcome, replaced, dropped, ...(lost ? { lost } : {}) };

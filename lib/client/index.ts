@@ -14,6 +14,7 @@ export {
 export type { Closed, ConnectionStatus, LostReason, Offline, ReconnectOptions } from "./connection.ts";
 export type { Unsubscribe } from "./emitter.ts";
 export { ChatwireClientError } from "./errors.ts";
+export type { UploadedFile } from "./routes.ts";
 export type {
   ChatAskOf,
   ChatDivider,

@@ -102,3 +102,38 @@ const parse = (text: string): unknown => {
     return undefined;
   }
 };
+
+/** What `POST /files` answers: the upload's id (for `send(text, { files })` or `answerAsk`), its safe name, the
+ * type found in its bytes, its size and a signed URL. */
+export interface UploadedFile {
+  readonly id: string;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly url: string;
+}
+
+/** Uploads one file with the session's ticket; throws a ChatwireClientError with the server's code (FILE_TOO_LARGE,
+ * UPLOAD_QUOTA, FILE_REFUSED, BAD_UPLOAD, UNAUTHENTICATED) or REQUEST_FAILED. */
+export async function uploadFile(target: RouteTarget, ticket: string, file: Blob, name: string): Promise<UploadedFile> {
+  const form = new FormData();
+  form.append("file", file, name);
+  let response: Response;
+  try {
+    response = await target.fetch(new URL("files", target.base), {
+      method: "POST",
+      headers: { ...target.headers, "x-chatwire-upload": ticket },
+      credentials: "same-origin",
+      body: form,
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ChatwireClientError("REQUEST_FAILED", `files: the server could not be reached (${reason})`, 0);
+  }
+  const body = parse(await response.text());
+  if (response.ok) return body as UploadedFile;
+  const known = ["FILE_TOO_LARGE", "UPLOAD_QUOTA", "FILE_REFUSED", "BAD_UPLOAD", "UNAUTHENTICATED"] as const;
+  const code = isRecord(body) ? known.find((candidate) => candidate === body.code) : undefined;
+  const message = isRecord(body) && typeof body.message === "string" ? body.message : `HTTP ${response.status}`;
+  throw new ChatwireClientError(code ?? "REQUEST_FAILED", `files: ${message}`, response.status);
+}

@@ -4,6 +4,7 @@ import type {
   ActionView,
   CommandView,
   ElementView,
+  FileAskRules,
   MessageView,
   ModeView,
   ServerFrameOf,
@@ -27,7 +28,7 @@ export interface ChatFeedback {
 /** The ask a message puts to the user, while it is open and after (`outcome`). */
 export interface ChatAskOf {
   readonly askId: string;
-  readonly kind: "text" | "action";
+  readonly kind: "text" | "action" | "file";
   readonly open: boolean;
   readonly outcome?: "answered" | "timeout" | "cancelled";
 }
@@ -75,10 +76,12 @@ export interface ChatElement extends ElementView {
 /** An open ask, oldest first: answer it with `answerAsk`. */
 export interface PendingAsk {
   readonly askId: string;
-  readonly kind: "text" | "action";
+  readonly kind: "text" | "action" | "file";
   /** The message that asks (its content is the question; an action ask's actions are the choices). */
   readonly message: ChatMessage;
   readonly timeoutMs: number;
+  /** A file ask's rules: upload files that fit, then `answerAsk(askId, { files })`. */
+  readonly files?: FileAskRules;
 }
 
 /** The session this conversation runs in. */

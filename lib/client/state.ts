@@ -4,6 +4,7 @@
 import type {
   CommandView,
   FeedbackView,
+  FileAskRules,
   HistoryEntry,
   MessageView,
   ModeView,
@@ -63,7 +64,10 @@ export class ConversationState {
   #opening = false;
   /** The task of the last task_start or task_end applied, and the request it runs. */
   #lastTask: { readonly taskId: string; readonly request: string | undefined } | undefined;
-  #asks = new Map<string, { askId: string; kind: "text" | "action"; messageId: string; timeoutMs: number }>();
+  #asks = new Map<
+    string,
+    { askId: string; kind: "text" | "action" | "file"; messageId: string; timeoutMs: number; files?: FileAskRules }
+  >();
   /** Action calls waiting for their task's end, by frame id. */
   #calls = new Map<string, string>();
   /** Feedback frames waiting for their answer: frame id -> message or step id. */
@@ -236,6 +240,7 @@ export class ConversationState {
           kind: frame.kind,
           messageId: frame.message.id,
           timeoutMs: frame.timeoutMs,
+          ...(frame.files === undefined ? {} : { files: frame.files }),
         });
         break;
       case "ask_end": {
@@ -273,6 +278,29 @@ export class ConversationState {
       case "chat_settings":
         this.#settings = { inputs: frame.inputs, values: frame.values };
         break;
+      case "element": {
+        const { element, forId } = frame;
+        if (forId !== undefined)
+          this.#changeMessage(forId, (message) => {
+            const others = (message.elements ?? []).filter((old) => old.id !== element.id);
+            const at = (message.elements ?? []).findIndex((old) => old.id === element.id);
+            const elements = at < 0 ? [...others, element] : others.toSpliced(at, 0, element);
+            return { ...message, elements };
+          });
+        break;
+      }
+      case "remove_elements": {
+        const gone = new Set(frame.ids);
+        for (const entry of this.#entries.values()) {
+          if (entry.kind === "message" && entry.value.elements?.some((element) => gone.has(element.id))) {
+            const elements = entry.value.elements.filter((element) => !gone.has(element.id));
+            entry.value = { ...entry.value, elements };
+          }
+        }
+        break;
+      }
+      case "sidebar":
+        return; // not conversation state: the client's events carry it
       case "welcome":
       case "resume_failed":
       case "shutdown":
@@ -415,7 +443,8 @@ export class ConversationState {
     for (const ask of this.#asks.values()) {
       const entry = this.#entries.get(ask.messageId);
       if (entry?.kind !== "message") continue;
-      asks.push({ askId: ask.askId, kind: ask.kind, message: entry.value, timeoutMs: ask.timeoutMs });
+      const files = ask.files === undefined ? {} : { files: ask.files };
+      asks.push({ askId: ask.askId, kind: ask.kind, message: entry.value, timeoutMs: ask.timeoutMs, ...files });
     }
     return {
       status: this.#status,

@@ -1,13 +1,21 @@
 // The explicit context a handler receives, shaped per hook as grammY shapes its context per update: a task
 // (onChatStart, onChatResume, onMessage, an action callback) gets a ChatContext, which may ask and stream; an event
 // (onFeedback, onWindowMessage, the audio hooks, onStop) and onChatEnd get an EventContext, which may not.
-import type { Action, HistoryMessage } from "../hooks/payloads.ts";
+import type { Action, ChatFile, HistoryMessage } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { ToastLevel } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import { type CommandInit, checkedCommands } from "./commands.ts";
-import type { ActionOwner, ContextInit } from "./init.ts";
+import {
+  type ElementHandle,
+  removeElements,
+  type SidebarInit,
+  type StandaloneElementInit,
+  sendElement,
+  setSidebar,
+} from "./elements.ts";
+import type { ActionOwner, AskKind, AskOutcome, ContextInit, FileAskRules } from "./init.ts";
 import {
   type ActionInit,
   type EventMessageHandle,
@@ -32,6 +40,16 @@ export interface AskInit {
   readonly signal?: AbortSignal | undefined;
   /** Removes the ask's message once the ask is over, however it ended (Chainlit's `ask.remove()`). */
   readonly removeWhenDone?: boolean | undefined;
+}
+
+/** Options of `askFile` (Chainlit's AskFileMessage): what to upload, and how much. */
+export interface AskFileInit extends AskInit {
+  /** MIME types and `type/*` patterns the files may have (found in their bytes). Default: any. */
+  readonly accept?: readonly string[] | undefined;
+  /** Bytes per file. Default (and at most): the gateway's `maxUploadBytes`. */
+  readonly maxSizeBytes?: number | undefined;
+  /** How many files the user may send in the answer (at least one). Default 1. */
+  readonly maxFiles?: number | undefined;
 }
 
 /**
@@ -84,6 +102,13 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   /** The conversation's messages so far, oldest first: the user's and the app's, a reopened thread's included
    * (Chainlit's `cl.chat_context`). The last 1000 at most. @example const turns = ctx.history().map((m) => ({ role: m.role, content: m.content })); */
   history(): HistoryMessage[];
+  /** Sends an element on its own (attached to message `forId`, if given): a chart, a live task list, a file…
+   * @example const tasks = await ctx.sendElement({ name: "Plan", kind: "tasklist", props: { tasks: [] } }); */
+  sendElement(element: StandaloneElementInit): Promise<ElementHandle>;
+  /** Removes elements by id (from `sendElement` or a message's `elements`), with their stored bytes. */
+  removeElements(ids: readonly string[]): Promise<void>;
+  /** Opens the side panel with these elements (Chainlit's `ElementSidebar.set_elements`); `[]` closes it. */
+  setSidebar(sidebar: SidebarInit): Promise<void>;
 }
 
 /** Everything a task handler can see and do: an EventContext that may also stream and ask the user. */
@@ -98,6 +123,9 @@ export interface ChatContext<S extends object = Record<string, unknown>> extends
   askText(ask: string | AskInit): Promise<string>;
   /** Asks the user to press one of `actions` and resolves with the chosen one. */
   askAction(ask: AskInit & { readonly actions: readonly ActionInit[] }): Promise<Action>;
+  /** Asks the user for files and resolves with them (1 to `maxFiles`). Rejects with ASK_TIMEOUT, or with the
+   * signal's reason if the task ends. @example const [csv] = await ctx.askFile({ content: "Your CSV?", accept: ["text/csv"] }); */
+  askFile(ask: AskFileInit): Promise<readonly ChatFile[]>;
 }
 
 /** Something that has (or makes) an AbortSignal: a task makes its signal only when a handler looks at it. */
@@ -169,7 +197,19 @@ class TaskContext<S extends object> implements ChatContext<S> {
     return answer.action;
   }
 
-  async #ask(ask: AskInit, kind: "text" | "action", actions: readonly ActionInit[]) {
+  async askFile(ask: AskFileInit): Promise<readonly ChatFile[]> {
+    const ceiling = this.init.files?.maxElementBytes ?? Number.MAX_SAFE_INTEGER;
+    const rules: FileAskRules = {
+      accept: [...(ask.accept ?? ["*/*"])],
+      maxSizeBytes: Math.min(ask.maxSizeBytes ?? ceiling, ceiling),
+      maxFiles: Math.max(1, ask.maxFiles ?? 1),
+    };
+    const answer = await this.#ask(ask, "file", [], rules);
+    if (answer.kind !== "file") throw new Error("unreachable: a file ask was answered with something else");
+    return answer.files;
+  }
+
+  async #ask(ask: AskInit, kind: AskKind, actions: readonly ActionInit[], rules?: FileAskRules) {
     const timeoutMs = ask.timeoutMs ?? this.init.askTimeoutMs;
     const { content, author } = ask;
     if (ask.signal?.aborted) throw ask.signal.reason;
@@ -182,12 +222,14 @@ class TaskContext<S extends object> implements ChatContext<S> {
     // The view first: if authorRename throws, no ask is left open to time out with nobody awaiting it.
     const view = await viewOf(this.init, message);
     const signal = ask.signal === undefined ? this.signal : AbortSignal.any([this.signal, ask.signal]);
-    const answer = this.init.asks.open(askId, kind, message.actions, timeoutMs, signal, (outcome) => {
+    const end = (outcome: AskOutcome) => {
       void this.init.emit({ type: "ask_end", askId, outcome });
       if (ask.removeWhenDone === true) this.#removeAsked(view.id);
-    });
+    };
+    const answer = this.init.asks.open(askId, kind, message.actions, timeoutMs, signal, end, rules);
     try {
-      await this.init.emit({ type: "ask", askId, kind, message: view, timeoutMs });
+      const files = rules === undefined ? {} : { files: { ...rules, accept: [...rules.accept] } };
+      await this.init.emit({ type: "ask", askId, kind, message: view, timeoutMs, ...files });
     } catch (error) {
       this.init.asks.cancel(askId, error);
       await answer.catch(() => undefined);
@@ -247,6 +289,18 @@ class TaskContext<S extends object> implements ChatContext<S> {
     const values = this.init.settings.declare(form.inputs);
     await this.init.emit({ type: "chat_settings", inputs: [...form.inputs], values });
     return form.read(values);
+  }
+
+  sendElement(element: StandaloneElementInit): Promise<ElementHandle> {
+    return sendElement(this.init, element);
+  }
+
+  removeElements(ids: readonly string[]): Promise<void> {
+    return removeElements(this.init, ids);
+  }
+
+  setSidebar(sidebar: SidebarInit): Promise<void> {
+    return setSidebar(this.init, sidebar);
   }
 }
 

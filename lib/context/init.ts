@@ -1,18 +1,30 @@
 // What a context is built from: the session's parts that outlive one handler call. A session or a test backs it.
-import type { Action, HistoryMessage } from "../hooks/payloads.ts";
+import type { Action, ChatFile, HistoryMessage } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { CommandView } from "../protocol/commands.ts";
 import type { ModeView } from "../protocol/modes.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { SettingsInput, SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
+import type { FileAccess } from "./files.ts";
 import type { StateStore } from "./state.ts";
 import type { ThreadWriter } from "./thread.ts";
 
 /** The user's answer to an ask: text for a text ask, one of its actions for an action ask. */
 export type AskAnswer =
   | { readonly kind: "text"; readonly content: string }
-  | { readonly kind: "action"; readonly action: Action };
+  | { readonly kind: "action"; readonly action: Action }
+  | { readonly kind: "file"; readonly files: readonly ChatFile[] };
+
+/** What a file ask takes (the `ask` frame's `files`). */
+export interface FileAskRules {
+  readonly accept: readonly string[];
+  readonly maxSizeBytes: number;
+  readonly maxFiles: number;
+}
+
+/** The kinds of ask. */
+export type AskKind = "text" | "action" | "file";
 
 /** How an ask ended, for the `ask_end` frame. */
 export type AskOutcome = "answered" | "timeout" | "cancelled";
@@ -22,11 +34,12 @@ export interface OpenAsks {
   /** Opens an ask and resolves with the answer; rejects with ASK_TIMEOUT, or the signal's reason when aborted. */
   open(
     askId: string,
-    kind: "text" | "action",
+    kind: AskKind,
     actions: readonly Action[],
     timeoutMs: number,
     signal: AbortSignal,
     onEnd: (outcome: AskOutcome) => void,
+    rules?: FileAskRules,
   ): Promise<AskAnswer>;
   /** Cancels one open ask (its question could not be sent): it rejects with `reason`. */
   cancel(askId: string, reason: unknown): void;
@@ -92,6 +105,8 @@ export interface ContextInit<S extends object> {
   now(): Date;
   /** Default ask timeout in ms. */
   readonly askTimeoutMs: number;
+  /** Where uploads live: the default bounds of `askFile` come from it. */
+  readonly files?: FileAccess | undefined;
   /** Where `ctx.thread` changes go: the session's thread link when persistence is on. */
   readonly thread?: ThreadWriter | undefined;
 }

@@ -1,7 +1,10 @@
 // A message the app sent, and the ways to change it afterwards: update, stream into, remove, drop an action.
 import type { Action } from "../hooks/payloads.ts";
-import type { ElementDisplay, ElementView, JsonObject, MessageRole, MessageView } from "../protocol/views.ts";
+import type { ElementView, JsonObject, MessageRole, MessageView } from "../protocol/views.ts";
+import { buildElement, checkElement, type ElementInit } from "./elements.ts";
 import type { ContextInit } from "./init.ts";
+
+export type { ElementInit };
 
 /** An action button to attach to a message. */
 export interface ActionInit {
@@ -13,17 +16,6 @@ export interface ActionInit {
   readonly payload?: JsonObject | undefined;
   readonly icon?: string | undefined;
   readonly tooltip?: string | undefined;
-}
-
-/** A file or media element to show with a message: its metadata only; the bytes are served at `url`. */
-export interface ElementInit {
-  /** 1 to 256 characters, e.g. "chart.png". */
-  readonly name: string;
-  /** Where the client fetches it (1 to 2048 characters): your own route, a bucket, a data: URL. */
-  readonly url: string;
-  readonly mime?: string | undefined;
-  /** `inline` (default), `side` or `page`, as in Chainlit. */
-  readonly display?: ElementDisplay | undefined;
 }
 
 /** What to send: the text, and optionally the author, action buttons, elements and the step it belongs to. */
@@ -76,26 +68,6 @@ export async function viewOf<S extends object>(init: ContextInit<S>, message: Se
   return message.parentId === undefined ? view : { ...view, parentId: message.parentId };
 }
 
-const MAX_ELEMENT_NAME = 256;
-const MAX_ELEMENT_URL = 2048;
-
-/** The element with an id, after checking what the protocol bounds (a bad one is the app's bug: it throws). */
-function toElement(init: ElementInit, id: string): ElementView {
-  if (typeof init.name !== "string" || init.name.length === 0 || init.name.length > MAX_ELEMENT_NAME) {
-    throw new RangeError(`an element name has 1 to ${MAX_ELEMENT_NAME} characters`);
-  }
-  if (typeof init.url !== "string" || init.url.length === 0 || init.url.length > MAX_ELEMENT_URL) {
-    throw new RangeError(`an element url has 1 to ${MAX_ELEMENT_URL} characters`);
-  }
-  return {
-    id,
-    name: init.name,
-    url: init.url,
-    ...(init.mime === undefined ? {} : { mime: init.mime }),
-    ...(init.display === undefined ? {} : { display: init.display }),
-  };
-}
-
 /** The live state of a sent message. Built by ChatContext.send and ChatContext.stream. */
 export class SentMessage<S extends object> implements MessageHandle {
   readonly id: string;
@@ -105,7 +77,9 @@ export class SentMessage<S extends object> implements MessageHandle {
   readonly parentId: string | undefined;
   content: string;
   actions: Action[];
-  readonly elements: readonly ElementView[];
+  elements: readonly ElementView[] = [];
+  /** The elements to build (bytes to store) when the message is sent, with their ids. */
+  readonly #elementInits: readonly (readonly [ElementInit, string])[];
   #streaming = false;
 
   /** `liveActions: false` for an ask's message: its buttons answer the ask and must not reach actionCallbacks. */
@@ -120,7 +94,10 @@ export class SentMessage<S extends object> implements MessageHandle {
     this.role = message.role ?? "assistant";
     this.parentId = message.parentId;
     this.content = message.content ?? "";
-    this.elements = (message.elements ?? []).map((element) => toElement(element, init.newId()));
+    this.#elementInits = (message.elements ?? []).map((element) => {
+      checkElement(element);
+      return [element, init.newId()] as const;
+    });
     this.actions = this.#toActions(message.actions ?? []);
   }
 
@@ -148,6 +125,8 @@ export class SentMessage<S extends object> implements MessageHandle {
 
   /** Sends the message as new (`message_new`) or as the start of a stream (`stream_start`). */
   async open(streaming: boolean): Promise<this> {
+    // Bytes are stored before the message goes out: its elements' URLs must work when the client gets them.
+    this.elements = await Promise.all(this.#elementInits.map(([element, id]) => buildElement(this.init, element, id)));
     this.#streaming = streaming;
     await this.init.emit({ type: streaming ? "stream_start" : "message_new", message: await viewOf(this.init, this) });
     return this;

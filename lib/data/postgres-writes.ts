@@ -123,11 +123,22 @@ export const applyOne = async (db: Queryable, write: DataWrite): Promise<void> =
     case "element": {
       const e = write.element;
       await db.query(
-        `INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url, display)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url, display, kind, props)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (id) DO UPDATE SET thread_id = EXCLUDED.thread_id, for_id = EXCLUDED.for_id,
-           name = EXCLUDED.name, mime = EXCLUDED.mime, url = EXCLUDED.url, display = EXCLUDED.display`,
-        [e.id, write.threadId, e.forId ?? null, e.name, e.mime ?? null, e.url ?? null, e.display ?? null],
+           name = EXCLUDED.name, mime = EXCLUDED.mime, url = EXCLUDED.url, display = EXCLUDED.display,
+           kind = EXCLUDED.kind, props = EXCLUDED.props`,
+        [
+          e.id,
+          write.threadId,
+          e.forId ?? null,
+          e.name,
+          e.mime ?? null,
+          e.url ?? null,
+          e.display ?? null,
+          e.kind ?? null,
+          e.props === undefined ? null : JSON.stringify(e.props),
+        ],
       );
       return;
     }

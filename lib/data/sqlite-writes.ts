@@ -97,9 +97,11 @@ export function sqliteWrites(sql: StatementCache) {
         return;
       case "element": {
         const e = write.element;
-        sql(`INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url, display) VALUES (?, ?, ?, ?, ?, ?, ?)
+        sql(`INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url, display, kind, props)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (id) DO UPDATE SET thread_id = excluded.thread_id, for_id = excluded.for_id,
-            name = excluded.name, mime = excluded.mime, url = excluded.url, display = excluded.display`).run(
+            name = excluded.name, mime = excluded.mime, url = excluded.url, display = excluded.display,
+            kind = excluded.kind, props = excluded.props`).run(
           e.id,
           write.threadId,
           e.forId ?? null,
@@ -107,6 +109,8 @@ export function sqliteWrites(sql: StatementCache) {
           e.mime ?? null,
           e.url ?? null,
           e.display ?? null,
+          e.kind ?? null,
+          e.props === undefined ? null : JSON.stringify(e.props),
         );
         return;
       }

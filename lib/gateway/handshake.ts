@@ -4,6 +4,8 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { nanoid } from "nanoid";
+import { FILE_URL_TTL_MS, type FileAccess } from "../context/files.ts";
+import { refreshFileUrls } from "../data/file-signer.ts";
 import { type ErrorCode, isChatwireError } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
@@ -26,7 +28,11 @@ export interface ConnectionScope<S extends object> {
   readonly persistence: Persistence | undefined;
   /** The sockets opened with a session token, when users log in with passwordAuth. */
   readonly liveTokens?: LiveTokens | undefined;
+  readonly files: FileAccess;
 }
+
+/** How long an upload ticket lasts; each welcome (a resume too) brings a fresh one. */
+const UPLOAD_TICKET_TTL_MS = 24 * 3600 * 1000;
 
 /** The frames a connection sends itself, outside any session's numbering (seq 0). */
 export type ConnectionFrame = ServerFrameOf<"welcome"> | ServerFrameOf<"resume_failed"> | ServerFrameOf<"error">;
@@ -48,12 +54,18 @@ const sameSecret = (a: string, b: string) => a.length === b.length && timingSafe
 
 function welcome(
   connection: HandshakeConnection,
+  files: FileAccess,
   live: Session,
   resumed: boolean,
   userEnvKeys: readonly string[] | undefined,
   threadSecret?: string,
 ) {
   const { user } = connection;
+  const uploadToken = files.signer.uploadTicket({
+    sessionId: live.id,
+    userIdentifier: user?.identifier,
+    expiresAt: Date.now() + UPLOAD_TICKET_TTL_MS,
+  });
   connection.send({
     seq: 0,
     type: "welcome",
@@ -67,6 +79,7 @@ function welcome(
     ...(threadSecret === undefined ? {} : { threadSecret }),
     ...(user === undefined ? {} : { user }),
     ...(userEnvKeys === undefined ? {} : { userEnv: [...userEnvKeys] }),
+    uploadToken,
   });
 }
 
@@ -94,6 +107,7 @@ function resume(
   request: ResumeRequest,
   connection: HandshakeConnection,
   registry: SessionRegistry,
+  files: FileAccess,
 ): { live?: Session; ending?: Promise<void> } {
   const target = registry.get(request.sessionId);
   const refuse = (reason: ServerFrameOf<"resume_failed">["reason"], ending?: Promise<void>) => {
@@ -106,7 +120,7 @@ function resume(
   if (target.user?.identifier !== connection.user?.identifier) return refuse("forbidden");
   if (!target.canResume(request.lastSeq)) return refuse("overflow", target.end("disconnect"));
   if (target.ended) return refuse("expired", target.end("disconnect"));
-  welcome(connection, target, true, undefined);
+  welcome(connection, files, target, true, undefined);
   target.attach(connection.sink, request.lastSeq);
   return { live: target };
 }
@@ -142,7 +156,7 @@ export async function handshake<S extends object>(
     connection.close(1002, "protocol version");
     return undefined;
   }
-  const resumed = hello.resume === undefined ? {} : resume(hello.resume, connection, registry);
+  const resumed = hello.resume === undefined ? {} : resume(hello.resume, connection, registry, scope.files);
   if (resumed.live !== undefined) return resumed.live;
   await resumed.ending;
   if (user !== undefined && !(await makeRoom(scope, user.identifier))) {
@@ -192,12 +206,16 @@ export async function handshake<S extends object>(
       restoredSettings: restored.settings,
       link: linked?.link,
       registry,
+      files: scope.files,
     });
     registry.add(live, reserved);
     reserved = false;
-    welcome(connection, live, false, options.hooks.userEnv, linked?.secret);
+    welcome(connection, scope.files, live, false, options.hooks.userEnv, linked?.secret);
     live.attach(connection.sink, 0);
-    live.start(thread);
+    // Stored file URLs expire: the reopened history gets fresh ones.
+    live.start(
+      thread === undefined ? undefined : refreshFileUrls(thread, scope.files.signer, Date.now() + FILE_URL_TTL_MS),
+    );
     return live;
   } finally {
     if (reserved && user !== undefined) registry.release(user.identifier);

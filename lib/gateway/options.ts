@@ -55,12 +55,24 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Whether users may edit their earlier messages (`edit_message`: later messages removed, onMessage run again).
    * Default true; false refuses edits with EDITS_DISABLED. */
   readonly editMessages?: boolean | undefined;
+  /** Bytes one upload may have; a larger one is cut off with FILE_TOO_LARGE (413). Default 20 MiB. */
+  readonly maxUploadBytes?: number | undefined;
+  /** Bytes a session may upload in all; past it, UPLOAD_QUOTA (413). Default 100 MiB. */
+  readonly maxUploadBytesPerSession?: number | undefined;
+  /** Types a user may upload with a message (checked against the bytes, not the declared type): MIME types and
+   * `type/*` patterns. Default `["*\/*"]`; an ask's `accept` narrows it for that ask. */
+  readonly uploadAccept?: readonly string[] | undefined;
+  /** How long an upload that no message or ask claimed is kept. Default 1 h. */
+  readonly unclaimedUploadTtlMs?: number | undefined;
+  /** Signs upload tickets and file URLs. Nodes serving one app must share it. Default: env CHATWIRE_FILE_SECRET,
+   * else the auth secret, else a random secret (this process only). */
+  readonly fileUrlSecret?: string | undefined;
   /** Receives a handle on the running gateway (session count), e.g. for a health route. */
   readonly onReady?: ((gateway: GatewayHandle) => void) | undefined;
 }
 
 /** Every option with its default filled in. */
-type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth" | "data" | "loginThrottle";
+type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth" | "data" | "loginThrottle" | "fileUrlSecret";
 export type ResolvedOptions<S extends object> = {
   readonly [K in Exclude<keyof GatewayOptions<S>, Optional>]-?: Exclude<GatewayOptions<S>[K], undefined>;
 } & Pick<GatewayOptions<S>, Optional>;
@@ -91,6 +103,10 @@ const defaults = {
   maxQueuedAudioBytes: 8 * 1024 * 1024,
   revocationCheckMs: 5_000,
   editMessages: true,
+  maxUploadBytes: 20 * 1024 * 1024,
+  maxUploadBytesPerSession: 100 * 1024 * 1024,
+  uploadAccept: ["*/*"],
+  unclaimedUploadTtlMs: 3_600_000,
 } as const satisfies Omit<ResolvedOptions<object>, "hooks" | Optional>;
 
 /** `options` without the fields given as `undefined`: spread over defaults, they leave the default in place. */

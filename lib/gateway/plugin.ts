@@ -11,6 +11,7 @@ import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
 import { serveConnection } from "./connection.ts";
+import { openFiles } from "./files.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
 import { LiveTokens } from "./live-tokens.ts";
@@ -69,12 +70,13 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     app.addHook("onClose", async () => liveTokens.stop());
   }
   if (options.hooks.setChatProfiles !== undefined) profileRoute(app, options.hooks as HookTable<object>, tokens);
+  const files = await openFiles(app, options, persistence);
   if (persistence !== undefined) {
     const userOf = async (request: FastifyRequest) => {
       const auth = await authenticate(request, options.hooks, tokens);
       return auth.ok ? auth.user : undefined;
     };
-    await app.register(threadRoutes, { layer: persistence.layer, userOf });
+    await app.register(threadRoutes, { layer: persistence.layer, userOf, signer: files.signer });
   }
   // The upgrade is checked before it happens: a foreign origin gets HTTP 403; the user is decided here so that no
   // hook ever runs for a connection that is not authenticated.
@@ -86,7 +88,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     auths.set(request, await authenticate(request, options.hooks, tokens));
   };
 
-  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence, liveTokens };
+  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence, liveTokens, files };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);

@@ -35,8 +35,11 @@ export const Hello = Type.Object(
 );
 export type Hello = Static<typeof Hello>;
 
+/** Ids of files uploaded with `POST /files` for this session, at most 10. */
+const FileIds = Type.Array(Id, { maxItems: 10 });
+
 /** Something the user typed. `id` is the client's id for it; errors about it carry it as `replyTo`. `command`: the
- * id of the command it was sent with (one the app declared: UNKNOWN_COMMAND otherwise). */
+ * id of the command it was sent with (one the app declared: UNKNOWN_COMMAND otherwise). `files` attach uploads to it. */
 export const UserMessage = Type.Object(
   {
     type: Type.Literal("user_message"),
@@ -45,6 +48,7 @@ export const UserMessage = Type.Object(
     command: Type.Optional(Id),
     /** The option chosen in each mode picker, by mode id (modes not named get their default). */
     modes: Type.Optional(Type.Record(Type.String(), Id, { maxProperties: 16 })),
+    files: Type.Optional(FileIds),
   },
   closed,
 );
@@ -108,13 +112,14 @@ export type AudioChunkFrame = Static<typeof AudioChunkFrame>;
 export const AudioEnd = Type.Object({ type: Type.Literal("audio_end"), id: Type.Optional(Id) }, closed);
 export type AudioEnd = Static<typeof AudioEnd>;
 
-/** The answer to an `ask`: text for a text ask, an action id for an action ask. */
+/** The answer to an `ask`: text for a text ask, an action id for an action ask, uploads' ids for a file ask. */
 export const AskReply = Type.Object(
   {
     type: Type.Literal("ask_reply"),
     askId: Id,
     content: Type.Optional(Type.String()),
     actionId: Type.Optional(Id),
+    files: Type.Optional(FileIds),
   },
   closed,
 );

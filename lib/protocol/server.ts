@@ -6,7 +6,7 @@ import { CommandView } from "./commands.ts";
 import { ModeView } from "./modes.ts";
 import { StarterView } from "./profiles.ts";
 import { SettingsInput, SettingsValues } from "./settings.ts";
-import { FeedbackView, MessageView, StepView, User } from "./views.ts";
+import { ElementView, FeedbackView, MessageView, StepView, User } from "./views.ts";
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
@@ -33,6 +33,8 @@ export const Welcome = connectionFrame("welcome", {
   chatProfile: Type.Optional(Type.String()),
   /** The keys the app asks the user to provide (`hello.userEnv`), when it declares some. */
   userEnv: Type.Optional(Type.Array(Type.String())),
+  /** The ticket for `POST /files` (header `x-chatwire-upload`): uploads for this session. A resume brings a new one. */
+  uploadToken: Type.Optional(Type.String()),
 });
 /** The live session asked for in `hello.resume` cannot be resumed: it `expired` (or never existed), its replay
  * buffer `overflow`ed, or it belongs to someone else (`forbidden`). A new session follows (welcome). */
@@ -67,18 +69,34 @@ export const StreamEnd = frame("stream_end", { id: Id, content: Type.String() })
 export const TaskStart = frame("task_start", { taskId: Id });
 /** `aborted`: the task was stopped (or timed out) before it finished; absent when it ran to its end. */
 export const TaskEnd = frame("task_end", { taskId: Id, aborted: Type.Optional(Type.Literal(true)) });
-/** The app asks the user for text (`kind: "text"`) or for one of `actions` (`kind: "action"`). */
+/** What a file ask takes: types (MIME types and `type/*`, checked against the bytes), bytes per file, files. */
+export const FileAskRules = Type.Object({
+  accept: Type.Array(Type.String()),
+  maxSizeBytes: Type.Integer({ minimum: 1 }),
+  maxFiles: Type.Integer({ minimum: 1 }),
+});
+export type FileAskRules = Static<typeof FileAskRules>;
+/** The app asks the user for text (`kind: "text"`), for one of `actions` (`kind: "action"`), or for files
+ * (`kind: "file"`, with `files` saying which: upload them, then answer with their ids). */
 export const Ask = frame("ask", {
   askId: Id,
-  kind: Type.Union([Type.Literal("text"), Type.Literal("action")]),
+  kind: Type.Union([Type.Literal("text"), Type.Literal("action"), Type.Literal("file")]),
   message: MessageView,
   timeoutMs: Type.Integer(),
+  files: Type.Optional(FileAskRules),
 });
 /** The ask is over: answered, timed out, or cancelled because its task ended. */
 export const AskEnd = frame("ask_end", {
   askId: Id,
   outcome: Type.Union([Type.Literal("answered"), Type.Literal("timeout"), Type.Literal("cancelled")]),
 });
+/** An element sent, or changed, on its own (`ctx.sendElement`, `handle.update`): clients replace it by id. With
+ * `forId` it belongs to that message (and comes back in its `elements` when the thread is reopened). */
+export const ElementFrame = frame("element", { element: ElementView, forId: Type.Optional(Id) });
+/** Elements removed (`handle.remove()`, `ctx.removeElements`): clients drop them wherever they show them. */
+export const RemoveElements = frame("remove_elements", { ids: Type.Array(Id) });
+/** The side panel (Chainlit's `ElementSidebar`): these elements under `title`; no elements closes it. */
+export const Sidebar = frame("sidebar", { title: Type.Optional(Type.String()), elements: Type.Array(ElementView) });
 /** Data for the host page (`sendWindowMessage`). */
 export const WindowMessageOut = frame("window_message", { data: Type.Unknown() });
 /** Whether the server is taking audio now (after `audio_start`) or not (after `audio_end` or a refusal). */
@@ -148,6 +166,9 @@ export const ServerFrame = Type.Union([
   CommandsFrame,
   ToastFrame,
   ModesFrame,
+  ElementFrame,
+  RemoveElements,
+  Sidebar,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

@@ -16,6 +16,7 @@ import { AudioInput } from "./audio.ts";
 import { CommandBook } from "./chat-commands.ts";
 import type { SessionCommand } from "./commands.ts";
 import { receiveFeedback } from "./feedback.ts";
+import { claimFiles, fileElements } from "./files.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
 import { ModeBook } from "./modes.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
@@ -100,6 +101,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #registry: SessionInit<S>["registry"];
   /** Until start(): shown on a new conversation. */
   #starters: SessionInit<S>["starters"];
+  readonly #files: SessionInit<S>["files"];
   #expiry: NodeJS.Timeout | undefined;
   #ended: Promise<void> | undefined;
   /** Set once the session has fully ended (after onChatEnd): later sends from handlers throw SESSION_CLOSED. */
@@ -112,6 +114,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#outbox = new Outbox(limits, this);
     this.#registry = init.registry;
     this.#starters = init.starters;
+    this.#files = init.files;
     this.#link = init.link;
     this.#tasks = new TaskLane(limits.maxQueuedTasks, limits.maxQueuedTaskBytes, this, limits.taskTimeoutMs, init.link);
     this.#events = new EventLane(limits.maxQueuedEvents, limits.maxQueuedEventBytes, this);
@@ -138,6 +141,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       newId: () => this.#ids.next(),
       now,
       askTimeoutMs: limits.askTimeoutMs,
+      files: init.files,
       thread: init.link,
     };
   }
@@ -208,7 +212,13 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     switch (command.type) {
       case "user_message":
         if (command.command !== undefined) this.#commands.check(command.command);
-        this.#userMessage(command.id, command.content, command.command, this.#modes.choices(command.modes));
+        this.#userMessage(
+          command.id,
+          command.content,
+          command.command,
+          this.#modes.choices(command.modes),
+          command.files ?? [],
+        );
         return;
       case "action_call": {
         const { action, callback } = pressedAction(this.#actions, this.#hooks.actions, command.actionId);
@@ -216,7 +226,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         return;
       }
       case "ask_reply":
-        this.#asks.answer(command);
+        this.#askReply(command);
         return;
       case "stop": {
         this.#tasks.abort("stop");
@@ -266,8 +276,9 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     content: string,
     command: string | undefined,
     modes: Record<string, string> | undefined,
+    fileIds: readonly string[],
   ): void {
-    const message = {
+    const base = {
       id: this.#ids.next(),
       clientId,
       content,
@@ -278,13 +289,18 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#tasks.run(
       "onMessage",
       clientId,
-      (ctx) => {
+      async (ctx) => {
+        // Files are claimed when the message's turn comes: one that is not this session's fails the message.
+        const who = { sessionId: this.id, threadId: this.threadId };
+        const files = fileIds.length === 0 ? [] : await claimFiles(this.#files, fileIds, who);
+        const message = { ...base, files };
         // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood
         // of queued messages cannot outgrow the recorder's queue.
         const user = this.parts.user;
         const author = user?.displayName ?? user?.identifier ?? "User";
-        this.#link?.recordUserMessage({ ...message, author });
-        const { id, createdAt } = message;
+        const elements = fileElements(files);
+        this.#link?.recordUserMessage({ ...base, author, ...(elements.length === 0 ? {} : { elements }) });
+        const { id, createdAt } = base;
         this.#transcript.user(
           {
             id,
@@ -326,6 +342,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         clientId,
         content,
         createdAt,
+        files: [],
         ...(command === undefined ? {} : { command }),
       });
     });
@@ -355,6 +372,24 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   #conversation(): JsonObject {
     const { chatProfile } = this.parts;
     return { settings: this.#settings.values, ...(chatProfile === undefined ? {} : { chatProfile }) };
+  }
+
+  /** A file ask's reply names uploads: they are claimed (checked against the ask's rules) before it is settled; a
+   * refused file leaves the ask open for another try. */
+  #askReply(reply: Extract<SessionCommand, { type: "ask_reply" }>): void {
+    const rules = this.#asks.fileRules(reply.askId);
+    if (rules === undefined) {
+      this.#asks.answer(reply);
+      return;
+    }
+    if (reply.files === undefined || reply.files.length === 0) {
+      throw new ChatwireError("BAD_FRAME", "ask_reply: a file ask needs `files`");
+    }
+    const who = { sessionId: this.id, threadId: this.threadId };
+    claimFiles(this.#files, reply.files, who, rules).then(
+      (files) => this.#asks.answerFiles(reply.askId, files),
+      (error: unknown) => this.fail("ask_reply", error, reply.askId, undefined),
+    );
   }
 
   #audioInput(): AudioInput<S> {
@@ -494,6 +529,12 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
       await this.#link?.flush().catch((error: unknown) => log.error({ err: error }, "session store not saved"));
       await this.#tasks.acknowledged();
+      // Without persistence the conversation ends here, and its files with it.
+      if (this.#link === undefined) {
+        await this.#files?.store.deleteThreadFiles(this.threadId).catch((error: unknown) => {
+          log.warn({ err: error, sessionId: this.id }, "files of an unstored conversation were not deleted");
+        });
+      }
       this.#outbox.close();
       this.#closed = true;
       this.#registry?.delete(this);

@@ -2,6 +2,7 @@
 // `Session` interface — commands in (`receive`), frames out (the attached FrameSink), and its lifecycle. What each
 // command means lives in live-session.ts and the parts it composes.
 import type { AbortKind } from "../context/abort.ts";
+import type { FileAccess } from "../context/files.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
@@ -61,6 +62,8 @@ export interface SessionInit<S extends object> {
   readonly restoredState?: Partial<S> | undefined;
   /** Persistence of the conversation, when a data layer is configured. */
   readonly link?: ThreadLink | undefined;
+  /** Where uploads and elements' bytes live (the gateway's); without it, messages carry no files. */
+  readonly files?: FileAccess | undefined;
   /** Told once, after onChatEnd, when the session is over. */
   readonly registry?: { delete(session: Session): void } | undefined;
 }

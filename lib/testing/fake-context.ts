@@ -5,6 +5,8 @@ import { type ChatContext, createContext, createEventContext, type EventContext 
 import type { ContextInit } from "../context/init.ts";
 import { createStateStore } from "../context/state.ts";
 import type { ThreadChanges } from "../context/thread.ts";
+import { createFileSigner } from "../data/file-signer.ts";
+import { createMemoryFileStore } from "../data/memory-files.ts";
 import type { HistoryMessage } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
 import { createRecordingLogger, type LogEntry } from "../logger.ts";
@@ -97,6 +99,8 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
     newId: () => `id${++next}`,
     now: options.now ?? (() => fixed),
     askTimeoutMs: options.askTimeoutMs ?? 60_000,
+    // Elements with bytes are stored in memory, as a gateway without persistence would.
+    files: { store: createMemoryFileStore(), signer: createFileSigner(undefined), maxElementBytes: 20 * 1024 * 1024 },
     thread: {
       updateThread: (changes) => {
         threadChanges.push(changes);

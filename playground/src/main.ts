@@ -11,6 +11,7 @@ import {
 import { PAGE_CONFIG_META, parsePageConfig } from "../../lib/playground/page-config.ts";
 import type { ServerFrame, ThreadRequest, User } from "../../lib/protocol/index.ts";
 import { apiBase } from "./api.ts";
+import { Attachments } from "./attach.ts";
 import { AudioRecorder } from "./audio.ts";
 import { type Account, currentAccount, logIn, logOut } from "./auth.ts";
 import { Composer } from "./composer.ts";
@@ -40,6 +41,10 @@ const conversation = new Conversation({
   divider: "The previous session had ended: this is a new conversation",
 });
 const composer = new Composer(submit, () => client?.stop());
+const attachments = new Attachments(
+  () => client,
+  (text) => notify(text, "error"),
+);
 const recorder = new AudioRecorder(() => client);
 const surface = new Surface(
   () => client,
@@ -160,7 +165,7 @@ function welcomed({ welcome, replaced, lost, dropped }: SessionEvent, reopened: 
 /** The message being edited (its id), while the composer holds its text. */
 let editing: string | undefined;
 
-/** The user's text: an edit, the answer to the oldest open text ask, else a new message. */
+/** The user's text: an edit, the answer to the oldest open text ask, else a new message (with the files attached). */
 function submit(text: string): void {
   if (editing !== undefined) {
     client?.editMessage(editing, text);
@@ -170,7 +175,8 @@ function submit(text: string): void {
   }
   const ask = client?.getSnapshot().asks.find((open) => open.kind === "text");
   const command = surface.takeCommand();
-  if (ask === undefined) client?.send(text, command === undefined ? {} : { command });
+  const files = attachments.take();
+  if (ask === undefined) client?.send(text, { files, ...(command === undefined ? {} : { command }) });
   else client?.answerAsk(ask.askId, text);
 }
 
@@ -206,7 +212,12 @@ let shownStatus: ConnectionStatus | undefined;
 function render(snapshot: ChatSnapshot | undefined): void {
   conversation.render(snapshot?.tree ?? []);
   composer.busy(snapshot?.busy ?? false);
-  composer.answering(snapshot?.asks.find((ask) => ask.kind === "text")?.message.content);
+  const fileAsk = snapshot?.asks.find((ask) => ask.kind === "file");
+  composer.answering(
+    snapshot?.asks.find((ask) => ask.kind === "text")?.message.content ??
+      (fileAsk === undefined ? undefined : `${fileAsk.message.content} (attach files with 📎)`),
+  );
+  attachments.asking(fileAsk);
   surface.render(snapshot);
   if (snapshot !== undefined && snapshot.status !== shownStatus) markLink(snapshot.status);
   shownStatus = snapshot?.status;

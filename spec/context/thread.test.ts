@@ -70,7 +70,7 @@ test("a message's elements get ids and travel in the message view", async () => 
     elements: [{ name: "report.pdf", url: "/files/r.pdf", mime: "application/pdf", display: "page" }],
   });
   assert.deepEqual(sent.elements, [
-    { id: "id2", name: "report.pdf", url: "/files/r.pdf", mime: "application/pdf", display: "page" },
+    { id: "id2", name: "report.pdf", kind: "pdf", url: "/files/r.pdf", mime: "application/pdf", display: "page" },
   ]);
   const [frame] = ctx.sentOf("message_new");
   assert.deepEqual(frame?.message.elements, sent.elements);

@@ -47,6 +47,11 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   maxQueuedAudioBytes: undefined,
   revocationCheckMs: undefined,
   editMessages: undefined,
+  maxUploadBytes: undefined,
+  maxUploadBytesPerSession: undefined,
+  uploadAccept: undefined,
+  unclaimedUploadTtlMs: undefined,
+  fileUrlSecret: undefined,
 };
 
 test("the plugin: every option given as undefined takes its default (/ws, a hello timeout, 16 queued tasks)", async (t) => {

@@ -86,6 +86,8 @@ interface Schema {
   readonly required?: readonly string[];
   readonly properties?: Readonly<Record<string, Schema>>;
   readonly additionalProperties?: boolean;
+  readonly items?: Schema;
+  readonly maxItems?: number;
 }
 
 const schemas = clientFrameSchemas as unknown as Readonly<Record<string, Schema>>;
@@ -131,6 +133,12 @@ export function conforms(schema: Schema, value: unknown): boolean {
           : schema.additionalProperties !== false,
       );
     }
+    case "array":
+      return (
+        Array.isArray(value) &&
+        value.length <= (schema.maxItems ?? Number.POSITIVE_INFINITY) &&
+        value.every((item) => schema.items === undefined || conforms(schema.items, item))
+      );
     default:
       throw new Error(`the fuzz judge does not know schema type ${schema.type}`);
   }
