@@ -12,7 +12,7 @@ import { ChatwireError } from "../errors.ts";
 import { serveConnection } from "./connection.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
-import { type GatewayOptions, resolveOptions } from "./options.ts";
+import { type GatewayOptions, protocolPath, resolveOptions } from "./options.ts";
 import { openPersistence } from "./persistence.ts";
 import { SessionRegistry } from "./registry.ts";
 import { releaseUpgrade } from "./upgrade.ts";
@@ -91,7 +91,22 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     }
   });
 
+  await protocolAdapters(app, scope, tokens, () => shuttingDown !== undefined);
   options.onReady?.({ sessionCount: () => registry.size });
+}
+
+/** The protocol adapters asked for in `protocols`, each loaded only when it is on. */
+async function protocolAdapters<S extends object>(
+  app: FastifyInstance,
+  scope: ConnectionScope<S>,
+  tokens: TokenIssuer | undefined,
+  shuttingDown: () => boolean,
+): Promise<void> {
+  const agui = protocolPath(scope.options.protocols?.agui, "/ag-ui");
+  if (agui !== undefined) {
+    const { aguiRoutes } = await import("../adapters/agui/routes.ts");
+    await app.register(aguiRoutes<S>, { path: agui, scope, tokens, shuttingDown });
+  }
 }
 
 /** With passwordAuth registered: the token issuer (refusing to start without a secret) and the login routes. */
