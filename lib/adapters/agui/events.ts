@@ -113,7 +113,13 @@ export class RunEvents {
     this.#openTools.delete(toolCallId);
     this.#write({ type: EventType.TOOL_CALL_END, toolCallId });
     const content = step.error === undefined ? (step.output ?? "") : `error: ${step.error}`;
-    this.#write({ type: EventType.TOOL_CALL_RESULT, messageId: `${toolCallId}-result`, toolCallId, content, role: "tool" });
+    this.#write({
+      type: EventType.TOOL_CALL_RESULT,
+      messageId: `${toolCallId}-result`,
+      toolCallId,
+      content,
+      role: "tool",
+    });
   }
 
   /** Another step: STEP_STARTED the first time, STEP_FINISHED when it ends. AG-UI knows steps by name only. */
