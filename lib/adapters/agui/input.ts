@@ -48,7 +48,8 @@ let compiled: RunInputValidator | undefined;
 
 /** Checks a request body; the error names the first field that is wrong. Compiled at the first run. */
 export function checkRunInput(value: unknown): { ok: true; input: AguiRunInput } | { ok: false; message: string } {
-  const validator = (compiled ??= Compile(AguiRunInput) as unknown as RunInputValidator);
+  compiled ??= Compile(AguiRunInput) as unknown as RunInputValidator;
+  const validator = compiled;
   if (validator.Check(value)) return { ok: true, input: value };
   for (const error of validator.Errors(value)) {
     const { instancePath, message } = error as { instancePath?: string; message?: string };
