@@ -8,7 +8,7 @@ import type { BaseEvent } from "@ag-ui/client";
 import { HttpAgent } from "@ag-ui/client";
 import { EventSchemas } from "@ag-ui/core/schemas";
 import { createApp } from "chatwire";
-import { startGateway } from "../support/gateway.ts";
+import { eventually, pause, startGateway } from "../support/gateway.ts";
 
 type Turns = { turns: number };
 
@@ -177,4 +177,57 @@ test("AG-UI: bad bodies, foreign origins, unauthenticated requests and concurren
   const text = await running.text();
   assert.match(text, /"RUN_FINISHED"/);
   assert.match(text, /"delta":"done"/);
+});
+
+test("AG-UI: aborting a run stops its task (reason stop); the next run goes on", async (t) => {
+  const chat = createApp();
+  const stopped: string[] = [];
+  chat.onMessage(async (ctx, message) => {
+    if (message.content === "slow") {
+      await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
+      stopped.push(String((ctx.signal.reason as { kind?: string }).kind));
+      return;
+    }
+    await ctx.send(`got ${message.content}`);
+  });
+  const server = await startGateway(t, { hooks: chat.seal(), protocols: { agui: true } });
+  const agent = new HttpAgent({ url: urlOf(server), threadId: "abort" });
+  agent.addMessage({ id: "m1", role: "user", content: "slow" });
+  const running = agent.runAgent({}, { onRunStartedEvent: () => void setTimeout(() => agent.abortRun(), 20) });
+  await running.catch(() => undefined);
+  await eventually(() => stopped.length === 1);
+  assert.deepEqual(stopped, ["stop"]);
+  const next = await turn(agent, "after");
+  assert.equal(next.failure, undefined);
+  assert.match(textOf(next.events), /got after/);
+});
+
+test("AG-UI with persistence: a user's thread reopens after its session ended (onChatResume, state restored)", async (t) => {
+  const chat = createApp<Turns>();
+  const resumed: string[] = [];
+  chat.headerAuth((headers) => (typeof headers["x-user"] === "string" ? { identifier: headers["x-user"] } : undefined));
+  chat.onChatResume((ctx, thread) => {
+    resumed.push(thread.id);
+  });
+  chat.onMessage(async (ctx) => {
+    const turns = (ctx.state.get("turns") ?? 0) + 1;
+    ctx.state.set("turns", turns);
+    await ctx.send(`turn ${turns}`);
+  });
+  const server = await startGateway(t, {
+    hooks: chat.seal(),
+    data: "memory",
+    reconnectGraceMs: 30,
+    protocols: { agui: true },
+  });
+  const agent = new HttpAgent({ url: urlOf(server), threadId: "kept", headers: { "x-user": "ada" } });
+  assert.equal(textOf((await turn(agent, "one")).events), "turn 1");
+  await pause(200); // the session ends (grace 30 ms) and its thread is stored
+  assert.equal(textOf((await turn(agent, "two")).events), "turn 2", "the state came back from the stored thread");
+  assert.deepEqual(resumed, ["kept"]);
+
+  // Someone else cannot take over the thread id.
+  const eve = new HttpAgent({ url: urlOf(server), threadId: "kept", headers: { "x-user": "eve" } });
+  const refused = await turn(eve, "mine?");
+  assert.ok(refused.failure !== undefined, "eve's run fails");
 });
