@@ -107,6 +107,11 @@ async function protocolAdapters<S extends object>(
     const { aguiRoutes } = await import("../adapters/agui/routes.ts");
     await app.register(aguiRoutes<S>, { path: agui, scope, tokens, shuttingDown });
   }
+  const chainlit = protocolPath(scope.options.protocols?.chainlit, "/ws/socket.io");
+  if (chainlit !== undefined) {
+    const { chainlitServer } = await import("../adapters/chainlit/server.ts");
+    await chainlitServer<S>(app, { path: chainlit, scope, tokens });
+  }
 }
 
 /** With passwordAuth registered: the token issuer (refusing to start without a secret) and the login routes. */
