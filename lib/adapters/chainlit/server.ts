@@ -2,7 +2,7 @@
 // optional peer dependency) at Chainlit's path, each connection a chatwire session driven through the same
 // Session interface, plus the few HTTP routes Chainlit's client calls around it (settings, user, actions,
 // feedback). What a Chainlit client gains: a reconnect with the same `sessionId` replays what it missed.
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { nanoid } from "nanoid";
 import { authenticate } from "../../auth/authenticate.ts";
@@ -72,7 +72,17 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
     return { headers, cookies } as unknown as FastifyRequest;
   };
 
+  // The native gateway routes every upgrade through Fastify (a 404 for socket.io's path): it must leave socket.io's
+  // upgrades to socket.io.
+  const others = app.server.listeners("upgrade") as ((...args: unknown[]) => void)[];
   const io = new Server(app.server, { path: options.path, serveClient: false, destroyUpgrade: false });
+  const ours = (url: string | undefined) => url !== undefined && url.startsWith(`${options.path}/`);
+  for (const listener of others) {
+    app.server.removeListener("upgrade", listener);
+    app.server.on("upgrade", (request: IncomingMessage, ...rest: unknown[]) => {
+      if (!ours(request.url)) listener(request, ...rest);
+    });
+  }
   app.addHook("onClose", async () => {
     await new Promise<void>((resolve) => io.close(() => resolve()));
   });
