@@ -206,7 +206,7 @@ test("AG-UI with persistence: a user's thread reopens after its session ended (o
   const chat = createApp<Turns>();
   const resumed: string[] = [];
   chat.headerAuth((headers) => (typeof headers["x-user"] === "string" ? { identifier: headers["x-user"] } : undefined));
-  chat.onChatResume((ctx, thread) => {
+  chat.onChatResume((_ctx, thread) => {
     resumed.push(thread.id);
   });
   chat.onMessage(async (ctx) => {

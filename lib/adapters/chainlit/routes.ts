@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { authenticate } from "../../auth/authenticate.ts";
 import type { TokenIssuer } from "../../auth/tokens.ts";
 import type { ConnectionScope } from "../../gateway/handshake.ts";
-import type { ChainlitSession } from "./server.ts";
+import type { ChainlitSession } from "./live.ts";
 
 export interface ChainlitRouteOptions<S extends object> {
   readonly scope: ConnectionScope<S>;

@@ -8,13 +8,13 @@ import { nanoid } from "nanoid";
 import { authenticate } from "../../auth/authenticate.ts";
 import { isAllowedOrigin } from "../../auth/origin.ts";
 import type { TokenIssuer } from "../../auth/tokens.ts";
-import type { LoadedThread } from "../../data/layer.ts";
 import { ChatwireError } from "../../errors.ts";
 import { type ConnectionScope, makeRoom } from "../../gateway/handshake.ts";
 import { linkThread, loadOwnedThread, restoredState } from "../../gateway/persistence.ts";
 import type { User } from "../../protocol/views.ts";
 import { createSession } from "../../session/live-session.ts";
 import type { Session } from "../../session/session.ts";
+import type { ChainlitSession } from "./live.ts";
 import { chainlitRoutes } from "./routes.ts";
 import { ChainlitSink, type ChainlitSocket } from "./sink.ts";
 
@@ -30,17 +30,6 @@ interface ChainlitAuth {
   sessionId?: unknown;
   threadId?: unknown;
   chatProfile?: unknown;
-}
-
-/** A live Chainlit session: chatwire's session, its user, and the sink of its current connection. */
-export interface ChainlitSession {
-  readonly session: Session;
-  readonly user: User | undefined;
-  sink: ChainlitSink | undefined;
-  /** The thread to open at the first `connection_successful` (undefined once started). */
-  start: { thread: LoadedThread | undefined } | undefined;
-  /** The client sent `clear_session`: end the session when its connection closes. */
-  done: boolean;
 }
 
 const text = (value: unknown, max: number) =>
@@ -76,7 +65,7 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
   // upgrades to socket.io.
   const others = app.server.listeners("upgrade") as ((...args: unknown[]) => void)[];
   const io = new Server(app.server, { path: options.path, serveClient: false, destroyUpgrade: false });
-  const ours = (url: string | undefined) => url !== undefined && url.startsWith(`${options.path}/`);
+  const ours = (url: string | undefined) => url?.startsWith(`${options.path}/`) === true;
   for (const listener of others) {
     app.server.removeListener("upgrade", listener);
     app.server.on("upgrade", (request: IncomingMessage, ...rest: unknown[]) => {
