@@ -202,3 +202,20 @@ test("one app, three front ends: the native WebSocket, AG-UI and Chainlit get th
   const final = await cl.until("update_message", (m: { streaming: boolean }) => m.streaming === false);
   assert.equal(final.output, "You said same");
 });
+
+test("Chainlit: a socket that leaves before connection_successful leaves no session behind", async (t) => {
+  const chat = createApp();
+  let handle: { sessionCount(): number } | undefined;
+  const server = await startGateway(t, {
+    hooks: chat.seal(),
+    protocols: { chainlit: true },
+    onReady: (gateway) => {
+      handle = gateway;
+    },
+  });
+  const client = chainlitClient(portOf(server), crypto.randomUUID());
+  await new Promise<void>((resolve) => client.socket.once("connect", () => resolve()));
+  await eventually(() => handle?.sessionCount() === 1);
+  client.socket.close();
+  await eventually(() => handle?.sessionCount() === 0);
+});

@@ -193,6 +193,8 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
     socket.on("audio_end", () => receive({ type: "audio_end" }));
     socket.on("disconnect", () => {
       if (opened.sink === sink) session.disconnect(sink, opened.done);
+      // A client that left before connection_successful never started its session: nothing waits to resume it.
+      else if (opened.sink === undefined && opened.start !== undefined) void session.end("disconnect");
     });
   });
 
