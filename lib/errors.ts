@@ -47,6 +47,7 @@ export const ErrorCode = Type.Enum([
   "UPLOAD_QUOTA",
   "UNKNOWN_FILE",
   "FILE_REFUSED",
+  "RUN_IN_PROGRESS",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

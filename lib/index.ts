@@ -48,7 +48,7 @@ export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
 
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
-export type { AuthOptions, GatewayOptions } from "./gateway/options.ts";
+export type { AuthOptions, GatewayOptions, ProtocolOption, ProtocolsOptions } from "./gateway/options.ts";
 export type { DataOption } from "./gateway/persistence.ts";
 // For running and embedding.
 export { chatwire, type GatewayHandle } from "./gateway/plugin.ts";

@@ -129,7 +129,7 @@ function resume(
  * Reserves a place for one more session of the user. At the limit, the user's oldest session that has lost its
  * connection is ended to make room: reloading a page a few times must not lock its user out for the grace period.
  */
-async function makeRoom<S extends object>(scope: ConnectionScope<S>, identifier: string): Promise<boolean> {
+export async function makeRoom<S extends object>(scope: ConnectionScope<S>, identifier: string): Promise<boolean> {
   const { registry, options } = scope;
   for (;;) {
     if (registry.reserve(identifier, options.maxSessionsPerUser)) return true;

@@ -69,10 +69,35 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   readonly fileUrlSecret?: string | undefined;
   /** Receives a handle on the running gateway (session count), e.g. for a health route. */
   readonly onReady?: ((gateway: GatewayHandle) => void) | undefined;
+  /** Other wire protocols served beside the WebSocket, on the same hooks and sessions (docs/protocols.md). */
+  readonly protocols?: ProtocolsOptions | undefined;
 }
 
+/** One extra protocol: `true` at its default path, or `{ path }`. */
+export type ProtocolOption = boolean | { readonly path?: string | undefined } | undefined;
+
+/** The protocol adapters to serve (each off unless given). */
+export interface ProtocolsOptions {
+  /** AG-UI: `POST /ag-ui` (RunAgentInput in, an SSE stream of AG-UI events out). */
+  readonly agui?: ProtocolOption;
+  /** Chainlit's socket.io events at `/ws/socket.io`, for Chainlit's own front ends (needs the `socket.io` package). */
+  readonly chainlit?: ProtocolOption;
+}
+
+/** The path of an enabled protocol, or undefined when it is off. */
+export const protocolPath = (option: ProtocolOption, fallback: string): string | undefined =>
+  option === undefined || option === false ? undefined : option === true ? fallback : (option.path ?? fallback);
+
 /** Every option with its default filled in. */
-type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth" | "data" | "loginThrottle" | "fileUrlSecret";
+type Optional =
+  | "initialState"
+  | "onReady"
+  | "allowedOrigins"
+  | "auth"
+  | "data"
+  | "loginThrottle"
+  | "fileUrlSecret"
+  | "protocols";
 export type ResolvedOptions<S extends object> = {
   readonly [K in Exclude<keyof GatewayOptions<S>, Optional>]-?: Exclude<GatewayOptions<S>[K], undefined>;
 } & Pick<GatewayOptions<S>, Optional>;

@@ -15,7 +15,7 @@ import { openFiles } from "./files.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
 import { LiveTokens } from "./live-tokens.ts";
-import { type GatewayOptions, resolveOptions } from "./options.ts";
+import { type GatewayOptions, protocolPath, resolveOptions } from "./options.ts";
 import { openPersistence } from "./persistence.ts";
 import { profileRoute } from "./profiles.ts";
 import { SessionRegistry } from "./registry.ts";
@@ -103,7 +103,27 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     }
   });
 
+  await protocolAdapters(app, scope, tokens, () => shuttingDown !== undefined);
   options.onReady?.({ sessionCount: () => registry.size });
+}
+
+/** The protocol adapters asked for in `protocols`, each loaded only when it is on. */
+async function protocolAdapters<S extends object>(
+  app: FastifyInstance,
+  scope: ConnectionScope<S>,
+  tokens: TokenIssuer | undefined,
+  shuttingDown: () => boolean,
+): Promise<void> {
+  const agui = protocolPath(scope.options.protocols?.agui, "/ag-ui");
+  if (agui !== undefined) {
+    const { aguiRoutes } = await import("../adapters/agui/routes.ts");
+    await app.register(aguiRoutes<S>, { path: agui, scope, tokens, shuttingDown });
+  }
+  const chainlit = protocolPath(scope.options.protocols?.chainlit, "/ws/socket.io");
+  if (chainlit !== undefined) {
+    const { chainlitServer } = await import("../adapters/chainlit/server.ts");
+    await chainlitServer<S>(app, { path: chainlit, scope, tokens });
+  }
 }
 
 /** With passwordAuth registered: the token issuer (refusing to start without a secret) and the login routes. */

@@ -491,6 +491,10 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.emitError("HANDLER_FAILED", `${hook} failed`, replyTo);
   }
 
+  snapshotState(): Record<string, unknown> {
+    return this.parts.state.snapshot() as Record<string, unknown>;
+  }
+
   end(kind: AbortKind): Promise<void> {
     this.#ended ??= this.#finish(kind);
     if (kind === "shutdown") {

@@ -99,6 +99,8 @@ export interface Session {
   /** The connection behind `sink` closed: the session waits `reconnectGraceMs` for a resume, or ends at once if
    * the client said it is `done`. A sink that a newer connection replaced is ignored. */
   disconnect(sink: FrameSink, done: boolean): void;
+  /** A copy of the session's state (`ctx.state`), for adapters that show it to their client (AG-UI). */
+  snapshotState(): Record<string, unknown>;
   /** Ends the session once: aborts everything with `kind`, waits (bounded) for running handlers, then onChatEnd.
    * Later calls return the same promise. */
   end(kind: AbortKind): Promise<void>;

@@ -28,6 +28,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   writeTimeoutMs: undefined,
   loginThrottle: undefined,
   onReady: undefined,
+  protocols: undefined,
   reconnectGraceMs: undefined,
   maxQueuedTasks: undefined,
   maxQueuedEvents: undefined,
