@@ -4,6 +4,7 @@
 import type { Action } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { User } from "../protocol/views.ts";
+import { type AudioOut, unplayedAudio } from "./audio.ts";
 import type { ContextInit } from "./init.ts";
 import {
   type ActionInit,
@@ -48,6 +49,8 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   step<T>(init: StepInit, run: (step: EventStepHandle) => T | Promise<T>): Promise<T>;
   /** Sends data to the page that embeds the chat (`window.parent.postMessage`). */
   sendWindowMessage(data: unknown): Promise<void>;
+  /** Audio for the client to play, and interrupting it (docs/voice.md). @example ctx.audio.send(pcm, { sampleRate: 24000 }) */
+  readonly audio: AudioOut;
 }
 
 /** Everything a task handler can see and do: an EventContext that may also stream and ask the user. */
@@ -99,6 +102,9 @@ class TaskContext<S extends object> implements ChatContext<S> {
   }
   get log() {
     return this.init.log;
+  }
+  get audio(): AudioOut {
+    return this.init.audio ?? unplayedAudio;
   }
   get thread(): ThreadHandle {
     this.#thread ??= createThreadHandle(this.init.threadId, this.init.thread);

@@ -1,6 +1,7 @@
 // What a context is built from: the session's parts that outlive one handler call. A session or a test backs it.
 import type { Action } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
+import type { AudioOut } from "./audio.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import type { StateStore } from "./state.ts";
@@ -57,4 +58,6 @@ export interface ContextInit<S extends object> {
   readonly askTimeoutMs: number;
   /** Where `ctx.thread` changes go: the session's thread link when persistence is on. */
   readonly thread?: ThreadWriter | undefined;
+  /** Output audio (`ctx.audio`): the session's; without one, chunks are checked and dropped. */
+  readonly audio?: AudioOut | undefined;
 }

@@ -80,6 +80,7 @@ const defaults = {
   maxReplayBytes: 16 * 1024 * 1024,
   stallTimeoutMs: 30_000,
   writeTimeoutMs: 5_000,
+  maxAudioBufferedBytes: 256 * 1024,
 } as const satisfies Omit<ResolvedOptions<object>, "hooks" | Optional>;
 
 /** `options` without the fields given as `undefined`: spread over defaults, they leave the default in place. */

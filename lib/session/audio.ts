@@ -23,17 +23,25 @@ export class AudioInput<S extends object> {
     private readonly events: EventLane<S>,
     private readonly hooks: HookTable<S>,
     private readonly maxBytes: number,
+    private readonly output: { recordingEnded(): void },
   ) {}
 
   /** The client started recording: `onAudioStart` may refuse it; `audio_state` tells the client which. */
-  start(command: AudioStart): void {
+  start(command: AudioStart, interrupted: boolean): void {
     const { mimeType } = command;
     this.events.run("onAudioStart", command.id, async (ctx) => {
       this.#recording = { mimeType, chunks: 0, bytes: 0 };
-      const accepted = (await this.hooks.onAudioStart?.(ctx, { mimeType })) !== false;
-      if (!accepted) this.#recording = undefined;
-      this.host.notify({ type: "audio_state", connected: accepted });
+      const accepted = (await this.hooks.onAudioStart?.(ctx, { mimeType, interrupted })) !== false;
+      if (accepted) this.host.notify({ type: "audio_state", connected: true });
+      else this.#stopped();
     });
+  }
+
+  /** The recording is over (ended, refused, too large): the client is told, and output audio may play again. */
+  #stopped(): void {
+    this.#recording = undefined;
+    this.output.recordingEnded();
+    this.host.notify({ type: "audio_state", connected: false });
   }
 
   /** One chunk, for `onAudioChunk`. Past `maxBytes` the recording is stopped with AUDIO_TOO_LARGE. */
@@ -43,8 +51,7 @@ export class AudioInput<S extends object> {
       if (recording === undefined) throw new ChatwireError("AUDIO_NOT_STARTED", "audio chunk without audio_start");
       recording.bytes += command.data.byteLength;
       if (recording.bytes > this.maxBytes) {
-        this.#recording = undefined;
-        this.host.notify({ type: "audio_state", connected: false });
+        this.#stopped();
         throw new ChatwireError("AUDIO_TOO_LARGE", `a recording is limited to ${this.maxBytes} bytes`);
       }
       const input: InputAudioChunk = {
@@ -61,8 +68,7 @@ export class AudioInput<S extends object> {
   end(command: AudioEnd): void {
     this.events.run("onAudioEnd", command.id, async (ctx) => {
       if (this.#recording === undefined) throw new ChatwireError("AUDIO_NOT_STARTED", "audio_end without audio_start");
-      this.#recording = undefined;
-      this.host.notify({ type: "audio_state", connected: false });
+      this.#stopped();
       await this.hooks.onAudioEnd?.(ctx);
     });
   }

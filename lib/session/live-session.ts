@@ -13,6 +13,7 @@ import type { User } from "../protocol/views.ts";
 import { ActionBook, pressedAction } from "./actions.ts";
 import { AskBook } from "./asks.ts";
 import { AudioInput } from "./audio.ts";
+import { AudioOutput, type AudioOutputHost } from "./audio-output.ts";
 import type { SessionCommand } from "./commands.ts";
 import { receiveFeedback } from "./feedback.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
@@ -64,7 +65,7 @@ const GOING = JSON.stringify(going);
  * thousands of idle sessions each pay for every closure they hold. Not exported: nothing outside session/ reaches
  * its parts.
  */
-class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvents {
+class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvents, AudioOutputHost {
   readonly id = nanoid();
   readonly resumeToken = nanoid(32);
   readonly parts: ContextInit<S>;
@@ -80,6 +81,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #events: EventLane<S>;
   /** Made at the first audio command: most sessions never record. */
   #audio: AudioInput<S> | undefined;
+  readonly #output: AudioOutput;
   readonly #registry: SessionInit<S>["registry"];
   #expiry: NodeJS.Timeout | undefined;
   #ended: Promise<void> | undefined;
@@ -96,6 +98,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#tasks = new TaskLane(limits.maxQueuedTasks, this, limits.taskTimeoutMs, init.link);
     this.#events = new EventLane(limits.maxQueuedEvents, this);
     this.#asks = new AskBook(limits.maxPendingAsks);
+    this.#output = new AudioOutput(this, this.#outbox, limits.maxAudioBufferedBytes);
     const threadId = init.threadId ?? nanoid();
     this.#ids = new ThreadIds(threadId);
     this.parts = {
@@ -113,6 +116,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       now,
       askTimeoutMs: limits.askTimeoutMs,
       thread: init.link,
+      audio: this.#output,
     };
   }
 
@@ -133,6 +137,9 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
   get ended(): boolean {
     return this.#ended !== undefined;
+  }
+  get closed(): boolean {
+    return this.#closed;
   }
 
   start(thread?: LoadedThread): void {
@@ -186,7 +193,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         return;
       }
       case "audio_start":
-        this.#audioInput().start(command);
+        // Barge-in at arrival, not on the event lane: a speech loop holding the lane must learn now.
+        this.#audioInput().start(command, this.#output.bargeIn());
         return;
       case "audio_chunk":
         this.#audioInput().chunk(command);
@@ -216,7 +224,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
 
   #audioInput(): AudioInput<S> {
-    this.#audio ??= new AudioInput(this, this.#events, this.#hooks, this.#limits.maxAudioBytes);
+    this.#audio ??= new AudioInput(this, this.#events, this.#hooks, this.#limits.maxAudioBytes, this.#output);
     return this.#audio;
   }
 

@@ -25,6 +25,7 @@ const limits: SessionLimits = {
   maxReplayFrames: 1000,
   maxReplayBytes: 1024 * 1024,
   stallTimeoutMs: 30_000,
+  maxAudioBufferedBytes: 256 * 1024,
 };
 
 /** A client that is only an array: frames as the adapter would read them, and bounded waits. */
