@@ -3,7 +3,7 @@
 import "../runtime/require-node.ts";
 
 export type { LogEntry } from "../logger.ts";
-export { type ConnectOptions, connectClient, type TestClient, wsUrl } from "./client.ts";
+export { type ConnectOptions, connectClient, type ReceivedAudio, type TestClient, wsUrl } from "./client.ts";
 export {
   type ContextRecording,
   createFakeContext,
