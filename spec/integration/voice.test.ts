@@ -186,6 +186,7 @@ test("a resume: audio sent while detached is dropped, not replayed; the client l
   await eventually(() => first.audio.length === 1);
   const resume = resumeOf(first);
   await first.drop();
+  await sleep(200); // the server sees the socket close
   release();
   await eventually(() => results.length === 3);
   assert.deepEqual(results, [true, false, false]);
