@@ -2,6 +2,7 @@
 // ChatClient: the conversation as an immutable snapshot, typed events, and the commands.
 
 export type { AudioRecording, AudioSender, MediaStreamLike, RecordingOptions } from "./audio.ts";
+export type { AudioChunkEvent, AudioInterruptEvent } from "./audio-output.ts";
 export {
   type ActionRef,
   ChatClient,
@@ -27,3 +28,4 @@ export type {
   SessionInfo,
 } from "./snapshot.ts";
 export type { SocketConstructor, SocketLike } from "./socket.ts";
+export { type AudioContextLike, type AudioPlayer, createAudioPlayer } from "./player.ts";

@@ -109,6 +109,7 @@ test("barge-in: audio_start while output plays interrupts it, the speech loop st
   });
   chat.onAudioStart((_ctx, start) => {
     starts.push(start.interrupted);
+    return true;
   });
   chat.onAudioEnd((ctx) => {
     ctx.audio.send(pcm(480, 9), { track: "tts", sampleRate: 24000 });
