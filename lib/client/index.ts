@@ -15,6 +15,7 @@ export {
 export type { Closed, ConnectionStatus, LostReason, Offline, ReconnectOptions } from "./connection.ts";
 export type { Unsubscribe } from "./emitter.ts";
 export { ChatwireClientError } from "./errors.ts";
+export { type AudioContextLike, type AudioPlayer, createAudioPlayer } from "./player.ts";
 export type {
   ChatAskOf,
   ChatDivider,
@@ -28,4 +29,3 @@ export type {
   SessionInfo,
 } from "./snapshot.ts";
 export type { SocketConstructor, SocketLike } from "./socket.ts";
-export { type AudioContextLike, type AudioPlayer, createAudioPlayer } from "./player.ts";

@@ -1,9 +1,9 @@
 // What a context is built from: the session's parts that outlive one handler call. A session or a test backs it.
 import type { Action } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
-import type { AudioOut } from "./audio.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
+import type { AudioOut } from "./audio.ts";
 import type { StateStore } from "./state.ts";
 import type { ThreadWriter } from "./thread.ts";
 

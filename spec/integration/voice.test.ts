@@ -127,7 +127,10 @@ test("barge-in: audio_start while output plays interrupts it, the speech loop st
   await eventually(() => starts.length === 1);
   assert.deepEqual(starts, [true]);
   const before = client.audio.length;
-  assert.ok(client.audio.every((chunk) => chunk.afterSeq < interrupt.seq), "no chunk after the interrupt");
+  assert.ok(
+    client.audio.every((chunk) => chunk.afterSeq < interrupt.seq),
+    "no chunk after the interrupt",
+  );
   client.send(encodeAudioChunk(0, new Uint8Array(10)));
   client.send({ type: "audio_end" });
   await eventually(() => client.audio.length === before + 1);
