@@ -48,6 +48,7 @@ export const ErrorCode = Type.Enum([
   "UNKNOWN_FILE",
   "FILE_REFUSED",
   "RUN_IN_PROGRESS",
+  "BAD_AUDIO",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

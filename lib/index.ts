@@ -6,6 +6,7 @@ import "./runtime/require-node.ts";
 // Login throttling for passwordAuth: the gateway's `loginThrottle` option.
 export type { LoginThrottleOptions } from "./auth/throttle.ts";
 export { type AbortKind, abortKind, isAbortOf, TaskAborted } from "./context/abort.ts";
+export type { AudioOut, AudioSendOptions } from "./context/audio.ts";
 export type { CommandInit } from "./context/commands.ts";
 export type { AskFileInit, AskInit, ChatContext, EventContext } from "./context/context.ts";
 export type { ElementHandle, SidebarInit, StandaloneElementInit } from "./context/elements.ts";
@@ -45,7 +46,6 @@ export { createMemoryLayer } from "./data/memory.ts";
 export { createDataLayer, type DataLayerChoice, type SelectEnvironment } from "./data/select.ts";
 export { createSqliteLayer, type SqliteOptions } from "./data/sqlite.ts";
 export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
-
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
 export type { AuthOptions, GatewayOptions, ProtocolOption, ProtocolsOptions } from "./gateway/options.ts";

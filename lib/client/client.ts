@@ -20,6 +20,7 @@ import {
   recordAudio,
   sendAudio,
 } from "./audio.ts";
+import { type AudioChunkEvent, type AudioInterruptEvent, OutputTracks } from "./audio-output.ts";
 import {
   type Closed,
   Connection,
@@ -95,6 +96,10 @@ export interface ClientEvents {
   closed: Closed;
   /** Every server frame, typed, once each and in order (before the snapshot's listeners are told). */
   frame: ServerFrame;
+  /** A chunk of output audio to play (`ctx.audio.send`); `createAudioPlayer` plays them in browsers. */
+  audio: AudioChunkEvent;
+  /** Stop playback: `audio_interrupt` from the server, or the client's own barge-in (`startAudio`), at once. */
+  audioInterrupt: AudioInterruptEvent;
   /** A task started or ended (after its frame event); `request` is the id `send` or `callAction` returned for the
    * message or call it runs (none for onChatStart and onChatResume). */
   task: TaskEvent;
@@ -123,6 +128,7 @@ export class ChatClient {
   #recording: AudioRecording | undefined;
   /** The upload ticket of the current session (each welcome brings one). */
   #uploadToken: string | undefined;
+  readonly #tracks = new OutputTracks();
 
   constructor(
     readonly url: string,
@@ -144,6 +150,10 @@ export class ChatClient {
       },
       {
         frame: (frame) => this.#frame(frame),
+        binary: (bytes) => {
+          const chunk = this.#tracks.decode(bytes);
+          if (chunk !== undefined) this.#events.emit("audio", chunk);
+        },
         sent: (frame) => {
           if (frame.type === "user_message" || frame.type === "action_call") this.#state.written();
         },
@@ -302,6 +312,8 @@ export class ChatClient {
     options?: RecordingOptions,
   ): AudioRecording | AudioSender {
     this.#usable();
+    // Barge-in on this side at once, without waiting for the server's audio_interrupt.
+    this.#events.emit("audioInterrupt", { reason: "barge_in" });
     const link = {
       send: (frame: ClientFrame) => this.#connection.send(frame),
       sendBinary: (bytes: Uint8Array) => this.#connection.sendBinary(bytes),
@@ -399,6 +411,9 @@ export class ChatClient {
       request?.reject(new ChatwireClientError(frame.code, frame.message));
     }
     if (frame.type === "audio_state" && !frame.connected) this.#recording?.stop();
+    if (frame.type === "audio_output") this.#tracks.announce(frame);
+    if (frame.type === "audio_interrupt")
+      this.#events.emit("audioInterrupt", { reason: frame.reason, ...(frame.track ? { track: frame.track } : {}) });
     this.#events.emit("frame", frame);
     const task = frame.type === "task_start" || frame.type === "task_end" ? this.#state.lastTask : undefined;
     if (task !== undefined) {

@@ -47,6 +47,8 @@ export interface Closed {
 export interface ConnectionEvents {
   /** Every frame after the handshake (session frames once each, in `seq` order), before it is acknowledged. */
   frame(frame: ServerFrame): void;
+  /** A binary frame from the server (output audio). */
+  binary(bytes: Uint8Array): void;
   /** A frame was written to the socket (queued ones when the session is ready). */
   sent(frame: ClientFrame): void;
   session(start: SessionStart): void;
@@ -208,7 +210,9 @@ export class Connection {
     socket.onopen = () => socket.send(JSON.stringify(this.#hello()));
     socket.onmessage = (event) => {
       // A socket closed by open() may still deliver frames of the session it ended: they are not this one's.
-      if (socket === this.#socket && typeof event.data === "string") this.#receive(JSON.parse(event.data));
+      if (socket !== this.#socket) return;
+      if (typeof event.data === "string") this.#receive(JSON.parse(event.data));
+      else if (event.data instanceof ArrayBuffer) this.events.binary(new Uint8Array(event.data));
     };
     socket.onerror = () => undefined; // a close event follows; it says all there is to say
     socket.onclose = (event) => this.#closed(socket, event.code, event.reason);

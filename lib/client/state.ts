@@ -306,6 +306,9 @@ export class ConversationState {
       case "shutdown":
       case "window_message":
       case "toast":
+      case "audio_output":
+      case "audio_interrupt":
+      case "audio_dropped":
         return; // no conversation state: the client's events carry them
       default:
         frame satisfies never; // a frame type added to the protocol and not handled here fails tsc

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { ToastLevel } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
+import { type AudioOut, unplayedAudio } from "./audio.ts";
 import { type CommandInit, checkedCommands } from "./commands.ts";
 import {
   type ElementHandle,
@@ -109,6 +110,8 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   removeElements(ids: readonly string[]): Promise<void>;
   /** Opens the side panel with these elements (Chainlit's `ElementSidebar.set_elements`); `[]` closes it. */
   setSidebar(sidebar: SidebarInit): Promise<void>;
+  /** Audio for the client to play, and interrupting it (docs/voice.md). @example ctx.audio.send(pcm, { sampleRate: 24000 }) */
+  readonly audio: AudioOut;
 }
 
 /** Everything a task handler can see and do: an EventContext that may also stream and ask the user. */
@@ -166,6 +169,9 @@ class TaskContext<S extends object> implements ChatContext<S> {
   }
   get log() {
     return this.init.log;
+  }
+  get audio(): AudioOut {
+    return this.init.audio ?? unplayedAudio;
   }
   get thread(): ThreadHandle {
     this.#thread ??= createThreadHandle(this.init.threadId, this.init.thread);

@@ -6,6 +6,7 @@ import type { ModeView } from "../protocol/modes.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { SettingsInput, SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
+import type { AudioOut } from "./audio.ts";
 import type { FileAccess } from "./files.ts";
 import type { StateStore } from "./state.ts";
 import type { ThreadWriter } from "./thread.ts";
@@ -109,4 +110,6 @@ export interface ContextInit<S extends object> {
   readonly files?: FileAccess | undefined;
   /** Where `ctx.thread` changes go: the session's thread link when persistence is on. */
   readonly thread?: ThreadWriter | undefined;
+  /** Output audio (`ctx.audio`): the session's; without one, chunks are checked and dropped. */
+  readonly audio?: AudioOut | undefined;
 }

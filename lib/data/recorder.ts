@@ -239,6 +239,9 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "ask_end":
       case "window_message":
       case "audio_state":
+      case "audio_output": // output audio is never stored: it plays once
+      case "audio_interrupt":
+      case "audio_dropped":
       case "feedback_saved":
       case "sidebar":
       case "error":

@@ -132,6 +132,7 @@ const defaults = {
   maxUploadBytesPerSession: 100 * 1024 * 1024,
   uploadAccept: ["*/*"],
   unclaimedUploadTtlMs: 3_600_000,
+  maxAudioBufferedBytes: 256 * 1024,
 } as const satisfies Omit<ResolvedOptions<object>, "hooks" | Optional>;
 
 /** `options` without the fields given as `undefined`: spread over defaults, they leave the default in place. */

@@ -65,6 +65,9 @@ export interface InputAudioChunk {
 /** The start of a recording, as `onAudioStart` receives it. */
 export interface AudioStartInfo {
   readonly mimeType: string;
+  /** True when this recording barged in: output audio was playing, and the session interrupted it
+   * (`audio_interrupt` reason `barge_in`). Cancel the speech you were generating. */
+  readonly interrupted: boolean;
 }
 
 /** Thumbs feedback on a message: `value` 1 is up, 0 is down. A second one on the same message updates the first. */

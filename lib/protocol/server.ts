@@ -112,6 +112,26 @@ export const ErrorFrame = Type.Object({
   replyTo: Type.Optional(Type.String()),
   field: Type.Optional(Type.String()),
 });
+/** Output audio: binary frames of kind 2 for `track` follow, in this format (PCM16 mono at `sampleRate`, or an
+ * encoded format passed through). Sent before a track's first chunk and again when its format changes or after a
+ * resume. */
+export const AudioOutput = frame("audio_output", {
+  track: Id,
+  mimeType: Type.String({ minLength: 1, maxLength: 128 }),
+  sampleRate: Type.Optional(Type.Integer({ minimum: 8000, maximum: 192_000 })),
+});
+/** Stop playing `track` (every track when absent) now and drop what is queued: the app asked (`app`), or the user
+ * started speaking over it (`barge_in`). */
+export const AudioInterrupt = frame("audio_interrupt", {
+  track: Type.Optional(Id),
+  reason: Type.Union([Type.Literal("app"), Type.Literal("barge_in")]),
+});
+/** Output audio of `track` was dropped, not queued: the client is behind (`slow_client`, past
+ * `maxAudioBufferedBytes`), or disconnected (`detached`). Playback has a gap; one notice per run of drops. */
+export const AudioDropped = frame("audio_dropped", {
+  track: Id,
+  reason: Type.Union([Type.Literal("slow_client"), Type.Literal("detached")]),
+});
 /** The server is shutting down; reconnect (elsewhere) to go on. */
 export const Shutdown = connectionFrame("shutdown", { reason: Type.String() });
 
@@ -169,6 +189,9 @@ export const ServerFrame = Type.Union([
   ElementFrame,
   RemoveElements,
   Sidebar,
+  AudioOutput,
+  AudioInterrupt,
+  AudioDropped,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

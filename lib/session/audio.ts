@@ -28,18 +28,26 @@ export class AudioInput<S extends object> {
     private readonly hooks: HookTable<S>,
     private readonly maxBytes: number,
     private readonly maxQueuedBytes: number,
+    private readonly output: { recordingEnded(): void },
   ) {}
 
   /** The client started recording: `onAudioStart` may refuse it; `audio_state` tells the client which. */
-  start(command: AudioStart): void {
+  start(command: AudioStart, interrupted: boolean): void {
     const { mimeType } = command;
     this.#cut = false;
     this.events.run("onAudioStart", command.id, async (ctx) => {
       this.#recording = { mimeType, chunks: 0, bytes: 0 };
-      const accepted = (await this.hooks.onAudioStart?.(ctx, { mimeType })) !== false;
-      if (!accepted) this.#recording = undefined;
-      this.host.notify({ type: "audio_state", connected: accepted });
+      const accepted = (await this.hooks.onAudioStart?.(ctx, { mimeType, interrupted })) !== false;
+      if (accepted) this.host.notify({ type: "audio_state", connected: true });
+      else this.#stopped();
     });
+  }
+
+  /** The recording is over (ended, refused, too large): the client is told, and output audio may play again. */
+  #stopped(): void {
+    this.#recording = undefined;
+    this.output.recordingEnded();
+    this.host.notify({ type: "audio_state", connected: false });
   }
 
   /**
@@ -99,8 +107,7 @@ export class AudioInput<S extends object> {
 
   /** Ends the recording: `audio_state` false, then `onAudioEnd`. */
   async #stop(ctx: Parameters<NonNullable<HookTable<S>["onAudioEnd"]>>[0]): Promise<void> {
-    this.#recording = undefined;
-    this.host.notify({ type: "audio_state", connected: false });
+    this.#stopped();
     await this.hooks.onAudioEnd?.(ctx);
   }
 }

@@ -13,6 +13,7 @@ import type { JsonObject, User } from "../protocol/views.ts";
 import { ActionBook, pressedAction } from "./actions.ts";
 import { AskBook } from "./asks.ts";
 import { AudioInput } from "./audio.ts";
+import { AudioOutput, type AudioOutputHost } from "./audio-output.ts";
 import { CommandBook } from "./chat-commands.ts";
 import type { SessionCommand } from "./commands.ts";
 import { receiveFeedback } from "./feedback.ts";
@@ -78,7 +79,7 @@ const GOING = JSON.stringify(going);
  * thousands of idle sessions each pay for every closure they hold. Not exported: nothing outside session/ reaches
  * its parts.
  */
-class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvents {
+class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvents, AudioOutputHost {
   readonly id = nanoid();
   readonly resumeToken = nanoid(32);
   readonly parts: ContextInit<S>;
@@ -98,6 +99,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #events: EventLane<S>;
   /** Made at the first audio command: most sessions never record. */
   #audio: AudioInput<S> | undefined;
+  readonly #output: AudioOutput;
   readonly #registry: SessionInit<S>["registry"];
   /** Until start(): shown on a new conversation. */
   #starters: SessionInit<S>["starters"];
@@ -119,6 +121,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#tasks = new TaskLane(limits.maxQueuedTasks, limits.maxQueuedTaskBytes, this, limits.taskTimeoutMs, init.link);
     this.#events = new EventLane(limits.maxQueuedEvents, limits.maxQueuedEventBytes, this);
     this.#asks = new AskBook(limits.maxPendingAsks);
+    this.#output = new AudioOutput(this, this.#outbox, limits.maxAudioBufferedBytes);
     const threadId = init.threadId ?? nanoid();
     this.#ids = new ThreadIds(threadId);
     this.#settings = new SettingsBook(init.restoredSettings);
@@ -143,6 +146,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       askTimeoutMs: limits.askTimeoutMs,
       files: init.files,
       thread: init.link,
+      audio: this.#output,
     };
   }
 
@@ -163,6 +167,9 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
   get ended(): boolean {
     return this.#ended !== undefined;
+  }
+  get closed(): boolean {
+    return this.#closed;
   }
 
   start(thread?: LoadedThread): void {
@@ -247,7 +254,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         return;
       }
       case "audio_start":
-        this.#audioInput().start(command);
+        // Barge-in at arrival, not on the event lane: a speech loop holding the lane must learn now.
+        this.#audioInput().start(command, this.#output.bargeIn());
         return;
       case "audio_chunk":
         this.#audioInput().chunk(command);
@@ -394,7 +402,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
 
   #audioInput(): AudioInput<S> {
     const { maxAudioBytes, maxQueuedAudioBytes } = this.#limits;
-    this.#audio ??= new AudioInput(this, this.#events, this.#hooks, maxAudioBytes, maxQueuedAudioBytes);
+    this.#audio ??= new AudioInput(this, this.#events, this.#hooks, maxAudioBytes, maxQueuedAudioBytes, this.#output);
     return this.#audio;
   }
 

@@ -31,6 +31,8 @@ export interface SessionLimits extends OutboxLimits {
   readonly maxPendingAsks: number;
   /** Bytes of one recording; beyond it the recording is stopped with AUDIO_TOO_LARGE. */
   readonly maxAudioBytes: number;
+  /** Output audio bytes the socket may hold unsent; a chunk beyond it is dropped (`audio_dropped`), not queued. */
+  readonly maxAudioBufferedBytes: number;
   /** Approximate JSON bytes of the session's state; a `set` beyond it throws STORE_FULL. */
   readonly maxStoreBytes: number;
   readonly askTimeoutMs: number;

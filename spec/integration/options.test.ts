@@ -53,6 +53,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   uploadAccept: undefined,
   unclaimedUploadTtlMs: undefined,
   fileUrlSecret: undefined,
+  maxAudioBufferedBytes: undefined,
 };
 
 test("the plugin: every option given as undefined takes its default (/ws, a hello timeout, 16 queued tasks)", async (t) => {

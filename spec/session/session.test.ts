@@ -29,6 +29,7 @@ const limits: SessionLimits = {
   maxQueuedTaskBytes: 4 * 1024 * 1024,
   maxQueuedEventBytes: 4 * 1024 * 1024,
   maxQueuedAudioBytes: 8 * 1024 * 1024,
+  maxAudioBufferedBytes: 256 * 1024,
 };
 
 /** A client that is only an array: frames as the adapter would read them, and bounded waits. */

@@ -1,5 +1,6 @@
 // A session's frames as Chainlit's socket.io events: the FrameSink of one Chainlit connection. Asks go out as
 // socket.io calls with an acknowledgement, whose answer comes back to the session as an ask_reply.
+import { decodeAudioOutput } from "../../protocol/binary.ts";
 import type { OutgoingFrame, OutgoingOf, ServerFrame, ServerFrameOf } from "../../protocol/server.ts";
 import type { SessionCommand } from "../../session/commands.ts";
 import type { FrameSink } from "../../session/sink.ts";
@@ -33,6 +34,8 @@ export class ChainlitSink implements FrameSink {
   /** Streaming messages by id: the final update_message sends the whole StepDict again. */
   readonly #streaming = new Map<string, StepDict>();
   readonly #steps = new Set<string>();
+  /** Each output track's format, from its `audio_output` frame. */
+  readonly #trackFormats = new Map<string, string>();
   /** The last session frame emitted: a reconnecting client of the same session resumes after it. */
   lastSeq = 0;
   readonly bufferedAmount = 0;
@@ -47,6 +50,13 @@ export class ChainlitSink implements FrameSink {
     const frame = JSON.parse(text) as ServerFrame;
     if (frame.seq > 0) this.lastSeq = frame.seq;
     this.#emit(frame as OutgoingFrame | ServerFrameOf<"welcome"> | ServerFrameOf<"shutdown">);
+  }
+
+  /** Output audio as Chainlit's `audio_chunk` (OutputAudioChunk), in the format its track was announced with. */
+  sendBinary(bytes: Uint8Array): void {
+    const { track, data } = decodeAudioOutput(bytes);
+    const mimeType = this.#trackFormats.get(track) ?? "pcm16";
+    this.#socket.emit("audio_chunk", { track, mimeType, data: Buffer.from(data) });
   }
 
   onDrain(listener: () => void): void {
@@ -145,6 +155,13 @@ export class ChainlitSink implements FrameSink {
           elements: frame.elements.map((element) => chainlitElement(threadId, "", element)),
         });
         return;
+      case "audio_output":
+        this.#trackFormats.set(frame.track, frame.mimeType);
+        return;
+      case "audio_interrupt":
+        socket.emit("audio_interrupt", {});
+        return;
+      case "audio_dropped": // a gap in playback: Chainlit has no event for it
       case "starters": // Chainlit's client reads starters from GET /project/settings
       case "feedback_saved":
       case "welcome":
