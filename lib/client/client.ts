@@ -52,23 +52,23 @@ const secretHeader: typeof THREAD_SECRET_HEADER = "x-chatwire-thread-secret";
 /** Options of `connect`. */
 export interface ConnectOptions {
   /** A session token sent as `Authorization: Bearer …` (outside browsers; browsers send the login's cookie). */
-  readonly token?: string;
+  readonly token?: string | undefined;
   /** Headers for the WebSocket upgrade and the HTTP routes (outside browsers, which cannot set them). */
-  readonly headers?: Record<string, string>;
+  readonly headers?: Record<string, string> | undefined;
   /** Becomes `ctx.chatProfile`. */
-  readonly chatProfile?: string;
+  readonly chatProfile?: string | undefined;
   /** Reopen this stored thread instead of starting a new conversation. */
-  readonly thread?: ThreadRequest;
+  readonly thread?: ThreadRequest | undefined;
   /** Where the HTTP routes are (default: the gateway URL without its last segment, over http(s)). */
-  readonly api?: string;
-  readonly reconnect?: ReconnectOptions;
+  readonly api?: string | undefined;
+  readonly reconnect?: ReconnectOptions | undefined;
   /** Acknowledge after this many session frames (default 100) or `ackDelayMs` (default 1000), whichever first. */
-  readonly ackEvery?: number;
-  readonly ackDelayMs?: number;
+  readonly ackEvery?: number | undefined;
+  readonly ackDelayMs?: number | undefined;
   /** The WebSocket class to use (default: the global one, else the `ws` package). */
-  readonly WebSocket?: SocketConstructor;
+  readonly WebSocket?: SocketConstructor | undefined;
   /** The fetch for the HTTP routes (default: the global one). */
-  readonly fetch?: typeof fetch;
+  readonly fetch?: typeof fetch | undefined;
 }
 
 /** A new session (`connected`, `reopened`): how it came to be. */

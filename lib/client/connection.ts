@@ -59,20 +59,20 @@ export interface ConnectionEvents {
 
 /** Reconnection timing: the delay doubles from `initialDelayMs` up to `maxDelayMs`, ±20% jitter. */
 export interface ReconnectOptions {
-  readonly initialDelayMs?: number;
-  readonly maxDelayMs?: number;
+  readonly initialDelayMs?: number | undefined;
+  readonly maxDelayMs?: number | undefined;
   /** Give up (closed) after this many failed attempts in a row; default: never. */
-  readonly maxAttempts?: number;
+  readonly maxAttempts?: number | undefined;
 }
 
 /** Options of a connection (see ConnectOptions for their meaning). */
 export interface ConnectionOptions {
-  readonly headers?: Record<string, string>;
-  readonly chatProfile?: string;
-  readonly reconnect?: ReconnectOptions;
-  readonly ackEvery?: number;
-  readonly ackDelayMs?: number;
-  readonly WebSocket?: SocketConstructor;
+  readonly headers?: Record<string, string> | undefined;
+  readonly chatProfile?: string | undefined;
+  readonly reconnect?: ReconnectOptions | undefined;
+  readonly ackEvery?: number | undefined;
+  readonly ackDelayMs?: number | undefined;
+  readonly WebSocket?: SocketConstructor | undefined;
 }
 
 const protocol: typeof PROTOCOL_VERSION = 1;
