@@ -1,7 +1,8 @@
 // Login and logout for passwordAuth: a signed session token as an HttpOnly cookie and as a bearer token.
 import "@fastify/cookie"; // types: reply.setCookie / request.cookies
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Static, Type } from "typebox";
+import { Compile } from "typebox/compile";
 import { isDataUnavailable } from "../data/unavailable.ts";
 import type { LogoutHook, PasswordAuthHook } from "../hooks/table.ts";
 import { User } from "../protocol/views.ts";
@@ -33,52 +34,60 @@ export interface AuthRoutesOptions {
   readonly onRevoked?: (tokenId: string) => void;
   /** Told who logged out (a valid token's user), after the token is revoked. */
   readonly onLogout?: LogoutHook | undefined;
+  /** Also serve Chainlit's form login at POST /login and its POST /logout (the Chainlit endpoint is on). */
+  readonly chainlit?: boolean;
 }
 
-/** Registers POST /auth/login, POST /auth/logout and GET /auth/me under the plugin's prefix. */
+const loginBody = Compile(LoginBody);
+
+/** Registers POST /auth/login, POST /auth/logout and GET /auth/me under the plugin's prefix (and Chainlit's
+ * POST /login and POST /logout when asked). */
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const { check, tokens, ttlSeconds, secureCookie, throttle, onRevoked, onLogout } = options;
   const cookie = { path: "/", httpOnly: true, sameSite: "lax", secure: secureCookie } as const;
 
+  /** Logs `body`'s user in: the throttle, the password hook, then the token as a cookie and in the answer. */
+  async function logIn(body: LoginBody, request: FastifyRequest, reply: FastifyReply) {
+    // Every attempt takes the same path whether the username exists or not: charged to the username and the
+    // address alike, then the password hook; only the hook knows users.
+    const verdict = await throttle?.attempt(body.username, request.ip).catch((error: unknown) => {
+      if (!isDataUnavailable(error)) throw error;
+      request.log.error({ err: error }, "login throttle unavailable");
+      return undefined;
+    });
+    if (throttle !== undefined && verdict === undefined) {
+      // Counters that cannot be read refuse the attempt: an outage must not open the door to guessing.
+      return reply
+        .code(503)
+        .header("retry-after", "1")
+        .send({ code: "PERSISTENCE_FAILED", message: "logins are unavailable: try again shortly" });
+    }
+    if (verdict?.allowed === false) {
+      const seconds = verdict.retryAfterSeconds;
+      return reply
+        .code(429)
+        .header("retry-after", String(seconds))
+        .send({ code: "LOGIN_THROTTLED", message: `too many login attempts: try again in ${seconds} s` });
+    }
+    const user = await check(body);
+    if (user === undefined) {
+      return reply.code(401).send({ code: "UNAUTHENTICATED", message: "wrong username or password" });
+    }
+    await verdict?.succeeded().catch((error: unknown) => {
+      request.log.error({ err: error }, "login throttle not reset after a correct login");
+    });
+    const token = await tokens.issue(user);
+    reply.setCookie(TOKEN_COOKIE, token, { ...cookie, maxAge: ttlSeconds });
+    return { user, token };
+  }
+
   app.post<{ Body: LoginBody }>(
     "/auth/login",
     { schema: { body: LoginBody, response: { 200: LoginReply, 401: ErrorReply, 429: ErrorReply, 503: ErrorReply } } },
-    async (request, reply) => {
-      // Every attempt takes the same path whether the username exists or not: charged to the username and the
-      // address alike, then the password hook; only the hook knows users.
-      const verdict = await throttle?.attempt(request.body.username, request.ip).catch((error: unknown) => {
-        if (!isDataUnavailable(error)) throw error;
-        request.log.error({ err: error }, "login throttle unavailable");
-        return undefined;
-      });
-      if (throttle !== undefined && verdict === undefined) {
-        // Counters that cannot be read refuse the attempt: an outage must not open the door to guessing.
-        return reply
-          .code(503)
-          .header("retry-after", "1")
-          .send({ code: "PERSISTENCE_FAILED", message: "logins are unavailable: try again shortly" });
-      }
-      if (verdict?.allowed === false) {
-        const seconds = verdict.retryAfterSeconds;
-        return reply
-          .code(429)
-          .header("retry-after", String(seconds))
-          .send({ code: "LOGIN_THROTTLED", message: `too many login attempts: try again in ${seconds} s` });
-      }
-      const user = await check(request.body);
-      if (user === undefined) {
-        return reply.code(401).send({ code: "UNAUTHENTICATED", message: "wrong username or password" });
-      }
-      await verdict?.succeeded().catch((error: unknown) => {
-        request.log.error({ err: error }, "login throttle not reset after a correct login");
-      });
-      const token = await tokens.issue(user);
-      reply.setCookie(TOKEN_COOKIE, token, { ...cookie, maxAge: ttlSeconds });
-      return { user, token };
-    },
+    (request, reply) => logIn(request.body, request, reply),
   );
 
-  app.post("/auth/logout", async (request, reply) => {
+  async function logOut(request: FastifyRequest, reply: FastifyReply) {
     const token = tokenOf(request);
     const user = token === undefined || onLogout === undefined ? undefined : await tokens.verify(token);
     const tokenId = token === undefined ? undefined : await tokens.revoke(token);
@@ -93,7 +102,30 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
       }
     }
     return { ok: true };
-  });
+  }
+  app.post("/auth/logout", logOut);
+
+  if (options.chainlit === true) {
+    // Chainlit's client logs in with an OAuth2 password form (multipart or urlencoded) at /login, out at /logout.
+    await app.register(async (forms) => {
+      forms.addContentTypeParser(
+        ["multipart/form-data", "application/x-www-form-urlencoded"],
+        { parseAs: "string", bodyLimit: 16 * 1024 },
+        async (request: FastifyRequest, body: string) =>
+          new Response(body, { headers: { "content-type": request.headers["content-type"] ?? "" } }).formData(),
+      );
+      forms.post("/login", async (request, reply) => {
+        const form = request.body instanceof FormData ? request.body : undefined;
+        const body = { username: form?.get("username"), password: form?.get("password") };
+        if (!loginBody.Check(body)) {
+          return reply.code(400).send({ code: "BAD_FRAME", message: "send the username and password as a form" });
+        }
+        const answer = await logIn(body, request, reply);
+        return "user" in answer ? { success: true, user: answer.user } : answer;
+      });
+    });
+    app.post("/logout", logOut);
+  }
 
   app.get("/auth/me", async (request, reply) => {
     const token = tokenOf(request);

@@ -162,6 +162,7 @@ async function passwordAuth<S extends object>(
     secureCookie,
     onRevoked,
     onLogout,
+    chainlit: protocolPath(options.protocols?.chainlit, "/ws/socket.io") !== undefined,
     ...(throttle ? { throttle } : {}),
   });
   return tokens;

@@ -11,6 +11,8 @@ export interface ChainlitSession {
   sink: ChainlitSink | undefined;
   /** The thread to open at the first `connection_successful` (undefined once started). */
   start: { thread: LoadedThread | undefined } | undefined;
+  /** The thread has had its first interaction (a message, or it was reopened): `first_interaction` was sent. */
+  interacted: boolean;
   /** The client sent `clear_session`: end the session when its connection closes. */
   done: boolean;
 }

@@ -7,6 +7,7 @@ import { authenticate } from "../../auth/authenticate.ts";
 import type { TokenIssuer } from "../../auth/tokens.ts";
 import type { ConnectionScope } from "../../gateway/handshake.ts";
 import type { ChainlitSession } from "./live.ts";
+import { chainlitThreadRoutes } from "./threads.ts";
 
 export interface ChainlitRouteOptions<S extends object> {
   readonly scope: ConnectionScope<S>;
@@ -74,6 +75,11 @@ export async function chainlitRoutes<S extends object>(app: FastifyInstance, opt
   }));
 
   app.post("/set-session-cookie", async () => ({ message: "ok" }));
+
+  const layer = scope.persistence?.layer;
+  if (layer !== undefined) {
+    await app.register(chainlitThreadRoutes<S>, { layer, hooks, tokens, requestOf: options.requestOf });
+  }
 
   app.post<{ Body: ActionBody }>("/project/action", async (request, reply) => {
     const live = await ownSession(request, reply, request.body?.sessionId);

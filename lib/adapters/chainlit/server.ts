@@ -131,7 +131,14 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
       });
       registry.add(session, reserved);
       reserved = false;
-      const entry: ChainlitSession = { session, user, sink: undefined, start: { thread }, done: false };
+      const entry: ChainlitSession = {
+        session,
+        user,
+        sink: undefined,
+        start: { thread },
+        interacted: thread !== undefined,
+        done: false,
+      };
       sessions.set(sessionId, entry);
       return entry;
     } finally {
@@ -171,6 +178,11 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
     socket.on("client_message", (payload: { message?: { id?: unknown; output?: unknown } } | undefined) => {
       const message = payload?.message;
       const content = typeof message?.output === "string" ? message.output : "";
+      if (!opened.interacted) {
+        // As Chainlit does: the client learns the thread's id here, and its next (re)connect names it.
+        opened.interacted = true;
+        socket.emit("first_interaction", { interaction: content, thread_id: session.threadId });
+      }
       receive({ type: "user_message", id: text(message?.id, 64) ?? id(), content });
     });
     socket.on("stop", () => receive({ type: "stop" }));

@@ -177,7 +177,13 @@ export class ChainlitSink implements FrameSink {
     const { askId, kind, message, timeoutMs } = frame;
     const msg = messageStep(this.#threadId, message);
     for (const action of message.actions) this.#socket.emit("action", chainlitAction(action));
-    const spec = { type: kind, timeout: Math.ceil(timeoutMs / 1000), step_id: message.id };
+    // `keys`: the actions that answer an action ask (Chainlit's client disables the other buttons).
+    const spec = {
+      type: kind,
+      timeout: Math.ceil(timeoutMs / 1000),
+      step_id: message.id,
+      ...(kind === "action" ? { keys: message.actions.map((action) => action.id) } : {}),
+    };
     this.#socket.timeout(timeoutMs).emit("ask", { msg, spec }, (error, answer: unknown) => {
       if (error) return;
       const reply = answer as AskAnswer;

@@ -1,0 +1,186 @@
+// A page on the published @chainlit/react-client (React 18 and Recoil, its declared peers), bundled by
+// spec/adapters/chainlit-react.test.ts with esbuild and driven in Chromium against a chatwire app: password login
+// through the client's API, the conversation (messages nested with their steps), action buttons that answer an
+// action ask or call the action, a composer that answers a text ask first, stop, thumbs up, the thread list, and
+// `?thread=<id>` to reopen one (as Chainlit's /thread/:id route does).
+import {
+  ChainlitAPI,
+  ChainlitContext,
+  type IAction,
+  type IStep,
+  sessionIdState,
+  threadIdToResumeState,
+  useAuth,
+  useChatData,
+  useChatInteract,
+  useChatMessages,
+  useChatSession,
+  useConfig,
+} from "@chainlit/react-client";
+import { createElement as h, type ReactNode, StrictMode, useContext, useEffect, useState } from "react";
+import { createRoot } from "react-dom/client";
+import { type MutableSnapshot, RecoilRoot, useRecoilValue } from "recoil";
+
+const api = new ChainlitAPI(location.origin, "webapp");
+const threadToResume = new URLSearchParams(location.search).get("thread") ?? undefined;
+/** What the test reads besides the DOM: the client's session id. */
+const exposed = window as unknown as { chainlitSessionId?: string };
+
+function Login() {
+  const client = useContext(ChainlitContext);
+  const { setUserFromAPI } = useAuth();
+  const [failed, setFailed] = useState("");
+  const submit = (event: { preventDefault(): void; currentTarget: HTMLFormElement }) => {
+    event.preventDefault();
+    client
+      .passwordAuth(new FormData(event.currentTarget))
+      .then(async () => {
+        await setUserFromAPI();
+      })
+      .catch((error: unknown) => setFailed(String(error)));
+  };
+  return h(
+    "form",
+    { id: "login", onSubmit: submit },
+    h("input", { id: "username", name: "username" }),
+    h("input", { id: "password", name: "password", type: "password" }),
+    h("button", { type: "submit" }, "Sign in"),
+    h("output", { id: "login-error" }, failed),
+  );
+}
+
+function Step({ step }: { step: IStep }): ReactNode {
+  const client = useContext(ChainlitContext);
+  const sessionId = useRecoilValue(sessionIdState);
+  const [feedback, setFeedback] = useState("");
+  const rate = () => {
+    client
+      .setFeedback({ forId: step.id, value: 1, comment: "nice" }, sessionId)
+      .then((answer) => setFeedback(answer.feedbackId))
+      .catch((error: unknown) => setFeedback(`failed: ${String(error)}`));
+  };
+  return h(
+    "li",
+    { className: `step ${step.type}`, "data-id": step.id, "data-streaming": String(step.streaming === true) },
+    h("span", { className: "output" }, step.output),
+    step.type === "assistant_message"
+      ? h("button", { type: "button", className: "thumbs-up", onClick: rate }, "👍")
+      : null,
+    feedback === "" ? null : h("output", { className: "feedback-id" }, feedback),
+    step.steps?.length ? h("ul", null, ...step.steps.map((child) => h(Step, { key: child.id, step: child }))) : null,
+  );
+}
+
+function Actions() {
+  const client = useContext(ChainlitContext);
+  const sessionId = useRecoilValue(sessionIdState);
+  const { actions, askUser } = useChatData();
+  const [called, setCalled] = useState("");
+  const press = (action: IAction) => {
+    // As Chainlit's ActionButton: an open action ask takes the press as its answer.
+    if (askUser?.spec.type === "action") askUser.callback(action);
+    else
+      client
+        .callAction(action, sessionId)
+        .then(() => setCalled(action.name))
+        .catch((error: unknown) => setCalled(`failed: ${String(error)}`));
+  };
+  const asking = askUser?.spec.type === "action";
+  return h(
+    "div",
+    { id: "actions" },
+    ...actions.map((action) =>
+      h(
+        "button",
+        {
+          key: action.id,
+          type: "button",
+          className: "action",
+          "data-name": action.name,
+          disabled: asking && !askUser.spec.keys?.includes(action.id),
+          onClick: () => press(action),
+        },
+        action.label,
+      ),
+    ),
+    h("output", { id: "action-called" }, called),
+  );
+}
+
+function Threads() {
+  const client = useContext(ChainlitContext);
+  const [threads, setThreads] = useState<{ id: string; name?: string }[] | string>([]);
+  const list = () =>
+    client
+      .listThreads({ first: 20 }, {})
+      .then((page) => setThreads(page.data))
+      .catch((error: unknown) => setThreads(`failed: ${String(error)}`));
+  return h(
+    "nav",
+    null,
+    h("button", { id: "list-threads", type: "button", onClick: list }, "Threads"),
+    typeof threads === "string"
+      ? h("output", { id: "threads-error" }, threads)
+      : h(
+          "ul",
+          { id: "threads" },
+          ...threads.map((thread) =>
+            h("li", { key: thread.id }, h("a", { className: "thread", href: `?thread=${thread.id}` }, thread.name)),
+          ),
+        ),
+  );
+}
+
+function Chat() {
+  const { connect } = useChatSession();
+  const { config } = useConfig();
+  const { sendMessage, replyMessage, stopTask } = useChatInteract();
+  const { messages, threadId } = useChatMessages();
+  const { connected, loading, askUser } = useChatData();
+  const sessionId = useRecoilValue(sessionIdState);
+  const [text, setText] = useState("");
+  exposed.chainlitSessionId = sessionId;
+  useEffect(() => {
+    if (config !== undefined) connect({ userEnv: {} });
+  }, [config, connect]);
+  const submit = (event: { preventDefault(): void }) => {
+    event.preventDefault();
+    const message = { id: crypto.randomUUID(), name: "user", type: "user_message" as const, output: text };
+    if (askUser?.spec.type === "text") replyMessage({ ...message, createdAt: new Date().toISOString() });
+    else sendMessage(message, []);
+    setText("");
+  };
+  return h(
+    "main",
+    {
+      "data-connected": String(connected === true),
+      "data-loading": String(loading),
+      "data-thread": threadId ?? "",
+      "data-ask": askUser?.spec.type ?? "none",
+    },
+    h("ul", { id: "messages" }, ...messages.map((step) => h(Step, { key: step.id, step }))),
+    h(Actions),
+    h(
+      "form",
+      { id: "composer", onSubmit: submit },
+      h("input", { id: "input", value: text, onChange: (event) => setText(event.currentTarget.value) }),
+    ),
+    h("button", { id: "stop", type: "button", onClick: stopTask }, "Stop"),
+    h(Threads),
+  );
+}
+
+function App() {
+  const { isReady, isAuthenticated, user } = useAuth();
+  if (!isReady) return h("p", { id: "loading-auth" }, "…");
+  if (!isAuthenticated) return h(Login);
+  return h("div", null, h("p", { id: "who" }, user?.identifier ?? ""), h(Chat));
+}
+
+const root = document.getElementById("root");
+if (root === null) throw new Error("no #root");
+const initializeState = ({ set }: MutableSnapshot) => {
+  if (threadToResume !== undefined) set(threadIdToResumeState, threadToResume);
+};
+const app = h(ChainlitContext.Provider, { value: api }, h(App));
+createRoot(root).render(h(StrictMode, null, h(RecoilRoot, { initializeState, children: app })));
