@@ -1,13 +1,14 @@
 // Chainlit's published React client (@chainlit/react-client, with React 18 and Recoil as it declares) in Chromium
 // against chatwire's Chainlit endpoint: a page built here with esbuild logs in through the client, sends a message
 // and sees the streamed reply, presses an action, answers a text ask and an action ask, stops a task, gives
-// feedback, then reopens the thread from the client's thread list with its history and onChatResume.
+// feedback, then reopens the thread from the client's thread list with its history and onChatResume, and logs out;
+// a second app edits a message and changes the settings form.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, type TestContext, test } from "node:test";
-import { createApp } from "chatwire";
+import { createApp, defineSettings } from "chatwire";
 import { build } from "esbuild";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, startServer, withPage } from "../playground/browser.ts";
@@ -191,11 +192,67 @@ test("Chainlit's React client: login, a streamed reply, an action, asks, stop, f
     // The history as stored, the streamed reply among it with its feedback.
     for (const text of ["You said: hi", "pong", "Hello Grace", "You picked blue"])
       await assistant(page, text).waitFor();
+    const rated = page.locator("li.step.assistant_message", { hasText: "You said: hi" });
+    assert.equal(await rated.getAttribute("data-feedback"), "1", "the stored feedback comes back with the history");
     for (const text of ["hi", "ask", "choose", "slow"])
       await page.locator("li.step.user_message", { hasText: text }).waitFor();
     const resumed = log.filter((entry) => entry.startsWith("resume "));
     assert.equal(resumed.length, 1);
     assert.match(resumed[0] ?? "", /^resume \S+ [1-9]\d*$/);
+
+    // Logout through the client (POST /logout): the cookie is gone, and the page asks for a login again.
+    await page.locator("#logout").click();
+    await page.locator("#login").waitFor();
+    const user = await page.evaluate(async () => (await fetch("/user", { credentials: "include" })).status);
+    assert.equal(user, 401);
+  });
+});
+
+test("Chainlit's React client: an edited message reruns onMessage; the settings form round-trips", async (t) => {
+  const chat = createApp();
+  const log: string[] = [];
+  const form = defineSettings([{ type: "switch", id: "loud", label: "Loud", initial: false }] as const);
+  chat.passwordAuth(({ username, password }) =>
+    username === "ada" && password === "ada-pw" ? { identifier: "ada" } : undefined,
+  );
+  chat.chatSettings(form);
+  chat.onSettingsUpdate(async (_ctx, values) => {
+    log.push(`settings ${JSON.stringify(values)}`);
+  });
+  chat.onMessage(async (ctx, message) => {
+    const loud = form.read(ctx.settings).loud;
+    log.push(`message ${message.content}`);
+    await ctx.send(`echo: ${loud ? message.content.toUpperCase() : message.content}`);
+  });
+  const pageUrl = await start(t, chat.seal());
+  await withPage(t, browser, async (page) => {
+    await page.goto(pageUrl);
+    await page.locator("#username").fill("ada");
+    await page.locator("#password").fill("ada-pw");
+    await page.locator("#login button[type=submit]").click();
+    await page.locator("main[data-connected=true]").waitFor();
+
+    // The form arrives as chat_settings; the flip goes back as chat_settings_change.
+    await page.locator("#settings[data-inputs='1']").waitFor();
+    assert.deepEqual(JSON.parse((await page.locator("#settings").getAttribute("data-values")) ?? ""), { loud: false });
+    await page.locator("#flip-setting").click();
+    await waitFor(() => log.includes('settings {"loud":true}'), "onSettingsUpdate");
+
+    await say(page, "one");
+    await assistant(page, "echo: ONE").waitFor();
+    await say(page, "two");
+    await assistant(page, "echo: TWO").waitFor();
+    await idle(page);
+
+    // Editing the first message removes what came after it and reruns onMessage with the new content.
+    await page.locator("li.step.user_message", { hasText: "one" }).locator("button.edit").click();
+    await assistant(page, "echo: ONE (EDITED)").waitFor();
+    await assistant(page, "echo: TWO").waitFor({ state: "detached" });
+    assert.equal(await assistant(page, "echo: ONE").count(), 1, "the first reply was removed");
+    assert.deepEqual(
+      log.filter((entry) => entry.startsWith("message ")),
+      ["message one", "message two", "message one (edited)"],
+    );
   });
 });
 

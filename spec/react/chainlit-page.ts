@@ -1,8 +1,8 @@
 // A page on the published @chainlit/react-client (React 18 and Recoil, its declared peers), bundled by
 // spec/adapters/chainlit-react.test.ts with esbuild and driven in Chromium against a chatwire app: password login
 // through the client's API, the conversation (messages nested with their steps), action buttons that answer an
-// action ask or call the action, a composer that answers a text ask first, stop, thumbs up, the thread list, and
-// `?thread=<id>` to reopen one (as Chainlit's /thread/:id route does).
+// action ask or call the action, a composer that answers a text ask first, stop, thumbs up, edit, the settings
+// form, logout, the thread list, and `?thread=<id>` to reopen one (as Chainlit's /thread/:id route does).
 import {
   ChainlitAPI,
   ChainlitContext,
@@ -19,7 +19,7 @@ import {
 } from "@chainlit/react-client";
 import { createElement as h, type ReactNode, StrictMode, useContext, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
-import { type MutableSnapshot, RecoilRoot, useRecoilValue } from "recoil";
+import { type MutableSnapshot, RecoilRoot, type RecoilRootProps, useRecoilValue } from "recoil";
 
 const api = new ChainlitAPI(location.origin, "webapp");
 const threadToResume = new URLSearchParams(location.search).get("thread") ?? undefined;
@@ -53,16 +53,24 @@ function Step({ step }: { step: IStep }): ReactNode {
   const client = useContext(ChainlitContext);
   const sessionId = useRecoilValue(sessionIdState);
   const [feedback, setFeedback] = useState("");
+  const { editMessage } = useChatInteract();
   const rate = () => {
     client
       .setFeedback({ forId: step.id, value: 1, comment: "nice" }, sessionId)
       .then((answer) => setFeedback(answer.feedbackId))
       .catch((error: unknown) => setFeedback(`failed: ${String(error)}`));
   };
+  const edit = () => editMessage({ ...step, output: `${step.output} (edited)` });
   return h(
     "li",
-    { className: `step ${step.type}`, "data-id": step.id, "data-streaming": String(step.streaming === true) },
+    {
+      className: `step ${step.type}`,
+      "data-id": step.id,
+      "data-streaming": String(step.streaming === true),
+      "data-feedback": step.feedback === undefined ? "none" : String(step.feedback.value),
+    },
     h("span", { className: "output" }, step.output),
+    step.type === "user_message" ? h("button", { type: "button", className: "edit", onClick: edit }, "Edit") : null,
     step.type === "assistant_message"
       ? h("button", { type: "button", className: "thumbs-up", onClick: rate }, "👍")
       : null,
@@ -104,6 +112,22 @@ function Actions() {
       ),
     ),
     h("output", { id: "action-called" }, called),
+  );
+}
+
+/** The settings form as Chainlit's client holds it: one button flips the first (switch) input. */
+function Settings() {
+  const { chatSettingsInputs, chatSettingsValue } = useChatData();
+  const { updateChatSettings } = useChatInteract();
+  const first = (chatSettingsInputs as { id: string; type: string }[])[0];
+  const values = chatSettingsValue as Record<string, unknown>;
+  const flip = () => {
+    if (first !== undefined) updateChatSettings({ [first.id]: !values[first.id] });
+  };
+  return h(
+    "section",
+    { id: "settings", "data-inputs": String(chatSettingsInputs.length), "data-values": JSON.stringify(values) },
+    h("button", { id: "flip-setting", type: "button", onClick: flip }, "Flip"),
   );
 }
 
@@ -166,15 +190,22 @@ function Chat() {
       h("input", { id: "input", value: text, onChange: (event) => setText(event.currentTarget.value) }),
     ),
     h("button", { id: "stop", type: "button", onClick: stopTask }, "Stop"),
+    h(Settings),
     h(Threads),
   );
 }
 
 function App() {
-  const { isReady, isAuthenticated, user } = useAuth();
+  const { isReady, isAuthenticated, user, logout } = useAuth();
   if (!isReady) return h("p", { id: "loading-auth" }, "…");
   if (!isAuthenticated) return h(Login);
-  return h("div", null, h("p", { id: "who" }, user?.identifier ?? ""), h(Chat));
+  return h(
+    "div",
+    null,
+    h("p", { id: "who" }, user?.identifier ?? ""),
+    h("button", { id: "logout", type: "button", onClick: () => logout(true) }, "Log out"),
+    h(Chat),
+  );
 }
 
 const root = document.getElementById("root");
@@ -183,4 +214,6 @@ const initializeState = ({ set }: MutableSnapshot) => {
   if (threadToResume !== undefined) set(threadIdToResumeState, threadToResume);
 };
 const app = h(ChainlitContext.Provider, { value: api }, h(App));
-createRoot(root).render(h(StrictMode, null, h(RecoilRoot, { initializeState, children: app })));
+// RecoilRoot's props type requires `children`: given with the props, as its type asks.
+const recoil: RecoilRootProps = { initializeState, children: app };
+createRoot(root).render(h(StrictMode, null, h(RecoilRoot, recoil)));

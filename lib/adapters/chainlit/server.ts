@@ -185,6 +185,17 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
       }
       receive({ type: "user_message", id: text(message?.id, 64) ?? id(), content });
     });
+    socket.on("edit_message", (payload: { message?: { id?: unknown; output?: unknown } } | undefined) => {
+      // The id is the client's own for a message of this connection, or the stored one from a reopened thread.
+      const messageId = text(payload?.message?.id, 64);
+      const content = payload?.message?.output;
+      if (messageId === undefined || typeof content !== "string") return;
+      receive({ type: "edit_message", id: id(), messageId, content });
+    });
+    socket.on("chat_settings_change", (values: unknown) => {
+      if (typeof values !== "object" || values === null || Array.isArray(values)) return;
+      receive({ type: "settings_update", id: id(), values: values as Record<string, unknown> });
+    });
     socket.on("stop", () => receive({ type: "stop" }));
     socket.on("clear_session", () => {
       opened.done = true;
