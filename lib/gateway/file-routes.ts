@@ -3,11 +3,11 @@
 // serves a file's bytes to whoever holds its signed URL, with headers that keep a browser from running it.
 import { Readable } from "node:stream";
 import multipart from "@fastify/multipart";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { nanoid } from "nanoid";
 import { Type } from "typebox";
 import { FILE_URL_TTL_MS } from "../context/files.ts";
-import type { FileSigner } from "../data/file-signer.ts";
+import type { FileSigner, UploadGrant } from "../data/file-signer.ts";
 import { type ByteRange, type FileStore, mimeAccepted } from "../data/files.ts";
 import { peek, safeFileName, servesInline, sniffMime } from "../data/sniff.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
@@ -33,7 +33,7 @@ const fail = (reply: FastifyReply, status: number, code: ErrorCode, message: str
   reply.code(status).header("connection", "close").send({ code, message });
 
 /** The parts of a multipart body beyond its one file are refused early: a body of many parts is an attack. */
-const MULTIPART_LIMITS = { files: 1, fields: 4, parts: 5, fieldSize: 1024, headerPairs: 64 };
+export const MULTIPART_LIMITS = { files: 1, fields: 4, parts: 5, fieldSize: 1024, headerPairs: 64 };
 
 /** Parses a single `bytes=a-b` range against a size; "unsatisfiable" for one outside it, undefined for none. */
 function parseRange(header: string | undefined, size: number): ByteRange | "unsatisfiable" | undefined {
@@ -65,11 +65,80 @@ const FileQuery = Type.Object({
 });
 
 /**
+ * Stores the one file of a multipart upload for `grant`'s session, under the size and quota limits, and answers
+ * `{ id, name, mime, size, url }` with `status` (Chainlit's client wants 200 where POST /files says 201). The
+ * scope that calls it must have @fastify/multipart registered.
+ * @example return receiveUpload(request, reply, grant, { store, signer, limits }, 201);
+ */
+export async function receiveUpload(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  grant: UploadGrant,
+  options: FileRoutesOptions,
+  status: 200 | 201,
+): Promise<FastifyReply> {
+  const { store, signer, limits } = options;
+  if (!request.isMultipart()) return fail(reply, 400, "BAD_UPLOAD", "send the file as multipart/form-data");
+  const used = await store.sessionBytes(grant.sessionId);
+  const room = limits.maxUploadBytesPerSession - used;
+  if (room <= 0) return fail(reply, 413, "UPLOAD_QUOTA", "this session has used its upload quota");
+  const byQuota = room < limits.maxUploadBytes;
+  const limit = Math.min(room, limits.maxUploadBytes);
+  let part: Awaited<ReturnType<typeof request.file>>;
+  try {
+    part = await request.file({ limits: { fileSize: limit } });
+  } catch (error) {
+    return fail(reply, 400, "BAD_UPLOAD", `not a readable multipart body: ${(error as Error).message}`);
+  }
+  if (part === undefined) return fail(reply, 400, "BAD_UPLOAD", "the body has no file part");
+  const file = part.file;
+  let size = 0;
+  // Counts while streaming: the first byte past the limit fails the upload, and the store drops what it had.
+  async function* bounded(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      size += chunk.length;
+      if (size > limit) break;
+      yield chunk;
+    }
+    if (file.truncated || size > limit) {
+      throw byQuota
+        ? new ChatwireError("UPLOAD_QUOTA", "this upload would pass the session's upload quota")
+        : new ChatwireError("FILE_TOO_LARGE", `an upload may have ${limits.maxUploadBytes} bytes at most`);
+    }
+  }
+  try {
+    const { head, rest } = await peek(bounded(file));
+    const mime = await sniffMime(head, part.mimetype);
+    if (!mimeAccepted(mime, limits.uploadAccept)) {
+      file.resume();
+      return fail(reply, 415, "FILE_REFUSED", `files of type ${mime} are not accepted`);
+    }
+    const stored = await store.put(
+      {
+        id: nanoid(),
+        name: safeFileName(part.filename),
+        mime,
+        sessionId: grant.sessionId,
+        userIdentifier: grant.userIdentifier,
+      },
+      rest,
+    );
+    const url = signer.fileUrl(stored.id, Date.now() + FILE_URL_TTL_MS);
+    return reply.code(status).send({ id: stored.id, name: stored.name, mime: stored.mime, size: stored.size, url });
+  } catch (error) {
+    file.resume();
+    if (error instanceof ChatwireError) return fail(reply, 413, error.code, error.message);
+    request.log.warn({ err: error }, "upload failed");
+    return fail(reply, 400, "BAD_UPLOAD", "the upload was cut off or malformed");
+  }
+}
+
+/**
  * The file routes as a Fastify plugin (registered by the gateway; multipart parsing stays inside it).
  * @example await app.register(fileRoutes, { store, signer, limits });
  */
 export async function fileRoutes(app: FastifyInstance, options: FileRoutesOptions): Promise<void> {
-  const { store, signer, limits } = options;
+  const { store, signer } = options;
   await app.register(multipart, { limits: MULTIPART_LIMITS, throwFileSizeLimit: false });
 
   app.post("/files", async (request, reply) => {
@@ -77,59 +146,7 @@ export async function fileRoutes(app: FastifyInstance, options: FileRoutesOption
     const grant = signer.checkTicket(typeof header === "string" ? header : undefined);
     if (grant === undefined)
       return fail(reply, 401, "UNAUTHENTICATED", `a valid ${UPLOAD_TICKET_HEADER} ticket is needed`);
-    if (!request.isMultipart()) return fail(reply, 400, "BAD_UPLOAD", "send the file as multipart/form-data");
-    const used = await store.sessionBytes(grant.sessionId);
-    const room = limits.maxUploadBytesPerSession - used;
-    if (room <= 0) return fail(reply, 413, "UPLOAD_QUOTA", "this session has used its upload quota");
-    const byQuota = room < limits.maxUploadBytes;
-    const limit = Math.min(room, limits.maxUploadBytes);
-    let part: Awaited<ReturnType<typeof request.file>>;
-    try {
-      part = await request.file({ limits: { fileSize: limit } });
-    } catch (error) {
-      return fail(reply, 400, "BAD_UPLOAD", `not a readable multipart body: ${(error as Error).message}`);
-    }
-    if (part === undefined) return fail(reply, 400, "BAD_UPLOAD", "the body has no file part");
-    const file = part.file;
-    let size = 0;
-    // Counts while streaming: the first byte past the limit fails the upload, and the store drops what it had.
-    async function* bounded(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-      for await (const chunk of source) {
-        size += chunk.length;
-        if (size > limit) break;
-        yield chunk;
-      }
-      if (file.truncated || size > limit) {
-        throw byQuota
-          ? new ChatwireError("UPLOAD_QUOTA", "this upload would pass the session's upload quota")
-          : new ChatwireError("FILE_TOO_LARGE", `an upload may have ${limits.maxUploadBytes} bytes at most`);
-      }
-    }
-    try {
-      const { head, rest } = await peek(bounded(file));
-      const mime = await sniffMime(head, part.mimetype);
-      if (!mimeAccepted(mime, limits.uploadAccept)) {
-        file.resume();
-        return fail(reply, 415, "FILE_REFUSED", `files of type ${mime} are not accepted`);
-      }
-      const stored = await store.put(
-        {
-          id: nanoid(),
-          name: safeFileName(part.filename),
-          mime,
-          sessionId: grant.sessionId,
-          userIdentifier: grant.userIdentifier,
-        },
-        rest,
-      );
-      const url = signer.fileUrl(stored.id, Date.now() + FILE_URL_TTL_MS);
-      return reply.code(201).send({ id: stored.id, name: stored.name, mime: stored.mime, size: stored.size, url });
-    } catch (error) {
-      file.resume();
-      if (error instanceof ChatwireError) return fail(reply, 413, error.code, error.message);
-      request.log.warn({ err: error }, "upload failed");
-      return fail(reply, 400, "BAD_UPLOAD", "the upload was cut off or malformed");
-    }
+    return receiveUpload(request, reply, grant, options, 201);
   });
 
   app.get<{ Params: { id: string }; Querystring: { exp?: string; sig?: string } }>(

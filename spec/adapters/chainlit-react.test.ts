@@ -2,7 +2,7 @@
 // against chatwire's Chainlit endpoint: a page built here with esbuild logs in through the client, sends a message
 // and sees the streamed reply, presses an action, answers a text ask and an action ask, stops a task, gives
 // feedback, then reopens the thread from the client's thread list with its history and onChatResume, and logs out;
-// a second app edits a message and changes the settings form.
+// other apps take uploaded files (with a message, and for a file ask), edit a message and change the settings form.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -205,6 +205,50 @@ test("Chainlit's React client: login, a streamed reply, an action, asks, stop, f
     await page.locator("#login").waitFor();
     const user = await page.evaluate(async () => (await fetch("/user", { credentials: "include" })).status);
     assert.equal(user, 401);
+  });
+});
+
+test("Chainlit's React client: files uploaded with a message and in answer to a file ask reach the handler", async (t) => {
+  const chat = createApp();
+  chat.passwordAuth(({ username, password }) =>
+    username === "ada" && password === "ada-pw" ? { identifier: "ada" } : undefined,
+  );
+  const bytes = async (file: { stream(): NodeJS.ReadableStream }) => {
+    let text = "";
+    for await (const chunk of file.stream()) text += String(chunk);
+    return text;
+  };
+  chat.onMessage(async (ctx, message) => {
+    if (message.content === "send me a file") {
+      const files = await ctx.askFile({ content: "Which file?", accept: ["text/plain"], timeoutMs: 10_000 });
+      await ctx.send(`asked: ${files.map((file) => file.name).join(",")}`);
+      return;
+    }
+    const read = await Promise.all(message.files.map(async (file) => `${file.name}=${await bytes(file)}`));
+    await ctx.send(`attached: ${read.join(",")}`);
+  });
+  const pageUrl = await start(t, chat.seal());
+  await withPage(t, browser, async (page) => {
+    await page.goto(pageUrl);
+    await page.locator("#username").fill("ada");
+    await page.locator("#password").fill("ada-pw");
+    await page.locator("#login button[type=submit]").click();
+    await page.locator("main[data-connected=true]").waitFor();
+
+    await page
+      .locator("#file")
+      .setInputFiles({ name: "note.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
+    await say(page, "with a file");
+    await assistant(page, "attached: note.txt=hello").waitFor();
+
+    await say(page, "send me a file");
+    await page.locator("main[data-ask=file]").waitFor();
+    await page
+      .locator("#file")
+      .setInputFiles({ name: "answer.txt", mimeType: "text/plain", buffer: Buffer.from("42") });
+    await say(page, "");
+    await assistant(page, "asked: answer.txt").waitFor();
+    assert.equal(await page.locator("#upload-error").textContent(), "");
   });
 });
 

@@ -47,13 +47,18 @@ function echoApp() {
 const portOf = (server: { server: { address(): unknown } }) => (server.server.address() as { port: number }).port;
 
 /** A socket.io client speaking Chainlit's handshake, recording every event it receives. */
-function chainlitClient(port: number, sessionId: string, extraHeaders: Record<string, string> = {}) {
+function chainlitClient(
+  port: number,
+  sessionId: string,
+  extraHeaders: Record<string, string> = {},
+  auth: Record<string, string> = {},
+) {
   const seen: Seen[] = [];
   const socket: Socket = io(`http://127.0.0.1:${port}`, {
     path: "/ws/socket.io",
     transports: ["websocket"],
     extraHeaders,
-    auth: { sessionId, threadId: "", clientType: "webapp", userEnv: "{}", chatProfile: "" },
+    auth: { sessionId, threadId: "", clientType: "webapp", userEnv: "{}", chatProfile: "", ...auth },
     reconnection: false,
   });
   socket.onAny((event: string, payload: unknown) => seen.push({ event, payload }));
@@ -218,4 +223,31 @@ test("Chainlit: a socket that leaves before connection_successful leaves no sess
   await eventually(() => handle?.sessionCount() === 1);
   client.socket.close();
   await eventually(() => handle?.sessionCount() === 0);
+});
+
+test("Chainlit: the chat profile is checked as the native hello's; a malformed one is no profile", async (t) => {
+  const chat = createApp();
+  chat.headerAuth((headers) => (typeof headers["x-user"] === "string" ? { identifier: headers["x-user"] } : undefined));
+  chat.setChatProfiles((user) => [{ name: "fast" }, ...(user?.identifier === "admin" ? [{ name: "debug" }] : [])]);
+  chat.onChatStart(async (ctx) => {
+    await ctx.send(`profile ${ctx.chatProfile}`);
+  });
+  const server = await startGateway(t, { hooks: chat.seal(), protocols: { chainlit: true } });
+  const open = (user: string, chatProfile: string) => {
+    const client = chainlitClient(portOf(server), crypto.randomUUID(), { "x-user": user }, { chatProfile });
+    t.after(() => client.socket.close());
+    client.socket.once("connect", () => client.socket.emit("connection_successful"));
+    return client;
+  };
+
+  const ada = open("ada", encodeURIComponent("debug"));
+  assert.equal((await ada.until("toast")).message, "unknown chat profile", "a profile ada is not offered");
+  await eventually(() => ada.socket.disconnected, 3000);
+  assert.equal(ada.seen.filter((s) => s.event === "new_message").length, 0, "no session started");
+
+  const admin = open("admin", encodeURIComponent("debug"));
+  assert.equal((await admin.until("new_message")).output, "profile debug");
+  // Not URI-decodable: taken as no profile (the default), and the server goes on.
+  const bob = open("bob", "%E0%A4%A");
+  assert.equal((await bob.until("new_message")).output, "profile fast");
 });

@@ -1,7 +1,7 @@
 // A page on the published @chainlit/react-client (React 18 and Recoil, its declared peers), bundled by
 // spec/adapters/chainlit-react.test.ts with esbuild and driven in Chromium against a chatwire app: password login
 // through the client's API, the conversation (messages nested with their steps), action buttons that answer an
-// action ask or call the action, a composer that answers a text ask first, stop, thumbs up, edit, the settings
+// action ask or call the action, a composer that uploads files and answers an open ask first, stop, thumbs up, edit, the settings
 // form, logout, the thread list, and `?thread=<id>` to reopen one (as Chainlit's /thread/:id route does).
 import {
   ChainlitAPI,
@@ -158,7 +158,7 @@ function Threads() {
 function Chat() {
   const { connect } = useChatSession();
   const { config } = useConfig();
-  const { sendMessage, replyMessage, stopTask } = useChatInteract();
+  const { sendMessage, replyMessage, stopTask, uploadFile } = useChatInteract();
   const { messages, threadId } = useChatMessages();
   const { connected, loading, askUser } = useChatData();
   const sessionId = useRecoilValue(sessionIdState);
@@ -167,12 +167,25 @@ function Chat() {
   useEffect(() => {
     if (config !== undefined) connect({ userEnv: {} });
   }, [config, connect]);
+  const [uploadError, setUploadError] = useState("");
+  /** Uploads the chosen files (POST /project/file), as Chainlit's composer does before it sends. */
+  const upload = async () => {
+    const input = document.getElementById("file") as HTMLInputElement | null;
+    const chosen = [...(input?.files ?? [])];
+    if (input !== null) input.value = "";
+    return Promise.all(chosen.map((file) => uploadFile(file, () => undefined, askUser?.parentId).promise));
+  };
   const submit = (event: { preventDefault(): void }) => {
     event.preventDefault();
     const message = { id: crypto.randomUUID(), name: "user", type: "user_message" as const, output: text };
-    if (askUser?.spec.type === "text") replyMessage({ ...message, createdAt: new Date().toISOString() });
-    else sendMessage(message, []);
     setText("");
+    upload()
+      .then((references) => {
+        if (askUser?.spec.type === "text") replyMessage({ ...message, createdAt: new Date().toISOString() });
+        else if (askUser?.spec.type === "file") askUser.callback(references);
+        else sendMessage(message, references);
+      })
+      .catch((error: unknown) => setUploadError(String(error)));
   };
   return h(
     "main",
@@ -188,6 +201,8 @@ function Chat() {
       "form",
       { id: "composer", onSubmit: submit },
       h("input", { id: "input", value: text, onChange: (event) => setText(event.currentTarget.value) }),
+      h("input", { id: "file", type: "file", multiple: true }),
+      h("output", { id: "upload-error" }, uploadError),
     ),
     h("button", { id: "stop", type: "button", onClick: stopTask }, "Stop"),
     h(Settings),

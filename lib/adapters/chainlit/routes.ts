@@ -1,10 +1,12 @@
 // The HTTP routes Chainlit's client calls beside its socket: what the app offers (`/auth/config`,
 // `/project/settings`), who is logged in (`/user`), and the interactions Chainlit sends over HTTP (an action
-// pressed, feedback given), each turned into a command of the session named in the body.
+// pressed, feedback given, a file uploaded), each turned into a command of the session named in the body.
 import type { IncomingHttpHeaders } from "node:http";
+import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { authenticate } from "../../auth/authenticate.ts";
 import type { TokenIssuer } from "../../auth/tokens.ts";
+import { MULTIPART_LIMITS, receiveUpload } from "../../gateway/file-routes.ts";
 import type { ConnectionScope } from "../../gateway/handshake.ts";
 import type { ChainlitSession } from "./live.ts";
 import { chainlitThreadRoutes } from "./threads.ts";
@@ -80,6 +82,17 @@ export async function chainlitRoutes<S extends object>(app: FastifyInstance, opt
   if (layer !== undefined) {
     await app.register(chainlitThreadRoutes<S>, { layer, hooks, tokens, requestOf: options.requestOf });
   }
+
+  // Chainlit's upload: one file for the session in the query, stored as POST /files stores it; the answer's `id` comes
+  // back in a message's `fileReferences` or a file ask's answer.
+  await app.register(multipart, { limits: MULTIPART_LIMITS, throwFileSizeLimit: false });
+  app.post<{ Querystring: { session_id?: string } }>("/project/file", async (request, reply) => {
+    const live = await ownSession(request, reply, request.query.session_id);
+    if (live === undefined) return reply;
+    const { store, signer } = scope.files;
+    const grant = { sessionId: live.session.id, userIdentifier: live.user?.identifier, expiresAt: Date.now() + 60_000 };
+    return receiveUpload(request, reply, grant, { store, signer, limits: scope.options }, 200);
+  });
 
   app.post<{ Body: ActionBody }>("/project/action", async (request, reply) => {
     const live = await ownSession(request, reply, request.body?.sessionId);

@@ -8,15 +8,20 @@ import { nanoid } from "nanoid";
 import { authenticate } from "../../auth/authenticate.ts";
 import { isAllowedOrigin } from "../../auth/origin.ts";
 import type { TokenIssuer } from "../../auth/tokens.ts";
-import { ChatwireError } from "../../errors.ts";
+import { FILE_URL_TTL_MS } from "../../context/files.ts";
+import { refreshFileUrls } from "../../data/file-signer.ts";
+import { ChatwireError, isChatwireError } from "../../errors.ts";
 import { type ConnectionScope, makeRoom } from "../../gateway/handshake.ts";
-import { linkThread, loadOwnedThread, restoredState } from "../../gateway/persistence.ts";
+import { linkThread, loadOwnedThread, restoredConversation, restoredState } from "../../gateway/persistence.ts";
+import { type ChosenProfile, chooseProfile } from "../../gateway/profiles.ts";
+import type { HookTable } from "../../hooks/table.ts";
 import type { User } from "../../protocol/views.ts";
 import { createSession } from "../../session/live-session.ts";
 import type { Session } from "../../session/session.ts";
 import type { ChainlitSession } from "./live.ts";
 import { chainlitRoutes } from "./routes.ts";
 import { ChainlitSink, type ChainlitSocket } from "./sink.ts";
+import { fileIds } from "./steps.ts";
 
 /** What the Chainlit adapter needs of its gateway. */
 export interface ChainlitOptions<S extends object> {
@@ -34,6 +39,16 @@ interface ChainlitAuth {
 
 const text = (value: unknown, max: number) =>
   typeof value === "string" && value.length > 0 && value.length <= max ? value : undefined;
+
+/** Chainlit's URI-encoded chat profile; undefined when absent or not decodable. */
+function decoded(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value).slice(0, 128);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Loads socket.io, or says how to get it. */
 async function loadSocketIo(): Promise<typeof import("socket.io")> {
@@ -109,18 +124,32 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
       if (requested !== undefined && persistence !== undefined && thread === undefined) {
         return new Error("authorization failed");
       }
+      // As the native handshake: the profile is one the app offers this user (a reopened thread keeps its own),
+      // and a reopened thread gets its settings values back.
+      const restored = thread === undefined ? {} : restoredConversation(thread);
+      let chosen: ChosenProfile;
+      try {
+        const requestedProfile = decoded(text(auth.chatProfile, 512));
+        chosen = await chooseProfile(gateway.hooks as HookTable<object>, user, requestedProfile, restored.chatProfile);
+      } catch (error) {
+        if (isChatwireError(error, "UNKNOWN_PROFILE")) return new Error("unknown chat profile");
+        log.error({ err: error }, "setChatProfiles or setStarters failed");
+        return new Error("the chat profiles could not be listed");
+      }
       const threadId = thread?.id ?? nanoid();
       const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
-      const chatProfile = text(auth.chatProfile, 128);
       const session = createSession({
         user,
         hooks: gateway.hooks,
         limits: gateway,
         log,
-        chatProfile: chatProfile === undefined ? undefined : decodeURIComponent(chatProfile),
+        chatProfile: chosen.chatProfile,
+        starters: chosen.starters,
         initialState: gateway.initialState,
         threadId,
         restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
+        restoredSettings: restored.settings,
+        files: scope.files,
         link: linked?.link,
         registry: {
           delete(ended) {
@@ -135,7 +164,13 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
         session,
         user,
         sink: undefined,
-        start: { thread },
+        // Stored file URLs expire: the reopened history gets fresh ones.
+        start: {
+          thread:
+            thread === undefined
+              ? undefined
+              : refreshFileUrls(thread, scope.files.signer, Date.now() + FILE_URL_TTL_MS),
+        },
         interacted: thread !== undefined,
         done: false,
       };
@@ -147,7 +182,13 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
   }
 
   io.on("connection", async (socket) => {
-    const opened = await open(socket.data.user as User | undefined, socket.handshake.auth as ChainlitAuth);
+    // A store that fails (a thread that cannot be loaded) refuses this connection; it must not reject unhandled.
+    const opened = await open(socket.data.user as User | undefined, socket.handshake.auth as ChainlitAuth).catch(
+      (error: unknown) => {
+        log.error({ err: error }, "a Chainlit connection could not be opened");
+        return new Error("the session could not be opened");
+      },
+    );
     if (opened instanceof Error) {
       socket.emit("toast", { message: opened.message, type: "error" });
       socket.disconnect(true);
@@ -175,16 +216,25 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
         session.start(start.thread);
       }
     });
-    socket.on("client_message", (payload: { message?: { id?: unknown; output?: unknown } } | undefined) => {
-      const message = payload?.message;
-      const content = typeof message?.output === "string" ? message.output : "";
-      if (!opened.interacted) {
-        // As Chainlit does: the client learns the thread's id here, and its next (re)connect names it.
-        opened.interacted = true;
-        socket.emit("first_interaction", { interaction: content, thread_id: session.threadId });
-      }
-      receive({ type: "user_message", id: text(message?.id, 64) ?? id(), content });
-    });
+    socket.on(
+      "client_message",
+      (payload: { message?: { id?: unknown; output?: unknown }; fileReferences?: unknown }) => {
+        const message = payload?.message;
+        const files = fileIds(payload?.fileReferences);
+        const content = typeof message?.output === "string" ? message.output : "";
+        if (!opened.interacted) {
+          // As Chainlit does: the client learns the thread's id here, and its next (re)connect names it.
+          opened.interacted = true;
+          socket.emit("first_interaction", { interaction: content, thread_id: session.threadId });
+        }
+        receive({
+          type: "user_message",
+          id: text(message?.id, 64) ?? id(),
+          content,
+          ...(files.length > 0 ? { files } : {}),
+        });
+      },
+    );
     socket.on("edit_message", (payload: { message?: { id?: unknown; output?: unknown } } | undefined) => {
       // The id is the client's own for a message of this connection, or the stored one from a reopened thread.
       const messageId = text(payload?.message?.id, 64);

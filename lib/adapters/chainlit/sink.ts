@@ -8,6 +8,7 @@ import {
   chainlitAction,
   chainlitElement,
   chainlitSettings,
+  fileIds,
   messageStep,
   type StepDict,
   stepStep,
@@ -183,6 +184,13 @@ export class ChainlitSink implements FrameSink {
       timeout: Math.ceil(timeoutMs / 1000),
       step_id: message.id,
       ...(kind === "action" ? { keys: message.actions.map((action) => action.id) } : {}),
+      ...(frame.files === undefined
+        ? {}
+        : {
+            accept: frame.files.accept,
+            max_files: frame.files.maxFiles,
+            max_size_mb: Math.max(1, Math.floor(frame.files.maxSizeBytes / 1_000_000)),
+          }),
     };
     this.#socket.timeout(timeoutMs).emit("ask", { msg, spec }, (error, answer: unknown) => {
       if (error) return;
@@ -191,6 +199,8 @@ export class ChainlitSink implements FrameSink {
         this.#receive({ type: "ask_reply", askId, content: reply.output });
       } else if (kind === "action" && typeof reply?.id === "string") {
         this.#receive({ type: "ask_reply", askId, actionId: reply.id });
+      } else if (kind === "file" && Array.isArray(answer)) {
+        this.#receive({ type: "ask_reply", askId, files: fileIds(answer) });
       }
     });
   }

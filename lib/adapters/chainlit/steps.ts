@@ -131,3 +131,13 @@ export function threadDict(threadId: string, name: string | undefined, history: 
     tags: [],
   };
 }
+
+/** The upload ids of Chainlit's file references (`[{ id }]`, a message's or a file ask's answer); the session checks
+ * that each is an upload of its own. */
+export const fileIds = (references: unknown): string[] =>
+  Array.isArray(references)
+    ? references.slice(0, 20).flatMap((reference: { id?: unknown } | null) => {
+        const id = reference?.id;
+        return typeof id === "string" && id.length > 0 && id.length <= 64 ? [id] : [];
+      })
+    : [];
