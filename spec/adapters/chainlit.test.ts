@@ -251,3 +251,21 @@ test("Chainlit: the chat profile is checked as the native hello's; a malformed o
   const bob = open("bob", "%E0%A4%A");
   assert.equal((await bob.until("new_message")).output, "profile fast");
 });
+
+test("Chainlit: the handshake's userEnv (a JSON string) gives ctx.userEnv the declared keys only", async (t) => {
+  const chat = createApp();
+  chat.userEnv(["API_KEY"]);
+  chat.onChatStart(async (ctx) => {
+    await ctx.send(`env ${JSON.stringify(ctx.userEnv)}`);
+  });
+  const server = await startGateway(t, { hooks: chat.seal(), protocols: { chainlit: true } });
+  const userEnv = JSON.stringify({ API_KEY: "k-1", OTHER: "x" });
+  const client = chainlitClient(portOf(server), crypto.randomUUID(), {}, { userEnv });
+  t.after(() => client.socket.close());
+  client.socket.once("connect", () => client.socket.emit("connection_successful"));
+  assert.equal((await client.until("new_message")).output, 'env {"API_KEY":"k-1"}');
+  const settings = (await (await fetch(`http://127.0.0.1:${portOf(server)}/project/settings`)).json()) as {
+    userEnv: string[];
+  };
+  assert.deepEqual(settings.userEnv, ["API_KEY"], "the client asks the user for the declared keys");
+});

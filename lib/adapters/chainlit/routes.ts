@@ -67,8 +67,16 @@ export async function chainlitRoutes<S extends object>(app: FastifyInstance, opt
 
   app.get("/project/settings", async () => ({
     ui: { name: "chatwire" },
-    features: { spontaneous_file_upload: { enabled: false }, audio: { enabled: hooks.onAudioChunk !== undefined } },
-    userEnv: [],
+    features: {
+      // Uploads go through POST /project/file under the gateway's limits.
+      spontaneous_file_upload: {
+        enabled: true,
+        accept: [...scope.options.uploadAccept],
+        max_size_mb: Math.max(1, Math.floor(scope.options.maxUploadBytes / 1_000_000)),
+      },
+      audio: { enabled: hooks.onAudioChunk !== undefined },
+    },
+    userEnv: [...(hooks.userEnv ?? [])],
     dataPersistence: scope.persistence !== undefined,
     threadResumable: scope.persistence !== undefined && hooks.onChatResume !== undefined,
     markdown: "",

@@ -33,6 +33,7 @@ export interface ChainlitOptions<S extends object> {
 /** The handshake's `auth` object, as Chainlit's client sends it. */
 interface ChainlitAuth {
   sessionId?: unknown;
+  userEnv?: unknown;
   threadId?: unknown;
   chatProfile?: unknown;
 }
@@ -48,6 +49,25 @@ function decoded(value: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Chainlit's `userEnv` (a JSON string of `{ KEY: value }`): the keys the app declares, with string values. */
+function userEnvOf(raw: unknown, declared: readonly string[] | undefined): Record<string, string> | undefined {
+  if (typeof raw !== "string" || raw.length > 16_384 || declared === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const values = parsed as Record<string, unknown>;
+  const kept: Record<string, string> = {};
+  for (const key of declared) {
+    const value = values[key];
+    if (typeof value === "string") kept[key] = value;
+  }
+  return kept;
 }
 
 /** Loads socket.io, or says how to get it. */
@@ -145,6 +165,7 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
         log,
         chatProfile: chosen.chatProfile,
         starters: chosen.starters,
+        userEnv: userEnvOf(auth.userEnv, gateway.hooks.userEnv),
         initialState: gateway.initialState,
         threadId,
         restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
