@@ -3,9 +3,12 @@
 // by its acknowledgement, an action over HTTP, stop, window messages, a reconnect that misses nothing, refusals;
 // and one app answering the native WebSocket, AG-UI and Chainlit alike.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { HttpAgent } from "@ag-ui/client";
-import { createApp } from "chatwire";
+import { createApp, createSqliteLayer } from "chatwire";
 import { connectClient } from "chatwire/testing";
 import { io, type Socket } from "socket.io-client";
 import { eventually, pause, startGateway } from "../support/gateway.ts";
@@ -268,4 +271,72 @@ test("Chainlit: the handshake's userEnv (a JSON string) gives ctx.userEnv the de
     userEnv: string[];
   };
   assert.deepEqual(settings.userEnv, ["API_KEY"], "the client asks the user for the declared keys");
+});
+
+test("Chainlit: form login at /login, and the thread routes show, rename and delete only the user's own threads", async (t) => {
+  const chat = createApp();
+  chat.passwordAuth(({ username, password }) => (password === `${username}-pw` ? { identifier: username } : undefined));
+  chat.onMessage(async (ctx, message) => {
+    await ctx.send(`echo ${message.content}`);
+  });
+  const dir = mkdtempSync(join(tmpdir(), "chatwire-chainlit-threads-"));
+  const layer = createSqliteLayer({ path: join(dir, "chatwire.db") });
+  await layer.migrate();
+  t.after(async () => {
+    await layer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const secret = "chainlit-thread-routes-test-secret-0123456789";
+  const server = await startGateway(t, {
+    hooks: chat.seal(),
+    data: layer,
+    auth: { secret },
+    protocols: { chainlit: true },
+  });
+  const base = `http://127.0.0.1:${portOf(server)}`;
+  const logIn = async (username: string, password = `${username}-pw`) => {
+    const reply = await fetch(`${base}/login`, { method: "POST", body: new URLSearchParams({ username, password }) });
+    return { status: reply.status, cookie: reply.headers.get("set-cookie")?.split(";")[0] ?? "" };
+  };
+  assert.equal((await logIn("ada", "wrong")).status, 401);
+  const ada = (await logIn("ada")).cookie;
+  const bob = (await logIn("bob")).cookie;
+  assert.match(ada, /^chatwire_token=/);
+
+  // ada's thread comes to be with her first message.
+  const client = chainlitClient(portOf(server), crypto.randomUUID(), { cookie: ada });
+  t.after(() => client.socket.close());
+  client.socket.once("connect", () => client.socket.emit("connection_successful"));
+  await new Promise<void>((resolve) => client.socket.once("connect", () => resolve()));
+  client.socket.emit("client_message", { message: { id: crypto.randomUUID(), output: "plans" }, fileReferences: [] });
+  const threadId = String((await client.until("first_interaction")).thread_id);
+  await client.until("new_message", (m: { output: string }) => m.output === "echo plans");
+
+  const call = async (method: string, path: string, cookie: string, body: unknown) => {
+    const reply = await fetch(`${base}${path}`, {
+      method,
+      headers: { cookie, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return { status: reply.status, body: (await reply.json()) as Record<string, unknown> };
+  };
+  const list = (cookie: string) => call("POST", "/project/threads", cookie, { pagination: { first: 20 }, filter: {} });
+  let listed = await list(ada);
+  for (let tries = 0; (listed.body.data as unknown[]).length === 0 && tries < 100; tries++) {
+    await pause(20); // the thread is written behind the conversation
+    listed = await list(ada);
+  }
+  assert.deepEqual(
+    (listed.body.data as { id: string; name: string }[]).map(({ id, name }) => ({ id, name })),
+    [{ id: threadId, name: "plans" }],
+  );
+  assert.deepEqual((await list(bob)).body.data, [], "bob sees none of ada's threads");
+  assert.equal((await call("POST", "/project/threads", "", {})).status, 401);
+
+  assert.equal((await call("PUT", "/project/thread", bob, { threadId, name: "mine" })).status, 404);
+  assert.equal((await call("DELETE", "/project/thread", bob, { threadId })).status, 404);
+  assert.equal((await call("PUT", "/project/thread", ada, { threadId, name: "trip" })).status, 200);
+  assert.equal((await layer.getThread(threadId))?.name, "trip");
+  assert.equal((await call("DELETE", "/project/thread", ada, { threadId })).status, 200);
+  assert.equal(await layer.getThread(threadId), undefined);
 });
