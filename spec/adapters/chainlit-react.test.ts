@@ -112,17 +112,23 @@ const say = async (page: Page, text: string) => {
   await page.locator("#input").press("Enter");
 };
 const assistant = (page: Page, text: string) => page.locator("li.step.assistant_message > .output", { hasText: text });
+/** Logs ada in through the page's form (the client's passwordAuth: POST /login). */
+const logIn = async (page: Page) => {
+  await page.locator("#username").fill("ada");
+  await page.locator("#password").fill("ada-pw");
+  await page.locator("#login button[type=submit]").click();
+};
 const idle = (page: Page) => page.locator("main[data-loading=false]").waitFor();
 
 test("Chainlit's React client: login, a streamed reply, an action, asks, stop, feedback, and a reopened thread", async (t) => {
+  // The page runs the React its client declares as a peer, not the repository's other React.
+  assert.match(bundle, /ReactVersion = "18\.3\.\d+"/);
   const { hooks, log } = app();
   const pageUrl = await start(t, hooks);
   await withPage(t, browser, async (page) => {
     await page.goto(pageUrl);
     await page.locator("#login").waitFor();
-    await page.locator("#username").fill("ada");
-    await page.locator("#password").fill("ada-pw");
-    await page.locator("#login button[type=submit]").click();
+    await logIn(page);
     await page.locator("#who", { hasText: "ada" }).waitFor();
     await page.locator("main[data-connected=true]").waitFor();
 
@@ -179,9 +185,7 @@ test("Chainlit's React client: login, a streamed reply, an action, asks, stop, f
   // A new page (a new client session) lists the user's threads and reopens this one.
   await withPage(t, browser, async (page) => {
     await page.goto(pageUrl);
-    await page.locator("#username").fill("ada");
-    await page.locator("#password").fill("ada-pw");
-    await page.locator("#login button[type=submit]").click();
+    await logIn(page);
     await page.locator("main[data-connected=true]").waitFor();
     await page.locator("#list-threads").click();
     const link = page.locator("#threads a.thread", { hasText: "hi" });
@@ -230,9 +234,7 @@ test("Chainlit's React client: files uploaded with a message and in answer to a 
   const pageUrl = await start(t, chat.seal());
   await withPage(t, browser, async (page) => {
     await page.goto(pageUrl);
-    await page.locator("#username").fill("ada");
-    await page.locator("#password").fill("ada-pw");
-    await page.locator("#login button[type=submit]").click();
+    await logIn(page);
     await page.locator("main[data-connected=true]").waitFor();
 
     await page
@@ -271,9 +273,7 @@ test("Chainlit's React client: an edited message reruns onMessage; the settings 
   const pageUrl = await start(t, chat.seal());
   await withPage(t, browser, async (page) => {
     await page.goto(pageUrl);
-    await page.locator("#username").fill("ada");
-    await page.locator("#password").fill("ada-pw");
-    await page.locator("#login button[type=submit]").click();
+    await logIn(page);
     await page.locator("main[data-connected=true]").waitFor();
 
     // The form arrives as chat_settings; the flip goes back as chat_settings_change.
