@@ -243,10 +243,11 @@ test("Chainlit: the chat profile is checked as the native hello's; a malformed o
     return client;
   };
 
+  // A profile ada is not offered: the connection is refused, as Chainlit refuses one (connect_error).
   const ada = open("ada", encodeURIComponent("debug"));
-  assert.equal((await ada.until("toast")).message, "unknown chat profile", "a profile ada is not offered");
-  await eventually(() => ada.socket.disconnected, 3000);
-  assert.equal(ada.seen.filter((s) => s.event === "new_message").length, 0, "no session started");
+  const refused = await new Promise<Error>((resolve) => ada.socket.once("connect_error", resolve));
+  assert.equal(refused.message, "unknown chat profile");
+  assert.equal(ada.seen.length, 0, "no session started");
 
   const admin = open("admin", encodeURIComponent("debug"));
   assert.equal((await admin.until("new_message")).output, "profile debug");
@@ -273,7 +274,7 @@ test("Chainlit: the handshake's userEnv (a JSON string) gives ctx.userEnv the de
   assert.deepEqual(settings.userEnv, ["API_KEY"], "the client asks the user for the declared keys");
 });
 
-test("Chainlit: form login at /login, and the thread routes show, rename and delete only the user's own threads", async (t) => {
+test("Chainlit: form login at /login; the thread routes and a reopen serve only the user's own threads", async (t) => {
   const chat = createApp();
   chat.passwordAuth(({ username, password }) => (password === `${username}-pw` ? { identifier: username } : undefined));
   chat.onMessage(async (ctx, message) => {
@@ -332,6 +333,18 @@ test("Chainlit: form login at /login, and the thread routes show, rename and del
   );
   assert.deepEqual((await list(bob)).body.data, [], "bob sees none of ada's threads");
   assert.equal((await call("POST", "/project/threads", "", {})).status, 401);
+
+  // Reopening ada's thread as bob is refused before the connection is accepted ("authorization failed").
+  const intruder = io(base, {
+    path: "/ws/socket.io",
+    transports: ["websocket"],
+    extraHeaders: { cookie: bob },
+    auth: { sessionId: crypto.randomUUID(), threadId, clientType: "webapp", userEnv: "{}", chatProfile: "" },
+    reconnection: false,
+  });
+  t.after(() => intruder.close());
+  const refused = await new Promise<Error>((resolve) => intruder.once("connect_error", resolve));
+  assert.equal(refused.message, "authorization failed");
 
   assert.equal((await call("PUT", "/project/thread", bob, { threadId, name: "mine" })).status, 404);
   assert.equal((await call("DELETE", "/project/thread", bob, { threadId })).status, 404);

@@ -122,7 +122,17 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
       next(new Error("authentication failed"));
       return;
     }
-    socket.data.user = auth.user;
+    // Opened here, before the connection is accepted: a refusal (another user's thread or session, an unknown
+    // profile, too many sessions) is the client's connect_error, as Chainlit refuses with ConnectionRefusedError.
+    const opened = await open(auth.user, socket.handshake.auth as ChainlitAuth).catch((error: unknown) => {
+      log.error({ err: error }, "a Chainlit connection could not be opened");
+      return new Error("the session could not be opened");
+    });
+    if (opened instanceof Error) {
+      next(opened);
+      return;
+    }
+    socket.data.opened = opened;
     next();
   });
 
@@ -202,19 +212,8 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
     }
   }
 
-  io.on("connection", async (socket) => {
-    // A store that fails (a thread that cannot be loaded) refuses this connection; it must not reject unhandled.
-    const opened = await open(socket.data.user as User | undefined, socket.handshake.auth as ChainlitAuth).catch(
-      (error: unknown) => {
-        log.error({ err: error }, "a Chainlit connection could not be opened");
-        return new Error("the session could not be opened");
-      },
-    );
-    if (opened instanceof Error) {
-      socket.emit("toast", { message: opened.message, type: "error" });
-      socket.disconnect(true);
-      return;
-    }
+  io.on("connection", (socket) => {
+    const opened = socket.data.opened as ChainlitSession;
     const { session } = opened;
     const receive = (command: Parameters<Session["receive"]>[0]) => session.receive(command);
     const sink = new ChainlitSink(socket as unknown as ChainlitSocket, session.threadId, receive);
