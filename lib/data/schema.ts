@@ -96,6 +96,27 @@ CREATE TABLE chatwire_login_counters (
 CREATE INDEX chatwire_login_counters_by_update ON chatwire_login_counters (updated_at);
 `;
 
+/** The cluster's session directory (lib/cluster): nodes with a lease (milliseconds since the epoch, on the
+ * database's clock), and the live sessions each holds; a node's rows go with it when its lease runs out. */
+const clusterDirectory = (t: { epoch: string }) => `
+CREATE TABLE chatwire_cluster_nodes (
+  node_id TEXT PRIMARY KEY,
+  expires_at ${t.epoch} NOT NULL
+);
+CREATE TABLE chatwire_cluster_sessions (
+  session_id TEXT PRIMARY KEY,
+  node_id TEXT NOT NULL REFERENCES chatwire_cluster_nodes (node_id) ON DELETE CASCADE,
+  thread_id TEXT NOT NULL,
+  user_identifier TEXT
+);
+CREATE INDEX chatwire_cluster_sessions_by_node ON chatwire_cluster_sessions (node_id);
+CREATE INDEX chatwire_cluster_sessions_by_thread ON chatwire_cluster_sessions (thread_id);
+`;
+
+/** Version of the cluster directory: numbered apart from the others (migrations are applied by set, not by
+ * range), so that versions added meanwhile on other branches do not clash. */
+const CLUSTER_DIRECTORY_VERSION = 18;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -103,6 +124,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 3, name: "element display", sql: elementDisplay },
   { version: 4, name: "revoked tokens", sql: revokedTokens({ epoch: "INTEGER" }) },
   { version: 5, name: "login counters", sql: loginCounters({ epoch: "INTEGER" }) },
+  { version: CLUSTER_DIRECTORY_VERSION, name: "cluster directory", sql: clusterDirectory({ epoch: "INTEGER" }) },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -116,4 +138,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 3, name: "element display", sql: elementDisplay },
   { version: 4, name: "revoked tokens", sql: revokedTokens({ epoch: "BIGINT" }) },
   { version: 5, name: "login counters", sql: loginCounters({ epoch: "BIGINT" }) },
+  { version: CLUSTER_DIRECTORY_VERSION, name: "cluster directory", sql: clusterDirectory({ epoch: "BIGINT" }) },
 ];

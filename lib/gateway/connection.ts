@@ -7,8 +7,13 @@ import { FrameError, parseClientFrame } from "../protocol/check.ts";
 import type { ClientFrame, Hello } from "../protocol/client.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "../session/commands.ts";
-import type { Session } from "../session/session.ts";
-import { type ConnectionFrame, type ConnectionScope, type HandshakeConnection, handshake } from "./handshake.ts";
+import {
+  type ConnectionFrame,
+  type ConnectionScope,
+  type HandshakeConnection,
+  handshake,
+  type SessionPort,
+} from "./handshake.ts";
 import { RateLimiter } from "./rate.ts";
 import { SocketSink } from "./socket-sink.ts";
 
@@ -35,7 +40,7 @@ function commandOf(frame: Exclude<ClientFrame, Hello>): SessionCommand {
  * socket, and idle sessions are the gateway's memory bill.
  */
 class Connection<S extends object> implements HandshakeConnection {
-  #session: Session | undefined;
+  #session: SessionPort | undefined;
   #starting: Promise<void> | undefined;
   #early: ClientFrame[] | undefined;
   #helloTimer: NodeJS.Timeout | undefined;
@@ -87,7 +92,7 @@ class Connection<S extends object> implements HandshakeConnection {
   }
 
   /** Hands a frame to the session. After the handshake, `hello` is the one frame the connection answers itself. */
-  #deliver(session: Session, frame: ClientFrame): void {
+  #deliver(session: SessionPort, frame: ClientFrame): void {
     if (frame.type === "hello") session.reportError("ALREADY_HELLO", "hello was already received on this connection");
     else session.receive(commandOf(frame));
   }

@@ -1,14 +1,16 @@
 // The hello handshake of one connection: the protocol version, then a live session resumed (its token and user
 // checked) or a new one opened — within the user's session limit, on a stored thread the user may reopen — and
 // welcomed. After it, the connection only carries frames to the session and back.
-import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { nanoid } from "nanoid";
+import type { ClusterNode } from "../cluster/cluster.ts";
+import type { RemoteSession } from "../cluster/relay.ts";
 import type { ErrorCode } from "../errors.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import { createSession } from "../session/live-session.ts";
+import { resumeRefusal, welcomeFrame } from "../session/resume.ts";
 import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
 import type { ResolvedOptions } from "./options.ts";
@@ -21,7 +23,12 @@ export interface ConnectionScope<S extends object> {
   readonly log: FastifyBaseLogger;
   readonly registry: SessionRegistry;
   readonly persistence: Persistence | undefined;
+  /** This node's part in a cluster, when the gateway runs in one. */
+  readonly cluster?: ClusterNode | undefined;
 }
+
+/** What a connection drives after the handshake: a session held here, or one relayed to the node holding it. */
+export type SessionPort = Pick<Session, "receive" | "reportError" | "disconnect"> | RemoteSession;
 
 /** The frames a connection sends itself, outside any session's numbering (seq 0). */
 export type ConnectionFrame = ServerFrameOf<"welcome"> | ServerFrameOf<"resume_failed"> | ServerFrameOf<"error">;
@@ -39,23 +46,8 @@ export interface HandshakeConnection {
   close(code: number, reason: string): void;
 }
 
-const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-
 function welcome(connection: HandshakeConnection, live: Session, resumed: boolean, threadSecret?: string) {
-  const { user } = connection;
-  connection.send({
-    seq: 0,
-    type: "welcome",
-    protocol: PROTOCOL_VERSION,
-    sessionId: live.id,
-    resumeToken: live.resumeToken,
-    threadId: live.threadId,
-    resumed,
-    lastSeq: live.seq,
-    ...(live.chatProfile === undefined ? {} : { chatProfile: live.chatProfile }),
-    ...(threadSecret === undefined ? {} : { threadSecret }),
-    ...(user === undefined ? {} : { user }),
-  });
+  connection.send(welcomeFrame(live, resumed, connection.user, threadSecret));
 }
 
 /**
@@ -69,16 +61,12 @@ function resume(
   registry: SessionRegistry,
 ): { live?: Session; ending?: Promise<void> } {
   const target = registry.get(request.sessionId);
-  const refuse = (reason: ServerFrameOf<"resume_failed">["reason"], ending?: Promise<void>) => {
-    connection.send({ seq: 0, type: "resume_failed", sessionId: request.sessionId, reason });
-    return ending === undefined ? {} : { ending };
-  };
-  if (target === undefined) return refuse("expired");
-  // The token is checked first: without it, nothing about the session is revealed.
-  if (!sameSecret(target.resumeToken, request.resumeToken)) return refuse("forbidden");
-  if (target.user?.identifier !== connection.user?.identifier) return refuse("forbidden");
-  if (!target.canResume(request.lastSeq)) return refuse("overflow", target.end("disconnect"));
-  if (target.ended) return refuse("expired", target.end("disconnect"));
+  const refusal = resumeRefusal(target, request, connection.user?.identifier);
+  if (refusal !== undefined || target === undefined) {
+    connection.send({ seq: 0, type: "resume_failed", sessionId: request.sessionId, reason: refusal ?? "expired" });
+    // An overflowed (or ended) session is finished first: the thread reopened after it must be complete.
+    return target === undefined || refusal === "forbidden" ? {} : { ending: target.end("disconnect") };
+  }
   welcome(connection, target, true);
   target.attach(connection.sink, request.lastSeq);
   return { live: target };
@@ -89,9 +77,11 @@ function resume(
  * connection is ended to make room: reloading a page a few times must not lock its user out for the grace period.
  */
 async function makeRoom<S extends object>(scope: ConnectionScope<S>, identifier: string): Promise<boolean> {
-  const { registry, options } = scope;
+  const { registry, options, cluster } = scope;
+  // In a cluster the limit counts the user's sessions on every node (as the directory last saw them).
+  const elsewhere = cluster === undefined ? 0 : await cluster.countElsewhere(identifier).catch(() => 0);
   for (;;) {
-    if (registry.reserve(identifier, options.maxSessionsPerUser)) return true;
+    if (registry.reserve(identifier, options.maxSessionsPerUser - elsewhere)) return true;
     const victim = registry.oldestDetached(identifier);
     if (victim === undefined) return false;
     await victim.end("disconnect");
@@ -107,7 +97,7 @@ export async function handshake<S extends object>(
   hello: Hello,
   connection: HandshakeConnection,
   scope: ConnectionScope<S>,
-): Promise<Session | undefined> {
+): Promise<SessionPort | undefined> {
   const { options, registry, persistence, log } = scope;
   const { user } = connection;
   if (hello.protocol !== PROTOCOL_VERSION) {
@@ -115,7 +105,16 @@ export async function handshake<S extends object>(
     connection.close(1002, "protocol version");
     return undefined;
   }
-  const resumed = hello.resume === undefined ? {} : resume(hello.resume, connection, registry);
+  let resumed: { live?: Session; ending?: Promise<void> } = {};
+  if (hello.resume !== undefined && scope.cluster !== undefined && registry.get(hello.resume.sessionId) === undefined) {
+    // Not held here: relayed to the node that holds it, or refused as a local miss would be.
+    const relayed = await scope.cluster.resume(hello.resume, user, connection.sink);
+    if ("remote" in relayed) return relayed.remote;
+    if (!connection.open) return undefined;
+    connection.send({ seq: 0, type: "resume_failed", sessionId: hello.resume.sessionId, reason: relayed.refused });
+  } else if (hello.resume !== undefined) {
+    resumed = resume(hello.resume, connection, registry);
+  }
   if (resumed.live !== undefined) return resumed.live;
   await resumed.ending;
   if (user !== undefined && !(await makeRoom(scope, user.identifier))) {

@@ -1,6 +1,7 @@
 // The gateway's options, with their defaults in one place. An option given as `undefined` gets its default, as an
 // absent one does (`{ path: process.env.WS_PATH }` must not mean "no path").
 import type { LoginThrottleOptions } from "../auth/throttle.ts";
+import type { ClusterOptions } from "../cluster/cluster.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { SessionLimits } from "../session/session.ts";
 import type { GatewayHandle } from "./handle.ts";
@@ -51,10 +52,13 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   readonly loginThrottle?: LoginThrottleOptions | false | undefined;
   /** Receives a handle on the running gateway (session count), e.g. for a health route. */
   readonly onReady?: ((gateway: GatewayHandle) => void) | undefined;
+  /** Run as one node of a cluster on PostgreSQL (docs/deployment.md): a session resumes on any node, and
+   * pushToThread reaches it from any node. `true`: the defaults, on DATABASE_URL. Default: off. */
+  readonly cluster?: ClusterOptions | boolean | undefined;
 }
 
 /** Every option with its default filled in. */
-type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth" | "data" | "loginThrottle";
+type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth" | "data" | "loginThrottle" | "cluster";
 export type ResolvedOptions<S extends object> = {
   readonly [K in Exclude<keyof GatewayOptions<S>, Optional>]-?: Exclude<GatewayOptions<S>[K], undefined>;
 } & Pick<GatewayOptions<S>, Optional>;

@@ -1,10 +1,11 @@
 // The chatwire Fastify plugin: a WebSocket route that turns connections into sessions, plus the app lifecycle.
 import websocket from "@fastify/websocket";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { type AuthResult, authenticate } from "../auth/authenticate.ts";
 import { isAllowedOrigin } from "../auth/origin.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
+import type { ClusterNode } from "../cluster/cluster.ts";
 import type { DataLayer } from "../data/layer.ts";
 import { memoryLoginCounters } from "../data/login-counters.ts";
 import { threadRoutes } from "../data/routes.ts";
@@ -14,6 +15,7 @@ import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
 import { type GatewayOptions, resolveOptions } from "./options.ts";
 import { openPersistence } from "./persistence.ts";
+import { pushToThread } from "./push.ts";
 import { SessionRegistry } from "./registry.ts";
 import { releaseUpgrade } from "./upgrade.ts";
 
@@ -76,7 +78,13 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     auths.set(request, await authenticate(request, options.hooks, tokens));
   };
 
-  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence };
+  const cluster = await joinTheCluster(options.cluster, registry, app.log);
+  if (cluster !== undefined) {
+    registry.observer = cluster;
+    // After every session has ended (and left the directory): the node leaves, its lease with it.
+    app.addHook("onClose", () => cluster.close());
+  }
+  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence, cluster };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);
@@ -91,7 +99,30 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     }
   });
 
-  options.onReady?.({ sessionCount: () => registry.size });
+  options.onReady?.({
+    sessionCount: () => registry.size,
+    pushToThread: (threadId, content) => pushToThread({ registry, cluster, persistence }, threadId, content),
+  });
+}
+
+/** Joins the cluster when the option asks for it; the cluster's tables come with the PostgreSQL migrations. */
+async function joinTheCluster(
+  option: GatewayOptions["cluster"],
+  registry: SessionRegistry,
+  log: FastifyBaseLogger,
+): Promise<ClusterNode | undefined> {
+  if (option === undefined || option === false) return undefined;
+  const settings = option === true ? {} : option;
+  const { joinCluster } = await import("../cluster/cluster.ts");
+  const { createPostgresLayer } = await import("../data/postgres.ts");
+  const url = settings.url ?? process.env.DATABASE_URL ?? "";
+  const layer = createPostgresLayer({ connectionString: url, maxConnections: 1 });
+  try {
+    await layer.migrate();
+  } finally {
+    await layer.close();
+  }
+  return joinCluster({ ...settings, url }, registry, log);
 }
 
 /** With passwordAuth registered: the token issuer (refusing to start without a secret) and the login routes. */

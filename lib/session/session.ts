@@ -80,6 +80,9 @@ export interface Session {
   /** The connection behind `sink` closed: the session waits `reconnectGraceMs` for a resume, or ends at once if
    * the client said it is `done`. A sink that a newer connection replaced is ignored. */
   disconnect(sink: FrameSink, done: boolean): void;
+  /** Sends `content` as a message of the app, from outside any hook (a push to the thread): queued on the event
+   * lane, stored with the thread like any message. */
+  push(content: string): void;
   /** Ends the session once: aborts everything with `kind`, waits (bounded) for running handlers, then onChatEnd.
    * Later calls return the same promise. */
   end(kind: AbortKind): Promise<void>;

@@ -42,6 +42,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   maxReplayFrames: undefined,
   maxReplayBytes: undefined,
   stallTimeoutMs: undefined,
+  cluster: undefined,
 };
 
 test("the plugin: every option given as undefined takes its default (/ws, a hello timeout, 16 queued tasks)", async (t) => {

@@ -1,0 +1,266 @@
+// One node of a cluster: its lease in the session directory, the bus to the other nodes, and both ends of relayed
+// sessions. A client reaching a node that does not hold its session is relayed to the holder; a holder that is gone
+// (its lease ran out, or it does not answer within `relayTimeoutMs`) means `resume_failed`, and the client reopens
+// its stored thread wherever it is.
+import { nanoid } from "nanoid";
+import type { Logger } from "../logger.ts";
+import type { ResumeRequest } from "../protocol/client.ts";
+import type { User } from "../protocol/views.ts";
+import { type ResumeRefusal, resumeRefusal, welcomeFrame } from "../session/resume.ts";
+import type { Session } from "../session/session.ts";
+import type { FrameSink } from "../session/sink.ts";
+import { type ClusterBus, createPostgresBus } from "./bus.ts";
+import { createDirectory, type Directory } from "./directory.ts";
+import { fromWire, type RelayMessage, RelaySink, RemoteSession } from "./relay.ts";
+
+/** The `cluster` option: nodes sharing one PostgreSQL serve any session from any node. */
+export interface ClusterOptions {
+  /** The PostgreSQL database (the data layer's, usually). Default: env DATABASE_URL. */
+  readonly url?: string | undefined;
+  /** How often a node renews its lease. Default 1000 ms. */
+  readonly heartbeatMs?: number | undefined;
+  /** How long a lease lasts: a node that stopped renewing is forgotten, with its sessions, this long after its last
+   * heartbeat. Default 3000 ms. */
+  readonly leaseMs?: number | undefined;
+  /** How long a node waits for the holder to answer a relayed resume or push before giving up on it. Default 1000 ms. */
+  readonly relayTimeoutMs?: number | undefined;
+}
+
+/** The live sessions this node holds, as the cluster reads them. */
+export interface HeldSessions {
+  get(id: string): Session | undefined;
+  all(): Session[];
+}
+
+/** What resuming a session held elsewhere gave. */
+export type RemoteResume = { readonly remote: RemoteSession } | { readonly refused: ResumeRefusal };
+
+/** This node's part in the cluster. */
+export interface ClusterNode {
+  readonly nodeId: string;
+  /** Resumes a session this node does not hold, through its holder. */
+  resume(request: ResumeRequest, user: User | undefined, sink: FrameSink): Promise<RemoteResume>;
+  /** Hands `content` to the live session of `threadId` on another node; false when there is none (or no answer). */
+  push(threadId: string, content: string): Promise<boolean>;
+  /** Live sessions of the user on other nodes. */
+  countElsewhere(userIdentifier: string): Promise<number>;
+  /** The registry's news: a session was opened or ended here. */
+  added(session: Session): void;
+  removed(session: Session): void;
+  close(): Promise<void>;
+}
+
+const entryOf = (session: Session) => ({
+  sessionId: session.id,
+  threadId: session.threadId,
+  userIdentifier: session.user?.identifier,
+});
+
+/**
+ * Joins the cluster: opens the bus and the directory (three PostgreSQL connections), takes a lease and keeps it.
+ * @example const node = await joinCluster({ url: process.env.DATABASE_URL }, registry, log);
+ */
+export async function joinCluster(
+  options: ClusterOptions,
+  held: HeldSessions,
+  log: Logger,
+  bus?: ClusterBus,
+): Promise<ClusterNode> {
+  const url = options.url ?? process.env.DATABASE_URL ?? "";
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new Error("cluster needs a postgres:// URL (cluster.url or DATABASE_URL)");
+  const heartbeatMs = options.heartbeatMs ?? 1000;
+  const leaseMs = options.leaseMs ?? 3000;
+  const relayTimeoutMs = options.relayTimeoutMs ?? 1000;
+  const theBus = bus ?? (await createPostgresBus(url));
+  const directory: Directory = createDirectory(url, theBus.nodeId, leaseMs);
+  await directory.join();
+  return new Node(theBus, directory, held, log, { heartbeatMs, relayTimeoutMs });
+}
+
+interface Pending<T> {
+  resolve(value: T): void;
+  timer: NodeJS.Timeout;
+}
+
+class Node implements ClusterNode {
+  /** Holder's side: links whose frames this node sends, by link id. */
+  readonly #sinks = new Map<string, { sink: RelaySink; session: Session }>();
+  /** Client's side: sessions this node relays to their holder, by link id. */
+  readonly #remotes = new Map<string, RemoteSession>();
+  readonly #attaching = new Map<string, Pending<RemoteResume>>();
+  readonly #pushing = new Map<string, Pending<boolean>>();
+  readonly #heartbeat: NodeJS.Timeout;
+  #beating: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly bus: ClusterBus,
+    private readonly directory: Directory,
+    private readonly held: HeldSessions,
+    private readonly log: Logger,
+    private readonly timing: { heartbeatMs: number; relayTimeoutMs: number },
+  ) {
+    bus.onMessage((from, message) => this.#onMessage(from, message as RelayMessage));
+    bus.onLost(() => this.#lost());
+    this.#heartbeat = setInterval(() => {
+      this.#beating = directory
+        .heartbeat(() => held.all().map(entryOf))
+        .catch((error: unknown) => log.warn({ err: error }, "cluster heartbeat failed"));
+    }, timing.heartbeatMs);
+    this.#heartbeat.unref();
+  }
+
+  get nodeId(): string {
+    return this.bus.nodeId;
+  }
+
+  added(session: Session): void {
+    this.directory
+      .add(entryOf(session))
+      .catch((error: unknown) => this.log.warn({ err: error }, "directory add failed"));
+  }
+
+  removed(session: Session): void {
+    this.directory
+      .remove(session.id)
+      .catch((error: unknown) => this.log.warn({ err: error }, "directory remove failed"));
+  }
+
+  countElsewhere(userIdentifier: string): Promise<number> {
+    return this.directory.countElsewhere(userIdentifier);
+  }
+
+  #wait<T>(pending: Map<string, Pending<T>>, id: string, onTimeout: T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        resolve(onTimeout);
+      }, this.timing.relayTimeoutMs);
+      pending.set(id, { resolve, timer });
+    });
+  }
+
+  #settle<T>(pending: Map<string, Pending<T>>, id: string, value: T): boolean {
+    const waiting = pending.get(id);
+    if (waiting === undefined) return false;
+    pending.delete(id);
+    clearTimeout(waiting.timer);
+    waiting.resolve(value);
+    return true;
+  }
+
+  async resume(request: ResumeRequest, user: User | undefined, sink: FrameSink): Promise<RemoteResume> {
+    const holder = await this.directory.nodeOfSession(request.sessionId);
+    if (holder === undefined || holder === this.nodeId) return { refused: "expired" };
+    const link = nanoid();
+    const remote = new RemoteSession(this.bus, holder, link, sink, (gone) => this.#remotes.delete(gone.link));
+    this.#remotes.set(link, remote);
+    const answer = this.#wait(this.#attaching, link, { refused: "expired" } as RemoteResume);
+    const { sessionId, resumeToken, lastSeq } = request;
+    const user_ = user?.identifier ?? null;
+    this.bus.publish(holder, { k: "attach", link, sessionId, resumeToken, lastSeq, user: user_ });
+    const result = await answer;
+    if ("refused" in result) this.#remotes.delete(link);
+    return result;
+  }
+
+  async push(threadId: string, content: string): Promise<boolean> {
+    const holder = await this.directory.nodeOfThread(threadId);
+    if (holder === undefined || holder === this.nodeId) return false;
+    const id = nanoid();
+    const answer = this.#wait(this.#pushing, id, false);
+    this.bus.publish(holder, { k: "push", id, threadId, content });
+    return answer;
+  }
+
+  #onMessage(from: string, message: RelayMessage): void {
+    switch (message.k) {
+      case "attach":
+        void this.#attach(from, message);
+        return;
+      case "cmd":
+        this.#sinks.get(message.link)?.session.receive(fromWire(message.cmd));
+        return;
+      case "err": {
+        const { code, replyTo, field } = message;
+        this.#sinks.get(message.link)?.session.reportError(code, message.message, replyTo, field);
+        return;
+      }
+      case "detach": {
+        const held = this.#sinks.get(message.link);
+        if (held === undefined) return;
+        this.#sinks.delete(message.link);
+        held.sink.drop();
+        held.session.disconnect(held.sink, message.done);
+        return;
+      }
+      case "frames": {
+        const remote = this.#remotes.get(message.link);
+        if (remote === undefined) {
+          // Nobody here for it any more (the resume timed out, the socket closed): let the holder detach it.
+          this.bus.publish(from, { k: "detach", link: message.link, done: false });
+          return;
+        }
+        this.#settle(this.#attaching, message.link, { remote });
+        remote.write(message.texts);
+        return;
+      }
+      case "refused":
+        this.#settle(this.#attaching, message.link, { refused: message.reason });
+        return;
+      case "close":
+        this.#remotes.get(message.link)?.close(message.code, message.reason);
+        return;
+      case "push": {
+        const session = this.held.all().find((live) => live.threadId === message.threadId && !live.ended);
+        if (session !== undefined) session.push(message.content);
+        this.bus.publish(from, { k: "pushed", id: message.id, ok: session !== undefined });
+        return;
+      }
+      case "pushed":
+        this.#settle(this.#pushing, message.id, message.ok);
+        return;
+      default:
+        message satisfies never;
+    }
+  }
+
+  /** The holder's side of a resume from another node: the same checks and welcome as a local one. */
+  async #attach(from: string, request: Extract<RelayMessage, { k: "attach" }>): Promise<void> {
+    const { link } = request;
+    const target = this.held.get(request.sessionId);
+    const refusal = resumeRefusal(target, request, request.user ?? undefined);
+    if (refusal !== undefined || target === undefined) {
+      // An overflowed session is ended before the answer, so that the thread reopened elsewhere is complete.
+      if (refusal === "overflow" || (refusal === "expired" && target !== undefined)) await target?.end("disconnect");
+      this.bus.publish(from, { k: "refused", link, reason: refusal ?? "expired" });
+      return;
+    }
+    const sink = new RelaySink(this.bus, from, link, (closed) => {
+      if (this.#sinks.get(closed.link)?.sink === closed) this.#sinks.delete(closed.link);
+    });
+    this.#sinks.set(link, { sink, session: target });
+    sink.send(JSON.stringify(welcomeFrame(target, true, target.user)));
+    target.attach(sink, request.lastSeq);
+  }
+
+  /** The bus may have lost messages: no link can vouch for its order any more. Relayed clients are closed (they
+   * resume and replay from their last seq); held sessions are detached (they hold their frames for that resume). */
+  #lost(): void {
+    for (const remote of [...this.#remotes.values()]) remote.close(1012, "relay lost");
+    for (const [link, held] of [...this.#sinks]) {
+      this.#sinks.delete(link);
+      held.sink.drop();
+      held.session.disconnect(held.sink, false);
+    }
+    for (const id of [...this.#attaching.keys()]) this.#settle(this.#attaching, id, { refused: "expired" });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    await this.#beating;
+    await this.directory.leave().catch(() => {});
+    await this.bus.close();
+    await this.directory.close();
+  }
+}
