@@ -5,8 +5,8 @@
 import { nanoid } from "nanoid";
 import type { Logger } from "../logger.ts";
 import type { ResumeRequest } from "../protocol/client.ts";
+import type { ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
-import { type ResumeRefusal, resumeRefusal, welcomeFrame } from "../session/resume.ts";
 import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
 import { type ClusterBus, createPostgresBus } from "./bus.ts";
@@ -26,10 +26,31 @@ export interface ClusterOptions {
   readonly relayTimeoutMs?: number | undefined;
 }
 
+/** Why a resume is refused, as `resume_failed` says it. */
+export type ResumeRefusal = ServerFrameOf<"resume_failed">["reason"];
+
 /** The live sessions this node holds, as the cluster reads them. */
 export interface HeldSessions {
   get(id: string): Session | undefined;
   all(): Session[];
+  ofThread(threadId: string): Session | undefined;
+}
+
+/** Resumes a session held here for a client on another node, as a local resume would (the same checks; the
+ * welcome and the replay written to `sink`); resolves with the refusal, or undefined once attached. */
+export type ResumeHere = (
+  request: ResumeRequest,
+  user: User | undefined,
+  sink: FrameSink,
+) => Promise<ResumeRefusal | undefined>;
+
+/** What the gateway lends its node. */
+export interface ClusterHost {
+  readonly held: HeldSessions;
+  readonly log: Logger;
+  readonly resume: ResumeHere;
+  /** Another node revoked `tokenId` (a logout): close this node's sockets opened with it. */
+  revoked(tokenId: string): void;
 }
 
 /** What resuming a session held elsewhere gave. */
@@ -44,9 +65,13 @@ export interface ClusterNode {
   push(threadId: string, content: string): Promise<boolean>;
   /** Live sessions of the user on other nodes. */
   countElsewhere(userIdentifier: string): Promise<number>;
+  /** Tells every other node that `tokenId` was revoked (a logout here). */
+  revoke(tokenId: string): void;
   /** The registry's news: a session was opened or ended here. */
   added(session: Session): void;
   removed(session: Session): void;
+  /** Settles once the directory lists `sessionId` (or failed to: then it is logged, and only this node finds it). */
+  listed(sessionId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,14 +83,9 @@ const entryOf = (session: Session) => ({
 
 /**
  * Joins the cluster: opens the bus and the directory (three PostgreSQL connections), takes a lease and keeps it.
- * @example const node = await joinCluster({ url: process.env.DATABASE_URL }, registry, log);
+ * @example const node = await joinCluster({ url: process.env.DATABASE_URL }, { held: registry, log, resume, revoked });
  */
-export async function joinCluster(
-  options: ClusterOptions,
-  held: HeldSessions,
-  log: Logger,
-  bus?: ClusterBus,
-): Promise<ClusterNode> {
+export async function joinCluster(options: ClusterOptions, host: ClusterHost, bus?: ClusterBus): Promise<ClusterNode> {
   const url = options.url ?? process.env.DATABASE_URL ?? "";
   if (!/^postgres(ql)?:\/\//.test(url))
     throw new Error("cluster needs a postgres:// URL (cluster.url or DATABASE_URL)");
@@ -75,7 +95,7 @@ export async function joinCluster(
   const theBus = bus ?? (await createPostgresBus(url));
   const directory: Directory = createDirectory(url, theBus.nodeId, leaseMs);
   await directory.join();
-  return new Node(theBus, directory, held, log, { heartbeatMs, relayTimeoutMs });
+  return new Node(theBus, directory, host, { heartbeatMs, relayTimeoutMs });
 }
 
 interface Pending<T> {
@@ -90,22 +110,21 @@ class Node implements ClusterNode {
   readonly #remotes = new Map<string, RemoteSession>();
   readonly #attaching = new Map<string, Pending<RemoteResume>>();
   readonly #pushing = new Map<string, Pending<boolean>>();
+  /** Directory writes of sessions just opened here, until they are in. */
+  readonly #listing = new Map<string, Promise<void>>();
   readonly #heartbeat: NodeJS.Timeout;
   #beating: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly bus: ClusterBus,
     private readonly directory: Directory,
-    private readonly held: HeldSessions,
-    private readonly log: Logger,
+    private readonly host: ClusterHost,
     private readonly timing: { heartbeatMs: number; relayTimeoutMs: number },
   ) {
     bus.onMessage((from, message) => this.#onMessage(from, message as RelayMessage));
     bus.onLost(() => this.#lost());
     this.#heartbeat = setInterval(() => {
-      this.#beating = directory
-        .heartbeat(() => held.all().map(entryOf))
-        .catch((error: unknown) => log.warn({ err: error }, "cluster heartbeat failed"));
+      this.#beating = this.#beat().catch((error: unknown) => host.log.warn({ err: error }, "cluster heartbeat failed"));
     }, timing.heartbeatMs);
     this.#heartbeat.unref();
   }
@@ -114,20 +133,46 @@ class Node implements ClusterNode {
     return this.bus.nodeId;
   }
 
+  /** Renews the lease, then ends the links whose other end is on a node that is gone (killed, cut off): their
+   * clients reconnect, and their sessions wait for that resume. */
+  async #beat(): Promise<void> {
+    await this.directory.heartbeat(() => this.host.held.all().map(entryOf));
+    const alive = await this.directory.liveNodes();
+    for (const remote of [...this.#remotes.values()]) {
+      if (!alive.has(remote.holder)) remote.close(1012, "the node holding the session is gone");
+    }
+    for (const [link, held] of [...this.#sinks]) {
+      if (alive.has(held.sink.to)) continue;
+      this.#sinks.delete(link);
+      held.sink.drop();
+      held.session.disconnect(held.sink, false);
+    }
+  }
+
   added(session: Session): void {
-    this.directory
+    const listing = this.directory
       .add(entryOf(session))
-      .catch((error: unknown) => this.log.warn({ err: error }, "directory add failed"));
+      .catch((error: unknown) => this.host.log.warn({ err: error }, "directory add failed"))
+      .finally(() => this.#listing.delete(session.id));
+    this.#listing.set(session.id, listing);
+  }
+
+  listed(sessionId: string): Promise<void> {
+    return this.#listing.get(sessionId) ?? Promise.resolve();
   }
 
   removed(session: Session): void {
     this.directory
       .remove(session.id)
-      .catch((error: unknown) => this.log.warn({ err: error }, "directory remove failed"));
+      .catch((error: unknown) => this.host.log.warn({ err: error }, "directory remove failed"));
   }
 
   countElsewhere(userIdentifier: string): Promise<number> {
     return this.directory.countElsewhere(userIdentifier);
+  }
+
+  revoke(tokenId: string): void {
+    this.bus.publish("*", { k: "revoked", tokenId } satisfies RelayMessage);
   }
 
   #wait<T>(pending: Map<string, Pending<T>>, id: string, onTimeout: T): Promise<T> {
@@ -155,12 +200,16 @@ class Node implements ClusterNode {
     const link = nanoid();
     const remote = new RemoteSession(this.bus, holder, link, sink, (gone) => this.#remotes.delete(gone.link));
     this.#remotes.set(link, remote);
+    // A holder that does not answer in time is taken for dead: the client reopens its thread here instead.
     const answer = this.#wait(this.#attaching, link, { refused: "expired" } as RemoteResume);
     const { sessionId, resumeToken, lastSeq } = request;
-    const user_ = user?.identifier ?? null;
-    this.bus.publish(holder, { k: "attach", link, sessionId, resumeToken, lastSeq, user: user_ });
+    this.bus.publish(holder, { k: "attach", link, sessionId, resumeToken, lastSeq, user: user ?? null });
     const result = await answer;
-    if ("refused" in result) this.#remotes.delete(link);
+    if ("refused" in result) {
+      this.#remotes.delete(link);
+      // A late welcome must not reach this client: the holder is told to let the link go.
+      this.bus.publish(holder, { k: "detach", link, done: false });
+    }
     return result;
   }
 
@@ -212,36 +261,35 @@ class Node implements ClusterNode {
         this.#remotes.get(message.link)?.close(message.code, message.reason);
         return;
       case "push": {
-        const session = this.held.all().find((live) => live.threadId === message.threadId && !live.ended);
-        if (session !== undefined) session.push(message.content);
+        const session = this.host.held.ofThread(message.threadId);
+        session?.push(message.content);
         this.bus.publish(from, { k: "pushed", id: message.id, ok: session !== undefined });
         return;
       }
       case "pushed":
         this.#settle(this.#pushing, message.id, message.ok);
         return;
+      case "revoked":
+        if (from !== this.nodeId) this.host.revoked(message.tokenId);
+        return;
       default:
         message satisfies never;
     }
   }
 
-  /** The holder's side of a resume from another node: the same checks and welcome as a local one. */
+  /** The holder's side of a resume from another node: the gateway's own resume, written down the relay. */
   async #attach(from: string, request: Extract<RelayMessage, { k: "attach" }>): Promise<void> {
     const { link } = request;
-    const target = this.held.get(request.sessionId);
-    const refusal = resumeRefusal(target, request, request.user ?? undefined);
-    if (refusal !== undefined || target === undefined) {
-      // An overflowed session is ended before the answer, so that the thread reopened elsewhere is complete.
-      if (refusal === "overflow" || (refusal === "expired" && target !== undefined)) await target?.end("disconnect");
-      this.bus.publish(from, { k: "refused", link, reason: refusal ?? "expired" });
-      return;
-    }
     const sink = new RelaySink(this.bus, from, link, (closed) => {
       if (this.#sinks.get(closed.link)?.sink === closed) this.#sinks.delete(closed.link);
     });
-    this.#sinks.set(link, { sink, session: target });
-    sink.send(JSON.stringify(welcomeFrame(target, true, target.user)));
-    target.attach(sink, request.lastSeq);
+    const session = this.host.held.get(request.sessionId);
+    if (session !== undefined) this.#sinks.set(link, { sink, session });
+    const refusal = await this.host.resume(request, request.user ?? undefined, sink);
+    if (refusal === undefined) return;
+    this.#sinks.delete(link);
+    sink.drop();
+    this.bus.publish(from, { k: "refused", link, reason: refusal });
   }
 
   /** The bus may have lost messages: no link can vouch for its order any more. Relayed clients are closed (they

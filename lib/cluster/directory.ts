@@ -27,6 +27,8 @@ export interface Directory {
   nodeOfThread(threadId: string): Promise<string | undefined>;
   /** Sessions of `userIdentifier` on live nodes other than this one. */
   countElsewhere(userIdentifier: string): Promise<number>;
+  /** The nodes whose lease is still running. */
+  liveNodes(): Promise<Set<string>>;
   /** Deletes this node (and its sessions' rows): on a clean shutdown. */
   leave(): Promise<void>;
   close(): Promise<void>;
@@ -93,6 +95,10 @@ export function createDirectory(connectionString: string, nodeId: string, leaseM
         [userIdentifier, nodeId],
       );
       return (rows[0] as { n: number }).n;
+    },
+    async liveNodes() {
+      const { rows } = await query(`SELECT node_id FROM chatwire_cluster_nodes WHERE expires_at > ${NOW_MS}`, []);
+      return new Set((rows as { node_id: string }[]).map((row) => row.node_id));
     },
     async leave() {
       await query("DELETE FROM chatwire_cluster_nodes WHERE node_id = $1", [nodeId]);

@@ -3,13 +3,14 @@
 // client's socket, and sends the client's commands back. Messages on the bus between two nodes stay in order, so
 // the session's own numbering (seq, replay after lastSeq) gives the same guarantees as a same-node resume.
 import type { ErrorCode } from "../errors.ts";
+import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "../session/commands.ts";
 import type { FrameSink } from "../session/sink.ts";
 import type { ClusterBus } from "./bus.ts";
 
 /** What relaying nodes say to each other about one link (one client connection relayed to one session). */
 export type RelayMessage =
-  | { k: "attach"; link: string; sessionId: string; resumeToken: string; lastSeq: number; user: string | null }
+  | { k: "attach"; link: string; sessionId: string; resumeToken: string; lastSeq: number; user: User | null }
   | { k: "cmd"; link: string; cmd: WireCommand }
   | { k: "err"; link: string; code: ErrorCode; message: string; replyTo?: string; field?: string }
   | { k: "detach"; link: string; done: boolean }
@@ -17,7 +18,8 @@ export type RelayMessage =
   | { k: "refused"; link: string; reason: "expired" | "forbidden" | "overflow" }
   | { k: "close"; link: string; code: number; reason: string }
   | { k: "push"; id: string; threadId: string; content: string }
-  | { k: "pushed"; id: string; ok: boolean };
+  | { k: "pushed"; id: string; ok: boolean }
+  | { k: "revoked"; tokenId: string };
 
 /** A command as JSON: audio bytes as base64. */
 export type WireCommand =

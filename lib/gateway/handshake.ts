@@ -1,20 +1,25 @@
 // The hello handshake of one connection: the protocol version, then a live session resumed (its token and user
 // checked) or a new one opened — within the user's session limit, on a stored thread the user may reopen — and
 // welcomed. After it, the connection only carries frames to the session and back.
+import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { nanoid } from "nanoid";
 import type { ClusterNode } from "../cluster/cluster.ts";
 import type { RemoteSession } from "../cluster/relay.ts";
-import type { ErrorCode } from "../errors.ts";
+import { FILE_URL_TTL_MS, type FileAccess } from "../context/files.ts";
+import { refreshFileUrls } from "../data/file-signer.ts";
+import { type ErrorCode, isChatwireError } from "../errors.ts";
+import type { HookTable } from "../hooks/table.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import { createSession } from "../session/live-session.ts";
-import { resumeRefusal, welcomeFrame } from "../session/resume.ts";
 import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
+import type { LiveTokens } from "./live-tokens.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { linkThread, loadOwnedThread, type Persistence, restoredState } from "./persistence.ts";
+import { linkThread, loadOwnedThread, type Persistence, restoredConversation, restoredState } from "./persistence.ts";
+import { type ChosenProfile, chooseProfile } from "./profiles.ts";
 import type { SessionRegistry } from "./registry.ts";
 
 /** What one gateway shares with all its connections. */
@@ -23,12 +28,18 @@ export interface ConnectionScope<S extends object> {
   readonly log: FastifyBaseLogger;
   readonly registry: SessionRegistry;
   readonly persistence: Persistence | undefined;
+  /** The sockets opened with a session token, when users log in with passwordAuth. */
+  readonly liveTokens?: LiveTokens | undefined;
+  readonly files: FileAccess;
   /** This node's part in a cluster, when the gateway runs in one. */
   readonly cluster?: ClusterNode | undefined;
 }
 
 /** What a connection drives after the handshake: a session held here, or one relayed to the node holding it. */
 export type SessionPort = Pick<Session, "receive" | "reportError" | "disconnect"> | RemoteSession;
+
+/** How long an upload ticket lasts; each welcome (a resume too) brings a fresh one. */
+const UPLOAD_TICKET_TTL_MS = 24 * 3600 * 1000;
 
 /** The frames a connection sends itself, outside any session's numbering (seq 0). */
 export type ConnectionFrame = ServerFrameOf<"welcome"> | ServerFrameOf<"resume_failed"> | ServerFrameOf<"error">;
@@ -46,28 +57,77 @@ export interface HandshakeConnection {
   close(code: number, reason: string): void;
 }
 
-function welcome(connection: HandshakeConnection, live: Session, resumed: boolean, threadSecret?: string) {
-  connection.send(welcomeFrame(live, resumed, connection.user, threadSecret));
+const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+function welcome(
+  connection: HandshakeConnection,
+  files: FileAccess,
+  live: Session,
+  resumed: boolean,
+  userEnvKeys: readonly string[] | undefined,
+  threadSecret?: string,
+) {
+  const { user } = connection;
+  const uploadToken = files.signer.uploadTicket({
+    sessionId: live.id,
+    userIdentifier: user?.identifier,
+    expiresAt: Date.now() + UPLOAD_TICKET_TTL_MS,
+  });
+  connection.send({
+    seq: 0,
+    type: "welcome",
+    protocol: PROTOCOL_VERSION,
+    sessionId: live.id,
+    resumeToken: live.resumeToken,
+    threadId: live.threadId,
+    resumed,
+    lastSeq: live.seq,
+    ...(live.chatProfile === undefined ? {} : { chatProfile: live.chatProfile }),
+    ...(threadSecret === undefined ? {} : { threadSecret }),
+    ...(user === undefined ? {} : { user }),
+    ...(userEnvKeys === undefined ? {} : { userEnv: [...userEnvKeys] }),
+    uploadToken,
+  });
+}
+
+/** The hello's values of the declared keys; an undeclared key is refused (BAD_FRAME naming it), the rest kept. */
+function userEnvOf(
+  hello: Hello,
+  declared: readonly string[] | undefined,
+  connection: HandshakeConnection,
+): Record<string, string> | undefined {
+  if (hello.userEnv === undefined) return undefined;
+  const kept: Record<string, string> = {};
+  for (const [key, value] of Object.entries(hello.userEnv)) {
+    if (declared?.includes(key)) kept[key] = value;
+    else connection.error("BAD_FRAME", `hello: userEnv key "${key.slice(0, 64)}" is not one the app declares`);
+  }
+  return kept;
 }
 
 /**
- * Re-attaches a live session, or says why not (then the caller opens a new one). When the old session is still
- * ending, `ending` settles once it has run onChatEnd and flushed its writes: a thread reopened before that would
- * miss its last steps and state.
+ * Re-attaches a live session held here, or says why not (then the caller opens a new one). When the old session is
+ * still ending, `ending` settles once it has run onChatEnd and flushed its writes: a thread reopened before that
+ * would miss its last steps and state. A relayed resume (lib/cluster) runs it on the holding node too.
  */
-function resume(
+export function resumeHere(
   request: ResumeRequest,
   connection: HandshakeConnection,
   registry: SessionRegistry,
+  files: FileAccess,
 ): { live?: Session; ending?: Promise<void> } {
   const target = registry.get(request.sessionId);
-  const refusal = resumeRefusal(target, request, connection.user?.identifier);
-  if (refusal !== undefined || target === undefined) {
-    connection.send({ seq: 0, type: "resume_failed", sessionId: request.sessionId, reason: refusal ?? "expired" });
-    // An overflowed (or ended) session is finished first: the thread reopened after it must be complete.
-    return target === undefined || refusal === "forbidden" ? {} : { ending: target.end("disconnect") };
-  }
-  welcome(connection, target, true);
+  const refuse = (reason: ServerFrameOf<"resume_failed">["reason"], ending?: Promise<void>) => {
+    connection.send({ seq: 0, type: "resume_failed", sessionId: request.sessionId, reason });
+    return ending === undefined ? {} : { ending };
+  };
+  if (target === undefined) return refuse("expired");
+  // The token is checked first: without it, nothing about the session is revealed.
+  if (!sameSecret(target.resumeToken, request.resumeToken)) return refuse("forbidden");
+  if (target.user?.identifier !== connection.user?.identifier) return refuse("forbidden");
+  if (!target.canResume(request.lastSeq)) return refuse("overflow", target.end("disconnect"));
+  if (target.ended) return refuse("expired", target.end("disconnect"));
+  welcome(connection, files, target, true, undefined);
   target.attach(connection.sink, request.lastSeq);
   return { live: target };
 }
@@ -76,7 +136,7 @@ function resume(
  * Reserves a place for one more session of the user. At the limit, the user's oldest session that has lost its
  * connection is ended to make room: reloading a page a few times must not lock its user out for the grace period.
  */
-async function makeRoom<S extends object>(scope: ConnectionScope<S>, identifier: string): Promise<boolean> {
+export async function makeRoom<S extends object>(scope: ConnectionScope<S>, identifier: string): Promise<boolean> {
   const { registry, options, cluster } = scope;
   // In a cluster the limit counts the user's sessions on every node (as the directory last saw them).
   const elsewhere = cluster === undefined ? 0 : await cluster.countElsewhere(identifier).catch(() => 0);
@@ -113,7 +173,7 @@ export async function handshake<S extends object>(
     if (!connection.open) return undefined;
     connection.send({ seq: 0, type: "resume_failed", sessionId: hello.resume.sessionId, reason: relayed.refused });
   } else if (hello.resume !== undefined) {
-    resumed = resume(hello.resume, connection, registry);
+    resumed = resumeHere(hello.resume, connection, registry, scope.files);
   }
   if (resumed.live !== undefined) return resumed.live;
   await resumed.ending;
@@ -132,6 +192,21 @@ export async function handshake<S extends object>(
       // Missing and foreign threads get the same answer: existence is not revealed.
       connection.error("THREAD_NOT_FOUND", "no such thread (or not yours); a new conversation starts");
     }
+    const restored = thread === undefined ? {} : restoredConversation(thread);
+    let chosen: ChosenProfile;
+    try {
+      chosen = await chooseProfile(options.hooks as HookTable<object>, user, hello.chatProfile, restored.chatProfile);
+    } catch (error) {
+      if (isChatwireError(error, "UNKNOWN_PROFILE")) {
+        connection.error("UNKNOWN_PROFILE", error.message);
+        connection.close(4404, "unknown chat profile");
+      } else {
+        log.error({ err: error }, "setChatProfiles or setStarters failed");
+        connection.error("HANDLER_FAILED", "the chat profiles could not be listed");
+        connection.close(1011, "profiles failed");
+      }
+      return undefined;
+    }
     if (!connection.open) return undefined;
     const threadId = thread?.id ?? nanoid();
     const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
@@ -140,18 +215,27 @@ export async function handshake<S extends object>(
       hooks: options.hooks,
       limits: options,
       log,
-      chatProfile: hello.chatProfile,
+      chatProfile: chosen.chatProfile,
+      starters: chosen.starters,
+      userEnv: userEnvOf(hello, options.hooks.userEnv, connection),
       initialState: options.initialState,
       threadId,
       restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
+      restoredSettings: restored.settings,
       link: linked?.link,
       registry,
+      files: scope.files,
     });
     registry.add(live, reserved);
     reserved = false;
-    welcome(connection, live, false, linked?.secret);
+    // Listed in the cluster's directory before the client learns its id: a resume on another node must find it.
+    await scope.cluster?.listed(live.id);
+    welcome(connection, scope.files, live, false, options.hooks.userEnv, linked?.secret);
     live.attach(connection.sink, 0);
-    live.start(thread);
+    // Stored file URLs expire: the reopened history gets fresh ones.
+    live.start(
+      thread === undefined ? undefined : refreshFileUrls(thread, scope.files.signer, Date.now() + FILE_URL_TTL_MS),
+    );
     return live;
   } finally {
     if (reserved && user !== undefined) registry.release(user.identifier);

@@ -1,20 +1,24 @@
 // The chatwire Fastify plugin: a WebSocket route that turns connections into sessions, plus the app lifecycle.
 import websocket from "@fastify/websocket";
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { type AuthResult, authenticate } from "../auth/authenticate.ts";
 import { isAllowedOrigin } from "../auth/origin.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
-import type { ClusterNode } from "../cluster/cluster.ts";
 import type { DataLayer } from "../data/layer.ts";
 import { memoryLoginCounters } from "../data/login-counters.ts";
 import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
+import type { HookTable } from "../hooks/table.ts";
 import { serveConnection } from "./connection.ts";
+import { openFiles } from "./files.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
-import { type GatewayOptions, resolveOptions } from "./options.ts";
+import { joinTheCluster } from "./join-cluster.ts";
+import { LiveTokens } from "./live-tokens.ts";
+import { type GatewayOptions, protocolPath, resolveOptions } from "./options.ts";
 import { openPersistence } from "./persistence.ts";
+import { profileRoute } from "./profiles.ts";
 import { pushToThread } from "./push.ts";
 import { SessionRegistry } from "./registry.ts";
 import { releaseUpgrade } from "./upgrade.ts";
@@ -60,13 +64,36 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     await persistence?.close();
   });
 
-  const tokens = await passwordAuth(app, options, persistence?.layer);
+  const files = await openFiles(app, options, persistence);
+  const liveTokens = options.hooks.passwordAuth === undefined ? undefined : new LiveTokens();
+  const cluster = await joinTheCluster(options.cluster, {
+    registry,
+    log: app.log,
+    files,
+    revoked: (tokenId) => liveTokens?.revoke(tokenId),
+  });
+  if (cluster !== undefined) {
+    registry.observer = cluster;
+    // After every session has ended (and left the directory): the node leaves, its lease with it.
+    app.addHook("onClose", () => cluster.close());
+  }
+  const tokens = await passwordAuth(app, options, persistence?.layer, (tokenId) => {
+    liveTokens?.revoke(tokenId);
+    // Other nodes hear it at once; their poll of the revocations is the fallback when the bus is down.
+    cluster?.revoke(tokenId);
+  });
+  if (tokens !== undefined && liveTokens !== undefined && persistence !== undefined) {
+    // Another node's logout is only in the shared database: polled, one lookup per live token.
+    liveTokens.poll(options.revocationCheckMs, (tokenId) => tokens.isRevoked(tokenId), app.log);
+    app.addHook("onClose", async () => liveTokens.stop());
+  }
+  if (options.hooks.setChatProfiles !== undefined) profileRoute(app, options.hooks as HookTable<object>, tokens);
   if (persistence !== undefined) {
     const userOf = async (request: FastifyRequest) => {
       const auth = await authenticate(request, options.hooks, tokens);
       return auth.ok ? auth.user : undefined;
     };
-    await app.register(threadRoutes, { layer: persistence.layer, userOf });
+    await app.register(threadRoutes, { layer: persistence.layer, userOf, signer: files.signer });
   }
   // The upgrade is checked before it happens: a foreign origin gets HTTP 403; the user is decided here so that no
   // hook ever runs for a connection that is not authenticated.
@@ -78,13 +105,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     auths.set(request, await authenticate(request, options.hooks, tokens));
   };
 
-  const cluster = await joinTheCluster(options.cluster, registry, app.log);
-  if (cluster !== undefined) {
-    registry.observer = cluster;
-    // After every session has ended (and left the directory): the node leaves, its lease with it.
-    app.addHook("onClose", () => cluster.close());
-  }
-  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence, cluster };
+  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence, liveTokens, files, cluster };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);
@@ -95,34 +116,34 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
       socket.send(JSON.stringify({ seq: 0, type: "error", code: "UNAUTHENTICATED", message }));
       socket.close(4401, "unauthenticated");
     } else {
-      serveConnection(socket, scope, auth.user);
+      serveConnection(socket, scope, auth.user, auth.grant);
     }
   });
 
+  await protocolAdapters(app, scope, tokens, () => shuttingDown !== undefined);
   options.onReady?.({
     sessionCount: () => registry.size,
     pushToThread: (threadId, content) => pushToThread({ registry, cluster, persistence }, threadId, content),
   });
 }
 
-/** Joins the cluster when the option asks for it; the cluster's tables come with the PostgreSQL migrations. */
-async function joinTheCluster(
-  option: GatewayOptions["cluster"],
-  registry: SessionRegistry,
-  log: FastifyBaseLogger,
-): Promise<ClusterNode | undefined> {
-  if (option === undefined || option === false) return undefined;
-  const settings = option === true ? {} : option;
-  const { joinCluster } = await import("../cluster/cluster.ts");
-  const { createPostgresLayer } = await import("../data/postgres.ts");
-  const url = settings.url ?? process.env.DATABASE_URL ?? "";
-  const layer = createPostgresLayer({ connectionString: url, maxConnections: 1 });
-  try {
-    await layer.migrate();
-  } finally {
-    await layer.close();
+/** The protocol adapters asked for in `protocols`, each loaded only when it is on. */
+async function protocolAdapters<S extends object>(
+  app: FastifyInstance,
+  scope: ConnectionScope<S>,
+  tokens: TokenIssuer | undefined,
+  shuttingDown: () => boolean,
+): Promise<void> {
+  const agui = protocolPath(scope.options.protocols?.agui, "/ag-ui");
+  if (agui !== undefined) {
+    const { aguiRoutes } = await import("../adapters/agui/routes.ts");
+    await app.register(aguiRoutes<S>, { path: agui, scope, tokens, shuttingDown });
   }
-  return joinCluster({ ...settings, url }, registry, log);
+  const chainlit = protocolPath(scope.options.protocols?.chainlit, "/ws/socket.io");
+  if (chainlit !== undefined) {
+    const { chainlitServer } = await import("../adapters/chainlit/server.ts");
+    await chainlitServer<S>(app, { path: chainlit, scope, tokens });
+  }
 }
 
 /** With passwordAuth registered: the token issuer (refusing to start without a secret) and the login routes. */
@@ -130,6 +151,7 @@ async function passwordAuth<S extends object>(
   app: FastifyInstance,
   options: ReturnType<typeof resolveOptions<S>>,
   layer: DataLayer | undefined,
+  onRevoked: (tokenId: string) => void,
 ): Promise<TokenIssuer | undefined> {
   const check = options.hooks.passwordAuth;
   if (check === undefined) return undefined;
@@ -151,7 +173,16 @@ async function passwordAuth<S extends object>(
     options.loginThrottle === false
       ? undefined
       : createLoginThrottle(layer ?? memoryLoginCounters(), options.loginThrottle ?? {});
-  await app.register(authRoutes, { check, tokens, ttlSeconds, secureCookie, ...(throttle ? { throttle } : {}) });
+  const { onLogout } = options.hooks;
+  await app.register(authRoutes, {
+    check,
+    tokens,
+    ttlSeconds,
+    secureCookie,
+    onRevoked,
+    onLogout,
+    ...(throttle ? { throttle } : {}),
+  });
   return tokens;
 }
 

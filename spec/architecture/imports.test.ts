@@ -19,7 +19,8 @@ const layers: readonly (readonly string[])[] = [
   ["client/"], // chatwire/client, which chatwire/react and chatwire/ai-sdk build on
   ["server.ts"],
   ["playground/"],
-  ["gateway/"], // bytes: sockets, limits, auth, the handshake
+  ["gateway/", "adapters/"], // bytes: sockets, limits, auth, the handshake; other wires (AG-UI, Chainlit)
+  ["cluster/"], // other nodes: the session directory, the bus, relayed sessions
   ["auth/"],
   ["session/"], // what frames mean
   ["hooks/table.ts", "hooks/registrars.ts"], // which handler runs, with which context
