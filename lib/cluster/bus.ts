@@ -27,6 +27,9 @@ const BROADCAST = "chatwire_all";
 const channelOf = (nodeId: string) => (nodeId === "*" ? BROADCAST : `chatwire_node_${nodeId}`);
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
+/** How long closing waits for queued messages to be sent. */
+const CLOSE_DRAIN_MS = 1000;
+
 /** How long a lost bus connection waits before it connects again. */
 const RECONNECT_MS = 500;
 
@@ -136,6 +139,15 @@ export async function createPostgresBus(connectionString: string, nodeId = nanoi
       drained();
     },
     async close() {
+      // What is still queued (a shutdown's last frames to relayed clients) goes out first, within a bound.
+      await new Promise<void>((done) => {
+        const timer = setTimeout(done, CLOSE_DRAIN_MS);
+        drainListeners.push(() => {
+          clearTimeout(timer);
+          done();
+        });
+        drained();
+      });
       closed = true;
       await Promise.allSettled([listener.end(), publisher.end()]);
     },

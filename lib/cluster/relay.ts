@@ -5,7 +5,7 @@
 import type { ErrorCode } from "../errors.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "../session/commands.ts";
-import type { FrameSink } from "../session/sink.ts";
+import { type FrameSink, SLOW_CONSUMER } from "../session/sink.ts";
 import type { ClusterBus } from "./bus.ts";
 
 /** What relaying nodes say to each other about one link (one client connection relayed to one session). */
@@ -35,6 +35,10 @@ export const fromWire = (command: WireCommand): SessionCommand =>
   command.type === "audio_chunk"
     ? { type: "audio_chunk", elapsedTime: command.elapsedTime, data: Buffer.from(command.data64, "base64") }
     : command;
+
+/** Bytes a relayed client's socket may hold unsent. The holder's outbox cannot see this socket (only the bus), so
+ * the relaying node bounds it: past it the client is closed as too slow, and resumes from what it has. */
+const MAX_RELAYED_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /** A batch is sent at once from this size on, so that it fits one NOTIFY instead of being chunked. */
 const BATCH_BYTES = 6000;
@@ -132,13 +136,18 @@ export class RemoteSession {
 
   /** Frames from the holder, in order. */
   write(texts: readonly string[]): void {
+    if (!this.#open) return;
     for (const text of texts) this.sink.send(text);
+    if (this.sink.bufferedAmount > MAX_RELAYED_BUFFER_BYTES) this.close(SLOW_CONSUMER, "slow consumer");
   }
 
-  /** The holder closed the link (replaced, slow consumer, shutting down) or it was lost: close the client's socket. */
+  /** The holder closed the link (replaced, slow consumer, shutting down), it was lost, or the client is too slow:
+   * close the client's socket. The holder is told too, so that an idle session does not stay attached to nothing
+   * (a detach for a link it already let go is ignored). */
   close(code: number, reason: string): void {
     if (!this.#open) return;
     this.#open = false;
+    this.bus.publish(this.holder, { k: "detach", link: this.link, done: false });
     this.onClosed(this);
     this.sink.close(code, reason);
   }

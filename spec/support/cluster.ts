@@ -20,7 +20,7 @@ const tsx = import.meta.resolve("tsx");
 
 /** Starts one node on `databaseUrl`; killed when the test ends. */
 export async function startClusterNode(
-  t: TestContext,
+  t: Pick<TestContext, "after">,
   databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<ClusterNodeProcess> {
