@@ -6,7 +6,7 @@ import "./runtime/require-node.ts";
 // Login throttling for passwordAuth: the gateway's `loginThrottle` option.
 export type { LoginThrottleOptions } from "./auth/throttle.ts";
 // For running and embedding.
-export type { ClusterOptions } from "./cluster/cluster.ts";
+export type { ClusterOptions } from "./cluster/options.ts";
 export { type AbortKind, abortKind, isAbortOf, TaskAborted } from "./context/abort.ts";
 export type { AudioOut, AudioSendOptions } from "./context/audio.ts";
 export type { CommandInit } from "./context/commands.ts";

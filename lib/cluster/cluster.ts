@@ -11,20 +11,8 @@ import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
 import { type ClusterBus, createPostgresBus } from "./bus.ts";
 import { createDirectory, type Directory } from "./directory.ts";
+import type { ClusterSettings } from "./options.ts";
 import { fromWire, type RelayMessage, RelaySink, RemoteSession } from "./relay.ts";
-
-/** The `cluster` option: nodes sharing one PostgreSQL serve any session from any node. */
-export interface ClusterOptions {
-  /** The PostgreSQL database (the data layer's, usually). Default: env DATABASE_URL. */
-  readonly url?: string | undefined;
-  /** How often a node renews its lease. Default 1000 ms. */
-  readonly heartbeatMs?: number | undefined;
-  /** How long a lease lasts: a node that stopped renewing is forgotten, with its sessions, this long after its last
-   * heartbeat. Default 3000 ms. */
-  readonly leaseMs?: number | undefined;
-  /** How long a node waits for the holder to answer a relayed resume or push before giving up on it. Default 1000 ms. */
-  readonly relayTimeoutMs?: number | undefined;
-}
 
 /** Why a resume is refused, as `resume_failed` says it. */
 export type ResumeRefusal = ServerFrameOf<"resume_failed">["reason"];
@@ -83,15 +71,14 @@ const entryOf = (session: Session) => ({
 
 /**
  * Joins the cluster: opens the bus and the directory (three PostgreSQL connections), takes a lease and keeps it.
- * @example const node = await joinCluster({ url: process.env.DATABASE_URL }, { held: registry, log, resume, revoked });
+ * @example const node = await joinCluster(clusterSettings(true), { held: registry, log, resume, revoked });
  */
-export async function joinCluster(options: ClusterOptions, host: ClusterHost, bus?: ClusterBus): Promise<ClusterNode> {
-  const url = options.url ?? process.env.DATABASE_URL ?? "";
-  if (!/^postgres(ql)?:\/\//.test(url))
-    throw new Error("cluster needs a postgres:// URL (cluster.url or DATABASE_URL)");
-  const heartbeatMs = options.heartbeatMs ?? 1000;
-  const leaseMs = options.leaseMs ?? 3000;
-  const relayTimeoutMs = options.relayTimeoutMs ?? 1000;
+export async function joinCluster(
+  settings: ClusterSettings,
+  host: ClusterHost,
+  bus?: ClusterBus,
+): Promise<ClusterNode> {
+  const { url, heartbeatMs, leaseMs, relayTimeoutMs } = settings;
   const theBus = bus ?? (await createPostgresBus(url));
   const directory: Directory = createDirectory(url, theBus.nodeId, leaseMs);
   await directory.join();

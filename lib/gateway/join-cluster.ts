@@ -22,13 +22,13 @@ export async function joinTheCluster(
   host: ClusterHost,
 ): Promise<ClusterNode | undefined> {
   if (option === undefined || option === false) return undefined;
-  const settings = option === true ? {} : option;
-  const [{ joinCluster }, { createPostgresLayer }] = await Promise.all([
+  const [{ joinCluster }, { clusterSettings }, { createPostgresLayer }] = await Promise.all([
     import("../cluster/cluster.ts"),
+    import("../cluster/options.ts"),
     import("../data/postgres.ts"),
   ]);
-  const url = settings.url ?? process.env.DATABASE_URL ?? "";
-  const layer = createPostgresLayer({ connectionString: url, maxConnections: 1 });
+  const settings = clusterSettings(option);
+  const layer = createPostgresLayer({ connectionString: settings.url, maxConnections: 1 });
   try {
     await layer.migrate();
   } finally {
@@ -55,5 +55,5 @@ export async function joinTheCluster(
     await ending;
     return refused;
   };
-  return joinCluster({ ...settings, url }, { held: registry, log, resume, revoked });
+  return joinCluster(settings, { held: registry, log, resume, revoked });
 }

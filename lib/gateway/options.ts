@@ -1,7 +1,7 @@
 // The gateway's options, with their defaults in one place. An option given as `undefined` gets its default, as an
 // absent one does (`{ path: process.env.WS_PATH }` must not mean "no path").
 import type { LoginThrottleOptions } from "../auth/throttle.ts";
-import type { ClusterOptions } from "../cluster/cluster.ts";
+import type { ClusterOptions } from "../cluster/options.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { SessionLimits } from "../session/session.ts";
 import type { GatewayHandle } from "./handle.ts";

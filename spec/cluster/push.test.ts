@@ -35,8 +35,25 @@ test("a push from node C reaches the live session on node A, and a thread with n
   assert.equal(await push(c.port, threadId, "pushed from C"), "delivered");
   assert.equal((await onA.until("message_new", 5000)).message.content, "pushed from C");
 
+  // Relayed: the client moves to B while the session stays on A. Its stop reaches the task on A, and a push too
+  // large for one NOTIFY (chunked on the bus) reaches the client on B.
+  const { sessionId, resumeToken } = onA.welcome ?? assert.fail("no welcome");
+  await onA.drop();
+  const onB = await connectClient(`ws://127.0.0.1:${b.port}/ws`, {
+    headers,
+    resume: { sessionId, resumeToken, lastSeq: onA.lastSeq },
+  });
+  assert.equal(onB.welcome?.resumed, true);
+  onB.send({ type: "user_message", id: "m2", content: "count 100000000" });
+  await onB.until("stream_token", 5000);
+  onB.send({ type: "stop" });
+  assert.equal((await onB.until("task_end", 5000)).aborted, true);
+  const large = "é".repeat(20_000);
+  assert.equal(await push(c.port, threadId, large), "delivered");
+  assert.equal((await onB.until("message_new", 5000)).message.content, large);
+
   // Ended (close 1000): the directory lets the thread go, and the next push is stored with the thread.
-  await onA.close();
+  await onB.close();
   const db = new pg.Client({ connectionString: postgres.url });
   await db.connect();
   t.after(() => db.end());
@@ -47,11 +64,14 @@ test("a push from node C reaches the live session on node A, and a thread with n
   assert.equal(await push(c.port, threadId, "stored by C"), "stored");
 
   // Reopened on node B: the stored push is in the history, after the conversation it was pushed to.
-  const onB = await connectClient(`ws://127.0.0.1:${b.port}/ws`, { headers, hello: false });
-  onB.send({ type: "hello", protocol: 1, thread: { id: threadId } });
-  assert.equal((await onB.until("welcome")).threadId, threadId);
-  const history = await onB.until("thread_history");
+  const reopened = await connectClient(`ws://127.0.0.1:${b.port}/ws`, { headers, hello: false });
+  reopened.send({ type: "hello", protocol: 1, thread: { id: threadId } });
+  assert.equal((await reopened.until("welcome")).threadId, threadId);
+  const history = await reopened.until("thread_history");
   const contents = history.steps.flatMap((entry) => (entry.kind === "message" ? [entry.content] : []));
-  assert.deepEqual(contents, ["hi", "echo: hi", "pushed from C", "stored by C"]);
-  await onB.close();
+  assert.deepEqual(
+    contents.filter((content) => !content.startsWith("0 ")),
+    ["hi", "echo: hi", "pushed from C", "count 100000000", large, "stored by C"],
+  );
+  await reopened.close();
 });
