@@ -114,6 +114,9 @@ class Connection<S extends object> implements HandshakeConnection, TokenBound {
     this.#starting = handshake(hello, this, this.scope)
       .then((session) => {
         this.#session = session;
+        // The socket closed while the hello was answered (a relayed resume waits on another node): its close found
+        // no session to let go, so it is let go now, or it would stay attached to a dead socket.
+        if (!this.open) session?.disconnect(this.sink, false);
       })
       .catch((error: unknown) => {
         this.scope.log.error({ err: error }, "session start failed");

@@ -16,7 +16,8 @@ after(() => postgres?.stop());
 const LOGOUT_BOUND_MS = 1000;
 
 test("a logout on node B closes the user's socket on node A within a second, relayed or not", async (t) => {
-  const [a, b, c] = await Promise.all([0, 1, 2].map(() => startClusterNode(t, postgres.url)));
+  const env = { MAX_SESSIONS_PER_USER: "2" };
+  const [a, b, c] = await Promise.all([0, 1, 2].map(() => startClusterNode(t, postgres.url, env)));
   assert.ok(a && b && c);
   const { headers } = await logIn(a.port, "ada");
   const other = await logIn(a.port, "bob");
@@ -42,6 +43,13 @@ test("a logout on node B closes the user's socket on node A within a second, rel
   t.diagnostic(`logout on B closed the sockets on A and C after ${elapsed.toFixed(1)} ms`);
   assert.ok(elapsed < LOGOUT_BOUND_MS, `closed after ${Math.round(elapsed)} ms`);
   assert.equal((await onA.until("error")).code, "UNAUTHENTICATED");
+  // The session limit counts every node: bob's third session, on C, is one too many (two are live, on A and B).
+  const bobOnB = await connectClient(`ws://127.0.0.1:${b.port}/ws`, { headers: other.headers });
+  const third = await connectClient(`ws://127.0.0.1:${c.port}/ws`, { headers: other.headers, hello: false });
+  third.send({ type: "hello", protocol: 1 });
+  assert.equal((await third.until("error")).code, "TOO_MANY_SESSIONS");
+  assert.equal(await third.closed, 4429);
+  await bobOnB.close();
   // Only that token's sockets: bob's stays open and answered.
   bobOnA.send({ type: "user_message", id: "m1", content: "still here" });
   assert.equal((await bobOnA.until("message_new")).message.content, "echo: still here");
