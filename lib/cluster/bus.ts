@@ -97,9 +97,13 @@ export async function createPostgresBus(connectionString: string, nodeId = nanoi
   };
   let listener = await connect(listen);
   keep(listener, listen, (fresh) => (listener = fresh));
-  const noSetup = async () => {};
-  let publisher = await connect(noSetup);
-  keep(publisher, noSetup, (fresh) => (publisher = fresh));
+  // A NOTIFY is a transaction with an id, so each one would wait for a WAL flush. Nothing needs it durable: a
+  // database that crashes drops these connections, and every link through them is closed and resumed anyway.
+  const publisherSetup = async (client: pg.Client) => {
+    await client.query("SET synchronous_commit TO off");
+  };
+  let publisher = await connect(publisherSetup);
+  keep(publisher, publisherSetup, (fresh) => (publisher = fresh));
 
   const drained = () => {
     if (pendingBytes !== 0) return;
