@@ -14,10 +14,12 @@ import { serveConnection } from "./connection.ts";
 import { openFiles } from "./files.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
+import { joinTheCluster } from "./join-cluster.ts";
 import { LiveTokens } from "./live-tokens.ts";
 import { type GatewayOptions, protocolPath, resolveOptions } from "./options.ts";
 import { openPersistence } from "./persistence.ts";
 import { profileRoute } from "./profiles.ts";
+import { pushToThread } from "./push.ts";
 import { SessionRegistry } from "./registry.ts";
 import { releaseUpgrade } from "./upgrade.ts";
 
@@ -62,15 +64,30 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     await persistence?.close();
   });
 
+  const files = await openFiles(app, options, persistence);
   const liveTokens = options.hooks.passwordAuth === undefined ? undefined : new LiveTokens();
-  const tokens = await passwordAuth(app, options, persistence?.layer, liveTokens);
+  const cluster = await joinTheCluster(options.cluster, {
+    registry,
+    log: app.log,
+    files,
+    revoked: (tokenId) => liveTokens?.revoke(tokenId),
+  });
+  if (cluster !== undefined) {
+    registry.observer = cluster;
+    // After every session has ended (and left the directory): the node leaves, its lease with it.
+    app.addHook("onClose", () => cluster.close());
+  }
+  const tokens = await passwordAuth(app, options, persistence?.layer, (tokenId) => {
+    liveTokens?.revoke(tokenId);
+    // Other nodes hear it at once; their poll of the revocations is the fallback when the bus is down.
+    cluster?.revoke(tokenId);
+  });
   if (tokens !== undefined && liveTokens !== undefined && persistence !== undefined) {
     // Another node's logout is only in the shared database: polled, one lookup per live token.
     liveTokens.poll(options.revocationCheckMs, (tokenId) => tokens.isRevoked(tokenId), app.log);
     app.addHook("onClose", async () => liveTokens.stop());
   }
   if (options.hooks.setChatProfiles !== undefined) profileRoute(app, options.hooks as HookTable<object>, tokens);
-  const files = await openFiles(app, options, persistence);
   if (persistence !== undefined) {
     const userOf = async (request: FastifyRequest) => {
       const auth = await authenticate(request, options.hooks, tokens);
@@ -88,7 +105,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     auths.set(request, await authenticate(request, options.hooks, tokens));
   };
 
-  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence, liveTokens, files };
+  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence, liveTokens, files, cluster };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);
@@ -104,7 +121,10 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
   });
 
   await protocolAdapters(app, scope, tokens, () => shuttingDown !== undefined);
-  options.onReady?.({ sessionCount: () => registry.size });
+  options.onReady?.({
+    sessionCount: () => registry.size,
+    pushToThread: (threadId, content) => pushToThread({ registry, cluster, persistence }, threadId, content),
+  });
 }
 
 /** The protocol adapters asked for in `protocols`, each loaded only when it is on. */
@@ -131,7 +151,7 @@ async function passwordAuth<S extends object>(
   app: FastifyInstance,
   options: ReturnType<typeof resolveOptions<S>>,
   layer: DataLayer | undefined,
-  liveTokens: LiveTokens | undefined,
+  onRevoked: (tokenId: string) => void,
 ): Promise<TokenIssuer | undefined> {
   const check = options.hooks.passwordAuth;
   if (check === undefined) return undefined;
@@ -153,7 +173,6 @@ async function passwordAuth<S extends object>(
     options.loginThrottle === false
       ? undefined
       : createLoginThrottle(layer ?? memoryLoginCounters(), options.loginThrottle ?? {});
-  const onRevoked = (tokenId: string) => liveTokens?.revoke(tokenId);
   const { onLogout } = options.hooks;
   await app.register(authRoutes, {
     check,
