@@ -37,6 +37,7 @@ export const ErrorCode = Type.Enum([
   "INVALID_OPTION",
   "CLIENT_CLOSED",
   "REQUEST_FAILED",
+  "APP_RELOAD_FAILED",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

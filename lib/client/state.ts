@@ -244,6 +244,7 @@ export class ConversationState {
       case "resume_failed":
       case "shutdown":
       case "window_message":
+      case "notice":
         return; // no conversation state: the client's events carry them
       default:
         frame satisfies never; // a frame type added to the protocol and not handled here fails tsc

@@ -229,6 +229,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "audio_state":
       case "feedback_saved":
       case "error":
+      case "notice":
         return;
       default:
         frame satisfies never;

@@ -5,6 +5,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { nanoid } from "nanoid";
 import type { ErrorCode } from "../errors.ts";
+import type { LiveTable } from "../hooks/live-table.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
@@ -18,6 +19,8 @@ import type { SessionRegistry } from "./registry.ts";
 /** What one gateway shares with all its connections. */
 export interface ConnectionScope<S extends object> {
   readonly options: ResolvedOptions<S>;
+  /** The hooks sessions read: options.hooks at start, swapped whole by a reload. */
+  readonly hooks: LiveTable<S>;
   readonly log: FastifyBaseLogger;
   readonly registry: SessionRegistry;
   readonly persistence: Persistence | undefined;
@@ -138,7 +141,7 @@ export async function handshake<S extends object>(
     const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
     const live = createSession({
       user,
-      hooks: options.hooks,
+      hooks: scope.hooks,
       limits: options,
       log,
       chatProfile: hello.chatProfile,

@@ -49,8 +49,8 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Login throttling for passwordAuth, per username and per client address (docs/auth.md); on by default (absent
    * or `{}`: the defaults; each field absent: its default), `false` turns it off. */
   readonly loginThrottle?: LoginThrottleOptions | false | undefined;
-  /** Receives a handle on the running gateway (session count), e.g. for a health route. */
-  readonly onReady?: ((gateway: GatewayHandle) => void) | undefined;
+  /** Receives a handle on the running gateway (session count, hook reloads), e.g. for a health route. */
+  readonly onReady?: ((gateway: GatewayHandle<S>) => void) | undefined;
 }
 
 /** Every option with its default filled in. */

@@ -9,6 +9,8 @@ import type { DataLayer } from "../data/layer.ts";
 import { memoryLoginCounters } from "../data/login-counters.ts";
 import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
+import { LiveTable } from "../hooks/live-table.ts";
+import type { PasswordAuthHook } from "../hooks/table.ts";
 import { serveConnection } from "./connection.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
@@ -22,6 +24,7 @@ export type { GatewayHandle };
 async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOptions<S>): Promise<void> {
   const options = resolveOptions(opts);
   const registry = new SessionRegistry();
+  const hooks = new LiveTable(options.hooks);
   let shuttingDown: Promise<void> | undefined;
 
   // End every session with reason `shutdown` (each tells its client to reconnect elsewhere), then stop the socket
@@ -54,14 +57,14 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
   const persistence = await openPersistence(options.data, app.log, options.writeTimeoutMs);
   app.addHook("onClose", async () => {
     await shutdown();
-    await options.hooks.onAppShutdown?.();
+    await hooks.table.onAppShutdown?.();
     await persistence?.close();
   });
 
-  const tokens = await passwordAuth(app, options, persistence?.layer);
+  const tokens = await passwordAuth(app, options, hooks, persistence?.layer);
   if (persistence !== undefined) {
     const userOf = async (request: FastifyRequest) => {
-      const auth = await authenticate(request, options.hooks, tokens);
+      const auth = await authenticate(request, hooks.table, tokens);
       return auth.ok ? auth.user : undefined;
     };
     await app.register(threadRoutes, { layer: persistence.layer, userOf });
@@ -73,10 +76,10 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     if (!isAllowedOrigin(request.headers.origin, request.headers.host, options.allowedOrigins)) {
       return reply.code(403).send({ code: "FORBIDDEN", message: "this origin may not open the chat socket" });
     }
-    auths.set(request, await authenticate(request, options.hooks, tokens));
+    auths.set(request, await authenticate(request, hooks.table, tokens));
   };
 
-  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence };
+  const scope: ConnectionScope<S> = { options, hooks, log: app.log, registry, persistence };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);
@@ -91,17 +94,25 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     }
   });
 
-  options.onReady?.({ sessionCount: () => registry.size });
+  options.onReady?.({
+    sessionCount: () => registry.size,
+    replaceHooks: (table) => void hooks.swap(table),
+    notifyAll: (frame) => {
+      for (const session of registry.all()) if (!session.ended) session.announce(frame);
+    },
+  });
 }
 
 /** With passwordAuth registered: the token issuer (refusing to start without a secret) and the login routes. */
 async function passwordAuth<S extends object>(
   app: FastifyInstance,
   options: ReturnType<typeof resolveOptions<S>>,
+  hooks: LiveTable<S>,
   layer: DataLayer | undefined,
 ): Promise<TokenIssuer | undefined> {
-  const check = options.hooks.passwordAuth;
-  if (check === undefined) return undefined;
+  if (options.hooks.passwordAuth === undefined) return undefined;
+  // The login routes exist from the start; the check they call is the current table's (a reload may change it).
+  const check: PasswordAuthHook = (credentials) => hooks.table.passwordAuth?.(credentials);
   // Loaded only for apps that log users in (jose, cookies, the login routes).
   const [{ createTokenIssuer }, { authRoutes }, { createLoginThrottle }, { default: cookie }] = await Promise.all([
     import("../auth/tokens.ts"),

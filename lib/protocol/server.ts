@@ -87,6 +87,9 @@ export const ErrorFrame = Type.Object({
   replyTo: Type.Optional(Type.String()),
   field: Type.Optional(Type.String()),
 });
+/** Something about the server, not about this conversation: `APP_RELOADED` after `chatwire run --watch` loaded an
+ * edited app (the next turn runs the new handlers). A failed reload is an `error` frame, APP_RELOAD_FAILED. */
+export const Notice = frame("notice", { code: Type.Literal("APP_RELOADED"), message: Type.String() });
 /** The server is shutting down; reconnect (elsewhere) to go on. */
 export const Shutdown = connectionFrame("shutdown", { reason: Type.String() });
 
@@ -111,6 +114,7 @@ export const ServerFrame = Type.Union([
   FeedbackSaved,
   ErrorFrame,
   Shutdown,
+  Notice,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

@@ -2,7 +2,7 @@
 // with the audio hooks run on the event lane in arrival order.
 import { ChatwireError } from "../errors.ts";
 import type { InputAudioChunk } from "../hooks/payloads.ts";
-import type { HookTable } from "../hooks/table.ts";
+import { type HookSource, tableOf } from "../hooks/live-table.ts";
 import type { AudioEnd, AudioStart } from "../protocol/client.ts";
 import type { AudioChunkCommand } from "./commands.ts";
 import type { EventLane, LaneHost } from "./lanes.ts";
@@ -21,7 +21,7 @@ export class AudioInput<S extends object> {
   constructor(
     private readonly host: LaneHost<S>,
     private readonly events: EventLane<S>,
-    private readonly hooks: HookTable<S>,
+    private readonly hooks: HookSource<S>,
     private readonly maxBytes: number,
   ) {}
 
@@ -30,7 +30,7 @@ export class AudioInput<S extends object> {
     const { mimeType } = command;
     this.events.run("onAudioStart", command.id, async (ctx) => {
       this.#recording = { mimeType, chunks: 0, bytes: 0 };
-      const accepted = (await this.hooks.onAudioStart?.(ctx, { mimeType })) !== false;
+      const accepted = (await tableOf(this.hooks).onAudioStart?.(ctx, { mimeType })) !== false;
       if (!accepted) this.#recording = undefined;
       this.host.notify({ type: "audio_state", connected: accepted });
     });
@@ -53,7 +53,7 @@ export class AudioInput<S extends object> {
         elapsedTime: command.elapsedTime,
         data: command.data,
       };
-      await this.hooks.onAudioChunk?.(ctx, input);
+      await tableOf(this.hooks).onAudioChunk?.(ctx, input);
     });
   }
 
@@ -63,7 +63,7 @@ export class AudioInput<S extends object> {
       if (this.#recording === undefined) throw new ChatwireError("AUDIO_NOT_STARTED", "audio_end without audio_start");
       this.#recording = undefined;
       this.host.notify({ type: "audio_state", connected: false });
-      await this.hooks.onAudioEnd?.(ctx);
+      await tableOf(this.hooks).onAudioEnd?.(ctx);
     });
   }
 }

@@ -7,6 +7,7 @@ import type { ContextInit } from "../context/init.ts";
 import { createStateStore } from "../context/state.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
+import { type HookSource, LiveTable, tableOf } from "../hooks/live-table.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
@@ -17,7 +18,7 @@ import type { SessionCommand } from "./commands.ts";
 import { receiveFeedback } from "./feedback.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
-import type { Session, SessionInit, SessionLimits } from "./session.ts";
+import type { Announcement, Session, SessionInit, SessionLimits } from "./session.ts";
 import { type FrameSink, GOING_AWAY, REPLACED } from "./sink.ts";
 import { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
@@ -68,7 +69,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly id = nanoid();
   readonly resumeToken = nanoid(32);
   readonly parts: ContextInit<S>;
-  readonly #hooks: HookTable<S>;
+  readonly #hooks: HookSource<S>;
   readonly #limits: SessionLimits;
   readonly #outbox: Outbox;
   readonly #link: ThreadLink | undefined;
@@ -106,7 +107,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       state: createStateStore<S>(init.restoredState ?? init.initialState?.(), limits.maxStoreBytes),
       log: init.log,
       emit: (frame) => this.emit(frame),
-      renameAuthor: init.hooks.authorRename,
+      renameAuthor: init.hooks instanceof LiveTable ? init.hooks.renameAuthor : init.hooks.authorRename,
       asks: this.#asks,
       actions: this.#actions,
       newId: () => this.#ids.next(),
@@ -114,6 +115,11 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       askTimeoutMs: limits.askTimeoutMs,
       thread: init.link,
     };
+  }
+
+  /** The hook table as it is now: a reload may have swapped it since the last turn. */
+  get #table(): HookTable<S> {
+    return tableOf(this.#hooks);
   }
 
   get threadId(): string {
@@ -136,7 +142,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
 
   start(thread?: LoadedThread): void {
-    const { onChatStart, onChatResume } = this.#hooks;
+    const { onChatStart, onChatResume } = this.#table;
     if (thread === undefined) {
       if (onChatStart !== undefined) this.#tasks.run("onChatStart", undefined, (ctx) => onChatStart(ctx));
       return;
@@ -161,7 +167,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         this.#userMessage(command.id, command.content);
         return;
       case "action_call": {
-        const { action, callback } = pressedAction(this.#actions, this.#hooks.actions, command.actionId);
+        const { action, callback } = pressedAction(this.#actions, this.#table.actions, command.actionId);
         this.#tasks.run(`actionCallback("${action.name}")`, command.id, (ctx) => callback(ctx, action));
         return;
       }
@@ -170,19 +176,19 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         return;
       case "stop": {
         this.#tasks.abort("stop");
-        const onStop = this.#hooks.onStop;
+        const onStop = this.#table.onStop;
         if (onStop !== undefined) this.#events.runAside("onStop", (ctx) => onStop(ctx));
         return;
       }
       case "feedback":
         receiveFeedback(
-          { host: this, events: this.#events, ids: this.#ids, link: this.#link, onFeedback: this.#hooks.onFeedback },
+          { host: this, events: this.#events, ids: this.#ids, link: this.#link, onFeedback: this.#table.onFeedback },
           command,
         );
         return;
       case "window_message": {
         const { data } = command;
-        this.#events.run("onWindowMessage", command.id, (ctx) => this.#hooks.onWindowMessage?.(ctx, data));
+        this.#events.run("onWindowMessage", command.id, (ctx) => this.#table.onWindowMessage?.(ctx, data));
         return;
       }
       case "audio_start":
@@ -211,7 +217,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       // of queued messages cannot outgrow the recorder's queue.
       const user = this.parts.user;
       this.#link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
-      return this.#hooks.onMessage?.(ctx, message);
+      return this.#table.onMessage?.(ctx, message);
     });
   }
 
@@ -274,6 +280,10 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     if (!this.#closed) void this.emit(frame);
   }
 
+  announce(frame: Announcement): void {
+    this.notify(frame);
+  }
+
   emitError(code: ErrorCode, message: string, replyTo?: string, field?: string): void {
     const frame: OutgoingFrame = { type: "error", code, message };
     if (replyTo !== undefined) frame.replyTo = replyTo;
@@ -321,7 +331,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       log.warn({ sessionId: this.id }, `handlers still running ${grace} ms after the session ended`);
     }
     try {
-      const onChatEnd = this.#hooks.onChatEnd;
+      const onChatEnd = this.#table.onChatEnd;
       // onChatEnd gets the same bound: a hanging one must not keep the session (and shutdown) alive for ever.
       if (onChatEnd !== undefined && !(await settlesWithin(onChatEnd(this.#events.context), grace))) {
         log.warn({ sessionId: this.id, hook: "onChatEnd" }, `onChatEnd still running after ${grace} ms`);

@@ -4,8 +4,9 @@
 import type { AbortKind } from "../context/abort.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import type { ErrorCode } from "../errors.ts";
-import type { HookTable } from "../hooks/table.ts";
+import type { HookSource } from "../hooks/live-table.ts";
 import type { Logger } from "../logger.ts";
+import type { OutgoingOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
 import type { OutboxLimits } from "./outbox.ts";
@@ -31,9 +32,13 @@ export interface SessionLimits extends OutboxLimits {
   readonly endGraceMs: number;
 }
 
+/** What the server may tell every session at once. */
+export type Announcement = OutgoingOf<"notice"> | OutgoingOf<"error">;
+
 /** What a session is made from. */
 export interface SessionInit<S extends object> {
-  readonly hooks: HookTable<S>;
+  /** A sealed table, or the gateway's live one: each turn reads the table current when it starts. */
+  readonly hooks: HookSource<S>;
   readonly limits: SessionLimits;
   readonly log: Logger;
   readonly user?: User | undefined;
@@ -72,6 +77,9 @@ export interface Session {
   receive(command: SessionCommand): void;
   /** Tells the client about something it sent that never became a command (bad JSON, too large, too fast). */
   reportError(code: ErrorCode, message: string, replyTo?: string, field?: string): void;
+  /** Tells the client something about the server (a reload of the app): a `notice`, or an `error` without
+   * `replyTo`. Numbered like every session frame; never stored with the thread. */
+  announce(frame: Announcement): void;
   /** Whether a client that processed every frame up to `lastSeq` can resume without a gap (false once a detached
    * session's held frames overflowed). */
   canResume(lastSeq: number): boolean;
