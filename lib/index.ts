@@ -88,3 +88,5 @@ export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
 export type { ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ListenOptions, type ServerOptions, serve } from "./server.ts";
+// What `GatewayHandle.notifyAll` sends (a reload notice).
+export type { Announcement } from "./session/session.ts";

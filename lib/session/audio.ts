@@ -1,8 +1,8 @@
 // A session's audio input: the recording's state machine (started, chunks counted against a byte budget, ended),
 // with the audio hooks run on the event lane in arrival order.
 import { ChatwireError } from "../errors.ts";
-import type { InputAudioChunk } from "../hooks/payloads.ts";
 import { type HookSource, tableOf } from "../hooks/live-table.ts";
+import type { InputAudioChunk } from "../hooks/payloads.ts";
 import type { AudioEnd, AudioStart } from "../protocol/client.ts";
 import type { AudioChunkCommand } from "./commands.ts";
 import type { EventLane, LaneHost } from "./lanes.ts";
