@@ -37,6 +37,18 @@ export const ErrorCode = Type.Enum([
   "INVALID_OPTION",
   "CLIENT_CLOSED",
   "REQUEST_FAILED",
+  "BAD_SETTINGS",
+  "UNKNOWN_PROFILE",
+  "UNKNOWN_COMMAND",
+  "EDITS_DISABLED",
+  "UNKNOWN_MODE",
+  "BAD_UPLOAD",
+  "FILE_TOO_LARGE",
+  "UPLOAD_QUOTA",
+  "UNKNOWN_FILE",
+  "FILE_REFUSED",
+  "RUN_IN_PROGRESS",
+  "BAD_AUDIO",
   "APP_RELOAD_FAILED",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;

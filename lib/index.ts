@@ -5,13 +5,25 @@ import "./runtime/require-node.ts";
 
 // Login throttling for passwordAuth: the gateway's `loginThrottle` option.
 export type { LoginThrottleOptions } from "./auth/throttle.ts";
-export { type AbortKind, abortKind, TaskAborted } from "./context/abort.ts";
-export type { AskInit, ChatContext, EventContext } from "./context/context.ts";
+export { type AbortKind, abortKind, isAbortOf, TaskAborted } from "./context/abort.ts";
+export type { AudioOut, AudioSendOptions } from "./context/audio.ts";
+export type { CommandInit } from "./context/commands.ts";
+export type { AskFileInit, AskInit, ChatContext, EventContext } from "./context/context.ts";
+export type { ElementHandle, SidebarInit, StandaloneElementInit } from "./context/elements.ts";
 export type { ActionInit, ElementInit, EventMessageHandle, MessageHandle, MessageInit } from "./context/message.ts";
+export type { ModeInit } from "./context/modes.ts";
+export {
+  type ChatSettings,
+  defineSettings,
+  type SettingsInputInit,
+  type SettingsOf,
+  type SettingValueOf,
+} from "./context/settings.ts";
 export type { StateStore } from "./context/state.ts";
 export type { EventStepHandle, StepHandle, StepInit } from "./context/step.ts";
 export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
 export { sendWindowMessage } from "./context/window.ts";
+export type { ByteRange, FileStore, NewFile, StoredFile } from "./data/files.ts";
 // Persistence: the data layers behind the `data` option.
 export type {
   ApplyOptions,
@@ -34,10 +46,9 @@ export { createMemoryLayer } from "./data/memory.ts";
 export { createDataLayer, type DataLayerChoice, type SelectEnvironment } from "./data/select.ts";
 export { createSqliteLayer, type SqliteOptions } from "./data/sqlite.ts";
 export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
-
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
-export type { AuthOptions, GatewayOptions } from "./gateway/options.ts";
+export type { AuthOptions, GatewayOptions, ProtocolOption, ProtocolsOptions } from "./gateway/options.ts";
 export type { DataOption } from "./gateway/persistence.ts";
 // For running and embedding.
 export { chatwire, type GatewayHandle } from "./gateway/plugin.ts";
@@ -47,6 +58,7 @@ export {
   actionCallback,
   authorRename,
   type ChatApp,
+  chatSettings,
   createApp,
   defaultApp,
   headerAuth,
@@ -58,12 +70,20 @@ export {
   onChatEnd,
   onChatResume,
   onChatStart,
+  onError,
   onFeedback,
+  onLogout,
   onMessage,
+  onSettingsUpdate,
   onStop,
   onWindowMessage,
   passwordAuth,
   type Registrar,
+  setChatProfiles,
+  setCommands,
+  setModes,
+  setStarters,
+  userEnv,
 } from "./hooks/registrars.ts";
 export type {
   ActionHook,
@@ -71,22 +91,34 @@ export type {
   AudioStartHook,
   AuthorRenameHook,
   ChatHook,
+  ChatProfileInit,
+  ChatProfilesHook,
   ChatResumeHook,
+  ErrorHook,
   EventHook,
   FeedbackHook,
   HeaderAuthHook,
   HookResult,
   HookTable,
   LifecycleHook,
+  LogoutHook,
   MessageHook,
   PasswordAuthHook,
   RequestHeaders,
+  SettingsUpdateHook,
   SlotName,
+  StarterInit,
+  StartersHook,
   WindowMessageHook,
 } from "./hooks/table.ts";
 export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
-export type { ElementView, FeedbackView, User } from "./protocol/views.ts";
+export type { CommandView } from "./protocol/commands.ts";
+export type { ModeOption, ModeView } from "./protocol/modes.ts";
+export type { ChatProfileView, StarterView } from "./protocol/profiles.ts";
+export type { ToastLevel } from "./protocol/server.ts";
+export type { SettingsInput, SettingsValues, SettingValue } from "./protocol/settings.ts";
+export type { ElementKind, ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ListenOptions, type ServerOptions, serve } from "./server.ts";
 // What `GatewayHandle.notifyAll` sends (a reload notice).
 export type { Announcement } from "./session/session.ts";

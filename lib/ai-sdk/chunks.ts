@@ -103,11 +103,11 @@ const text = (message: MessageView): UIMessageChunk[] => [
 
 /** A message's elements (as files) and actions (as a data part). */
 function extras(message: MessageView): UIMessageChunk[] {
-  const files: UIMessageChunk[] = (message.elements ?? []).map((element) => ({
-    type: "file",
-    url: element.url,
-    mediaType: element.mime ?? "application/octet-stream",
-  }));
+  const files: UIMessageChunk[] = (message.elements ?? []).flatMap((element) =>
+    element.url === undefined
+      ? []
+      : [{ type: "file" as const, url: element.url, mediaType: element.mime ?? "application/octet-stream" }],
+  );
   if (message.actions.length === 0) return files;
   return [...files, { type: "data-chatwire-actions", id: message.id, data: message.actions }];
 }

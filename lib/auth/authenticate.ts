@@ -3,13 +3,15 @@ import "@fastify/cookie"; // types: request.cookies
 import type { FastifyRequest } from "fastify";
 import type { HookTable } from "../hooks/table.ts";
 import type { User } from "../protocol/views.ts";
-import type { TokenIssuer } from "./tokens.ts";
+import type { TokenGrant, TokenIssuer } from "./tokens.ts";
 
 /** The cookie that carries the session token for browsers. */
 export const TOKEN_COOKIE = "chatwire_token";
 
 /** The outcome of authenticating a request. */
-export type AuthResult = { readonly ok: true; readonly user?: User } | { readonly ok: false; readonly reason: string };
+export type AuthResult =
+  | { readonly ok: true; readonly user?: User; readonly grant?: TokenGrant }
+  | { readonly ok: false; readonly reason: string };
 
 /** The session token of a request: `Authorization: Bearer …`, else the cookie. */
 export function tokenOf(request: FastifyRequest): string | undefined {
@@ -34,8 +36,8 @@ export async function authenticate<S extends object>(
   if (tokens === undefined) return { ok: true };
   const token = tokenOf(request);
   if (token === undefined) return { ok: false, reason: "no session token: log in first" };
-  const user = await tokens.verify(token);
-  return user === undefined
+  const grant = await tokens.grant(token);
+  return grant === undefined
     ? { ok: false, reason: "the session token is invalid, expired or revoked" }
-    : { ok: true, user };
+    : { ok: true, user: grant.user, grant };
 }

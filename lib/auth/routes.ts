@@ -3,7 +3,7 @@ import "@fastify/cookie"; // types: reply.setCookie / request.cookies
 import type { FastifyInstance } from "fastify";
 import { type Static, Type } from "typebox";
 import { isDataUnavailable } from "../data/unavailable.ts";
-import type { PasswordAuthHook } from "../hooks/table.ts";
+import type { LogoutHook, PasswordAuthHook } from "../hooks/table.ts";
 import { User } from "../protocol/views.ts";
 import { TOKEN_COOKIE, tokenOf } from "./authenticate.ts";
 import type { LoginThrottle } from "./throttle.ts";
@@ -29,11 +29,15 @@ export interface AuthRoutesOptions {
   readonly secureCookie: boolean;
   /** Throttles logins; without it every attempt checks its password. */
   readonly throttle?: LoginThrottle;
+  /** Told the id of each token a logout revoked: the gateway closes this node's sockets opened with it. */
+  readonly onRevoked?: (tokenId: string) => void;
+  /** Told who logged out (a valid token's user), after the token is revoked. */
+  readonly onLogout?: LogoutHook | undefined;
 }
 
 /** Registers POST /auth/login, POST /auth/logout and GET /auth/me under the plugin's prefix. */
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
-  const { check, tokens, ttlSeconds, secureCookie, throttle } = options;
+  const { check, tokens, ttlSeconds, secureCookie, throttle, onRevoked, onLogout } = options;
   const cookie = { path: "/", httpOnly: true, sameSite: "lax", secure: secureCookie } as const;
 
   app.post<{ Body: LoginBody }>(
@@ -76,8 +80,18 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
 
   app.post("/auth/logout", async (request, reply) => {
     const token = tokenOf(request);
-    if (token !== undefined) await tokens.revoke(token);
+    const user = token === undefined || onLogout === undefined ? undefined : await tokens.verify(token);
+    const tokenId = token === undefined ? undefined : await tokens.revoke(token);
+    if (tokenId !== undefined) onRevoked?.(tokenId);
     reply.clearCookie(TOKEN_COOKIE, cookie);
+    if (user !== undefined) {
+      try {
+        await onLogout?.(user);
+      } catch (error) {
+        // The user is logged out either way: the app's clean-up failing must not undo or hide that.
+        request.log.error({ err: error, hook: "onLogout" }, "onLogout failed");
+      }
+    }
     return { ok: true };
   });
 

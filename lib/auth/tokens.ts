@@ -6,13 +6,26 @@ import type { DataLayer } from "../data/layer.ts";
 import { ChatwireError } from "../errors.ts";
 import type { User } from "../protocol/views.ts";
 
+/** A valid token: its user, and what a live connection opened with it needs to end when the token does. */
+export interface TokenGrant {
+  readonly user: User;
+  /** The token's id (`jti`), by which a logout revokes it. */
+  readonly tokenId?: string | undefined;
+  /** When the token expires, in seconds since the epoch. */
+  readonly expiresAt?: number | undefined;
+}
+
 /** Issues and verifies session tokens. */
 export interface TokenIssuer {
   issue(user: User): Promise<string>;
   /** The token's user, or undefined when it is invalid, expired or revoked. */
   verify(token: string): Promise<User | undefined>;
-  /** Revokes a token until it would have expired anyway. */
-  revoke(token: string): Promise<void>;
+  /** The token's grant (user, id, expiry), or undefined when it is invalid, expired or revoked. */
+  grant(token: string): Promise<TokenGrant | undefined>;
+  /** Whether the token id was revoked (here, or by another node sharing the data layer). */
+  isRevoked(tokenId: string): Promise<boolean>;
+  /** Revokes a token until it would have expired anyway; resolves with its id (undefined: not a valid token). */
+  revoke(token: string): Promise<string | undefined>;
 }
 
 /** Where revoked token ids are shared between processes: every DataLayer implements it. */
@@ -58,6 +71,17 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     }
   };
 
+  const grant = async (token: string): Promise<TokenGrant | undefined> => {
+    const payload = await read(token);
+    if (payload?.sub === undefined || (payload.jti !== undefined && (await isRevoked(payload.jti)))) return undefined;
+    const user: User = { identifier: payload.sub };
+    if (typeof payload.name === "string") user.displayName = payload.name;
+    if (typeof payload.metadata === "object" && payload.metadata !== null) {
+      user.metadata = payload.metadata as Record<string, unknown>;
+    }
+    return { user, tokenId: payload.jti, expiresAt: payload.exp };
+  };
+
   return {
     issue: (user) =>
       new SignJWT({ name: user.displayName, metadata: user.metadata })
@@ -68,23 +92,19 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         .setExpirationTime(`${ttlSeconds}s`)
         .sign(key),
     async verify(token) {
-      const payload = await read(token);
-      if (payload?.sub === undefined || (payload.jti !== undefined && (await isRevoked(payload.jti)))) return undefined;
-      const user: User = { identifier: payload.sub };
-      if (typeof payload.name === "string") user.displayName = payload.name;
-      if (typeof payload.metadata === "object" && payload.metadata !== null) {
-        user.metadata = payload.metadata as Record<string, unknown>;
-      }
-      return user;
+      return (await grant(token))?.user;
     },
+    grant,
+    isRevoked,
     async revoke(token) {
       const payload = await read(token);
-      if (payload?.jti === undefined) return;
+      if (payload?.jti === undefined) return undefined;
       const now = Date.now() / 1000;
       for (const [jti, expiry] of revoked) if (expiry < now) revoked.delete(jti);
       const expiry = payload.exp ?? now + ttlSeconds;
       revoked.set(payload.jti, expiry);
       await revocations?.revokeToken(payload.jti, expiry);
+      return payload.jti;
     },
   };
 }

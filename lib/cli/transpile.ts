@@ -19,7 +19,8 @@ const hash = (...parts: string[]) => {
 };
 
 /** esbuild, loaded on the first cache miss only (its service process costs ~20 ms to start). */
-const esbuild = () => createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
+const require = createRequire(import.meta.url);
+const esbuild = () => require("esbuild") as typeof import("esbuild");
 
 /** The output of esbuild for `source` (read from `path`): ES module or, for .cts, CommonJS, with an inline map. */
 function compile(path: string, source: string): string {

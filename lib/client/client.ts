@@ -2,6 +2,7 @@
 // (state.ts), typed events, and the commands a UI needs. Framework-free: React and the AI SDK adapt it elsewhere.
 import type {
   ActionView,
+  ChatProfileList,
   ClientFrame,
   ListThreadsQuery,
   ServerFrame,
@@ -19,6 +20,7 @@ import {
   recordAudio,
   sendAudio,
 } from "./audio.ts";
+import { type AudioChunkEvent, type AudioInterruptEvent, OutputTracks } from "./audio-output.ts";
 import {
   type Closed,
   Connection,
@@ -30,7 +32,16 @@ import {
 import { Emitter, type Unsubscribe } from "./emitter.ts";
 import { ChatwireClientError } from "./errors.ts";
 import { idMaker } from "./ids.ts";
-import { deleteThread, listThreads, type RouteTarget, renameThread, routesBase } from "./routes.ts";
+import {
+  deleteThread,
+  listChatProfiles,
+  listThreads,
+  type RouteTarget,
+  renameThread,
+  routesBase,
+  type UploadedFile,
+  uploadFile,
+} from "./routes.ts";
 import type { ChatSnapshot } from "./snapshot.ts";
 import type { SocketConstructor } from "./socket.ts";
 import { ConversationState } from "./state.ts";
@@ -41,23 +52,23 @@ const secretHeader: typeof THREAD_SECRET_HEADER = "x-chatwire-thread-secret";
 /** Options of `connect`. */
 export interface ConnectOptions {
   /** A session token sent as `Authorization: Bearer …` (outside browsers; browsers send the login's cookie). */
-  readonly token?: string;
+  readonly token?: string | undefined;
   /** Headers for the WebSocket upgrade and the HTTP routes (outside browsers, which cannot set them). */
-  readonly headers?: Record<string, string>;
+  readonly headers?: Record<string, string> | undefined;
   /** Becomes `ctx.chatProfile`. */
-  readonly chatProfile?: string;
+  readonly chatProfile?: string | undefined;
   /** Reopen this stored thread instead of starting a new conversation. */
-  readonly thread?: ThreadRequest;
+  readonly thread?: ThreadRequest | undefined;
   /** Where the HTTP routes are (default: the gateway URL without its last segment, over http(s)). */
-  readonly api?: string;
-  readonly reconnect?: ReconnectOptions;
+  readonly api?: string | undefined;
+  readonly reconnect?: ReconnectOptions | undefined;
   /** Acknowledge after this many session frames (default 100) or `ackDelayMs` (default 1000), whichever first. */
-  readonly ackEvery?: number;
-  readonly ackDelayMs?: number;
+  readonly ackEvery?: number | undefined;
+  readonly ackDelayMs?: number | undefined;
   /** The WebSocket class to use (default: the global one, else the `ws` package). */
-  readonly WebSocket?: SocketConstructor;
+  readonly WebSocket?: SocketConstructor | undefined;
   /** The fetch for the HTTP routes (default: the global one). */
-  readonly fetch?: typeof fetch;
+  readonly fetch?: typeof fetch | undefined;
 }
 
 /** A new session (`connected`, `reopened`): how it came to be. */
@@ -80,10 +91,15 @@ export interface ClientEvents {
   reopened: SessionEvent;
   /** The connection dropped; the client reconnects by itself in `retryInMs`. */
   offline: Offline;
-  /** Over for good: `close()`, or a close retrying cannot help (4401 not authenticated, 1002 protocol). */
+  /** Over for good: `close()`, or a close retrying cannot help (4401 not authenticated, 1002 protocol, 4404 unknown
+   * chat profile). */
   closed: Closed;
   /** Every server frame, typed, once each and in order (before the snapshot's listeners are told). */
   frame: ServerFrame;
+  /** A chunk of output audio to play (`ctx.audio.send`); `createAudioPlayer` plays them in browsers. */
+  audio: AudioChunkEvent;
+  /** Stop playback: `audio_interrupt` from the server, or the client's own barge-in (`startAudio`), at once. */
+  audioInterrupt: AudioInterruptEvent;
   /** A task started or ended (after its frame event); `request` is the id `send` or `callAction` returned for the
    * message or call it runs (none for onChatStart and onChatResume). */
   task: TaskEvent;
@@ -110,6 +126,9 @@ export class ChatClient {
   /** Requests waiting for their answer, by frame id: feedback (feedback_saved) and action calls (their task). */
   readonly #waiting = new Map<string, { resolve(value: string): void; reject(error: Error): void }>();
   #recording: AudioRecording | undefined;
+  /** The upload ticket of the current session (each welcome brings one). */
+  #uploadToken: string | undefined;
+  readonly #tracks = new OutputTracks();
 
   constructor(
     readonly url: string,
@@ -131,6 +150,10 @@ export class ChatClient {
       },
       {
         frame: (frame) => this.#frame(frame),
+        binary: (bytes) => {
+          const chunk = this.#tracks.decode(bytes);
+          if (chunk !== undefined) this.#events.emit("audio", chunk);
+        },
         sent: (frame) => {
           if (frame.type === "user_message" || frame.type === "action_call") this.#state.written();
         },
@@ -167,14 +190,36 @@ export class ChatClient {
   }
 
   /** Sends the user's text (`user_message`) and shows it at once; returns the message's client id. Sent when the
-   * session is ready if it is not now. Files are not supported yet: upload them on the app's side. */
-  send(text: string): string {
+   * session is ready if it is not now. `command`: one of `snapshot.commands`' ids (`message.command` for the app);
+   * `modes`: an option id for some of `snapshot.modes` (`message.modes`); `files`: ids from `upload`, attached to
+   * the message. */
+  send(
+    text: string,
+    options: {
+      readonly command?: string;
+      readonly modes?: Readonly<Record<string, string>>;
+      readonly files?: readonly string[];
+    } = {},
+  ): string {
     this.#usable();
     const id = this.#newId("msg");
     this.#change(() => this.#state.addLocal(id, text));
     this.#state.requested(id);
-    this.#connection.send({ type: "user_message", id, content: text });
+    const command = options.command === undefined ? {} : { command: options.command };
+    const modes = options.modes === undefined ? {} : { modes: { ...options.modes } };
+    const files = options.files === undefined || options.files.length === 0 ? {} : { files: [...options.files] };
+    this.#connection.send({ type: "user_message", id, content: text, ...command, ...modes, ...files });
     return id;
+  }
+
+  /** Uploads a file for this session (`POST /files` with its ticket); name its id in `send` or `answerAsk`.
+   * Rejects with FILE_TOO_LARGE, UPLOAD_QUOTA, FILE_REFUSED… (the server's code), or CLIENT_CLOSED before any
+   * session. */
+  async upload(file: Blob, name = file instanceof File ? file.name : "file"): Promise<UploadedFile> {
+    this.#usable();
+    const ticket = this.#uploadToken;
+    if (ticket === undefined) throw new ChatwireClientError("CLIENT_CLOSED", "no session yet: wait for `connected`");
+    return uploadFile(this.#routes, ticket, file, name);
   }
 
   /** Calls an action (a button under a message). Settles when its task has ended; rejects with the error frame's
@@ -190,11 +235,17 @@ export class ChatClient {
     return done;
   }
 
-  /** Answers an ask: text for a text ask (shown as the user's message), an action (or its id) for an action ask. */
-  answerAsk(askId: string, answer: string | { readonly action: ActionRef }): void {
+  /** Answers an ask: text for a text ask (shown as the user's message), an action (or its id) for an action ask,
+   * uploads' ids for a file ask. */
+  answerAsk(
+    askId: string,
+    answer: string | { readonly action: ActionRef } | { readonly files: readonly string[] },
+  ): void {
     this.#usable();
     this.#change(() => this.#state.askAnswered(askId));
-    if (typeof answer === "string") {
+    if (typeof answer === "object" && "files" in answer) {
+      this.#connection.send({ type: "ask_reply", askId, files: [...answer.files] });
+    } else if (typeof answer === "string") {
       this.#change(() => this.#state.addLocal(this.#newId("answer"), answer));
       this.#connection.send({ type: "ask_reply", askId, content: answer });
     } else {
@@ -226,6 +277,25 @@ export class ChatClient {
     return saved;
   }
 
+  /** Edits one of the user's messages (the id `send` returned, or a stored one's): it shows the new text at once,
+   * what came after it goes, and the app's onMessage runs again with it. Returns the edit's id (errors about it:
+   * UNKNOWN_MESSAGE, EDITS_DISABLED, carry it as `replyTo`). */
+  editMessage(messageId: string, content: string): string {
+    this.#usable();
+    const id = this.#newId("edit");
+    this.#change(() => this.#state.edited(messageId, content));
+    this.#state.requested(id);
+    this.#connection.send({ type: "edit_message", id, messageId, content });
+    return id;
+  }
+
+  /** Changes settings (some or all inputs, by id). The snapshot's `settings` follow the server's answer
+   * (`chat_settings`); a value the form refuses comes back as a BAD_SETTINGS error. */
+  updateSettings(values: Readonly<Record<string, unknown>>): void {
+    this.#usable();
+    this.#connection.send({ type: "settings_update", id: this.#newId("settings"), values: { ...values } });
+  }
+
   /** Passes data to the app's onWindowMessage (as a host page's postMessage would). */
   postWindowMessage(data: unknown): void {
     this.#usable();
@@ -242,6 +312,8 @@ export class ChatClient {
     options?: RecordingOptions,
   ): AudioRecording | AudioSender {
     this.#usable();
+    // Barge-in on this side at once, without waiting for the server's audio_interrupt.
+    this.#events.emit("audioInterrupt", { reason: "barge_in" });
     const link = {
       send: (frame: ClientFrame) => this.#connection.send(frame),
       sendBinary: (bytes: Uint8Array) => this.#connection.sendBinary(bytes),
@@ -266,6 +338,18 @@ export class ChatClient {
       renameThread(this.#routes, id, name, this.#secretOf(id)),
     delete: (id: string): Promise<void> => deleteThread(this.#routes, id, this.#secretOf(id)),
   };
+
+  /** The chat profiles the user may choose from (HTTP, before or during a session); `profiles: []` without any. */
+  chatProfiles(): Promise<ChatProfileList> {
+    return listChatProfiles(this.#routes);
+  }
+
+  /** Starts a new conversation with another chat profile (Chainlit restarts the chat too). Unknown to the app:
+   * the server refuses it with UNKNOWN_PROFILE. */
+  switchProfile(chatProfile: string): void {
+    this.#connection.chooseProfile(chatProfile);
+    this.open();
+  }
 
   /** Starts a new session on a clean state: a new conversation, or the stored `thread` reopened. Ends the current
    * session (close code 1000). Also reopens a client that was closed. */
@@ -310,6 +394,7 @@ export class ChatClient {
     if (start.replaced) this.#rejectWaiting("the session was lost (it could not be resumed)");
     this.#change(() => this.#state.startSession(start));
     const { welcome, replaced, lost, dropped } = start;
+    this.#uploadToken = welcome.uploadToken;
     if (start.resumed) this.#events.emit("resumed", { welcome });
     else {
       const event = { welcome, replaced, dropped, ...(lost ? { lost } : {}) };
@@ -326,6 +411,9 @@ export class ChatClient {
       request?.reject(new ChatwireClientError(frame.code, frame.message));
     }
     if (frame.type === "audio_state" && !frame.connected) this.#recording?.stop();
+    if (frame.type === "audio_output") this.#tracks.announce(frame);
+    if (frame.type === "audio_interrupt")
+      this.#events.emit("audioInterrupt", { reason: frame.reason, ...(frame.track ? { track: frame.track } : {}) });
     this.#events.emit("frame", frame);
     const task = frame.type === "task_start" || frame.type === "task_end" ? this.#state.lastTask : undefined;
     if (task !== undefined) {

@@ -47,6 +47,8 @@ export interface Closed {
 export interface ConnectionEvents {
   /** Every frame after the handshake (session frames once each, in `seq` order), before it is acknowledged. */
   frame(frame: ServerFrame): void;
+  /** A binary frame from the server (output audio). */
+  binary(bytes: Uint8Array): void;
   /** A frame was written to the socket (queued ones when the session is ready). */
   sent(frame: ClientFrame): void;
   session(start: SessionStart): void;
@@ -57,25 +59,25 @@ export interface ConnectionEvents {
 
 /** Reconnection timing: the delay doubles from `initialDelayMs` up to `maxDelayMs`, ±20% jitter. */
 export interface ReconnectOptions {
-  readonly initialDelayMs?: number;
-  readonly maxDelayMs?: number;
+  readonly initialDelayMs?: number | undefined;
+  readonly maxDelayMs?: number | undefined;
   /** Give up (closed) after this many failed attempts in a row; default: never. */
-  readonly maxAttempts?: number;
+  readonly maxAttempts?: number | undefined;
 }
 
 /** Options of a connection (see ConnectOptions for their meaning). */
 export interface ConnectionOptions {
-  readonly headers?: Record<string, string>;
-  readonly chatProfile?: string;
-  readonly reconnect?: ReconnectOptions;
-  readonly ackEvery?: number;
-  readonly ackDelayMs?: number;
-  readonly WebSocket?: SocketConstructor;
+  readonly headers?: Record<string, string> | undefined;
+  readonly chatProfile?: string | undefined;
+  readonly reconnect?: ReconnectOptions | undefined;
+  readonly ackEvery?: number | undefined;
+  readonly ackDelayMs?: number | undefined;
+  readonly WebSocket?: SocketConstructor | undefined;
 }
 
 const protocol: typeof PROTOCOL_VERSION = 1;
 /** Close codes after which trying again cannot help: protocol version, not authenticated. */
-const FINAL_CLOSES = new Set([1002, 4401]);
+const FINAL_CLOSES = new Set([1002, 4401, 4404]);
 
 /** One logical connection to the gateway. */
 export class Connection {
@@ -105,7 +107,17 @@ export class Connection {
     private readonly url: string,
     private readonly options: ConnectionOptions,
     private readonly events: ConnectionEvents,
-  ) {}
+  ) {
+    this.#profile = options.chatProfile;
+  }
+
+  /** The chat profile the next new session asks for (`hello.chatProfile`). */
+  #profile: string | undefined;
+
+  /** Asks for `chatProfile` in every new session from now on (the current one keeps its own). */
+  chooseProfile(chatProfile: string | undefined): void {
+    this.#profile = chatProfile;
+  }
 
   /** Starts a new session, ending the current one if any: a new conversation, or the stored `thread` reopened. */
   open(thread?: ThreadRequest): void {
@@ -198,7 +210,9 @@ export class Connection {
     socket.onopen = () => socket.send(JSON.stringify(this.#hello()));
     socket.onmessage = (event) => {
       // A socket closed by open() may still deliver frames of the session it ended: they are not this one's.
-      if (socket === this.#socket && typeof event.data === "string") this.#receive(JSON.parse(event.data));
+      if (socket !== this.#socket) return;
+      if (typeof event.data === "string") this.#receive(JSON.parse(event.data));
+      else if (event.data instanceof ArrayBuffer) this.events.binary(new Uint8Array(event.data));
     };
     socket.onerror = () => undefined; // a close event follows; it says all there is to say
     socket.onclose = (event) => this.#closed(socket, event.code, event.reason);
@@ -231,7 +245,7 @@ export class Connection {
   }
 
   #hello(): ClientFrame {
-    const profile = this.options.chatProfile === undefined ? {} : { chatProfile: this.options.chatProfile };
+    const profile = this.#profile === undefined ? {} : { chatProfile: this.#profile };
     const session = this.#session;
     if (session === undefined)
       return { type: "hello", protocol, ...profile, ...(this.#reopen ? { thread: this.#reopen } : {}) };

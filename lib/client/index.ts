@@ -2,6 +2,7 @@
 // ChatClient: the conversation as an immutable snapshot, typed events, and the commands.
 
 export type { AudioRecording, AudioSender, MediaStreamLike, RecordingOptions } from "./audio.ts";
+export type { AudioChunkEvent, AudioInterruptEvent } from "./audio-output.ts";
 export {
   type ActionRef,
   ChatClient,
@@ -14,6 +15,8 @@ export {
 export type { Closed, ConnectionStatus, LostReason, Offline, ReconnectOptions } from "./connection.ts";
 export type { Unsubscribe } from "./emitter.ts";
 export { ChatwireClientError } from "./errors.ts";
+export { type AudioContextLike, type AudioPlayer, createAudioPlayer } from "./player.ts";
+export type { UploadedFile } from "./routes.ts";
 export type {
   ChatAskOf,
   ChatDivider,
@@ -21,6 +24,7 @@ export type {
   ChatFeedback,
   ChatMessage,
   ChatNode,
+  ChatSettingsView,
   ChatSnapshot,
   ChatStep,
   PendingAsk,

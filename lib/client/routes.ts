@@ -1,6 +1,6 @@
 // The gateway's HTTP routes over stored threads (lib/data/routes.ts): list, rename, delete. Browsers send the
 // session cookie (same origin); other clients the headers given to `connect` (`Authorization: Bearer …`).
-import type { ListThreadsQuery, ThreadList, ThreadSummary } from "../protocol/index.ts";
+import type { ChatProfileList, ListThreadsQuery, ThreadList, ThreadSummary } from "../protocol/index.ts";
 import { ChatwireClientError } from "./errors.ts";
 
 /** How to reach the routes. */
@@ -52,6 +52,17 @@ export async function callRoute(
   throw new ChatwireClientError(code, `${path}: ${message}`, response.status);
 }
 
+/** The chat profiles the user may start with (`GET /chat-profiles`); none when the app declares none. */
+export async function listChatProfiles(target: RouteTarget): Promise<ChatProfileList> {
+  try {
+    return (await callRoute(target, "chat-profiles")) as ChatProfileList;
+  } catch (error) {
+    // The route exists only when the app declares profiles.
+    if (error instanceof ChatwireClientError && error.status === 404) return { profiles: [] };
+    throw error;
+  }
+}
+
 /** One page of the user's threads, newest first. */
 export async function listThreads(target: RouteTarget, query: ListThreadsQuery = {}): Promise<ThreadList> {
   const params = new URLSearchParams();
@@ -91,3 +102,38 @@ const parse = (text: string): unknown => {
     return undefined;
   }
 };
+
+/** What `POST /files` answers: the upload's id (for `send(text, { files })` or `answerAsk`), its safe name, the
+ * type found in its bytes, its size and a signed URL. */
+export interface UploadedFile {
+  readonly id: string;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly url: string;
+}
+
+/** Uploads one file with the session's ticket; throws a ChatwireClientError with the server's code (FILE_TOO_LARGE,
+ * UPLOAD_QUOTA, FILE_REFUSED, BAD_UPLOAD, UNAUTHENTICATED) or REQUEST_FAILED. */
+export async function uploadFile(target: RouteTarget, ticket: string, file: Blob, name: string): Promise<UploadedFile> {
+  const form = new FormData();
+  form.append("file", file, name);
+  let response: Response;
+  try {
+    response = await target.fetch(new URL("files", target.base), {
+      method: "POST",
+      headers: { ...target.headers, "x-chatwire-upload": ticket },
+      credentials: "same-origin",
+      body: form,
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ChatwireClientError("REQUEST_FAILED", `files: the server could not be reached (${reason})`, 0);
+  }
+  const body = parse(await response.text());
+  if (response.ok) return body as UploadedFile;
+  const known = ["FILE_TOO_LARGE", "UPLOAD_QUOTA", "FILE_REFUSED", "BAD_UPLOAD", "UNAUTHENTICATED"] as const;
+  const code = isRecord(body) ? known.find((candidate) => candidate === body.code) : undefined;
+  const message = isRecord(body) && typeof body.message === "string" ? body.message : `HTTP ${response.status}`;
+  throw new ChatwireClientError(code ?? "REQUEST_FAILED", `files: ${message}`, response.status);
+}

@@ -1,6 +1,19 @@
 // The conversation as a UI renders it: immutable values, replaced (never changed) when a frame changes them, so a
 // UI compares by reference (React's useSyncExternalStore, memo) and re-renders only what changed.
-import type { ActionView, ElementView, MessageView, ServerFrameOf, StepView, User } from "../protocol/index.ts";
+import type {
+  ActionView,
+  CommandView,
+  ElementView,
+  FileAskRules,
+  MessageView,
+  ModeView,
+  ServerFrameOf,
+  SettingsInput,
+  SettingsValues,
+  StarterView,
+  StepView,
+  User,
+} from "../protocol/index.ts";
 import type { ConnectionStatus, LostReason } from "./connection.ts";
 
 /** The feedback the user gave a message: `sending` until the server answers `feedback_saved` (or an error). */
@@ -15,7 +28,7 @@ export interface ChatFeedback {
 /** The ask a message puts to the user, while it is open and after (`outcome`). */
 export interface ChatAskOf {
   readonly askId: string;
-  readonly kind: "text" | "action";
+  readonly kind: "text" | "action" | "file";
   readonly open: boolean;
   readonly outcome?: "answered" | "timeout" | "cancelled";
 }
@@ -63,10 +76,12 @@ export interface ChatElement extends ElementView {
 /** An open ask, oldest first: answer it with `answerAsk`. */
 export interface PendingAsk {
   readonly askId: string;
-  readonly kind: "text" | "action";
+  readonly kind: "text" | "action" | "file";
   /** The message that asks (its content is the question; an action ask's actions are the choices). */
   readonly message: ChatMessage;
   readonly timeoutMs: number;
+  /** A file ask's rules: upload files that fit, then `answerAsk(askId, { files })`. */
+  readonly files?: FileAskRules;
 }
 
 /** The session this conversation runs in. */
@@ -75,6 +90,12 @@ export interface SessionInfo {
   readonly threadId: string;
   readonly user?: User;
   readonly chatProfile?: string;
+}
+
+/** The settings form the app shows (its last `chat_settings`): render `inputs`, filled with `values`. */
+export interface ChatSettingsView {
+  readonly inputs: readonly SettingsInput[];
+  readonly values: SettingsValues;
 }
 
 /** Everything a UI renders, as one immutable value. */
@@ -99,6 +120,14 @@ export interface ChatSnapshot {
   readonly busy: boolean;
   /** Whether the server is taking audio (audio_state). */
   readonly audio: boolean;
+  /** The settings form of the session, if the app shows one; change it with `client.updateSettings`. */
+  readonly settings: ChatSettingsView | undefined;
+  /** Suggested first messages of a new conversation: show them while `messages` is empty; `client.send(message)`. */
+  readonly starters: readonly StarterView[];
+  /** The commands the user may send a message with (`client.send(text, { command })`): a `/` palette, buttons. */
+  readonly commands: readonly CommandView[];
+  /** The mode pickers (`client.send(text, { modes: { [modeId]: optionId } })`). */
+  readonly modes: readonly ModeView[];
   /** The session's error frames, oldest first (the last 50). */
   readonly errors: readonly ServerFrameOf<"error">[];
 }

@@ -2,11 +2,15 @@
 // tasks, action calls, feedback and errors. Frames and the client's own commands change it; `snapshot()` gives the
 // immutable value a UI renders, rebuilt only after a change and sharing every part that did not change.
 import type {
+  CommandView,
   FeedbackView,
+  FileAskRules,
   HistoryEntry,
   MessageView,
+  ModeView,
   ServerFrame,
   ServerFrameOf,
+  StarterView,
   StepView,
 } from "../protocol/index.ts";
 import type { ConnectionStatus, SessionStart } from "./connection.ts";
@@ -16,6 +20,7 @@ import type {
   ChatFeedback,
   ChatMessage,
   ChatNode,
+  ChatSettingsView,
   ChatSnapshot,
   ChatStep,
   PendingAsk,
@@ -59,12 +64,19 @@ export class ConversationState {
   #opening = false;
   /** The task of the last task_start or task_end applied, and the request it runs. */
   #lastTask: { readonly taskId: string; readonly request: string | undefined } | undefined;
-  #asks = new Map<string, { askId: string; kind: "text" | "action"; messageId: string; timeoutMs: number }>();
+  #asks = new Map<
+    string,
+    { askId: string; kind: "text" | "action" | "file"; messageId: string; timeoutMs: number; files?: FileAskRules }
+  >();
   /** Action calls waiting for their task's end, by frame id. */
   #calls = new Map<string, string>();
   /** Feedback frames waiting for their answer: frame id -> message or step id. */
   #feedback = new Map<string, string>();
   #audio = false;
+  #settings: ChatSettingsView | undefined;
+  #starters: readonly StarterView[] = [];
+  #commands: readonly CommandView[] = [];
+  #modes: readonly ModeView[] = [];
   #errors: ServerFrameOf<"error">[] = [];
   #dividers = 0;
   #snapshot: ChatSnapshot | undefined;
@@ -109,6 +121,10 @@ export class ConversationState {
     this.#calls.clear();
     this.#feedback.clear();
     this.#audio = false;
+    this.#settings = undefined;
+    this.#starters = [];
+    this.#commands = [];
+    this.#modes = [];
     this.#changed();
   }
 
@@ -148,6 +164,15 @@ export class ConversationState {
     const author = this.#session?.user?.displayName ?? this.#session?.user?.identifier ?? "You";
     const view: MessageView = { id, role: "user", author, content, createdAt: new Date().toISOString(), actions: [] };
     this.#upsertMessage(view, { local: true });
+    this.#changed();
+  }
+
+  /** The user edited their message `id`: it takes the new text, and what came after it goes (the server removes it
+   * too, under ids this client may not know). */
+  edited(id: string, content: string): void {
+    this.#changeMessage(id, (message) => ({ ...message, content }));
+    const at = this.#roots.indexOf(id);
+    if (at >= 0) for (const later of this.#roots.slice(at + 1)) this.#remove(later);
     this.#changed();
   }
 
@@ -215,6 +240,7 @@ export class ConversationState {
           kind: frame.kind,
           messageId: frame.message.id,
           timeoutMs: frame.timeoutMs,
+          ...(frame.files === undefined ? {} : { files: frame.files }),
         });
         break;
       case "ask_end": {
@@ -240,10 +266,49 @@ export class ConversationState {
       case "error":
         this.#error(frame);
         break;
+      case "starters":
+        this.#starters = frame.starters;
+        break;
+      case "commands":
+        this.#commands = frame.commands;
+        break;
+      case "modes":
+        this.#modes = frame.modes;
+        break;
+      case "chat_settings":
+        this.#settings = { inputs: frame.inputs, values: frame.values };
+        break;
+      case "element": {
+        const { element, forId } = frame;
+        if (forId !== undefined)
+          this.#changeMessage(forId, (message) => {
+            const others = (message.elements ?? []).filter((old) => old.id !== element.id);
+            const at = (message.elements ?? []).findIndex((old) => old.id === element.id);
+            const elements = at < 0 ? [...others, element] : others.toSpliced(at, 0, element);
+            return { ...message, elements };
+          });
+        break;
+      }
+      case "remove_elements": {
+        const gone = new Set(frame.ids);
+        for (const entry of this.#entries.values()) {
+          if (entry.kind === "message" && entry.value.elements?.some((element) => gone.has(element.id))) {
+            const elements = entry.value.elements.filter((element) => !gone.has(element.id));
+            entry.value = { ...entry.value, elements };
+          }
+        }
+        break;
+      }
+      case "sidebar":
+        return; // not conversation state: the client's events carry it
       case "welcome":
       case "resume_failed":
       case "shutdown":
       case "window_message":
+      case "toast":
+      case "audio_output":
+      case "audio_interrupt":
+      case "audio_dropped":
       case "notice":
         return; // no conversation state: the client's events carry them
       default:
@@ -382,7 +447,8 @@ export class ConversationState {
     for (const ask of this.#asks.values()) {
       const entry = this.#entries.get(ask.messageId);
       if (entry?.kind !== "message") continue;
-      asks.push({ askId: ask.askId, kind: ask.kind, message: entry.value, timeoutMs: ask.timeoutMs });
+      const files = ask.files === undefined ? {} : { files: ask.files };
+      asks.push({ askId: ask.askId, kind: ask.kind, message: entry.value, timeoutMs: ask.timeoutMs, ...files });
     }
     return {
       status: this.#status,
@@ -396,6 +462,10 @@ export class ConversationState {
       asks,
       busy: this.#tasks.size > 0,
       audio: this.#audio,
+      settings: this.#settings,
+      starters: this.#starters,
+      commands: this.#commands,
+      modes: this.#modes,
       errors: this.#errors,
     };
   }

@@ -1,10 +1,22 @@
 // The explicit context a handler receives, shaped per hook as grammY shapes its context per update: a task
 // (onChatStart, onChatResume, onMessage, an action callback) gets a ChatContext, which may ask and stream; an event
 // (onFeedback, onWindowMessage, the audio hooks, onStop) and onChatEnd get an EventContext, which may not.
-import type { Action } from "../hooks/payloads.ts";
+import type { Action, ChatFile, HistoryMessage } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
+import type { ToastLevel } from "../protocol/server.ts";
+import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
-import type { ContextInit } from "./init.ts";
+import { type AudioOut, unplayedAudio } from "./audio.ts";
+import { type CommandInit, checkedCommands } from "./commands.ts";
+import {
+  type ElementHandle,
+  removeElements,
+  type SidebarInit,
+  type StandaloneElementInit,
+  sendElement,
+  setSidebar,
+} from "./elements.ts";
+import type { ActionOwner, AskKind, AskOutcome, ContextInit, FileAskRules } from "./init.ts";
 import {
   type ActionInit,
   type EventMessageHandle,
@@ -13,6 +25,8 @@ import {
   SentMessage,
   viewOf,
 } from "./message.ts";
+import { checkedModes, type ModeInit } from "./modes.ts";
+import type { ChatSettings } from "./settings.ts";
 import type { StateStore } from "./state.ts";
 import { type EventStepHandle, runStep, type StepHandle, type StepInit } from "./step.ts";
 import { createThreadHandle, type ThreadHandle } from "./thread.ts";
@@ -22,6 +36,21 @@ export interface AskInit {
   readonly content: string;
   readonly author?: string | undefined;
   readonly timeoutMs?: number | undefined;
+  /** Cancels the ask when aborted (it rejects with the signal's reason; `ask_end` says `cancelled`), e.g. when the
+   * answer came another way. */
+  readonly signal?: AbortSignal | undefined;
+  /** Removes the ask's message once the ask is over, however it ended (Chainlit's `ask.remove()`). */
+  readonly removeWhenDone?: boolean | undefined;
+}
+
+/** Options of `askFile` (Chainlit's AskFileMessage): what to upload, and how much. */
+export interface AskFileInit extends AskInit {
+  /** MIME types and `type/*` patterns the files may have (found in their bytes). Default: any. */
+  readonly accept?: readonly string[] | undefined;
+  /** Bytes per file. Default (and at most): the gateway's `maxUploadBytes`. */
+  readonly maxSizeBytes?: number | undefined;
+  /** How many files the user may send in the answer (at least one). Default 1. */
+  readonly maxFiles?: number | undefined;
 }
 
 /**
@@ -35,6 +64,9 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   /** The user, when the app authenticates users; undefined for anonymous sessions. */
   readonly user: User | undefined;
   readonly chatProfile: string | undefined;
+  /** The values the user provided for the keys the app declares (`chat.userEnv([...])`); never stored nor logged:
+   * keep them out of messages and logs too. @example const key = ctx.userEnv.OPENAI_API_KEY; */
+  readonly userEnv: Readonly<Record<string, string>>;
   /** The session's state: a typed key/value store (Chainlit's `user_session`). */
   readonly state: StateStore<S>;
   /** Aborted when this handler should end; `abortKind(ctx.signal)` tells why. Pass it to fetch, LLM clients… */
@@ -48,6 +80,38 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   step<T>(init: StepInit, run: (step: EventStepHandle) => T | Promise<T>): Promise<T>;
   /** Sends data to the page that embeds the chat (`window.parent.postMessage`). */
   sendWindowMessage(data: unknown): Promise<void>;
+  /** Shows a transient notice (a `toast` frame: not part of the conversation, never stored).
+   * @example await ctx.toast("Saved", { level: "success" }) */
+  toast(message: string, options?: { readonly level?: ToastLevel | undefined }): Promise<void>;
+  /** The settings form's current values, by input id (`form.read(ctx.settings)` types them); {} without a form. */
+  readonly settings: SettingsValues;
+  /** Shows `form` in this session (instead of the app's) and resolves with its values, typed: the current ones
+   * that fit, else the initial ones. @example const { model } = await ctx.setSettings(form); */
+  setSettings<V extends object>(form: ChatSettings<V>): Promise<V>;
+  /** Replaces the commands the user may send a message with (Chainlit's set_commands); [] removes them all.
+   * @example await ctx.setCommands([{ id: "search", description: "Search the web", button: true }]) */
+  setCommands(commands: readonly CommandInit[]): Promise<void>;
+  /** Replaces the mode pickers (Chainlit's modes); [] removes them. A message carries its choices: `message.modes`.
+   * @example await ctx.setModes([{ id: "effort", name: "Effort", options: [{ id: "low", name: "Low" }, { id: "high", name: "High" }] }]) */
+  setModes(modes: readonly ModeInit[]): Promise<void>;
+  /**
+   * Takes action buttons off their messages, with no handle kept: one action (e.g. the one an action callback got),
+   * every button of a message (`{ messageId }`), or every live button of the session (no argument). Chainlit's
+   * `action.remove()`. @example chat.actionCallback("approve", async (ctx, action) => { await ctx.removeActions(action); });
+   */
+  removeActions(which?: Action | { readonly messageId: string }): Promise<void>;
+  /** The conversation's messages so far, oldest first: the user's and the app's, a reopened thread's included
+   * (Chainlit's `cl.chat_context`). The last 1000 at most. @example const turns = ctx.history().map((m) => ({ role: m.role, content: m.content })); */
+  history(): HistoryMessage[];
+  /** Sends an element on its own (attached to message `forId`, if given): a chart, a live task list, a file…
+   * @example const tasks = await ctx.sendElement({ name: "Plan", kind: "tasklist", props: { tasks: [] } }); */
+  sendElement(element: StandaloneElementInit): Promise<ElementHandle>;
+  /** Removes elements by id (from `sendElement` or a message's `elements`), with their stored bytes. */
+  removeElements(ids: readonly string[]): Promise<void>;
+  /** Opens the side panel with these elements (Chainlit's `ElementSidebar.set_elements`); `[]` closes it. */
+  setSidebar(sidebar: SidebarInit): Promise<void>;
+  /** Audio for the client to play, and interrupting it (docs/voice.md). @example ctx.audio.send(pcm, { sampleRate: 24000 }) */
+  readonly audio: AudioOut;
 }
 
 /** Everything a task handler can see and do: an EventContext that may also stream and ask the user. */
@@ -62,6 +126,9 @@ export interface ChatContext<S extends object = Record<string, unknown>> extends
   askText(ask: string | AskInit): Promise<string>;
   /** Asks the user to press one of `actions` and resolves with the chosen one. */
   askAction(ask: AskInit & { readonly actions: readonly ActionInit[] }): Promise<Action>;
+  /** Asks the user for files and resolves with them (1 to `maxFiles`). Rejects with ASK_TIMEOUT, or with the
+   * signal's reason if the task ends. @example const [csv] = await ctx.askFile({ content: "Your CSV?", accept: ["text/csv"] }); */
+  askFile(ask: AskFileInit): Promise<readonly ChatFile[]>;
 }
 
 /** Something that has (or makes) an AbortSignal: a task makes its signal only when a handler looks at it. */
@@ -97,8 +164,14 @@ class TaskContext<S extends object> implements ChatContext<S> {
   get state() {
     return this.init.state;
   }
+  get userEnv(): Readonly<Record<string, string>> {
+    return this.init.userEnv ?? {};
+  }
   get log() {
     return this.init.log;
+  }
+  get audio(): AudioOut {
+    return this.init.audio ?? unplayedAudio;
   }
   get thread(): ThreadHandle {
     this.#thread ??= createThreadHandle(this.init.threadId, this.init.thread);
@@ -130,9 +203,22 @@ class TaskContext<S extends object> implements ChatContext<S> {
     return answer.action;
   }
 
-  async #ask(ask: AskInit, kind: "text" | "action", actions: readonly ActionInit[]) {
+  async askFile(ask: AskFileInit): Promise<readonly ChatFile[]> {
+    const ceiling = this.init.files?.maxElementBytes ?? Number.MAX_SAFE_INTEGER;
+    const rules: FileAskRules = {
+      accept: [...(ask.accept ?? ["*/*"])],
+      maxSizeBytes: Math.min(ask.maxSizeBytes ?? ceiling, ceiling),
+      maxFiles: Math.max(1, ask.maxFiles ?? 1),
+    };
+    const answer = await this.#ask(ask, "file", [], rules);
+    if (answer.kind !== "file") throw new Error("unreachable: a file ask was answered with something else");
+    return answer.files;
+  }
+
+  async #ask(ask: AskInit, kind: AskKind, actions: readonly ActionInit[], rules?: FileAskRules) {
     const timeoutMs = ask.timeoutMs ?? this.init.askTimeoutMs;
     const { content, author } = ask;
+    if (ask.signal?.aborted) throw ask.signal.reason;
     const message = new SentMessage(
       this.init,
       { content, actions, ...(author === undefined ? {} : { author }) },
@@ -141,11 +227,15 @@ class TaskContext<S extends object> implements ChatContext<S> {
     const askId = this.init.newId();
     // The view first: if authorRename throws, no ask is left open to time out with nobody awaiting it.
     const view = await viewOf(this.init, message);
-    const answer = this.init.asks.open(askId, kind, message.actions, timeoutMs, this.signal, (outcome) => {
+    const signal = ask.signal === undefined ? this.signal : AbortSignal.any([this.signal, ask.signal]);
+    const end = (outcome: AskOutcome) => {
       void this.init.emit({ type: "ask_end", askId, outcome });
-    });
+      if (ask.removeWhenDone === true) this.#removeAsked(view.id);
+    };
+    const answer = this.init.asks.open(askId, kind, message.actions, timeoutMs, signal, end, rules);
     try {
-      await this.init.emit({ type: "ask", askId, kind, message: view, timeoutMs });
+      const files = rules === undefined ? {} : { files: { ...rules, accept: [...rules.accept] } };
+      await this.init.emit({ type: "ask", askId, kind, message: view, timeoutMs, ...files });
     } catch (error) {
       this.init.asks.cancel(askId, error);
       await answer.catch(() => undefined);
@@ -154,8 +244,69 @@ class TaskContext<S extends object> implements ChatContext<S> {
     return answer;
   }
 
+  /** Removes an ask's message; best effort: a session that has ended has nothing left to remove it from. */
+  #removeAsked(id: string): void {
+    try {
+      Promise.resolve(this.init.emit({ type: "message_delete", id })).catch(() => undefined);
+    } catch {
+      // SESSION_CLOSED
+    }
+  }
+
   async sendWindowMessage(data: unknown): Promise<void> {
     await this.init.emit({ type: "window_message", data });
+  }
+
+  get settings(): SettingsValues {
+    return this.init.settings.values;
+  }
+
+  history(): HistoryMessage[] {
+    return this.init.history();
+  }
+
+  async toast(message: string, options: { readonly level?: ToastLevel | undefined } = {}): Promise<void> {
+    if (typeof message !== "string" || message.length > 10_000)
+      throw new RangeError("a toast is text of 10,000 characters at most");
+    await this.init.emit({ type: "toast", message, level: options.level ?? "info" });
+  }
+
+  async removeActions(which?: Action | { readonly messageId: string }): Promise<void> {
+    const live = this.init.actions.live(which?.messageId);
+    const chosen = which !== undefined && "id" in which ? live.filter(({ action }) => action.id === which.id) : live;
+    const byOwner = new Map<ActionOwner, Set<string>>();
+    for (const { action, owner } of chosen) byOwner.set(owner, (byOwner.get(owner) ?? new Set()).add(action.id));
+    for (const [owner, ids] of byOwner) await owner.dropActions(ids);
+  }
+
+  async setModes(modes: readonly ModeInit[]): Promise<void> {
+    const checked = checkedModes(modes);
+    this.init.modes.set(checked);
+    await this.init.emit({ type: "modes", modes: checked });
+  }
+
+  async setCommands(commands: readonly CommandInit[]): Promise<void> {
+    const checked = checkedCommands(commands);
+    this.init.commands.set(checked);
+    await this.init.emit({ type: "commands", commands: checked });
+  }
+
+  async setSettings<V extends object>(form: ChatSettings<V>): Promise<V> {
+    const values = this.init.settings.declare(form.inputs);
+    await this.init.emit({ type: "chat_settings", inputs: [...form.inputs], values });
+    return form.read(values);
+  }
+
+  sendElement(element: StandaloneElementInit): Promise<ElementHandle> {
+    return sendElement(this.init, element);
+  }
+
+  removeElements(ids: readonly string[]): Promise<void> {
+    return removeElements(this.init, ids);
+  }
+
+  setSidebar(sidebar: SidebarInit): Promise<void> {
+    return setSidebar(this.init, sidebar);
   }
 }
 

@@ -1,15 +1,31 @@
 // What a context is built from: the session's parts that outlive one handler call. A session or a test backs it.
-import type { Action } from "../hooks/payloads.ts";
+import type { Action, ChatFile, HistoryMessage } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
+import type { CommandView } from "../protocol/commands.ts";
+import type { ModeView } from "../protocol/modes.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
+import type { SettingsInput, SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
+import type { AudioOut } from "./audio.ts";
+import type { FileAccess } from "./files.ts";
 import type { StateStore } from "./state.ts";
 import type { ThreadWriter } from "./thread.ts";
 
 /** The user's answer to an ask: text for a text ask, one of its actions for an action ask. */
 export type AskAnswer =
   | { readonly kind: "text"; readonly content: string }
-  | { readonly kind: "action"; readonly action: Action };
+  | { readonly kind: "action"; readonly action: Action }
+  | { readonly kind: "file"; readonly files: readonly ChatFile[] };
+
+/** What a file ask takes (the `ask` frame's `files`). */
+export interface FileAskRules {
+  readonly accept: readonly string[];
+  readonly maxSizeBytes: number;
+  readonly maxFiles: number;
+}
+
+/** The kinds of ask. */
+export type AskKind = "text" | "action" | "file";
 
 /** How an ask ended, for the `ask_end` frame. */
 export type AskOutcome = "answered" | "timeout" | "cancelled";
@@ -19,20 +35,48 @@ export interface OpenAsks {
   /** Opens an ask and resolves with the answer; rejects with ASK_TIMEOUT, or the signal's reason when aborted. */
   open(
     askId: string,
-    kind: "text" | "action",
+    kind: AskKind,
     actions: readonly Action[],
     timeoutMs: number,
     signal: AbortSignal,
     onEnd: (outcome: AskOutcome) => void,
+    rules?: FileAskRules,
   ): Promise<AskAnswer>;
   /** Cancels one open ask (its question could not be sent): it rejects with `reason`. */
   cancel(askId: string, reason: unknown): void;
 }
 
+/** The message an action button is on, as far as removing its buttons goes. */
+export interface ActionOwner {
+  /** Takes the buttons with these ids off the message (one message_update). */
+  dropActions(ids: ReadonlySet<string>): Promise<void>;
+}
+
 /** Where a context puts the action buttons it sends. The session's ActionBook finds them for `action_call`. */
 export interface LiveActions {
-  add(action: Action): void;
+  add(action: Action, owner: ActionOwner): void;
   remove(id: string): void;
+  /** The live actions (of one message, or all), with the message each is on. */
+  live(messageId?: string): { readonly action: Action; readonly owner: ActionOwner }[];
+}
+
+/** The session's settings form and values. The session's SettingsBook checks the client's updates. */
+export interface LiveSettings {
+  readonly values: SettingsValues;
+  /** Shows `inputs`: keeps each current value that fits, else the input's initial one, and returns the values. */
+  declare(inputs: readonly SettingsInput[]): SettingsValues;
+}
+
+/** The commands the session offers now (the session's CommandBook checks the messages that name one). */
+export interface LiveCommands {
+  readonly current: readonly CommandView[];
+  set(commands: readonly CommandView[]): void;
+}
+
+/** The mode pickers the session offers now (the session's ModeBook checks a message's choices). */
+export interface LiveModes {
+  readonly current: readonly ModeView[];
+  set(modes: readonly ModeView[]): void;
 }
 
 /** The session-lived parts a context is built from. */
@@ -41,6 +85,8 @@ export interface ContextInit<S extends object> {
   readonly threadId: string;
   readonly user?: User | undefined;
   readonly chatProfile?: string | undefined;
+  /** The user's own values of the keys the app declares (`ctx.userEnv`). */
+  readonly userEnv?: Readonly<Record<string, string>> | undefined;
   readonly state: StateStore<S>;
   readonly log: Logger;
   /** Sends one frame to the client (the session stamps `seq`). Resolves when it is queued for the socket. */
@@ -49,12 +95,21 @@ export interface ContextInit<S extends object> {
   readonly renameAuthor?: ((author: string) => string | Promise<string>) | undefined;
   readonly asks: OpenAsks;
   readonly actions: LiveActions;
+  readonly settings: LiveSettings;
+  readonly commands: LiveCommands;
+  readonly modes: LiveModes;
+  /** The conversation's messages so far, oldest first (`ctx.history()`). */
+  history(): HistoryMessage[];
   /** New ids for messages, steps, actions and asks. */
   newId(): string;
   /** The clock for `createdAt`, `start` and `end`. */
   now(): Date;
   /** Default ask timeout in ms. */
   readonly askTimeoutMs: number;
+  /** Where uploads live: the default bounds of `askFile` come from it. */
+  readonly files?: FileAccess | undefined;
   /** Where `ctx.thread` changes go: the session's thread link when persistence is on. */
   readonly thread?: ThreadWriter | undefined;
+  /** Output audio (`ctx.audio`): the session's; without one, chunks are checked and dropped. */
+  readonly audio?: AudioOut | undefined;
 }

@@ -1,26 +1,21 @@
 // A message the app sent, and the ways to change it afterwards: update, stream into, remove, drop an action.
 import type { Action } from "../hooks/payloads.ts";
-import type { ElementDisplay, ElementView, JsonObject, MessageRole, MessageView } from "../protocol/views.ts";
+import type { ElementView, JsonObject, MessageRole, MessageView } from "../protocol/views.ts";
+import { buildElement, checkElement, type ElementInit } from "./elements.ts";
 import type { ContextInit } from "./init.ts";
+
+export type { ElementInit };
 
 /** An action button to attach to a message. */
 export interface ActionInit {
+  /** The action's id (1 to 64 characters); default: a new one. Pressing a button sends its id back, so an id of
+   * the app's own (e.g. a database key) saves a lookup; using one again makes it name the newer button. */
+  readonly id?: string | undefined;
   readonly name: string;
   readonly label?: string | undefined;
   readonly payload?: JsonObject | undefined;
   readonly icon?: string | undefined;
   readonly tooltip?: string | undefined;
-}
-
-/** A file or media element to show with a message: its metadata only; the bytes are served at `url`. */
-export interface ElementInit {
-  /** 1 to 256 characters, e.g. "chart.png". */
-  readonly name: string;
-  /** Where the client fetches it (1 to 2048 characters): your own route, a bucket, a data: URL. */
-  readonly url: string;
-  readonly mime?: string | undefined;
-  /** `inline` (default), `side` or `page`, as in Chainlit. */
-  readonly display?: ElementDisplay | undefined;
 }
 
 /** What to send: the text, and optionally the author, action buttons, elements and the step it belongs to. */
@@ -73,26 +68,6 @@ export async function viewOf<S extends object>(init: ContextInit<S>, message: Se
   return message.parentId === undefined ? view : { ...view, parentId: message.parentId };
 }
 
-const MAX_ELEMENT_NAME = 256;
-const MAX_ELEMENT_URL = 2048;
-
-/** The element with an id, after checking what the protocol bounds (a bad one is the app's bug: it throws). */
-function toElement(init: ElementInit, id: string): ElementView {
-  if (typeof init.name !== "string" || init.name.length === 0 || init.name.length > MAX_ELEMENT_NAME) {
-    throw new RangeError(`an element name has 1 to ${MAX_ELEMENT_NAME} characters`);
-  }
-  if (typeof init.url !== "string" || init.url.length === 0 || init.url.length > MAX_ELEMENT_URL) {
-    throw new RangeError(`an element url has 1 to ${MAX_ELEMENT_URL} characters`);
-  }
-  return {
-    id,
-    name: init.name,
-    url: init.url,
-    ...(init.mime === undefined ? {} : { mime: init.mime }),
-    ...(init.display === undefined ? {} : { display: init.display }),
-  };
-}
-
 /** The live state of a sent message. Built by ChatContext.send and ChatContext.stream. */
 export class SentMessage<S extends object> implements MessageHandle {
   readonly id: string;
@@ -102,7 +77,9 @@ export class SentMessage<S extends object> implements MessageHandle {
   readonly parentId: string | undefined;
   content: string;
   actions: Action[];
-  readonly elements: readonly ElementView[];
+  elements: readonly ElementView[] = [];
+  /** The elements to build (bytes to store) when the message is sent, with their ids. */
+  readonly #elementInits: readonly (readonly [ElementInit, string])[];
   #streaming = false;
 
   /** `liveActions: false` for an ask's message: its buttons answer the ask and must not reach actionCallbacks. */
@@ -117,14 +94,23 @@ export class SentMessage<S extends object> implements MessageHandle {
     this.role = message.role ?? "assistant";
     this.parentId = message.parentId;
     this.content = message.content ?? "";
-    this.elements = (message.elements ?? []).map((element) => toElement(element, init.newId()));
+    this.#elementInits = (message.elements ?? []).map((element) => {
+      checkElement(element);
+      return [element, init.newId()] as const;
+    });
     this.actions = this.#toActions(message.actions ?? []);
   }
 
   #toActions(actions: readonly ActionInit[]): Action[] {
     return actions.map((action) => {
+      if (
+        action.id !== undefined &&
+        (typeof action.id !== "string" || action.id.length === 0 || action.id.length > 64)
+      ) {
+        throw new RangeError("an action id has 1 to 64 characters");
+      }
       const built: Action = {
-        id: this.init.newId(),
+        id: action.id ?? this.init.newId(),
         name: action.name,
         label: action.label ?? action.name,
         payload: action.payload ?? {},
@@ -132,13 +118,15 @@ export class SentMessage<S extends object> implements MessageHandle {
         ...(action.icon === undefined ? {} : { icon: action.icon }),
         ...(action.tooltip === undefined ? {} : { tooltip: action.tooltip }),
       };
-      if (this.liveActions) this.init.actions.add(built);
+      if (this.liveActions) this.init.actions.add(built, this);
       return built;
     });
   }
 
   /** Sends the message as new (`message_new`) or as the start of a stream (`stream_start`). */
   async open(streaming: boolean): Promise<this> {
+    // Bytes are stored before the message goes out: its elements' URLs must work when the client gets them.
+    this.elements = await Promise.all(this.#elementInits.map(([element, id]) => buildElement(this.init, element, id)));
     this.#streaming = streaming;
     await this.init.emit({ type: streaming ? "stream_start" : "message_new", message: await viewOf(this.init, this) });
     return this;
@@ -171,6 +159,12 @@ export class SentMessage<S extends object> implements MessageHandle {
   async removeAction(actionId: string): Promise<void> {
     this.init.actions.remove(actionId);
     this.actions = this.actions.filter((action) => action.id !== actionId);
+    await this.init.emit({ type: "message_update", message: await viewOf(this.init, this) });
+  }
+
+  async dropActions(ids: ReadonlySet<string>): Promise<void> {
+    for (const id of ids) this.init.actions.remove(id);
+    this.actions = this.actions.filter((action) => !ids.has(action.id));
     await this.init.emit({ type: "message_update", message: await viewOf(this.init, this) });
   }
 

@@ -22,6 +22,8 @@ export interface EventStepHandle {
   send(message: string | MessageInit): Promise<EventMessageHandle>;
   /** Sends the step's current state now (e.g. after changing `output` mid-way). */
   update(): Promise<void>;
+  /** Removes the step from the conversation (and the stored thread); Chainlit's `step.remove()`. */
+  remove(): Promise<void>;
 }
 
 /** A running step. Set `input`/`output` as you go; the step is sent when it starts and when it ends. */
@@ -65,7 +67,16 @@ class RunningStep<S extends object> implements StepHandle {
   }
 
   async update(): Promise<void> {
+    if (this.removed) return;
     await this.init.emit({ type: "step", step: this.view() });
+  }
+
+  removed = false;
+
+  async remove(): Promise<void> {
+    if (this.removed) return;
+    this.removed = true;
+    await this.init.emit({ type: "message_delete", id: this.id });
   }
 
   step<T>(init: StepInit, run: (step: StepHandle) => T | Promise<T>): Promise<T> {
@@ -78,7 +89,18 @@ class RunningStep<S extends object> implements StepHandle {
   }
 }
 
-/** Runs `run` as a step: sends it at the start, and at the end with its output, or its error (then rethrows). */
+/** What a step's callback returned, as its output: text as it is, anything else as JSON (undefined: none). */
+function outputOf(result: unknown): string | undefined {
+  if (result === undefined || typeof result === "string") return result;
+  try {
+    return JSON.stringify(result) ?? String(result);
+  } catch {
+    return String(result); // a cycle or a BigInt: still something to show
+  }
+}
+
+/** Runs `run` as a step: sends it at the start, and at the end with its output (what `run` returned, unless it set
+ * `output`), or its error (then rethrows). */
 export async function runStep<S extends object, T>(
   init: ContextInit<S>,
   stepInit: StepInit,
@@ -88,7 +110,9 @@ export async function runStep<S extends object, T>(
   const step = new RunningStep(init, stepInit, parentId);
   await step.update();
   try {
-    return await run(step);
+    const result = await run(step);
+    step.output ??= outputOf(result);
+    return result;
   } catch (error) {
     step.error = error instanceof Error ? error.message : String(error);
     throw error;

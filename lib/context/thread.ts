@@ -1,6 +1,6 @@
 // `ctx.thread`: the app names, tags and annotates the stored conversation. The changes go to the session's thread
 // writer (persistence); without persistence there is nothing to write and the calls only check their input.
-import { STORE_METADATA_KEY } from "../data/layer.ts";
+import { CONVERSATION_METADATA_KEY, STORE_METADATA_KEY } from "../data/layer.ts";
 import type { JsonObject } from "../protocol/views.ts";
 
 /** A change of the stored thread: absent fields stay as they are; `metadata` replaces the app's metadata whole. */
@@ -72,7 +72,9 @@ export function createThreadHandle(id: string, writer: ThreadWriter | undefined)
     },
     async setMetadata(metadata) {
       const copy = jsonCopy(metadata);
-      if (STORE_METADATA_KEY in copy) throw new RangeError(`"${STORE_METADATA_KEY}" is chatwire's own metadata key`);
+      for (const key of [STORE_METADATA_KEY, CONVERSATION_METADATA_KEY]) {
+        if (key in copy) throw new RangeError(`"${key}" is chatwire's own metadata key`);
+      }
       writer?.updateThread({ metadata: copy });
     },
   };

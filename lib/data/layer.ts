@@ -1,10 +1,14 @@
 // The DataLayer interface: what chatwire stores (users, threads, messages, steps, feedback, elements) and how it
 // reads it back. Implementations: sqlite.ts (embedded default), postgres.ts, memory.ts (tests). No SQL here.
 import type { ThreadDict, ThreadElement, ThreadMessageStep, ThreadToolStep } from "../hooks/payloads.ts";
-import type { ElementDisplay, JsonObject, MessageView, StepView, User } from "../protocol/views.ts";
+import type { ElementDisplay, ElementKind, JsonObject, MessageView, StepView, User } from "../protocol/views.ts";
+import type { FileStore } from "./files.ts";
 
 /** The key of a thread's metadata that holds the saved session store: server-side only, never sent to a client. */
 export const STORE_METADATA_KEY = "chatwireSession";
+/** The key of a thread's metadata that holds the conversation's settings values and chat profile, restored when the
+ * thread is reopened: server-side only too. */
+export const CONVERSATION_METADATA_KEY = "chatwireConversation";
 
 /** A user as stored: the declared `User` plus the id threads point to. */
 export interface StoredUser {
@@ -77,6 +81,9 @@ export type LoadedStep =
 /** An element's metadata as stored: Chainlit's element fields, with how it is shown. The bytes live at `url`. */
 export interface StoredElement extends ThreadElement {
   readonly display?: ElementDisplay;
+  readonly kind?: ElementKind;
+  /** The JSON of the kinds without bytes (dataframe, plotly, vega, tasklist, custom). */
+  readonly props?: JsonObject;
 }
 
 /** A stored thread, Chainlit-shaped, with each step's feedback: what `onChatResume` and the routes get. A message
@@ -153,7 +160,10 @@ export interface DataLayer {
   listThreads(query: ThreadListQuery): Promise<ThreadPage>;
   /** Returns the updated record, or undefined if there is no such thread. */
   updateThread(id: string, patch: ThreadPatch): Promise<ThreadRecord | undefined>;
-  /** Deletes the thread with its steps, feedback and elements. False if there was no such thread. */
+  /** Where uploads and elements' bytes live, in the same database. A layer without one (an embedder's own) gets an
+   * in-memory store from the gateway. */
+  readonly files?: FileStore;
+  /** Deletes the thread with its steps, feedback, elements and files. False if there was no such thread. */
   deleteThread(id: string): Promise<boolean>;
 
   /** Runs the writes in order, in one transaction: all of them are stored, or none (and it rejects). */
@@ -187,8 +197,8 @@ export const NAME_MAX = 80;
  * @example clientThread(await layer.loadThread(id)).metadata.chatwireSession === undefined
  */
 export function clientThread<T extends { readonly metadata: JsonObject }>(thread: T): T {
-  if (!(STORE_METADATA_KEY in thread.metadata)) return thread;
-  const { [STORE_METADATA_KEY]: _store, ...metadata } = thread.metadata;
+  if (!(STORE_METADATA_KEY in thread.metadata) && !(CONVERSATION_METADATA_KEY in thread.metadata)) return thread;
+  const { [STORE_METADATA_KEY]: _store, [CONVERSATION_METADATA_KEY]: _conversation, ...metadata } = thread.metadata;
   return { ...thread, metadata };
 }
 
@@ -199,7 +209,7 @@ export function clientThread<T extends { readonly metadata: JsonObject }>(thread
 export function withElements(steps: readonly LoadedStep[], elements: readonly StoredElement[]): LoadedStep[] {
   const byMessage = new Map<string, StoredElement[]>();
   for (const element of elements) {
-    if (element.forId === undefined || element.url === undefined) continue;
+    if (element.forId === undefined || (element.url === undefined && element.props === undefined)) continue;
     const list = byMessage.get(element.forId) ?? [];
     list.push(element);
     byMessage.set(element.forId, list);
@@ -208,12 +218,14 @@ export function withElements(steps: readonly LoadedStep[], elements: readonly St
   return steps.map((step) => {
     const attached = step.kind === "message" ? byMessage.get(step.id) : undefined;
     if (attached === undefined) return step;
-    const views = attached.map(({ id, name, url, mime, display }) => ({
+    const views = attached.map(({ id, name, url, mime, display, kind, props }) => ({
       id,
       name,
-      url: url ?? "",
+      ...(url === undefined ? {} : { url }),
       ...(mime === undefined ? {} : { mime }),
       ...(display === undefined ? {} : { display }),
+      ...(kind === undefined ? {} : { kind }),
+      ...(props === undefined ? {} : { props }),
     }));
     return { ...step, elements: views };
   });

@@ -15,6 +15,7 @@ import {
   withElements,
 } from "./layer.ts";
 import { memoryLoginCounters } from "./login-counters.ts";
+import { createMemoryFileStore } from "./memory-files.ts";
 
 interface StepRow {
   readonly seq: number;
@@ -53,6 +54,7 @@ export function createMemoryLayer(): DataLayer {
   let tables = emptyTables();
   let seq = 0;
   let closed = false;
+  const files = createMemoryFileStore();
 
   const live = (): Tables => {
     if (closed) throw new Error("the memory data layer is closed");
@@ -165,6 +167,7 @@ export function createMemoryLayer(): DataLayer {
 
   return {
     kind: "memory",
+    files,
     migrate: async () => {
       live();
     },
@@ -228,6 +231,7 @@ export function createMemoryLayer(): DataLayer {
       if (!t.threads.delete(id)) return false;
       for (const [stepId, step] of t.steps) if (step.threadId === id) deleteStep(t, stepId);
       for (const [elementId, e] of t.elements) if (e.threadId === id) t.elements.delete(elementId);
+      await files.deleteThreadFiles(id);
       return true;
     },
     apply: async (writes) => {

@@ -1,13 +1,17 @@
 // The PostgreSQL layer's write statements: one function per DataWrite kind, run on a pooled client inside the
 // layer's transactions (or on the pool itself for single statements).
 import { randomUUID } from "node:crypto";
-import type pg from "pg";
 import type { User } from "../protocol/views.ts";
 import type { DataWrite, NewThread, StoredUser, ThreadPatch } from "./layer.ts";
 import { messageColumns, type StepColumns, stepColumns, toUser, type UserRow } from "./rows.ts";
 
-/** A pool or a client checked out of it. */
-export type Queryable = Pick<pg.PoolClient, "query">;
+/** What the writes need of a pg pool or a client checked out of it, stated here so that chatwire's declarations do not name pg's. */
+export interface Queryable {
+  query<Row extends object = Record<string, unknown>>(
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<{ readonly rows: Row[]; readonly rowCount: number | null }>;
+}
 
 export const insertThread = async (db: Queryable, thread: NewThread): Promise<void> => {
   await db.query(
@@ -119,11 +123,22 @@ export const applyOne = async (db: Queryable, write: DataWrite): Promise<void> =
     case "element": {
       const e = write.element;
       await db.query(
-        `INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url, display)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url, display, kind, props)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (id) DO UPDATE SET thread_id = EXCLUDED.thread_id, for_id = EXCLUDED.for_id,
-           name = EXCLUDED.name, mime = EXCLUDED.mime, url = EXCLUDED.url, display = EXCLUDED.display`,
-        [e.id, write.threadId, e.forId ?? null, e.name, e.mime ?? null, e.url ?? null, e.display ?? null],
+           name = EXCLUDED.name, mime = EXCLUDED.mime, url = EXCLUDED.url, display = EXCLUDED.display,
+           kind = EXCLUDED.kind, props = EXCLUDED.props`,
+        [
+          e.id,
+          write.threadId,
+          e.forId ?? null,
+          e.name,
+          e.mime ?? null,
+          e.url ?? null,
+          e.display ?? null,
+          e.kind ?? null,
+          e.props === undefined ? null : JSON.stringify(e.props),
+        ],
       );
       return;
     }

@@ -5,6 +5,7 @@ import pg from "pg";
 import type { DataLayer, LockPolicy, LoginCharge } from "./layer.ts";
 import { pageLimit, withElements } from "./layer.ts";
 import { charged, type LoginCounter, lockedUntil } from "./login-counters.ts";
+import { postgresFiles } from "./postgres-files.ts";
 import { applyOne, insertThread, patchThread, type Queryable, upsertUser } from "./postgres-writes.ts";
 import {
   type ElementRow,
@@ -184,6 +185,7 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
 
   return {
     kind: "postgres",
+    files: postgresFiles(pool, retried),
     migrate: () =>
       transaction(
         async (client) => {
@@ -241,8 +243,9 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
         return getThread(id);
       }),
     deleteThread: (id) =>
-      retried(async () => {
-        const result = await pool.query("DELETE FROM chatwire_threads WHERE id = $1", [id]);
+      transaction(async (client) => {
+        await client.query("DELETE FROM chatwire_files WHERE thread_id = $1", [id]);
+        const result = await client.query("DELETE FROM chatwire_threads WHERE id = $1", [id]);
         return (result.rowCount ?? 0) > 0;
       }),
     // One transaction, one deadline: a locked table or a lost server fails the batch once, at the deadline.

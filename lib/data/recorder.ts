@@ -4,7 +4,7 @@ import type { Feedback } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import { silentLogger } from "../logger.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
-import type { MessageView, User } from "../protocol/views.ts";
+import type { ElementView, MessageView, User } from "../protocol/views.ts";
 import {
   type DataLayer,
   type DataWrite,
@@ -54,6 +54,8 @@ export interface UserMessageRecord {
   /** Display name of the user (after authorRename). */
   readonly author: string;
   readonly parentId?: string;
+  /** The files the user attached, as elements of the message. */
+  readonly elements?: readonly ElementView[];
   /** Name the thread after this message if it has no name yet (default true). The gateway says false after the
    * first message of a session, sparing a write per turn. */
   readonly nameThread?: boolean;
@@ -162,17 +164,21 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
   // A message and its elements: the elements are rows of their own, attached to the message by `forId`.
   const writeMessage = (threadId: string, { elements, ...message }: MessageView): void => {
     enqueue(threadId, { kind: "message", threadId, message });
-    for (const { id, name, url, mime, display } of elements ?? []) {
-      const element: StoredElement = {
-        id,
-        name,
-        url,
-        forId: message.id,
-        ...(mime === undefined ? {} : { mime }),
-        ...(display === undefined ? {} : { display }),
-      };
-      enqueue(threadId, { kind: "element", threadId, element });
-    }
+    for (const element of elements ?? []) writeElement(threadId, element, message.id);
+  };
+  const writeElement = (threadId: string, view: ElementView, forId: string | undefined): void => {
+    const { id, name, url, mime, display, kind, props } = view;
+    const element: StoredElement = {
+      id,
+      name,
+      ...(url === undefined ? {} : { url }),
+      ...(forId === undefined ? {} : { forId }),
+      ...(mime === undefined ? {} : { mime }),
+      ...(display === undefined ? {} : { display }),
+      ...(kind === undefined ? {} : { kind }),
+      ...(props === undefined ? {} : { props }),
+    };
+    enqueue(threadId, { kind: "element", threadId, element });
   };
 
   const record = (threadId: string, frame: OutgoingFrame): void => {
@@ -220,6 +226,12 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "step":
         enqueue(threadId, { kind: "step", threadId, step: frame.step });
         return;
+      case "element":
+        writeElement(threadId, frame.element, frame.forId);
+        return;
+      case "remove_elements":
+        for (const id of frame.ids) enqueue(threadId, { kind: "delete_element", id });
+        return;
       // Session plumbing, not conversation: nothing to store (a history frame replays what is stored already).
       case "thread_history":
       case "task_start":
@@ -227,8 +239,17 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "ask_end":
       case "window_message":
       case "audio_state":
+      case "audio_output": // output audio is never stored: it plays once
+      case "audio_interrupt":
+      case "audio_dropped":
       case "feedback_saved":
+      case "sidebar":
       case "error":
+      case "chat_settings":
+      case "starters":
+      case "commands":
+      case "toast":
+      case "modes":
       case "notice":
         return;
       default:
@@ -258,8 +279,9 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
         createdAt: m.createdAt,
         ...(m.parentId === undefined ? {} : { parentId: m.parentId }),
         actions: [],
+        ...(m.elements === undefined || m.elements.length === 0 ? {} : { elements: [...m.elements] }),
       };
-      enqueue(threadId, { kind: "message", threadId, message });
+      writeMessage(threadId, message);
       const name = m.nameThread === false ? "" : defaultThreadName(m.content);
       if (name !== "") enqueue(threadId, { kind: "default_name", threadId, name });
     },

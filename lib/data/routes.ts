@@ -11,8 +11,11 @@ import {
   ThreadSummary,
 } from "../protocol/threads.ts";
 import type { User } from "../protocol/views.ts";
+import { type FileSigner, refreshFileUrls } from "./file-signer.ts";
 import { clientThread, type DataLayer, type ThreadRecord } from "./layer.ts";
 import { secretMatches } from "./secret.ts";
+
+const DAY_MS = 24 * 3600 * 1000;
 
 // The route shapes live in lib/protocol (clients read them there); re-exported for the server's importers.
 export { ListThreadsQuery, RenameThreadBody, THREAD_SECRET_HEADER, ThreadList, ThreadSummary };
@@ -22,6 +25,8 @@ export interface ThreadRoutesOptions {
   readonly layer: DataLayer;
   /** Who is asking (e.g. from a session cookie or a bearer token); undefined when anonymous. */
   readonly userOf: (request: FastifyRequest) => User | undefined | Promise<User | undefined>;
+  /** Signs the URLs of chatwire's own files afresh in `GET /threads/:id` (stored ones expire). */
+  readonly signer?: FileSigner | undefined;
   /** Route prefix, applied by Fastify's `register` (e.g. "/api" gives /api/threads). */
   readonly prefix?: string;
 }
@@ -84,7 +89,9 @@ export async function threadRoutes(app: FastifyInstance, options: ThreadRoutesOp
       const { id } = request.params;
       if ((await accessible(request, id, request.headers[THREAD_SECRET_HEADER])) === undefined) return notFound(reply);
       const thread = await layer.loadThread(id);
-      return thread === undefined ? notFound(reply) : clientThread(thread);
+      if (thread === undefined) return notFound(reply);
+      const signer = options.signer;
+      return clientThread(signer === undefined ? thread : refreshFileUrls(thread, signer, Date.now() + DAY_MS));
     },
   );
 

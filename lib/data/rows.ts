@@ -1,6 +1,6 @@
 // Rows of the SQL layers (SQLite and PostgreSQL share one table layout) and their mapping to and from records.
 // Messages and steps share the steps table, as in Chainlit: `kind` tells them apart.
-import type { ActionView, ElementDisplay, JsonObject, MessageRole, StepType } from "../protocol/views.ts";
+import type { ActionView, ElementDisplay, ElementKind, JsonObject, MessageRole, StepType } from "../protocol/views.ts";
 import type { LoadedStep, StoredElement, StoredFeedback, StoredUser, ThreadRecord } from "./layer.ts";
 
 /** A JSON column: text in SQLite, already parsed jsonb in PostgreSQL. */
@@ -169,6 +169,8 @@ export interface ElementRow {
   url: string | null;
   for_id: string | null;
   display: string | null;
+  kind?: string | null;
+  props?: JsonColumn;
 }
 
 export const toElement = (row: ElementRow): StoredElement => ({
@@ -178,6 +180,8 @@ export const toElement = (row: ElementRow): StoredElement => ({
   ...optional("url", row.url),
   ...optional("forId", row.for_id),
   ...(row.display === null ? {} : { display: row.display as ElementDisplay }),
+  ...(row.kind === null || row.kind === undefined ? {} : { kind: row.kind as ElementKind }),
+  ...(row.props === null || row.props === undefined ? {} : { props: json(row.props) as JsonObject }),
 });
 
 /** Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`. */

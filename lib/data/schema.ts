@@ -96,6 +96,34 @@ CREATE TABLE chatwire_login_counters (
 CREATE INDEX chatwire_login_counters_by_update ON chatwire_login_counters (updated_at);
 `;
 
+/** Uploaded files and elements' bytes (lib/data/files.ts): metadata, then the bytes as numbered chunks. A file is
+ * `complete` once its last chunk is in; `thread_id` is set when a message or an ask claims it. Elements get their
+ * kind (image, dataframe, …) and the JSON props of the kinds that have no bytes. */
+const files = (t: { bytes: string; json: string }) => `
+CREATE TABLE chatwire_files (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  mime TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  complete INTEGER NOT NULL,
+  session_id TEXT NOT NULL,
+  user_identifier TEXT,
+  thread_id TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX chatwire_files_by_session ON chatwire_files (session_id);
+CREATE INDEX chatwire_files_by_thread ON chatwire_files (thread_id);
+CREATE INDEX chatwire_files_by_creation ON chatwire_files (created_at);
+CREATE TABLE chatwire_file_chunks (
+  file_id TEXT NOT NULL REFERENCES chatwire_files (id) ON DELETE CASCADE,
+  n INTEGER NOT NULL,
+  data ${t.bytes} NOT NULL,
+  PRIMARY KEY (file_id, n)
+);
+ALTER TABLE chatwire_elements ADD COLUMN kind TEXT;
+ALTER TABLE chatwire_elements ADD COLUMN props ${t.json};
+`;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -103,6 +131,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 3, name: "element display", sql: elementDisplay },
   { version: 4, name: "revoked tokens", sql: revokedTokens({ epoch: "INTEGER" }) },
   { version: 5, name: "login counters", sql: loginCounters({ epoch: "INTEGER" }) },
+  { version: 6, name: "files", sql: files({ bytes: "BLOB", json: "TEXT" }) },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -116,4 +145,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 3, name: "element display", sql: elementDisplay },
   { version: 4, name: "revoked tokens", sql: revokedTokens({ epoch: "BIGINT" }) },
   { version: 5, name: "login counters", sql: loginCounters({ epoch: "BIGINT" }) },
+  { version: 6, name: "files", sql: files({ bytes: "BYTEA", json: "JSONB" }) },
 ];

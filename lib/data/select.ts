@@ -1,6 +1,7 @@
 // Picks the data layer from one option: SQLite by default, PostgreSQL when DATABASE_URL says so, memory for tests,
 // or none at all. The layer comes back migrated and ready.
 import { join, resolve } from "node:path";
+import { ChatwireError } from "../errors.ts";
 import type { DataLayer } from "./layer.ts";
 import { createMemoryLayer } from "./memory.ts";
 import { createSqliteLayer } from "./sqlite.ts";
@@ -53,10 +54,15 @@ async function open(
   if (choice === undefined) {
     const url = env.DATABASE_URL;
     if (url === undefined || url === "") return createSqliteLayer({ path: join(cwd, DEFAULT_SQLITE_PATH) });
-    if (!isPostgresUrl(url)) throw new Error("DATABASE_URL must be a postgres:// or postgresql:// connection string");
+    if (!isPostgresUrl(url))
+      throw new ChatwireError(
+        "INVALID_OPTION",
+        "DATABASE_URL must be a postgres:// or postgresql:// connection string",
+      );
     return postgres(url);
   }
   if ("sqlite" in choice) return createSqliteLayer({ path: resolve(cwd, choice.sqlite) });
-  if (!isPostgresUrl(choice.postgres)) throw new Error("postgres must be a postgres:// or postgresql:// URL");
+  if (!isPostgresUrl(choice.postgres))
+    throw new ChatwireError("INVALID_OPTION", "postgres must be a postgres:// or postgresql:// URL");
   return postgres(choice.postgres);
 }

@@ -1,13 +1,17 @@
 // The SQLite layer's write statements: one function per DataWrite kind, run inside the layer's transactions.
 // Synchronous (better-sqlite3); statements come from the layer's cache of prepared statements.
 import { randomUUID } from "node:crypto";
-import type Database from "better-sqlite3";
 import type { User } from "../protocol/views.ts";
 import type { DataWrite, NewThread, StoredUser, ThreadPatch } from "./layer.ts";
 import { messageColumns, type StepColumns, stepColumns, toUser, type UserRow } from "./rows.ts";
 
 /** The prepared statement for a SQL text, made once. */
-export type StatementCache = (text: string) => Database.Statement;
+/** What the writes need of a better-sqlite3 statement, stated here so that chatwire's declarations do not name its types. */
+export interface Statement {
+  run(...parameters: unknown[]): { readonly changes: number };
+  get(...parameters: unknown[]): unknown;
+}
+export type StatementCache = (text: string) => Statement;
 
 /** The write statements over one connection's statement cache. */
 export function sqliteWrites(sql: StatementCache) {
@@ -93,9 +97,11 @@ export function sqliteWrites(sql: StatementCache) {
         return;
       case "element": {
         const e = write.element;
-        sql(`INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url, display) VALUES (?, ?, ?, ?, ?, ?, ?)
+        sql(`INSERT INTO chatwire_elements (id, thread_id, for_id, name, mime, url, display, kind, props)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (id) DO UPDATE SET thread_id = excluded.thread_id, for_id = excluded.for_id,
-            name = excluded.name, mime = excluded.mime, url = excluded.url, display = excluded.display`).run(
+            name = excluded.name, mime = excluded.mime, url = excluded.url, display = excluded.display,
+            kind = excluded.kind, props = excluded.props`).run(
           e.id,
           write.threadId,
           e.forId ?? null,
@@ -103,6 +109,8 @@ export function sqliteWrites(sql: StatementCache) {
           e.mime ?? null,
           e.url ?? null,
           e.display ?? null,
+          e.kind ?? null,
+          e.props === undefined ? null : JSON.stringify(e.props),
         );
         return;
       }

@@ -21,6 +21,7 @@ import {
   type UserRow,
 } from "./rows.ts";
 import { sqliteMigrations } from "./schema.ts";
+import { sqliteFiles } from "./sqlite-files.ts";
 import { sqliteWrites } from "./sqlite-writes.ts";
 import { DEFAULT_DATA_TIMEOUT_MS, patiently } from "./unavailable.ts";
 
@@ -129,8 +130,14 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
     }
   });
 
+  const removeThread = db.transaction((id: string) => {
+    sql("DELETE FROM chatwire_files WHERE thread_id = ?").run(id);
+    return sql("DELETE FROM chatwire_threads WHERE id = ?").run(id).changes > 0;
+  });
+
   return {
     kind: "sqlite",
+    files: sqliteFiles(sql, free),
     migrate: () =>
       free(() => {
         db.exec(`CREATE TABLE IF NOT EXISTS chatwire_migrations
@@ -192,7 +199,7 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
         patchThread(id, patch);
         return getThread(id);
       }),
-    deleteThread: (id) => free(() => sql("DELETE FROM chatwire_threads WHERE id = ?").run(id).changes > 0),
+    deleteThread: (id) => free(() => removeThread.immediate(id)),
     apply: (writes, options) => free(() => applyAll.immediate(writes), options?.deadline),
     revokeToken: (tokenId, expiresAt) => free(() => revoke.immediate(tokenId, expiresAt)),
     isTokenRevoked: (tokenId, now) =>

@@ -1,6 +1,7 @@
 // One WebSocket, from `hello` to close: bytes in, limited (rate, size), parsed and validated into frames; the
 // handshake (handshake.ts); then each frame goes to the session as a command, knowing nothing of what it means.
 import type { RawData, WebSocket } from "ws";
+import type { TokenGrant } from "../auth/tokens.ts";
 import type { ChatwireError, ErrorCode } from "../errors.ts";
 import { decodeAudioChunk } from "../protocol/binary.ts";
 import { FrameError, parseClientFrame } from "../protocol/check.ts";
@@ -9,6 +10,7 @@ import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "../session/commands.ts";
 import type { Session } from "../session/session.ts";
 import { type ConnectionFrame, type ConnectionScope, type HandshakeConnection, handshake } from "./handshake.ts";
+import type { TokenBound } from "./live-tokens.ts";
 import { RateLimiter } from "./rate.ts";
 import { SocketSink } from "./socket-sink.ts";
 
@@ -34,7 +36,11 @@ function commandOf(frame: Exclude<ClientFrame, Hello>): SessionCommand {
  * One connection's state. A class with two bound listeners rather than a dozen closures: it lives as long as the
  * socket, and idle sessions are the gateway's memory bill.
  */
-class Connection<S extends object> implements HandshakeConnection {
+class Connection<S extends object> implements HandshakeConnection, TokenBound {
+  /** The session token's grant when the user logged in with one: its expiry, and its id for a logout. */
+  #grant: TokenGrant | undefined;
+  /** Closed by the server because its token no longer holds: the session ends with the socket. */
+  #revoked = false;
   #session: Session | undefined;
   #starting: Promise<void> | undefined;
   #early: ClientFrame[] | undefined;
@@ -47,7 +53,10 @@ class Connection<S extends object> implements HandshakeConnection {
     private readonly socket: WebSocket,
     private readonly scope: ConnectionScope<S>,
     readonly user: User | undefined,
+    grant: TokenGrant | undefined,
   ) {
+    this.#grant = grant;
+    if (grant?.tokenId !== undefined) scope.liveTokens?.add(grant.tokenId, this);
     this.#rate = new RateLimiter(scope.options.maxFramesPerSecond);
     this.sink = new SocketSink(socket);
     this.#helloTimer = setTimeout(() => socket.close(1008, "no hello"), scope.options.helloTimeoutMs);
@@ -115,7 +124,22 @@ class Connection<S extends object> implements HandshakeConnection {
       });
   }
 
+  /** The token this socket was opened with was revoked or expired: tell the client, close 4401, end the session. */
+  revoke(): void {
+    if (this.#revoked) return;
+    this.#revoked = true;
+    this.error("UNAUTHENTICATED", "the session token was revoked or expired: log in again");
+    this.socket.close(4401, "unauthenticated");
+  }
+
   #onMessage(data: RawData, isBinary: boolean): void {
+    if (this.#revoked) return;
+    // An expired token takes effect at the next frame: nothing more of this socket reaches the session.
+    const expiresAt = this.#grant?.expiresAt;
+    if (expiresAt !== undefined && Date.now() >= expiresAt * 1000) {
+      this.revoke();
+      return;
+    }
     const { options } = this.scope;
     if (!this.#rate.take()) {
       // One error a second at most: answering every dropped frame would let a flood double itself.
@@ -169,7 +193,9 @@ class Connection<S extends object> implements HandshakeConnection {
   #onClose(code: number): void {
     clearTimeout(this.#helloTimer);
     this.#helloTimer = undefined;
-    this.#session?.disconnect(this.sink, code === CLIENT_DONE);
+    const tokenId = this.#grant?.tokenId;
+    if (tokenId !== undefined) this.scope.liveTokens?.delete(tokenId, this);
+    this.#session?.disconnect(this.sink, code === CLIENT_DONE || this.#revoked);
   }
 }
 
@@ -178,6 +204,7 @@ export function serveConnection<S extends object>(
   socket: WebSocket,
   scope: ConnectionScope<S>,
   user: User | undefined,
+  grant?: TokenGrant,
 ): void {
-  new Connection(socket, scope, user);
+  new Connection(socket, scope, user, grant);
 }

@@ -10,7 +10,8 @@ export interface GatewayHandle<S extends object = Record<string, unknown>> {
   sessionCount(): number;
   /** Serves `table` from now on, whole (a table not yet frozen is frozen as a copy): new sessions and the next turn
    * of every live session use it; a running turn finishes on the handler it called. Sessions keep their sockets,
-   * state and threads. `onAppStartup`, and whether `passwordAuth` exists, stay as they were at start. */
+   * state and threads. `onAppStartup` and `onAppShutdown` stay those of the first table, and the routes that exist
+   * because a hook does (`passwordAuth`'s login, `setChatProfiles`' list) stay as at start, calling the current hook. */
   replaceHooks(table: HookTable<S>): void;
   /** Sends `frame` to every live session (held for the ones waiting for a resume). */
   notifyAll(frame: Announcement): void;

@@ -4,27 +4,38 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { nanoid } from "nanoid";
-import type { ErrorCode } from "../errors.ts";
+import { FILE_URL_TTL_MS, type FileAccess } from "../context/files.ts";
+import { refreshFileUrls } from "../data/file-signer.ts";
+import { type ErrorCode, isChatwireError } from "../errors.ts";
 import type { LiveTable } from "../hooks/live-table.ts";
+import type { HookTable } from "../hooks/table.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import { createSession } from "../session/live-session.ts";
 import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
+import type { LiveTokens } from "./live-tokens.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { linkThread, loadOwnedThread, type Persistence, restoredState } from "./persistence.ts";
+import { linkThread, loadOwnedThread, type Persistence, restoredConversation, restoredState } from "./persistence.ts";
+import { type ChosenProfile, chooseProfile } from "./profiles.ts";
 import type { SessionRegistry } from "./registry.ts";
 
 /** What one gateway shares with all its connections. */
 export interface ConnectionScope<S extends object> {
   readonly options: ResolvedOptions<S>;
-  /** The hooks sessions read: options.hooks at start, swapped whole by a reload. */
+  /** The hooks sessions read: options.hooks at start, swapped whole by a reload (`chatwire run --watch`). */
   readonly hooks: LiveTable<S>;
   readonly log: FastifyBaseLogger;
   readonly registry: SessionRegistry;
   readonly persistence: Persistence | undefined;
+  /** The sockets opened with a session token, when users log in with passwordAuth. */
+  readonly liveTokens?: LiveTokens | undefined;
+  readonly files: FileAccess;
 }
+
+/** How long an upload ticket lasts; each welcome (a resume too) brings a fresh one. */
+const UPLOAD_TICKET_TTL_MS = 24 * 3600 * 1000;
 
 /** The frames a connection sends itself, outside any session's numbering (seq 0). */
 export type ConnectionFrame = ServerFrameOf<"welcome"> | ServerFrameOf<"resume_failed"> | ServerFrameOf<"error">;
@@ -44,8 +55,20 @@ export interface HandshakeConnection {
 
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-function welcome(connection: HandshakeConnection, live: Session, resumed: boolean, threadSecret?: string) {
+function welcome(
+  connection: HandshakeConnection,
+  files: FileAccess,
+  live: Session,
+  resumed: boolean,
+  userEnvKeys: readonly string[] | undefined,
+  threadSecret?: string,
+) {
   const { user } = connection;
+  const uploadToken = files.signer.uploadTicket({
+    sessionId: live.id,
+    userIdentifier: user?.identifier,
+    expiresAt: Date.now() + UPLOAD_TICKET_TTL_MS,
+  });
   connection.send({
     seq: 0,
     type: "welcome",
@@ -58,7 +81,24 @@ function welcome(connection: HandshakeConnection, live: Session, resumed: boolea
     ...(live.chatProfile === undefined ? {} : { chatProfile: live.chatProfile }),
     ...(threadSecret === undefined ? {} : { threadSecret }),
     ...(user === undefined ? {} : { user }),
+    ...(userEnvKeys === undefined ? {} : { userEnv: [...userEnvKeys] }),
+    uploadToken,
   });
+}
+
+/** The hello's values of the declared keys; an undeclared key is refused (BAD_FRAME naming it), the rest kept. */
+function userEnvOf(
+  hello: Hello,
+  declared: readonly string[] | undefined,
+  connection: HandshakeConnection,
+): Record<string, string> | undefined {
+  if (hello.userEnv === undefined) return undefined;
+  const kept: Record<string, string> = {};
+  for (const [key, value] of Object.entries(hello.userEnv)) {
+    if (declared?.includes(key)) kept[key] = value;
+    else connection.error("BAD_FRAME", `hello: userEnv key "${key.slice(0, 64)}" is not one the app declares`);
+  }
+  return kept;
 }
 
 /**
@@ -70,6 +110,7 @@ function resume(
   request: ResumeRequest,
   connection: HandshakeConnection,
   registry: SessionRegistry,
+  files: FileAccess,
 ): { live?: Session; ending?: Promise<void> } {
   const target = registry.get(request.sessionId);
   const refuse = (reason: ServerFrameOf<"resume_failed">["reason"], ending?: Promise<void>) => {
@@ -82,7 +123,7 @@ function resume(
   if (target.user?.identifier !== connection.user?.identifier) return refuse("forbidden");
   if (!target.canResume(request.lastSeq)) return refuse("overflow", target.end("disconnect"));
   if (target.ended) return refuse("expired", target.end("disconnect"));
-  welcome(connection, target, true);
+  welcome(connection, files, target, true, undefined);
   target.attach(connection.sink, request.lastSeq);
   return { live: target };
 }
@@ -91,7 +132,7 @@ function resume(
  * Reserves a place for one more session of the user. At the limit, the user's oldest session that has lost its
  * connection is ended to make room: reloading a page a few times must not lock its user out for the grace period.
  */
-async function makeRoom<S extends object>(scope: ConnectionScope<S>, identifier: string): Promise<boolean> {
+export async function makeRoom<S extends object>(scope: ConnectionScope<S>, identifier: string): Promise<boolean> {
   const { registry, options } = scope;
   for (;;) {
     if (registry.reserve(identifier, options.maxSessionsPerUser)) return true;
@@ -112,13 +153,14 @@ export async function handshake<S extends object>(
   scope: ConnectionScope<S>,
 ): Promise<Session | undefined> {
   const { options, registry, persistence, log } = scope;
+  const hooks = scope.hooks.table;
   const { user } = connection;
   if (hello.protocol !== PROTOCOL_VERSION) {
     connection.error("PROTOCOL_VERSION", `this server speaks protocol ${PROTOCOL_VERSION}`);
     connection.close(1002, "protocol version");
     return undefined;
   }
-  const resumed = hello.resume === undefined ? {} : resume(hello.resume, connection, registry);
+  const resumed = hello.resume === undefined ? {} : resume(hello.resume, connection, registry, scope.files);
   if (resumed.live !== undefined) return resumed.live;
   await resumed.ending;
   if (user !== undefined && !(await makeRoom(scope, user.identifier))) {
@@ -136,6 +178,21 @@ export async function handshake<S extends object>(
       // Missing and foreign threads get the same answer: existence is not revealed.
       connection.error("THREAD_NOT_FOUND", "no such thread (or not yours); a new conversation starts");
     }
+    const restored = thread === undefined ? {} : restoredConversation(thread);
+    let chosen: ChosenProfile;
+    try {
+      chosen = await chooseProfile(hooks as HookTable<object>, user, hello.chatProfile, restored.chatProfile);
+    } catch (error) {
+      if (isChatwireError(error, "UNKNOWN_PROFILE")) {
+        connection.error("UNKNOWN_PROFILE", error.message);
+        connection.close(4404, "unknown chat profile");
+      } else {
+        log.error({ err: error }, "setChatProfiles or setStarters failed");
+        connection.error("HANDLER_FAILED", "the chat profiles could not be listed");
+        connection.close(1011, "profiles failed");
+      }
+      return undefined;
+    }
     if (!connection.open) return undefined;
     const threadId = thread?.id ?? nanoid();
     const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
@@ -144,18 +201,25 @@ export async function handshake<S extends object>(
       hooks: scope.hooks,
       limits: options,
       log,
-      chatProfile: hello.chatProfile,
+      chatProfile: chosen.chatProfile,
+      starters: chosen.starters,
+      userEnv: userEnvOf(hello, hooks.userEnv, connection),
       initialState: options.initialState,
       threadId,
       restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
+      restoredSettings: restored.settings,
       link: linked?.link,
       registry,
+      files: scope.files,
     });
     registry.add(live, reserved);
     reserved = false;
-    welcome(connection, live, false, linked?.secret);
+    welcome(connection, scope.files, live, false, hooks.userEnv, linked?.secret);
     live.attach(connection.sink, 0);
-    live.start(thread);
+    // Stored file URLs expire: the reopened history gets fresh ones.
+    live.start(
+      thread === undefined ? undefined : refreshFileUrls(thread, scope.files.signer, Date.now() + FILE_URL_TTL_MS),
+    );
     return live;
   } finally {
     if (reserved && user !== undefined) registry.release(user.identifier);

@@ -49,12 +49,55 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Login throttling for passwordAuth, per username and per client address (docs/auth.md); on by default (absent
    * or `{}`: the defaults; each field absent: its default), `false` turns it off. */
   readonly loginThrottle?: LoginThrottleOptions | false | undefined;
+  /** How often this node asks the data layer whether the tokens of its live sockets were revoked by a logout on
+   * another node (then they close with 4401). A logout on this node closes them at once. Default 5 s. */
+  readonly revocationCheckMs?: number | undefined;
+  /** Whether users may edit their earlier messages (`edit_message`: later messages removed, onMessage run again).
+   * Default true; false refuses edits with EDITS_DISABLED. */
+  readonly editMessages?: boolean | undefined;
+  /** Bytes one upload may have; a larger one is cut off with FILE_TOO_LARGE (413). Default 20 MiB. */
+  readonly maxUploadBytes?: number | undefined;
+  /** Bytes a session may upload in all; past it, UPLOAD_QUOTA (413). Default 100 MiB. */
+  readonly maxUploadBytesPerSession?: number | undefined;
+  /** Types a user may upload with a message (checked against the bytes, not the declared type): MIME types and
+   * `type/*` patterns. Default `["*\/*"]`; an ask's `accept` narrows it for that ask. */
+  readonly uploadAccept?: readonly string[] | undefined;
+  /** How long an upload that no message or ask claimed is kept. Default 1 h. */
+  readonly unclaimedUploadTtlMs?: number | undefined;
+  /** Signs upload tickets and file URLs. Nodes serving one app must share it. Default: env CHATWIRE_FILE_SECRET,
+   * else the auth secret, else a random secret (this process only). */
+  readonly fileUrlSecret?: string | undefined;
   /** Receives a handle on the running gateway (session count, hook reloads), e.g. for a health route. */
   readonly onReady?: ((gateway: GatewayHandle<S>) => void) | undefined;
+  /** Other wire protocols served beside the WebSocket, on the same hooks and sessions (docs/protocols.md). */
+  readonly protocols?: ProtocolsOptions | undefined;
 }
 
+/** One extra protocol: `true` at its default path, or `{ path }`. */
+export type ProtocolOption = boolean | { readonly path?: string | undefined } | undefined;
+
+/** The protocol adapters to serve (each off unless given). */
+export interface ProtocolsOptions {
+  /** AG-UI: `POST /ag-ui` (RunAgentInput in, an SSE stream of AG-UI events out). */
+  readonly agui?: ProtocolOption;
+  /** Chainlit's socket.io events at `/ws/socket.io`, for Chainlit's own front ends (needs the `socket.io` package). */
+  readonly chainlit?: ProtocolOption;
+}
+
+/** The path of an enabled protocol, or undefined when it is off. */
+export const protocolPath = (option: ProtocolOption, fallback: string): string | undefined =>
+  option === undefined || option === false ? undefined : option === true ? fallback : (option.path ?? fallback);
+
 /** Every option with its default filled in. */
-type Optional = "initialState" | "onReady" | "allowedOrigins" | "auth" | "data" | "loginThrottle";
+type Optional =
+  | "initialState"
+  | "onReady"
+  | "allowedOrigins"
+  | "auth"
+  | "data"
+  | "loginThrottle"
+  | "fileUrlSecret"
+  | "protocols";
 export type ResolvedOptions<S extends object> = {
   readonly [K in Exclude<keyof GatewayOptions<S>, Optional>]-?: Exclude<GatewayOptions<S>[K], undefined>;
 } & Pick<GatewayOptions<S>, Optional>;
@@ -80,6 +123,16 @@ const defaults = {
   maxReplayBytes: 16 * 1024 * 1024,
   stallTimeoutMs: 30_000,
   writeTimeoutMs: 5_000,
+  maxQueuedTaskBytes: 4 * 1024 * 1024,
+  maxQueuedEventBytes: 4 * 1024 * 1024,
+  maxQueuedAudioBytes: 8 * 1024 * 1024,
+  revocationCheckMs: 5_000,
+  editMessages: true,
+  maxUploadBytes: 20 * 1024 * 1024,
+  maxUploadBytesPerSession: 100 * 1024 * 1024,
+  uploadAccept: ["*/*"],
+  unclaimedUploadTtlMs: 3_600_000,
+  maxAudioBufferedBytes: 256 * 1024,
 } as const satisfies Omit<ResolvedOptions<object>, "hooks" | Optional>;
 
 /** `options` without the fields given as `undefined`: spread over defaults, they leave the default in place. */

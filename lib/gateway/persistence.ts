@@ -1,10 +1,11 @@
 // The gateway's side of persistence: open the data layer and recorder, and reopen a stored thread for its owner.
 import type { FastifyBaseLogger } from "fastify";
-import { type DataLayer, type LoadedThread, STORE_METADATA_KEY } from "../data/layer.ts";
+import { CONVERSATION_METADATA_KEY, type DataLayer, type LoadedThread, STORE_METADATA_KEY } from "../data/layer.ts";
 import { createRecorder, type Recorder } from "../data/recorder.ts";
 import { createThreadSecret, hashThreadSecret, secretMatches } from "../data/secret.ts";
 import { createDataLayer, type DataLayerChoice } from "../data/select.ts";
 import type { ThreadRequest } from "../protocol/client.ts";
+import type { SettingsValues } from "../protocol/settings.ts";
 import type { JsonObject, User } from "../protocol/views.ts";
 import { ThreadLink } from "../session/thread-link.ts";
 
@@ -85,3 +86,16 @@ export const restoredState = (thread: LoadedThread): JsonObject | undefined => {
   const saved = thread.metadata[STORE_METADATA_KEY];
   return typeof saved === "object" && saved !== null && !Array.isArray(saved) ? (saved as JsonObject) : undefined;
 };
+
+/** The settings values and chat profile saved in a thread's metadata (the session checks them again). */
+export function restoredConversation(thread: LoadedThread): { settings?: SettingsValues; chatProfile?: string } {
+  const saved = thread.metadata[CONVERSATION_METADATA_KEY];
+  if (typeof saved !== "object" || saved === null || Array.isArray(saved)) return {};
+  const { settings, chatProfile } = saved as Record<string, unknown>;
+  return {
+    ...(typeof settings === "object" && settings !== null && !Array.isArray(settings)
+      ? { settings: settings as SettingsValues }
+      : {}),
+    ...(typeof chatProfile === "string" ? { chatProfile } : {}),
+  };
+}

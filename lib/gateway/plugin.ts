@@ -10,12 +10,15 @@ import { memoryLoginCounters } from "../data/login-counters.ts";
 import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
 import { LiveTable } from "../hooks/live-table.ts";
-import type { PasswordAuthHook } from "../hooks/table.ts";
+import type { HookTable, LogoutHook, PasswordAuthHook } from "../hooks/table.ts";
 import { serveConnection } from "./connection.ts";
+import { openFiles } from "./files.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
-import { type GatewayOptions, resolveOptions } from "./options.ts";
+import { LiveTokens } from "./live-tokens.ts";
+import { type GatewayOptions, protocolPath, resolveOptions } from "./options.ts";
 import { openPersistence } from "./persistence.ts";
+import { profileRoute } from "./profiles.ts";
 import { SessionRegistry } from "./registry.ts";
 import { releaseUpgrade } from "./upgrade.ts";
 
@@ -24,6 +27,7 @@ export type { GatewayHandle };
 async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOptions<S>): Promise<void> {
   const options = resolveOptions(opts);
   const registry = new SessionRegistry();
+  // What sessions and routes read: a reload (`chatwire run --watch`) swaps it whole.
   const hooks = new LiveTable(options.hooks);
   let shuttingDown: Promise<void> | undefined;
 
@@ -57,17 +61,27 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
   const persistence = await openPersistence(options.data, app.log, options.writeTimeoutMs);
   app.addHook("onClose", async () => {
     await shutdown();
-    await hooks.table.onAppShutdown?.();
+    await options.hooks.onAppShutdown?.();
     await persistence?.close();
   });
 
-  const tokens = await passwordAuth(app, options, hooks, persistence?.layer);
+  const liveTokens = options.hooks.passwordAuth === undefined ? undefined : new LiveTokens();
+  const tokens = await passwordAuth(app, options, hooks, persistence?.layer, liveTokens);
+  if (tokens !== undefined && liveTokens !== undefined && persistence !== undefined) {
+    // Another node's logout is only in the shared database: polled, one lookup per live token.
+    liveTokens.poll(options.revocationCheckMs, (tokenId) => tokens.isRevoked(tokenId), app.log);
+    app.addHook("onClose", async () => liveTokens.stop());
+  }
+  if (options.hooks.setChatProfiles !== undefined) {
+    profileRoute(app, () => hooks.table as HookTable<object>, tokens);
+  }
+  const files = await openFiles(app, options, persistence);
   if (persistence !== undefined) {
     const userOf = async (request: FastifyRequest) => {
       const auth = await authenticate(request, hooks.table, tokens);
       return auth.ok ? auth.user : undefined;
     };
-    await app.register(threadRoutes, { layer: persistence.layer, userOf });
+    await app.register(threadRoutes, { layer: persistence.layer, userOf, signer: files.signer });
   }
   // The upgrade is checked before it happens: a foreign origin gets HTTP 403; the user is decided here so that no
   // hook ever runs for a connection that is not authenticated.
@@ -79,7 +93,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     auths.set(request, await authenticate(request, hooks.table, tokens));
   };
 
-  const scope: ConnectionScope<S> = { options, hooks, log: app.log, registry, persistence };
+  const scope: ConnectionScope<S> = { options, hooks, log: app.log, registry, persistence, liveTokens, files };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);
@@ -90,10 +104,11 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
       socket.send(JSON.stringify({ seq: 0, type: "error", code: "UNAUTHENTICATED", message }));
       socket.close(4401, "unauthenticated");
     } else {
-      serveConnection(socket, scope, auth.user);
+      serveConnection(socket, scope, auth.user, auth.grant);
     }
   });
 
+  await protocolAdapters(app, scope, tokens, () => shuttingDown !== undefined);
   options.onReady?.({
     sessionCount: () => registry.size,
     replaceHooks: (table) => void hooks.swap(table),
@@ -103,16 +118,37 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
   });
 }
 
+/** The protocol adapters asked for in `protocols`, each loaded only when it is on. */
+async function protocolAdapters<S extends object>(
+  app: FastifyInstance,
+  scope: ConnectionScope<S>,
+  tokens: TokenIssuer | undefined,
+  shuttingDown: () => boolean,
+): Promise<void> {
+  const agui = protocolPath(scope.options.protocols?.agui, "/ag-ui");
+  if (agui !== undefined) {
+    const { aguiRoutes } = await import("../adapters/agui/routes.ts");
+    await app.register(aguiRoutes<S>, { path: agui, scope, tokens, shuttingDown });
+  }
+  const chainlit = protocolPath(scope.options.protocols?.chainlit, "/ws/socket.io");
+  if (chainlit !== undefined) {
+    const { chainlitServer } = await import("../adapters/chainlit/server.ts");
+    await chainlitServer<S>(app, { path: chainlit, scope, tokens });
+  }
+}
+
 /** With passwordAuth registered: the token issuer (refusing to start without a secret) and the login routes. */
 async function passwordAuth<S extends object>(
   app: FastifyInstance,
   options: ReturnType<typeof resolveOptions<S>>,
   hooks: LiveTable<S>,
   layer: DataLayer | undefined,
+  liveTokens: LiveTokens | undefined,
 ): Promise<TokenIssuer | undefined> {
   if (options.hooks.passwordAuth === undefined) return undefined;
-  // The login routes exist from the start; the check they call is the current table's (a reload may change it).
+  // The login routes exist from the start; the hooks they call are the current table's (a reload may change them).
   const check: PasswordAuthHook = (credentials) => hooks.table.passwordAuth?.(credentials);
+  const onLogout: LogoutHook = (user) => hooks.table.onLogout?.(user);
   // Loaded only for apps that log users in (jose, cookies, the login routes).
   const [{ createTokenIssuer }, { authRoutes }, { createLoginThrottle }, { default: cookie }] = await Promise.all([
     import("../auth/tokens.ts"),
@@ -131,7 +167,16 @@ async function passwordAuth<S extends object>(
     options.loginThrottle === false
       ? undefined
       : createLoginThrottle(layer ?? memoryLoginCounters(), options.loginThrottle ?? {});
-  await app.register(authRoutes, { check, tokens, ttlSeconds, secureCookie, ...(throttle ? { throttle } : {}) });
+  const onRevoked = (tokenId: string) => liveTokens?.revoke(tokenId);
+  await app.register(authRoutes, {
+    check,
+    tokens,
+    ttlSeconds,
+    secureCookie,
+    onRevoked,
+    onLogout,
+    ...(throttle ? { throttle } : {}),
+  });
   return tokens;
 }
 

@@ -26,6 +26,14 @@ export class SocketSink implements FrameSink {
   }
 
   send(text: string): void {
+    this.#write(text);
+  }
+
+  sendBinary(bytes: Uint8Array): void {
+    this.#write(bytes);
+  }
+
+  #write(data: string | Uint8Array): void {
     const socket = this.#socket;
     if (socket.readyState !== socket.OPEN) return;
     const raw = this.#raw;
@@ -34,7 +42,7 @@ export class SocketSink implements FrameSink {
       raw.cork();
       process.nextTick(uncork, this);
     }
-    socket.send(text);
+    socket.send(data);
     if (this.#corked && (raw as Socket).writableLength >= CORK_BYTES) this.uncork();
   }
 

@@ -1,5 +1,6 @@
 // What each hook receives besides the context: the seed's Chainlit types, in TypeScript form.
-import type { ActionView, JsonObject, MessageView, StepView } from "../protocol/views.ts";
+import type { Readable } from "node:stream";
+import type { ActionView, JsonObject, MessageRole, MessageView, StepView } from "../protocol/views.ts";
 
 /** A message the user sent, as `onMessage` receives it. */
 export interface IncomingMessage {
@@ -9,6 +10,42 @@ export interface IncomingMessage {
   readonly clientId: string;
   readonly content: string;
   readonly createdAt: string;
+  /** The files the user attached (uploaded with `POST /files`, named by id in the frame): empty when none. */
+  readonly files: readonly ChatFile[];
+  /** The id of the command the user sent it with (one of the declared commands), if any. */
+  readonly command?: string | undefined;
+  /** The option of every mode offered, by mode id (the user's choice, else the default); only when there are modes. */
+  readonly modes?: Readonly<Record<string, string>> | undefined;
+}
+
+/** One message of the conversation so far, as `ctx.history()` gives it (Chainlit's `chat_context`). */
+export interface HistoryMessage {
+  readonly id: string;
+  /** `user` for what the user typed, `assistant` (or `system`) for what the app sent. */
+  readonly role: MessageRole;
+  readonly author: string;
+  readonly content: string;
+  readonly createdAt: string;
+  /** The command a user message was sent with, if any. */
+  readonly command?: string | undefined;
+}
+
+/** A file the user uploaded (Chainlit's `AskFileResponse`, a message's file elements): never a path on the server. */
+export interface ChatFile {
+  readonly id: string;
+  /** The name the user's file had, made safe (no directories, no control characters). */
+  readonly name: string;
+  /** The type found in the bytes (magic numbers), not the one the client declared. */
+  readonly mime: string;
+  readonly size: number;
+  /** A signed URL the client can fetch it from (valid 24 h). */
+  readonly url: string;
+  /** The bytes as a stream, chunk by chunk: a large file never sits in memory whole. */
+  stream(): Readable;
+  /** All the bytes at once: for small files. */
+  bytes(): Promise<Uint8Array>;
+  /** The bytes as UTF-8 text. */
+  text(): Promise<string>;
 }
 
 /** An action button press: the action the app sent, as `actionCallback(name, fn)` receives it. */
@@ -28,6 +65,9 @@ export interface InputAudioChunk {
 /** The start of a recording, as `onAudioStart` receives it. */
 export interface AudioStartInfo {
   readonly mimeType: string;
+  /** True when this recording barged in: output audio was playing, and the session interrupted it
+   * (`audio_interrupt` reason `barge_in`). Cancel the speech you were generating. */
+  readonly interrupted: boolean;
 }
 
 /** Thumbs feedback on a message: `value` 1 is up, 0 is down. A second one on the same message updates the first. */

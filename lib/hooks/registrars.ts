@@ -1,4 +1,7 @@
 // Registration is a phase: registrars fill a table; `seal()` ends the phase and hands the frozen table to a gateway.
+import { type CommandInit, checkedCommands } from "../context/commands.ts";
+import { checkedModes, type ModeInit } from "../context/modes.ts";
+import type { ChatSettings } from "../context/settings.ts";
 import { ChatwireError } from "../errors.ts";
 import {
   type ActionHook,
@@ -7,6 +10,7 @@ import {
   type SlotName,
   slotNames,
   withAction,
+  withDeclaration,
   withHook,
 } from "./table.ts";
 
@@ -18,6 +22,14 @@ type Registrars<S extends object> = { readonly [K in SlotName]: Registrar<S, K> 
 export interface ChatApp<S extends object> extends Registrars<S> {
   /** Registers the callback for the action buttons named `name`. */
   actionCallback(name: string, fn: ActionHook<S>): void;
+  /** Declares the settings form every session shows from its start (`defineSettings([...])`). */
+  chatSettings<V extends object>(form: ChatSettings<V>): void;
+  /** Declares the commands every session offers from its start (a handler may change them: `ctx.setCommands`). */
+  setCommands(commands: readonly CommandInit[]): void;
+  /** Declares the mode pickers every session offers from its start (a handler may change them: `ctx.setModes`). */
+  setModes(modes: readonly ModeInit[]): void;
+  /** Declares keys each user provides for their own sessions (e.g. an API key): `ctx.userEnv`, never stored. */
+  userEnv(keys: readonly string[]): void;
   /** Ends registration and returns the frozen table; later registrations throw HOOKS_SEALED. */
   seal(): HookTable<S>;
   /** The table as it stands, without sealing (for inspection and tests). */
@@ -60,6 +72,34 @@ export function createApp<S extends object = Record<string, unknown>>(): ChatApp
       }
       table = withAction(table, name, fn);
     },
+    chatSettings(form) {
+      if (sealed) throw new ChatwireError("HOOKS_SEALED", "chatSettings was declared after the app was sealed");
+      if (typeof form !== "object" || form === null || !Array.isArray(form.inputs)) {
+        throw new ChatwireError("INVALID_HOOK", "chatSettings needs a form made by defineSettings([...])");
+      }
+      if (table.chatSettings !== undefined)
+        throw new ChatwireError("DUPLICATE_HOOK", "chatSettings is already declared");
+      table = withDeclaration(table, "chatSettings", form as ChatSettings<object>);
+    },
+    setCommands(commands) {
+      if (sealed) throw new ChatwireError("HOOKS_SEALED", "setCommands was called after the app was sealed");
+      if (table.commands !== undefined) throw new ChatwireError("DUPLICATE_HOOK", "setCommands was already called");
+      table = withDeclaration(table, "commands", checkedCommands(commands));
+    },
+    setModes(modes) {
+      if (sealed) throw new ChatwireError("HOOKS_SEALED", "setModes was called after the app was sealed");
+      if (table.modes !== undefined) throw new ChatwireError("DUPLICATE_HOOK", "setModes was already called");
+      table = withDeclaration(table, "modes", checkedModes(modes));
+    },
+    userEnv(keys) {
+      if (sealed) throw new ChatwireError("HOOKS_SEALED", "userEnv was declared after the app was sealed");
+      if (table.userEnv !== undefined) throw new ChatwireError("DUPLICATE_HOOK", "userEnv is already declared");
+      const valid = (key: unknown) => typeof key === "string" && key.length > 0 && key.length <= 64;
+      if (!Array.isArray(keys) || keys.length > 64 || !keys.every(valid)) {
+        throw new ChatwireError("INVALID_HOOK", "userEnv needs at most 64 keys of 1 to 64 characters");
+      }
+      table = withDeclaration(table, "userEnv", Object.freeze([...new Set(keys)]));
+    },
     seal() {
       sealed = true;
       return table;
@@ -87,5 +127,14 @@ export const {
   onWindowMessage,
   headerAuth,
   passwordAuth,
+  onError,
   actionCallback,
+  onSettingsUpdate,
+  chatSettings,
+  setChatProfiles,
+  setStarters,
+  setCommands,
+  onLogout,
+  userEnv,
+  setModes,
 } = defaultApp;

@@ -1,6 +1,11 @@
 // The hook table: which handler runs for which event, and with which context (tasks get a ChatContext, events an
 // EventContext). Immutable: every change makes a new, frozen table.
 import type { ChatContext, EventContext } from "../context/context.ts";
+import type { ChatSettings } from "../context/settings.ts";
+import type { CommandView } from "../protocol/commands.ts";
+import type { ModeView } from "../protocol/modes.ts";
+import type { ChatProfileView, StarterView } from "../protocol/profiles.ts";
+import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { Action, AudioStartInfo, Feedback, IncomingMessage, InputAudioChunk, ThreadDict } from "./payloads.ts";
 
@@ -23,6 +28,11 @@ export type AudioChunkHook<S extends object> = (ctx: EventContext<S>, chunk: Inp
 export type ActionHook<S extends object> = (ctx: ChatContext<S>, action: Action) => HookResult;
 export type FeedbackHook<S extends object> = (ctx: EventContext<S>, feedback: Feedback) => HookResult;
 export type WindowMessageHook<S extends object> = (ctx: EventContext<S>, data: unknown) => HookResult;
+/**
+ * Told of every handler failure (for logging, alerting, or a message of the app's own): `where` is the hook's name
+ * (`onMessage`, `actionCallback("buy")`…). The client still gets its `HANDLER_FAILED` error frame.
+ */
+export type ErrorHook<S extends object> = (ctx: EventContext<S>, error: unknown, where: string) => HookResult;
 /** Maps an author's name to the name shown; applied to every outgoing message. */
 export type AuthorRenameHook = (author: string) => string | Promise<string>;
 /** Request headers as Node gives them. */
@@ -34,6 +44,33 @@ export type PasswordAuthHook = (credentials: {
   readonly username: string;
   readonly password: string;
 }) => User | undefined | Promise<User | undefined>;
+
+/** The user changed the settings: every value of the form, checked against it. An event: it runs on the event lane
+ * (beside a running task, which sees the new values at once), and may send but not ask or stream. */
+export type SettingsUpdateHook<S extends object> = (ctx: EventContext<S>, settings: SettingsValues) => HookResult;
+
+/** A chat profile as the app declares it. */
+export type ChatProfileInit = DeepReadonly<ChatProfileView>;
+/** A starter as the app declares it. */
+export type StarterInit = Readonly<StarterView>;
+type DeepReadonly<T> = T extends readonly (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+/** The chat profiles `user` may choose from (undefined: anonymous). Called before each new session and by
+ * `GET /chat-profiles`. */
+export type ChatProfilesHook = (
+  user: User | undefined,
+) => readonly ChatProfileInit[] | Promise<readonly ChatProfileInit[]>;
+/** The starters of a new conversation of `user` with `profile` (used when the profile has no starters of its own). */
+export type StartersHook = (
+  user: User | undefined,
+  profile: string | undefined,
+) => readonly StarterInit[] | Promise<readonly StarterInit[]>;
+
+/** A user logged out (`POST /auth/logout` with a valid token): clean up what the app keeps for them. */
+export type LogoutHook = (user: User) => HookResult;
 
 /** All single-slot hooks of an app, plus its action callbacks by name. */
 export interface HookTable<S extends object = Record<string, unknown>> {
@@ -52,11 +89,24 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly onWindowMessage?: WindowMessageHook<S>;
   readonly headerAuth?: HeaderAuthHook;
   readonly passwordAuth?: PasswordAuthHook;
+  readonly onError?: ErrorHook<S>;
+  readonly onSettingsUpdate?: SettingsUpdateHook<S>;
+  readonly setChatProfiles?: ChatProfilesHook;
+  readonly setStarters?: StartersHook;
+  readonly onLogout?: LogoutHook;
   readonly actions: ReadonlyMap<string, ActionHook<S>>;
+  /** The settings form every session shows from its start (`chat.chatSettings(form)`). */
+  readonly chatSettings?: ChatSettings<object>;
+  /** The commands every session offers from its start (`chat.setCommands([...])`). */
+  readonly commands?: readonly CommandView[];
+  /** The mode pickers every session offers from its start (`chat.setModes([...])`). */
+  readonly modes?: readonly ModeView[];
+  /** The keys a user may provide for their sessions (`chat.userEnv([...])`, Chainlit's `user_env`). */
+  readonly userEnv?: readonly string[];
 }
 
-/** The names of the single-slot hooks. */
-export type SlotName = Exclude<keyof HookTable, "actions">;
+/** The names of the single-slot hooks (functions; `chatSettings` is a declaration, not a hook). */
+export type SlotName = Exclude<keyof HookTable, "actions" | "chatSettings" | "commands" | "userEnv" | "modes">;
 
 /** The names of every single-slot hook, in the seed's order. */
 export const slotNames = [
@@ -75,6 +125,11 @@ export const slotNames = [
   "onWindowMessage",
   "headerAuth",
   "passwordAuth",
+  "onError",
+  "onSettingsUpdate",
+  "setChatProfiles",
+  "setStarters",
+  "onLogout",
 ] as const satisfies readonly SlotName[];
 
 /** A table with no hooks. */
@@ -86,6 +141,13 @@ export const withHook = <S extends object, K extends SlotName>(
   name: K,
   fn: NonNullable<HookTable<S>[K]>,
 ): HookTable<S> => Object.freeze({ ...table, [name]: fn });
+
+/** A new table with `value` (a declaration, not a hook) under `name`. */
+export const withDeclaration = <S extends object, K extends "chatSettings" | "commands" | "userEnv" | "modes">(
+  table: HookTable<S>,
+  name: K,
+  value: NonNullable<HookTable<S>[K]>,
+): HookTable<S> => Object.freeze({ ...table, [name]: value });
 
 /** A new table with an action callback added under `name`. */
 export const withAction = <S extends object>(table: HookTable<S>, name: string, fn: ActionHook<S>): HookTable<S> =>

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import { ChatwireError } from "../errors.ts";
 import { packageRoot } from "../package-root.ts";
 import { PAGE_CONFIG_META, type PageConfig } from "./page-config.ts";
 
@@ -37,7 +38,7 @@ interface PageFile {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** An origin as the browser writes it (`https://host[:port]`), or a TypeError naming the option. */
+/** An origin as the browser writes it (`https://host[:port]`), or an INVALID_OPTION naming the option. */
 function origin(value: string, option: string): string {
   let url: URL | undefined;
   try {
@@ -46,12 +47,15 @@ function origin(value: string, option: string): string {
     url = undefined;
   }
   if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== value.replace(/\/$/, "")) {
-    throw new TypeError(`playground ${option}: ${JSON.stringify(value)} is not an origin like https://host:port`);
+    throw new ChatwireError(
+      "INVALID_OPTION",
+      `playground ${option}: ${JSON.stringify(value)} is not an origin like https://host:port`,
+    );
   }
   return url.origin;
 }
 
-/** A ws:/wss: URL, normalised as the page normalises `?ws=`, or a TypeError naming the option. */
+/** A ws:/wss: URL, normalised as the page normalises `?ws=`, or an INVALID_OPTION naming the option. */
 function gateway(value: string): string {
   let url: URL | undefined;
   try {
@@ -60,7 +64,10 @@ function gateway(value: string): string {
     url = undefined;
   }
   if (url === undefined || !/^wss?:$/.test(url.protocol) || url.search !== "" || url.hash !== "") {
-    throw new TypeError(`playground allowedGateways: ${JSON.stringify(value)} is not a ws: or wss: URL`);
+    throw new ChatwireError(
+      "INVALID_OPTION",
+      `playground allowedGateways: ${JSON.stringify(value)} is not a ws: or wss: URL`,
+    );
   }
   return url.href;
 }

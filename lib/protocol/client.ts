@@ -27,13 +27,31 @@ export const Hello = Type.Object(
     chatProfile: Type.Optional(Type.String({ maxLength: 128 })),
     resume: Type.Optional(ResumeRequest),
     thread: Type.Optional(ThreadRequest),
+    /** Values of the keys the app declares (`welcome.userEnv`), e.g. the user's own API key: `ctx.userEnv` of a
+     * new session; never stored nor logged. */
+    userEnv: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 4096 }), { maxProperties: 64 })),
   },
   closed,
 );
 export type Hello = Static<typeof Hello>;
 
-/** Something the user typed. `id` is the client's id for it; errors about it carry it as `replyTo`. */
-export const UserMessage = Type.Object({ type: Type.Literal("user_message"), id: Id, content: Type.String() }, closed);
+/** Ids of files uploaded with `POST /files` for this session, at most 10. */
+const FileIds = Type.Array(Id, { maxItems: 10 });
+
+/** Something the user typed. `id` is the client's id for it; errors about it carry it as `replyTo`. `command`: the
+ * id of the command it was sent with (one the app declared: UNKNOWN_COMMAND otherwise). `files` attach uploads to it. */
+export const UserMessage = Type.Object(
+  {
+    type: Type.Literal("user_message"),
+    id: Id,
+    content: Type.String(),
+    command: Type.Optional(Id),
+    /** The option chosen in each mode picker, by mode id (modes not named get their default). */
+    modes: Type.Optional(Type.Record(Type.String(), Id, { maxProperties: 16 })),
+    files: Type.Optional(FileIds),
+  },
+  closed,
+);
 export type UserMessage = Static<typeof UserMessage>;
 
 /** The user pressed an action button that the app sent (by the action's id). */
@@ -94,13 +112,14 @@ export type AudioChunkFrame = Static<typeof AudioChunkFrame>;
 export const AudioEnd = Type.Object({ type: Type.Literal("audio_end"), id: Type.Optional(Id) }, closed);
 export type AudioEnd = Static<typeof AudioEnd>;
 
-/** The answer to an `ask`: text for a text ask, an action id for an action ask. */
+/** The answer to an `ask`: text for a text ask, an action id for an action ask, uploads' ids for a file ask. */
 export const AskReply = Type.Object(
   {
     type: Type.Literal("ask_reply"),
     askId: Id,
     content: Type.Optional(Type.String()),
     actionId: Type.Optional(Id),
+    files: Type.Optional(FileIds),
   },
   closed,
 );
@@ -110,6 +129,22 @@ export type AskReply = Static<typeof AskReply>;
  * (e.g. every 100 frames or 1 s), not after every frame. */
 export const Ack = Type.Object({ type: Type.Literal("ack"), seq: Type.Integer({ minimum: 0 }) }, closed);
 export type Ack = Static<typeof Ack>;
+
+/** The user changed the settings form: the values of some or all of its inputs, by input id. Each is checked
+ * against the declared input (BAD_SETTINGS, with `field`); then `onSettingsUpdate` runs with all the values. */
+export const SettingsUpdate = Type.Object(
+  { type: Type.Literal("settings_update"), id: Type.Optional(Id), values: Type.Record(Type.String(), Type.Unknown()) },
+  closed,
+);
+export type SettingsUpdate = Static<typeof SettingsUpdate>;
+
+/** The user edited one of their messages (by the server's id or the client's own): the messages after it are
+ * removed, and `onMessage` runs again with the new content (Chainlit's edit_message). */
+export const EditMessage = Type.Object(
+  { type: Type.Literal("edit_message"), id: Id, messageId: Id, content: Type.String() },
+  closed,
+);
+export type EditMessage = Static<typeof EditMessage>;
 
 /** Every frame a client may send. */
 export const ClientFrame = Type.Union([
@@ -124,6 +159,8 @@ export const ClientFrame = Type.Union([
   AudioEnd,
   AskReply,
   Ack,
+  SettingsUpdate,
+  EditMessage,
 ]);
 export type ClientFrame = Static<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame["type"];
@@ -141,4 +178,6 @@ export const clientFrameSchemas = {
   audio_end: AudioEnd,
   ask_reply: AskReply,
   ack: Ack,
+  settings_update: SettingsUpdate,
+  edit_message: EditMessage,
 } as const satisfies Record<ClientFrameType, unknown>;

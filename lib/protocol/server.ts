@@ -2,7 +2,11 @@
 // a reconnect and acknowledged by the client. Connection frames (welcome, resume_failed, shutdown) carry `seq: 0`.
 import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
-import { FeedbackView, MessageView, StepView, User } from "./views.ts";
+import { CommandView } from "./commands.ts";
+import { ModeView } from "./modes.ts";
+import { StarterView } from "./profiles.ts";
+import { SettingsInput, SettingsValues } from "./settings.ts";
+import { ElementView, FeedbackView, MessageView, StepView, User } from "./views.ts";
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
@@ -27,6 +31,10 @@ export const Welcome = connectionFrame("welcome", {
   threadSecret: Type.Optional(Type.String()),
   user: Type.Optional(User),
   chatProfile: Type.Optional(Type.String()),
+  /** The keys the app asks the user to provide (`hello.userEnv`), when it declares some. */
+  userEnv: Type.Optional(Type.Array(Type.String())),
+  /** The ticket for `POST /files` (header `x-chatwire-upload`): uploads for this session. A resume brings a new one. */
+  uploadToken: Type.Optional(Type.String()),
 });
 /** The live session asked for in `hello.resume` cannot be resumed: it `expired` (or never existed), its replay
  * buffer `overflow`ed, or it belongs to someone else (`forbidden`). A new session follows (welcome). */
@@ -59,19 +67,36 @@ export const StreamToken = frame("stream_token", { id: Id, token: Type.String() 
 export const StreamEnd = frame("stream_end", { id: Id, content: Type.String() });
 /** The session started (`task_start`) or finished (`task_end`) a task: a busy indicator. */
 export const TaskStart = frame("task_start", { taskId: Id });
-export const TaskEnd = frame("task_end", { taskId: Id });
-/** The app asks the user for text (`kind: "text"`) or for one of `actions` (`kind: "action"`). */
+/** `aborted`: the task was stopped (or timed out) before it finished; absent when it ran to its end. */
+export const TaskEnd = frame("task_end", { taskId: Id, aborted: Type.Optional(Type.Literal(true)) });
+/** What a file ask takes: types (MIME types and `type/*`, checked against the bytes), bytes per file, files. */
+export const FileAskRules = Type.Object({
+  accept: Type.Array(Type.String()),
+  maxSizeBytes: Type.Integer({ minimum: 1 }),
+  maxFiles: Type.Integer({ minimum: 1 }),
+});
+export type FileAskRules = Static<typeof FileAskRules>;
+/** The app asks the user for text (`kind: "text"`), for one of `actions` (`kind: "action"`), or for files
+ * (`kind: "file"`, with `files` saying which: upload them, then answer with their ids). */
 export const Ask = frame("ask", {
   askId: Id,
-  kind: Type.Union([Type.Literal("text"), Type.Literal("action")]),
+  kind: Type.Union([Type.Literal("text"), Type.Literal("action"), Type.Literal("file")]),
   message: MessageView,
   timeoutMs: Type.Integer(),
+  files: Type.Optional(FileAskRules),
 });
 /** The ask is over: answered, timed out, or cancelled because its task ended. */
 export const AskEnd = frame("ask_end", {
   askId: Id,
   outcome: Type.Union([Type.Literal("answered"), Type.Literal("timeout"), Type.Literal("cancelled")]),
 });
+/** An element sent, or changed, on its own (`ctx.sendElement`, `handle.update`): clients replace it by id. With
+ * `forId` it belongs to that message (and comes back in its `elements` when the thread is reopened). */
+export const ElementFrame = frame("element", { element: ElementView, forId: Type.Optional(Id) });
+/** Elements removed (`handle.remove()`, `ctx.removeElements`): clients drop them wherever they show them. */
+export const RemoveElements = frame("remove_elements", { ids: Type.Array(Id) });
+/** The side panel (Chainlit's `ElementSidebar`): these elements under `title`; no elements closes it. */
+export const Sidebar = frame("sidebar", { title: Type.Optional(Type.String()), elements: Type.Array(ElementView) });
 /** Data for the host page (`sendWindowMessage`). */
 export const WindowMessageOut = frame("window_message", { data: Type.Unknown() });
 /** Whether the server is taking audio now (after `audio_start`) or not (after `audio_end` or a refusal). */
@@ -87,11 +112,60 @@ export const ErrorFrame = Type.Object({
   replyTo: Type.Optional(Type.String()),
   field: Type.Optional(Type.String()),
 });
-/** Something about the server, not about this conversation: `APP_RELOADED` after `chatwire run --watch` loaded an
- * edited app (the next turn runs the new handlers). A failed reload is an `error` frame, APP_RELOAD_FAILED. */
-export const Notice = frame("notice", { code: Type.Literal("APP_RELOADED"), message: Type.String() });
+/** Output audio: binary frames of kind 2 for `track` follow, in this format (PCM16 mono at `sampleRate`, or an
+ * encoded format passed through). Sent before a track's first chunk and again when its format changes or after a
+ * resume. */
+export const AudioOutput = frame("audio_output", {
+  track: Id,
+  mimeType: Type.String({ minLength: 1, maxLength: 128 }),
+  sampleRate: Type.Optional(Type.Integer({ minimum: 8000, maximum: 192_000 })),
+});
+/** Stop playing `track` (every track when absent) now and drop what is queued: the app asked (`app`), or the user
+ * started speaking over it (`barge_in`). */
+export const AudioInterrupt = frame("audio_interrupt", {
+  track: Type.Optional(Id),
+  reason: Type.Union([Type.Literal("app"), Type.Literal("barge_in")]),
+});
+/** Output audio of `track` was dropped, not queued: the client is behind (`slow_client`, past
+ * `maxAudioBufferedBytes`), or disconnected (`detached`). Playback has a gap; one notice per run of drops. */
+export const AudioDropped = frame("audio_dropped", {
+  track: Id,
+  reason: Type.Union([Type.Literal("slow_client"), Type.Literal("detached")]),
+});
+/** Something about the server, not about this conversation, from `chatwire run --watch`: `APP_RELOADED` (the next
+ * turn runs the edited app's handlers) or `APP_RELOAD_FAILED` (the edit did not load; the previous handlers serve on).
+ * Not an `error` frame: no turn failed. */
+export const Notice = frame("notice", {
+  code: Type.Union([Type.Literal("APP_RELOADED"), Type.Literal("APP_RELOAD_FAILED")]),
+  message: Type.String({ maxLength: 4096 }),
+});
 /** The server is shutting down; reconnect (elsewhere) to go on. */
 export const Shutdown = connectionFrame("shutdown", { reason: Type.String() });
+
+/** The settings form to show (`inputs`) and its current `values`: sent when the form is declared, and again after
+ * each accepted `settings_update`. Render the last one. */
+export const ChatSettingsFrame = frame("chat_settings", { inputs: Type.Array(SettingsInput), values: SettingsValues });
+
+/** Suggested first messages for a new conversation (the chat profile's, or `setStarters`'): show them while the
+ * conversation is empty; choosing one sends its `message` as a `user_message`. */
+export const StartersFrame = frame("starters", { starters: Type.Array(StarterView) });
+
+/** The commands the user may send a message with now (each replaces the last list; empty: none). */
+export const CommandsFrame = frame("commands", { commands: Type.Array(CommandView) });
+
+/** The mode pickers the user may choose options from now (each replaces the last list; empty: none). */
+export const ModesFrame = frame("modes", { modes: Type.Array(ModeView) });
+
+/** How a toast looks. */
+export const ToastLevel = Type.Union([
+  Type.Literal("info"),
+  Type.Literal("success"),
+  Type.Literal("warning"),
+  Type.Literal("error"),
+]);
+export type ToastLevel = Static<typeof ToastLevel>;
+/** A transient notice, not part of the conversation (never stored): show it for a few seconds. */
+export const ToastFrame = frame("toast", { message: Type.String(), level: ToastLevel });
 
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
@@ -114,6 +188,17 @@ export const ServerFrame = Type.Union([
   FeedbackSaved,
   ErrorFrame,
   Shutdown,
+  ChatSettingsFrame,
+  StartersFrame,
+  CommandsFrame,
+  ToastFrame,
+  ModesFrame,
+  ElementFrame,
+  RemoveElements,
+  Sidebar,
+  AudioOutput,
+  AudioInterrupt,
+  AudioDropped,
   Notice,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;

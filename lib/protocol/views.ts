@@ -27,13 +27,34 @@ export type MessageRole = Static<typeof MessageRole>;
 export const ElementDisplay = Type.Union([Type.Literal("inline"), Type.Literal("side"), Type.Literal("page")]);
 export type ElementDisplay = Static<typeof ElementDisplay>;
 
-/** A file or media element attached to a message: metadata only, the bytes live at `url`. */
+/** What an element is, as Chainlit's element classes: media and files have bytes at `url`; `plotly`, `vega`
+ * (chart specs), `dataframe` (`{ columns, rows }`), `tasklist` (`{ status?, tasks: [{ title, status }] }`) and
+ * `custom` (a host component's props) carry JSON `props`. */
+export const ElementKind = Type.Union([
+  Type.Literal("image"),
+  Type.Literal("file"),
+  Type.Literal("audio"),
+  Type.Literal("video"),
+  Type.Literal("pdf"),
+  Type.Literal("text"),
+  Type.Literal("plotly"),
+  Type.Literal("vega"),
+  Type.Literal("dataframe"),
+  Type.Literal("tasklist"),
+  Type.Literal("custom"),
+]);
+export type ElementKind = Static<typeof ElementKind>;
+
+/** An element attached to a message: metadata, the bytes at `url` (a signed `/files/…` URL for bytes chatwire
+ * stores), or JSON `props` for the kinds without bytes. */
 export const ElementView = Type.Object({
   id: Id,
   name: Type.String({ minLength: 1, maxLength: 256 }),
-  url: Type.String({ minLength: 1, maxLength: 2048 }),
+  url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
   mime: Type.Optional(Type.String({ maxLength: 128 })),
   display: Type.Optional(ElementDisplay),
+  kind: Type.Optional(ElementKind),
+  props: Type.Optional(JsonObject),
 });
 export type ElementView = Static<typeof ElementView>;
 

@@ -1,6 +1,6 @@
 // The action buttons a session has on screen, by id: an `action_call` must name one the app sent, and the app must
 // have a callback for its name.
-import type { LiveActions } from "../context/init.ts";
+import type { ActionOwner, LiveActions } from "../context/init.ts";
 import { ChatwireError } from "../errors.ts";
 import type { Action } from "../hooks/payloads.ts";
 import type { ActionHook } from "../hooks/table.ts";
@@ -8,12 +8,14 @@ import type { ActionHook } from "../hooks/table.ts";
 /** Live actions of one session. Bounded: the oldest are forgotten first. */
 export class ActionBook implements LiveActions {
   // Created at the first action: most idle sessions never get one, and an empty Map is not free.
-  #live: Map<string, Action> | undefined;
+  #live: Map<string, { readonly action: Action; readonly owner: ActionOwner }> | undefined;
   constructor(readonly limit = 1000) {}
 
-  add(action: Action): void {
+  add(action: Action, owner: ActionOwner): void {
     this.#live ??= new Map();
-    this.#live.set(action.id, action);
+    // An app-chosen id used again names the newer button from now on.
+    this.#live.delete(action.id);
+    this.#live.set(action.id, { action, owner });
     if (this.#live.size > this.limit) {
       const oldest = this.#live.keys().next().value;
       if (oldest !== undefined) this.#live.delete(oldest);
@@ -21,7 +23,12 @@ export class ActionBook implements LiveActions {
   }
 
   get(id: string): Action | undefined {
-    return this.#live?.get(id);
+    return this.#live?.get(id)?.action;
+  }
+
+  live(messageId?: string): { readonly action: Action; readonly owner: ActionOwner }[] {
+    const all = [...(this.#live?.values() ?? [])];
+    return messageId === undefined ? all : all.filter(({ action }) => action.messageId === messageId);
   }
 
   remove(id: string): void {

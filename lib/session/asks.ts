@@ -1,15 +1,16 @@
 // Pending asks of one session: a handler awaits the user's answer (the context opens the ask); an `ask_reply`
 // command settles it here, where the rule for what a reply must hold lives.
 import { TaskAborted } from "../context/abort.ts";
-import type { AskAnswer, AskOutcome, OpenAsks } from "../context/init.ts";
+import type { AskAnswer, AskKind, AskOutcome, FileAskRules, OpenAsks } from "../context/init.ts";
 import { ChatwireError } from "../errors.ts";
-import type { Action } from "../hooks/payloads.ts";
+import type { Action, ChatFile } from "../hooks/payloads.ts";
 import type { AskReply } from "../protocol/client.ts";
 
 type Answer = AskAnswer;
 
 interface PendingAsk {
-  readonly kind: "text" | "action";
+  readonly kind: AskKind;
+  readonly rules: FileAskRules | undefined;
   readonly actions: ReadonlyMap<string, Action>;
   settle(answer: Answer): void;
   cancel(reason: unknown): void;
@@ -34,11 +35,12 @@ export class AskBook implements OpenAsks {
   /** Opens an ask and resolves with the answer; rejects with ASK_TIMEOUT, or the signal's reason when aborted. */
   open(
     askId: string,
-    kind: "text" | "action",
+    kind: AskKind,
     actions: readonly Action[],
     timeoutMs: number,
     signal: AbortSignal,
     onEnd: (outcome: AskOutcome) => void,
+    rules?: FileAskRules,
   ): Promise<Answer> {
     if (this.size >= this.limit) {
       return Promise.reject(new ChatwireError("ASK_LIMIT", `${this.limit} asks are already waiting for an answer`));
@@ -61,6 +63,7 @@ export class AskBook implements OpenAsks {
       );
       this.#pending.set(askId, {
         kind,
+        rules,
         actions: new Map(actions.map((action) => [action.id, action])),
         settle: (answer) => finish("answered", () => resolve(answer)),
         cancel: (reason) => finish("cancelled", () => reject(reason)),
@@ -74,6 +77,7 @@ export class AskBook implements OpenAsks {
   answer(reply: AskReply): void {
     const ask = this.#pending.get(reply.askId);
     if (ask === undefined) throw new ChatwireError("UNKNOWN_ASK", `no open ask with id ${reply.askId}`);
+    if (ask.kind === "file") throw new Error("unreachable: a file ask is answered with answerFiles");
     if (ask.kind === "text") {
       if (reply.content === undefined) throw new ChatwireError("BAD_FRAME", "ask_reply: a text ask needs `content`");
       ask.settle({ kind: "text", content: reply.content });
@@ -84,6 +88,20 @@ export class AskBook implements OpenAsks {
       throw new ChatwireError("UNKNOWN_ACTION", "ask_reply: `actionId` is not one of the ask's actions");
     }
     ask.settle({ kind: "action", action });
+  }
+
+  /** The rules of an open file ask; undefined for another kind of ask, or none. */
+  fileRules(askId: string): FileAskRules | undefined {
+    const ask = this.#asks?.get(askId);
+    if (ask !== undefined && ask.kind !== "file") return undefined;
+    if (ask === undefined) throw new ChatwireError("UNKNOWN_ASK", `no open ask with id ${askId}`);
+    return ask.rules;
+  }
+
+  /** Settles a file ask with the files its reply named, once they were claimed (a late answer is dropped). */
+  answerFiles(askId: string, files: readonly ChatFile[]): void {
+    const ask = this.#asks?.get(askId);
+    if (ask?.kind === "file") ask.settle({ kind: "file", files });
   }
 
   /** Cancels one open ask (its question could not be sent): it rejects with `reason`. */

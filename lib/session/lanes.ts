@@ -1,7 +1,7 @@
 // Where a session's handlers run: the task lane (one conversational task at a time, between task_start and
 // task_end, each with its own abort signal) and the event lane (audio, feedback, window messages: in order, never
 // behind a task, with the session's signal). Both are bounded serial queues.
-import { type AbortKind, TaskAborted } from "../context/abort.ts";
+import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
 import { type ChatContext, createContext, createEventContext, type EventContext } from "../context/context.ts";
 import type { ContextInit } from "../context/init.ts";
 import type { ErrorCode } from "../errors.ts";
@@ -25,24 +25,35 @@ type Job = () => Promise<void>;
 /** A bounded serial queue: jobs run one at a time, in the order they were pushed. */
 abstract class Lane<S extends object> {
   readonly #jobs: Job[] = [];
+  /** The bytes each waiting job holds (what the client sent it), beside #jobs. */
+  readonly #sizes: number[] = [];
+  #bytes = 0;
   #running: Promise<void> | undefined;
 
   constructor(
     readonly limit: number,
+    /** Bytes the waiting jobs may hold together: a count alone lets a few large frames pile up megabytes. */
+    readonly maxBytes: number,
     protected readonly host: LaneHost<S>,
   ) {}
 
-  /** Queues a job; false when `limit` jobs are already waiting (the job is not queued). */
-  protected push(job: Job): boolean {
-    if (this.#jobs.length >= this.limit) return false;
+  /** Queues a job holding `bytes`; the reason it was refused (not queued) when the lane is full by count or bytes. */
+  protected push(job: Job, bytes: number): string | undefined {
+    if (this.#jobs.length >= this.limit) return `${this.limit}`;
+    // One job is always let in: a frame within maxFrameBytes must be able to run, whatever the budget.
+    if (this.#jobs.length > 0 && this.#bytes + bytes > this.maxBytes) return `${this.maxBytes} bytes of`;
     this.#jobs.push(job);
+    this.#sizes.push(bytes);
+    this.#bytes += bytes;
     this.#running ??= this.#drain();
-    return true;
+    return undefined;
   }
 
   /** Drops every waiting job; the running one finishes. */
   clear(): void {
     this.#jobs.length = 0;
+    this.#sizes.length = 0;
+    this.#bytes = 0;
   }
 
   /** Resolves when no job is running or waiting. */
@@ -52,6 +63,7 @@ abstract class Lane<S extends object> {
 
   async #drain(): Promise<void> {
     for (let job = this.#jobs.shift(); job !== undefined; job = this.#jobs.shift()) {
+      this.#bytes -= this.#sizes.shift() ?? 0;
       // A rejection here would be unhandled (and stop the lane): the jobs' own catch blocks are the real handling.
       await job().catch((error: unknown) => {
         this.host.parts.log.error({ err: error, sessionId: this.host.parts.sessionId }, "a session job threw");
@@ -78,12 +90,36 @@ class TaskSignal {
     return this.#reason !== undefined;
   }
 
+  /** Why the task was aborted, once it was. */
+  get reason(): TaskAborted | undefined {
+    return this.#reason;
+  }
+
   /** Aborts with `reason` (the first reason wins). */
   abort(reason: TaskAborted): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
     this.#controller?.abort(reason);
   }
+}
+
+/** A stop or a timeout silences the task; a session that ends keeps its own rule (SESSION_CLOSED once closed). */
+const refusesSends = (reason: TaskAborted) => reason.kind === "stop" || reason.kind === "timeout";
+
+/**
+ * The parts a task's context is built from, with its sends gated: once the task is stopped (or timed out), every
+ * frame it sends is refused with the abort's TaskAborted (nothing reaches the client or the store), so a stop is
+ * visible even to code that ignores the signal. `ask_end` still goes out: it closes an ask the abort cancelled.
+ */
+function gatedParts<S extends object>(parts: ContextInit<S>, task: TaskSignal): ContextInit<S> {
+  return {
+    ...parts,
+    emit(frame) {
+      const reason = task.reason;
+      if (reason !== undefined && refusesSends(reason) && frame.type !== "ask_end") throw reason;
+      return parts.emit(frame);
+    },
+  };
 }
 
 /** The task lane: one task at a time, task_start/task_end around each, stoppable, optionally time-limited. */
@@ -95,16 +131,18 @@ export class TaskLane<S extends object> extends Lane<S> {
 
   constructor(
     limit: number,
+    maxBytes: number,
     host: LaneHost<S>,
     private readonly timeoutMs: number,
     private readonly link: ThreadLink | undefined,
   ) {
-    super(limit, host);
+    super(limit, maxBytes, host);
   }
 
-  /** Queues `run` as the next task: task_start/end around it, its own abort signal, stoppable. */
-  run(hook: string, replyTo: string | undefined, run: (ctx: ChatContext<S>) => unknown): void {
-    const queued = this.push(async () => {
+  /** Queues `run` (holding `bytes` of the client's) as the next task: task_start/end around it, its own abort
+   * signal, stoppable. */
+  run(hook: string, replyTo: string | undefined, run: (ctx: ChatContext<S>) => unknown, bytes = 0): void {
+    const full = this.push(async () => {
       const host = this.host;
       if (host.ended) return;
       const task = new TaskSignal();
@@ -114,16 +152,17 @@ export class TaskLane<S extends object> extends Lane<S> {
       const taskId = `t${++this.#count}`;
       host.notify({ type: "task_start", taskId });
       try {
-        await run(createContext(host.parts, task));
+        await run(createContext(gatedParts(host.parts, task), task));
       } catch (error) {
-        if (!task.aborted || error !== task.signal.reason) host.fail(hook, error, replyTo, undefined);
+        // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly.
+        if (!(task.aborted && isAbortOf(error, task.signal))) host.fail(hook, error, replyTo, undefined);
       } finally {
         clearTimeout(timer);
         this.#current = undefined;
-        await this.#end(taskId, replyTo);
+        await this.#end(taskId, replyTo, task.aborted);
       }
-    });
-    if (!queued) this.host.emitError("QUEUE_FULL", `${this.limit} tasks are already waiting`, replyTo);
+    }, bytes);
+    if (full !== undefined) this.host.emitError("QUEUE_FULL", `${full} tasks are already waiting`, replyTo);
   }
 
   /** Aborts the running task, if any (`stop` goes on with the next task; the session's end clears them first). */
@@ -142,10 +181,11 @@ export class TaskLane<S extends object> extends Lane<S> {
    * unless the recorder's queue is filling up: then it does, and a fast client is slowed to the database's pace
    * instead of its writes being dropped.
    */
-  async #end(taskId: string, replyTo: string | undefined): Promise<void> {
+  async #end(taskId: string, replyTo: string | undefined, aborted: boolean): Promise<void> {
     const link = this.link;
+    const end: OutgoingFrame = aborted ? { type: "task_end", taskId, aborted } : { type: "task_end", taskId };
     if (link === undefined) {
-      this.host.notify({ type: "task_end", taskId });
+      this.host.notify(end);
       return;
     }
     const stored = link.flush().then(
@@ -160,7 +200,7 @@ export class TaskLane<S extends object> extends Lane<S> {
     // task was not stored.
     const acknowledged = Promise.all([this.#acknowledged, stored]).then(([, ok]) => {
       if (!ok) this.host.emitError("PERSISTENCE_FAILED", "part of this conversation could not be saved", replyTo);
-      this.host.notify({ type: "task_end", taskId });
+      this.host.notify(end);
     });
     this.#acknowledged = acknowledged;
     if (link.congested) await acknowledged;
@@ -189,17 +229,21 @@ export class EventLane<S extends object> extends Lane<S> {
     return this.#context;
   }
 
-  /** Queues `run` on the lane; its failure becomes an error frame about `replyTo`. */
-  run(hook: string, replyTo: string | undefined, run: (ctx: EventContext<S>) => unknown): void {
-    const queued = this.push(async () => {
+  /**
+   * Queues `run` (holding `bytes` of the client's) on the lane; its failure becomes an error frame about `replyTo`.
+   * False when the lane was full: the client got QUEUE_FULL and `run` will not run.
+   */
+  run(hook: string, replyTo: string | undefined, run: (ctx: EventContext<S>) => unknown, bytes = 0): boolean {
+    const full = this.push(async () => {
       if (this.host.ended) return;
       try {
         await run(this.context);
       } catch (error) {
         this.host.fail(hook, error, replyTo, this.signal);
       }
-    });
-    if (!queued) this.host.emitError("QUEUE_FULL", `${this.limit} events are already waiting`, replyTo);
+    }, bytes);
+    if (full !== undefined) this.host.emitError("QUEUE_FULL", `${full} events are already waiting`, replyTo);
+    return full === undefined;
   }
 
   /** Runs `run` at once, on neither lane (onStop: it must not wait behind anything). */

@@ -2,7 +2,7 @@
 // action buttons, audio input, feedback, the thread link — each with its own state, and shows the layers above only
 // the `Session` interface (session.ts).
 import { nanoid } from "nanoid";
-import { type AbortKind, TaskAborted } from "../context/abort.ts";
+import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
 import type { ContextInit } from "../context/init.ts";
 import { createStateStore } from "../context/state.ts";
 import type { LoadedThread } from "../data/layer.ts";
@@ -10,18 +10,24 @@ import { ChatwireError, type ErrorCode } from "../errors.ts";
 import { type HookSource, LiveTable, tableOf } from "../hooks/live-table.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
-import type { User } from "../protocol/views.ts";
+import type { JsonObject, User } from "../protocol/views.ts";
 import { ActionBook, pressedAction } from "./actions.ts";
 import { AskBook } from "./asks.ts";
 import { AudioInput } from "./audio.ts";
+import { AudioOutput, type AudioOutputHost } from "./audio-output.ts";
+import { CommandBook } from "./chat-commands.ts";
 import type { SessionCommand } from "./commands.ts";
 import { receiveFeedback } from "./feedback.ts";
+import { claimFiles, fileElements } from "./files.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
+import { ModeBook } from "./modes.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
 import type { Announcement, Session, SessionInit, SessionLimits } from "./session.ts";
+import { SettingsBook, SettingsError } from "./settings.ts";
 import { type FrameSink, GOING_AWAY, REPLACED } from "./sink.ts";
 import { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
+import { Transcript } from "./transcript.ts";
 
 /**
  * Opens a session. Attach a sink, `start()` it, then hand it commands.
@@ -56,6 +62,15 @@ function replyToOf(command: SessionCommand): string | undefined {
 
 const now = () => new Date();
 
+/** About how many bytes `data` took on the wire; JSON too deep to serialise again counts as a full 1 MiB frame. */
+function jsonBytes(data: unknown): number {
+  try {
+    return JSON.stringify(data ?? null).length;
+  } catch {
+    return 1024 * 1024;
+  }
+}
+
 /** The shutdown notice, sent before the sink of a session the server ends is closed. */
 const going: ServerFrameOf<"shutdown"> = { seq: 0, type: "shutdown", reason: "server shutting down" };
 const GOING = JSON.stringify(going);
@@ -65,11 +80,11 @@ const GOING = JSON.stringify(going);
  * thousands of idle sessions each pay for every closure they hold. Not exported: nothing outside session/ reaches
  * its parts.
  */
-class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvents {
+class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvents, AudioOutputHost {
   readonly id = nanoid();
   readonly resumeToken = nanoid(32);
   readonly parts: ContextInit<S>;
-  readonly #hooks: HookSource<S>;
+  readonly #source: HookSource<S>;
   readonly #limits: SessionLimits;
   readonly #outbox: Outbox;
   readonly #link: ThreadLink | undefined;
@@ -77,11 +92,19 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #ids: ThreadIds;
   readonly #asks: AskBook;
   readonly #actions = new ActionBook();
+  readonly #settings: SettingsBook;
+  readonly #commands = new CommandBook();
+  readonly #modes = new ModeBook();
+  readonly #transcript = new Transcript();
   readonly #tasks: TaskLane<S>;
   readonly #events: EventLane<S>;
   /** Made at the first audio command: most sessions never record. */
   #audio: AudioInput<S> | undefined;
+  readonly #output: AudioOutput;
   readonly #registry: SessionInit<S>["registry"];
+  /** Until start(): shown on a new conversation. */
+  #starters: SessionInit<S>["starters"];
+  readonly #files: SessionInit<S>["files"];
   #expiry: NodeJS.Timeout | undefined;
   #ended: Promise<void> | undefined;
   /** Set once the session has fully ended (after onChatEnd): later sends from handlers throw SESSION_CLOSED. */
@@ -89,37 +112,49 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
 
   constructor(init: SessionInit<S>) {
     const { limits } = init;
-    this.#hooks = init.hooks;
+    this.#source = init.hooks;
     this.#limits = limits;
     this.#outbox = new Outbox(limits, this);
     this.#registry = init.registry;
+    this.#starters = init.starters;
+    this.#files = init.files;
     this.#link = init.link;
-    this.#tasks = new TaskLane(limits.maxQueuedTasks, this, limits.taskTimeoutMs, init.link);
-    this.#events = new EventLane(limits.maxQueuedEvents, this);
+    this.#tasks = new TaskLane(limits.maxQueuedTasks, limits.maxQueuedTaskBytes, this, limits.taskTimeoutMs, init.link);
+    this.#events = new EventLane(limits.maxQueuedEvents, limits.maxQueuedEventBytes, this);
     this.#asks = new AskBook(limits.maxPendingAsks);
+    this.#output = new AudioOutput(this, this.#outbox, limits.maxAudioBufferedBytes);
     const threadId = init.threadId ?? nanoid();
     this.#ids = new ThreadIds(threadId);
+    this.#settings = new SettingsBook(init.restoredSettings);
     this.parts = {
       sessionId: this.id,
       threadId,
       user: init.user,
       chatProfile: init.chatProfile,
+      userEnv: init.userEnv,
       state: createStateStore<S>(init.restoredState ?? init.initialState?.(), limits.maxStoreBytes),
       log: init.log,
       emit: (frame) => this.emit(frame),
       renameAuthor: init.hooks instanceof LiveTable ? init.hooks.renameAuthor : init.hooks.authorRename,
       asks: this.#asks,
       actions: this.#actions,
+      settings: this.#settings,
+      commands: this.#commands,
+      modes: this.#modes,
+      history: () => this.#transcript.messages(),
       newId: () => this.#ids.next(),
       now,
       askTimeoutMs: limits.askTimeoutMs,
+      files: init.files,
       thread: init.link,
+      audio: this.#output,
     };
   }
 
-  /** The hook table as it is now: a reload may have swapped it since the last turn. */
-  get #table(): HookTable<S> {
-    return tableOf(this.#hooks);
+  /** The hook table as it is now: a reload may have swapped it since the last turn, while a running turn keeps the
+   * function it already called. */
+  get #hooks(): HookTable<S> {
+    return tableOf(this.#source);
   }
 
   get threadId(): string {
@@ -140,14 +175,39 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   get ended(): boolean {
     return this.#ended !== undefined;
   }
+  get closed(): boolean {
+    return this.#closed;
+  }
 
   start(thread?: LoadedThread): void {
-    const { onChatStart, onChatResume } = this.#table;
+    const { onChatStart, onChatResume, chatSettings, commands, modes } = this.#hooks;
+    if (modes !== undefined) {
+      this.#modes.set(modes);
+      this.notify({ type: "modes", modes: [...modes] });
+    }
+    if (commands !== undefined) {
+      this.#commands.set(commands);
+      this.notify({ type: "commands", commands: [...commands] });
+    }
+    if (chatSettings !== undefined) {
+      const values = this.#settings.declare(chatSettings.inputs);
+      this.notify({ type: "chat_settings", inputs: [...chatSettings.inputs], values });
+    }
+    const starters = this.#starters;
+    this.#starters = undefined;
     if (thread === undefined) {
+      if (starters !== undefined && starters.length > 0) this.notify({ type: "starters", starters: [...starters] });
       if (onChatStart !== undefined) this.#tasks.run("onChatStart", undefined, (ctx) => onChatStart(ctx));
       return;
     }
     const { id: threadId, name, steps } = thread;
+    this.#transcript.seed(
+      steps.flatMap((step) =>
+        step.kind === "message"
+          ? [{ id: step.id, role: step.role, author: step.author, content: step.content, createdAt: step.createdAt }]
+          : [],
+      ),
+    );
     this.notify({ type: "thread_history", threadId, steps: [...steps], ...(name ? { name } : {}) });
     if (onChatResume !== undefined) this.#tasks.run("onChatResume", undefined, (ctx) => onChatResume(ctx, thread));
   }
@@ -156,7 +216,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     try {
       this.#receive(command);
     } catch (error) {
-      this.fail(command.type, error, replyToOf(command), undefined);
+      // A command that cannot be done is the client's mistake, not a handler's failure: onError is not told.
+      this.#report(command.type, error, replyToOf(command));
     }
   }
 
@@ -164,35 +225,44 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   #receive(command: SessionCommand): void {
     switch (command.type) {
       case "user_message":
-        this.#userMessage(command.id, command.content);
+        if (command.command !== undefined) this.#commands.check(command.command);
+        this.#userMessage(
+          command.id,
+          command.content,
+          command.command,
+          this.#modes.choices(command.modes),
+          command.files ?? [],
+        );
         return;
       case "action_call": {
-        const { action, callback } = pressedAction(this.#actions, this.#table.actions, command.actionId);
+        const { action, callback } = pressedAction(this.#actions, this.#hooks.actions, command.actionId);
         this.#tasks.run(`actionCallback("${action.name}")`, command.id, (ctx) => callback(ctx, action));
         return;
       }
       case "ask_reply":
-        this.#asks.answer(command);
+        this.#askReply(command);
         return;
       case "stop": {
         this.#tasks.abort("stop");
-        const onStop = this.#table.onStop;
+        const onStop = this.#hooks.onStop;
         if (onStop !== undefined) this.#events.runAside("onStop", (ctx) => onStop(ctx));
         return;
       }
       case "feedback":
         receiveFeedback(
-          { host: this, events: this.#events, ids: this.#ids, link: this.#link, onFeedback: this.#table.onFeedback },
+          { host: this, events: this.#events, ids: this.#ids, link: this.#link, onFeedback: this.#hooks.onFeedback },
           command,
         );
         return;
       case "window_message": {
         const { data } = command;
-        this.#events.run("onWindowMessage", command.id, (ctx) => this.#table.onWindowMessage?.(ctx, data));
+        const bytes = jsonBytes(data);
+        this.#events.run("onWindowMessage", command.id, (ctx) => this.#hooks.onWindowMessage?.(ctx, data), bytes);
         return;
       }
       case "audio_start":
-        this.#audioInput().start(command);
+        // Barge-in at arrival, not on the event lane: a speech loop holding the lane must learn now.
+        this.#audioInput().start(command, this.#output.bargeIn());
         return;
       case "audio_chunk":
         this.#audioInput().chunk(command);
@@ -203,6 +273,12 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       case "ack":
         this.#outbox.ack(command.seq);
         return;
+      case "settings_update":
+        this.#settingsUpdate(command.values, command.id);
+        return;
+      case "edit_message":
+        this.#editMessage(command.id, command.messageId, command.content);
+        return;
       default:
         throw new ChatwireError("UNKNOWN_FRAME", `no command ${JSON.stringify(command satisfies never)}`);
     }
@@ -210,19 +286,130 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
 
   /** A user message becomes a task. It is stored under the server's own id: a client's ids are only unique to
    * that client, and the steps of every thread share one key space. */
-  #userMessage(clientId: string, content: string): void {
-    const message = { id: this.#ids.next(), clientId, content, createdAt: now().toISOString() };
-    this.#tasks.run("onMessage", clientId, (ctx) => {
-      // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood
-      // of queued messages cannot outgrow the recorder's queue.
-      const user = this.parts.user;
-      this.#link?.recordUserMessage({ ...message, author: user?.displayName ?? user?.identifier ?? "User" });
-      return this.#table.onMessage?.(ctx, message);
+  #userMessage(
+    clientId: string,
+    content: string,
+    command: string | undefined,
+    modes: Record<string, string> | undefined,
+    fileIds: readonly string[],
+  ): void {
+    const base = {
+      id: this.#ids.next(),
+      clientId,
+      content,
+      createdAt: now().toISOString(),
+      ...(command === undefined ? {} : { command }),
+      ...(modes === undefined ? {} : { modes }),
+    };
+    this.#tasks.run(
+      "onMessage",
+      clientId,
+      async (ctx) => {
+        // Files are claimed when the message's turn comes: one that is not this session's fails the message.
+        const who = { sessionId: this.id, threadId: this.threadId };
+        const files = fileIds.length === 0 ? [] : await claimFiles(this.#files, fileIds, who);
+        const message = { ...base, files };
+        // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood
+        // of queued messages cannot outgrow the recorder's queue.
+        const user = this.parts.user;
+        const author = user?.displayName ?? user?.identifier ?? "User";
+        const elements = fileElements(files);
+        this.#link?.recordUserMessage({ ...base, author, ...(elements.length === 0 ? {} : { elements }) });
+        const { id, createdAt } = base;
+        this.#transcript.user(
+          {
+            id,
+            role: "user",
+            author,
+            content,
+            createdAt,
+            ...(command === undefined ? {} : { command }),
+          },
+          clientId,
+        );
+        return this.#hooks.onMessage?.(ctx, message);
+      },
+      Buffer.byteLength(content),
+    );
+  }
+
+  /**
+   * An edit of one of the user's messages (Chainlit's edit_message), as a task in its turn: what came after it is
+   * removed (live and in the store), the message takes its new content, and onMessage runs again with it.
+   */
+  #editMessage(clientId: string, messageId: string, content: string): void {
+    if (!this.#limits.editMessages) throw new ChatwireError("EDITS_DISABLED", "messages cannot be edited here");
+    const unknown = () => new ChatwireError("UNKNOWN_MESSAGE", `no message of yours with id ${messageId}`);
+    if (this.#transcript.userMessage(messageId) === undefined) throw unknown();
+    this.#tasks.run("onMessage", clientId, async (ctx) => {
+      const target = this.#transcript.userMessage(messageId);
+      if (target === undefined) throw unknown(); // an earlier edit removed it
+      for (const later of this.#transcript.after(target.id)) await this.emit({ type: "message_delete", id: later });
+      this.#transcript.edit(target.id, content);
+      const { id, author, createdAt, command } = target;
+      // Stored, not sent: the client that edited shows it already, under an id of its own.
+      this.#link?.record({
+        type: "message_update",
+        message: { id, role: "user", author, content, createdAt, actions: [] },
+      });
+      return this.#hooks.onMessage?.(ctx, {
+        id,
+        clientId,
+        content,
+        createdAt,
+        files: [],
+        ...(command === undefined ? {} : { command }),
+      });
     });
   }
 
+  /** Settings apply at once (a running task sees them); onSettingsUpdate runs on the event lane. */
+  #settingsUpdate(changes: Readonly<Record<string, unknown>>, replyTo: string | undefined): void {
+    let values: ReturnType<SettingsBook["check"]>;
+    try {
+      values = this.#settings.check(changes);
+    } catch (error) {
+      const field = error instanceof SettingsError ? error.field : undefined;
+      const { code, message } = error as ChatwireError;
+      this.emitError(code, message, replyTo, field);
+      return;
+    }
+    this.#settings.apply(values);
+    this.notify({ type: "chat_settings", inputs: [...this.#settings.inputs], values });
+    this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
+    const onSettingsUpdate = this.#hooks.onSettingsUpdate;
+    if (onSettingsUpdate !== undefined) {
+      this.#events.run("onSettingsUpdate", replyTo, (ctx) => onSettingsUpdate(ctx, values));
+    }
+  }
+
+  /** What the stored thread keeps of the conversation beside the state: settings values and chat profile. */
+  #conversation(): JsonObject {
+    const { chatProfile } = this.parts;
+    return { settings: this.#settings.values, ...(chatProfile === undefined ? {} : { chatProfile }) };
+  }
+
+  /** A file ask's reply names uploads: they are claimed (checked against the ask's rules) before it is settled; a
+   * refused file leaves the ask open for another try. */
+  #askReply(reply: Extract<SessionCommand, { type: "ask_reply" }>): void {
+    const rules = this.#asks.fileRules(reply.askId);
+    if (rules === undefined) {
+      this.#asks.answer(reply);
+      return;
+    }
+    if (reply.files === undefined || reply.files.length === 0) {
+      throw new ChatwireError("BAD_FRAME", "ask_reply: a file ask needs `files`");
+    }
+    const who = { sessionId: this.id, threadId: this.threadId };
+    claimFiles(this.#files, reply.files, who, rules).then(
+      (files) => this.#asks.answerFiles(reply.askId, files),
+      (error: unknown) => this.fail("ask_reply", error, reply.askId, undefined),
+    );
+  }
+
   #audioInput(): AudioInput<S> {
-    this.#audio ??= new AudioInput(this, this.#events, this.#hooks, this.#limits.maxAudioBytes);
+    const { maxAudioBytes, maxQueuedAudioBytes } = this.#limits;
+    this.#audio ??= new AudioInput(this, this.#events, this.#source, maxAudioBytes, maxQueuedAudioBytes, this.#output);
     return this.#audio;
   }
 
@@ -250,7 +437,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#outbox.detach();
     if (this.ended) return;
     // Saved now, not only when the session ends: a server killed during the grace period keeps the state.
-    this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>);
+    this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
     clearTimeout(this.#expiry);
     this.#expiry = setTimeout(() => void this.end("disconnect"), this.#limits.reconnectGraceMs);
   }
@@ -273,15 +460,12 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   emit(frame: OutgoingFrame): undefined | Promise<void> {
     if (this.#closed) throw new ChatwireError("SESSION_CLOSED", `the session has ended: ${frame.type} was not sent`);
     this.#link?.record(frame);
+    this.#transcript.record(frame);
     return this.#outbox.push(frame);
   }
 
   notify(frame: OutgoingFrame): void {
     if (!this.#closed) void this.emit(frame);
-  }
-
-  announce(frame: Announcement): void {
-    this.notify(frame);
   }
 
   emitError(code: ErrorCode, message: string, replyTo?: string, field?: string): void {
@@ -291,18 +475,43 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.notify(frame);
   }
 
+  announce(frame: Announcement): void {
+    this.notify(frame);
+  }
+
   reportError(code: ErrorCode, message: string, replyTo?: string, field?: string): void {
     this.emitError(code, message, replyTo, field);
   }
 
   fail(hook: string, error: unknown, replyTo: string | undefined, signal: AbortSignal | undefined): void {
-    if (signal?.aborted && error === signal.reason) return;
+    if (signal !== undefined && isAbortOf(error, signal)) return;
+    this.#report(hook, error, replyTo);
+    this.#tellApp(hook, error);
+  }
+
+  /** Runs the app's onError beside everything (like onStop); its own failure is only logged, never reported again. */
+  #tellApp(hook: string, error: unknown): void {
+    const onError = this.#hooks.onError;
+    if (onError === undefined || this.#closed) return;
+    Promise.resolve()
+      .then(() => onError(this.#events.context, error, hook))
+      .catch((failure: unknown) => {
+        this.parts.log.error({ err: failure, sessionId: this.id, hook: "onError" }, "onError failed");
+      });
+  }
+
+  /** The client's error frame about a failure: a ChatwireError's own code, else HANDLER_FAILED with a fixed text. */
+  #report(hook: string, error: unknown, replyTo: string | undefined): void {
     if (error instanceof ChatwireError) {
       this.emitError(error.code, error.message, replyTo);
       return;
     }
     this.parts.log.error({ err: error, sessionId: this.id, hook }, `${hook} failed`);
     this.emitError("HANDLER_FAILED", `${hook} failed`, replyTo);
+  }
+
+  snapshotState(): Record<string, unknown> {
+    return this.parts.state.snapshot() as Record<string, unknown>;
   }
 
   end(kind: AbortKind): Promise<void> {
@@ -331,17 +540,24 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       log.warn({ sessionId: this.id }, `handlers still running ${grace} ms after the session ended`);
     }
     try {
-      const onChatEnd = this.#table.onChatEnd;
+      const onChatEnd = this.#hooks.onChatEnd;
       // onChatEnd gets the same bound: a hanging one must not keep the session (and shutdown) alive for ever.
       if (onChatEnd !== undefined && !(await settlesWithin(onChatEnd(this.#events.context), grace))) {
         log.warn({ sessionId: this.id, hook: "onChatEnd" }, `onChatEnd still running after ${grace} ms`);
       }
     } catch (error) {
       log.error({ err: error, sessionId: this.id, hook: "onChatEnd" }, "onChatEnd failed");
+      this.#tellApp("onChatEnd", error);
     } finally {
-      this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>);
+      this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
       await this.#link?.flush().catch((error: unknown) => log.error({ err: error }, "session store not saved"));
       await this.#tasks.acknowledged();
+      // Without persistence the conversation ends here, and its files with it.
+      if (this.#link === undefined) {
+        await this.#files?.store.deleteThreadFiles(this.threadId).catch((error: unknown) => {
+          log.warn({ err: error, sessionId: this.id }, "files of an unstored conversation were not deleted");
+        });
+      }
       this.#outbox.close();
       this.#closed = true;
       this.#registry?.delete(this);

@@ -2,11 +2,14 @@
 // `Session` interface — commands in (`receive`), frames out (the attached FrameSink), and its lifecycle. What each
 // command means lives in live-session.ts and the parts it composes.
 import type { AbortKind } from "../context/abort.ts";
+import type { FileAccess } from "../context/files.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { HookSource } from "../hooks/live-table.ts";
 import type { Logger } from "../logger.ts";
+import type { StarterView } from "../protocol/profiles.ts";
 import type { OutgoingOf } from "../protocol/server.ts";
+import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
 import type { OutboxLimits } from "./outbox.ts";
@@ -19,10 +22,18 @@ export interface SessionLimits extends OutboxLimits {
   readonly reconnectGraceMs: number;
   readonly maxQueuedTasks: number;
   readonly maxQueuedEvents: number;
+  /** Bytes (UTF-8) of the messages waiting on the task lane; one more gets QUEUE_FULL. */
+  readonly maxQueuedTaskBytes: number;
+  /** Bytes (JSON) of the window messages waiting on the event lane; one more gets QUEUE_FULL. */
+  readonly maxQueuedEventBytes: number;
+  /** Bytes of audio chunks waiting for onAudioChunk; past it the recording ends (AUDIO_TOO_LARGE, onAudioEnd). */
+  readonly maxQueuedAudioBytes: number;
   /** Asks that may wait for an answer at once; one more rejects with ASK_LIMIT. */
   readonly maxPendingAsks: number;
   /** Bytes of one recording; beyond it the recording is stopped with AUDIO_TOO_LARGE. */
   readonly maxAudioBytes: number;
+  /** Output audio bytes the socket may hold unsent; a chunk beyond it is dropped (`audio_dropped`), not queued. */
+  readonly maxAudioBufferedBytes: number;
   /** Approximate JSON bytes of the session's state; a `set` beyond it throws STORE_FULL. */
   readonly maxStoreBytes: number;
   readonly askTimeoutMs: number;
@@ -30,10 +41,12 @@ export interface SessionLimits extends OutboxLimits {
   readonly taskTimeoutMs: number;
   /** How long a closing session waits for running handlers before `onChatEnd`. */
   readonly endGraceMs: number;
+  /** Whether users may edit their messages (`edit_message`); false refuses with EDITS_DISABLED. */
+  readonly editMessages: boolean;
 }
 
-/** What the server may tell every session at once. */
-export type Announcement = OutgoingOf<"notice"> | OutgoingOf<"error">;
+/** What the server may tell every session at once (a reload of the app). */
+export type Announcement = OutgoingOf<"notice">;
 
 /** What a session is made from. */
 export interface SessionInit<S extends object> {
@@ -43,13 +56,21 @@ export interface SessionInit<S extends object> {
   readonly log: Logger;
   readonly user?: User | undefined;
   readonly chatProfile?: string | undefined;
+  /** The user's values of the app's declared keys (never stored). */
+  readonly userEnv?: Readonly<Record<string, string>> | undefined;
+  /** Shown on a new conversation (not a reopened one), before onChatStart. */
+  readonly starters?: readonly StarterView[] | undefined;
   readonly initialState?: (() => Partial<S>) | undefined;
   /** The thread this session writes to; a new id when not given. */
   readonly threadId?: string | undefined;
+  /** The settings values saved with a reopened thread (kept where the declared form accepts them). */
+  readonly restoredSettings?: SettingsValues | undefined;
   /** The state restored from a reopened thread (instead of initialState). */
   readonly restoredState?: Partial<S> | undefined;
   /** Persistence of the conversation, when a data layer is configured. */
   readonly link?: ThreadLink | undefined;
+  /** Where uploads and elements' bytes live (the gateway's); without it, messages carry no files. */
+  readonly files?: FileAccess | undefined;
   /** Told once, after onChatEnd, when the session is over. */
   readonly registry?: { delete(session: Session): void } | undefined;
 }
@@ -77,8 +98,8 @@ export interface Session {
   receive(command: SessionCommand): void;
   /** Tells the client about something it sent that never became a command (bad JSON, too large, too fast). */
   reportError(code: ErrorCode, message: string, replyTo?: string, field?: string): void;
-  /** Tells the client something about the server (a reload of the app): a `notice`, or an `error` without
-   * `replyTo`. Numbered like every session frame; never stored with the thread. */
+  /** Tells the client something about the server (a reload of the app). Numbered like every session frame; never
+   * stored with the thread. */
   announce(frame: Announcement): void;
   /** Whether a client that processed every frame up to `lastSeq` can resume without a gap (false once a detached
    * session's held frames overflowed). */
@@ -88,6 +109,8 @@ export interface Session {
   /** The connection behind `sink` closed: the session waits `reconnectGraceMs` for a resume, or ends at once if
    * the client said it is `done`. A sink that a newer connection replaced is ignored. */
   disconnect(sink: FrameSink, done: boolean): void;
+  /** A copy of the session's state (`ctx.state`), for adapters that show it to their client (AG-UI). */
+  snapshotState(): Record<string, unknown>;
   /** Ends the session once: aborts everything with `kind`, waits (bounded) for running handlers, then onChatEnd.
    * Later calls return the same promise. */
   end(kind: AbortKind): Promise<void>;

@@ -10,6 +10,9 @@ export interface FrameSink {
   readonly bufferedAmount: number;
   /** One frame: the JSON text of a ServerFrame, `{"seq":n,"type":…}` (seq 0 for the connection-level `shutdown`). */
   send(text: string): void;
+  /** One binary frame (output audio, lib/protocol/binary.ts): not numbered, not replayed. A sink without it cannot
+   * play audio: chunks are dropped with an `audio_dropped` notice. */
+  sendBinary?(bytes: Uint8Array): void;
   /** Calls `listener` once, when the write buffer has drained. */
   onDrain(listener: () => void): void;
   /** Ends the client's connection with a WebSocket close code (below); an adapter for another wire maps it. */

@@ -3,7 +3,7 @@
 // no thread; frames and thread changes made before that are held and written when it is created.
 
 import type { ThreadChanges, ThreadWriter } from "../context/thread.ts";
-import { STORE_METADATA_KEY } from "../data/layer.ts";
+import { CONVERSATION_METADATA_KEY, STORE_METADATA_KEY } from "../data/layer.ts";
 import type { Recorder, UserMessageRecord } from "../data/recorder.ts";
 import type { Feedback } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
@@ -96,8 +96,9 @@ export class ThreadLink implements ThreadWriter {
    * with a warning, never a crash. Does nothing while the thread does not exist. Call it whenever the store
    * should survive: when the connection drops and when the session ends.
    */
-  saveState(snapshot: Record<string, unknown>): void {
+  saveState(snapshot: Record<string, unknown>, conversation?: JsonObject): void {
     if (!this.#exists) return;
+    if (conversation !== undefined) this.#metadata = { ...this.#metadata, [CONVERSATION_METADATA_KEY]: conversation };
     const kept: JsonObject = {};
     for (const [key, value] of Object.entries(snapshot)) {
       try {
@@ -112,10 +113,13 @@ export class ThreadLink implements ThreadWriter {
     this.recorder.updateThread(this.threadId, { metadata: this.#metadata });
   }
 
-  /** The app's new metadata, keeping the state saved in the thread. */
+  /** The app's new metadata, keeping chatwire's own keys (the saved state and conversation). */
   #withStore(metadata: JsonObject): JsonObject {
-    const store = this.#metadata[STORE_METADATA_KEY];
-    return store === undefined ? { ...metadata } : { ...metadata, [STORE_METADATA_KEY]: store };
+    const kept = { ...metadata };
+    for (const key of [STORE_METADATA_KEY, CONVERSATION_METADATA_KEY]) {
+      if (this.#metadata[key] !== undefined) kept[key] = this.#metadata[key];
+    }
+    return kept;
   }
 
   #create(): void {

@@ -1,8 +1,17 @@
 // A real `ws` client for integration tests: frames are parsed, and every wait is bounded.
 import type { FastifyInstance } from "fastify";
 import WebSocket from "ws";
+import { decodeAudioOutput } from "../protocol/binary.ts";
 import type { ClientFrame, ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrame, ServerFrameOf, ServerFrameType } from "../protocol/server.ts";
+
+/** An output audio chunk the client received (a binary frame of kind 2). */
+export interface ReceivedAudio {
+  readonly track: string;
+  readonly data: Uint8Array;
+  /** The highest session `seq` received before it: where it fell among the JSON frames. */
+  readonly afterSeq: number;
+}
 
 /** A connected test client. */
 export interface TestClient {
@@ -15,6 +24,8 @@ export interface TestClient {
   until<T extends ServerFrameType>(type: T, timeoutMs?: number): Promise<ServerFrameOf<T>>;
   /** Every frame received so far. */
   readonly received: ServerFrame[];
+  /** Every output audio chunk received so far (binary frames), in order. */
+  readonly audio: ReceivedAudio[];
   /** Resolves with the close code when the socket closes. */
   readonly closed: Promise<number>;
   /** The highest session `seq` received so far (what to resume from). */
@@ -59,12 +70,18 @@ export async function connectClient(
   const url = typeof target === "string" ? target : wsUrl(target, options.path);
   const socket = new WebSocket(url, { headers: options.headers });
   const received: ServerFrame[] = [];
+  const audio: ReceivedAudio[] = [];
   let taken = 0;
   let wake: (() => boolean) | undefined;
   let lastSeq = options.resume?.lastSeq ?? 0;
   const ackEvery = options.ackEvery ?? 100;
   const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
-  socket.on("message", (data) => {
+  socket.on("message", (data, isBinary) => {
+    if (isBinary) {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : new Uint8Array(data as ArrayBuffer | Buffer);
+      audio.push({ ...decodeAudioOutput(bytes), afterSeq: lastSeq });
+      return;
+    }
     const frame = JSON.parse(String(data)) as ServerFrame;
     received.push(frame);
     if (frame.seq > lastSeq) {
@@ -109,6 +126,7 @@ export async function connectClient(
   const client: TestClient = {
     socket,
     received,
+    audio,
     closed,
     get lastSeq() {
       return lastSeq;

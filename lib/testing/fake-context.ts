@@ -5,12 +5,20 @@ import { type ChatContext, createContext, createEventContext, type EventContext 
 import type { ContextInit } from "../context/init.ts";
 import { createStateStore } from "../context/state.ts";
 import type { ThreadChanges } from "../context/thread.ts";
+import { createFileSigner } from "../data/file-signer.ts";
+import { createMemoryFileStore } from "../data/memory-files.ts";
+import type { HistoryMessage } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
 import { createRecordingLogger, type LogEntry } from "../logger.ts";
 import type { OutgoingFrame, OutgoingOf, ServerFrameType } from "../protocol/server.ts";
+import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import { ActionBook } from "../session/actions.ts";
 import { AskBook } from "../session/asks.ts";
+import { CommandBook } from "../session/chat-commands.ts";
+import { ModeBook } from "../session/modes.ts";
+import { SettingsBook } from "../session/settings.ts";
+import { Transcript } from "../session/transcript.ts";
 
 /** Options of a fake context. Ids are deterministic ("id1", "id2", …) and the clock is fixed unless given. */
 export interface FakeContextOptions<S extends object> {
@@ -23,6 +31,12 @@ export interface FakeContextOptions<S extends object> {
   readonly hooks?: Pick<HookTable<S>, "authorRename"> | undefined;
   readonly now?: (() => Date) | undefined;
   readonly askTimeoutMs?: number | undefined;
+  /** The conversation so far (`ctx.history()`); what the handler sends is added to it. */
+  readonly history?: readonly HistoryMessage[] | undefined;
+  /** The user's values of the app's declared keys (`ctx.userEnv`). */
+  readonly userEnv?: Readonly<Record<string, string>> | undefined;
+  /** The session's settings values (`ctx.settings`), as if the user had chosen them. */
+  readonly settings?: SettingsValues | undefined;
 }
 
 /** What a fake context records of what the handler did, and how the test aborts its signal. */
@@ -59,6 +73,8 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
   const logger = createRecordingLogger();
   const controller = new AbortController();
   const asks = new AskBook();
+  const transcript = new Transcript();
+  transcript.seed(options.history ?? []);
   let next = 0;
   const fixed = new Date("2026-01-01T00:00:00.000Z");
   const init: ContextInit<S> = {
@@ -66,17 +82,25 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
     threadId: options.threadId ?? "thread1",
     user: options.user,
     chatProfile: options.chatProfile,
+    userEnv: options.userEnv,
     state: createStateStore<S>(options.state),
     log: logger,
     emit: (frame) => {
       sent.push(frame);
+      transcript.record(frame);
     },
     renameAuthor: options.hooks?.authorRename,
     asks,
     actions: new ActionBook(),
+    settings: new SettingsBook(options.settings),
+    commands: new CommandBook(),
+    modes: new ModeBook(),
+    history: () => transcript.messages(),
     newId: () => `id${++next}`,
     now: options.now ?? (() => fixed),
     askTimeoutMs: options.askTimeoutMs ?? 60_000,
+    // Elements with bytes are stored in memory, as a gateway without persistence would.
+    files: { store: createMemoryFileStore(), signer: createFileSigner(undefined), maxElementBytes: 20 * 1024 * 1024 },
     thread: {
       updateThread: (changes) => {
         threadChanges.push(changes);

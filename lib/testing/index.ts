@@ -2,8 +2,9 @@
 // First, so that an unsupported Node.js fails here with a clear message (it must stay the first import).
 import "../runtime/require-node.ts";
 
+export type { AudioOut, AudioSendOptions } from "../context/audio.ts";
 export type { LogEntry } from "../logger.ts";
-export { type ConnectOptions, connectClient, type TestClient, wsUrl } from "./client.ts";
+export { type ConnectOptions, connectClient, type ReceivedAudio, type TestClient, wsUrl } from "./client.ts";
 export {
   type ContextRecording,
   createFakeContext,

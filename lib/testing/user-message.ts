@@ -8,5 +8,12 @@ import type { IncomingMessage } from "../hooks/payloads.ts";
  */
 export function userMessage(content: string, init: Partial<IncomingMessage> = {}): IncomingMessage {
   const id = init.id ?? nanoid();
-  return { id, clientId: init.clientId ?? id, content, createdAt: init.createdAt ?? new Date().toISOString(), ...init };
+  return {
+    id,
+    clientId: init.clientId ?? id,
+    content,
+    createdAt: init.createdAt ?? new Date().toISOString(),
+    files: [],
+    ...init,
+  };
 }

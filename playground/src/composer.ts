@@ -35,6 +35,16 @@ export class Composer {
     this.#stop.hidden = !running;
   }
 
+  /** Puts `text` in the input to be edited, and says so. */
+  editing(text: string | undefined): void {
+    if (text !== undefined) {
+      this.#input.value = text;
+      this.#fit();
+      this.#input.focus();
+    }
+    this.#form.classList.toggle("editing", text !== undefined);
+  }
+
   /** Says that the next text answers a question (or restores the normal placeholder). */
   answering(question: string | undefined): void {
     this.#input.placeholder = question === undefined ? this.#placeholder : `Your answer: ${question}`;

@@ -11,6 +11,7 @@ import {
 import { PAGE_CONFIG_META, parsePageConfig } from "../../lib/playground/page-config.ts";
 import type { ServerFrame, ThreadRequest, User } from "../../lib/protocol/index.ts";
 import { apiBase } from "./api.ts";
+import { Attachments } from "./attach.ts";
 import { AudioRecorder } from "./audio.ts";
 import { type Account, currentAccount, logIn, logOut } from "./auth.ts";
 import { Composer } from "./composer.ts";
@@ -20,6 +21,7 @@ import { gatewayUrl } from "./gateway.ts";
 import type { MessageControls } from "./message.ts";
 import { notify } from "./notices.ts";
 import { SignIn } from "./sign-in.ts";
+import { Surface } from "./surface.ts";
 import { ThreadList } from "./thread-list.ts";
 import { bridgeWindow } from "./window-bridge.ts";
 
@@ -39,7 +41,15 @@ const conversation = new Conversation({
   divider: "The previous session had ended: this is a new conversation",
 });
 const composer = new Composer(submit, () => client?.stop());
+const attachments = new Attachments(
+  () => client,
+  (text) => notify(text, "error"),
+);
 const recorder = new AudioRecorder(() => client);
+const surface = new Surface(
+  () => client,
+  (text) => client?.send(text),
+);
 const toParent = bridgeWindow(url, config.parentOrigins, (data) => client?.postWindowMessage(data));
 const threads = new ThreadList(() => client?.threads, {
   open: (id) => startConversation({ id }),
@@ -133,6 +143,8 @@ function startConversation(thread?: ThreadRequest): void {
   ];
 }
 
+const toastKinds = { info: "info", success: "info", warning: "warn", error: "error" } as const;
+
 const lostBecause = { expired: "it had expired", overflow: "too much was missed", forbidden: "it was not ours" };
 
 /** A new session: after a lost one, say what became of the conversation. */
@@ -143,16 +155,28 @@ function welcomed({ welcome, replaced, lost, dropped }: SessionEvent, reopened: 
     const outcome = reopened ? "the conversation was reopened" : "this is a new conversation";
     notify(`The session could not be resumed${why}: ${outcome}.${unsent}`, "warn", { key: "link" });
   }
+  void surface.loadProfiles();
   if (welcome.user !== undefined) {
     threads.current(welcome.threadId);
     void threads.enable();
   }
 }
 
-/** The user's text: the answer to the oldest open text ask, else a new message. */
+/** The message being edited (its id), while the composer holds its text. */
+let editing: string | undefined;
+
+/** The user's text: an edit, the answer to the oldest open text ask, else a new message (with the files attached). */
 function submit(text: string): void {
+  if (editing !== undefined) {
+    client?.editMessage(editing, text);
+    editing = undefined;
+    composer.editing(undefined);
+    return;
+  }
   const ask = client?.getSnapshot().asks.find((open) => open.kind === "text");
-  if (ask === undefined) client?.send(text);
+  const command = surface.takeCommand();
+  const files = attachments.take();
+  if (ask === undefined) client?.send(text, { files, ...(command === undefined ? {} : { command }) });
   else client?.answerAsk(ask.askId, text);
 }
 
@@ -164,6 +188,13 @@ function controlsOf(message: ChatMessage): MessageControls {
   const action: MessageControls["action"] = (chosen, release) => {
     client?.callAction(chosen).then(release, release);
   };
+  if (message.role === "user" && message.live) {
+    const edit = () => {
+      editing = message.id;
+      composer.editing(message.content);
+    };
+    return { action, edit };
+  }
   if (message.role !== "assistant") return { action };
   const feedback = (value: 0 | 1, comment: string | undefined) => {
     client?.rate(message.id, value, comment).then(
@@ -181,7 +212,13 @@ let shownStatus: ConnectionStatus | undefined;
 function render(snapshot: ChatSnapshot | undefined): void {
   conversation.render(snapshot?.tree ?? []);
   composer.busy(snapshot?.busy ?? false);
-  composer.answering(snapshot?.asks.find((ask) => ask.kind === "text")?.message.content);
+  const fileAsk = snapshot?.asks.find((ask) => ask.kind === "file");
+  composer.answering(
+    snapshot?.asks.find((ask) => ask.kind === "text")?.message.content ??
+      (fileAsk === undefined ? undefined : `${fileAsk.message.content} (attach files with 📎)`),
+  );
+  attachments.asking(fileAsk);
+  surface.render(snapshot);
   if (snapshot !== undefined && snapshot.status !== shownStatus) markLink(snapshot.status);
   shownStatus = snapshot?.status;
 }
@@ -194,7 +231,9 @@ function notice(frame: ServerFrame): void {
   else if (frame.type === "window_message") toParent(frame.data);
   else if (frame.type === "shutdown")
     notify("The server is restarting; reconnecting…", "warn", { key: "link", sticky: true });
-  else if (frame.type === "task_end") threads.turnEnded(); // a conversation is stored from its first turn
+  else if (frame.type === "task_end")
+    threads.turnEnded(); // a conversation is stored from its first turn
+  else if (frame.type === "toast") notify(frame.message, toastKinds[frame.level], { key: "toast" });
 }
 
 function markLink(state: ConnectionStatus, text: string = state): void {

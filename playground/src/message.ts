@@ -12,6 +12,8 @@ export interface MessageControls {
   readonly action: (action: ActionView, release: () => void) => void;
   /** Absent: no feedback controls (user messages, asks). */
   readonly feedback?: SendFeedback;
+  /** Present on the user's own messages: puts the message back into the composer to edit it. */
+  readonly edit?: () => void;
 }
 
 /** A rendered message. Children (steps or messages under it) go into `children`. */
@@ -35,6 +37,12 @@ export class MessageElement {
     private readonly around: (change: () => void) => void = (change) => change(),
   ) {
     this.feedback = controls.feedback === undefined ? undefined : new FeedbackBox(controls.feedback);
+    const edit = controls.edit;
+    const editButton =
+      edit === undefined
+        ? undefined
+        : h("button", { type: "button", class: "edit", title: "Edit this message" }, "Edit");
+    editButton?.addEventListener("click", () => edit?.());
     this.root = h(
       "article",
       { class: `message ${view.role}`, "data-id": view.id },
@@ -44,6 +52,7 @@ export class MessageElement {
       this.#actions,
       this.children,
       this.feedback?.root,
+      editButton,
     );
     this.update(view);
   }
@@ -79,7 +88,9 @@ export class MessageElement {
   /** No more clicks: the ask was answered, or the session this message belongs to is gone. */
   disable(): void {
     this.#disabled = true;
-    for (const button of this.#actions.querySelectorAll("button")) button.disabled = true;
+    for (const button of this.root.querySelectorAll(":scope > .actions button, :scope > .edit")) {
+      (button as HTMLButtonElement).disabled = true;
+    }
     this.feedback?.disable();
   }
 

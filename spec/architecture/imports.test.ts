@@ -19,7 +19,7 @@ const layers: readonly (readonly string[])[] = [
   ["client/"], // chatwire/client, which chatwire/react and chatwire/ai-sdk build on
   ["server.ts"],
   ["playground/"],
-  ["gateway/"], // bytes: sockets, limits, auth, the handshake
+  ["gateway/", "adapters/"], // bytes: sockets, limits, auth, the handshake; other wires (AG-UI, Chainlit)
   ["auth/"],
   ["session/"], // what frames mean
   ["hooks/table.ts", "hooks/registrars.ts", "hooks/live-table.ts"], // which handler runs, with which context

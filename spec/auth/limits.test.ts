@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { createApp, isChatwireError } from "chatwire";
 import { encodeAudioChunk } from "chatwire/protocol";
 import { connectClient } from "chatwire/testing";
-import { startGateway } from "../support/gateway.ts";
+import { eventually, pause, startGateway } from "../support/gateway.ts";
 
 test("frames beyond maxFramesPerSecond are dropped with one RATE_LIMITED error; the session recovers", async (t) => {
   const chat = createApp();
@@ -65,18 +65,32 @@ test("asks beyond maxPendingAsks reject with ASK_LIMIT", async (t) => {
 test("a recording beyond maxAudioBytes is stopped with AUDIO_TOO_LARGE", async (t) => {
   const chat = createApp();
   let bytes = 0;
+  let ended = 0;
   chat.onAudioChunk((_ctx, chunk) => {
     bytes += chunk.data.byteLength;
+  });
+  chat.onAudioEnd(() => {
+    ended++;
   });
   const server = await startGateway(t, { hooks: chat.seal(), maxAudioBytes: 1000 });
   const client = await connectClient(server);
   client.send({ type: "audio_start", mimeType: "audio/webm" });
   for (let i = 0; i < 5; i++) client.send(encodeAudioChunk(i, new Uint8Array(400)));
+  client.send({ type: "audio_end" });
+  const states: boolean[] = [];
+  while (states.length < 2) states.push((await client.until("audio_state")).connected);
+  assert.deepEqual(states, [true, false], "the recording ended cleanly");
   const error = await client.until("error");
   assert.equal(error.code, "AUDIO_TOO_LARGE");
+  await eventually(() => ended === 1);
   assert.equal(bytes, 800, "chunks within the limit were delivered");
-  const next = await client.until("error");
-  assert.equal(next.code, "AUDIO_NOT_STARTED", "later chunks of the stopped recording are refused");
+  await pause(50);
+  assert.equal(ended, 1, "onAudioEnd ran once");
+  assert.deepEqual(
+    client.received.filter((frame) => frame.type === "error").map((frame) => frame.code),
+    ["AUDIO_TOO_LARGE", "AUDIO_NOT_STARTED", "AUDIO_NOT_STARTED", "AUDIO_NOT_STARTED"],
+    "later chunks and the audio_end of the stopped recording are refused",
+  );
   await client.close();
 });
 
@@ -96,5 +110,45 @@ test("a session store beyond maxStoreBytes throws STORE_FULL to the app and keep
   assert.equal((await client.until("message_new")).message.content, "stored 500");
   client.send({ type: "user_message", id: "b", content: "5000" });
   assert.equal((await client.until("message_new")).message.content, "STORE_FULL, kept 500");
+  await client.close();
+});
+
+test("waiting messages and window messages are bounded in bytes: QUEUE_FULL past maxQueued{Task,Event}Bytes", async (t) => {
+  const chat = createApp();
+  let release = () => {};
+  const blocked = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const ran: string[] = [];
+  chat.onMessage(async (_ctx, message) => {
+    if (message.content === "block") await blocked;
+    ran.push(`m${message.content.length}`);
+  });
+  chat.onWindowMessage(async (_ctx, data) => {
+    await blocked;
+    ran.push(`w${String(data).length}`);
+  });
+  const server = await startGateway(t, {
+    hooks: chat.seal(),
+    maxQueuedTaskBytes: 250_000,
+    maxQueuedEventBytes: 250_000,
+  });
+  const client = await connectClient(server);
+  client.send({ type: "user_message", id: "block", content: "block" });
+  await client.until("task_start");
+  const big = "x".repeat(100_000);
+  for (let i = 1; i <= 4; i++) client.send({ type: "user_message", id: `m${i}`, content: big });
+  const full = await client.until("error");
+  assert.equal(full.code, "QUEUE_FULL");
+  assert.equal(full.replyTo, "m3", "two messages of 100 kB fit in 250 kB, the third does not");
+  assert.equal((await client.until("error")).replyTo, "m4");
+  client.send({ type: "window_message", id: "w0", data: "block" }); // runs at once, waits on `blocked`
+  for (let i = 1; i <= 4; i++) client.send({ type: "window_message", id: `w${i}`, data: big });
+  const eventFull = await client.until("error");
+  assert.equal(eventFull.code, "QUEUE_FULL");
+  assert.equal(eventFull.replyTo, "w3");
+  release();
+  await eventually(() => ran.length === 6);
+  assert.deepEqual(ran.sort(), ["m100000", "m100000", "m5", "w100000", "w100000", "w5"].sort());
   await client.close();
 });

@@ -136,6 +136,9 @@ test("stop aborts the running task with reason stop", async (t) => {
     await ctx.send("working");
     await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
     reason = abortKind(ctx.signal);
+    await ctx.send("never shown: a stopped task's sends are refused");
+  });
+  app.onStop(async (ctx) => {
     await ctx.send("Stopped.");
   });
   const { url } = await startChat(t, app.seal());

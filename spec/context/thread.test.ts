@@ -15,6 +15,9 @@ import { createSqliteLayer } from "../../lib/data/sqlite.ts";
 import { createRecordingLogger } from "../../lib/logger.ts";
 import { ActionBook } from "../../lib/session/actions.ts";
 import { AskBook } from "../../lib/session/asks.ts";
+import { CommandBook } from "../../lib/session/chat-commands.ts";
+import { ModeBook } from "../../lib/session/modes.ts";
+import { SettingsBook } from "../../lib/session/settings.ts";
 import { ThreadLink } from "../../lib/session/thread-link.ts";
 import { createFakeContext } from "../../lib/testing/index.ts";
 import { startGateway } from "../support/gateway.ts";
@@ -67,7 +70,7 @@ test("a message's elements get ids and travel in the message view", async () => 
     elements: [{ name: "report.pdf", url: "/files/r.pdf", mime: "application/pdf", display: "page" }],
   });
   assert.deepEqual(sent.elements, [
-    { id: "id2", name: "report.pdf", url: "/files/r.pdf", mime: "application/pdf", display: "page" },
+    { id: "id2", name: "report.pdf", kind: "pdf", url: "/files/r.pdf", mime: "application/pdf", display: "page" },
   ]);
   const [frame] = ctx.sentOf("message_new");
   assert.deepEqual(frame?.message.elements, sent.elements);
@@ -95,6 +98,10 @@ async function storedConversation(t: TestContext) {
       emit: (frame) => link.record(frame), // what Session.emit does with persistence on
       asks: new AskBook(),
       actions: new ActionBook(),
+      settings: new SettingsBook(),
+      commands: new CommandBook(),
+      modes: new ModeBook(),
+      history: () => [],
       newId: () => `id${++next}`,
       now: () => new Date("2026-01-01T00:00:00.000Z"),
       askTimeoutMs: 1000,

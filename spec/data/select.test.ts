@@ -51,3 +51,13 @@ test("a DATABASE_URL that is not PostgreSQL is refused", async (t) => {
   const cwd = sandbox(t);
   await assert.rejects(createDataLayer(undefined, { cwd, env: { DATABASE_URL: "mysql://x" } }), /postgres/);
 });
+
+test("a DATABASE_URL or postgres option that is not a PostgreSQL URL is a ChatwireError INVALID_OPTION", async () => {
+  const { isChatwireError } = await import("../../lib/errors.ts");
+  const invalid = (error: unknown) => isChatwireError(error, "INVALID_OPTION");
+  await assert.rejects(
+    async () => createDataLayer(undefined, { cwd: tmpdir(), env: { DATABASE_URL: "mysql://x" } }),
+    invalid,
+  );
+  await assert.rejects(async () => createDataLayer({ postgres: "http://x" }), invalid);
+});

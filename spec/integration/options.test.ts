@@ -28,6 +28,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   writeTimeoutMs: undefined,
   loginThrottle: undefined,
   onReady: undefined,
+  protocols: undefined,
   reconnectGraceMs: undefined,
   maxQueuedTasks: undefined,
   maxQueuedEvents: undefined,
@@ -42,6 +43,17 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   maxReplayFrames: undefined,
   maxReplayBytes: undefined,
   stallTimeoutMs: undefined,
+  maxQueuedTaskBytes: undefined,
+  maxQueuedEventBytes: undefined,
+  maxQueuedAudioBytes: undefined,
+  revocationCheckMs: undefined,
+  editMessages: undefined,
+  maxUploadBytes: undefined,
+  maxUploadBytesPerSession: undefined,
+  uploadAccept: undefined,
+  unclaimedUploadTtlMs: undefined,
+  fileUrlSecret: undefined,
+  maxAudioBufferedBytes: undefined,
 };
 
 test("the plugin: every option given as undefined takes its default (/ws, a hello timeout, 16 queued tasks)", async (t) => {

@@ -417,7 +417,7 @@ test("elements sent with a message are stored and come back on resume", async (t
   assert.ok(element !== undefined);
   assert.deepEqual(
     { ...element, id: "" },
-    { id: "", name: "chart.png", url: "/files/chart.png", mime: "image/png", display: "side" },
+    { id: "", name: "chart.png", kind: "image", url: "/files/chart.png", mime: "image/png", display: "side" },
   );
   await first.close();
 

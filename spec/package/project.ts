@@ -105,11 +105,14 @@ export async function makeConsumer(): Promise<Consumer> {
   mkdirSync(project);
   const chatwireManifest = JSON.parse(readFileSync(join(source, "package.json"), "utf8")) as {
     dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
   };
   const fastify = `fastify@${chatwireManifest.dependencies.fastify ?? "5"}`;
+  // The peers a user of chatwire/react and chatwire/ai-sdk installs beside it, at the versions this checkout tests.
+  const peers = ["react", "@types/react", "ai"].map((name) => `${name}@${chatwireManifest.devDependencies[name]}`);
   const install = ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"];
   await mustRun("npm", ["init", "-y"], project);
-  await timed("install", () => mustRun("npm", [...install, tarball, fastify], project));
+  await timed("install", () => mustRun("npm", [...install, tarball, fastify, ...peers], project));
   const init = await timed("init", () => run("npx", ["chatwire", "init"], { cwd: project }));
   if (init.code !== 0) {
     // A build whose init does not work: give the project init's tools anyway, to see what else fails.

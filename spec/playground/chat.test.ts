@@ -223,7 +223,9 @@ test("the stop button shows while a task runs and stops it with reason stop", as
     await reply.streamToken("working");
     await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
     reason = abortKind(ctx.signal);
-    await reply.endStream();
+    await reply.endStream(); // refused: a stopped task sends nothing more
+  });
+  app.onStop(async (ctx) => {
     await ctx.send("Stopped.");
   });
   const { url } = await startServer(t, app.seal());

@@ -2,7 +2,7 @@
 // its Content-Security-Policy and allowlists come from the plugin's options.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { chatwire, createApp, playground } from "chatwire";
+import { chatwire, createApp, isChatwireError, playground } from "chatwire";
 import Fastify from "fastify";
 
 test("an embedder mounts the page under a prefix; only the page's own files are served", async (t) => {
@@ -87,10 +87,13 @@ test("allowlist entries that are not origins or ws: URLs are refused when the pl
     { allowedGateways: ["ws: wss:"] },
   ]) {
     const server = Fastify();
-    await assert.rejects(async () => {
-      await server.register(playground, options);
-      await server.ready();
-    }, TypeError);
+    await assert.rejects(
+      async () => {
+        await server.register(playground, options);
+        await server.ready();
+      },
+      (error: unknown) => isChatwireError(error, "INVALID_OPTION"),
+    );
     await server.close();
   }
 });

@@ -48,6 +48,9 @@ function app() {
   chat.onChatStart(async (ctx) => {
     await ctx.send({ content: "Hello", actions: [{ name: "approve", label: "Approve" }] });
   });
+  chat.onStop(async (ctx) => {
+    await ctx.send("Stopped.");
+  });
   chat.actionCallback("approve", async (ctx) => {
     await ctx.send("approved");
   });
@@ -63,7 +66,7 @@ function app() {
       await ctx.send("working");
       await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
       stops.push(String(ctx.signal.reason));
-      await ctx.send("Stopped.");
+      // A stopped task's sends are refused: "Stopped." comes from onStop.
     } else if (message.content === "ask") {
       await ctx.send(`hello ${await ctx.askText("What is your name?")}`);
     }

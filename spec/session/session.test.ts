@@ -19,12 +19,17 @@ const limits: SessionLimits = {
   maxStoreBytes: 1024 * 1024,
   askTimeoutMs: 60_000,
   taskTimeoutMs: 0,
+  editMessages: true,
   endGraceMs: 1000,
   highWaterBytes: 1024 * 1024,
   maxPendingBytes: 8 * 1024 * 1024,
   maxReplayFrames: 1000,
   maxReplayBytes: 1024 * 1024,
   stallTimeoutMs: 30_000,
+  maxQueuedTaskBytes: 4 * 1024 * 1024,
+  maxQueuedEventBytes: 4 * 1024 * 1024,
+  maxQueuedAudioBytes: 8 * 1024 * 1024,
+  maxAudioBufferedBytes: 256 * 1024,
 };
 
 /** A client that is only an array: frames as the adapter would read them, and bounded waits. */

@@ -86,6 +86,8 @@ interface Schema {
   readonly required?: readonly string[];
   readonly properties?: Readonly<Record<string, Schema>>;
   readonly additionalProperties?: boolean;
+  readonly items?: Schema;
+  readonly maxItems?: number;
 }
 
 const schemas = clientFrameSchemas as unknown as Readonly<Record<string, Schema>>;
@@ -131,6 +133,12 @@ export function conforms(schema: Schema, value: unknown): boolean {
           : schema.additionalProperties !== false,
       );
     }
+    case "array":
+      return (
+        Array.isArray(value) &&
+        value.length <= (schema.maxItems ?? Number.POSITIVE_INFINITY) &&
+        value.every((item) => schema.items === undefined || conforms(schema.items, item))
+      );
     default:
       throw new Error(`the fuzz judge does not know schema type ${schema.type}`);
   }
@@ -466,6 +474,14 @@ export class FrameGenerator {
         };
       case "ack":
         return { type, seq: rng.pick([0, rng.int(0, 500), rng.int(0, 1e6), Number.MAX_SAFE_INTEGER]) };
+      case "settings_update": // the app under fuzz shows no settings form
+        return {
+          type,
+          ...(rng.chance(0.5) ? { id: id() } : {}),
+          values: { [rng.ascii(rng.int(0, 20))]: this.#json(1) },
+        };
+      case "edit_message": // never one of the user's messages (their ids are the client's `i…`)
+        return { type, id: id(), messageId: `nx-${rng.ascii(rng.int(1, 40))}`, content: this.#text(rng.int(0, 50)) };
       default:
         throw new Error(`no valid frame for ${type}`);
     }
@@ -721,6 +737,8 @@ export class FrameGenerator {
         return [event(`feedback:${id}`)];
       case "stop":
         this.tally.stops++;
+        // A stop silences the running task: the reply of a message before it may never come.
+        this.#actionsNext = false;
         return [];
       case "window_message":
         return [event(`window:seen:${kindOf(frame.data)}`)];
@@ -742,6 +760,10 @@ export class FrameGenerator {
         return [error("UNKNOWN_ASK", frame.askId as string)];
       case "ack":
         return [];
+      case "settings_update":
+        return [error("BAD_SETTINGS", id)];
+      case "edit_message":
+        return [error("UNKNOWN_MESSAGE", id)];
       default:
         throw new Error(`the model does not know ${String(frame.type)}`);
     }
@@ -753,6 +775,7 @@ export class FrameGenerator {
     audio.bytes += bytes;
     if (audio.bytes > this.#limits.maxAudioBytes) {
       this.#audio = undefined;
+      this.tally.audioEnds++; // the recording ends as the client's audio_end would end it: onAudioEnd runs
       return [event("audio:false"), error("AUDIO_TOO_LARGE")];
     }
     if (audio.chunks++ === 0) this.tally.firstChunks++;

@@ -1,0 +1,202 @@
+// Chainlit's socket.io protocol beside the native gateway: a socket.io server (the `socket.io` package, an
+// optional peer dependency) at Chainlit's path, each connection a chatwire session driven through the same
+// Session interface, plus the few HTTP routes Chainlit's client calls around it (settings, user, actions,
+// feedback). What a Chainlit client gains: a reconnect with the same `sessionId` replays what it missed.
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { nanoid } from "nanoid";
+import { authenticate } from "../../auth/authenticate.ts";
+import { isAllowedOrigin } from "../../auth/origin.ts";
+import type { TokenIssuer } from "../../auth/tokens.ts";
+import { ChatwireError } from "../../errors.ts";
+import { type ConnectionScope, makeRoom } from "../../gateway/handshake.ts";
+import { linkThread, loadOwnedThread, restoredState } from "../../gateway/persistence.ts";
+import type { User } from "../../protocol/views.ts";
+import { createSession } from "../../session/live-session.ts";
+import type { Session } from "../../session/session.ts";
+import type { ChainlitSession } from "./live.ts";
+import { chainlitRoutes } from "./routes.ts";
+import { ChainlitSink, type ChainlitSocket } from "./sink.ts";
+
+/** What the Chainlit adapter needs of its gateway. */
+export interface ChainlitOptions<S extends object> {
+  readonly path: string;
+  readonly scope: ConnectionScope<S>;
+  readonly tokens: TokenIssuer | undefined;
+}
+
+/** The handshake's `auth` object, as Chainlit's client sends it. */
+interface ChainlitAuth {
+  sessionId?: unknown;
+  threadId?: unknown;
+  chatProfile?: unknown;
+}
+
+const text = (value: unknown, max: number) =>
+  typeof value === "string" && value.length > 0 && value.length <= max ? value : undefined;
+
+/** Loads socket.io, or says how to get it. */
+async function loadSocketIo(): Promise<typeof import("socket.io")> {
+  try {
+    return await import("socket.io");
+  } catch (error) {
+    throw new ChatwireError("INVALID_OPTION", "protocols.chainlit needs the socket.io package: npm install socket.io", {
+      cause: error,
+    });
+  }
+}
+
+/** Mounts the Chainlit endpoint on the gateway's Fastify instance. */
+export async function chainlitServer<S extends object>(app: FastifyInstance, options: ChainlitOptions<S>) {
+  const { Server } = await loadSocketIo();
+  const { scope, tokens } = options;
+  const { options: gateway, registry, persistence, log } = scope;
+  /** Chainlit's client-made session ids → live sessions. */
+  const sessions = new Map<string, ChainlitSession>();
+
+  // Cookies are parsed by @fastify/cookie when passwordAuth registered it; identity is the chatwire login cookie.
+  const requestOf = (headers: IncomingHttpHeaders) => {
+    const parse = (app as unknown as { parseCookie?: (header: string) => Record<string, string> }).parseCookie;
+    const cookies = parse !== undefined && headers.cookie !== undefined ? parse(headers.cookie) : {};
+    return { headers, cookies } as unknown as FastifyRequest;
+  };
+
+  // The native gateway routes every upgrade through Fastify (a 404 for socket.io's path): it must leave socket.io's
+  // upgrades to socket.io.
+  const others = app.server.listeners("upgrade") as ((...args: unknown[]) => void)[];
+  const io = new Server(app.server, { path: options.path, serveClient: false, destroyUpgrade: false });
+  const ours = (url: string | undefined) => url?.startsWith(`${options.path}/`) === true;
+  for (const listener of others) {
+    app.server.removeListener("upgrade", listener);
+    app.server.on("upgrade", (request: IncomingMessage, ...rest: unknown[]) => {
+      if (!ours(request.url)) listener(request, ...rest);
+    });
+  }
+  app.addHook("onClose", async () => {
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+  });
+
+  io.use(async (socket, next) => {
+    const { headers } = socket.handshake;
+    if (!isAllowedOrigin(headers.origin, headers.host, gateway.allowedOrigins)) {
+      next(new Error("authorization failed: origin"));
+      return;
+    }
+    const auth = await authenticate(requestOf(headers), scope.hooks.table, tokens);
+    if (!auth.ok) {
+      next(new Error("authentication failed"));
+      return;
+    }
+    socket.data.user = auth.user;
+    next();
+  });
+
+  async function open(user: User | undefined, auth: ChainlitAuth): Promise<ChainlitSession | Error> {
+    const sessionId = text(auth.sessionId, 128) ?? nanoid();
+    const live = sessions.get(sessionId);
+    if (live !== undefined && !live.session.ended) {
+      if (live.user?.identifier !== user?.identifier) return new Error("authorization failed");
+      return live;
+    }
+    if (user !== undefined && !(await makeRoom(scope, user.identifier))) return new Error("too many sessions");
+    let reserved = user !== undefined;
+    try {
+      const requested = text(auth.threadId, 64);
+      const thread =
+        requested === undefined || persistence === undefined
+          ? undefined
+          : await loadOwnedThread(persistence.layer, { id: requested }, user);
+      if (requested !== undefined && persistence !== undefined && thread === undefined) {
+        return new Error("authorization failed");
+      }
+      const threadId = thread?.id ?? nanoid();
+      const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
+      const chatProfile = text(auth.chatProfile, 128);
+      const session = createSession({
+        user,
+        hooks: scope.hooks,
+        limits: gateway,
+        log,
+        chatProfile: chatProfile === undefined ? undefined : decodeURIComponent(chatProfile),
+        initialState: gateway.initialState,
+        threadId,
+        restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
+        link: linked?.link,
+        registry: {
+          delete(ended) {
+            registry.delete(ended);
+            if (sessions.get(sessionId)?.session === ended) sessions.delete(sessionId);
+          },
+        },
+      });
+      registry.add(session, reserved);
+      reserved = false;
+      const entry: ChainlitSession = { session, user, sink: undefined, start: { thread }, done: false };
+      sessions.set(sessionId, entry);
+      return entry;
+    } finally {
+      if (reserved && user !== undefined) registry.release(user.identifier);
+    }
+  }
+
+  io.on("connection", async (socket) => {
+    const opened = await open(socket.data.user as User | undefined, socket.handshake.auth as ChainlitAuth);
+    if (opened instanceof Error) {
+      socket.emit("toast", { message: opened.message, type: "error" });
+      socket.disconnect(true);
+      return;
+    }
+    const { session } = opened;
+    const receive = (command: Parameters<Session["receive"]>[0]) => session.receive(command);
+    const sink = new ChainlitSink(socket as unknown as ChainlitSocket, session.threadId, receive);
+    let lastSeq = opened.sink?.lastSeq ?? 0;
+    let clientId = 0;
+    const id = () => `cl${++clientId}`;
+
+    socket.on("connection_successful", () => {
+      // As Chainlit does on every (re)connect: the UI starts idle, with no ask pending.
+      socket.emit("task_end", {});
+      socket.emit("clear_ask", {});
+      socket.emit("clear_call_fn", {});
+      if (!session.canResume(lastSeq)) lastSeq = session.seq;
+      sink.lastSeq = lastSeq;
+      opened.sink = sink;
+      session.attach(sink, lastSeq);
+      const start = opened.start;
+      if (start !== undefined) {
+        opened.start = undefined;
+        session.start(start.thread);
+      }
+    });
+    socket.on("client_message", (payload: { message?: { id?: unknown; output?: unknown } } | undefined) => {
+      const message = payload?.message;
+      const content = typeof message?.output === "string" ? message.output : "";
+      receive({ type: "user_message", id: text(message?.id, 64) ?? id(), content });
+    });
+    socket.on("stop", () => receive({ type: "stop" }));
+    socket.on("clear_session", () => {
+      opened.done = true;
+    });
+    socket.on("window_message", (data: unknown) => receive({ type: "window_message", data }));
+    socket.on("audio_start", () => receive({ type: "audio_start", mimeType: "pcm16" }));
+    socket.on("audio_chunk", (chunk: { elapsedTime?: unknown; data?: unknown } | undefined) => {
+      const data = chunk?.data;
+      const bytes = ArrayBuffer.isView(data)
+        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+        : data instanceof ArrayBuffer
+          ? new Uint8Array(data)
+          : undefined;
+      if (bytes === undefined) return;
+      const elapsedTime = typeof chunk?.elapsedTime === "number" ? chunk.elapsedTime : 0;
+      receive({ type: "audio_chunk", elapsedTime, data: bytes });
+    });
+    socket.on("audio_end", () => receive({ type: "audio_end" }));
+    socket.on("disconnect", () => {
+      if (opened.sink === sink) session.disconnect(sink, opened.done);
+      // A client that left before connection_successful never started its session: nothing waits to resume it.
+      else if (opened.sink === undefined && opened.start !== undefined) void session.end("disconnect");
+    });
+  });
+
+  await app.register(chainlitRoutes, { scope, tokens, sessions, requestOf });
+}

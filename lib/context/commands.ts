@@ -1,0 +1,23 @@
+// Commands as an app declares them: checked against the protocol's shape once, where they are declared (a bad one
+// is the app's bug: it throws).
+import { Type } from "typebox";
+import { Compile } from "typebox/compile";
+import { ChatwireError } from "../errors.ts";
+import { CommandView } from "../protocol/commands.ts";
+
+/** A command as the app declares it. */
+export type CommandInit = Readonly<CommandView>;
+
+const checkCommands = Compile(Type.Array(CommandView, { maxItems: 256 }));
+
+/** A copy of `commands`, checked: throws INVALID_HOOK for a list the protocol cannot carry or with a repeated id. */
+export function checkedCommands(commands: readonly CommandInit[]): CommandView[] {
+  const copy: unknown = structuredClone(commands);
+  if (!checkCommands.Check(copy)) {
+    throw new ChatwireError("INVALID_HOOK", "commands need an id (1 to 64 characters) and a description, at most 256");
+  }
+  if (new Set(copy.map((command) => command.id)).size !== copy.length) {
+    throw new ChatwireError("INVALID_HOOK", "two commands have the same id");
+  }
+  return copy;
+}

@@ -1,0 +1,98 @@
+// The PostgreSQL FileStore: files in the shared database as 256 KiB bytea chunks, so every node sharing it serves
+// every file, and N nodes need nothing else.
+import type pg from "pg";
+import { type FileRow, toFile } from "./file-rows.ts";
+import { chunkSpan, cutChunk, FILE_CHUNK_BYTES, type FileStore, rechunk } from "./files.ts";
+
+type Retried = <T>(run: () => Promise<T>) => Promise<T>;
+
+/** The FileStore of a PostgreSQL layer: `retried` retries a lost connection until the layer's timeout. */
+export function postgresFiles(pool: pg.Pool, retried: Retried): FileStore {
+  const get = async (id: string) => {
+    const { rows } = await pool.query<FileRow>("SELECT * FROM chatwire_files WHERE id = $1 AND complete = 1", [id]);
+    return rows[0] === undefined ? undefined : toFile(rows[0]);
+  };
+  const remove = async (id: string) =>
+    ((await pool.query("DELETE FROM chatwire_files WHERE id = $1", [id])).rowCount ?? 0) > 0;
+  return {
+    async put(file, bytes) {
+      await retried(() =>
+        pool.query(
+          `INSERT INTO chatwire_files (id, name, mime, size, complete, session_id, user_identifier, thread_id,
+           created_at) VALUES ($1, $2, $3, 0, 0, $4, $5, $6, $7)`,
+          [
+            file.id,
+            file.name,
+            file.mime,
+            file.sessionId,
+            file.userIdentifier ?? null,
+            file.threadId ?? null,
+            new Date().toISOString(),
+          ],
+        ),
+      );
+      try {
+        let n = 0;
+        for await (const chunk of rechunk(bytes, FILE_CHUNK_BYTES, true)) {
+          const index = n++;
+          // One statement: the chunk and the running size go in together.
+          await retried(() =>
+            pool.query(
+              `WITH chunk AS (INSERT INTO chatwire_file_chunks (file_id, n, data) VALUES ($1, $2, $3))
+               UPDATE chatwire_files SET size = size + $4 WHERE id = $1`,
+              [file.id, index, chunk, chunk.length],
+            ),
+          );
+        }
+        await retried(() => pool.query("UPDATE chatwire_files SET complete = 1 WHERE id = $1", [file.id]));
+      } catch (error) {
+        await retried(() => remove(file.id)).catch(() => {});
+        throw error;
+      }
+      const stored = await retried(() => get(file.id));
+      if (stored === undefined) throw new Error(`file ${file.id} was deleted while it was stored`);
+      return stored;
+    },
+    get: (id) => retried(() => get(id)),
+    async *read(id, range) {
+      const file = await retried(() => get(id));
+      if (file === undefined || file.size === 0) return;
+      const span = chunkSpan(range, file.size);
+      for (let n = span.first; n <= span.last; n++) {
+        const { rows } = await retried(() =>
+          pool.query<{ data: Buffer }>("SELECT data FROM chatwire_file_chunks WHERE file_id = $1 AND n = $2", [id, n]),
+        );
+        if (rows[0] === undefined) return;
+        yield cutChunk(rows[0].data, n, span.range);
+      }
+    },
+    claim: async (ids, threadId) => {
+      await retried(() =>
+        pool.query("UPDATE chatwire_files SET thread_id = $1 WHERE id = ANY($2::text[]) AND thread_id IS NULL", [
+          threadId,
+          [...ids],
+        ]),
+      );
+    },
+    delete: (id) => retried(() => remove(id)),
+    deleteThreadFiles: (threadId) =>
+      retried(
+        async () => (await pool.query("DELETE FROM chatwire_files WHERE thread_id = $1", [threadId])).rowCount ?? 0,
+      ),
+    sessionBytes: (sessionId) =>
+      retried(async () => {
+        const { rows } = await pool.query<{ total: string }>(
+          "SELECT COALESCE(SUM(size), 0) AS total FROM chatwire_files WHERE session_id = $1",
+          [sessionId],
+        );
+        return Number(rows[0]?.total ?? 0);
+      }),
+    sweep: (before) =>
+      retried(async () => {
+        const result = await pool.query("DELETE FROM chatwire_files WHERE thread_id IS NULL AND created_at < $1", [
+          before,
+        ]);
+        return result.rowCount ?? 0;
+      }),
+  };
+}

@@ -1,0 +1,39 @@
+// Helpers of the file tests: real multipart uploads with fetch and FormData, against a listening server.
+import type { FastifyInstance } from "fastify";
+
+/** The http:// base of a listening Fastify server. */
+export function httpBase(server: FastifyInstance): string {
+  const address = server.server.address();
+  if (address === null || typeof address === "string") throw new Error("server is not listening on TCP");
+  return `http://127.0.0.1:${address.port}`;
+}
+
+/** What `POST /files` answers. */
+export interface UploadAnswer {
+  readonly status: number;
+  readonly body: { id?: string; name?: string; mime?: string; size?: number; url?: string; code?: string };
+}
+
+/** Uploads `bytes` as one multipart file part, with the ticket when given. */
+export async function upload(
+  base: string,
+  ticket: string | undefined,
+  name: string,
+  type: string,
+  bytes: Uint8Array,
+): Promise<UploadAnswer> {
+  const form = new FormData();
+  form.append("file", new Blob([bytes], { type }), name);
+  const response = await fetch(`${base}/files`, {
+    method: "POST",
+    body: form,
+    headers: ticket === undefined ? {} : { "x-chatwire-upload": ticket },
+  });
+  return { status: response.status, body: (await response.json()) as UploadAnswer["body"] };
+}
+
+/** The 8-byte PNG signature and an IHDR chunk: enough for file-type to call it image/png. */
+export const PNG = Buffer.from(
+  "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f1d0a70000000049454e44ae426082",
+  "hex",
+);
