@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import type { GatewayHandle } from "../gateway/handle.ts";
 import { runUsage, usage } from "./usage.ts";
 
 /** How long the watcher waits after the last change of a burst (an editor's save is several events). */
@@ -56,18 +57,20 @@ export async function main(argv: string[]): Promise<void> {
   if (watch || /\.[cm]?tsx?$/.test(target)) (await import("./typescript.ts")).registerTypeScript(target);
   const entry = pathToFileURL(resolve(target)).href;
   await import(entry);
-  let gateway: import("../gateway/handle.ts").GatewayHandle | undefined;
-  await serve({ port: portOf(values), host: values.host, onReady: (handle) => (gateway = handle) });
-  if (watch && gateway !== undefined) await watchApp(target, entry, gateway);
+  const watcher = watch ? await appWatcher(target, entry) : undefined;
+  // Watching starts with the gateway, before it listens: no edit made once a client can connect goes unseen.
+  await serve({ port: portOf(values), host: values.host, onReady: watcher });
 }
 
-/** Reloads the app into `gateway` on every burst of changes under its directory. */
-async function watchApp(target: string, entry: string, gateway: import("../gateway/handle.ts").GatewayHandle) {
+/** What starts reloading the app into a gateway on every burst of changes under the app's directory. */
+async function appWatcher(target: string, entry: string): Promise<(gateway: GatewayHandle) => void> {
   const [{ createReloader }, { watchTree }] = await Promise.all([import("./reload.ts"), import("./watch-tree.ts")]);
-  const reloader = createReloader(entry, gateway, { info: console.log, error: console.error });
-  const root = dirname(resolve(target));
-  watchTree(root, (files) => void reloader.reload(files), WATCH_DEBOUNCE_MS);
-  console.log(`chatwire: watching ${relative(process.cwd(), root) || "."} for changes (node_modules excepted)`);
+  return (gateway) => {
+    const reloader = createReloader(entry, gateway, { info: console.log, error: console.error });
+    const root = dirname(resolve(target));
+    watchTree(root, (files) => void reloader.reload(files), WATCH_DEBOUNCE_MS);
+    console.log(`chatwire: watching ${relative(process.cwd(), root) || "."} for changes (node_modules excepted)`);
+  };
 }
 
 const portOf = (values: Values): number | undefined => {
