@@ -234,6 +234,11 @@ function notice(frame: ServerFrame): void {
   else if (frame.type === "task_end")
     threads.turnEnded(); // a conversation is stored from its first turn
   else if (frame.type === "toast") notify(frame.message, toastKinds[frame.level], { key: "toast" });
+  else if (frame.type === "notice") {
+    // `chatwire run --watch`: a failed reload stays on screen until the next reload replaces it.
+    const failed = frame.code === "APP_RELOAD_FAILED";
+    notify(frame.message, failed ? "error" : "info", { key: "reload", sticky: failed });
+  }
 }
 
 function markLink(state: ConnectionStatus, text: string = state): void {
