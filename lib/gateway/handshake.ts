@@ -208,6 +208,7 @@ export async function handshake<S extends object>(
       threadId,
       restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
       restoredSettings: restored.settings,
+      restoredUsage: restored.usage,
       link: linked?.link,
       registry,
       files: scope.files,

@@ -167,6 +167,21 @@ export type ToastLevel = Static<typeof ToastLevel>;
 /** A transient notice, not part of the conversation (never stored): show it for a few seconds. */
 export const ToastFrame = frame("toast", { message: Type.String(), level: ToastLevel });
 
+/** Tokens a model used: what `ctx.reportUsage` adds up. */
+export const TokenCounts = Type.Object({
+  inputTokens: Type.Integer({ minimum: 0 }),
+  outputTokens: Type.Integer({ minimum: 0 }),
+});
+export type TokenCounts = Static<typeof TokenCounts>;
+/** The app reported token usage (`ctx.reportUsage`, Chainlit's `token_usage`): this report, and the sums of the
+ * current turn (the running task) and of the whole thread (kept with the stored thread). */
+export const UsageFrame = frame("usage", {
+  reported: TokenCounts,
+  model: Type.Optional(Type.String({ maxLength: 128 })),
+  turn: TokenCounts,
+  thread: TokenCounts,
+});
+
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
   Welcome,
@@ -200,6 +215,7 @@ export const ServerFrame = Type.Union([
   AudioInterrupt,
   AudioDropped,
   Notice,
+  UsageFrame,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

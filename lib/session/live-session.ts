@@ -28,6 +28,7 @@ import { type FrameSink, GOING_AWAY, REPLACED } from "./sink.ts";
 import { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
 import { Transcript } from "./transcript.ts";
+import { UsageBook } from "./usage.ts";
 
 /**
  * Opens a session. Attach a sink, `start()` it, then hand it commands.
@@ -96,6 +97,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #commands = new CommandBook();
   readonly #modes = new ModeBook();
   readonly #transcript = new Transcript();
+  readonly #usage: UsageBook;
   readonly #tasks: TaskLane<S>;
   readonly #events: EventLane<S>;
   /** Made at the first audio command: most sessions never record. */
@@ -126,6 +128,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     const threadId = init.threadId ?? nanoid();
     this.#ids = new ThreadIds(threadId);
     this.#settings = new SettingsBook(init.restoredSettings);
+    // The thread's sums are saved with it after each report: a crash loses none of them.
+    this.#usage = new UsageBook(init.restoredUsage, () => this.#saveConversation());
     this.parts = {
       sessionId: this.id,
       threadId,
@@ -142,6 +146,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       commands: this.#commands,
       modes: this.#modes,
       history: () => this.#transcript.messages(),
+      usage: this.#usage,
       newId: () => this.#ids.next(),
       now,
       askTimeoutMs: limits.askTimeoutMs,
@@ -383,10 +388,20 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     }
   }
 
-  /** What the stored thread keeps of the conversation beside the state: settings values and chat profile. */
+  /** What the stored thread keeps of the conversation beside the state: settings values, chat profile, the
+   * thread's token sums. */
   #conversation(): JsonObject {
     const { chatProfile } = this.parts;
-    return { settings: this.#settings.values, ...(chatProfile === undefined ? {} : { chatProfile }) };
+    const usage = this.#usage.thread;
+    return {
+      settings: this.#settings.values,
+      ...(chatProfile === undefined ? {} : { chatProfile }),
+      ...(usage.inputTokens + usage.outputTokens === 0 ? {} : { usage: { ...usage } }),
+    };
+  }
+
+  #saveConversation(): void {
+    this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
   }
 
   /** A file ask's reply names uploads: they are claimed (checked against the ask's rules) before it is settled; a
@@ -465,6 +480,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
 
   notify(frame: OutgoingFrame): void {
+    if (frame.type === "task_start") this.#usage.turnStarted(); // a turn is a task: its token sums start at 0
     if (!this.#closed) void this.emit(frame);
   }
 

@@ -8,7 +8,7 @@ import type { ErrorCode } from "../errors.ts";
 import type { HookSource } from "../hooks/live-table.ts";
 import type { Logger } from "../logger.ts";
 import type { StarterView } from "../protocol/profiles.ts";
-import type { OutgoingOf } from "../protocol/server.ts";
+import type { OutgoingOf, TokenCounts } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
@@ -52,6 +52,8 @@ export type Announcement = OutgoingOf<"notice">;
 export interface SessionInit<S extends object> {
   /** A sealed table, or the gateway's live one: each turn reads the table current when it starts. */
   readonly hooks: HookSource<S>;
+  /** The thread's token sums as stored (`ctx.reportUsage` goes on from them). */
+  readonly restoredUsage?: TokenCounts | undefined;
   readonly limits: SessionLimits;
   readonly log: Logger;
   readonly user?: User | undefined;
