@@ -182,3 +182,16 @@ onMessage((ctx) => ctx.send(\`v2 \${loadedAt}\`));
   assert.equal((await client.until("notice", 10_000)).code, "APP_RELOADED");
   assert.equal(await ask(client, "hi"), first.replace("v1", "v2"));
 });
+
+test("a JavaScript app reloads too, with the local module it imports", async (t) => {
+  const js = (version: string) =>
+    `import { onMessage } from "chatwire";\nimport { word } from "./word.mjs";\nonMessage((ctx, m) => ctx.send(\`${version} \${word} \${m.content}\`));\n`;
+  const dir = project(t, { "app.mjs": js("v1"), "word.mjs": 'export const word = "alpha";\n' });
+  const gateway = await startGatewayProcess(t, join(dir, "app.mjs"), { cwd: dir, args: ["-w"] });
+  const client = await connectClient(`ws://127.0.0.1:${gateway.port}/ws`);
+  t.after(() => client.close());
+  assert.equal(await ask(client, "hi"), "v1 alpha hi");
+  write(dir, { "word.mjs": 'export const word = "beta";\n' });
+  assert.equal((await client.until("notice", 10_000)).code, "APP_RELOADED");
+  assert.equal(await ask(client, "hi"), "v1 beta hi");
+});
