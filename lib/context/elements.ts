@@ -166,8 +166,9 @@ const definedOf = <T extends object>(patch: T): Partial<T> =>
 
 /** Removes elements (sent on their own or with a message) and their stored bytes. */
 export async function removeElements<S extends object>(init: ContextInit<S>, ids: readonly string[]): Promise<void> {
-  await init.emit({ type: "remove_elements", ids: [...ids] });
+  // The bytes go first: a client told of the removal finds them gone, never still served.
   if (init.files !== undefined) await Promise.all(ids.map((id) => init.files?.store.delete(id)));
+  await init.emit({ type: "remove_elements", ids: [...ids] });
 }
 
 /** What the side panel shows (Chainlit's ElementSidebar). */

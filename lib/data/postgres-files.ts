@@ -1,13 +1,13 @@
 // The PostgreSQL FileStore: files in the shared database as 256 KiB bytea chunks, so every node sharing it serves
 // every file, and N nodes need nothing else.
-import type pg from "pg";
 import { type FileRow, toFile } from "./file-rows.ts";
 import { chunkSpan, cutChunk, FILE_CHUNK_BYTES, type FileStore, rechunk } from "./files.ts";
+import type { Queryable } from "./postgres-writes.ts";
 
 type Retried = <T>(run: () => Promise<T>) => Promise<T>;
 
 /** The FileStore of a PostgreSQL layer: `retried` retries a lost connection until the layer's timeout. */
-export function postgresFiles(pool: pg.Pool, retried: Retried): FileStore {
+export function postgresFiles(pool: Queryable, retried: Retried): FileStore {
   const get = async (id: string) => {
     const { rows } = await pool.query<FileRow>("SELECT * FROM chatwire_files WHERE id = $1 AND complete = 1", [id]);
     return rows[0] === undefined ? undefined : toFile(rows[0]);

@@ -1,10 +1,10 @@
 // The SQLite FileStore: files in the same database file, as 256 KiB chunks. Each chunk is its own short write, so
 // an upload never holds the write lock for long nor a whole file in memory.
-import type Database from "better-sqlite3";
 import { type FileRow, toFile } from "./file-rows.ts";
 import { chunkSpan, cutChunk, FILE_CHUNK_BYTES, type FileStore, rechunk } from "./files.ts";
+import type { StatementCache } from "./sqlite-writes.ts";
 
-type Sql = (text: string) => Database.Statement;
+type Sql = StatementCache;
 type Free = <T>(run: () => T) => Promise<T>;
 
 /** The FileStore of a SQLite layer: `sql` prepares on its connection, `free` waits out another process's lock. */

@@ -176,6 +176,19 @@ export function createWriteQueue(layer: DataLayer, options: WriteQueueOptions): 
     }
   };
 
+  // Writes recorded in one synchronous run share a deadline, so they expire together: a descheduled process must
+  // not split one turn's writes into batches that fail one after the other.
+  let runDeadline: number | undefined;
+  const deadlineNow = (): number => {
+    if (runDeadline === undefined) {
+      runDeadline = Date.now() + writeTimeoutMs;
+      queueMicrotask(() => {
+        runDeadline = undefined;
+      });
+    }
+    return runDeadline;
+  };
+
   const push = (threadId: string, write: DataWrite): boolean => {
     if (closed || queue.length - writing >= maxQueue) {
       onLost({ reason: "queue_full", threadIds: [threadId], writes: 1 }, [{ threadId, seq: lastSeq + 0.5 }]);
@@ -186,7 +199,7 @@ export function createWriteQueue(layer: DataLayer, options: WriteQueueOptions): 
       uncreated.delete(threadId);
       push(threadId, creation);
     }
-    queue.push({ seq: ++lastSeq, threadId, write, deadline: Date.now() + writeTimeoutMs });
+    queue.push({ seq: ++lastSeq, threadId, write, deadline: deadlineNow() });
     if (!draining) {
       draining = true;
       // Everything recorded during this tick goes into the first transaction.

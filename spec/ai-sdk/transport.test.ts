@@ -70,8 +70,11 @@ function streamingApp() {
       await ctx.send("working");
       await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
       stops.push(String(ctx.signal.reason));
-      await ctx.send("Stopped.");
     }
+  });
+  // A stopped task can no longer send (its sends reject): the last words come from onStop.
+  app.onStop(async (ctx) => {
+    await ctx.send("Stopped.");
   });
   return { hooks: app.seal(), openGate, stops };
 }

@@ -98,12 +98,13 @@ test("a logout on another node sharing the SQLite file closes this node's socket
 
 test("an expired token ends its socket at the session's next frame (4401), and the frame is not handled", async (t) => {
   const { hooks, handled } = app();
-  const server = await startGateway(t, { hooks, auth: { secret, ttlSeconds: 1 } });
+  // `exp` has a one-second resolution: a one-second token may expire at once, a three-second one after 2 s at least.
+  const server = await startGateway(t, { hooks, auth: { secret, ttlSeconds: 3 } });
   const token = await login(server, "ada");
   const client = await connectClient(server, bearer(token));
   client.send({ type: "user_message", id: "m1", content: "in time" });
   assert.equal((await client.until("message_new")).message.content, "echo in time");
-  await pause(2100); // past the token's expiry (exp has a one-second resolution)
+  await pause(4100); // past the token's expiry
   client.send({ type: "user_message", id: "m2", content: "too late" });
   assert.equal(await client.closed, 4401);
   assert.equal((await client.until("error")).code, "UNAUTHENTICATED");

@@ -10,8 +10,9 @@ import { startGatewayProcess } from "../support/process.ts";
 const MiB = 1024 * 1024;
 /** The default maxQueuedAudioBytes. */
 const BUDGET = 8 * MiB;
-/** What the server may take beyond the budget: frames in flight in ws, garbage not yet collected, allocator slack. */
-const SLACK = 64 * MiB;
+/** What the server may take beyond the budget: frames in flight in ws, garbage not yet collected (V8 on Node 24/26
+ * under load collects the dropped chunks later: 77-85 MiB seen), allocator slack. Unbounded, it would be ~380 MiB. */
+const SLACK = 128 * MiB;
 
 test("380 chunks of 1 MiB to a slow onAudioChunk: AUDIO_TOO_LARGE, onAudioEnd, RSS within budget + slack", async (t) => {
   const server = await startGatewayProcess(t, "spec/fixtures/slow-audio-app.ts");

@@ -106,7 +106,8 @@ test("a script run with `chatwire run` serves its hooks on PORT and shuts down c
   child.stderr.on("data", (chunk) => {
     output += String(chunk);
   });
-  await eventually(() => /listening at http:\/\/127\.0\.0\.1:(\d+)/.test(output), 15_000);
+  // Bounded generously: on a loaded CI machine the first start transpiles the app and warms esbuild.
+  await eventually(() => /listening at http:\/\/127\.0\.0\.1:(\d+)/.test(output), 30_000);
   const port = /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
   const client = await connectClient(`ws://127.0.0.1:${port}/ws`);
   client.send({ type: "user_message", id: "m", content: "hello" });

@@ -108,8 +108,11 @@ export async function makeConsumer(): Promise<Consumer> {
     devDependencies: Record<string, string>;
   };
   const fastify = `fastify@${chatwireManifest.dependencies.fastify ?? "5"}`;
-  // The peers a user of chatwire/react and chatwire/ai-sdk installs beside it, at the versions this checkout tests.
-  const peers = ["react", "@types/react", "ai"].map((name) => `${name}@${chatwireManifest.devDependencies[name]}`);
+  // The peers a user of chatwire/react, chatwire/ai-sdk and the Chainlit endpoint installs beside it, and the clients
+  // docs/protocols.md's examples use, at the versions this checkout tests.
+  const peers = ["react", "@types/react", "ai", "socket.io", "socket.io-client", "@ag-ui/client"].map(
+    (name) => `${name}@${chatwireManifest.devDependencies[name]}`,
+  );
   const install = ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"];
   await mustRun("npm", ["init", "-y"], project);
   await timed("install", () => mustRun("npm", [...install, tarball, fastify, ...peers], project));
