@@ -109,6 +109,21 @@ if (!quick && only === undefined && existsSync(persistenceBench)) {
   if (run.status !== 0) note(`bench/persistence.ts exited with ${run.status ?? run.signal}`);
 }
 
+const clusterBench = new URL("cluster.ts", import.meta.url).pathname;
+if (!quick && only === undefined && existsSync(clusterBench)) {
+  // Same node vs relayed to another node (issue 18): its own table, printed as it comes.
+  console.log("\nbench/cluster.ts:");
+  const run = spawnSync(process.execPath, ["--import", "tsx", clusterBench], {
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  const lines = (run.stdout ?? "").trimEnd().split("\n");
+  if (lines.at(-1)?.startsWith("{")) lines.pop();
+  console.log(lines.join("\n"));
+  if (run.status !== 0) note(`bench/cluster.ts exited with ${run.status ?? run.signal}`);
+}
+
 const names = runnable.map((target) => target.name);
 const metrics = metricsOf(plan);
 const table = renderTable(samples, metrics, names);

@@ -5,6 +5,8 @@ import "./runtime/require-node.ts";
 
 // Login throttling for passwordAuth: the gateway's `loginThrottle` option.
 export type { LoginThrottleOptions } from "./auth/throttle.ts";
+// For running and embedding.
+export type { ClusterOptions } from "./cluster/options.ts";
 export { type AbortKind, abortKind, isAbortOf, TaskAborted } from "./context/abort.ts";
 export type { AudioOut, AudioSendOptions } from "./context/audio.ts";
 export type { CommandInit } from "./context/commands.ts";
@@ -51,7 +53,6 @@ export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
 export type { AuthOptions, GatewayOptions, ProtocolOption, ProtocolsOptions } from "./gateway/options.ts";
 export type { DataOption } from "./gateway/persistence.ts";
-// For running and embedding.
 export { chatwire, type GatewayHandle } from "./gateway/plugin.ts";
 export type * from "./hooks/payloads.ts";
 // For app authors: registrars (default app) and the context they receive.

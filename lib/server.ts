@@ -55,7 +55,9 @@ export async function createServer<S extends object = Record<string, unknown>>(
   const opened = gateway.data === undefined ? await createDataLayer() : undefined;
   if (opened !== undefined) server.addHook("onClose", () => opened.close());
   const data = gateway.data ?? opened ?? false;
-  await server.register(chatwire<S>, { ...gateway, data, hooks: table });
+  // CHATWIRE_CLUSTER=1 makes `chatwire run` a cluster node (on DATABASE_URL) without code.
+  const cluster = gateway.cluster ?? (process.env.CHATWIRE_CLUSTER === "1" ? true : undefined);
+  await server.register(chatwire<S>, { ...gateway, data, hooks: table, cluster });
   if (withPage !== false) {
     const { playground } = await import("./playground/plugin.ts");
     await server.register(playground, withPage === true ? {} : withPage);

@@ -124,6 +124,23 @@ ALTER TABLE chatwire_elements ADD COLUMN kind TEXT;
 ALTER TABLE chatwire_elements ADD COLUMN props ${t.json};
 `;
 
+/** The cluster's session directory (lib/cluster): nodes with a lease (milliseconds since the epoch, on the
+ * database's clock), and the live sessions each holds; a node's rows go with it when its lease runs out. */
+const clusterDirectory = (t: { epoch: string }) => `
+CREATE TABLE chatwire_cluster_nodes (
+  node_id TEXT PRIMARY KEY,
+  expires_at ${t.epoch} NOT NULL
+);
+CREATE TABLE chatwire_cluster_sessions (
+  session_id TEXT PRIMARY KEY,
+  node_id TEXT NOT NULL REFERENCES chatwire_cluster_nodes (node_id) ON DELETE CASCADE,
+  thread_id TEXT NOT NULL,
+  user_identifier TEXT
+);
+CREATE INDEX chatwire_cluster_sessions_by_node ON chatwire_cluster_sessions (node_id);
+CREATE INDEX chatwire_cluster_sessions_by_thread ON chatwire_cluster_sessions (thread_id);
+`;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -132,6 +149,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 4, name: "revoked tokens", sql: revokedTokens({ epoch: "INTEGER" }) },
   { version: 5, name: "login counters", sql: loginCounters({ epoch: "INTEGER" }) },
   { version: 6, name: "files", sql: files({ bytes: "BLOB", json: "TEXT" }) },
+  { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "INTEGER" }) },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -146,4 +164,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 4, name: "revoked tokens", sql: revokedTokens({ epoch: "BIGINT" }) },
   { version: 5, name: "login counters", sql: loginCounters({ epoch: "BIGINT" }) },
   { version: 6, name: "files", sql: files({ bytes: "BYTEA", json: "JSONB" }) },
+  { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "BIGINT" }) },
 ];

@@ -8,8 +8,13 @@ import { FrameError, parseClientFrame } from "../protocol/check.ts";
 import type { ClientFrame, Hello } from "../protocol/client.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "../session/commands.ts";
-import type { Session } from "../session/session.ts";
-import { type ConnectionFrame, type ConnectionScope, type HandshakeConnection, handshake } from "./handshake.ts";
+import {
+  type ConnectionFrame,
+  type ConnectionScope,
+  type HandshakeConnection,
+  handshake,
+  type SessionPort,
+} from "./handshake.ts";
 import type { TokenBound } from "./live-tokens.ts";
 import { RateLimiter } from "./rate.ts";
 import { SocketSink } from "./socket-sink.ts";
@@ -41,7 +46,7 @@ class Connection<S extends object> implements HandshakeConnection, TokenBound {
   #grant: TokenGrant | undefined;
   /** Closed by the server because its token no longer holds: the session ends with the socket. */
   #revoked = false;
-  #session: Session | undefined;
+  #session: SessionPort | undefined;
   #starting: Promise<void> | undefined;
   #early: ClientFrame[] | undefined;
   #helloTimer: NodeJS.Timeout | undefined;
@@ -96,7 +101,7 @@ class Connection<S extends object> implements HandshakeConnection, TokenBound {
   }
 
   /** Hands a frame to the session. After the handshake, `hello` is the one frame the connection answers itself. */
-  #deliver(session: Session, frame: ClientFrame): void {
+  #deliver(session: SessionPort, frame: ClientFrame): void {
     if (frame.type === "hello") session.reportError("ALREADY_HELLO", "hello was already received on this connection");
     else session.receive(commandOf(frame));
   }
@@ -109,6 +114,9 @@ class Connection<S extends object> implements HandshakeConnection, TokenBound {
     this.#starting = handshake(hello, this, this.scope)
       .then((session) => {
         this.#session = session;
+        // The socket closed while the hello was answered (a relayed resume waits on another node): its close found
+        // no session to let go, so it is let go now, or it would stay attached to a dead socket.
+        if (!this.open) session?.disconnect(this.sink, false);
       })
       .catch((error: unknown) => {
         this.scope.log.error({ err: error }, "session start failed");

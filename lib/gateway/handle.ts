@@ -15,4 +15,10 @@ export interface GatewayHandle<S extends object = Record<string, unknown>> {
   replaceHooks(table: HookTable<S>): void;
   /** Sends `frame` to every live session (held for the ones waiting for a resume). */
   notifyAll(frame: Announcement): void;
+  /**
+   * Sends `content` as an app message to the thread's live session, on whichever node of the cluster holds it
+   * ("delivered"), or stores it in the thread for its next reopening ("stored"). The caller decides who may push
+   * to which thread. Rejects with THREAD_NOT_FOUND when there is neither a live session nor a stored thread.
+   */
+  pushToThread(threadId: string, content: string): Promise<"delivered" | "stored">;
 }

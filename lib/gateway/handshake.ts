@@ -4,6 +4,8 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { nanoid } from "nanoid";
+import type { ClusterNode } from "../cluster/cluster.ts";
+import type { RemoteSession } from "../cluster/relay.ts";
 import { FILE_URL_TTL_MS, type FileAccess } from "../context/files.ts";
 import { refreshFileUrls } from "../data/file-signer.ts";
 import { type ErrorCode, isChatwireError } from "../errors.ts";
@@ -32,7 +34,12 @@ export interface ConnectionScope<S extends object> {
   /** The sockets opened with a session token, when users log in with passwordAuth. */
   readonly liveTokens?: LiveTokens | undefined;
   readonly files: FileAccess;
+  /** This node's part in a cluster, when the gateway runs in one. */
+  readonly cluster?: ClusterNode | undefined;
 }
+
+/** What a connection drives after the handshake: a session held here, or one relayed to the node holding it. */
+export type SessionPort = Pick<Session, "receive" | "reportError" | "disconnect"> | RemoteSession;
 
 /** How long an upload ticket lasts; each welcome (a resume too) brings a fresh one. */
 const UPLOAD_TICKET_TTL_MS = 24 * 3600 * 1000;
@@ -102,11 +109,11 @@ function userEnvOf(
 }
 
 /**
- * Re-attaches a live session, or says why not (then the caller opens a new one). When the old session is still
- * ending, `ending` settles once it has run onChatEnd and flushed its writes: a thread reopened before that would
- * miss its last steps and state.
+ * Re-attaches a live session held here, or says why not (then the caller opens a new one). When the old session is
+ * still ending, `ending` settles once it has run onChatEnd and flushed its writes: a thread reopened before that
+ * would miss its last steps and state. A relayed resume (lib/cluster) runs it on the holding node too.
  */
-function resume(
+export function resumeHere(
   request: ResumeRequest,
   connection: HandshakeConnection,
   registry: SessionRegistry,
@@ -133,9 +140,11 @@ function resume(
  * connection is ended to make room: reloading a page a few times must not lock its user out for the grace period.
  */
 export async function makeRoom<S extends object>(scope: ConnectionScope<S>, identifier: string): Promise<boolean> {
-  const { registry, options } = scope;
+  const { registry, options, cluster } = scope;
+  // In a cluster the limit counts the user's sessions on every node (as the directory last saw them).
+  const elsewhere = cluster === undefined ? 0 : await cluster.countElsewhere(identifier).catch(() => 0);
   for (;;) {
-    if (registry.reserve(identifier, options.maxSessionsPerUser)) return true;
+    if (registry.reserve(identifier, options.maxSessionsPerUser - elsewhere)) return true;
     const victim = registry.oldestDetached(identifier);
     if (victim === undefined) return false;
     await victim.end("disconnect");
@@ -151,7 +160,7 @@ export async function handshake<S extends object>(
   hello: Hello,
   connection: HandshakeConnection,
   scope: ConnectionScope<S>,
-): Promise<Session | undefined> {
+): Promise<SessionPort | undefined> {
   const { options, registry, persistence, log } = scope;
   const hooks = scope.hooks.table;
   const { user } = connection;
@@ -160,7 +169,16 @@ export async function handshake<S extends object>(
     connection.close(1002, "protocol version");
     return undefined;
   }
-  const resumed = hello.resume === undefined ? {} : resume(hello.resume, connection, registry, scope.files);
+  let resumed: { live?: Session; ending?: Promise<void> } = {};
+  if (hello.resume !== undefined && scope.cluster !== undefined && registry.get(hello.resume.sessionId) === undefined) {
+    // Not held here: relayed to the node that holds it, or refused as a local miss would be.
+    const relayed = await scope.cluster.resume(hello.resume, user, connection.sink);
+    if ("remote" in relayed) return relayed.remote;
+    if (!connection.open) return undefined;
+    connection.send({ seq: 0, type: "resume_failed", sessionId: hello.resume.sessionId, reason: relayed.refused });
+  } else if (hello.resume !== undefined) {
+    resumed = resumeHere(hello.resume, connection, registry, scope.files);
+  }
   if (resumed.live !== undefined) return resumed.live;
   await resumed.ending;
   if (user !== undefined && !(await makeRoom(scope, user.identifier))) {
@@ -215,6 +233,8 @@ export async function handshake<S extends object>(
     });
     registry.add(live, reserved);
     reserved = false;
+    // Listed in the cluster's directory before the client learns its id: a resume on another node must find it.
+    await scope.cluster?.listed(live.id);
     welcome(connection, scope.files, live, false, hooks.userEnv, linked?.secret);
     live.attach(connection.sink, 0);
     // Stored file URLs expire: the reopened history gets fresh ones.

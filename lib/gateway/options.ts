@@ -1,6 +1,7 @@
 // The gateway's options, with their defaults in one place. An option given as `undefined` gets its default, as an
 // absent one does (`{ path: process.env.WS_PATH }` must not mean "no path").
 import type { LoginThrottleOptions } from "../auth/throttle.ts";
+import type { ClusterOptions } from "../cluster/options.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { SessionLimits } from "../session/session.ts";
 import type { GatewayHandle } from "./handle.ts";
@@ -69,6 +70,9 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   readonly fileUrlSecret?: string | undefined;
   /** Receives a handle on the running gateway (session count, hook reloads), e.g. for a health route. */
   readonly onReady?: ((gateway: GatewayHandle<S>) => void) | undefined;
+  /** Run as one node of a cluster on PostgreSQL (docs/deployment.md): a session resumes on any node, and
+   * pushToThread reaches it from any node. `true`: the defaults, on DATABASE_URL. Default: off. */
+  readonly cluster?: ClusterOptions | boolean | undefined;
   /** Other wire protocols served beside the WebSocket, on the same hooks and sessions (docs/protocols.md). */
   readonly protocols?: ProtocolsOptions | undefined;
 }
@@ -97,7 +101,8 @@ type Optional =
   | "data"
   | "loginThrottle"
   | "fileUrlSecret"
-  | "protocols";
+  | "protocols"
+  | "cluster";
 export type ResolvedOptions<S extends object> = {
   readonly [K in Exclude<keyof GatewayOptions<S>, Optional>]-?: Exclude<GatewayOptions<S>[K], undefined>;
 } & Pick<GatewayOptions<S>, Optional>;

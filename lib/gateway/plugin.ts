@@ -15,10 +15,12 @@ import { serveConnection } from "./connection.ts";
 import { openFiles } from "./files.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
+import { joinTheCluster } from "./join-cluster.ts";
 import { LiveTokens } from "./live-tokens.ts";
 import { type GatewayOptions, protocolPath, resolveOptions } from "./options.ts";
 import { openPersistence } from "./persistence.ts";
 import { profileRoute } from "./profiles.ts";
+import { pushToThread } from "./push.ts";
 import { SessionRegistry } from "./registry.ts";
 import { releaseUpgrade } from "./upgrade.ts";
 
@@ -65,8 +67,24 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     await persistence?.close();
   });
 
+  const files = await openFiles(app, options, persistence);
   const liveTokens = options.hooks.passwordAuth === undefined ? undefined : new LiveTokens();
-  const tokens = await passwordAuth(app, options, hooks, persistence?.layer, liveTokens);
+  const cluster = await joinTheCluster(options.cluster, {
+    registry,
+    log: app.log,
+    files,
+    revoked: (tokenId) => liveTokens?.revoke(tokenId),
+  });
+  if (cluster !== undefined) {
+    registry.observer = cluster;
+    // After every session has ended (and left the directory): the node leaves, its lease with it.
+    app.addHook("onClose", () => cluster.close());
+  }
+  const tokens = await passwordAuth(app, options, hooks, persistence?.layer, (tokenId) => {
+    liveTokens?.revoke(tokenId);
+    // Other nodes hear it at once; their poll of the revocations is the fallback when the bus is down.
+    cluster?.revoke(tokenId);
+  });
   if (tokens !== undefined && liveTokens !== undefined && persistence !== undefined) {
     // Another node's logout is only in the shared database: polled, one lookup per live token.
     liveTokens.poll(options.revocationCheckMs, (tokenId) => tokens.isRevoked(tokenId), app.log);
@@ -75,7 +93,6 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
   if (options.hooks.setChatProfiles !== undefined) {
     profileRoute(app, () => hooks.table as HookTable<object>, tokens);
   }
-  const files = await openFiles(app, options, persistence);
   if (persistence !== undefined) {
     const userOf = async (request: FastifyRequest) => {
       const auth = await authenticate(request, hooks.table, tokens);
@@ -93,7 +110,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     auths.set(request, await authenticate(request, hooks.table, tokens));
   };
 
-  const scope: ConnectionScope<S> = { options, hooks, log: app.log, registry, persistence, liveTokens, files };
+  const scope: ConnectionScope<S> = { options, hooks, log: app.log, registry, persistence, liveTokens, files, cluster };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);
@@ -115,6 +132,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     notifyAll: (frame) => {
       for (const session of registry.all()) if (!session.ended) session.announce(frame);
     },
+    pushToThread: (threadId, content) => pushToThread({ registry, cluster, persistence }, threadId, content),
   });
 }
 
@@ -143,7 +161,7 @@ async function passwordAuth<S extends object>(
   options: ReturnType<typeof resolveOptions<S>>,
   hooks: LiveTable<S>,
   layer: DataLayer | undefined,
-  liveTokens: LiveTokens | undefined,
+  onRevoked: (tokenId: string) => void,
 ): Promise<TokenIssuer | undefined> {
   if (options.hooks.passwordAuth === undefined) return undefined;
   // The login routes exist from the start; the hooks they call are the current table's (a reload may change them).
@@ -167,7 +185,6 @@ async function passwordAuth<S extends object>(
     options.loginThrottle === false
       ? undefined
       : createLoginThrottle(layer ?? memoryLoginCounters(), options.loginThrottle ?? {});
-  const onRevoked = (tokenId: string) => liveTokens?.revoke(tokenId);
   await app.register(authRoutes, {
     check,
     tokens,

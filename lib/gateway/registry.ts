@@ -1,14 +1,23 @@
 // The gateway's live sessions by id (connected or waiting for a resume), so a reconnect can find its session.
 import type { Session } from "../session/session.ts";
 
+/** Told when a session is added or deleted (the cluster's directory). */
+export interface RegistryObserver {
+  added(session: Session): void;
+  removed(session: Session): void;
+}
+
 /** Live sessions of one gateway. */
 export class SessionRegistry {
   readonly #sessions = new Map<string, Session>();
   readonly #perUser = new Map<string, number>();
+  /** Set once, when the gateway joins a cluster. */
+  observer: RegistryObserver | undefined;
 
   /** Adds a session; `reserved`: its user's place was taken by `reserve` already. */
   add(session: Session, reserved = false): void {
     this.#sessions.set(session.id, session);
+    this.observer?.added(session);
     const user = session.user?.identifier;
     if (user !== undefined && !reserved) this.#perUser.set(user, this.countFor(user) + 1);
   }
@@ -51,12 +60,19 @@ export class SessionRegistry {
   delete(session: Session): void {
     if (this.#sessions.get(session.id) !== session) return;
     this.#sessions.delete(session.id);
+    this.observer?.removed(session);
     const user = session.user?.identifier;
     if (user !== undefined) this.release(user);
   }
 
   get size(): number {
     return this.#sessions.size;
+  }
+
+  /** The live session of a thread on this node, if any. */
+  ofThread(threadId: string): Session | undefined {
+    for (const session of this.#sessions.values()) if (session.threadId === threadId && !session.ended) return session;
+    return undefined;
   }
 
   all(): Session[] {

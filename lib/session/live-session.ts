@@ -428,6 +428,12 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     return this.#audio;
   }
 
+  push(content: string): void {
+    this.#events.run("push", undefined, async (ctx) => {
+      await ctx.send(content);
+    });
+  }
+
   canResume(lastSeq: number): boolean {
     return this.#outbox.canResume(lastSeq);
   }

@@ -113,6 +113,9 @@ export interface Session {
   disconnect(sink: FrameSink, done: boolean): void;
   /** A copy of the session's state (`ctx.state`), for adapters that show it to their client (AG-UI). */
   snapshotState(): Record<string, unknown>;
+  /** Sends `content` as a message of the app, from outside any hook (a push to the thread): queued on the event
+   * lane, stored with the thread like any message. */
+  push(content: string): void;
   /** Ends the session once: aborts everything with `kind`, waits (bounded) for running handlers, then onChatEnd.
    * Later calls return the same promise. */
   end(kind: AbortKind): Promise<void>;

@@ -20,6 +20,7 @@ const layers: readonly (readonly string[])[] = [
   ["server.ts"],
   ["playground/"],
   ["gateway/", "adapters/"], // bytes: sockets, limits, auth, the handshake; other wires (AG-UI, Chainlit)
+  ["cluster/"], // other nodes: the session directory, the bus, relayed sessions
   ["auth/"],
   ["session/"], // what frames mean
   ["hooks/table.ts", "hooks/registrars.ts", "hooks/live-table.ts"], // which handler runs, with which context

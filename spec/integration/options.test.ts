@@ -54,6 +54,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   unclaimedUploadTtlMs: undefined,
   fileUrlSecret: undefined,
   maxAudioBufferedBytes: undefined,
+  cluster: undefined,
 };
 
 test("the plugin: every option given as undefined takes its default (/ws, a hello timeout, 16 queued tasks)", async (t) => {
