@@ -49,6 +49,7 @@ export const ErrorCode = Type.Enum([
   "FILE_REFUSED",
   "RUN_IN_PROGRESS",
   "BAD_AUDIO",
+  "APP_RELOAD_FAILED",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

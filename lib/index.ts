@@ -24,6 +24,7 @@ export {
 export type { StateStore } from "./context/state.ts";
 export type { EventStepHandle, StepHandle, StepInit } from "./context/step.ts";
 export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
+export type { UsageReport } from "./context/usage.ts";
 export { sendWindowMessage } from "./context/window.ts";
 export type { ByteRange, FileStore, NewFile, StoredFile } from "./data/files.ts";
 // Persistence: the data layers behind the `data` option.
@@ -117,7 +118,9 @@ export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
 export type { CommandView } from "./protocol/commands.ts";
 export type { ModeOption, ModeView } from "./protocol/modes.ts";
 export type { ChatProfileView, StarterView } from "./protocol/profiles.ts";
-export type { ToastLevel } from "./protocol/server.ts";
+export type { ToastLevel, TokenCounts } from "./protocol/server.ts";
 export type { SettingsInput, SettingsValues, SettingValue } from "./protocol/settings.ts";
 export type { ElementKind, ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ListenOptions, type ServerOptions, serve } from "./server.ts";
+// What `GatewayHandle.notifyAll` sends (a reload notice).
+export type { Announcement } from "./session/session.ts";

@@ -1,14 +1,19 @@
-// `chatwire run app.ts [--port N] [--host H] [--env-file .env]`: import the app script (it registers hooks), then
-// serve it.
-// `chatwire init [dir]`: write a new project (lib/cli/init.ts).
+// `chatwire run app.ts [--watch] [--port N] [--host H] [--env-file .env]`: import the app script (it registers
+// hooks), then serve it; with --watch, reload it on each change (lib/cli/reload.ts).
+// `chatwire hello`: serve a bundled demo app. `chatwire init [dir]`: write a new project (lib/cli/init.ts).
 // First, so that an unsupported Node.js stops here with a one-line message (it must stay the first import).
 import "./require-node.ts";
-import { relative, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import type { GatewayHandle } from "../gateway/handle.ts";
+import { runUsage, usage } from "./usage.ts";
 
-const usage = `usage: chatwire run <app.ts> [--port 8000] [--host 127.0.0.1] [--env-file .env]
-       chatwire init [dir]`;
+/** How long the watcher waits after the last change of a burst (an editor's save is several events). */
+const WATCH_DEBOUNCE_MS = 100;
+
+type Values = { port?: string | undefined; host?: string | undefined };
 
 /** Runs the CLI with `argv` (without node and the script). */
 export async function main(argv: string[]): Promise<void> {
@@ -19,13 +24,17 @@ export async function main(argv: string[]): Promise<void> {
       port: { type: "string" },
       host: { type: "string" },
       "env-file": { type: "string" },
+      watch: { type: "boolean", short: "w" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
     },
   });
   const [command, target] = positionals;
+  if (values.version) return void console.log(version());
   if (!values.help && command === "init" && positionals.length <= 2) return init(target ?? ".");
-  if (values.help || command !== "run" || target === undefined) {
-    console.error(usage);
+  if (values.help && command === "run") return void console.log(runUsage);
+  if (values.help || (command === "hello" ? positionals.length > 1 : command !== "run" || target === undefined)) {
+    (values.help ? console.log : console.error)(usage);
     process.exitCode = values.help ? 0 : 2;
     return;
   }
@@ -34,13 +43,45 @@ export async function main(argv: string[]): Promise<void> {
   // registered next and the app's `import "chatwire"` finds them cached. (`init` loads none of them: it runs from an
   // unpacked package without its dependencies too.)
   const [{ serve }] = await Promise.all([import("../server.ts"), import("../index.ts")]);
-  // A JavaScript app never starts the hooks.
-  if (/\.[cm]?tsx?$/.test(target)) (await import("./typescript.ts")).registerTypeScript(target);
-  await import(pathToFileURL(resolve(target)).href);
+  if (command === "hello") {
+    await import("./hello-app.ts");
+    const server = await serve({ port: portOf(values), host: values.host, logger: { level: "warn" } });
+    const address = server.server.address();
+    const where = typeof address === "object" && address !== null ? `${address.address}:${address.port}` : address;
+    console.log(`chatwire hello: open http://${where}/ (Ctrl-C stops it)`);
+    return;
+  }
+  if (target === undefined) return;
+  const watch = values.watch === true;
+  // A JavaScript app never starts the hooks, unless watched: they tag a reload's imports (lib/cli/fresh-imports.ts).
+  if (watch || /\.[cm]?tsx?$/.test(target)) (await import("./typescript.ts")).registerTypeScript(target);
+  const entry = pathToFileURL(resolve(target)).href;
+  await import(entry);
+  const watcher = watch ? await appWatcher(target, entry) : undefined;
+  // Watching starts with the gateway, before it listens: no edit made once a client can connect goes unseen.
+  await serve({ port: portOf(values), host: values.host, onReady: watcher });
+}
+
+/** What starts reloading the app into a gateway on every burst of changes under the app's directory. */
+async function appWatcher(target: string, entry: string): Promise<(gateway: GatewayHandle) => void> {
+  const [{ createReloader }, { watchTree }] = await Promise.all([import("./reload.ts"), import("./watch-tree.ts")]);
+  return (gateway) => {
+    const reloader = createReloader(entry, gateway, { info: console.log, error: console.error });
+    const root = dirname(resolve(target));
+    watchTree(root, (files) => void reloader.reload(files), WATCH_DEBOUNCE_MS);
+    console.log(`chatwire: watching ${relative(process.cwd(), root) || "."} for changes (node_modules excepted)`);
+  };
+}
+
+const portOf = (values: Values): number | undefined => {
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !Number.isInteger(port)) throw new Error(`--port must be a number, not ${values.port}`);
-  await serve({ port, host: values.host });
-}
+  return port;
+};
+
+/** This package's version, from its package.json (two levels up from lib/cli/ and from dist/cli/ alike). */
+const version = (): string =>
+  (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** Variables from a .env file into process.env, for the app and for chatwire (CHATWIRE_AUTH_SECRET, PORT, …); the
  * ones already in the environment win. */

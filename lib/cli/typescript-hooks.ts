@@ -2,10 +2,12 @@
 // transpiled by ./transpile.ts, and a TypeScript file's "./x.js" finds x.ts, as tsc reads it. Everything else passes
 // through untouched, so "chatwire" resolves as usual. The hooks are synchronous, so one set serves both APIs:
 // module.registerHooks (in-thread) where Node has it, module.register (Node's hooks thread, via `initialize`) before.
+// Under `chatwire run --watch` they also pass a reload's generation on to local imports (./fresh-imports.ts).
 import { readFileSync, statSync } from "node:fs";
 import type { LoadFnOutput, LoadHookContext, ResolveFnOutput, ResolveHookContext } from "node:module";
 import { extname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { withGeneration } from "./fresh-imports.ts";
 import { transpile } from "./transpile.ts";
 
 /** What the CLI passes to `register` (or to `initialize` directly, before `registerHooks`). */
@@ -52,9 +54,10 @@ export function initialize(data: TypeScriptHooksData): void {
 
 /**
  * From a TypeScript file, "./x.js" (or "./x") means x.ts when there is one, as tsc resolves it. `next` answers
- * at once under registerHooks and with a promise under register; either is passed on as it is.
+ * at once under registerHooks and with a promise under register; either is passed on, tagged with the parent's
+ * reload generation when it has one.
  */
-export function resolve<Next>(
+export function resolve<Next extends ResolveFnOutput | Promise<ResolveFnOutput>>(
   specifier: string,
   context: ResolveHookContext,
   nextResolve: (specifier: string, context: ResolveHookContext) => Next,
@@ -62,10 +65,21 @@ export function resolve<Next>(
   const parent = context.parentURL;
   if (parent?.startsWith("file:") && typescript.test(pathOf(parent)) && isPath(specifier)) {
     const source = typescriptSource(new URL(specifier, parent));
-    if (source !== undefined) return { url: source.href, shortCircuit: true };
+    if (source !== undefined) return tagged({ url: source.href, shortCircuit: true }, specifier, parent);
   }
-  return nextResolve(specifier, context);
+  const next = nextResolve(specifier, context);
+  if (parent === undefined) return next;
+  return (
+    next instanceof Promise
+      ? next.then((output) => tagged(output, specifier, parent))
+      : tagged(next as ResolveFnOutput, specifier, parent)
+  ) as Next;
 }
+
+const tagged = (output: ResolveFnOutput, specifier: string, parent: string): ResolveFnOutput => {
+  const url = withGeneration(output.url, specifier, parent);
+  return url === output.url ? output : { ...output, url };
+};
 
 /** TypeScript files load as their transpiled JavaScript; everything else as Node would load it. */
 export function load<Next>(

@@ -309,6 +309,8 @@ export class ConversationState {
       case "audio_output":
       case "audio_interrupt":
       case "audio_dropped":
+      case "notice":
+      case "usage":
         return; // no conversation state: the client's events carry them
       default:
         frame satisfies never; // a frame type added to the protocol and not handled here fails tsc

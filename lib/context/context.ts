@@ -30,6 +30,7 @@ import type { ChatSettings } from "./settings.ts";
 import type { StateStore } from "./state.ts";
 import { type EventStepHandle, runStep, type StepHandle, type StepInit } from "./step.ts";
 import { createThreadHandle, type ThreadHandle } from "./thread.ts";
+import type { UsageReport } from "./usage.ts";
 
 /** Options of an ask: the question, who asks, and how long to wait (ms). */
 export interface AskInit {
@@ -83,6 +84,10 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   /** Shows a transient notice (a `toast` frame: not part of the conversation, never stored).
    * @example await ctx.toast("Saved", { level: "success" }) */
   toast(message: string, options?: { readonly level?: ToastLevel | undefined }): Promise<void>;
+  /** Reports the tokens a model call used (Chainlit's `token_usage`): summed per turn and per thread (stored with
+   * it), and sent to the client as a `usage` frame. Throws RangeError for counts that are not whole numbers from 0.
+   * @example await ctx.reportUsage({ inputTokens: 812, outputTokens: 95, model: "gpt-4o-mini" }) */
+  reportUsage(usage: UsageReport): Promise<void>;
   /** The settings form's current values, by input id (`form.read(ctx.settings)` types them); {} without a form. */
   readonly settings: SettingsValues;
   /** Shows `form` in this session (instead of the app's) and resolves with its values, typed: the current ones
@@ -269,6 +274,10 @@ class TaskContext<S extends object> implements ChatContext<S> {
     if (typeof message !== "string" || message.length > 10_000)
       throw new RangeError("a toast is text of 10,000 characters at most");
     await this.init.emit({ type: "toast", message, level: options.level ?? "info" });
+  }
+
+  async reportUsage(usage: UsageReport): Promise<void> {
+    await this.init.emit(this.init.usage.add(usage));
   }
 
   async removeActions(which?: Action | { readonly messageId: string }): Promise<void> {

@@ -10,6 +10,7 @@ import type { AudioOut } from "./audio.ts";
 import type { FileAccess } from "./files.ts";
 import type { StateStore } from "./state.ts";
 import type { ThreadWriter } from "./thread.ts";
+import type { LiveUsage } from "./usage.ts";
 
 /** The user's answer to an ask: text for a text ask, one of its actions for an action ask. */
 export type AskAnswer =
@@ -100,6 +101,8 @@ export interface ContextInit<S extends object> {
   readonly modes: LiveModes;
   /** The conversation's messages so far, oldest first (`ctx.history()`). */
   history(): HistoryMessage[];
+  /** The session's token sums (`ctx.reportUsage`). */
+  readonly usage: LiveUsage;
   /** New ids for messages, steps, actions and asks. */
   newId(): string;
   /** The clock for `createdAt`, `start` and `end`. */

@@ -55,7 +55,10 @@ export interface MessageHandle extends EventMessageHandle {
 
 /** The view of a message as it goes on the wire, with the author renamed. */
 export async function viewOf<S extends object>(init: ContextInit<S>, message: SentMessage<S>): Promise<MessageView> {
-  const author = init.renameAuthor ? await init.renameAuthor(message.author) : message.author;
+  // Awaited only when it is a promise: the gateway's renameAuthor (the current table's, or none) answers at once
+  // without a hook, and an extra tick would let frames of other handlers overtake this message.
+  const renamed = init.renameAuthor?.(message.author) ?? message.author;
+  const author = typeof renamed === "string" ? renamed : await renamed;
   const view: MessageView = {
     id: message.id,
     role: message.role,

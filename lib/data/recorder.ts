@@ -250,6 +250,8 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "commands":
       case "toast":
       case "modes":
+      case "notice":
+      case "usage": // the thread's sums are stored in its metadata by the session
         return;
       default:
         frame satisfies never;

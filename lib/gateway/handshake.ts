@@ -9,6 +9,7 @@ import type { RemoteSession } from "../cluster/relay.ts";
 import { FILE_URL_TTL_MS, type FileAccess } from "../context/files.ts";
 import { refreshFileUrls } from "../data/file-signer.ts";
 import { type ErrorCode, isChatwireError } from "../errors.ts";
+import type { LiveTable } from "../hooks/live-table.ts";
 import type { HookTable } from "../hooks/table.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
@@ -25,6 +26,8 @@ import type { SessionRegistry } from "./registry.ts";
 /** What one gateway shares with all its connections. */
 export interface ConnectionScope<S extends object> {
   readonly options: ResolvedOptions<S>;
+  /** The hooks sessions read: options.hooks at start, swapped whole by a reload (`chatwire run --watch`). */
+  readonly hooks: LiveTable<S>;
   readonly log: FastifyBaseLogger;
   readonly registry: SessionRegistry;
   readonly persistence: Persistence | undefined;
@@ -159,6 +162,7 @@ export async function handshake<S extends object>(
   scope: ConnectionScope<S>,
 ): Promise<SessionPort | undefined> {
   const { options, registry, persistence, log } = scope;
+  const hooks = scope.hooks.table;
   const { user } = connection;
   if (hello.protocol !== PROTOCOL_VERSION) {
     connection.error("PROTOCOL_VERSION", `this server speaks protocol ${PROTOCOL_VERSION}`);
@@ -195,7 +199,7 @@ export async function handshake<S extends object>(
     const restored = thread === undefined ? {} : restoredConversation(thread);
     let chosen: ChosenProfile;
     try {
-      chosen = await chooseProfile(options.hooks as HookTable<object>, user, hello.chatProfile, restored.chatProfile);
+      chosen = await chooseProfile(hooks as HookTable<object>, user, hello.chatProfile, restored.chatProfile);
     } catch (error) {
       if (isChatwireError(error, "UNKNOWN_PROFILE")) {
         connection.error("UNKNOWN_PROFILE", error.message);
@@ -212,16 +216,17 @@ export async function handshake<S extends object>(
     const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
     const live = createSession({
       user,
-      hooks: options.hooks,
+      hooks: scope.hooks,
       limits: options,
       log,
       chatProfile: chosen.chatProfile,
       starters: chosen.starters,
-      userEnv: userEnvOf(hello, options.hooks.userEnv, connection),
+      userEnv: userEnvOf(hello, hooks.userEnv, connection),
       initialState: options.initialState,
       threadId,
       restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
       restoredSettings: restored.settings,
+      restoredUsage: restored.usage,
       link: linked?.link,
       registry,
       files: scope.files,
@@ -230,7 +235,7 @@ export async function handshake<S extends object>(
     reserved = false;
     // Listed in the cluster's directory before the client learns its id: a resume on another node must find it.
     await scope.cluster?.listed(live.id);
-    welcome(connection, scope.files, live, false, options.hooks.userEnv, linked?.secret);
+    welcome(connection, scope.files, live, false, hooks.userEnv, linked?.secret);
     live.attach(connection.sink, 0);
     // Stored file URLs expire: the reopened history gets fresh ones.
     live.start(

@@ -68,8 +68,8 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Signs upload tickets and file URLs. Nodes serving one app must share it. Default: env CHATWIRE_FILE_SECRET,
    * else the auth secret, else a random secret (this process only). */
   readonly fileUrlSecret?: string | undefined;
-  /** Receives a handle on the running gateway (session count), e.g. for a health route. */
-  readonly onReady?: ((gateway: GatewayHandle) => void) | undefined;
+  /** Receives a handle on the running gateway (session count, hook reloads), e.g. for a health route. */
+  readonly onReady?: ((gateway: GatewayHandle<S>) => void) | undefined;
   /** Run as one node of a cluster on PostgreSQL (docs/deployment.md): a session resumes on any node, and
    * pushToThread reaches it from any node. `true`: the defaults, on DATABASE_URL. Default: off. */
   readonly cluster?: ClusterOptions | boolean | undefined;

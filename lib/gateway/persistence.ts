@@ -5,9 +5,11 @@ import { createRecorder, type Recorder } from "../data/recorder.ts";
 import { createThreadSecret, hashThreadSecret, secretMatches } from "../data/secret.ts";
 import { createDataLayer, type DataLayerChoice } from "../data/select.ts";
 import type { ThreadRequest } from "../protocol/client.ts";
+import type { TokenCounts } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { JsonObject, User } from "../protocol/views.ts";
 import { ThreadLink } from "../session/thread-link.ts";
+import { storedCounts } from "../session/usage.ts";
 
 /** How a gateway persists: a choice resolved by createDataLayer, or a layer the embedder opened itself. */
 export type DataOption = DataLayerChoice | DataLayer;
@@ -88,11 +90,17 @@ export const restoredState = (thread: LoadedThread): JsonObject | undefined => {
 };
 
 /** The settings values and chat profile saved in a thread's metadata (the session checks them again). */
-export function restoredConversation(thread: LoadedThread): { settings?: SettingsValues; chatProfile?: string } {
+export function restoredConversation(thread: LoadedThread): {
+  settings?: SettingsValues;
+  chatProfile?: string;
+  usage?: TokenCounts;
+} {
   const saved = thread.metadata[CONVERSATION_METADATA_KEY];
   if (typeof saved !== "object" || saved === null || Array.isArray(saved)) return {};
-  const { settings, chatProfile } = saved as Record<string, unknown>;
+  const { settings, chatProfile, usage } = saved as Record<string, unknown>;
+  const counts = storedCounts(usage);
   return {
+    ...(counts === undefined ? {} : { usage: counts }),
     ...(typeof settings === "object" && settings !== null && !Array.isArray(settings)
       ? { settings: settings as SettingsValues }
       : {}),

@@ -9,7 +9,8 @@ import type { DataLayer } from "../data/layer.ts";
 import { memoryLoginCounters } from "../data/login-counters.ts";
 import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
-import type { HookTable } from "../hooks/table.ts";
+import { LiveTable } from "../hooks/live-table.ts";
+import type { HookTable, LogoutHook, PasswordAuthHook } from "../hooks/table.ts";
 import { serveConnection } from "./connection.ts";
 import { openFiles } from "./files.ts";
 import type { GatewayHandle } from "./handle.ts";
@@ -28,6 +29,8 @@ export type { GatewayHandle };
 async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOptions<S>): Promise<void> {
   const options = resolveOptions(opts);
   const registry = new SessionRegistry();
+  // What sessions and routes read: a reload (`chatwire run --watch`) swaps it whole.
+  const hooks = new LiveTable(options.hooks);
   let shuttingDown: Promise<void> | undefined;
 
   // End every session with reason `shutdown` (each tells its client to reconnect elsewhere), then stop the socket
@@ -77,7 +80,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     // After every session has ended (and left the directory): the node leaves, its lease with it.
     app.addHook("onClose", () => cluster.close());
   }
-  const tokens = await passwordAuth(app, options, persistence?.layer, (tokenId) => {
+  const tokens = await passwordAuth(app, options, hooks, persistence?.layer, (tokenId) => {
     liveTokens?.revoke(tokenId);
     // Other nodes hear it at once; their poll of the revocations is the fallback when the bus is down.
     cluster?.revoke(tokenId);
@@ -87,10 +90,12 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     liveTokens.poll(options.revocationCheckMs, (tokenId) => tokens.isRevoked(tokenId), app.log);
     app.addHook("onClose", async () => liveTokens.stop());
   }
-  if (options.hooks.setChatProfiles !== undefined) profileRoute(app, options.hooks as HookTable<object>, tokens);
+  if (options.hooks.setChatProfiles !== undefined) {
+    profileRoute(app, () => hooks.table as HookTable<object>, tokens);
+  }
   if (persistence !== undefined) {
     const userOf = async (request: FastifyRequest) => {
-      const auth = await authenticate(request, options.hooks, tokens);
+      const auth = await authenticate(request, hooks.table, tokens);
       return auth.ok ? auth.user : undefined;
     };
     await app.register(threadRoutes, { layer: persistence.layer, userOf, signer: files.signer });
@@ -102,10 +107,10 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     if (!isAllowedOrigin(request.headers.origin, request.headers.host, options.allowedOrigins)) {
       return reply.code(403).send({ code: "FORBIDDEN", message: "this origin may not open the chat socket" });
     }
-    auths.set(request, await authenticate(request, options.hooks, tokens));
+    auths.set(request, await authenticate(request, hooks.table, tokens));
   };
 
-  const scope: ConnectionScope<S> = { options, log: app.log, registry, persistence, liveTokens, files, cluster };
+  const scope: ConnectionScope<S> = { options, hooks, log: app.log, registry, persistence, liveTokens, files, cluster };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);
@@ -123,6 +128,10 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
   await protocolAdapters(app, scope, tokens, () => shuttingDown !== undefined);
   options.onReady?.({
     sessionCount: () => registry.size,
+    replaceHooks: (table) => void hooks.swap(table),
+    notifyAll: (frame) => {
+      for (const session of registry.all()) if (!session.ended) session.announce(frame);
+    },
     pushToThread: (threadId, content) => pushToThread({ registry, cluster, persistence }, threadId, content),
   });
 }
@@ -150,11 +159,14 @@ async function protocolAdapters<S extends object>(
 async function passwordAuth<S extends object>(
   app: FastifyInstance,
   options: ReturnType<typeof resolveOptions<S>>,
+  hooks: LiveTable<S>,
   layer: DataLayer | undefined,
   onRevoked: (tokenId: string) => void,
 ): Promise<TokenIssuer | undefined> {
-  const check = options.hooks.passwordAuth;
-  if (check === undefined) return undefined;
+  if (options.hooks.passwordAuth === undefined) return undefined;
+  // The login routes exist from the start; the hooks they call are the current table's (a reload may change them).
+  const check: PasswordAuthHook = (credentials) => hooks.table.passwordAuth?.(credentials);
+  const onLogout: LogoutHook = (user) => hooks.table.onLogout?.(user);
   // Loaded only for apps that log users in (jose, cookies, the login routes).
   const [{ createTokenIssuer }, { authRoutes }, { createLoginThrottle }, { default: cookie }] = await Promise.all([
     import("../auth/tokens.ts"),
@@ -173,7 +185,6 @@ async function passwordAuth<S extends object>(
     options.loginThrottle === false
       ? undefined
       : createLoginThrottle(layer ?? memoryLoginCounters(), options.loginThrottle ?? {});
-  const { onLogout } = options.hooks;
   await app.register(authRoutes, {
     check,
     tokens,

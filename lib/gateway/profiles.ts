@@ -58,8 +58,13 @@ export async function chooseProfile(
 }
 
 /** `GET /chat-profiles`: the profiles the requesting user may start with, authenticated as the socket is. */
-export function profileRoute(app: FastifyInstance, hooks: HookTable<object>, tokens: TokenIssuer | undefined): void {
+export function profileRoute(
+  app: FastifyInstance,
+  current: () => HookTable<object>,
+  tokens: TokenIssuer | undefined,
+): void {
   app.get("/chat-profiles", async (request, reply) => {
+    const hooks = current(); // the table of the moment: a reload may swap it
     const auth = await authenticate(request, hooks, tokens);
     if (!auth.ok) return reply.code(401).send({ code: "UNAUTHENTICATED", message: auth.reason });
     const answer: ChatProfileList = { profiles: await listProfiles(hooks, auth.user) };

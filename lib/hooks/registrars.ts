@@ -46,6 +46,11 @@ export interface ChatApp<S extends object> extends Registrars<S> {
 export function createApp<S extends object = Record<string, unknown>>(): ChatApp<S> {
   let table = emptyTable<S>();
   let sealed = false;
+  const app = {} as ChatApp<S>;
+  reopeners.set(app, () => {
+    table = emptyTable<S>();
+    sealed = false;
+  });
 
   const guard = (name: string, fn: unknown) => {
     if (sealed) throw new ChatwireError("HOOKS_SEALED", `${name} was registered after the app was sealed`);
@@ -60,7 +65,7 @@ export function createApp<S extends object = Record<string, unknown>>(): ChatApp
     };
 
   const registrars = Object.fromEntries(slotNames.map((name) => [name, slot(name)])) as Registrars<S>;
-  return {
+  return Object.assign(app, {
     ...registrars,
     actionCallback(name, fn) {
       guard(`actionCallback("${name}")`, fn);
@@ -105,7 +110,18 @@ export function createApp<S extends object = Record<string, unknown>>(): ChatApp
       return table;
     },
     table: () => table,
-  };
+  } satisfies ChatApp<S>);
+}
+
+/** How each app empties itself for `reopenApp`, out of its public surface. */
+const reopeners = new WeakMap<object, () => void>();
+
+/**
+ * Starts `app`'s registration over with an empty table (for `chatwire run --watch`, which imports the edited app
+ * again through the same registrars). Tables sealed before stay as they were: they are frozen values.
+ */
+export function reopenApp(app: object): void {
+  reopeners.get(app)?.();
 }
 
 /** The default app, for scripts run with `chatwire run`. Tests and embedders make their own with createApp(). */

@@ -132,6 +132,13 @@ export const AudioDropped = frame("audio_dropped", {
   track: Id,
   reason: Type.Union([Type.Literal("slow_client"), Type.Literal("detached")]),
 });
+/** Something about the server, not about this conversation, from `chatwire run --watch`: `APP_RELOADED` (the next
+ * turn runs the edited app's handlers) or `APP_RELOAD_FAILED` (the edit did not load; the previous handlers serve on).
+ * Not an `error` frame: no turn failed. */
+export const Notice = frame("notice", {
+  code: Type.Union([Type.Literal("APP_RELOADED"), Type.Literal("APP_RELOAD_FAILED")]),
+  message: Type.String({ maxLength: 4096 }),
+});
 /** The server is shutting down; reconnect (elsewhere) to go on. */
 export const Shutdown = connectionFrame("shutdown", { reason: Type.String() });
 
@@ -159,6 +166,21 @@ export const ToastLevel = Type.Union([
 export type ToastLevel = Static<typeof ToastLevel>;
 /** A transient notice, not part of the conversation (never stored): show it for a few seconds. */
 export const ToastFrame = frame("toast", { message: Type.String(), level: ToastLevel });
+
+/** Tokens a model used: what `ctx.reportUsage` adds up. */
+export const TokenCounts = Type.Object({
+  inputTokens: Type.Integer({ minimum: 0 }),
+  outputTokens: Type.Integer({ minimum: 0 }),
+});
+export type TokenCounts = Static<typeof TokenCounts>;
+/** The app reported token usage (`ctx.reportUsage`, Chainlit's `token_usage`): this report, and the sums of the
+ * current turn (the running task) and of the whole thread (kept with the stored thread). */
+export const UsageFrame = frame("usage", {
+  reported: TokenCounts,
+  model: Type.Optional(Type.String({ maxLength: 128 })),
+  turn: TokenCounts,
+  thread: TokenCounts,
+});
 
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
@@ -192,6 +214,8 @@ export const ServerFrame = Type.Union([
   AudioOutput,
   AudioInterrupt,
   AudioDropped,
+  Notice,
+  UsageFrame,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

@@ -1,6 +1,7 @@
 // A session's audio input: the recording's state machine (started, chunks counted against a byte budget, ended),
 // with the audio hooks run on the event lane in arrival order.
 import { ChatwireError } from "../errors.ts";
+import { type HookSource, tableOf } from "../hooks/live-table.ts";
 import type { InputAudioChunk } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { AudioEnd, AudioStart } from "../protocol/client.ts";
@@ -25,11 +26,16 @@ export class AudioInput<S extends object> {
   constructor(
     private readonly host: LaneHost<S>,
     private readonly events: EventLane<S>,
-    private readonly hooks: HookTable<S>,
+    private readonly source: HookSource<S>,
     private readonly maxBytes: number,
     private readonly maxQueuedBytes: number,
     private readonly output: { recordingEnded(): void },
   ) {}
+
+  /** The current table: a reload may swap it between recordings' events. */
+  private get hooks(): HookTable<S> {
+    return tableOf(this.source);
+  }
 
   /** The client started recording: `onAudioStart` may refuse it; `audio_state` tells the client which. */
   start(command: AudioStart, interrupted: boolean): void {

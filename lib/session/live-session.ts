@@ -7,6 +7,7 @@ import type { ContextInit } from "../context/init.ts";
 import { createStateStore } from "../context/state.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
+import { type HookSource, LiveTable, tableOf } from "../hooks/live-table.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
 import type { JsonObject, User } from "../protocol/views.ts";
@@ -21,12 +22,13 @@ import { claimFiles, fileElements } from "./files.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
 import { ModeBook } from "./modes.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
-import type { Session, SessionInit, SessionLimits } from "./session.ts";
+import type { Announcement, Session, SessionInit, SessionLimits } from "./session.ts";
 import { SettingsBook, SettingsError } from "./settings.ts";
 import { type FrameSink, GOING_AWAY, REPLACED } from "./sink.ts";
 import { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
 import { Transcript } from "./transcript.ts";
+import { UsageBook } from "./usage.ts";
 
 /**
  * Opens a session. Attach a sink, `start()` it, then hand it commands.
@@ -83,7 +85,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly id = nanoid();
   readonly resumeToken = nanoid(32);
   readonly parts: ContextInit<S>;
-  readonly #hooks: HookTable<S>;
+  readonly #source: HookSource<S>;
   readonly #limits: SessionLimits;
   readonly #outbox: Outbox;
   readonly #link: ThreadLink | undefined;
@@ -95,6 +97,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #commands = new CommandBook();
   readonly #modes = new ModeBook();
   readonly #transcript = new Transcript();
+  readonly #usage: UsageBook;
   readonly #tasks: TaskLane<S>;
   readonly #events: EventLane<S>;
   /** Made at the first audio command: most sessions never record. */
@@ -111,7 +114,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
 
   constructor(init: SessionInit<S>) {
     const { limits } = init;
-    this.#hooks = init.hooks;
+    this.#source = init.hooks;
     this.#limits = limits;
     this.#outbox = new Outbox(limits, this);
     this.#registry = init.registry;
@@ -125,6 +128,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     const threadId = init.threadId ?? nanoid();
     this.#ids = new ThreadIds(threadId);
     this.#settings = new SettingsBook(init.restoredSettings);
+    // The thread's sums are saved with it after each report: a crash loses none of them.
+    this.#usage = new UsageBook(init.restoredUsage, () => this.#saveConversation());
     this.parts = {
       sessionId: this.id,
       threadId,
@@ -134,13 +139,14 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       state: createStateStore<S>(init.restoredState ?? init.initialState?.(), limits.maxStoreBytes),
       log: init.log,
       emit: (frame) => this.emit(frame),
-      renameAuthor: init.hooks.authorRename,
+      renameAuthor: init.hooks instanceof LiveTable ? init.hooks.renameAuthor : init.hooks.authorRename,
       asks: this.#asks,
       actions: this.#actions,
       settings: this.#settings,
       commands: this.#commands,
       modes: this.#modes,
       history: () => this.#transcript.messages(),
+      usage: this.#usage,
       newId: () => this.#ids.next(),
       now,
       askTimeoutMs: limits.askTimeoutMs,
@@ -148,6 +154,12 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       thread: init.link,
       audio: this.#output,
     };
+  }
+
+  /** The hook table as it is now: a reload may have swapped it since the last turn, while a running turn keeps the
+   * function it already called. */
+  get #hooks(): HookTable<S> {
+    return tableOf(this.#source);
   }
 
   get threadId(): string {
@@ -376,10 +388,20 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     }
   }
 
-  /** What the stored thread keeps of the conversation beside the state: settings values and chat profile. */
+  /** What the stored thread keeps of the conversation beside the state: settings values, chat profile, the
+   * thread's token sums. */
   #conversation(): JsonObject {
     const { chatProfile } = this.parts;
-    return { settings: this.#settings.values, ...(chatProfile === undefined ? {} : { chatProfile }) };
+    const usage = this.#usage.thread;
+    return {
+      settings: this.#settings.values,
+      ...(chatProfile === undefined ? {} : { chatProfile }),
+      ...(usage.inputTokens + usage.outputTokens === 0 ? {} : { usage: { ...usage } }),
+    };
+  }
+
+  #saveConversation(): void {
+    this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
   }
 
   /** A file ask's reply names uploads: they are claimed (checked against the ask's rules) before it is settled; a
@@ -402,7 +424,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
 
   #audioInput(): AudioInput<S> {
     const { maxAudioBytes, maxQueuedAudioBytes } = this.#limits;
-    this.#audio ??= new AudioInput(this, this.#events, this.#hooks, maxAudioBytes, maxQueuedAudioBytes, this.#output);
+    this.#audio ??= new AudioInput(this, this.#events, this.#source, maxAudioBytes, maxQueuedAudioBytes, this.#output);
     return this.#audio;
   }
 
@@ -464,6 +486,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
 
   notify(frame: OutgoingFrame): void {
+    if (frame.type === "task_start") this.#usage.turnStarted(); // a turn is a task: its token sums start at 0
     if (!this.#closed) void this.emit(frame);
   }
 
@@ -471,6 +494,10 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     const frame: OutgoingFrame = { type: "error", code, message };
     if (replyTo !== undefined) frame.replyTo = replyTo;
     if (field !== undefined) frame.field = field;
+    this.notify(frame);
+  }
+
+  announce(frame: Announcement): void {
     this.notify(frame);
   }
 

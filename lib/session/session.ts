@@ -5,9 +5,10 @@ import type { AbortKind } from "../context/abort.ts";
 import type { FileAccess } from "../context/files.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import type { ErrorCode } from "../errors.ts";
-import type { HookTable } from "../hooks/table.ts";
+import type { HookSource } from "../hooks/live-table.ts";
 import type { Logger } from "../logger.ts";
 import type { StarterView } from "../protocol/profiles.ts";
+import type { OutgoingOf, TokenCounts } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
@@ -44,9 +45,15 @@ export interface SessionLimits extends OutboxLimits {
   readonly editMessages: boolean;
 }
 
+/** What the server may tell every session at once (a reload of the app). */
+export type Announcement = OutgoingOf<"notice">;
+
 /** What a session is made from. */
 export interface SessionInit<S extends object> {
-  readonly hooks: HookTable<S>;
+  /** A sealed table, or the gateway's live one: each turn reads the table current when it starts. */
+  readonly hooks: HookSource<S>;
+  /** The thread's token sums as stored (`ctx.reportUsage` goes on from them). */
+  readonly restoredUsage?: TokenCounts | undefined;
   readonly limits: SessionLimits;
   readonly log: Logger;
   readonly user?: User | undefined;
@@ -93,6 +100,9 @@ export interface Session {
   receive(command: SessionCommand): void;
   /** Tells the client about something it sent that never became a command (bad JSON, too large, too fast). */
   reportError(code: ErrorCode, message: string, replyTo?: string, field?: string): void;
+  /** Tells the client something about the server (a reload of the app). Numbered like every session frame; never
+   * stored with the thread. */
+  announce(frame: Announcement): void;
   /** Whether a client that processed every frame up to `lastSeq` can resume without a gap (false once a detached
    * session's held frames overflowed). */
   canResume(lastSeq: number): boolean;

@@ -19,6 +19,7 @@ import { CommandBook } from "../session/chat-commands.ts";
 import { ModeBook } from "../session/modes.ts";
 import { SettingsBook } from "../session/settings.ts";
 import { Transcript } from "../session/transcript.ts";
+import { UsageBook } from "../session/usage.ts";
 
 /** Options of a fake context. Ids are deterministic ("id1", "id2", …) and the clock is fixed unless given. */
 export interface FakeContextOptions<S extends object> {
@@ -96,6 +97,7 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
     commands: new CommandBook(),
     modes: new ModeBook(),
     history: () => transcript.messages(),
+    usage: new UsageBook(undefined),
     newId: () => `id${++next}`,
     now: options.now ?? (() => fixed),
     askTimeoutMs: options.askTimeoutMs ?? 60_000,

@@ -31,6 +31,7 @@ const config = parsePageConfig(document.querySelector<HTMLMetaElement>(`meta[nam
 const gateway = gatewayUrl(url, config.gateways);
 const api = apiBase(url, gateway.url);
 const link = byId("link");
+const usage = byId("usage");
 let account: Account = { kind: "no-login" };
 /** The page's client while it has one (signed in, or nothing to sign in to). */
 let client: ChatClient | undefined;
@@ -156,6 +157,7 @@ function welcomed({ welcome, replaced, lost, dropped }: SessionEvent, reopened: 
     notify(`The session could not be resumed${why}: ${outcome}.${unsent}`, "warn", { key: "link" });
   }
   void surface.loadProfiles();
+  usage.hidden = true; // a new session: its first usage frame shows the thread's sums again
   if (welcome.user !== undefined) {
     threads.current(welcome.threadId);
     void threads.enable();
@@ -234,6 +236,16 @@ function notice(frame: ServerFrame): void {
   else if (frame.type === "task_end")
     threads.turnEnded(); // a conversation is stored from its first turn
   else if (frame.type === "toast") notify(frame.message, toastKinds[frame.level], { key: "toast" });
+  else if (frame.type === "usage") {
+    // ctx.reportUsage: the conversation's tokens, this turn's in brackets.
+    const { thread, turn } = frame;
+    usage.textContent = `${thread.inputTokens} in · ${thread.outputTokens} out (${turn.inputTokens} · ${turn.outputTokens})`;
+    usage.hidden = false;
+  } else if (frame.type === "notice") {
+    // `chatwire run --watch`: a failed reload stays on screen until the next reload replaces it.
+    const failed = frame.code === "APP_RELOAD_FAILED";
+    notify(frame.message, failed ? "error" : "info", { key: "reload", sticky: failed });
+  }
 }
 
 function markLink(state: ConnectionStatus, text: string = state): void {

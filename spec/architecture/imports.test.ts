@@ -23,7 +23,7 @@ const layers: readonly (readonly string[])[] = [
   ["cluster/"], // other nodes: the session directory, the bus, relayed sessions
   ["auth/"],
   ["session/"], // what frames mean
-  ["hooks/table.ts", "hooks/registrars.ts"], // which handler runs, with which context
+  ["hooks/table.ts", "hooks/registrars.ts", "hooks/live-table.ts"], // which handler runs, with which context
   ["context/"], // what a handler may do
   ["data/"], // what is stored
   ["hooks/payloads.ts"], // what hooks receive: a vocabulary the data layer stores too

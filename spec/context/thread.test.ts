@@ -19,6 +19,7 @@ import { CommandBook } from "../../lib/session/chat-commands.ts";
 import { ModeBook } from "../../lib/session/modes.ts";
 import { SettingsBook } from "../../lib/session/settings.ts";
 import { ThreadLink } from "../../lib/session/thread-link.ts";
+import { UsageBook } from "../../lib/session/usage.ts";
 import { createFakeContext } from "../../lib/testing/index.ts";
 import { startGateway } from "../support/gateway.ts";
 
@@ -102,6 +103,7 @@ async function storedConversation(t: TestContext) {
       commands: new CommandBook(),
       modes: new ModeBook(),
       history: () => [],
+      usage: new UsageBook(undefined),
       newId: () => `id${++next}`,
       now: () => new Date("2026-01-01T00:00:00.000Z"),
       askTimeoutMs: 1000,

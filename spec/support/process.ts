@@ -16,18 +16,23 @@ export interface GatewayProcess {
 
 const listening = /listening at http:\/\/127\.0\.0\.1:(\d+)/;
 
-/** Starts `chatwire run script` on 127.0.0.1 and an ephemeral port; killed when the test ends. */
+/** Starts `chatwire run script` on 127.0.0.1 and an ephemeral port (`args` after those: `--watch`); killed when the
+ * test ends. */
 export async function startGatewayProcess(
   t: TestContext,
   script: string,
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; args?: readonly string[] } = {},
 ): Promise<GatewayProcess> {
   const bin = resolve("bin/chatwire.js");
-  const child = spawn(process.execPath, [bin, "run", resolve(script), "--port", "0", "--host", "127.0.0.1"], {
-    cwd: options.cwd ?? process.cwd(),
-    env: { ...process.env, LOG_LEVEL: "info", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, "run", resolve(script), "--port", "0", "--host", "127.0.0.1", ...(options.args ?? [])],
+    {
+      cwd: options.cwd ?? process.cwd(),
+      env: { ...process.env, LOG_LEVEL: "info", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   t.after(() => {
     child.kill("SIGKILL");
   });

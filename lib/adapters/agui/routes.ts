@@ -78,7 +78,7 @@ export async function aguiRoutes<S extends object>(app: FastifyInstance, options
       const linked = persistence === undefined ? undefined : linkThread(persistence, storedId, user, loaded, log);
       const session: Session = createSession({
         user,
-        hooks: gateway.hooks,
+        hooks: scope.hooks,
         limits: gateway,
         log,
         initialState: gateway.initialState,
@@ -94,7 +94,7 @@ export async function aguiRoutes<S extends object>(app: FastifyInstance, options
       });
       registry.add(session, reserved);
       reserved = false;
-      const hook = loaded === undefined ? gateway.hooks.onChatStart : gateway.hooks.onChatResume;
+      const hook = loaded === undefined ? scope.hooks.table.onChatStart : scope.hooks.table.onChatResume;
       const thread = new AguiThread(session, threadId, { thread: loaded, tasks: hook === undefined ? 0 : 1 });
       threads.set(key, thread);
       return thread;
@@ -108,7 +108,7 @@ export async function aguiRoutes<S extends object>(app: FastifyInstance, options
       return refuse(reply, new Refusal(403, "FORBIDDEN", "this origin may not run the agent"));
     }
     if (options.shuttingDown()) return refuse(reply, new Refusal(503, "SESSION_CLOSED", "server shutting down"));
-    const auth = await authenticate(request, gateway.hooks, tokens);
+    const auth = await authenticate(request, scope.hooks.table, tokens);
     if (!auth.ok) return refuse(reply, new Refusal(401, "UNAUTHENTICATED", auth.reason));
     const checked = checkRunInput(request.body);
     if (!checked.ok) return refuse(reply, new Refusal(400, "BAD_FRAME", checked.message));

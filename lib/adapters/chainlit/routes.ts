@@ -33,7 +33,7 @@ export async function chainlitRoutes<S extends object>(app: FastifyInstance, opt
 
   /** The live session a request names, if the requester is its user. */
   async function ownSession(request: FastifyRequest, reply: FastifyReply, sessionId: unknown) {
-    const auth = await authenticate(options.requestOf(request.headers), hooks, tokens);
+    const auth = await authenticate(options.requestOf(request.headers), scope.hooks.table, tokens);
     if (!auth.ok) {
       await reply.code(401).send({ code: "UNAUTHENTICATED", message: auth.reason });
       return undefined;
@@ -55,7 +55,7 @@ export async function chainlitRoutes<S extends object>(app: FastifyInstance, opt
   }));
 
   app.get("/user", async (request, reply) => {
-    const auth = await authenticate(options.requestOf(request.headers), hooks, tokens);
+    const auth = await authenticate(options.requestOf(request.headers), scope.hooks.table, tokens);
     if (!auth.ok || auth.user === undefined)
       return reply.code(401).send({ code: "UNAUTHENTICATED", message: "not logged in" });
     return {

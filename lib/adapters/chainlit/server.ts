@@ -117,7 +117,7 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
       next(new Error("authorization failed: origin"));
       return;
     }
-    const auth = await authenticate(requestOf(headers), gateway.hooks, tokens);
+    const auth = await authenticate(requestOf(headers), scope.hooks.table, tokens);
     if (!auth.ok) {
       next(new Error("authentication failed"));
       return;
@@ -160,7 +160,12 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
       let chosen: ChosenProfile;
       try {
         const requestedProfile = decoded(text(auth.chatProfile, 512));
-        chosen = await chooseProfile(gateway.hooks as HookTable<object>, user, requestedProfile, restored.chatProfile);
+        chosen = await chooseProfile(
+          scope.hooks.table as HookTable<object>,
+          user,
+          requestedProfile,
+          restored.chatProfile,
+        );
       } catch (error) {
         if (isChatwireError(error, "UNKNOWN_PROFILE")) return new Error("unknown chat profile");
         log.error({ err: error }, "setChatProfiles or setStarters failed");
@@ -170,12 +175,12 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
       const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
       const session = createSession({
         user,
-        hooks: gateway.hooks,
+        hooks: scope.hooks,
         limits: gateway,
         log,
         chatProfile: chosen.chatProfile,
         starters: chosen.starters,
-        userEnv: userEnvOf(auth.userEnv, gateway.hooks.userEnv),
+        userEnv: userEnvOf(auth.userEnv, scope.hooks.table.userEnv),
         initialState: gateway.initialState,
         threadId,
         restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),

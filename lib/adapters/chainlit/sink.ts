@@ -144,6 +144,11 @@ export class ChainlitSink implements FrameSink {
       case "toast":
         socket.emit("toast", { message: frame.message, type: frame.level });
         return;
+      case "usage": // Chainlit's UI shows no token counts
+        return;
+      case "notice": // a reload under `chatwire run --watch`: Chainlit's UI shows it as a toast
+        socket.emit("toast", { message: frame.message, type: frame.code === "APP_RELOADED" ? "info" : "error" });
+        return;
       case "element":
         socket.emit("element", chainlitElement(threadId, frame.forId ?? "", frame.element));
         return;

@@ -1,0 +1,30 @@
+// The CLI's help texts: `chatwire --help` and `chatwire run --help`. Every option with the environment variable
+// that sets it too (docs/cli.md says the same at more length).
+
+export const usage = `usage: chatwire run <app.ts> [--watch] [--port 8000] [--host 127.0.0.1] [--env-file .env]
+       chatwire hello [--port 8000] [--host 127.0.0.1]
+       chatwire init [dir]
+       chatwire --version
+
+chatwire run --help lists run's options and the environment variables chatwire reads.`;
+
+export const runUsage = `usage: chatwire run <app> [options]
+
+Serves <app> (.ts, .tsx, .mts, .cts, .js, .mjs), a module that registers hooks (onMessage, …), with the playground
+page at http://HOST:PORT/ and the chat socket at /ws.
+
+Options:
+  -w, --watch          reload the app when it or a local module under its directory changes (node_modules and
+                       hidden directories excepted); open conversations carry on with the new handlers
+  --port <n>           port to listen on                                  env PORT, default 8000 (0: any free one)
+  --host <h>           address to listen on                               env HOST, default 127.0.0.1
+  --env-file <path>    read variables from a .env file first (the ones already set win)
+  -h, --help           this text
+
+Environment:
+  DATABASE_URL          a postgres:// URL stores threads in PostgreSQL; unset, in SQLite under .chatwire/
+  CHATWIRE_AUTH_SECRET  signs login tokens (32 bytes or more), when the app registers passwordAuth
+  CHATWIRE_FILE_SECRET  signs file URLs and upload tickets (default: the auth secret, else a random one)
+  CHATWIRE_CACHE_DIR    where transpiled TypeScript is kept (empty: nowhere); default node_modules/.cache/chatwire
+  LOG_LEVEL             the server's log level (default info)
+  NODE_ENV              production: login cookies are Secure`;
