@@ -3,7 +3,6 @@
 // welcomed. After it, the connection only carries frames to the session and back.
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
-import { nanoid } from "nanoid";
 import type { ClusterNode } from "../cluster/cluster.ts";
 import type { RemoteSession } from "../cluster/relay.ts";
 import { FILE_URL_TTL_MS, type FileAccess } from "../context/files.ts";
@@ -14,12 +13,12 @@ import type { HookTable } from "../hooks/table.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
-import { createSession } from "../session/live-session.ts";
 import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
 import type { LiveTokens } from "./live-tokens.ts";
+import { newSession } from "./new-session.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { linkThread, loadOwnedThread, type Persistence, restoredConversation, restoredState } from "./persistence.ts";
+import { loadOwnedThread, type Persistence, restoredConversation } from "./persistence.ts";
 import { type ChosenProfile, chooseProfile } from "./profiles.ts";
 import type { SessionRegistry } from "./registry.ts";
 
@@ -212,30 +211,17 @@ export async function handshake<S extends object>(
       return undefined;
     }
     if (!connection.open) return undefined;
-    const threadId = thread?.id ?? nanoid();
-    const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
-    const live = createSession({
+    const { session: live, secret } = newSession(scope, {
       user,
-      hooks: scope.hooks,
-      limits: options,
-      log,
-      chatProfile: chosen.chatProfile,
-      starters: chosen.starters,
+      thread,
+      chosen,
       userEnv: userEnvOf(hello, hooks.userEnv, connection),
-      initialState: options.initialState,
-      threadId,
-      restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
-      restoredSettings: restored.settings,
-      restoredUsage: restored.usage,
-      link: linked?.link,
-      registry,
-      files: scope.files,
     });
     registry.add(live, reserved);
     reserved = false;
     // Listed in the cluster's directory before the client learns its id: a resume on another node must find it.
     await scope.cluster?.listed(live.id);
-    welcome(connection, scope.files, live, false, hooks.userEnv, linked?.secret);
+    welcome(connection, scope.files, live, false, hooks.userEnv, secret);
     live.attach(connection.sink, 0);
     // Stored file URLs expire: the reopened history gets fresh ones.
     live.start(

@@ -12,11 +12,11 @@ import { FILE_URL_TTL_MS } from "../../context/files.ts";
 import { refreshFileUrls } from "../../data/file-signer.ts";
 import { ChatwireError, isChatwireError } from "../../errors.ts";
 import { type ConnectionScope, makeRoom } from "../../gateway/handshake.ts";
-import { linkThread, loadOwnedThread, restoredConversation, restoredState } from "../../gateway/persistence.ts";
+import { newSession } from "../../gateway/new-session.ts";
+import { loadOwnedThread, restoredConversation } from "../../gateway/persistence.ts";
 import { type ChosenProfile, chooseProfile } from "../../gateway/profiles.ts";
 import type { HookTable } from "../../hooks/table.ts";
 import type { User } from "../../protocol/views.ts";
-import { createSession } from "../../session/live-session.ts";
 import type { Session } from "../../session/session.ts";
 import type { ChainlitSession } from "./live.ts";
 import { chainlitRoutes } from "./routes.ts";
@@ -171,22 +171,11 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
         log.error({ err: error }, "setChatProfiles or setStarters failed");
         return new Error("the chat profiles could not be listed");
       }
-      const threadId = thread?.id ?? nanoid();
-      const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
-      const session = createSession({
+      const { session } = newSession(scope, {
         user,
-        hooks: scope.hooks,
-        limits: gateway,
-        log,
-        chatProfile: chosen.chatProfile,
-        starters: chosen.starters,
+        thread,
+        chosen,
         userEnv: userEnvOf(auth.userEnv, scope.hooks.table.userEnv),
-        initialState: gateway.initialState,
-        threadId,
-        restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
-        restoredSettings: restored.settings,
-        files: scope.files,
-        link: linked?.link,
         registry: {
           delete(ended) {
             registry.delete(ended);

@@ -1,0 +1,65 @@
+// A new session on a reopened thread or a new one: the one place every front end (the native handshake, the
+// Chainlit endpoint) opens a session, so each gets the same restored state, settings and token usage.
+
+import type { FastifyBaseLogger } from "fastify";
+import { nanoid } from "nanoid";
+import type { FileAccess } from "../context/files.ts";
+import type { LoadedThread } from "../data/layer.ts";
+import type { LiveTable } from "../hooks/live-table.ts";
+import type { User } from "../protocol/views.ts";
+import { createSession } from "../session/live-session.ts";
+import type { Session, SessionInit } from "../session/session.ts";
+import type { ResolvedOptions } from "./options.ts";
+import { linkThread, type Persistence, restoredConversation, restoredState } from "./persistence.ts";
+import type { ChosenProfile } from "./profiles.ts";
+import type { SessionRegistry } from "./registry.ts";
+
+/** What of the gateway a new session needs (a handshake's ConnectionScope has it all). */
+export interface SessionScope<S extends object> {
+  readonly options: ResolvedOptions<S>;
+  readonly hooks: LiveTable<S>;
+  readonly log: FastifyBaseLogger;
+  readonly registry: SessionRegistry;
+  readonly persistence: Persistence | undefined;
+  readonly files: FileAccess;
+}
+
+/** Who opens the session, on which thread, with the profile chosen for them. */
+export interface NewSessionRequest<S extends object> {
+  readonly user: User | undefined;
+  readonly thread: LoadedThread | undefined;
+  readonly chosen: ChosenProfile;
+  readonly userEnv: Readonly<Record<string, string>> | undefined;
+  /** Told when the session ends; the gateway's registry by default. */
+  readonly registry?: SessionInit<S>["registry"];
+}
+
+/** Creates the session (not yet added to the registry); `secret` is a new anonymous thread's. */
+export function newSession<S extends object>(
+  scope: SessionScope<S>,
+  request: NewSessionRequest<S>,
+): { session: Session; secret: string | undefined } {
+  const { options, persistence, log } = scope;
+  const { user, thread, chosen } = request;
+  const threadId = thread?.id ?? nanoid();
+  const linked = persistence === undefined ? undefined : linkThread(persistence, threadId, user, thread, log);
+  const restored = thread === undefined ? {} : restoredConversation(thread);
+  const session = createSession({
+    user,
+    hooks: scope.hooks,
+    limits: options,
+    log,
+    chatProfile: chosen.chatProfile,
+    starters: chosen.starters,
+    userEnv: request.userEnv,
+    initialState: options.initialState,
+    threadId,
+    restoredState: thread === undefined ? undefined : (restoredState(thread) as Partial<S> | undefined),
+    restoredSettings: restored.settings,
+    restoredUsage: restored.usage,
+    link: linked?.link,
+    registry: request.registry ?? scope.registry,
+    files: scope.files,
+  });
+  return { session, secret: linked?.secret };
+}
