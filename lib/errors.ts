@@ -56,12 +56,11 @@ export type ErrorCode = Static<typeof ErrorCode>;
 /** The one error class chatwire throws; `code` says what to do about it. */
 export class ChatwireError extends Error {
   override name = "ChatwireError";
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
+    this.code = code;
   }
 }
 

@@ -130,10 +130,10 @@ export class ChatClient {
   #uploadToken: string | undefined;
   readonly #tracks = new OutputTracks();
 
-  constructor(
-    readonly url: string,
-    options: ConnectOptions = {},
-  ) {
+  readonly url: string;
+
+  constructor(url: string, options: ConnectOptions = {}) {
+    this.url = url;
     const headers = { ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
     const hasHeaders = Object.keys(headers).length > 0;
     this.#routes = {

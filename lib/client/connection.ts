@@ -103,11 +103,14 @@ export class Connection {
   /** The last connection-level error frame (seq 0): it says why a close that follows happened. */
   #lastError: ServerFrameOf<"error"> | undefined;
 
-  constructor(
-    private readonly url: string,
-    private readonly options: ConnectionOptions,
-    private readonly events: ConnectionEvents,
-  ) {
+  private readonly url: string;
+  private readonly options: ConnectionOptions;
+  private readonly events: ConnectionEvents;
+
+  constructor(url: string, options: ConnectionOptions, events: ConnectionEvents) {
+    this.url = url;
+    this.options = options;
+    this.events = events;
     this.#profile = options.chatProfile;
   }
 

@@ -5,12 +5,18 @@ import type { ErrorCode } from "../protocol/index.ts";
 /** A failure the client reports: an error frame about a request (its `code`), a route's refusal, or a closed client. */
 export class ChatwireClientError extends Error {
   override name = "ChatwireClientError";
+  readonly code: ErrorCode;
+  /** The HTTP status, for a route's answer. */
+  readonly status?: number | undefined;
+
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
     /** The HTTP status, for a route's answer. */
-    readonly status?: number,
+    status?: number,
   ) {
     super(message);
+    this.code = code;
+    this.status = status;
   }
 }

@@ -102,12 +102,21 @@ class Node implements ClusterNode {
   readonly #heartbeat: NodeJS.Timeout;
   #beating: Promise<void> = Promise.resolve();
 
+  private readonly bus: ClusterBus;
+  private readonly directory: Directory;
+  private readonly host: ClusterHost;
+  private readonly timing: { heartbeatMs: number; relayTimeoutMs: number };
+
   constructor(
-    private readonly bus: ClusterBus,
-    private readonly directory: Directory,
-    private readonly host: ClusterHost,
-    private readonly timing: { heartbeatMs: number; relayTimeoutMs: number },
+    bus: ClusterBus,
+    directory: Directory,
+    host: ClusterHost,
+    timing: { heartbeatMs: number; relayTimeoutMs: number },
   ) {
+    this.bus = bus;
+    this.directory = directory;
+    this.host = host;
+    this.timing = timing;
     bus.onMessage((from, message) => this.#onMessage(from, message as RelayMessage));
     bus.onLost(() => this.#lost());
     this.#heartbeat = setInterval(() => {

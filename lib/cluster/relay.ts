@@ -52,12 +52,17 @@ export class RelaySink implements FrameSink {
   #bytes = 0;
   #closed = false;
 
-  constructor(
-    private readonly bus: ClusterBus,
-    readonly to: string,
-    readonly link: string,
-    private readonly onClosed: (sink: RelaySink) => void,
-  ) {}
+  private readonly bus: ClusterBus;
+  readonly to: string;
+  readonly link: string;
+  private readonly onClosed: (sink: RelaySink) => void;
+
+  constructor(bus: ClusterBus, to: string, link: string, onClosed: (sink: RelaySink) => void) {
+    this.bus = bus;
+    this.to = to;
+    this.link = link;
+    this.onClosed = onClosed;
+  }
 
   get bufferedAmount(): number {
     return this.bus.pendingBytes;
@@ -107,13 +112,25 @@ const flush = (sink: RelaySink) => sink.flush();
 export class RemoteSession {
   #open = true;
 
+  private readonly bus: ClusterBus;
+  readonly holder: string;
+  readonly link: string;
+  private readonly sink: FrameSink;
+  private readonly onClosed: (remote: RemoteSession) => void;
+
   constructor(
-    private readonly bus: ClusterBus,
-    readonly holder: string,
-    readonly link: string,
-    private readonly sink: FrameSink,
-    private readonly onClosed: (remote: RemoteSession) => void,
-  ) {}
+    bus: ClusterBus,
+    holder: string,
+    link: string,
+    sink: FrameSink,
+    onClosed: (remote: RemoteSession) => void,
+  ) {
+    this.bus = bus;
+    this.holder = holder;
+    this.link = link;
+    this.sink = sink;
+    this.onClosed = onClosed;
+  }
 
   receive(command: SessionCommand): void {
     if (this.#open) this.bus.publish(this.holder, { k: "cmd", link: this.link, cmd: toWire(command) });

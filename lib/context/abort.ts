@@ -7,8 +7,11 @@ export type AbortKind = "stop" | "disconnect" | "shutdown" | "timeout";
 /** The reason an AbortSignal carries when chatwire aborts it. */
 export class TaskAborted extends Error {
   override name = "TaskAborted";
-  constructor(readonly kind: AbortKind) {
+  readonly kind: AbortKind;
+
+  constructor(kind: AbortKind) {
     super(`task aborted: ${kind}`);
+    this.kind = kind;
   }
 }
 

@@ -145,10 +145,13 @@ class TaskContext<S extends object> implements ChatContext<S> {
   /** Made at the first `ctx.thread`: most handlers never touch it. */
   #thread: ThreadHandle | undefined;
 
-  constructor(
-    private readonly init: ContextInit<S>,
-    private readonly task: SignalSource,
-  ) {}
+  private readonly init: ContextInit<S>;
+  private readonly task: SignalSource;
+
+  constructor(init: ContextInit<S>, task: SignalSource) {
+    this.init = init;
+    this.task = task;
+  }
 
   get signal() {
     return this.task.signal;

@@ -85,12 +85,13 @@ export class SentMessage<S extends object> implements MessageHandle {
   readonly #elementInits: readonly (readonly [ElementInit, string])[];
   #streaming = false;
 
+  private readonly init: ContextInit<S>;
+  private readonly liveActions: boolean;
+
   /** `liveActions: false` for an ask's message: its buttons answer the ask and must not reach actionCallbacks. */
-  constructor(
-    private readonly init: ContextInit<S>,
-    message: MessageInit,
-    private readonly liveActions = true,
-  ) {
+  constructor(init: ContextInit<S>, message: MessageInit, liveActions = true) {
+    this.init = init;
+    this.liveActions = liveActions;
     this.id = init.newId();
     this.createdAt = init.now().toISOString();
     this.author = message.author ?? "Assistant";

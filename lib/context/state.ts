@@ -28,10 +28,10 @@ class BoundedStore<S extends object> implements StateStore<S> {
   #sizes: Map<string, number> | undefined;
   #total = 0;
 
-  constructor(
-    initial: Partial<S> | undefined,
-    private readonly maxBytes: number,
-  ) {
+  private readonly maxBytes: number;
+
+  constructor(initial: Partial<S> | undefined, maxBytes: number) {
+    this.maxBytes = maxBytes;
     for (const [key, value] of Object.entries(initial ?? {})) {
       const size = key.length + sizeOf(value);
       this.#put(key, value, size);

@@ -44,11 +44,12 @@ class RunningStep<S extends object> implements StepHandle {
   error: string | undefined;
   end: string | undefined;
 
-  constructor(
-    private readonly init: ContextInit<S>,
-    step: StepInit,
-    readonly parentId: string | undefined,
-  ) {
+  private readonly init: ContextInit<S>;
+  readonly parentId: string | undefined;
+
+  constructor(init: ContextInit<S>, step: StepInit, parentId: string | undefined) {
+    this.init = init;
+    this.parentId = parentId;
     this.id = init.newId();
     this.name = step.name;
     this.type = step.type ?? "undefined";

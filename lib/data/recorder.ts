@@ -26,8 +26,11 @@ export interface RecorderFailure extends Omit<LostWrites, "reason"> {
 /** What `flush()` rejects with when writes of the flushed thread(s) were lost since the last flush. */
 export class PersistenceError extends Error {
   override name = "PersistenceError";
-  constructor(readonly failure: RecorderFailure) {
+  readonly failure: RecorderFailure;
+
+  constructor(failure: RecorderFailure) {
     super(`${failure.writes} write(s) not persisted (${failure.reason})`, { cause: failure.error });
+    this.failure = failure;
   }
 }
 

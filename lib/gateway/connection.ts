@@ -54,12 +54,14 @@ class Connection<S extends object> implements HandshakeConnection, TokenBound {
   readonly #rate: RateLimiter;
   readonly sink: SocketSink;
 
-  constructor(
-    private readonly socket: WebSocket,
-    private readonly scope: ConnectionScope<S>,
-    readonly user: User | undefined,
-    grant: TokenGrant | undefined,
-  ) {
+  private readonly socket: WebSocket;
+  private readonly scope: ConnectionScope<S>;
+  readonly user: User | undefined;
+
+  constructor(socket: WebSocket, scope: ConnectionScope<S>, user: User | undefined, grant: TokenGrant | undefined) {
+    this.socket = socket;
+    this.scope = scope;
+    this.user = user;
     this.#grant = grant;
     if (grant?.tokenId !== undefined) scope.liveTokens?.add(grant.tokenId, this);
     this.#rate = new RateLimiter(scope.options.maxFramesPerSecond);

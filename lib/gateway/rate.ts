@@ -6,7 +6,10 @@ export class RateLimiter {
   #last = performance.now();
   readonly #burst: number;
 
-  constructor(readonly perSecond: number) {
+  readonly perSecond: number;
+
+  constructor(perSecond: number) {
+    this.perSecond = perSecond;
     this.#burst = perSecond * 2;
     this.#tokens = this.#burst;
   }

@@ -74,13 +74,13 @@ const idOf = (value: Record<string, unknown>): string | undefined =>
 
 /** A frame that failed validation: which field, and the frame's id if it had one. */
 export class FrameError extends ChatwireError {
-  constructor(
-    code: "UNKNOWN_FRAME" | "BAD_FRAME",
-    message: string,
-    readonly field: string,
-    readonly replyTo?: string,
-  ) {
+  readonly field: string;
+  readonly replyTo?: string | undefined;
+
+  constructor(code: "UNKNOWN_FRAME" | "BAD_FRAME", message: string, field: string, replyTo?: string) {
     super(code, message);
+    this.field = field;
+    this.replyTo = replyTo;
   }
 }
 

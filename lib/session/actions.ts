@@ -9,7 +9,11 @@ import type { ActionHook } from "../hooks/table.ts";
 export class ActionBook implements LiveActions {
   // Created at the first action: most idle sessions never get one, and an empty Map is not free.
   #live: Map<string, { readonly action: Action; readonly owner: ActionOwner }> | undefined;
-  constructor(readonly limit = 1000) {}
+  readonly limit: number;
+
+  constructor(limit = 1000) {
+    this.limit = limit;
+  }
 
   add(action: Action, owner: ActionOwner): void {
     this.#live ??= new Map();

@@ -26,7 +26,11 @@ export class AskBook implements OpenAsks {
     return this.#asks;
   }
 
-  constructor(readonly limit = Infinity) {}
+  readonly limit: number;
+
+  constructor(limit = Infinity) {
+    this.limit = limit;
+  }
 
   get size(): number {
     return this.#asks?.size ?? 0;

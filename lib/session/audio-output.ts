@@ -35,11 +35,15 @@ export class AudioOutput implements AudioOut {
   /** Set by a barge-in until the user's recording ends: chunks are refused, so a speech loop stops. */
   #muted = false;
 
-  constructor(
-    private readonly host: AudioOutputHost,
-    private readonly outbox: Outbox,
-    private readonly maxBufferedBytes: number,
-  ) {}
+  private readonly host: AudioOutputHost;
+  private readonly outbox: Outbox;
+  private readonly maxBufferedBytes: number;
+
+  constructor(host: AudioOutputHost, outbox: Outbox, maxBufferedBytes: number) {
+    this.host = host;
+    this.outbox = outbox;
+    this.maxBufferedBytes = maxBufferedBytes;
+  }
 
   send(data: Uint8Array | ArrayBufferView, options: AudioSendOptions = {}): boolean {
     const audio = checkAudio(data, options, this.maxBufferedBytes);

@@ -23,14 +23,28 @@ export class AudioInput<S extends object> {
   /** The recording was cut off (too large): its remaining chunks and its audio_end are dropped quietly. */
   #cut = false;
 
+  private readonly host: LaneHost<S>;
+  private readonly events: EventLane<S>;
+  private readonly source: HookSource<S>;
+  private readonly maxBytes: number;
+  private readonly maxQueuedBytes: number;
+  private readonly output: { recordingEnded(): void };
+
   constructor(
-    private readonly host: LaneHost<S>,
-    private readonly events: EventLane<S>,
-    private readonly source: HookSource<S>,
-    private readonly maxBytes: number,
-    private readonly maxQueuedBytes: number,
-    private readonly output: { recordingEnded(): void },
-  ) {}
+    host: LaneHost<S>,
+    events: EventLane<S>,
+    source: HookSource<S>,
+    maxBytes: number,
+    maxQueuedBytes: number,
+    output: { recordingEnded(): void },
+  ) {
+    this.host = host;
+    this.events = events;
+    this.source = source;
+    this.maxBytes = maxBytes;
+    this.maxQueuedBytes = maxQueuedBytes;
+    this.output = output;
+  }
 
   /** The current table: a reload may swap it between recordings' events. */
   private get hooks(): HookTable<S> {

@@ -30,12 +30,21 @@ abstract class Lane<S extends object> {
   #bytes = 0;
   #running: Promise<void> | undefined;
 
+  readonly limit: number;
+  /** Bytes the waiting jobs may hold together: a count alone lets a few large frames pile up megabytes. */
+  readonly maxBytes: number;
+  protected readonly host: LaneHost<S>;
+
   constructor(
-    readonly limit: number,
+    limit: number,
     /** Bytes the waiting jobs may hold together: a count alone lets a few large frames pile up megabytes. */
-    readonly maxBytes: number,
-    protected readonly host: LaneHost<S>,
-  ) {}
+    maxBytes: number,
+    host: LaneHost<S>,
+  ) {
+    this.limit = limit;
+    this.maxBytes = maxBytes;
+    this.host = host;
+  }
 
   /** Queues a job holding `bytes`; the reason it was refused (not queued) when the lane is full by count or bytes. */
   protected push(job: Job, bytes: number): string | undefined {
@@ -129,14 +138,13 @@ export class TaskLane<S extends object> extends Lane<S> {
   /** Settles when every finished task's task_end has been sent (after its writes were committed). */
   #acknowledged: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    limit: number,
-    maxBytes: number,
-    host: LaneHost<S>,
-    private readonly timeoutMs: number,
-    private readonly link: ThreadLink | undefined,
-  ) {
+  private readonly timeoutMs: number;
+  private readonly link: ThreadLink | undefined;
+
+  constructor(limit: number, maxBytes: number, host: LaneHost<S>, timeoutMs: number, link: ThreadLink | undefined) {
     super(limit, maxBytes, host);
+    this.timeoutMs = timeoutMs;
+    this.link = link;
   }
 
   /** Queues `run` (holding `bytes` of the client's) as the next task: task_start/end around it, its own abort

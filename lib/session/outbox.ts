@@ -66,10 +66,13 @@ export class Outbox {
   /** The sink whose drain event we wait for: a listener of a socket that is gone never fires again. */
   #drainSink: FrameSink | undefined;
 
-  constructor(
-    private readonly limits: OutboxLimits,
-    private readonly events: OutboxEvents,
-  ) {}
+  private readonly limits: OutboxLimits;
+  private readonly events: OutboxEvents;
+
+  constructor(limits: OutboxLimits, events: OutboxEvents) {
+    this.limits = limits;
+    this.events = events;
+  }
 
   /** The last seq given to a frame. */
   get seq(): number {

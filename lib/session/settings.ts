@@ -7,11 +7,11 @@ import type { SettingsInput, SettingsValues, SettingValue } from "../protocol/se
 
 /** A refused update: which field of the frame is wrong. */
 export class SettingsError extends ChatwireError {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
+  readonly field: string;
+
+  constructor(message: string, field: string) {
     super("BAD_SETTINGS", message);
+    this.field = field;
   }
 }
 

@@ -30,13 +30,16 @@ export class ThreadLink implements ThreadWriter {
   /** Name and tags set before the thread exists: written with its creation. */
   #pending: { name?: string; tags?: readonly string[] } = {};
 
-  constructor(
-    private readonly recorder: Recorder,
-    readonly threadId: string,
-    private readonly thread: LinkedThread,
-    private readonly log: Logger,
-    exists: boolean,
-  ) {
+  private readonly recorder: Recorder;
+  readonly threadId: string;
+  private readonly thread: LinkedThread;
+  private readonly log: Logger;
+
+  constructor(recorder: Recorder, threadId: string, thread: LinkedThread, log: Logger, exists: boolean) {
+    this.recorder = recorder;
+    this.threadId = threadId;
+    this.thread = thread;
+    this.log = log;
     this.#exists = exists;
     this.#named = exists; // a reopened thread has its name; a new one is named after its first user message
     this.#metadata = thread.metadata;

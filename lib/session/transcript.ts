@@ -12,7 +12,11 @@ export class Transcript {
   /** User messages of this session by the client's id, which is all a client knows them by. */
   readonly #byClientId = new Map<string, string>();
 
-  constructor(readonly limit = 1000) {}
+  readonly limit: number;
+
+  constructor(limit = 1000) {
+    this.limit = limit;
+  }
 
   /** Starts from a reopened thread's stored messages. */
   seed(messages: readonly HistoryMessage[]): void {

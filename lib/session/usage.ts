@@ -14,10 +14,10 @@ export class UsageBook implements LiveUsage {
   #turn = zero();
   #thread: TokenCounts;
 
-  constructor(
-    restored: TokenCounts | undefined,
-    private readonly onReport: () => void = () => {},
-  ) {
+  private readonly onReport: () => void;
+
+  constructor(restored: TokenCounts | undefined, onReport: () => void = () => {}) {
+    this.onReport = onReport;
     this.#thread = restored ?? zero();
   }
 

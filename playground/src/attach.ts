@@ -11,10 +11,12 @@ export class Attachments {
   #ids: string[] = [];
   #names: string[] = [];
 
-  constructor(
-    private readonly client: () => ChatClient | undefined,
-    private readonly notify: (text: string) => void,
-  ) {
+  private readonly client: () => ChatClient | undefined;
+  private readonly notify: (text: string) => void;
+
+  constructor(client: () => ChatClient | undefined, notify: (text: string) => void) {
+    this.client = client;
+    this.notify = notify;
     this.#button.addEventListener("click", () => this.#input.click());
     this.#input.addEventListener("change", () => {
       void this.#add([...(this.#input.files ?? [])]);

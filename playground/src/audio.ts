@@ -12,8 +12,11 @@ export class AudioRecorder {
   /** Set while the microphone permission is pending: a second click, or stop(), cancels the recording to come. */
   #starting: { cancelled: boolean } | undefined;
 
+  private readonly client: () => ChatClient | undefined;
+
   /** `client()` is the page's client now (undefined while signed out). */
-  constructor(private readonly client: () => ChatClient | undefined) {
+  constructor(client: () => ChatClient | undefined) {
+    this.client = client;
     this.#button.replaceChildren(icon("mic"));
     if (typeof MediaRecorder === "undefined" || navigator.mediaDevices === undefined) {
       this.#button.disabled = true;

@@ -21,7 +21,11 @@ export class Conversation {
   readonly #log = byId("log");
   #shown = new Map<string, Shown>();
 
-  constructor(private readonly page: ConversationControls) {}
+  private readonly page: ConversationControls;
+
+  constructor(page: ConversationControls) {
+    this.page = page;
+  }
 
   /** Brings the log in line with `tree`: new entries drawn, changed ones updated, missing ones removed. */
   render(tree: readonly ChatNode[]): void {

@@ -32,7 +32,10 @@ export class FeedbackBox {
   );
   readonly #status = h("span", { class: "feedback-status", role: "status" });
 
-  constructor(private readonly send: SendFeedback) {
+  private readonly send: SendFeedback;
+
+  constructor(send: SendFeedback) {
+    this.send = send;
     this.root = h("div", { class: "feedback" }, this.#up, this.#down, this.#form, this.#status);
     this.#up.addEventListener("click", () => this.#give(1));
     this.#down.addEventListener("click", () => this.#give(0));

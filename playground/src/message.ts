@@ -29,13 +29,18 @@ export class MessageElement {
   #renderQueued = false;
   #disabled = false;
 
+  private readonly controls: MessageControls;
+  private readonly around: (change: () => void) => void;
+
   /** `around` wraps every change of the message's size (Conversation keeps the log scrolled to the end with it),
    * including the renders deferred to the next frame while streaming. */
   constructor(
     view: MessageView,
-    private readonly controls: MessageControls,
-    private readonly around: (change: () => void) => void = (change) => change(),
+    controls: MessageControls,
+    around: (change: () => void) => void = (change) => change(),
   ) {
+    this.controls = controls;
+    this.around = around;
     this.feedback = controls.feedback === undefined ? undefined : new FeedbackBox(controls.feedback);
     const edit = controls.edit;
     const editButton =

@@ -16,10 +16,12 @@ export class Surface {
   #shownCommands: readonly CommandView[] | undefined;
   #shownForm: ChatSettingsView["inputs"] | undefined;
 
-  constructor(
-    private readonly client: () => ChatClient | undefined,
-    private readonly send: (text: string) => void,
-  ) {
+  private readonly client: () => ChatClient | undefined;
+  private readonly send: (text: string) => void;
+
+  constructor(client: () => ChatClient | undefined, send: (text: string) => void) {
+    this.client = client;
+    this.send = send;
     this.#profile.addEventListener("change", () => this.client()?.switchProfile(this.#profile.value));
     this.#form.addEventListener("submit", (event) => event.preventDefault());
   }

@@ -32,10 +32,12 @@ export class ThreadList {
   /** Bumped by every reload: an older answer arriving late is dropped. */
   #generation = 0;
 
-  constructor(
-    private readonly api: ThreadRoutes,
-    private readonly choices: ThreadChoices,
-  ) {
+  private readonly api: ThreadRoutes;
+  private readonly choices: ThreadChoices;
+
+  constructor(api: ThreadRoutes, choices: ThreadChoices) {
+    this.api = api;
+    this.choices = choices;
     byId("new-chat").addEventListener("click", () => {
       this.#drawer.chosen();
       choices.fresh();

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, before, type TestContext, test } from "node:test";
 import { eventually, pause } from "../support/gateway.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
+import { typescriptLoader } from "../support/process.ts";
 
 const CHATWIRE_AUTH_SECRET = "a-test-secret-that-is-long-enough-0123456789";
 
@@ -31,9 +32,7 @@ async function login(port: number, username: string, password: string) {
 
 /** One node: spec/fixtures/login-server.ts in a process of its own, on an ephemeral port; killed after the test. */
 async function startNode(t: TestContext, env: Record<string, string>, cwd: string | undefined): Promise<number> {
-  // tsx by its URL: the SQLite case runs in a scratch directory, where "tsx" does not resolve.
-  const tsx = import.meta.resolve("tsx");
-  const child = spawn(process.execPath, ["--import", tsx, join(process.cwd(), "spec/fixtures/login-server.ts")], {
+  const child = spawn(process.execPath, [...typescriptLoader, join(process.cwd(), "spec/fixtures/login-server.ts")], {
     cwd: cwd ?? process.cwd(),
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", CHATWIRE_AUTH_SECRET, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -7,12 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createSqliteLayer } from "../../lib/data/sqlite.ts";
+import { typescriptLoader } from "../support/process.ts";
 
 test("kill -9 after flush() loses nothing that was flushed", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "chatwire-crash-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, "chatwire.db");
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "crash-writer.ts"), path], {
+  const child = spawn(process.execPath, [...typescriptLoader, join(import.meta.dirname, "crash-writer.ts"), path], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   t.after(() => {

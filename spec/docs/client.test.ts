@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createApp } from "../../lib/hooks/registrars.ts";
 import { startChat } from "../client/support.ts";
+import { typescriptLoader } from "../support/process.ts";
 
 const root = new URL("../../", import.meta.url);
 
@@ -31,7 +32,7 @@ test("docs/client.md's chatwire/client example runs: it sends, waits for its tas
   const file = new URL("client-example.ts", folder);
   await writeFile(file, example);
   t.after(() => rm(file, { force: true }));
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(file)], {
+  const child = spawn(process.execPath, [...typescriptLoader, fileURLToPath(file)], {
     env: { ...process.env, CHATWIRE_URL: url },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { connectClient } from "chatwire/testing";
 import { eventually } from "../support/gateway.ts";
+import { typescriptLoader } from "../support/process.ts";
 
 const MiB = 1024 * 1024;
 const SIZE = 100 * MiB;
@@ -20,15 +21,11 @@ const SIZE = 100 * MiB;
 test("a 100 MiB upload is stored whole while the server's RSS grows by less than the upload", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "chatwire-big-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const child = spawn(
-    process.execPath,
-    ["--import", import.meta.resolve("tsx"), resolve("spec/fixtures/upload-server.ts")],
-    {
-      cwd: dir,
-      env: { ...process.env, HOST: "127.0.0.1", DATABASE_URL: undefined },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn(process.execPath, [...typescriptLoader, resolve("spec/fixtures/upload-server.ts")], {
+    cwd: dir,
+    env: { ...process.env, HOST: "127.0.0.1", DATABASE_URL: undefined },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   t.after(() => child.kill("SIGKILL"));
   let output = "";
   for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (output += String(chunk)));

@@ -13,6 +13,7 @@ import { createApp, type GatewayOptions, playground } from "chatwire";
 import { connectClient, createFakeContext } from "chatwire/testing";
 import Fastify from "fastify";
 import { eventually, pause, startGateway } from "../support/gateway.ts";
+import { typescriptLoader } from "../support/process.ts";
 
 /** Every gateway option but `hooks`, given as undefined. */
 const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
@@ -129,15 +130,11 @@ test("the playground page: options given as undefined allow only the page's own 
 test("serve: every option given as undefined takes its default (default app, SQLite in .chatwire/, the page, PORT)", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "chatwire-defaults-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const child = spawn(
-    process.execPath,
-    ["--import", import.meta.resolve("tsx"), resolve("spec/fixtures/serve-defaults.ts")],
-    {
-      cwd: dir,
-      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: undefined, DATABASE_URL: undefined },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn(process.execPath, [...typescriptLoader, resolve("spec/fixtures/serve-defaults.ts")], {
+    cwd: dir,
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: undefined, DATABASE_URL: undefined },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   t.after(() => child.kill("SIGKILL"));
   let output = "";
   for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (output += String(chunk)));

@@ -103,8 +103,10 @@ test("barge-in: audio_start while output plays interrupts it, the speech loop st
   const starts: boolean[] = [];
   let loopEnded = false;
   chat.onMessage(async (ctx) => {
-    // A paced speech loop (20 ms of audio every 20 ms), as a TTS stream would be; it stops when send refuses.
-    while (ctx.audio.send(pcm(480), { track: "tts", sampleRate: 24000 })) await sleep(20);
+    // A speech loop ahead of real time (200 ms of audio every 20 ms), as a TTS stream is; it stops when send
+    // refuses. Paced at exactly real time, a late timer on a loaded machine would let the audio "finish" before
+    // the user speaks, and there would be nothing to barge in on.
+    while (ctx.audio.send(pcm(4800), { track: "tts", sampleRate: 24000 })) await sleep(20);
     loopEnded = true;
   });
   chat.onAudioStart((_ctx, start) => {

@@ -5,6 +5,7 @@ import { createConnection, createServer, type Socket } from "node:net";
 import { resolve } from "node:path";
 import type { TestContext } from "node:test";
 import { eventually } from "./gateway.ts";
+import { typescriptLoader } from "./process.ts";
 
 /** One node process. */
 export interface ClusterNodeProcess {
@@ -16,7 +17,6 @@ export interface ClusterNodeProcess {
 }
 
 const listening = /node listening at http:\/\/127\.0\.0\.1:(\d+)/;
-const tsx = import.meta.resolve("tsx");
 
 /** Starts one node on `databaseUrl`; killed when the test ends. */
 export async function startClusterNode(
@@ -24,7 +24,7 @@ export async function startClusterNode(
   databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<ClusterNodeProcess> {
-  const child = spawn(process.execPath, ["--import", tsx, resolve("spec/fixtures/cluster-node.ts")], {
+  const child = spawn(process.execPath, [...typescriptLoader, resolve("spec/fixtures/cluster-node.ts")], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,

@@ -14,6 +14,12 @@ export interface GatewayProcess {
   stderr(): string;
 }
 
+/** The arguments that make a child `node` run a TypeScript file: none where Node strips types itself (22.18 and
+ * later), else tsx's loader, by its URL so that it resolves from any working directory. */
+export const typescriptLoader: readonly string[] = (process.features as { typescript?: string | false }).typescript
+  ? []
+  : ["--import", import.meta.resolve("tsx")];
+
 const listening = /listening at http:\/\/127\.0\.0\.1:(\d+)/;
 
 /** Starts `chatwire run script` on 127.0.0.1 and an ephemeral port (`args` after those: `--watch`); killed when the

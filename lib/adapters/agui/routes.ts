@@ -27,11 +27,15 @@ export interface AguiRouteOptions<S extends object> {
 
 /** A refusal before the stream starts: an HTTP status and a typed error body. */
 class Refusal {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCode,
-    readonly message: string,
-  ) {}
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly message: string;
+
+  constructor(status: number, code: ErrorCode, message: string) {
+    this.status = status;
+    this.code = code;
+    this.message = message;
+  }
 }
 
 const refuse = (reply: FastifyReply, { status, code, message }: Refusal) => reply.code(status).send({ code, message });
