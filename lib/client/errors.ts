@@ -9,12 +9,7 @@ export class ChatwireClientError extends Error {
   /** The HTTP status, for a route's answer. */
   readonly status?: number | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    /** The HTTP status, for a route's answer. */
-    status?: number,
-  ) {
+  constructor(code: ErrorCode, message: string, status?: number) {
     super(message);
     this.code = code;
     this.status = status;

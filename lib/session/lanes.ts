@@ -35,12 +35,7 @@ abstract class Lane<S extends object> {
   readonly maxBytes: number;
   protected readonly host: LaneHost<S>;
 
-  constructor(
-    limit: number,
-    /** Bytes the waiting jobs may hold together: a count alone lets a few large frames pile up megabytes. */
-    maxBytes: number,
-    host: LaneHost<S>,
-  ) {
+  constructor(limit: number, maxBytes: number, host: LaneHost<S>) {
     this.limit = limit;
     this.maxBytes = maxBytes;
     this.host = host;
