@@ -43,10 +43,14 @@ test("1,000 clients over ~30 s: every onChatStart has exactly one onChatEnd, no 
   const total = 1000;
   const waves = 21; // the first wave warms up the code paths before the memory baseline is taken
   let baseline = await settle();
+  // RSS is compared from the middle: the allocator keeps the peak of the busiest wave (higher on a loaded machine,
+  // and on Node 24+), which is not a leak; a leak keeps growing through the second half's 500 sessions.
+  let middle = baseline;
   for (let wave = 0; wave < waves; wave++) {
-    if (wave === 1) {
+    if (wave === 1 || wave === 11) {
       await eventually(() => gateway?.sessionCount() === 0, 5000);
-      baseline = await settle();
+      if (wave === 1) baseline = await settle();
+      else middle = await settle();
     }
     const began = Date.now();
     await Promise.all(
@@ -70,8 +74,10 @@ test("1,000 clients over ~30 s: every onChatStart has exactly one onChatEnd, no 
   assert.equal(gateway?.sessionCount(), 0);
   const after = await settle();
   const heapGrowthMiB = (after.heapUsed - baseline.heapUsed) / 2 ** 20;
-  const rssGrowthMiB = (after.rss - baseline.rss) / 2 ** 20;
+  const rssGrowthMiB = (after.rss - middle.rss) / 2 ** 20;
   assert.ok(heapGrowthMiB < 4, `heap grew ${heapGrowthMiB.toFixed(1)} MiB`);
-  assert.ok(rssGrowthMiB < 64, `rss grew ${rssGrowthMiB.toFixed(1)} MiB`);
-  t.diagnostic(`heap +${heapGrowthMiB.toFixed(1)} MiB, rss +${rssGrowthMiB.toFixed(1)} MiB after ${total} sessions`);
+  assert.ok(rssGrowthMiB < 32, `rss grew ${rssGrowthMiB.toFixed(1)} MiB over the last 500 sessions`);
+  t.diagnostic(
+    `heap +${heapGrowthMiB.toFixed(1)} MiB after ${total} sessions, rss +${rssGrowthMiB.toFixed(1)} MiB after the last 500`,
+  );
 });

@@ -46,7 +46,8 @@ export async function startGatewayProcess(
   let stderr = "";
   for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk) => (output += String(chunk)));
   child.stderr?.on("data", (chunk) => (stderr += String(chunk)));
-  await eventually(() => listening.test(output) || child.exitCode !== null, 20_000);
+  // Generous: a cold start transpiles the app, and CI runs four Node versions' suites on two cores.
+  await eventually(() => listening.test(output) || child.exitCode !== null, 45_000);
   const port = Number(listening.exec(output)?.[1]);
   if (!port) throw new Error(`the gateway did not start:\n${output}`);
   return { child, port, output: () => output, stderr: () => stderr };
