@@ -208,7 +208,13 @@ export class ConversationState {
         this.#changeMessage(frame.id, (message) => ({ ...message, content: message.content + frame.token }));
         break;
       case "stream_end":
-        this.#changeMessage(frame.id, (message) => ({ ...message, content: frame.content, streaming: false }));
+        this.#changeMessage(frame.id, (message) => ({
+          ...message,
+          content: frame.content,
+          streaming: false,
+          // A cut answer keeps what was streamed and says why (`stopped`); a whole one has no reason.
+          ...(frame.stopped === undefined ? {} : { stopped: frame.stopped }),
+        }));
         break;
       case "message_delete":
         this.#remove(frame.id);

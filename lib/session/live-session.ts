@@ -571,6 +571,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       log.error({ err: error, sessionId: this.id, hook: "onChatEnd" }, "onChatEnd failed");
       this.#tellApp("onChatEnd", error);
     } finally {
+      this.#tasks.cutStreams(); // a handler still running past the grace: its partial answer is stored, ended
       this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
       await this.#link?.flush().catch((error: unknown) => log.error({ err: error }, "session store not saved"));
       await this.#tasks.acknowledged();
