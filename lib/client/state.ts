@@ -305,6 +305,12 @@ export class ConversationState {
         }
         break;
       }
+      case "message_steered": {
+        // The running task took this message: no task of its own will start for it.
+        const waiting = this.#requests.indexOf(frame.replyTo);
+        if (waiting >= 0) this.#requests.splice(waiting, 1);
+        return;
+      }
       case "sidebar":
         return; // not conversation state: the client's events carry it
       case "welcome":

@@ -259,6 +259,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "toast":
       case "modes":
       case "notice":
+      case "message_steered": // the message itself is stored as a user message when the task reads it
       case "usage": // the thread's sums are stored in its metadata by the session
         return;
       default:

@@ -183,6 +183,10 @@ export const UsageFrame = frame("usage", {
   thread: TokenCounts,
 });
 
+/** The running task (`taskId`) took the user's message `replyTo` as it was answering (the `steer` policy for
+ * messages sent mid-reply): that task answers it, and the message starts no task of its own. */
+export const MessageSteered = frame("message_steered", { replyTo: Type.String(), taskId: Id });
+
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
   Welcome,
@@ -217,6 +221,7 @@ export const ServerFrame = Type.Union([
   AudioDropped,
   Notice,
   UsageFrame,
+  MessageSteered,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

@@ -3,6 +3,7 @@
 // behind a task, with the session's signal). Both are bounded serial queues.
 import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
 import { type ChatContext, createContext, createEventContext, type EventContext } from "../context/context.ts";
+import { Incoming, type PendingMessage } from "../context/incoming.ts";
 import type { ContextInit } from "../context/init.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
@@ -85,6 +86,14 @@ class TaskSignal {
   #reason: TaskAborted | undefined;
   /** What the task is streaming: ended with a reason when it is cut. */
   readonly streams = new OpenStreams();
+  readonly taskId: string;
+  /** The messages sent while it runs that it may read (`ctx.incoming()`): open only under the `steer` policy. */
+  readonly incoming: Incoming;
+
+  constructor(taskId: string, steer: boolean) {
+    this.taskId = taskId;
+    this.incoming = new Incoming(steer);
+  }
 
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
@@ -143,26 +152,50 @@ export class TaskLane<S extends object> extends Lane<S> {
 
   private readonly timeoutMs: number;
   private readonly link: ThreadLink | undefined;
+  /** Whether tasks may read the messages sent while they run (the `steer` policy). */
+  private readonly steer: boolean;
 
-  constructor(limit: number, maxBytes: number, host: LaneHost<S>, timeoutMs: number, link: ThreadLink | undefined) {
+  constructor(
+    limit: number,
+    maxBytes: number,
+    host: LaneHost<S>,
+    timeoutMs: number,
+    link: ThreadLink | undefined,
+    steer = false,
+  ) {
     super(limit, maxBytes, host);
     this.timeoutMs = timeoutMs;
     this.link = link;
+    this.steer = steer;
   }
 
-  /** Queues `run` (holding `bytes` of the client's) as the next task: task_start/end around it, its own abort
-   * signal, stoppable. */
-  run(hook: string, replyTo: string | undefined, run: (ctx: ChatContext<S>) => unknown, bytes = 0): void {
+  /** The running task's id; undefined between tasks. */
+  get running(): string | undefined {
+    return this.#current?.taskId;
+  }
+
+  /**
+   * Queues `run` (holding `bytes` of the client's) as the next task: task_start/end around it, its own abort
+   * signal, stoppable. A `skip` that says true when the job's turn comes drops it unseen (a message the task before
+   * it took, under `steer`). False when the lane was full: the client got QUEUE_FULL.
+   */
+  run(
+    hook: string,
+    replyTo: string | undefined,
+    run: (ctx: ChatContext<S>) => unknown,
+    bytes = 0,
+    skip?: () => boolean,
+  ): boolean {
     const full = this.push(async () => {
       const host = this.host;
-      if (host.ended) return;
-      const task = new TaskSignal();
+      if (host.ended || skip?.() === true) return;
+      const task = new TaskSignal(`t${++this.#count}`, this.steer);
       const timer =
         this.timeoutMs > 0
           ? setTimeout(() => this.#abort(task, new TaskAborted("timeout")), this.timeoutMs)
           : undefined;
       this.#current = task;
-      const taskId = `t${++this.#count}`;
+      const taskId = task.taskId;
       host.notify({ type: "task_start", taskId });
       try {
         await run(createContext(gatedParts(host.parts, task), task));
@@ -176,11 +209,18 @@ export class TaskLane<S extends object> extends Lane<S> {
         clearTimeout(timer);
         // An abort that does not silence the task (shutdown, disconnect) lets it stream until it returns: cut now.
         if (task.reason !== undefined) this.#cut(task, stopReasonOf(task.reason.kind));
+        task.incoming.close(); // what it did not read runs as turns of their own, already queued
         this.#current = undefined;
         await this.#end(taskId, replyTo, task.aborted);
       }
     }, bytes);
     if (full !== undefined) this.host.emitError("QUEUE_FULL", `${full} tasks are already waiting`, replyTo);
+    return full === undefined;
+  }
+
+  /** Offers a message sent mid-reply to the running task (`steer`); false when no task runs or it takes none. */
+  offer(message: PendingMessage): boolean {
+    return this.#current?.incoming.offer(message) ?? false;
   }
 
   /** Aborts the running task, if any (`stop` goes on with the next task; the session's end clears them first). */
