@@ -50,6 +50,7 @@ export const ErrorCode = Type.Enum([
   "RUN_IN_PROGRESS",
   "BAD_AUDIO",
   "APP_RELOAD_FAILED",
+  "MESSAGE_DROPPED",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

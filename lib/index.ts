@@ -123,4 +123,4 @@ export type { SettingsInput, SettingsValues, SettingValue } from "./protocol/set
 export type { ElementKind, ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ListenOptions, type ServerOptions, serve } from "./server.ts";
 // What `GatewayHandle.notifyAll` sends (a reload notice).
-export type { Announcement } from "./session/session.ts";
+export type { Announcement, MidReplyPolicy } from "./session/session.ts";

@@ -208,7 +208,13 @@ export class ConversationState {
         this.#changeMessage(frame.id, (message) => ({ ...message, content: message.content + frame.token }));
         break;
       case "stream_end":
-        this.#changeMessage(frame.id, (message) => ({ ...message, content: frame.content, streaming: false }));
+        this.#changeMessage(frame.id, (message) => ({
+          ...message,
+          content: frame.content,
+          streaming: false,
+          // A cut answer keeps what was streamed and says why (`stopped`); a whole one has no reason.
+          ...(frame.stopped === undefined ? {} : { stopped: frame.stopped }),
+        }));
         break;
       case "message_delete":
         this.#remove(frame.id);
@@ -298,6 +304,12 @@ export class ConversationState {
           }
         }
         break;
+      }
+      case "message_steered": {
+        // The running task took this message: no task of its own will start for it.
+        const waiting = this.#requests.indexOf(frame.replyTo);
+        if (waiting >= 0) this.#requests.splice(waiting, 1);
+        return;
       }
       case "sidebar":
         return; // not conversation state: the client's events carry it

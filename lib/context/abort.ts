@@ -1,8 +1,9 @@
 // Why a handler's signal was aborted. Stop and disconnect are different events and a handler can tell them apart.
 
 /** `stop`: the user pressed stop. `disconnect`: the session ended. `shutdown`: the server is closing.
- * `timeout`: the task ran past its time limit. */
-export type AbortKind = "stop" | "disconnect" | "shutdown" | "timeout";
+ * `timeout`: the task ran past its time limit. `superseded`: a newer message interrupted it (the `interrupt`
+ * policy for messages sent mid-reply). */
+export type AbortKind = "stop" | "disconnect" | "shutdown" | "timeout" | "superseded";
 
 /** The reason an AbortSignal carries when chatwire aborts it. */
 export class TaskAborted extends Error {

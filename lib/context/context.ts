@@ -1,7 +1,7 @@
 // The explicit context a handler receives, shaped per hook as grammY shapes its context per update: a task
 // (onChatStart, onChatResume, onMessage, an action callback) gets a ChatContext, which may ask and stream; an event
 // (onFeedback, onWindowMessage, the audio hooks, onStop) and onChatEnd get an EventContext, which may not.
-import type { Action, ChatFile, HistoryMessage } from "../hooks/payloads.ts";
+import type { Action, ChatFile, HistoryMessage, IncomingMessage } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { ToastLevel } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
@@ -16,6 +16,7 @@ import {
   sendElement,
   setSidebar,
 } from "./elements.ts";
+import { type Incoming, noIncoming } from "./incoming.ts";
 import type { ActionOwner, AskKind, AskOutcome, ContextInit, FileAskRules } from "./init.ts";
 import {
   type ActionInit,
@@ -134,11 +135,23 @@ export interface ChatContext<S extends object = Record<string, unknown>> extends
   /** Asks the user for files and resolves with them (1 to `maxFiles`). Rejects with ASK_TIMEOUT, or with the
    * signal's reason if the task ends. @example const [csv] = await ctx.askFile({ content: "Your CSV?", accept: ["text/csv"] }); */
   askFile(ask: AskFileInit): Promise<readonly ChatFile[]>;
+  /**
+   * The messages the user sends while this task runs, as they come in: under the app's `midReply: "steer"` policy,
+   * a message read here is this task's to answer and starts no turn of its own (the ones left unread when the task
+   * returns start their turns, in order). Ends when the task is aborted; with any other policy, ends at once.
+   * @example for await (const more of ctx.incoming()) { if (more.content === "done") break; await ctx.send(`also: ${more.content}`); }
+   */
+  incoming(): AsyncIterable<IncomingMessage>;
+  /** The messages sent mid-reply so far and not read yet, without waiting (`[]` if none, or without `steer`).
+   * @example const corrections = await ctx.takeIncoming(); // between two model calls */
+  takeIncoming(): Promise<IncomingMessage[]>;
 }
 
-/** Something that has (or makes) an AbortSignal: a task makes its signal only when a handler looks at it. */
+/** Something that has (or makes) an AbortSignal: a task makes its signal only when a handler looks at it. With
+ * `incoming`, the messages the user sends while the task runs (the `steer` policy). */
 export interface SignalSource {
   readonly signal: AbortSignal;
+  readonly incoming?: Incoming | undefined;
 }
 
 class TaskContext<S extends object> implements ChatContext<S> {
@@ -197,6 +210,14 @@ class TaskContext<S extends object> implements ChatContext<S> {
 
   step<T>(init: StepInit, run: (step: StepHandle) => T | Promise<T>): Promise<T> {
     return runStep(this.init, init, undefined, run);
+  }
+
+  incoming(): AsyncIterable<IncomingMessage> {
+    return (this.task.incoming ?? noIncoming()).messages(this.signal);
+  }
+
+  takeIncoming(): Promise<IncomingMessage[]> {
+    return (this.task.incoming ?? noIncoming()).take();
   }
 
   async askText(ask: string | AskInit): Promise<string> {

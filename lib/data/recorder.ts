@@ -106,8 +106,8 @@ interface OpenStream {
   readonly threadId: string;
   message: MessageView;
   content: string;
-  /** The content last queued for writing, to skip flushing a stream that did not change. */
-  written: string;
+  /** The content last queued for writing, to skip flushing a stream that did not change (undefined: write). */
+  written: string | undefined;
 }
 
 /**
@@ -219,6 +219,11 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
           return;
         }
         stream.content = frame.content;
+        if (frame.stopped !== undefined) {
+          // A cut answer is stored with its reason, even when its content was already written.
+          stream.message = { ...stream.message, stopped: frame.stopped };
+          stream.written = undefined;
+        }
         writeStream(frame.id, stream);
         return;
       }
@@ -254,6 +259,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "toast":
       case "modes":
       case "notice":
+      case "message_steered": // the message itself is stored as a user message when the task reads it
       case "usage": // the thread's sums are stored in its metadata by the session
         return;
       default:

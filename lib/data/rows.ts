@@ -1,6 +1,14 @@
 // Rows of the SQL layers (SQLite and PostgreSQL share one table layout) and their mapping to and from records.
 // Messages and steps share the steps table, as in Chainlit: `kind` tells them apart.
-import type { ActionView, ElementDisplay, ElementKind, JsonObject, MessageRole, StepType } from "../protocol/views.ts";
+import type {
+  ActionView,
+  ElementDisplay,
+  ElementKind,
+  JsonObject,
+  MessageRole,
+  StepType,
+  StopReason,
+} from "../protocol/views.ts";
 import type { LoadedStep, StoredElement, StoredFeedback, StoredUser, ThreadRecord } from "./layer.ts";
 
 /** A JSON column: text in SQLite, already parsed jsonb in PostgreSQL. */
@@ -64,16 +72,27 @@ export interface StepColumns {
   start_at: string;
   end_at: string | null;
   actions: string | null;
+  /** Why a message's answer was cut (StopReason); null for a whole answer and for steps. */
+  stopped: string | null;
 }
 
-export interface StepRow extends Omit<StepColumns, "actions"> {
+export interface StepRow extends Omit<StepColumns, "actions" | "stopped"> {
   actions: JsonColumn;
+  stopped?: string | null;
 }
 
 /** The columns of a message: author in `name`, role in `type`, content in `output`. */
 export const messageColumns = (
   threadId: string,
-  m: { id: string; role: MessageRole; author: string; content: string; createdAt: string; parentId?: string },
+  m: {
+    id: string;
+    role: MessageRole;
+    author: string;
+    content: string;
+    createdAt: string;
+    parentId?: string;
+    stopped?: StopReason;
+  },
   actions: readonly ActionView[],
 ): StepColumns => ({
   id: m.id,
@@ -88,6 +107,7 @@ export const messageColumns = (
   start_at: m.createdAt,
   end_at: null,
   actions: JSON.stringify(actions),
+  stopped: m.stopped ?? null,
 });
 
 export const stepColumns = (
@@ -116,6 +136,7 @@ export const stepColumns = (
   start_at: s.start,
   end_at: s.end ?? null,
   actions: null,
+  stopped: null,
 });
 
 export const toStep = (row: StepRow, feedback: StoredFeedback | undefined): LoadedStep => {
@@ -130,6 +151,8 @@ export const toStep = (row: StepRow, feedback: StoredFeedback | undefined): Load
       createdAt: row.start_at,
       ...optional("parentId", row.parent_id),
       actions: (json(row.actions) ?? []) as ActionView[],
+      // Absent before schema version 8 (a row read while the migration is pending) as well as null.
+      ...(row.stopped === null || row.stopped === undefined ? {} : { stopped: row.stopped as StopReason }),
       ...extra,
     };
   }

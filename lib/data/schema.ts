@@ -141,6 +141,9 @@ CREATE INDEX chatwire_cluster_sessions_by_node ON chatwire_cluster_sessions (nod
 CREATE INDEX chatwire_cluster_sessions_by_thread ON chatwire_cluster_sessions (thread_id);
 `;
 
+/** Why a message's answer was cut (a StopReason: user, superseded, timeout…); null for a whole answer. */
+const stoppedMessages = `ALTER TABLE chatwire_steps ADD COLUMN stopped TEXT;`;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -150,6 +153,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 5, name: "login counters", sql: loginCounters({ epoch: "INTEGER" }) },
   { version: 6, name: "files", sql: files({ bytes: "BLOB", json: "TEXT" }) },
   { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "INTEGER" }) },
+  { version: 8, name: "stopped messages", sql: stoppedMessages },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -165,4 +169,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 5, name: "login counters", sql: loginCounters({ epoch: "BIGINT" }) },
   { version: 6, name: "files", sql: files({ bytes: "BYTEA", json: "JSONB" }) },
   { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "BIGINT" }) },
+  { version: 8, name: "stopped messages", sql: stoppedMessages },
 ];

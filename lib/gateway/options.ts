@@ -2,8 +2,9 @@
 // absent one does (`{ path: process.env.WS_PATH }` must not mean "no path").
 import type { LoginThrottleOptions } from "../auth/throttle.ts";
 import type { ClusterOptions } from "../cluster/options.ts";
+import { ChatwireError } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
-import type { SessionLimits } from "../session/session.ts";
+import { MID_REPLY_POLICIES, type SessionLimits } from "../session/session.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { DataOption } from "./persistence.ts";
 
@@ -138,6 +139,7 @@ const defaults = {
   uploadAccept: ["*/*"],
   unclaimedUploadTtlMs: 3_600_000,
   maxAudioBufferedBytes: 256 * 1024,
+  midReply: "queue",
 } as const satisfies Omit<ResolvedOptions<object>, "hooks" | Optional>;
 
 /** `options` without the fields given as `undefined`: spread over defaults, they leave the default in place. */
@@ -146,8 +148,13 @@ export function definedFields<T extends object>(options: T): { [K in keyof T]: E
   return Object.fromEntries(entries) as { [K in keyof T]: Exclude<T[K], undefined> };
 }
 
-/** The options with every default filled in: for an absent option and for one given as `undefined` alike. */
-export const resolveOptions = <S extends object>(options: GatewayOptions<S>): ResolvedOptions<S> => ({
-  ...defaults,
-  ...definedFields(options),
-});
+/** The options with every default filled in: for an absent option and for one given as `undefined` alike. Throws
+ * INVALID_OPTION for a value no type allows (from JavaScript, or from an environment variable). */
+export const resolveOptions = <S extends object>(options: GatewayOptions<S>): ResolvedOptions<S> => {
+  const resolved: ResolvedOptions<S> = { ...defaults, ...definedFields(options) };
+  if (!MID_REPLY_POLICIES.includes(resolved.midReply)) {
+    const allowed = MID_REPLY_POLICIES.join(", ");
+    throw new ChatwireError("INVALID_OPTION", `midReply must be one of ${allowed}, not ${String(resolved.midReply)}`);
+  }
+  return resolved;
+};

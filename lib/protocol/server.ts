@@ -6,7 +6,7 @@ import { CommandView } from "./commands.ts";
 import { ModeView } from "./modes.ts";
 import { StarterView } from "./profiles.ts";
 import { SettingsInput, SettingsValues } from "./settings.ts";
-import { ElementView, FeedbackView, MessageView, StepView, User } from "./views.ts";
+import { ElementView, FeedbackView, MessageView, StepView, StopReason, User } from "./views.ts";
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
@@ -63,8 +63,9 @@ export const StepFrame = frame("step", { step: StepView });
 export const StreamStart = frame("stream_start", { message: MessageView });
 /** Text to append to a streaming message's content. Consecutive tokens may arrive coalesced. */
 export const StreamToken = frame("stream_token", { id: Id, token: Type.String() });
-/** The message is complete; `content` is its final text. */
-export const StreamEnd = frame("stream_end", { id: Id, content: Type.String() });
+/** The message is complete; `content` is its final text. With `stopped`, the answer was cut (why) and `content` is
+ * what was streamed until then: kept, stored, and back with the same `stopped` when the thread is reopened. */
+export const StreamEnd = frame("stream_end", { id: Id, content: Type.String(), stopped: Type.Optional(StopReason) });
 /** The session started (`task_start`) or finished (`task_end`) a task: a busy indicator. */
 export const TaskStart = frame("task_start", { taskId: Id });
 /** `aborted`: the task was stopped (or timed out) before it finished; absent when it ran to its end. */
@@ -182,6 +183,10 @@ export const UsageFrame = frame("usage", {
   thread: TokenCounts,
 });
 
+/** The running task (`taskId`) took the user's message `replyTo` as it was answering (the `steer` policy for
+ * messages sent mid-reply): that task answers it, and the message starts no task of its own. */
+export const MessageSteered = frame("message_steered", { replyTo: Type.String(), taskId: Id });
+
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
   Welcome,
@@ -216,6 +221,7 @@ export const ServerFrame = Type.Union([
   AudioDropped,
   Notice,
   UsageFrame,
+  MessageSteered,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

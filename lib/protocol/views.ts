@@ -58,6 +58,21 @@ export const ElementView = Type.Object({
 });
 export type ElementView = Static<typeof ElementView>;
 
+/** Why a message's answer was cut before its end (its content is what was streamed until then): the user pressed
+ * stop (`user`), a newer message interrupted the turn (`superseded`, the `interrupt` policy), the task ran past its
+ * time limit (`timeout`), the node running it was lost (`node_lost`), the server shut down (`shutdown`), the handler
+ * failed (`error`), or the session ended because its client went away (`disconnect`). */
+export const StopReason = Type.Union([
+  Type.Literal("user"),
+  Type.Literal("superseded"),
+  Type.Literal("timeout"),
+  Type.Literal("node_lost"),
+  Type.Literal("shutdown"),
+  Type.Literal("error"),
+  Type.Literal("disconnect"),
+]);
+export type StopReason = Static<typeof StopReason>;
+
 /** A chat message as the client renders it. `author` has already gone through `authorRename`. `elements` is there
  * only when the message has some. */
 export const MessageView = Type.Object({
@@ -69,6 +84,8 @@ export const MessageView = Type.Object({
   parentId: Type.Optional(Id),
   actions: Type.Array(ActionView),
   elements: Type.Optional(Type.Array(ElementView)),
+  /** Present only on an answer that was cut: why. Its `content` is the partial answer, kept and stored. */
+  stopped: Type.Optional(StopReason),
 });
 export type MessageView = Static<typeof MessageView>;
 

@@ -3,9 +3,12 @@
 // behind a task, with the session's signal). Both are bounded serial queues.
 import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
 import { type ChatContext, createContext, createEventContext, type EventContext } from "../context/context.ts";
+import { Incoming, type PendingMessage } from "../context/incoming.ts";
 import type { ContextInit } from "../context/init.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
+import type { StopReason } from "../protocol/views.ts";
+import { OpenStreams, stopReasonOf } from "./open-streams.ts";
 import type { ThreadLink } from "./thread-link.ts";
 
 /** What a lane needs of its session. Methods, not closures: tens of thousands of idle sessions pay for each. */
@@ -81,6 +84,16 @@ abstract class Lane<S extends object> {
 class TaskSignal {
   #controller: AbortController | undefined;
   #reason: TaskAborted | undefined;
+  /** What the task is streaming: ended with a reason when it is cut. */
+  readonly streams = new OpenStreams();
+  readonly taskId: string;
+  /** The messages sent while it runs that it may read (`ctx.incoming()`): open only under the `steer` policy. */
+  readonly incoming: Incoming;
+
+  constructor(taskId: string, steer: boolean) {
+    this.taskId = taskId;
+    this.incoming = new Incoming(steer);
+  }
 
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
@@ -107,8 +120,10 @@ class TaskSignal {
   }
 }
 
-/** A stop or a timeout silences the task; a session that ends keeps its own rule (SESSION_CLOSED once closed). */
-const refusesSends = (reason: TaskAborted) => reason.kind === "stop" || reason.kind === "timeout";
+/** A stop, a timeout or an interrupt silences the task; a session that ends keeps its own rule (SESSION_CLOSED once
+ * closed). */
+const refusesSends = (reason: TaskAborted) =>
+  reason.kind === "stop" || reason.kind === "timeout" || reason.kind === "superseded";
 
 /**
  * The parts a task's context is built from, with its sends gated: once the task is stopped (or timed out), every
@@ -121,7 +136,9 @@ function gatedParts<S extends object>(parts: ContextInit<S>, task: TaskSignal): 
     emit(frame) {
       const reason = task.reason;
       if (reason !== undefined && refusesSends(reason) && frame.type !== "ask_end") throw reason;
-      return parts.emit(frame);
+      const sent = parts.emit(frame);
+      task.streams.observe(frame);
+      return sent;
     },
   };
 }
@@ -135,42 +152,99 @@ export class TaskLane<S extends object> extends Lane<S> {
 
   private readonly timeoutMs: number;
   private readonly link: ThreadLink | undefined;
+  /** Whether tasks may read the messages sent while they run (the `steer` policy). */
+  private readonly steer: boolean;
 
-  constructor(limit: number, maxBytes: number, host: LaneHost<S>, timeoutMs: number, link: ThreadLink | undefined) {
+  constructor(
+    limit: number,
+    maxBytes: number,
+    host: LaneHost<S>,
+    timeoutMs: number,
+    link: ThreadLink | undefined,
+    steer = false,
+  ) {
     super(limit, maxBytes, host);
     this.timeoutMs = timeoutMs;
     this.link = link;
+    this.steer = steer;
   }
 
-  /** Queues `run` (holding `bytes` of the client's) as the next task: task_start/end around it, its own abort
-   * signal, stoppable. */
-  run(hook: string, replyTo: string | undefined, run: (ctx: ChatContext<S>) => unknown, bytes = 0): void {
+  /** The running task's id; undefined between tasks. */
+  get running(): string | undefined {
+    return this.#current?.taskId;
+  }
+
+  /**
+   * Queues `run` (holding `bytes` of the client's) as the next task: task_start/end around it, its own abort
+   * signal, stoppable. A `skip` that says true when the job's turn comes drops it unseen (a message the task before
+   * it took, under `steer`). False when the lane was full: the client got QUEUE_FULL.
+   */
+  run(
+    hook: string,
+    replyTo: string | undefined,
+    run: (ctx: ChatContext<S>) => unknown,
+    bytes = 0,
+    skip?: () => boolean,
+  ): boolean {
     const full = this.push(async () => {
       const host = this.host;
-      if (host.ended) return;
-      const task = new TaskSignal();
+      if (host.ended || skip?.() === true) return;
+      const task = new TaskSignal(`t${++this.#count}`, this.steer);
       const timer =
-        this.timeoutMs > 0 ? setTimeout(() => task.abort(new TaskAborted("timeout")), this.timeoutMs) : undefined;
+        this.timeoutMs > 0
+          ? setTimeout(() => this.#abort(task, new TaskAborted("timeout")), this.timeoutMs)
+          : undefined;
       this.#current = task;
-      const taskId = `t${++this.#count}`;
+      const taskId = task.taskId;
       host.notify({ type: "task_start", taskId });
       try {
         await run(createContext(gatedParts(host.parts, task), task));
       } catch (error) {
         // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly.
-        if (!(task.aborted && isAbortOf(error, task.signal))) host.fail(hook, error, replyTo, undefined);
+        if (!(task.aborted && isAbortOf(error, task.signal))) {
+          if (!task.aborted) this.#cut(task, "error"); // the partial answer stays, ended, before the error frame
+          host.fail(hook, error, replyTo, undefined);
+        }
       } finally {
         clearTimeout(timer);
+        // An abort that does not silence the task (shutdown, disconnect) lets it stream until it returns: cut now.
+        if (task.reason !== undefined) this.#cut(task, stopReasonOf(task.reason.kind));
+        task.incoming.close(); // what it did not read runs as turns of their own, already queued
         this.#current = undefined;
         await this.#end(taskId, replyTo, task.aborted);
       }
     }, bytes);
     if (full !== undefined) this.host.emitError("QUEUE_FULL", `${full} tasks are already waiting`, replyTo);
+    return full === undefined;
+  }
+
+  /** Offers a message sent mid-reply to the running task (`steer`); false when no task runs or it takes none. */
+  offer(message: PendingMessage): boolean {
+    return this.#current?.incoming.offer(message) ?? false;
   }
 
   /** Aborts the running task, if any (`stop` goes on with the next task; the session's end clears them first). */
   abort(kind: AbortKind | TaskAborted): void {
-    this.#current?.abort(kind instanceof TaskAborted ? kind : new TaskAborted(kind));
+    const task = this.#current;
+    if (task !== undefined) this.#abort(task, kind instanceof TaskAborted ? kind : new TaskAborted(kind));
+  }
+
+  /** Ends the running task's open streams for its abort's reason (a session ending while a handler hangs). */
+  cutStreams(): void {
+    const task = this.#current;
+    if (task?.reason !== undefined) this.#cut(task, stopReasonOf(task.reason.kind));
+  }
+
+  /** Aborts `task`; one that can send no more has its streams ended at once, so the client sees the stop now. */
+  #abort(task: TaskSignal, reason: TaskAborted): void {
+    task.abort(reason);
+    const first = task.reason;
+    if (first !== undefined && refusesSends(first)) this.#cut(task, stopReasonOf(first.kind));
+  }
+
+  /** Sends (and so stores) the end of each of the task's open streams, with what was streamed and `reason`. */
+  #cut(task: TaskSignal, reason: StopReason): void {
+    for (const end of task.streams.cut(reason)) this.host.notify(end);
   }
 
   /** Settles once every finished task's task_end is sent. */

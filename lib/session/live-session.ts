@@ -8,6 +8,7 @@ import { createStateStore } from "../context/state.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
 import { type HookSource, LiveTable, tableOf } from "../hooks/live-table.ts";
+import type { ChatFile, IncomingMessage } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
 import type { JsonObject, User } from "../protocol/views.ts";
@@ -63,6 +64,13 @@ function replyToOf(command: SessionCommand): string | undefined {
 
 const now = () => new Date();
 
+/** A user message's queued turn: `superseded` by a newer message (`interrupt`), or `taken` by the task that was
+ * running when it came (`steer`). */
+interface WaitingTurn {
+  superseded: boolean;
+  taken: boolean;
+}
+
 /** About how many bytes `data` took on the wire; JSON too deep to serialise again counts as a full 1 MiB frame. */
 function jsonBytes(data: unknown): number {
   try {
@@ -111,6 +119,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   #ended: Promise<void> | undefined;
   /** Set once the session has fully ended (after onChatEnd): later sends from handlers throw SESSION_CLOSED. */
   #closed = false;
+  /** Message turns queued and not started yet, under `interrupt`: a newer message supersedes them. */
+  readonly #waitingTurns = new Set<WaitingTurn>();
 
   constructor(init: SessionInit<S>) {
     const { limits } = init;
@@ -121,7 +131,15 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#starters = init.starters;
     this.#files = init.files;
     this.#link = init.link;
-    this.#tasks = new TaskLane(limits.maxQueuedTasks, limits.maxQueuedTaskBytes, this, limits.taskTimeoutMs, init.link);
+    const steer = limits.midReply === "steer";
+    this.#tasks = new TaskLane(
+      limits.maxQueuedTasks,
+      limits.maxQueuedTaskBytes,
+      this,
+      limits.taskTimeoutMs,
+      init.link,
+      steer,
+    );
     this.#events = new EventLane(limits.maxQueuedEvents, limits.maxQueuedEventBytes, this);
     this.#asks = new AskBook(limits.maxPendingAsks);
     this.#output = new AudioOutput(this, this.#outbox, limits.maxAudioBufferedBytes);
@@ -306,36 +324,78 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       ...(command === undefined ? {} : { command }),
       ...(modes === undefined ? {} : { modes }),
     };
-    this.#tasks.run(
+    // Files are claimed when the message is taken (its turn, or the running task reading it): one that is not this
+    // session's fails the message.
+    const accept = (): IncomingMessage | Promise<IncomingMessage> => {
+      if (fileIds.length === 0) return taken([]);
+      const who = { sessionId: this.id, threadId: this.threadId };
+      return claimFiles(this.#files, fileIds, who).then(taken);
+    };
+    // Without files, at once: onMessage starts in the job's own tick, as it always has (a stop that arrives right
+    // after task_start then finds the handler listening to its signal).
+    const taken = (files: ChatFile[]): IncomingMessage => {
+      // Stored when taken (not on arrival), so the stored order is the conversation's order and a flood of queued
+      // messages cannot outgrow the recorder's queue.
+      const user = this.parts.user;
+      const author = user?.displayName ?? user?.identifier ?? "User";
+      const elements = fileElements(files);
+      this.#link?.recordUserMessage({ ...base, author, ...(elements.length === 0 ? {} : { elements }) });
+      const { id, createdAt } = base;
+      this.#transcript.user(
+        {
+          id,
+          role: "user",
+          author,
+          content,
+          createdAt,
+          ...(command === undefined ? {} : { command }),
+        },
+        clientId,
+      );
+      return { ...base, files };
+    };
+    const policy = this.#limits.midReply;
+    const running = this.#tasks.running;
+    if (running !== undefined && policy === "drop") {
+      throw new ChatwireError("MESSAGE_DROPPED", "a reply is running: send the message again once it has ended");
+    }
+    if (running !== undefined && policy === "interrupt") this.#supersede();
+    const turn: WaitingTurn = { superseded: false, taken: false };
+    // Before run(): an idle lane starts the job at once, and the job takes itself out of the set when it starts.
+    if (policy === "interrupt") this.#waitingTurns.add(turn);
+    const queued = this.#tasks.run(
       "onMessage",
       clientId,
       async (ctx) => {
-        // Files are claimed when the message's turn comes: one that is not this session's fails the message.
-        const who = { sessionId: this.id, threadId: this.threadId };
-        const files = fileIds.length === 0 ? [] : await claimFiles(this.#files, fileIds, who);
-        const message = { ...base, files };
-        // Stored when its turn comes (not on arrival), so the stored order is the conversation's order and a flood
-        // of queued messages cannot outgrow the recorder's queue.
-        const user = this.parts.user;
-        const author = user?.displayName ?? user?.identifier ?? "User";
-        const elements = fileElements(files);
-        this.#link?.recordUserMessage({ ...base, author, ...(elements.length === 0 ? {} : { elements }) });
-        const { id, createdAt } = base;
-        this.#transcript.user(
-          {
-            id,
-            role: "user",
-            author,
-            content,
-            createdAt,
-            ...(command === undefined ? {} : { command }),
-          },
-          clientId,
-        );
+        this.#waitingTurns.delete(turn);
+        if (turn.superseded) this.#tasks.abort("superseded"); // a newer message came first: kept, never answered
+        const accepted = accept();
+        const message = accepted instanceof Promise ? await accepted : accepted;
+        if (turn.superseded) return;
         return this.#hooks.onMessage?.(ctx, message);
       },
       Buffer.byteLength(content),
+      () => turn.taken,
     );
+    if (!queued) {
+      this.#waitingTurns.delete(turn);
+      return;
+    }
+    if (policy === "steer" && running !== undefined) {
+      this.#tasks.offer(() => {
+        turn.taken = true; // its own turn, queued behind the task, is skipped
+        this.notify({ type: "message_steered", replyTo: clientId, taskId: running });
+        return Promise.resolve(accept());
+      });
+    }
+  }
+
+  /** `interrupt`: a new message stops the running task (its partial answer kept) and every message turn still
+   * waiting (stored when its turn comes, not answered); the newest message is the one answered. */
+  #supersede(): void {
+    for (const turn of this.#waitingTurns) turn.superseded = true;
+    this.#waitingTurns.clear();
+    this.#tasks.abort("superseded");
   }
 
   /**
@@ -571,6 +631,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       log.error({ err: error, sessionId: this.id, hook: "onChatEnd" }, "onChatEnd failed");
       this.#tellApp("onChatEnd", error);
     } finally {
+      this.#tasks.cutStreams(); // a handler still running past the grace: its partial answer is stored, ended
       this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
       await this.#link?.flush().catch((error: unknown) => log.error({ err: error }, "session store not saved"));
       await this.#tasks.acknowledged();

@@ -16,6 +16,16 @@ import type { OutboxLimits } from "./outbox.ts";
 import type { FrameSink } from "./sink.ts";
 import type { ThreadLink } from "./thread-link.ts";
 
+/**
+ * What happens to a message the user sends while a task is running (docs/hooks.md, "Messages sent mid-reply"):
+ * `queue` it for its own turn (the default), `interrupt` the running task for it, let the running task `steer` by
+ * reading it (`ctx.incoming()`), or `drop` it with a MESSAGE_DROPPED error frame.
+ */
+export type MidReplyPolicy = "queue" | "interrupt" | "steer" | "drop";
+
+/** Every policy, for checking an option. */
+export const MID_REPLY_POLICIES: readonly MidReplyPolicy[] = ["queue", "interrupt", "steer", "drop"];
+
 /** Limits and defaults of a session. */
 export interface SessionLimits extends OutboxLimits {
   /** How long a session whose connection dropped stays alive, waiting for the client to resume it. */
@@ -43,6 +53,8 @@ export interface SessionLimits extends OutboxLimits {
   readonly endGraceMs: number;
   /** Whether users may edit their messages (`edit_message`); false refuses with EDITS_DISABLED. */
   readonly editMessages: boolean;
+  /** What a user message sent while a task runs does: queue (default), interrupt, steer or drop. */
+  readonly midReply: MidReplyPolicy;
 }
 
 /** What the server may tell every session at once (a reload of the app). */

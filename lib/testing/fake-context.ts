@@ -2,12 +2,13 @@
 // real session types them: a task's ChatContext, or an event handler's narrower EventContext.
 import { TaskAborted } from "../context/abort.ts";
 import { type ChatContext, createContext, createEventContext, type EventContext } from "../context/context.ts";
+import { Incoming } from "../context/incoming.ts";
 import type { ContextInit } from "../context/init.ts";
 import { createStateStore } from "../context/state.ts";
 import type { ThreadChanges } from "../context/thread.ts";
 import { createFileSigner } from "../data/file-signer.ts";
 import { createMemoryFileStore } from "../data/memory-files.ts";
-import type { HistoryMessage } from "../hooks/payloads.ts";
+import type { HistoryMessage, IncomingMessage } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
 import { createRecordingLogger, type LogEntry } from "../logger.ts";
 import type { OutgoingFrame, OutgoingOf, ServerFrameType } from "../protocol/server.ts";
@@ -20,6 +21,7 @@ import { ModeBook } from "../session/modes.ts";
 import { SettingsBook } from "../session/settings.ts";
 import { Transcript } from "../session/transcript.ts";
 import { UsageBook } from "../session/usage.ts";
+import { userMessage } from "./user-message.ts";
 
 /** Options of a fake context. Ids are deterministic ("id1", "id2", …) and the clock is fixed unless given. */
 export interface FakeContextOptions<S extends object> {
@@ -38,6 +40,9 @@ export interface FakeContextOptions<S extends object> {
   readonly userEnv?: Readonly<Record<string, string>> | undefined;
   /** The session's settings values (`ctx.settings`), as if the user had chosen them. */
   readonly settings?: SettingsValues | undefined;
+  /** Messages the user sent mid-reply, waiting for `ctx.incoming()` / `ctx.takeIncoming()` (as under
+   * `midReply: "steer"`). Giving it, even `[]`, opens the inbox; `ctx.sendIncoming` adds more while the handler runs. */
+  readonly incoming?: readonly (string | IncomingMessage)[] | undefined;
 }
 
 /** What a fake context records of what the handler did, and how the test aborts its signal. */
@@ -62,6 +67,11 @@ export interface ContextRecording {
 export interface FakeContext<S extends object> extends ChatContext<S>, ContextRecording {
   /** Answers the oldest open ask with text, or with the action of that name. Throws UNKNOWN_ASK if none is open. */
   answer(reply: { content: string } | { actionName: string }): void;
+  /** The user sends a message while the handler runs (`midReply: "steer"`): `ctx.incoming()` yields it. False when
+   * the context has no inbox (created without `incoming`). */
+  sendIncoming(message: string | IncomingMessage): boolean;
+  /** Which of the messages given to the inbox the handler read, by content, in order. */
+  readonly incomingRead: string[];
 }
 
 /** An EventContext (what onFeedback, onWindowMessage, the audio hooks, onStop and onChatEnd get) that records. */
@@ -149,7 +159,17 @@ export function createFakeContext<S extends object = Record<string, unknown>>(
       asks.answer({ type: "ask_reply", askId, actionId: action?.id ?? "none" });
     }
   };
-  return Object.assign(createContext<S>(init, signal), recording, { answer });
+  const incoming = new Incoming(options.incoming !== undefined);
+  const incomingRead: string[] = [];
+  const sendIncoming = (message: string | IncomingMessage) => {
+    const full = typeof message === "string" ? userMessage(message) : message;
+    return incoming.offer(async () => {
+      incomingRead.push(full.content);
+      return full;
+    });
+  };
+  for (const message of options.incoming ?? []) sendIncoming(message);
+  return Object.assign(createContext<S>(init, { signal, incoming }), recording, { answer, sendIncoming, incomingRead });
 }
 
 /**

@@ -115,7 +115,7 @@ function updateMessage(element: MessageElement, before: ChatMessage, after: Chat
       element.appendToken(after.content.slice(before.content.length));
     else element.update(after);
   }
-  if (streamEnded) element.endStream(after.content);
+  if (streamEnded) element.endStream(after.content, after.stopped);
   else if (after.streaming && !before.streaming) element.root.classList.add("streaming");
   if ((before.live && !after.live) || (before.ask?.open === true && after.ask?.open === false)) element.disable();
 }

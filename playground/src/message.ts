@@ -1,6 +1,6 @@
 // One chat message on the page: author, Markdown content (streamed or whole), elements, action buttons, feedback.
 // Only the content is HTML (markdown.ts); everything else the server sends goes in as text or a checked URL.
-import type { ActionView, MessageView } from "../../lib/protocol/index.ts";
+import type { ActionView, MessageView, StopReason } from "../../lib/protocol/index.ts";
 import { h } from "./dom.ts";
 import { elementViews } from "./elements.ts";
 import { FeedbackBox, type SendFeedback } from "./feedback.ts";
@@ -16,6 +16,17 @@ export interface MessageControls {
   readonly edit?: () => void;
 }
 
+/** What the "stopped" marker's tooltip says for each reason. */
+const STOP_TITLES: Record<StopReason, string> = {
+  user: "Stopped by you",
+  superseded: "Stopped by a newer message",
+  timeout: "Stopped: it took too long",
+  node_lost: "Stopped: the server running it was lost",
+  shutdown: "Stopped: the server restarted",
+  error: "Stopped by an error",
+  disconnect: "Stopped: the connection was lost",
+};
+
 /** A rendered message. Children (steps or messages under it) go into `children`. */
 export class MessageElement {
   readonly root: HTMLElement;
@@ -25,6 +36,8 @@ export class MessageElement {
   readonly #content = h("div", { class: "content markdown" });
   readonly #elements = h("div", { class: "elements" });
   readonly #actions = h("div", { class: "actions" });
+  /** "stopped" under an answer that was cut (its content is the partial answer); the reason is in the title. */
+  readonly #stopped = h("div", { class: "stopped", hidden: true }, "stopped");
   #text = "";
   #renderQueued = false;
   #disabled = false;
@@ -53,6 +66,7 @@ export class MessageElement {
       { class: `message ${view.role}`, "data-id": view.id },
       this.#author,
       this.#content,
+      this.#stopped,
       this.#elements,
       this.#actions,
       this.children,
@@ -69,6 +83,7 @@ export class MessageElement {
     renderMarkdown(this.#content, this.#text);
     this.#elements.replaceChildren(...elementViews(view.elements));
     this.#actions.replaceChildren(...view.actions.map((action) => this.#button(action)));
+    this.#markStopped(view.stopped);
   }
 
   /** Appends streamed text; Markdown is re-rendered at most once a frame. */
@@ -83,11 +98,18 @@ export class MessageElement {
     });
   }
 
-  /** The stream is over; `content` is the final text. */
-  endStream(content: string): void {
+  /** The stream is over; `content` is the final text, cut short when `stopped` says why. */
+  endStream(content: string, stopped?: StopReason): void {
     this.#text = content;
     this.root.classList.remove("streaming");
     renderMarkdown(this.#content, content);
+    this.#markStopped(stopped);
+  }
+
+  #markStopped(reason: StopReason | undefined): void {
+    this.#stopped.hidden = reason === undefined;
+    this.#stopped.title = reason === undefined ? "" : STOP_TITLES[reason];
+    this.root.classList.toggle("stopped", reason !== undefined);
   }
 
   /** No more clicks: the ask was answered, or the session this message belongs to is gone. */

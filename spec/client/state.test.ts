@@ -104,3 +104,22 @@ test("the client's binary audio frame is lib/protocol's, byte for byte (declared
   const bytes = new Uint8Array([1, 2, 3, 250]);
   assert.deepEqual(encodeAudioFrame(1.25, bytes), encodeAudioChunk(1.25, bytes));
 });
+
+test("a cut answer keeps its streamed text and says why: from stream_end, and from a reopened thread's history", () => {
+  const state = new ConversationState();
+  apply(state, { type: "stream_start", message: message("m1", "") });
+  apply(state, { type: "stream_token", id: "m1", token: "half an " });
+  apply(state, { type: "stream_end", id: "m1", content: "half an ", stopped: "user" });
+  apply(state, {
+    type: "thread_history",
+    threadId: "t1",
+    steps: [{ ...message("m0", "earlier, cut"), kind: "message", stopped: "timeout" }],
+  });
+  assert.deepEqual(
+    state.snapshot().messages.map((m) => [m.id, m.content, m.streaming, m.stopped]),
+    [
+      ["m1", "half an ", false, "user"],
+      ["m0", "earlier, cut", false, "timeout"],
+    ],
+  );
+});

@@ -51,6 +51,8 @@ chat.onFeedback(async (ctx) => {
   await ctx.askAction({ content: "why?", actions: [] });
   // @ts-expect-error: no stream on the event lane
   await ctx.stream();
+  // @ts-expect-error: no messages sent mid-reply on the event lane: they steer tasks only
+  await ctx.takeIncoming();
 });
 chat.onWindowMessage(async (ctx) => {
   // @ts-expect-error: no askText on the event lane

@@ -30,6 +30,7 @@ const limits: SessionLimits = {
   maxQueuedEventBytes: 4 * 1024 * 1024,
   maxQueuedAudioBytes: 8 * 1024 * 1024,
   maxAudioBufferedBytes: 256 * 1024,
+  midReply: "queue",
 };
 
 /** A client that is only an array: frames as the adapter would read them, and bounded waits. */

@@ -167,6 +167,7 @@ export class ChainlitSink implements FrameSink {
       case "audio_interrupt":
         socket.emit("audio_interrupt", {});
         return;
+      case "message_steered": // Chainlit has no steering: its UI shows the message as sent, the answer follows
       case "audio_dropped": // a gap in playback: Chainlit has no event for it
       case "starters": // Chainlit's client reads starters from GET /project/settings
       case "feedback_saved":

@@ -1,0 +1,58 @@
+// The answers a task is streaming, as the client has seen them: when the task is cut (stop, interrupt, timeout,
+// shutdown, failure), each still-open stream ends with what was streamed so far and why, so the partial answer is
+// kept (shown and stored) instead of being left open or lost.
+import type { AbortKind } from "../context/abort.ts";
+import type { OutgoingFrame } from "../protocol/server.ts";
+import type { StopReason } from "../protocol/views.ts";
+
+/** The stored reason of an answer cut by an abort of `kind`. */
+export const stopReasonOf = (kind: AbortKind): StopReason => {
+  switch (kind) {
+    case "stop":
+      return "user";
+    case "superseded":
+    case "timeout":
+    case "shutdown":
+    case "disconnect":
+      return kind;
+    default:
+      return kind satisfies never;
+  }
+};
+
+/** One task's open streams: fed every frame the task sent, in order; content as sent (a refused token is not). */
+export class OpenStreams {
+  readonly #content = new Map<string, string>();
+
+  /** Notes a frame the task has sent. */
+  observe(frame: OutgoingFrame): void {
+    switch (frame.type) {
+      case "stream_start":
+        this.#content.set(frame.message.id, frame.message.content);
+        return;
+      case "stream_token": {
+        const content = this.#content.get(frame.id);
+        if (content !== undefined) this.#content.set(frame.id, content + frame.token);
+        return;
+      }
+      case "message_update":
+        if (this.#content.has(frame.message.id)) this.#content.set(frame.message.id, frame.message.content);
+        return;
+      case "stream_end":
+      case "message_delete":
+        this.#content.delete(frame.id);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The stream_end of every open stream, cut for `reason`; the streams are closed once this is called. */
+  cut(reason: StopReason): OutgoingFrame[] {
+    const ends = [...this.#content].map(
+      ([id, content]): OutgoingFrame => ({ type: "stream_end", id, content, stopped: reason }),
+    );
+    this.#content.clear();
+    return ends;
+  }
+}
