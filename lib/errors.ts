@@ -50,6 +50,8 @@ export const ErrorCode = Type.Enum([
   "RUN_IN_PROGRESS",
   "BAD_AUDIO",
   "APP_RELOAD_FAILED",
+  "BAD_ID",
+  "DUPLICATE_ID",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

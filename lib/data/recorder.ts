@@ -206,7 +206,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       }
       case "stream_token": {
         const stream = streams.get(frame.id);
-        if (stream !== undefined) stream.content += frame.token;
+        if (stream !== undefined) stream.content = frame.replace === true ? frame.token : stream.content + frame.token;
         return;
       }
       case "stream_end": {
@@ -255,6 +255,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "modes":
       case "notice":
       case "usage": // the thread's sums are stored in its metadata by the session
+      case "step_token": // the step's next `step` frame (at the latest its end) carries the whole text
         return;
       default:
         frame satisfies never;

@@ -36,6 +36,10 @@ export class RunEvents {
         if (frame.message.content !== "") this.#content(frame.message.id, frame.message.content);
         return;
       case "stream_token":
+        if (frame.replace === true) {
+          this.custom(frame); // AG-UI's text content only appends
+          return;
+        }
         this.#startText(frame.id, "assistant");
         if (frame.token !== "") this.#content(frame.id, frame.token);
         return;
