@@ -1,7 +1,8 @@
 // The conversation state (lib/client/state.ts) with replaced message content and streamed steps.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type ChatNode, ConversationState } from "../../lib/client/state.ts";
+import type { ChatNode } from "../../lib/client/snapshot.ts";
+import { ConversationState } from "../../lib/client/state.ts";
 import type { MessageView, ServerFrame, StepView } from "../../lib/protocol/index.ts";
 
 const message = (id: string, content: string): MessageView => ({
