@@ -47,6 +47,12 @@ export class RunEvents {
         this.#startText(frame.id, "assistant");
         this.#endText(frame.id);
         return;
+      case "step_token":
+        // A tool call's arguments stream as AG-UI's own deltas; anything else (output, a replace) as it is.
+        if (frame.input === true && frame.replace !== true && this.#openTools.has(frame.id)) {
+          this.#write({ type: EventType.TOOL_CALL_ARGS, toolCallId: frame.id, delta: frame.token });
+        } else this.custom(frame);
+        return;
       case "step":
         if (frame.step.type === "tool") this.#toolCall(frame.step);
         else this.#step(frame.step);
