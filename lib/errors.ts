@@ -51,6 +51,8 @@ export const ErrorCode = Type.Enum([
   "BAD_AUDIO",
   "APP_RELOAD_FAILED",
   "MESSAGE_DROPPED",
+  "BAD_ID",
+  "DUPLICATE_ID",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

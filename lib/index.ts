@@ -12,7 +12,14 @@ export type { AudioOut, AudioSendOptions } from "./context/audio.ts";
 export type { CommandInit } from "./context/commands.ts";
 export type { AskFileInit, AskInit, ChatContext, EventContext } from "./context/context.ts";
 export type { ElementHandle, SidebarInit, StandaloneElementInit } from "./context/elements.ts";
-export type { ActionInit, ElementInit, EventMessageHandle, MessageHandle, MessageInit } from "./context/message.ts";
+export type {
+  ActionInit,
+  ElementInit,
+  EventMessageHandle,
+  MessageHandle,
+  MessageInit,
+  StreamTokenOptions,
+} from "./context/message.ts";
 export type { ModeInit } from "./context/modes.ts";
 export {
   type ChatSettings,
@@ -22,7 +29,7 @@ export {
   type SettingValueOf,
 } from "./context/settings.ts";
 export type { StateStore } from "./context/state.ts";
-export type { EventStepHandle, StepHandle, StepInit } from "./context/step.ts";
+export type { EventStepHandle, StepHandle, StepInit, StepTokenOptions } from "./context/step.ts";
 export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
 export type { UsageReport } from "./context/usage.ts";
 export { sendWindowMessage } from "./context/window.ts";

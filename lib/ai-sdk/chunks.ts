@@ -25,7 +25,12 @@ export class ChunkMapper {
           ...extras(frame.message),
         ];
       case "stream_token":
-        return this.#streaming.has(frame.id) ? [delta(frame.id, frame.token)] : [];
+        if (!this.#streaming.has(frame.id)) return [];
+        // A text part only grows: a replace travels as a data part the UI applies by the message's id.
+        if (frame.replace === true) {
+          return [{ type: "data-chatwire-replace", id: frame.id, data: { id: frame.id, content: frame.token } }];
+        }
+        return [delta(frame.id, frame.token)];
       case "stream_end":
         if (!this.#streaming.delete(frame.id)) return [];
         return [{ type: "text-end", id: frame.id }];

@@ -205,7 +205,14 @@ export class ConversationState {
         this.#upsertMessage(frame.message, { streaming: true });
         break;
       case "stream_token":
-        this.#changeMessage(frame.id, (message) => ({ ...message, content: message.content + frame.token }));
+        this.#changeMessage(frame.id, (message) => ({ ...message, content: appended(message.content, frame) }));
+        break;
+      case "step_token":
+        this.#changeStep(frame.id, (step) =>
+          frame.input === true
+            ? { ...step, input: appended(step.input, frame) }
+            : { ...step, output: appended(step.output, frame) },
+        );
         break;
       case "stream_end":
         this.#changeMessage(frame.id, (message) => ({
@@ -407,6 +414,11 @@ export class ConversationState {
     if (entry?.kind === "message") entry.value = change(entry.value);
   }
 
+  #changeStep(id: string, change: (step: ChatStep) => ChatStep): void {
+    const entry = this.#entries.get(id);
+    if (entry?.kind === "step") entry.value = change(entry.value);
+  }
+
   #changeFeedback(forId: string, feedback: ChatFeedback | ((old: ChatFeedback) => ChatFeedback)): void {
     const entry = this.#entries.get(forId);
     if (entry === undefined || entry.kind === "divider") return;
@@ -513,4 +525,9 @@ function nodeOf(entry: Entry, id: string, children: ChatNode[]): ChatNode {
   if (entry.kind === "message") return { kind: "message", id, message: entry.value, children };
   if (entry.kind === "step") return { kind: "step", id, step: entry.value, children };
   return { kind: "divider", id, divider: entry.value, children: [] };
+}
+
+/** A streamed text after one token: appended, or replaced by it (`replace: true`). */
+function appended(text: string | undefined, frame: { readonly token: string; readonly replace?: true }): string {
+  return frame.replace === true ? frame.token : (text ?? "") + frame.token;
 }

@@ -105,6 +105,8 @@ export interface ContextInit<S extends object> {
   readonly usage: LiveUsage;
   /** New ids for messages, steps, actions and asks. */
   newId(): string;
+  /** Takes an app-chosen message or step id for the thread; throws `DUPLICATE_ID` when the thread has it already. */
+  claimId?(id: string): void;
   /** The clock for `createdAt`, `start` and `end`. */
   now(): Date;
   /** Default ask timeout in ms. */

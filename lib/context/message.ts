@@ -2,6 +2,7 @@
 import type { Action } from "../hooks/payloads.ts";
 import type { ElementView, JsonObject, MessageRole, MessageView } from "../protocol/views.ts";
 import { buildElement, checkElement, type ElementInit } from "./elements.ts";
+import { claimId } from "./ids.ts";
 import type { ContextInit } from "./init.ts";
 
 export type { ElementInit };
@@ -18,8 +19,17 @@ export interface ActionInit {
   readonly tooltip?: string | undefined;
 }
 
+/** How a token goes into the text: appended, or (`replace: true`) in place of all of it. */
+export interface StreamTokenOptions {
+  /** Replace the content so far with this token (Chainlit's `stream_token(t, is_sequence=True)`). */
+  readonly replace?: boolean | undefined;
+}
+
 /** What to send: the text, and optionally the author, action buttons, elements and the step it belongs to. */
 export interface MessageInit {
+  /** The message's id (1 to 64 of `A-Z a-z 0-9 _ - . :`); default: a new one. An id the thread already has is
+   * refused (`DUPLICATE_ID`); stored threads share one id space, so pick ids unique to the app (a UUID). */
+  readonly id?: string | undefined;
   readonly content?: string | undefined;
   readonly author?: string | undefined;
   readonly actions?: readonly ActionInit[] | undefined;
@@ -47,8 +57,9 @@ export interface EventMessageHandle {
 
 /** A sent message, as a task gets it. Every change is sent to the client at once. */
 export interface MessageHandle extends EventMessageHandle {
-  /** Appends a token; the first one turns the message into a stream (see `stream`). */
-  streamToken(token: string): Promise<void>;
+  /** Appends a token (or replaces the content, with `replace: true`); the first one turns the message into a
+   * stream (see `stream`). */
+  streamToken(token: string, options?: StreamTokenOptions): Promise<void>;
   /** Ends a stream; the final content is sent once more so a late client has it whole. */
   endStream(): Promise<void>;
 }
@@ -92,7 +103,7 @@ export class SentMessage<S extends object> implements MessageHandle {
   constructor(init: ContextInit<S>, message: MessageInit, liveActions = true) {
     this.init = init;
     this.liveActions = liveActions;
-    this.id = init.newId();
+    this.id = message.id === undefined ? init.newId() : claimId(init, message.id);
     this.createdAt = init.now().toISOString();
     this.author = message.author ?? "Assistant";
     this.role = message.role ?? "assistant";
@@ -145,13 +156,14 @@ export class SentMessage<S extends object> implements MessageHandle {
     await this.init.emit({ type: "message_update", message: await viewOf(this.init, this) });
   }
 
-  async streamToken(token: string): Promise<void> {
+  async streamToken(token: string, options?: StreamTokenOptions): Promise<void> {
     if (!this.#streaming) {
       this.#streaming = true;
       await this.init.emit({ type: "stream_start", message: await viewOf(this.init, this) });
     }
-    this.content += token;
-    await this.init.emit({ type: "stream_token", id: this.id, token });
+    const replace = options?.replace === true;
+    this.content = replace ? token : this.content + token;
+    await this.init.emit({ type: "stream_token", id: this.id, token, ...(replace ? { replace } : {}) });
   }
 
   async endStream(): Promise<void> {

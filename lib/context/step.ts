@@ -1,10 +1,20 @@
 // A step: a visible unit of work (tool call, LLM call) with input, output, error and timings, nestable.
 import type { StepType, StepView } from "../protocol/views.ts";
+import { claimId } from "./ids.ts";
 import type { ContextInit } from "./init.ts";
-import { type EventMessageHandle, type MessageHandle, type MessageInit, SentMessage } from "./message.ts";
+import {
+  type EventMessageHandle,
+  type MessageHandle,
+  type MessageInit,
+  SentMessage,
+  type StreamTokenOptions,
+} from "./message.ts";
 
 /** What a step is called and what kind it is. */
 export interface StepInit {
+  /** The step's id (1 to 64 of `A-Z a-z 0-9 _ - . :`); default: a new one. An id the thread already has is refused
+   * (`DUPLICATE_ID`). */
+  readonly id?: string | undefined;
   readonly name: string;
   readonly type?: StepType | undefined;
   readonly input?: string | undefined;
@@ -26,8 +36,16 @@ export interface EventStepHandle {
   remove(): Promise<void>;
 }
 
+/** Where a step's token goes: its output (default) or its input, appended or in place of the text so far. */
+export interface StepTokenOptions extends StreamTokenOptions {
+  /** Stream into the step's input instead of its output (Chainlit's `is_input=True`). */
+  readonly input?: boolean | undefined;
+}
+
 /** A running step. Set `input`/`output` as you go; the step is sent when it starts and when it ends. */
 export interface StepHandle extends EventStepHandle {
+  /** Appends a token to the step's output (or input), sent at once; the step's end carries the whole text. */
+  streamToken(token: string, options?: StepTokenOptions): Promise<void>;
   /** Runs a child step nested under this one. */
   step<T>(init: StepInit, run: (step: StepHandle) => T | Promise<T>): Promise<T>;
   /** Sends a message nested under this step. */
@@ -50,7 +68,7 @@ class RunningStep<S extends object> implements StepHandle {
   constructor(init: ContextInit<S>, step: StepInit, parentId: string | undefined) {
     this.init = init;
     this.parentId = parentId;
-    this.id = init.newId();
+    this.id = step.id === undefined ? init.newId() : claimId(init, step.id);
     this.name = step.name;
     this.type = step.type ?? "undefined";
     this.input = step.input;
@@ -73,6 +91,22 @@ class RunningStep<S extends object> implements StepHandle {
   }
 
   removed = false;
+
+  async streamToken(token: string, options?: StepTokenOptions): Promise<void> {
+    if (this.removed) return;
+    const input = options?.input === true;
+    const replace = options?.replace === true;
+    const text = (replace ? "" : ((input ? this.input : this.output) ?? "")) + token;
+    if (input) this.input = text;
+    else this.output = text;
+    await this.init.emit({
+      type: "step_token",
+      id: this.id,
+      token,
+      ...(input ? { input } : {}),
+      ...(replace ? { replace } : {}),
+    });
+  }
 
   async remove(): Promise<void> {
     if (this.removed) return;

@@ -206,7 +206,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       }
       case "stream_token": {
         const stream = streams.get(frame.id);
-        if (stream !== undefined) stream.content += frame.token;
+        if (stream !== undefined) stream.content = frame.replace === true ? frame.token : stream.content + frame.token;
         return;
       }
       case "stream_end": {
@@ -261,6 +261,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "notice":
       case "message_steered": // the message itself is stored as a user message when the task reads it
       case "usage": // the thread's sums are stored in its metadata by the session
+      case "step_token": // the step's next `step` frame (at the latest its end) carries the whole text
         return;
       default:
         frame satisfies never;

@@ -61,8 +61,21 @@ export const ThreadHistory = frame("thread_history", {
 export const StepFrame = frame("step", { step: StepView });
 /** A message whose content will arrive as tokens. */
 export const StreamStart = frame("stream_start", { message: MessageView });
-/** Text to append to a streaming message's content. Consecutive tokens may arrive coalesced. */
-export const StreamToken = frame("stream_token", { id: Id, token: Type.String() });
+/** Text to append to a streaming message's content. Consecutive tokens may arrive coalesced. With `replace: true`
+ * the token replaces the content so far (Chainlit's `is_sequence`). */
+export const StreamToken = frame("stream_token", {
+  id: Id,
+  token: Type.String(),
+  replace: Type.Optional(Type.Literal(true)),
+});
+/** Text to append to a running step's output (its input with `input: true`); `replace: true` replaces it instead.
+ * Coalesced like `stream_token`; the step's next `step` frame carries the whole text. */
+export const StepToken = frame("step_token", {
+  id: Id,
+  token: Type.String(),
+  input: Type.Optional(Type.Literal(true)),
+  replace: Type.Optional(Type.Literal(true)),
+});
 /** The message is complete; `content` is its final text. With `stopped`, the answer was cut (why) and `content` is
  * what was streamed until then: kept, stored, and back with the same `stopped` when the thread is reopened. */
 export const StreamEnd = frame("stream_end", { id: Id, content: Type.String(), stopped: Type.Optional(StopReason) });
@@ -199,6 +212,7 @@ export const ServerFrame = Type.Union([
   StreamStart,
   StreamToken,
   StreamEnd,
+  StepToken,
   TaskStart,
   TaskEnd,
   Ask,

@@ -17,6 +17,7 @@ import { AskBook } from "./asks.ts";
 import { AudioInput } from "./audio.ts";
 import { AudioOutput, type AudioOutputHost } from "./audio-output.ts";
 import { CommandBook } from "./chat-commands.ts";
+import { ChosenIds } from "./chosen-ids.ts";
 import type { SessionCommand } from "./commands.ts";
 import { receiveFeedback } from "./feedback.ts";
 import { claimFiles, fileElements } from "./files.ts";
@@ -105,6 +106,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #commands = new CommandBook();
   readonly #modes = new ModeBook();
   readonly #transcript = new Transcript();
+  readonly #chosenIds = new ChosenIds();
   readonly #usage: UsageBook;
   readonly #tasks: TaskLane<S>;
   readonly #events: EventLane<S>;
@@ -166,6 +168,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       history: () => this.#transcript.messages(),
       usage: this.#usage,
       newId: () => this.#ids.next(),
+      claimId: (id) => this.#chosenIds.claim(id, this.#transcript.has(id)),
       now,
       askTimeoutMs: limits.askTimeoutMs,
       files: init.files,
@@ -224,6 +227,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       return;
     }
     const { id: threadId, name, steps } = thread;
+    this.#chosenIds.seed(steps.map((step) => step.id));
     this.#transcript.seed(
       steps.flatMap((step) =>
         step.kind === "message"

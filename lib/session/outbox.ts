@@ -27,13 +27,28 @@ export interface OutboxEvents {
   onSlowConsumer(): void;
 }
 
-type TokenFrame = Extract<OutgoingFrame, { type: "stream_token" }>;
+type TokenFrame = Extract<OutgoingFrame, { type: "stream_token" | "step_token" }>;
 
 /**
  * A frame held back: serialised already (so a frame that cannot be serialised fails its sender, not a later flush),
- * except stream tokens, kept as objects so consecutive ones coalesce.
+ * except message and step tokens, kept as objects so consecutive ones coalesce.
  */
 type Held = string | TokenFrame;
+
+const isToken = (frame: OutgoingFrame): frame is TokenFrame =>
+  frame.type === "stream_token" || frame.type === "step_token";
+
+/** Whether two tokens stream into the same text: one message's content, or one step's output (or input). */
+function sameText(a: TokenFrame, b: TokenFrame): boolean {
+  if (a.type !== b.type || a.id !== b.id) return false;
+  return a.type === "stream_token" || (b.type === "step_token" && a.input === b.input);
+}
+
+/** `later` appended to `held`: one token; a replace keeps its flag (what it replaced is still gone). */
+function merged(held: TokenFrame, later: TokenFrame): TokenFrame {
+  if (later.replace === true) return later;
+  return { ...held, token: held.token + later.token };
+}
 
 /** Bytes a held frame will take on the wire, give or take its seq (exactness does not matter, growth does). */
 function heldBytes(held: Held): number {
@@ -166,20 +181,32 @@ export class Outbox {
   }
 
   #hold(frame: OutgoingFrame): void {
-    if (frame.type !== "stream_token") {
+    if (!isToken(frame)) {
       const body = bodyOf(frame);
       this.#pending.push(body);
       this.#pendingBytes += body.length;
       return;
     }
+    // A replace makes every held token of its text moot: what they appended is replaced before anyone sees it.
+    if (frame.replace === true) this.#dropTokens(frame);
     const last = this.#pending.at(-1);
-    if (typeof last === "object" && last.id === frame.id) {
-      this.#pending[this.#pending.length - 1] = { type: "stream_token", id: frame.id, token: last.token + frame.token };
-      this.#pendingBytes += frame.token.length;
+    if (typeof last === "object" && sameText(last, frame)) {
+      const token = merged(last, frame);
+      this.#pending[this.#pending.length - 1] = token;
+      this.#pendingBytes += heldBytes(token) - heldBytes(last);
       return;
     }
     this.#pending.push(frame);
     this.#pendingBytes += heldBytes(frame);
+  }
+
+  /** Forgets the held tokens of `frame`'s text. */
+  #dropTokens(frame: TokenFrame): void {
+    const kept = this.#pending.filter((held) => typeof held === "string" || !sameText(held, frame));
+    for (const held of this.#pending) {
+      if (typeof held === "object" && sameText(held, frame)) this.#pendingBytes -= heldBytes(held);
+    }
+    this.#pending = kept;
   }
 
   #flush(): void {

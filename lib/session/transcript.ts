@@ -44,6 +44,11 @@ export class Transcript {
     return at < 0 ? [] : ids.slice(at + 1);
   }
 
+  /** Whether a message or step with this id is in the transcript. */
+  has(id: string): boolean {
+    return this.#entries.has(id);
+  }
+
   /** Changes a user message's content (an edit). */
   edit(id: string, content: string): void {
     const entry = this.#entries.get(id);
@@ -65,7 +70,7 @@ export class Transcript {
       }
       case "stream_token": {
         const known = this.#entries.get(frame.id);
-        if (known !== undefined) known.content += frame.token;
+        if (known !== undefined) known.content = frame.replace === true ? frame.token : known.content + frame.token;
         return;
       }
       case "stream_end": {

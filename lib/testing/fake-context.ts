@@ -17,6 +17,7 @@ import type { User } from "../protocol/views.ts";
 import { ActionBook } from "../session/actions.ts";
 import { AskBook } from "../session/asks.ts";
 import { CommandBook } from "../session/chat-commands.ts";
+import { ChosenIds } from "../session/chosen-ids.ts";
 import { ModeBook } from "../session/modes.ts";
 import { SettingsBook } from "../session/settings.ts";
 import { Transcript } from "../session/transcript.ts";
@@ -86,6 +87,7 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
   const asks = new AskBook();
   const transcript = new Transcript();
   transcript.seed(options.history ?? []);
+  const chosenIds = new ChosenIds();
   let next = 0;
   const fixed = new Date("2026-01-01T00:00:00.000Z");
   const init: ContextInit<S> = {
@@ -109,6 +111,7 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
     history: () => transcript.messages(),
     usage: new UsageBook(undefined),
     newId: () => `id${++next}`,
+    claimId: (id) => chosenIds.claim(id, transcript.has(id)),
     now: options.now ?? (() => fixed),
     askTimeoutMs: options.askTimeoutMs ?? 60_000,
     // Elements with bytes are stored in memory, as a gateway without persistence would.

@@ -14,7 +14,7 @@ export class StepElement {
     this.update(view);
   }
 
-  /** Replaces the step's state: the server sends the whole step at start and at end. */
+  /** Replaces the step's state: the whole step at start and at end, and its input or output as it streams. */
   update(view: StepView): void {
     const state = view.error !== undefined ? "failed" : view.end !== undefined ? "done" : "running";
     this.root.dataset.state = state;

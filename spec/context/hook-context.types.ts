@@ -23,6 +23,7 @@ chat.onMessage(async (ctx) => {
   await ctx.step({ name: "s" }, async (step) => {
     const nested = await step.send("inside");
     await nested.streamToken(".");
+    await step.streamToken("output", { replace: true }); // and a task's step streams its output
   });
 });
 chat.actionCallback("go", async (ctx) => {
@@ -94,6 +95,8 @@ chat.onFeedback(async (ctx) => {
     const nested = await step.send("z");
     // @ts-expect-error: nor is a message sent from an event's step
     await nested.endStream();
+    // @ts-expect-error: nor the step itself
+    await step.streamToken("z");
   });
 });
 

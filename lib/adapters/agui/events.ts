@@ -36,12 +36,22 @@ export class RunEvents {
         if (frame.message.content !== "") this.#content(frame.message.id, frame.message.content);
         return;
       case "stream_token":
+        if (frame.replace === true) {
+          this.custom(frame); // AG-UI's text content only appends
+          return;
+        }
         this.#startText(frame.id, "assistant");
         if (frame.token !== "") this.#content(frame.id, frame.token);
         return;
       case "stream_end":
         this.#startText(frame.id, "assistant");
         this.#endText(frame.id);
+        return;
+      case "step_token":
+        // A tool call's arguments stream as AG-UI's own deltas; anything else (output, a replace) as it is.
+        if (frame.input === true && frame.replace !== true && this.#openTools.has(frame.id)) {
+          this.#write({ type: EventType.TOOL_CALL_ARGS, toolCallId: frame.id, delta: frame.token });
+        } else this.custom(frame);
         return;
       case "step":
         if (frame.step.type === "tool") this.#toolCall(frame.step);

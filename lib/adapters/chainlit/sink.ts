@@ -94,7 +94,20 @@ export class ChainlitSink implements FrameSink {
         return;
       }
       case "stream_token":
-        socket.emit("stream_token", { id: frame.id, token: frame.token, isSequence: false, isInput: false });
+        socket.emit("stream_token", {
+          id: frame.id,
+          token: frame.token,
+          isSequence: frame.replace === true,
+          isInput: false,
+        });
+        return;
+      case "step_token": // Chainlit's client finds steps and messages by id alike
+        socket.emit("stream_token", {
+          id: frame.id,
+          token: frame.token,
+          isSequence: frame.replace === true,
+          isInput: frame.input === true,
+        });
         return;
       case "stream_end": {
         const step = this.#streaming.get(frame.id);
