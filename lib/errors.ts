@@ -50,6 +50,13 @@ export const ErrorCode = Type.Enum([
   "RUN_IN_PROGRESS",
   "BAD_AUDIO",
   "APP_RELOAD_FAILED",
+  "MCP_DISABLED",
+  "MCP_REFUSED",
+  "MCP_LIMIT",
+  "MCP_NAME_TAKEN",
+  "MCP_CONNECT_FAILED",
+  "UNKNOWN_MCP_SERVER",
+  "MCP_RESULT_TOO_LARGE",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

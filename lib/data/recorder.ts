@@ -255,6 +255,8 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "modes":
       case "notice":
       case "usage": // the thread's sums are stored in its metadata by the session
+      case "mcp_connected": // a session's MCP servers end with it: never part of the stored thread
+      case "mcp_disconnected":
         return;
       default:
         frame satisfies never;

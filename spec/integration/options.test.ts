@@ -56,6 +56,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   fileUrlSecret: undefined,
   maxAudioBufferedBytes: undefined,
   cluster: undefined,
+  mcp: undefined,
 };
 
 test("the plugin: every option given as undefined takes its default (/ws, a hello timeout, 16 queued tasks)", async (t) => {
