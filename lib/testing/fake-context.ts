@@ -1,5 +1,6 @@
 // Contexts with no server and no socket: they record every frame the handler sends, for unit tests. Typed as a
 // real session types them: a task's ChatContext, or an event handler's narrower EventContext.
+
 import { TaskAborted } from "../context/abort.ts";
 import { type ChatContext, createContext, createEventContext, type EventContext } from "../context/context.ts";
 import type { ContextInit } from "../context/init.ts";
@@ -20,6 +21,7 @@ import { ModeBook } from "../session/modes.ts";
 import { SettingsBook } from "../session/settings.ts";
 import { Transcript } from "../session/transcript.ts";
 import { UsageBook } from "../session/usage.ts";
+import { type FakeMcpServers, fakeMcp } from "./fake-mcp.ts";
 
 /** Options of a fake context. Ids are deterministic ("id1", "id2", …) and the clock is fixed unless given. */
 export interface FakeContextOptions<S extends object> {
@@ -38,6 +40,9 @@ export interface FakeContextOptions<S extends object> {
   readonly userEnv?: Readonly<Record<string, string>> | undefined;
   /** The session's settings values (`ctx.settings`), as if the user had chosen them. */
   readonly settings?: SettingsValues | undefined;
+  /** The session's MCP servers (`ctx.mcp`) as plain functions: `{ weather: { forecast: (args) => "Sunny" } }`.
+   * Calls show as tool steps in `sent`; `ctx.mcp.client(name)` is undefined. Default: no servers. */
+  readonly mcp?: FakeMcpServers | undefined;
 }
 
 /** What a fake context records of what the handler did, and how the test aborts its signal. */
@@ -103,6 +108,7 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
     askTimeoutMs: options.askTimeoutMs ?? 60_000,
     // Elements with bytes are stored in memory, as a gateway without persistence would.
     files: { store: createMemoryFileStore(), signer: createFileSigner(undefined), maxElementBytes: 20 * 1024 * 1024 },
+    mcp: fakeMcp(options.mcp),
     thread: {
       updateThread: (changes) => {
         threadChanges.push(changes);
