@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { type ChatApp, createApp, type McpConnectionInfo, type McpPolicy } from "chatwire";
 import { connectClient } from "chatwire/testing";
 import { eventually, startGateway } from "../support/gateway.ts";
-import { startHttpMcpServer, stdioServer } from "./servers.ts";
+import { startHttpMcpServer, startSseMcpServer, stdioServer } from "./servers.ts";
 
 /** Loopback allowed explicitly: the test servers listen on 127.0.0.1. */
 const local: McpPolicy = { allowHosts: ["127.0.0.1"], allowPrivateAddresses: true };
@@ -198,4 +198,26 @@ test("a server that cannot be reached gives MCP_CONNECT_FAILED; onMcpConnect thr
   const refused = client.received.filter((frame) => frame.type === "error")[1];
   assert.equal(refused?.type === "error" ? refused.code : undefined, "HANDLER_FAILED");
   assert.ok(!client.received.some((frame) => frame.type === "mcp_connected"));
+});
+
+test("an SSE server joins the session and its tools are called, with the user's headers on every request", async (t) => {
+  const mcp = await startSseMcpServer(t);
+  const chat = createApp();
+  chat.onMessage(async (ctx, message) => {
+    const result = await ctx.mcp.call("old", "echo", { text: message.content });
+    const [part] = result.content;
+    await ctx.send(part?.type === "text" ? part.text : "?");
+  });
+  const client = await gateway(t, chat, local);
+  client.send({
+    type: "mcp_connect",
+    id: "c1",
+    connection: { name: "old", transport: "sse", url: mcp.url, headers: { "x-api-key": "k-123" } },
+  });
+  const connected = await client.until("mcp_connected", 5000);
+  assert.equal(connected.transport, "sse");
+  client.send({ type: "user_message", id: "m1", content: "over sse" });
+  assert.equal((await client.until("message_new", 5000)).message.content, "echo: over sse");
+  assert.ok(mcp.headers.length >= 2);
+  assert.ok(mcp.headers.every((headers) => headers["x-api-key"] === "k-123"));
 });

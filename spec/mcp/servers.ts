@@ -6,6 +6,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { z } from "zod";
 
@@ -68,6 +69,36 @@ export async function startHttpMcpServer(t: TestContext): Promise<HttpServerLog>
   const address = http.address();
   assert.ok(address !== null && typeof address === "object");
   log.url = `http://127.0.0.1:${address.port}/mcp`;
+  return log;
+}
+
+/** Starts an MCP server over the older SSE transport on 127.0.0.1 (GET /sse, POST /messages): its URL and log. */
+export async function startSseMcpServer(t: TestContext): Promise<HttpServerLog> {
+  const log = { headers: [] as IncomingHttpHeaders[], cancelled: [] as string[], url: "" };
+  const transports = new Map<string, SSEServerTransport>();
+  const http = createServer(async (request, response) => {
+    log.headers.push(request.headers);
+    if (request.method === "GET") {
+      const transport = new SSEServerTransport("/messages", response);
+      transports.set(transport.sessionId, transport);
+      response.on("close", () => transports.delete(transport.sessionId));
+      await toolServer(log).connect(transport);
+      return;
+    }
+    const sessionId = new URL(request.url ?? "/", "http://x").searchParams.get("sessionId") ?? "";
+    const transport = transports.get(sessionId);
+    if (transport === undefined) response.writeHead(404).end();
+    else await transport.handlePostMessage(request, response);
+  });
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  t.after(() => {
+    http.closeAllConnections();
+    http.close();
+  });
+  const address = http.address();
+  assert.ok(address !== null && typeof address === "object");
+  log.url = `http://127.0.0.1:${address.port}/sse`;
   return log;
 }
 
