@@ -53,6 +53,13 @@ export const ErrorCode = Type.Enum([
   "MESSAGE_DROPPED",
   "BAD_ID",
   "DUPLICATE_ID",
+  "MCP_DISABLED",
+  "MCP_REFUSED",
+  "MCP_LIMIT",
+  "MCP_NAME_TAKEN",
+  "MCP_CONNECT_FAILED",
+  "UNKNOWN_MCP_SERVER",
+  "MCP_RESULT_TOO_LARGE",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

@@ -13,6 +13,12 @@ export type { CommandInit } from "./context/commands.ts";
 export type { AskFileInit, AskInit, ChatContext, EventContext } from "./context/context.ts";
 export type { ElementHandle, SidebarInit, StandaloneElementInit } from "./context/elements.ts";
 export type {
+  CallToolResult,
+  McpAccess,
+  McpConnectionInfo,
+  McpServerInfo,
+} from "./context/mcp.ts";
+export type {
   ActionInit,
   ElementInit,
   EventMessageHandle,
@@ -82,6 +88,8 @@ export {
   onError,
   onFeedback,
   onLogout,
+  onMcpConnect,
+  onMcpDisconnect,
   onMessage,
   onSettingsUpdate,
   onStop,
@@ -111,6 +119,8 @@ export type {
   HookTable,
   LifecycleHook,
   LogoutHook,
+  McpConnectHook,
+  McpDisconnectHook,
   MessageHook,
   PasswordAuthHook,
   RequestHeaders,
@@ -123,11 +133,14 @@ export type {
 export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
 export type { CommandView } from "./protocol/commands.ts";
+export type { McpConnection, McpToolView } from "./protocol/mcp.ts";
 export type { ModeOption, ModeView } from "./protocol/modes.ts";
 export type { ChatProfileView, StarterView } from "./protocol/profiles.ts";
 export type { ToastLevel, TokenCounts } from "./protocol/server.ts";
 export type { SettingsInput, SettingsValues, SettingValue } from "./protocol/settings.ts";
 export type { ElementKind, ElementView, FeedbackView, User } from "./protocol/views.ts";
 export { createServer, type ListenOptions, type ServerOptions, serve } from "./server.ts";
+// The gateway's `mcp` option: which MCP servers users may add to their sessions (docs/security.md).
+export type { McpCommandRule, McpPolicy } from "./session/mcp-policy.ts";
 // What `GatewayHandle.notifyAll` sends (a reload notice).
 export type { Announcement, MidReplyPolicy } from "./session/session.ts";

@@ -1,5 +1,6 @@
 // The chatwire client: one logical connection (connection.ts), the conversation state kept from its frames
 // (state.ts), typed events, and the commands a UI needs. Framework-free: React and the AI SDK adapt it elsewhere.
+
 import type {
   ActionView,
   ChatProfileList,
@@ -12,6 +13,7 @@ import type {
   ThreadRequest,
   ThreadSummary,
 } from "../protocol/index.ts";
+import type { McpConnection } from "../protocol/mcp.ts";
 import {
   type AudioRecording,
   type AudioSender,
@@ -294,6 +296,23 @@ export class ChatClient {
   updateSettings(values: Readonly<Record<string, unknown>>): void {
     this.#usable();
     this.#connection.send({ type: "settings_update", id: this.#newId("settings"), values: { ...values } });
+  }
+
+  /** Adds an MCP server to the session (docs/protocol.md, mcp_connect); returns the request's id, which the answer
+   * carries as `replyTo`: an `mcp_connected` frame with its tools, or an error (MCP_REFUSED, MCP_CONNECT_FAILED…). */
+  connectMcp(connection: McpConnection): string {
+    this.#usable();
+    const id = this.#newId("mcp");
+    this.#connection.send({ type: "mcp_connect", id, connection });
+    return id;
+  }
+
+  /** Removes the session's MCP server `name`; the answer is `mcp_disconnected` (or UNKNOWN_MCP_SERVER). */
+  disconnectMcp(name: string): string {
+    this.#usable();
+    const id = this.#newId("mcp");
+    this.#connection.send({ type: "mcp_disconnect", id, name });
+    return id;
   }
 
   /** Passes data to the app's onWindowMessage (as a host page's postMessage would). */

@@ -330,6 +330,8 @@ export class ConversationState {
       case "audio_dropped":
       case "notice":
       case "usage":
+      case "mcp_connected":
+      case "mcp_disconnected":
         return; // no conversation state: the client's events carry them
       default:
         frame satisfies never; // a frame type added to the protocol and not handled here fails tsc

@@ -18,6 +18,7 @@ import {
 } from "./elements.ts";
 import { type Incoming, noIncoming } from "./incoming.ts";
 import type { ActionOwner, AskKind, AskOutcome, ContextInit, FileAskRules } from "./init.ts";
+import { type McpAccess, mcpAccess } from "./mcp.ts";
 import {
   type ActionInit,
   type EventMessageHandle,
@@ -118,6 +119,9 @@ export interface EventContext<S extends object = Record<string, unknown>> {
   setSidebar(sidebar: SidebarInit): Promise<void>;
   /** Audio for the client to play, and interrupting it (docs/voice.md). @example ctx.audio.send(pcm, { sampleRate: 24000 }) */
   readonly audio: AudioOut;
+  /** The MCP servers the user added to this session, their tools, and `call` (a visible `tool` step; docs/hooks.md).
+   * @example const result = await ctx.mcp.call("weather", "forecast", { city: "Oslo" }); */
+  readonly mcp: McpAccess;
 }
 
 /** Everything a task handler can see and do: an EventContext that may also stream and ask the user. */
@@ -157,6 +161,8 @@ export interface SignalSource {
 class TaskContext<S extends object> implements ChatContext<S> {
   /** Made at the first `ctx.thread`: most handlers never touch it. */
   #thread: ThreadHandle | undefined;
+  /** Made at the first `ctx.mcp`. */
+  #mcp: McpAccess | undefined;
 
   private readonly init: ContextInit<S>;
   private readonly task: SignalSource;
@@ -193,6 +199,10 @@ class TaskContext<S extends object> implements ChatContext<S> {
   }
   get audio(): AudioOut {
     return this.init.audio ?? unplayedAudio;
+  }
+  get mcp(): McpAccess {
+    this.#mcp ??= mcpAccess(this.init, () => this.signal);
+    return this.#mcp;
   }
   get thread(): ThreadHandle {
     this.#thread ??= createThreadHandle(this.init.threadId, this.init.thread);

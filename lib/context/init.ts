@@ -8,6 +8,7 @@ import type { SettingsInput, SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { AudioOut } from "./audio.ts";
 import type { FileAccess } from "./files.ts";
+import type { LiveMcp } from "./mcp-servers.ts";
 import type { StateStore } from "./state.ts";
 import type { ThreadWriter } from "./thread.ts";
 import type { LiveUsage } from "./usage.ts";
@@ -117,4 +118,6 @@ export interface ContextInit<S extends object> {
   readonly thread?: ThreadWriter | undefined;
   /** Output audio (`ctx.audio`): the session's; without one, chunks are checked and dropped. */
   readonly audio?: AudioOut | undefined;
+  /** The session's MCP servers (`ctx.mcp`); without them, none are connected. */
+  readonly mcp?: LiveMcp | undefined;
 }

@@ -262,6 +262,8 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "message_steered": // the message itself is stored as a user message when the task reads it
       case "usage": // the thread's sums are stored in its metadata by the session
       case "step_token": // the step's next `step` frame (at the latest its end) carries the whole text
+      case "mcp_connected": // a session's MCP servers end with it: never part of the stored thread
+      case "mcp_disconnected":
         return;
       default:
         frame satisfies never;

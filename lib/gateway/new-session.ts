@@ -60,6 +60,7 @@ export function newSession<S extends object>(
     link: linked?.link,
     registry: request.registry ?? scope.registry,
     files: scope.files,
+    mcp: options.mcp,
   });
   return { session, secret: linked?.secret };
 }

@@ -4,6 +4,7 @@ import type { LoginThrottleOptions } from "../auth/throttle.ts";
 import type { ClusterOptions } from "../cluster/options.ts";
 import { ChatwireError } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
+import type { McpPolicy } from "../session/mcp-policy.ts";
 import { MID_REPLY_POLICIES, type SessionLimits } from "../session/session.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { DataOption } from "./persistence.ts";
@@ -76,6 +77,9 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   readonly cluster?: ClusterOptions | boolean | undefined;
   /** Other wire protocols served beside the WebSocket, on the same hooks and sessions (docs/protocols.md). */
   readonly protocols?: ProtocolsOptions | undefined;
+  /** MCP servers users may add to their sessions (docs/security.md): allowed commands and hosts, private addresses,
+   * limits. Absent: nothing is allowed, and without onMcpConnect either, MCP frames get MCP_DISABLED. */
+  readonly mcp?: McpPolicy | undefined;
 }
 
 /** One extra protocol: `true` at its default path, or `{ path }`. */
@@ -103,7 +107,8 @@ type Optional =
   | "loginThrottle"
   | "fileUrlSecret"
   | "protocols"
-  | "cluster";
+  | "cluster"
+  | "mcp";
 export type ResolvedOptions<S extends object> = {
   readonly [K in Exclude<keyof GatewayOptions<S>, Optional>]-?: Exclude<GatewayOptions<S>[K], undefined>;
 } & Pick<GatewayOptions<S>, Optional>;

@@ -153,4 +153,6 @@ export const {
   onLogout,
   userEnv,
   setModes,
+  onMcpConnect,
+  onMcpDisconnect,
 } = defaultApp;

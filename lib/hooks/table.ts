@@ -1,6 +1,8 @@
 // The hook table: which handler runs for which event, and with which context (tasks get a ChatContext, events an
 // EventContext). Immutable: every change makes a new, frozen table.
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { ChatContext, EventContext } from "../context/context.ts";
+import type { McpConnectionInfo } from "../context/mcp.ts";
 import type { ChatSettings } from "../context/settings.ts";
 import type { CommandView } from "../protocol/commands.ts";
 import type { ModeView } from "../protocol/modes.ts";
@@ -69,6 +71,16 @@ export type StartersHook = (
   profile: string | undefined,
 ) => readonly StarterInit[] | Promise<readonly StarterInit[]>;
 
+/** The user added an MCP server to the session and it connected: `client` is the SDK's, its tools already listed
+ * (`ctx.mcp`). Throwing refuses the server: it is closed and the client gets the error. */
+export type McpConnectHook<S extends object> = (
+  ctx: EventContext<S>,
+  connection: McpConnectionInfo,
+  client: Client,
+) => HookResult;
+/** An MCP server leaves the session (the user removed it, or the session ends): its client closes after this. */
+export type McpDisconnectHook<S extends object> = (ctx: EventContext<S>, name: string, client: Client) => HookResult;
+
 /** A user logged out (`POST /auth/logout` with a valid token): clean up what the app keeps for them. */
 export type LogoutHook = (user: User) => HookResult;
 
@@ -94,6 +106,8 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly setChatProfiles?: ChatProfilesHook;
   readonly setStarters?: StartersHook;
   readonly onLogout?: LogoutHook;
+  readonly onMcpConnect?: McpConnectHook<S>;
+  readonly onMcpDisconnect?: McpDisconnectHook<S>;
   readonly actions: ReadonlyMap<string, ActionHook<S>>;
   /** The settings form every session shows from its start (`chat.chatSettings(form)`). */
   readonly chatSettings?: ChatSettings<object>;
@@ -130,6 +144,8 @@ export const slotNames = [
   "setChatProfiles",
   "setStarters",
   "onLogout",
+  "onMcpConnect",
+  "onMcpDisconnect",
 ] as const satisfies readonly SlotName[];
 
 /** A table with no hooks. */

@@ -1,5 +1,6 @@
 // Frames a client sends to the gateway (JSON text frames). Audio chunks may also travel as binary: see binary.ts.
 import { type Static, Type } from "typebox";
+import { McpConnection } from "./mcp.ts";
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const closed = { additionalProperties: false } as const;
@@ -146,6 +147,18 @@ export const EditMessage = Type.Object(
 );
 export type EditMessage = Static<typeof EditMessage>;
 
+/** Add an MCP server to this session (docs/security.md: the app's policy decides which may be reached). Answered
+ * by `mcp_connected` with its tools, or an error frame (`MCP_REFUSED`, `MCP_CONNECT_FAILED`…) with `replyTo: id`. */
+export const McpConnect = Type.Object({ type: Type.Literal("mcp_connect"), id: Id, connection: McpConnection }, closed);
+export type McpConnect = Static<typeof McpConnect>;
+
+/** Remove the session's MCP server `name` (its connection closes); answered by `mcp_disconnected`. */
+export const McpDisconnect = Type.Object(
+  { type: Type.Literal("mcp_disconnect"), id: Type.Optional(Id), name: Type.String({ minLength: 1, maxLength: 64 }) },
+  closed,
+);
+export type McpDisconnect = Static<typeof McpDisconnect>;
+
 /** Every frame a client may send. */
 export const ClientFrame = Type.Union([
   Hello,
@@ -161,6 +174,8 @@ export const ClientFrame = Type.Union([
   Ack,
   SettingsUpdate,
   EditMessage,
+  McpConnect,
+  McpDisconnect,
 ]);
 export type ClientFrame = Static<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame["type"];
@@ -180,4 +195,6 @@ export const clientFrameSchemas = {
   ack: Ack,
   settings_update: SettingsUpdate,
   edit_message: EditMessage,
+  mcp_connect: McpConnect,
+  mcp_disconnect: McpDisconnect,
 } as const satisfies Record<ClientFrameType, unknown>;

@@ -3,6 +3,7 @@
 import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
 import { CommandView } from "./commands.ts";
+import { McpToolView } from "./mcp.ts";
 import { ModeView } from "./modes.ts";
 import { StarterView } from "./profiles.ts";
 import { SettingsInput, SettingsValues } from "./settings.ts";
@@ -199,6 +200,20 @@ export const UsageFrame = frame("usage", {
 /** The running task (`taskId`) took the user's message `replyTo` as it was answering (the `steer` policy for
  * messages sent mid-reply): that task answers it, and the message starts no task of its own. */
 export const MessageSteered = frame("message_steered", { replyTo: Type.String(), taskId: Id });
+/** An MCP server joined the session (`replyTo`: the `mcp_connect` frame's id): its name, transport and tools. Never
+ * carries the connection's URL headers. */
+export const McpConnected = frame("mcp_connected", {
+  name: Type.String(),
+  transport: Type.Union([Type.Literal("streamable-http"), Type.Literal("sse"), Type.Literal("stdio")]),
+  tools: Type.Array(McpToolView),
+  replyTo: Type.Optional(Id),
+});
+/** An MCP server left the session: the user removed it (`user`), or its connection closed (`closed`). */
+export const McpDisconnected = frame("mcp_disconnected", {
+  name: Type.String(),
+  reason: Type.Union([Type.Literal("user"), Type.Literal("closed")]),
+  replyTo: Type.Optional(Id),
+});
 
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
@@ -236,6 +251,8 @@ export const ServerFrame = Type.Union([
   Notice,
   UsageFrame,
   MessageSteered,
+  McpConnected,
+  McpDisconnected,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

@@ -10,6 +10,7 @@ import { ChatwireError, type ErrorCode } from "../errors.ts";
 import { type HookSource, LiveTable, tableOf } from "../hooks/live-table.ts";
 import type { ChatFile, IncomingMessage } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
+import type { McpConnect, McpDisconnect } from "../protocol/client.ts";
 import type { OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
 import type { JsonObject, User } from "../protocol/views.ts";
 import { ActionBook, pressedAction } from "./actions.ts";
@@ -22,6 +23,8 @@ import type { SessionCommand } from "./commands.ts";
 import { receiveFeedback } from "./feedback.ts";
 import { claimFiles, fileElements } from "./files.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
+import type { McpBook } from "./mcp.ts";
+import { resolveMcpPolicy } from "./mcp-policy.ts";
 import { ModeBook } from "./modes.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
 import type { Announcement, Session, SessionInit, SessionLimits } from "./session.ts";
@@ -123,6 +126,9 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   #closed = false;
   /** Message turns queued and not started yet, under `interrupt`: a newer message supersedes them. */
   readonly #waitingTurns = new Set<WaitingTurn>();
+  /** The MCP servers the user added; made at the first `mcp_connect` (the SDK loads only then). */
+  #mcp: McpBook | undefined;
+  readonly #mcpPolicy: SessionInit<S>["mcp"];
 
   constructor(init: SessionInit<S>) {
     const { limits } = init;
@@ -132,6 +138,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#registry = init.registry;
     this.#starters = init.starters;
     this.#files = init.files;
+    this.#mcpPolicy = init.mcp;
     this.#link = init.link;
     const steer = limits.midReply === "steer";
     this.#tasks = new TaskLane(
@@ -150,6 +157,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#settings = new SettingsBook(init.restoredSettings);
     // The thread's sums are saved with it after each report: a crash loses none of them.
     this.#usage = new UsageBook(init.restoredUsage, () => this.#saveConversation());
+    const session = this;
     this.parts = {
       sessionId: this.id,
       threadId,
@@ -174,6 +182,9 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       files: init.files,
       thread: init.link,
       audio: this.#output,
+      get mcp() {
+        return session.#mcp;
+      },
     };
   }
 
@@ -306,9 +317,98 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       case "edit_message":
         this.#editMessage(command.id, command.messageId, command.content);
         return;
+      case "mcp_connect":
+        this.#mcpConnect(command);
+        return;
+      case "mcp_disconnect":
+        this.#mcpDisconnect(command);
+        return;
       default:
         throw new ChatwireError("UNKNOWN_FRAME", `no command ${JSON.stringify(command satisfies never)}`);
     }
+  }
+
+  /** MCP is on when the app set a policy or registers onMcpConnect; otherwise MCP_DISABLED. */
+  #mcpEnabled(): void {
+    if (this.#mcpPolicy === undefined && this.#hooks.onMcpConnect === undefined) {
+      throw new ChatwireError("MCP_DISABLED", "this app does not take MCP servers");
+    }
+  }
+
+  /** Connects the server on the event lane, then onMcpConnect; its refusal closes the server again. */
+  #mcpConnect(command: McpConnect): void {
+    this.#mcpEnabled();
+    const { connection } = command;
+    this.#events.run("onMcpConnect", command.id, async (ctx) => {
+      if (this.#mcp === undefined) {
+        const { McpBook } = await import("./mcp.ts");
+        this.#mcp ??= new McpBook(resolveMcpPolicy(this.#mcpPolicy), this);
+      }
+      const server = await this.#mcp.connect(connection, ctx.signal);
+      try {
+        await this.#hooks.onMcpConnect?.(ctx, server.connection, server.client);
+      } catch (error) {
+        this.#mcp.take(server.name);
+        await server.client.close().catch(() => undefined);
+        throw error;
+      }
+      const { name, tools } = server;
+      await this.emit({
+        type: "mcp_connected",
+        name,
+        transport: connection.transport,
+        tools: [...tools],
+        replyTo: command.id,
+      });
+    });
+  }
+
+  /** onMcpDisconnect, then the server's connection closes. */
+  #mcpDisconnect(command: McpDisconnect): void {
+    this.#mcpEnabled();
+    const { name, id } = command;
+    this.#events.run("onMcpDisconnect", id, async (ctx) => {
+      const server = this.#mcp?.take(name);
+      if (server === undefined)
+        throw new ChatwireError("UNKNOWN_MCP_SERVER", `no MCP server "${name}" in this session`);
+      try {
+        await this.#hooks.onMcpDisconnect?.(ctx, name, server.client);
+      } finally {
+        await server.client.close().catch(() => undefined);
+        await this.emit({
+          type: "mcp_disconnected",
+          name,
+          reason: "user",
+          ...(id === undefined ? {} : { replyTo: id }),
+        });
+      }
+    });
+  }
+
+  /** A server's connection closed by itself (it exited, or its HTTP session ended). */
+  mcpLost(name: string): void {
+    if (!this.ended) this.notify({ type: "mcp_disconnected", name, reason: "closed" });
+  }
+
+  /** The session ends: onMcpDisconnect for each server, then every connection closes (bounded like onChatEnd). */
+  async #closeMcp(grace: number): Promise<void> {
+    const servers = this.#mcp?.takeAll() ?? [];
+    const onMcpDisconnect = this.#hooks.onMcpDisconnect;
+    const log = this.parts.log;
+    await settlesWithin(
+      Promise.all(
+        servers.map(async ({ name, client }) => {
+          try {
+            await onMcpDisconnect?.(this.#events.context, name, client);
+          } catch (error) {
+            log.error({ err: error, sessionId: this.id, hook: "onMcpDisconnect" }, "onMcpDisconnect failed");
+          } finally {
+            await client.close().catch(() => undefined);
+          }
+        }),
+      ),
+      grace,
+    );
   }
 
   /** A user message becomes a task. It is stored under the server's own id: a client's ids are only unique to
@@ -636,6 +736,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       this.#tellApp("onChatEnd", error);
     } finally {
       this.#tasks.cutStreams(); // a handler still running past the grace: its partial answer is stored, ended
+      await this.#closeMcp(grace);
       this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
       await this.#link?.flush().catch((error: unknown) => log.error({ err: error }, "session store not saved"));
       await this.#tasks.acknowledged();

@@ -12,6 +12,7 @@ import type { OutgoingOf, TokenCounts } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
+import type { McpPolicy } from "./mcp-policy.ts";
 import type { OutboxLimits } from "./outbox.ts";
 import type { FrameSink } from "./sink.ts";
 import type { ThreadLink } from "./thread-link.ts";
@@ -87,6 +88,9 @@ export interface SessionInit<S extends object> {
   readonly files?: FileAccess | undefined;
   /** Told once, after onChatEnd, when the session is over. */
   readonly registry?: { delete(session: Session): void } | undefined;
+  /** The app's MCP policy (the gateway's `mcp` option): with it, or with onMcpConnect registered, users may add MCP
+   * servers to the session. */
+  readonly mcp?: McpPolicy | undefined;
 }
 
 /**

@@ -22,6 +22,7 @@ import { ModeBook } from "../session/modes.ts";
 import { SettingsBook } from "../session/settings.ts";
 import { Transcript } from "../session/transcript.ts";
 import { UsageBook } from "../session/usage.ts";
+import { type FakeMcpServers, fakeMcp } from "./fake-mcp.ts";
 import { userMessage } from "./user-message.ts";
 
 /** Options of a fake context. Ids are deterministic ("id1", "id2", …) and the clock is fixed unless given. */
@@ -44,6 +45,9 @@ export interface FakeContextOptions<S extends object> {
   /** Messages the user sent mid-reply, waiting for `ctx.incoming()` / `ctx.takeIncoming()` (as under
    * `midReply: "steer"`). Giving it, even `[]`, opens the inbox; `ctx.sendIncoming` adds more while the handler runs. */
   readonly incoming?: readonly (string | IncomingMessage)[] | undefined;
+  /** The session's MCP servers (`ctx.mcp`) as plain functions: `{ weather: { forecast: (args) => "Sunny" } }`.
+   * Calls show as tool steps in `sent`; `ctx.mcp.client(name)` is undefined. Default: no servers. */
+  readonly mcp?: FakeMcpServers | undefined;
 }
 
 /** What a fake context records of what the handler did, and how the test aborts its signal. */
@@ -116,6 +120,7 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
     askTimeoutMs: options.askTimeoutMs ?? 60_000,
     // Elements with bytes are stored in memory, as a gateway without persistence would.
     files: { store: createMemoryFileStore(), signer: createFileSigner(undefined), maxElementBytes: 20 * 1024 * 1024 },
+    mcp: fakeMcp(options.mcp),
     thread: {
       updateThread: (changes) => {
         threadChanges.push(changes);

@@ -13,4 +13,5 @@ export {
   type FakeContextOptions,
   type FakeEventContext,
 } from "./fake-context.ts";
+export type { FakeMcpServers, FakeMcpTool } from "./fake-mcp.ts";
 export { userMessage } from "./user-message.ts";

@@ -57,6 +57,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   maxAudioBufferedBytes: undefined,
   cluster: undefined,
   midReply: undefined,
+  mcp: undefined,
 };
 
 test("the plugin: every option given as undefined takes its default (/ws, a hello timeout, 16 queued tasks)", async (t) => {

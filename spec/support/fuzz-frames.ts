@@ -82,6 +82,7 @@ interface Schema {
   readonly anyOf?: readonly Schema[];
   readonly minLength?: number;
   readonly maxLength?: number;
+  readonly pattern?: string;
   readonly minimum?: number;
   readonly required?: readonly string[];
   readonly properties?: Readonly<Record<string, Schema>>;
@@ -113,6 +114,7 @@ export function conforms(schema: Schema, value: unknown): boolean {
     case "string": {
       if (typeof value !== "string") return false;
       const length = [...value].length;
+      if (schema.pattern !== undefined && !new RegExp(schema.pattern, "u").test(value)) return false;
       return length >= (schema.minLength ?? 0) && length <= (schema.maxLength ?? Number.POSITIVE_INFINITY);
     }
     case "integer":
@@ -482,6 +484,16 @@ export class FrameGenerator {
         };
       case "edit_message": // never one of the user's messages (their ids are the client's `i…`)
         return { type, id: id(), messageId: `nx-${rng.ascii(rng.int(1, 40))}`, content: this.#text(rng.int(0, 50)) };
+      case "mcp_connect": {
+        // the app under fuzz takes no MCP servers: nothing is ever fetched or started
+        const name = `s${this.#ids}`;
+        const connection = rng.chance(0.5)
+          ? { name, transport: rng.pick(["streamable-http", "sse"]), url: `http://127.0.0.1:${rng.int(1, 65535)}/mcp` }
+          : { name, transport: "stdio", command: rng.ascii(rng.int(1, 40)), args: [this.#text(rng.int(0, 20))] };
+        return { type, id: id(), connection };
+      }
+      case "mcp_disconnect":
+        return { type, ...(rng.chance(0.5) ? { id: id() } : {}), name: `s${rng.int(1, 99)}` };
       default:
         throw new Error(`no valid frame for ${type}`);
     }
@@ -764,6 +776,9 @@ export class FrameGenerator {
         return [error("BAD_SETTINGS", id)];
       case "edit_message":
         return [error("UNKNOWN_MESSAGE", id)];
+      case "mcp_connect":
+      case "mcp_disconnect":
+        return [error("MCP_DISABLED", id)];
       default:
         throw new Error(`the model does not know ${String(frame.type)}`);
     }

@@ -186,6 +186,8 @@ export class ChainlitSink implements FrameSink {
       case "feedback_saved":
       case "welcome":
       case "shutdown":
+      case "mcp_connected": // Chainlit's client adds MCP servers over HTTP routes chatwire does not serve
+      case "mcp_disconnected":
         return;
       default:
         frame satisfies never;
