@@ -87,7 +87,19 @@ async function chat(base: string, content: string, expected: string, headers?: R
 function hasOwnTypes(consumer: Consumer, name: string): boolean {
   const dir = join(consumer.project, "node_modules", name);
   const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Record<string, unknown>;
-  return "types" in manifest || "typings" in manifest || existsSync(join(dir, "index.d.ts"));
+  return (
+    "types" in manifest ||
+    "typings" in manifest ||
+    "typesVersions" in manifest ||
+    hasTypesCondition(manifest.exports) ||
+    existsSync(join(dir, "index.d.ts"))
+  );
+}
+
+/** Whether an `exports` map names declarations anywhere (`"types": "./dist/index.d.ts"` under any subpath). */
+function hasTypesCondition(exportsMap: unknown): boolean {
+  if (typeof exportsMap !== "object" || exportsMap === null) return false;
+  return Object.entries(exportsMap).some(([key, value]) => key === "types" || hasTypesCondition(value));
 }
 
 /** Copies a fixture of spec/package/consumer/ into the project (or a folder of it). */
