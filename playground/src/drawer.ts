@@ -8,9 +8,16 @@ const narrow = matchMedia("(max-width: 760px)");
 export class Drawer {
   readonly #shell = byId("shell");
   readonly #toggle = byId<HTMLButtonElement>("threads-toggle");
+  readonly #opened: () => void;
 
-  constructor() {
-    this.#toggle.addEventListener("click", () => this.#set(this.#shell.dataset.drawer !== "open"));
+  /** `opened` runs each time the ☰ button opens the drawer (the list refreshes: it may have changed since). */
+  constructor(opened: () => void) {
+    this.#opened = opened;
+    this.#toggle.addEventListener("click", () => {
+      const open = this.#shell.dataset.drawer !== "open";
+      this.#set(open);
+      if (open) this.#opened();
+    });
     // Over the chat on a phone, a tap beside the drawer closes it (the toggle is beside it too: it handles itself).
     byId("app").addEventListener("click", (event) => {
       if (narrow.matches && !this.#toggle.contains(event.target as Node)) this.#set(false);

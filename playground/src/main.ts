@@ -234,7 +234,7 @@ function notice(frame: ServerFrame): void {
   else if (frame.type === "shutdown")
     notify("The server is restarting; reconnecting…", "warn", { key: "link", sticky: true });
   else if (frame.type === "task_end")
-    threads.turnEnded(); // a conversation is stored from its first turn
+    void threads.turnEnded(); // a conversation is stored from its first turn
   else if (frame.type === "toast") notify(frame.message, toastKinds[frame.level], { key: "toast" });
   else if (frame.type === "usage") {
     // ctx.reportUsage: the conversation's tokens, this turn's in brackets.

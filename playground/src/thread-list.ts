@@ -14,6 +14,7 @@ export interface ThreadChoices {
 }
 
 const SEARCH_DELAY_MS = 250;
+const LIST_RETRY_DELAYS_MS = [0, 300, 1000, 3000];
 const dateOf = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 /** The thread list of the signed-in user. */
@@ -23,7 +24,7 @@ export class ThreadList {
   readonly #search = byId<HTMLInputElement>("thread-search");
   readonly #more = byId<HTMLButtonElement>("threads-more");
   readonly #empty = byId("threads-empty");
-  readonly #drawer = new Drawer();
+  readonly #drawer = new Drawer(() => void this.refresh());
   #enabled = false;
   #current: string | undefined;
   #cursor: string | undefined;
@@ -86,10 +87,15 @@ export class ThreadList {
     }
   }
 
-  /** A turn ended in the current conversation: if it is newly stored, list it. */
-  turnEnded(): void {
-    if (this.#enabled && this.#current !== undefined && !this.#listed.has(this.#current) && this.#search.value === "")
-      void this.refresh();
+  /** A turn ended in the current conversation: if it is newly stored, list it. The server stores writes in
+   * batches, so a thread may not be listed yet when its first turn ends: look again a few times, a while apart. */
+  async turnEnded(): Promise<void> {
+    for (const delayMs of LIST_RETRY_DELAYS_MS) {
+      if (!this.#enabled || this.#current === undefined || this.#listed.has(this.#current)) return;
+      if (this.#search.value !== "") return;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await this.refresh();
+    }
   }
 
   async #load(cursor: string | undefined): Promise<boolean> {
