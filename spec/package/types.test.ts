@@ -12,7 +12,7 @@ describe("chatwire's declarations as a user's TypeScript reads them", () => {
   });
   after(() => consumer?.remove());
 
-  test("the consumer's tsc (strict, exactOptionalPropertyTypes, skipLibCheck false) accepts every export and docs example, under NodeNext and bundler", async (t) => {
+  test("the consumer's tsc (strict, exactOptionalPropertyTypes, skipLibCheck false) accepts every export and docs example, under NodeNext and bundler resolution", async (t) => {
     const { examples, runs } = await typecheck(consumer);
     t.diagnostic(`${examples} examples from docs/ and README.md`);
     assert.ok(examples > 20, `only ${examples} ts examples found`);
