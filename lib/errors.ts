@@ -60,6 +60,9 @@ export const ErrorCode = Type.Enum([
   "MCP_CONNECT_FAILED",
   "UNKNOWN_MCP_SERVER",
   "MCP_RESULT_TOO_LARGE",
+  "FAVORITES_DISABLED",
+  "SIGN_IN_REQUIRED",
+  "NOT_YOUR_MESSAGE",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

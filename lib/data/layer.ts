@@ -1,6 +1,7 @@
 // The DataLayer interface: what chatwire stores (users, threads, messages, steps, feedback, elements) and how it
 // reads it back. Implementations: sqlite.ts (embedded default), postgres.ts, memory.ts (tests). No SQL here.
 import type { ThreadDict, ThreadElement, ThreadMessageStep, ThreadToolStep } from "../hooks/payloads.ts";
+import type { FavoriteView } from "../protocol/favorites.ts";
 import type { ElementDisplay, ElementKind, JsonObject, MessageView, StepView, User } from "../protocol/views.ts";
 import type { FileStore } from "./files.ts";
 
@@ -165,6 +166,11 @@ export interface DataLayer {
   readonly files?: FileStore;
   /** Deletes the thread with its steps, feedback, elements and files. False if there was no such thread. */
   deleteThread(id: string): Promise<boolean>;
+
+  /** The user's favorite messages (user messages of their own threads listed in the thread's `chatwireFavorites`
+   * metadata, favorites.ts), newest first, at most `limit` (1..50, default 50). Optional for an embedder's own
+   * layer: without it, favorites are off (FAVORITES_DISABLED). */
+  listFavorites?(userIdentifier: string, limit?: number): Promise<FavoriteView[]>;
 
   /** Runs the writes in order, in one transaction: all of them are stored, or none (and it rejects). */
   apply(writes: readonly DataWrite[], options?: ApplyOptions): Promise<void>;

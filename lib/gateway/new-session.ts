@@ -9,6 +9,7 @@ import type { LiveTable } from "../hooks/live-table.ts";
 import type { User } from "../protocol/views.ts";
 import { createSession } from "../session/live-session.ts";
 import type { Session, SessionInit } from "../session/session.ts";
+import { favoritesAccess } from "./favorites.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { linkThread, type Persistence, restoredConversation, restoredState } from "./persistence.ts";
 import type { ChosenProfile } from "./profiles.ts";
@@ -61,6 +62,7 @@ export function newSession<S extends object>(
     registry: request.registry ?? scope.registry,
     files: scope.files,
     mcp: options.mcp,
+    favorites: favoritesAccess(options.favorites, persistence?.layer, user),
   });
   return { session, secret: linked?.secret };
 }

@@ -12,6 +12,7 @@ import type { OutgoingOf, TokenCounts } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
+import type { FavoritesAccess } from "./favorites.ts";
 import type { McpPolicy } from "./mcp-policy.ts";
 import type { OutboxLimits } from "./outbox.ts";
 import type { FrameSink } from "./sink.ts";
@@ -91,6 +92,8 @@ export interface SessionInit<S extends object> {
   /** The app's MCP policy (the gateway's `mcp` option): with it, or with onMcpConnect registered, users may add MCP
    * servers to the session. */
   readonly mcp?: McpPolicy | undefined;
+  /** Whether the user may keep favorites here, and how they are listed (the gateway decides); off when absent. */
+  readonly favorites?: FavoritesAccess | undefined;
 }
 
 /**
