@@ -8,6 +8,7 @@ import type { TokenIssuer } from "../auth/tokens.ts";
 import type { DataLayer } from "../data/layer.ts";
 import { memoryLoginCounters } from "../data/login-counters.ts";
 import { threadRoutes } from "../data/routes.ts";
+import { shareRoutes } from "../data/share-routes.ts";
 import { ChatwireError } from "../errors.ts";
 import { LiveTable } from "../hooks/live-table.ts";
 import type { HookTable, LogoutHook, PasswordAuthHook } from "../hooks/table.ts";
@@ -99,6 +100,8 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
       return auth.ok ? auth.user : undefined;
     };
     await app.register(threadRoutes, { layer: persistence.layer, userOf, signer: files.signer });
+    const viewHook = () => hooks.table.onSharedThreadView;
+    await app.register(shareRoutes, { layer: persistence.layer, userOf, viewHook, signer: files.signer });
   }
   // The upgrade is checked before it happens: a foreign origin gets HTTP 403; the user is decided here so that no
   // hook ever runs for a connection that is not authenticated.
