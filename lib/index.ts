@@ -59,8 +59,8 @@ export type {
   ThreadRecord,
 } from "./data/layer.ts";
 export { createMemoryLayer } from "./data/memory.ts";
-export { PRIVATE_METADATA_KEY } from "./data/shared-view.ts";
 export { createDataLayer, type DataLayerChoice, type SelectEnvironment } from "./data/select.ts";
+export { PRIVATE_METADATA_KEY } from "./data/shared-view.ts";
 export { createSqliteLayer, type SqliteOptions } from "./data/sqlite.ts";
 export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
 // Errors.

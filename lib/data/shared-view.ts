@@ -34,16 +34,18 @@ export function sharedView(thread: LoadedThread): SharedThread {
   });
   const elements = thread.elements
     .filter((element) => !hidden.has(element.id))
-    .map(({ id, forId, name, url, mime, display, kind, props }): SharedElement => ({
-      id,
-      name,
-      ...(forId === undefined ? {} : { forId }),
-      ...(url === undefined ? {} : { url }),
-      ...(mime === undefined ? {} : { mime }),
-      ...(display === undefined ? {} : { display }),
-      ...(kind === undefined ? {} : { kind }),
-      ...(props === undefined ? {} : { props }),
-    }));
+    .map(
+      ({ id, forId, name, url, mime, display, kind, props }): SharedElement => ({
+        id,
+        name,
+        ...(forId === undefined ? {} : { forId }),
+        ...(url === undefined ? {} : { url }),
+        ...(mime === undefined ? {} : { mime }),
+        ...(display === undefined ? {} : { display }),
+        ...(kind === undefined ? {} : { kind }),
+        ...(props === undefined ? {} : { props }),
+      }),
+    );
   return {
     createdAt: thread.createdAt,
     ...(thread.name === undefined ? {} : { name: thread.name }),
