@@ -1,5 +1,5 @@
 // What a viewer of a shared thread gets: the conversation, without what belongs to its author alone (their ids,
-// feedback, the saved session and settings) or what the app marked private in the thread's metadata.
+// feedback, the saved session and settings), without action buttons, and without what the app marked private.
 import type { SharedElement, SharedEntry, SharedThread } from "../protocol/threads.ts";
 import type { JsonObject } from "../protocol/views.ts";
 import { clientThread, type LoadedThread } from "./layer.ts";
@@ -26,10 +26,11 @@ export function sharedView(thread: LoadedThread): SharedThread {
   const metadata = Object.fromEntries(
     Object.entries(clientThread(thread).metadata).filter(([key]) => key !== PRIVATE_METADATA_KEY && !hidden.has(key)),
   );
+  // Actions go too: nothing can be pressed in a read-only view, and their payloads are the app's.
   const steps = thread.steps.map(({ feedback: _feedback, ...entry }): SharedEntry => {
-    if (entry.kind !== "message" || entry.elements === undefined) return entry;
-    const { elements, ...message } = entry;
-    const shown = elements.filter((element) => !hidden.has(element.id));
+    if (entry.kind !== "message") return entry;
+    const { elements, ...message } = { ...entry, actions: [] };
+    const shown = elements?.filter((element) => !hidden.has(element.id)) ?? [];
     return shown.length === 0 ? message : { ...message, elements: shown };
   });
   const elements = thread.elements

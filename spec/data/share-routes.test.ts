@@ -48,7 +48,13 @@ async function setup(t: TestContext, verdict?: Verdict) {
       },
     },
     { kind: "message", threadId: "t1", message: message("m1", "plan my trip", { role: "user", author: "ada" }) },
-    { kind: "message", threadId: "t1", message: message("m2", "here is a plan") },
+    {
+      kind: "message",
+      threadId: "t1",
+      message: message("m2", "here is a plan", {
+        actions: [{ id: "a1", name: "book", label: "Book", payload: { card: "4111 1111" }, messageId: "m2" }],
+      }),
+    },
     { kind: "feedback", feedback: { id: "f1", forId: "m2", value: 0, comment: "too pricey for me" } },
     { kind: "element", threadId: "t1", element: { id: "e-map", forId: "m2", name: "map.png", url: "https://x/m" } },
     { kind: "element", threadId: "t1", element: { id: "e-scan", forId: "m2", name: "scan.png", url: "https://x/s" } },
@@ -154,7 +160,7 @@ test("an anonymous viewer reads a share when the hook allows everyone; a hook th
   assert.deepEqual(refused.json(), missing);
 });
 
-test("the shared view has the conversation but no owner, feedback, saved session, settings or private fields", async (t) => {
+test("the shared view has the conversation but no owner, feedback, actions, saved session, settings or private fields", async (t) => {
   const { share, view, bob } = await setup(t, () => true);
   const { shareId } = (await share()).json() as { shareId: string };
   const shown = (await view(shareId, bob)).json();
@@ -170,7 +176,7 @@ test("the shared view has the conversation but no owner, feedback, saved session
     ],
     elements: [{ ...map, forId: "m2" }],
   });
-  assert.doesNotMatch(JSON.stringify(shown), /passport|pricey|scan|big|userId|"t1"/);
+  assert.doesNotMatch(JSON.stringify(shown), /passport|pricey|scan|big|4111|userId|"t1"/);
 });
 
 test("unsharing closes the link at once, for the author too; sharing again makes a new link", async (t) => {
