@@ -1,4 +1,4 @@
-// The gateway's HTTP routes over stored threads (lib/data/routes.ts, lib/data/share-routes.ts): list, rename,
+// The gateway's HTTP routes over stored threads (lib/data/routes.ts, lib/gateway/share-routes.ts): list, rename,
 // delete, share. Browsers send the
 // session cookie (same origin); other clients the headers given to `connect` (`Authorization: Bearer …`).
 import type {

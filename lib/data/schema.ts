@@ -144,7 +144,7 @@ CREATE INDEX chatwire_cluster_sessions_by_thread ON chatwire_cluster_sessions (t
 /** Why a message's answer was cut (a StopReason: user, superseded, timeout…); null for a whole answer. */
 const stoppedMessages = `ALTER TABLE chatwire_steps ADD COLUMN stopped TEXT;`;
 
-/** A thread its author shared: the id of its read-only link (lib/data/share-routes.ts), null while not shared.
+/** A thread its author shared: the id of its read-only link (lib/gateway/share-routes.ts), null while not shared.
  * Unique (several NULLs allowed): a link names one thread. */
 const threadShares = `
 ALTER TABLE chatwire_threads ADD COLUMN share_id TEXT;

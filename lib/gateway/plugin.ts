@@ -8,7 +8,6 @@ import type { TokenIssuer } from "../auth/tokens.ts";
 import type { DataLayer } from "../data/layer.ts";
 import { memoryLoginCounters } from "../data/login-counters.ts";
 import { threadRoutes } from "../data/routes.ts";
-import { shareRoutes } from "../data/share-routes.ts";
 import { ChatwireError } from "../errors.ts";
 import { LiveTable } from "../hooks/live-table.ts";
 import type { HookTable, LogoutHook, PasswordAuthHook } from "../hooks/table.ts";
@@ -23,6 +22,7 @@ import { openPersistence } from "./persistence.ts";
 import { profileRoute } from "./profiles.ts";
 import { pushToThread } from "./push.ts";
 import { SessionRegistry } from "./registry.ts";
+import { shareRoutes } from "./share-routes.ts";
 import { releaseUpgrade } from "./upgrade.ts";
 
 export type { GatewayHandle };

@@ -3,12 +3,12 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Static, Type } from "typebox";
+import { type FileSigner, refreshFileUrls } from "../data/file-signer.ts";
+import { clientThread, type DataLayer, type LoadedThread } from "../data/layer.ts";
+import { sharedView } from "../data/shared-view.ts";
 import type { SharedThreadViewHook } from "../hooks/table.ts";
 import { SharedThread, ThreadShare } from "../protocol/threads.ts";
 import type { User } from "../protocol/views.ts";
-import { type FileSigner, refreshFileUrls } from "./file-signer.ts";
-import { clientThread, type DataLayer, type LoadedThread } from "./layer.ts";
-import { sharedView } from "./shared-view.ts";
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Share ids are 24 characters of base64url (144 random bits); anything longer names nothing. */
