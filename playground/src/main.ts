@@ -21,7 +21,7 @@ import { gatewayUrl } from "./gateway.ts";
 import type { MessageControls } from "./message.ts";
 import { notify } from "./notices.ts";
 import { ShareButton } from "./share-button.ts";
-import { showSharedThread } from "./shared-page.ts";
+import { LINK_REFUSED, showSharedThread } from "./shared-page.ts";
 import { SignIn } from "./sign-in.ts";
 import { Surface } from "./surface.ts";
 import { ThreadList } from "./thread-list.ts";
@@ -77,7 +77,7 @@ async function readShared(id: string, user?: User): Promise<void> {
   if (user !== undefined) signIn.signedIn(user, true);
   if (await showSharedThread(api, id)) return;
   if (user === undefined && (await currentAccount(api)).kind === "signed-out") {
-    signIn.ask("Sign in to read this shared conversation.");
+    signIn.ask(`${LINK_REFUSED} Signed in, you may read it.`);
   }
 }
 
@@ -102,7 +102,9 @@ function enter(user: User | undefined): void {
 async function signOut(): Promise<void> {
   leave();
   await logOut(api);
-  await boot();
+  // A shared thread's page stays one: it reads the link again, now as nobody.
+  if (shareId === null) await boot();
+  else location.reload();
 }
 
 /** Closes the session and empties the page (signed out). */
@@ -178,10 +180,13 @@ function welcomed({ welcome, replaced, lost, dropped }: SessionEvent, reopened: 
   }
   void surface.loadProfiles();
   usage.hidden = true; // a new session: its first usage frame shows the thread's sums again
-  share.thread(welcome.user === undefined ? undefined : welcome.threadId);
+  share.thread(undefined);
   if (welcome.user !== undefined) {
     threads.current(welcome.threadId);
-    void threads.enable();
+    // Share where the server stores this user's threads (it lists them): else there is nothing to share.
+    void threads.enable().then((listed) => {
+      if (listed && client?.getSnapshot().session?.threadId === welcome.threadId) share.thread(welcome.threadId);
+    });
   }
 }
 

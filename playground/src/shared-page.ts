@@ -17,6 +17,9 @@ const readOnly = (nodes: readonly ChatNode[]): ChatNode[] =>
       : { ...node, children };
   });
 
+/** What the page says of a link it may not read: the server never says why (no existence oracle). */
+export const LINK_REFUSED = "This link does not work: the conversation is not shared, or not with you.";
+
 /**
  * Shows the shared thread `shareId` on the page; false if the server refused it (unknown, unshared, not allowed).
  * @example if (!(await showSharedThread(api, "Xy…"))) signIn.ask("Sign in to read this conversation.");
@@ -29,9 +32,7 @@ export async function showSharedThread(api: string, shareId: string): Promise<bo
   const { status, body } = await callApi(api, `shared/${encodeURIComponent(shareId)}`);
   if (status !== 200) {
     title.textContent = "Shared conversation";
-    byId("log").replaceChildren(
-      h("p", { class: "shared-missing" }, "This link does not work: the conversation is not shared, or not with you."),
-    );
+    byId("log").replaceChildren(h("p", { class: "shared-missing" }, LINK_REFUSED));
     return false;
   }
   const thread = body as SharedThread;

@@ -22,33 +22,42 @@ test("a shared conversation opens read-only from its link in a fresh browser", a
   app.onSharedThreadView(() => true); // anyone with the link
   const { url } = await startPersistentServer(t, app.seal());
 
-  let link = "";
-  await withPage(t, browser, async (page) => {
-    await page.goto(url);
-    await signIn(page, "ada");
-    await say(page, "plan my trip");
-    await page.locator(".message.assistant", { hasText: "echo: plan my trip" }).waitFor();
-    await threadNamed(page, "plan my trip").waitFor(); // stored: it can be shared
-    await page.locator("#share").click();
-    await page.locator("#share-panel").waitFor();
-    link = await page.locator("#share-link").inputValue();
-  });
-  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/\?share=[\w-]{24}$/);
+  await withPage(t, browser, async (author) => {
+    await author.goto(url);
+    await signIn(author, "ada");
+    await say(author, "plan my trip");
+    await author.locator(".message.assistant", { hasText: "echo: plan my trip" }).waitFor();
+    await threadNamed(author, "plan my trip").waitFor(); // stored: it can be shared
+    await author.locator("#share").click();
+    await author.locator("#share-panel").waitFor();
+    const link = await author.locator("#share-link").inputValue();
+    assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/\?share=[\w-]{24}$/);
 
-  await withPage(t, browser, async (page) => {
-    const sockets: string[] = [];
-    page.on("websocket", (socket) => sockets.push(socket.url()));
-    await page.goto(link);
-    await page.locator(".message.assistant", { hasText: "echo: plan my trip" }).waitFor();
-    const log = await page.locator("#log .message .content").allTextContents();
-    assert.deepEqual(
-      log.map((text) => text.trim()),
-      ["plan my trip", "echo: plan my trip"],
-    );
-    assert.equal(await page.locator("#title").textContent(), "plan my trip");
-    assert.equal(await page.locator("#shared-badge").isVisible(), true);
-    assert.equal(await page.locator("#composer").isVisible(), false, "no input box");
-    assert.equal(await page.locator("#sign-in").isVisible(), false);
-    assert.deepEqual(sockets, [], "a shared thread is read over HTTP, not in a session");
+    // The link in a fresh browser context: nobody signed in.
+    await withPage(t, browser, async (page) => {
+      const sockets: string[] = [];
+      page.on("websocket", (socket) => sockets.push(socket.url()));
+      await page.goto(link);
+      await page.locator(".message.assistant", { hasText: "echo: plan my trip" }).waitFor();
+      const log = await page.locator("#log .message .content").allTextContents();
+      assert.deepEqual(
+        log.map((text) => text.trim()),
+        ["plan my trip", "echo: plan my trip"],
+      );
+      assert.equal(await page.locator("#title").textContent(), "plan my trip");
+      assert.equal(await page.locator("#shared-badge").isVisible(), true);
+      assert.equal(await page.locator("#composer").isVisible(), false, "no input box");
+      assert.equal(await page.locator("#sign-in").isVisible(), false);
+      assert.deepEqual(sockets, [], "a shared thread is read over HTTP, not in a session");
+    });
+
+    // Stop sharing: the same link now shows nothing of the conversation (signed out: with the sign-in form).
+    await author.locator("#share-stop").click();
+    await author.locator("#share-panel").waitFor({ state: "hidden" });
+    await withPage(t, browser, async (page) => {
+      await page.goto(link);
+      await page.locator("#sign-in-error", { hasText: "This link does not work" }).waitFor();
+      assert.equal(await page.locator("#log .message").count(), 0);
+    });
   });
 });
