@@ -94,6 +94,8 @@ export async function shareRoutes(app: FastifyInstance, options: ShareRoutesOpti
     { schema: { response: { 200: SharedThread } } },
     async (request, reply) => {
       const { shareId } = request.params;
+      // Never from a cache: an unshared link must stop working at once, for every viewer.
+      reply.header("cache-control", "no-store");
       if (shareId.length === 0 || shareId.length > SHARE_ID_MAX) return notFound(reply);
       const [thread, viewer] = await Promise.all([layer.getSharedThread(shareId), userOf(request)]);
       if (thread === undefined || !(await mayView(request, thread, viewer))) return notFound(reply);

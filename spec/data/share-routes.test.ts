@@ -91,6 +91,7 @@ test("the author shares a thread: the same link each time, read by the author wi
   assert.deepEqual((await share()).json(), { shareId, url });
   const read = await view(shareId, ada);
   assert.equal(read.statusCode, 200);
+  assert.equal(read.headers["cache-control"], "no-store", "no cache may serve it after unsharing");
   assert.equal(read.json().name, "Trip to Oslo");
   assert.equal(asked.length, 0);
 });
