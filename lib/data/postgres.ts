@@ -248,6 +248,20 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
         const result = await client.query("DELETE FROM chatwire_threads WHERE id = $1", [id]);
         return (result.rowCount ?? 0) > 0;
       }),
+    setThreadShare: (threadId, shareId) =>
+      retried(async () => {
+        // COALESCE: a thread already shared keeps its link.
+        const keep = shareId === null ? "$1::text" : "COALESCE(share_id, $1::text)";
+        await pool.query(`UPDATE chatwire_threads SET share_id = ${keep} WHERE id = $2`, [shareId, threadId]);
+        return getThread(threadId);
+      }),
+    getSharedThread: (shareId) =>
+      retried(async () => {
+        const { rows } = await pool.query<{ id: string }>("SELECT id FROM chatwire_threads WHERE share_id = $1", [
+          shareId,
+        ]);
+        return rows[0] === undefined ? undefined : loadThread(rows[0].id);
+      }),
     // One transaction, one deadline: a locked table or a lost server fails the batch once, at the deadline.
     apply: (writes, options) =>
       transaction(async (client) => {
