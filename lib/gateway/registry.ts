@@ -7,10 +7,18 @@ export interface RegistryObserver {
   removed(session: Session): void;
 }
 
+/** A place on this node for a session being opened; `release()` gives it back (once the session is added, or
+ * when none will be). Releasing twice is harmless. */
+export interface NodePlace {
+  release(): void;
+}
+
 /** Live sessions of one gateway. */
 export class SessionRegistry {
   readonly #sessions = new Map<string, Session>();
   readonly #perUser = new Map<string, number>();
+  /** Sessions being opened (their thread loading): counted against the node's limit before they exist. */
+  #opening = 0;
   /** Set once, when the gateway joins a cluster. */
   observer: RegistryObserver | undefined;
 
@@ -31,6 +39,22 @@ export class SessionRegistry {
     if (count >= max) return false;
     this.#perUser.set(identifier, count + 1);
     return true;
+  }
+
+  /**
+   * Takes a place for one more session on this node, unless it holds `max` already (live sessions and places
+   * taken): undefined when it is full. Counted at the check, as `reserve` is, so simultaneous opens cannot all pass.
+   */
+  placeOnNode(max: number): NodePlace | undefined {
+    if (this.#sessions.size + this.#opening >= max) return undefined;
+    this.#opening += 1;
+    let held = true;
+    return {
+      release: () => {
+        if (held) this.#opening -= 1;
+        held = false;
+      },
+    };
   }
 
   /** Gives back a place taken by `reserve` that no session used. */

@@ -48,6 +48,13 @@ export interface SessionLimits extends OutboxLimits {
   /** Approximate JSON bytes of the session's state; a `set` beyond it throws STORE_FULL. */
   readonly maxStoreBytes: number;
   readonly askTimeoutMs: number;
+  /** The longest timeout an ask may have; a longer one (or one not above 0) throws BAD_ASK_TIMEOUT. */
+  readonly maxAskTimeoutMs: number;
+  /** UTF-8 bytes of one user message's content (`user_message`, `edit_message`); more gets MESSAGE_TOO_LARGE. */
+  readonly maxMessageBytes: number;
+  /** UTF-8 bytes a streamed message's content may reach (and so its stored partial answer); a token beyond it
+   * throws STREAM_TOO_LONG. */
+  readonly maxStreamBytes: number;
   /** 0: tasks may run as long as they like. */
   readonly taskTimeoutMs: number;
   /** How long a closing session waits for running handlers before `onChatEnd`. */
