@@ -1,0 +1,204 @@
+// The limits docs/limits.md adds, each hit against a real server on the built package: a message too large, an ask
+// timeout out of bounds, a node full of sessions (WebSocket and AG-UI), a stream too long, and options that cannot
+// be. Every refusal is a typed error, and the session (or the server) goes on.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { chatwire, createApp, type GatewayHandle, type GatewayOptions, isChatwireError } from "chatwire";
+import { connectClient, type TestClient } from "chatwire/testing";
+import Fastify from "fastify";
+import { eventually, startGateway } from "../support/gateway.ts";
+
+const DAY_MS = 24 * 3600 * 1000;
+
+const resumeOf = (client: TestClient & { welcome?: { sessionId: string; resumeToken: string } }) => ({
+  sessionId: client.welcome?.sessionId ?? "",
+  resumeToken: client.welcome?.resumeToken ?? "",
+  lastSeq: client.lastSeq,
+});
+
+/** An app that answers every message with `echo <content>` and remembers what it was given. */
+function echoApp() {
+  const seen: string[] = [];
+  const chat = createApp();
+  chat.onMessage(async (ctx, message) => {
+    seen.push(message.content);
+    await ctx.send(`echo ${message.content}`);
+  });
+  return { hooks: chat.seal(), seen };
+}
+
+test("a message over maxMessageBytes (in UTF-8 bytes) gets MESSAGE_TOO_LARGE, never runs, and the session goes on", async (t) => {
+  const { hooks, seen } = echoApp();
+  const client = await connectClient(await startGateway(t, { hooks, maxMessageBytes: 1000 }));
+  t.after(() => client.close());
+
+  // 501 characters, 1002 bytes: counted in bytes, as the frame limit is.
+  client.send({ type: "user_message", id: "big", content: "é".repeat(501) });
+  const error = await client.until("error");
+  assert.equal(error.code, "MESSAGE_TOO_LARGE");
+  assert.equal(error.replyTo, "big");
+
+  client.send({ type: "edit_message", id: "edit", messageId: "big", content: "x".repeat(1001) });
+  const edit = await client.until("error");
+  assert.equal(edit.code, "MESSAGE_TOO_LARGE");
+  assert.equal(edit.replyTo, "edit");
+
+  client.send({ type: "user_message", id: "ok", content: "x".repeat(1000) });
+  assert.equal((await client.until("message_new")).message.content, `echo ${"x".repeat(1000)}`);
+  assert.deepEqual(seen, ["x".repeat(1000)]);
+});
+
+test("an ask timeout not above 0, not finite, or over maxAskTimeoutMs (24 h) throws BAD_ASK_TIMEOUT before the ask is sent", async (t) => {
+  const chat = createApp();
+  chat.onMessage(async (ctx, message) => {
+    if (message.content === "uncaught") {
+      await ctx.askText({ content: "never shown", timeoutMs: DAY_MS + 1 });
+      return;
+    }
+    const refused: string[] = [];
+    for (const timeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, DAY_MS + 1, 2 ** 31]) {
+      try {
+        await ctx.askText({ content: "never shown", timeoutMs });
+      } catch (error) {
+        if (isChatwireError(error, "BAD_ASK_TIMEOUT")) refused.push(String(timeoutMs));
+      }
+    }
+    await ctx.send(`refused ${refused.join(" ")}`);
+    // At the bound, the ask waits: a timer that overflowed would time it out before the client could answer.
+    const name = await ctx.askText({ content: "Your name?", timeoutMs: DAY_MS });
+    await ctx.send(`hello ${name}`);
+  });
+  const client = await connectClient(await startGateway(t, { hooks: chat.seal() }));
+  t.after(() => client.close());
+
+  client.send({ type: "user_message", id: "m1", content: "ask" });
+  const refused = await client.until("message_new");
+  assert.equal(refused.message.content, `refused 0 -1 NaN Infinity ${DAY_MS + 1} ${2 ** 31}`);
+  const ask = await client.until("ask");
+  assert.equal(ask.message.content, "Your name?");
+  assert.equal(ask.timeoutMs, DAY_MS);
+  client.send({ type: "ask_reply", askId: ask.askId, content: "Ada" });
+  assert.equal((await client.until("message_new")).message.content, "hello Ada");
+  await client.until("task_end");
+  assert.equal(client.received.filter((frame) => frame.type === "ask").length, 1);
+
+  client.send({ type: "user_message", id: "m2", content: "uncaught" });
+  const error = await client.until("error");
+  assert.equal(error.code, "BAD_ASK_TIMEOUT");
+  assert.equal(error.replyTo, "m2");
+  assert.equal(client.received.filter((frame) => frame.type === "ask").length, 1);
+});
+
+test("a stream past maxStreamBytes throws STREAM_TOO_LONG: the answer ends with what was streamed, the session goes on", async (t) => {
+  const chat = createApp();
+  chat.onMessage(async (ctx, message) => {
+    if (message.content === "short") {
+      await ctx.send("fine");
+      return;
+    }
+    const reply = await ctx.stream();
+    for (const token of ["12345", "67890", "X"]) await reply.streamToken(token);
+    await reply.endStream();
+  });
+  const client = await connectClient(await startGateway(t, { hooks: chat.seal(), maxStreamBytes: 10 }));
+  t.after(() => client.close());
+
+  client.send({ type: "user_message", id: "m1", content: "long" });
+  const end = await client.until("stream_end");
+  assert.equal(end.content, "1234567890");
+  assert.equal(end.stopped, "error");
+  const error = await client.until("error");
+  assert.equal(error.code, "STREAM_TOO_LONG");
+  assert.equal(error.replyTo, "m1");
+  assert.equal(client.received.filter((frame) => frame.type === "stream_token").length, 2);
+
+  client.send({ type: "user_message", id: "m2", content: "short" });
+  assert.equal((await client.until("message_new")).message.content, "fine");
+});
+
+test("past maxSessionsPerNode a new session gets SERVER_FULL and close 1013; held sessions still resume; a freed place is taken", async (t) => {
+  let gateway: GatewayHandle | undefined;
+  const server = await startGateway(t, {
+    hooks: echoApp().hooks,
+    maxSessionsPerNode: 2,
+    onReady: (handle) => {
+      gateway = handle;
+    },
+  });
+  const first = await connectClient(server);
+  const second = await connectClient(server);
+  t.after(() => second.close());
+
+  const third = await connectClient(server, { hello: false });
+  third.send({ type: "hello", protocol: 1 });
+  const full = await third.until("error");
+  assert.equal(full.code, "SERVER_FULL");
+  assert.equal(await third.closed, 1013);
+
+  await first.drop();
+  const resumed = await connectClient(server, { resume: resumeOf(first) });
+  assert.equal(resumed.welcome?.resumed, true);
+  resumed.send({ type: "user_message", id: "m1", content: "still here" });
+  assert.equal((await resumed.until("message_new")).message.content, "echo still here");
+
+  await resumed.close();
+  await eventually(() => gateway?.sessionCount() === 1);
+  const fourth = await connectClient(server);
+  t.after(() => fourth.close());
+  assert.equal(fourth.welcome?.resumed, false);
+});
+
+test("simultaneous hellos cannot pass maxSessionsPerNode together", async (t) => {
+  const server = await startGateway(t, { hooks: echoApp().hooks, maxSessionsPerNode: 2 });
+  const clients = await Promise.all([1, 2, 3, 4].map(() => connectClient(server, { hello: false })));
+  t.after(() => Promise.all(clients.map((client) => client.close())));
+  for (const client of clients) client.send({ type: "hello", protocol: 1 });
+  const answers = await Promise.all(
+    clients.map(async (client) => {
+      const frame = await client.next();
+      return frame.type === "error" ? frame.code : frame.type;
+    }),
+  );
+  assert.deepEqual(answers.sort(), ["SERVER_FULL", "SERVER_FULL", "welcome", "welcome"]);
+});
+
+test("AG-UI answers 503 SERVER_FULL when the node is full", async (t) => {
+  const server = await startGateway(t, { hooks: echoApp().hooks, maxSessionsPerNode: 1, protocols: { agui: true } });
+  const holder = await connectClient(server);
+  t.after(() => holder.close());
+  const { port } = server.server.address() as { port: number };
+  const response = await fetch(`http://127.0.0.1:${port}/ag-ui`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ threadId: "t", runId: "r1", messages: [{ id: "m1", role: "user", content: "hi" }] }),
+  });
+  assert.equal(response.status, 503);
+  assert.equal(((await response.json()) as { code: string }).code, "SERVER_FULL");
+});
+
+/** Each of these fails at start-up with INVALID_OPTION naming the option. */
+const invalid: [string, Partial<GatewayOptions>][] = [
+  ["maxFrameBytes", { maxFrameBytes: -1 }],
+  ["maxMessageBytes", { maxMessageBytes: Number.NaN }],
+  ["maxSessionsPerNode", { maxSessionsPerNode: -5 }],
+  ["maxStreamBytes", { maxStreamBytes: Number.POSITIVE_INFINITY }],
+  ["maxFramesPerSecond", { maxFramesPerSecond: "50" as unknown as number }],
+  ["reconnectGraceMs", { reconnectGraceMs: 2 ** 31 }],
+  ["maxAskTimeoutMs", { maxAskTimeoutMs: 30 * DAY_MS }],
+  ["askTimeoutMs", { askTimeoutMs: DAY_MS + 1 }],
+  ["askTimeoutMs", { askTimeoutMs: 0 }],
+  ["mcp.maxServersPerSession", { mcp: { maxServersPerSession: -1 } }],
+  ["mcp.connectTimeoutMs", { mcp: { connectTimeoutMs: 2 ** 31 } }],
+  ["cluster.heartbeatMs", { cluster: { url: "postgres://127.0.0.1:1/none", heartbeatMs: 2 ** 31 } }],
+];
+
+for (const [name, options] of invalid) {
+  test(`${name} = ${JSON.stringify(Object.values(options)[0])} refuses to start with INVALID_OPTION naming it`, async (t) => {
+    const server = Fastify({ logger: false });
+    t.after(() => server.close());
+    await assert.rejects(
+      server.register(chatwire, { hooks: createApp().seal(), ...options }).ready(),
+      (error) => isChatwireError(error, "INVALID_OPTION") && error.message.startsWith(name),
+    );
+  });
+}
