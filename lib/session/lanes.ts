@@ -8,7 +8,7 @@ import type { ContextInit } from "../context/init.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StopReason } from "../protocol/views.ts";
-import { OpenStreams, stopReasonOf } from "./open-streams.ts";
+import { OpenStreams, refusesSends, stopReasonOf } from "./open-streams.ts";
 import type { ThreadLink } from "./thread-link.ts";
 
 /** What a lane needs of its session. Methods, not closures: tens of thousands of idle sessions pay for each. */
@@ -119,11 +119,6 @@ class TaskSignal {
     this.#controller?.abort(reason);
   }
 }
-
-/** A stop, a timeout or an interrupt silences the task; a session that ends keeps its own rule (SESSION_CLOSED once
- * closed). */
-const refusesSends = (reason: TaskAborted) =>
-  reason.kind === "stop" || reason.kind === "timeout" || reason.kind === "superseded";
 
 /**
  * The parts a task's context is built from, with its sends gated: once the task is stopped (or timed out), every

@@ -197,8 +197,11 @@ for (const [name, options] of invalid) {
     const server = Fastify({ logger: false });
     t.after(() => server.close());
     await assert.rejects(
-      server.register(chatwire, { hooks: createApp().seal(), ...options }).ready(),
-      (error) => isChatwireError(error, "INVALID_OPTION") && error.message.startsWith(name),
+      async () => {
+        await server.register(chatwire, { hooks: createApp().seal(), ...options });
+        await server.ready();
+      },
+      (error: unknown) => isChatwireError(error, "INVALID_OPTION") && error.message.startsWith(name),
     );
   });
 }
