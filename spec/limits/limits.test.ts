@@ -2,6 +2,7 @@
 // timeout out of bounds, a node full of sessions (WebSocket and AG-UI), a stream too long, and options that cannot
 // be. Every refusal is a typed error, and the session (or the server) goes on.
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { test } from "node:test";
 import { chatwire, createApp, type GatewayHandle, type GatewayOptions, isChatwireError } from "chatwire";
 import { connectClient, type TestClient } from "chatwire/testing";
@@ -9,6 +10,15 @@ import Fastify from "fastify";
 import { eventually, startGateway } from "../support/gateway.ts";
 
 const DAY_MS = 24 * 3600 * 1000;
+
+/** A promise the test resolves when it chooses, to hold a handler (Promise.withResolvers is Node 22+). */
+function opening() {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
 
 const resumeOf = (client: TestClient & { welcome?: { sessionId: string; resumeToken: string } }) => ({
   sessionId: client.welcome?.sessionId ?? "",
@@ -174,6 +184,65 @@ test("AG-UI answers 503 SERVER_FULL when the node is full", async (t) => {
   });
   assert.equal(response.status, 503);
   assert.equal(((await response.json()) as { code: string }).code, "SERVER_FULL");
+});
+
+test("events past maxQueuedEvents get QUEUE_FULL naming the frame; the queued ones still run", async (t) => {
+  const gate = opening();
+  const seen: unknown[] = [];
+  const chat = createApp();
+  chat.onWindowMessage(async (ctx, data) => {
+    await gate.opened;
+    seen.push(data);
+  });
+  const client = await connectClient(await startGateway(t, { hooks: chat.seal(), maxQueuedEvents: 2 }));
+  t.after(() => client.close());
+  // One runs, two wait, the fourth finds the lane full.
+  for (const n of [1, 2, 3, 4]) client.send({ type: "window_message", id: `w${n}`, data: n });
+  const error = await client.until("error");
+  assert.equal(error.code, "QUEUE_FULL");
+  assert.equal(error.replyTo, "w4");
+  gate.open();
+  await eventually(() => seen.length === 3);
+  assert.deepEqual(seen, [1, 2, 3]);
+});
+
+test("more than 64 frames while the hello is answered get QUEUE_FULL; the session then opens", async (t) => {
+  const gate = opening();
+  const chat = createApp();
+  chat.setStarters(async () => {
+    await gate.opened; // the hello waits here, as it would for a stored thread to load
+    return [];
+  });
+  const client = await connectClient(await startGateway(t, { hooks: chat.seal() }), { hello: false });
+  t.after(() => client.close());
+  client.send({ type: "hello", protocol: 1 });
+  for (let n = 0; n < 65; n++) client.send({ type: "ack", seq: 0 });
+  const error = await client.next();
+  assert.equal(error.type === "error" && error.code, "QUEUE_FULL");
+  gate.open();
+  assert.equal((await client.until("welcome")).resumed, false);
+});
+
+test("an MCP server that does not answer within mcp.connectTimeoutMs gives MCP_CONNECT_FAILED; the session goes on", async (t) => {
+  // Accepts connections and never answers.
+  const silent = createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  t.after(() => {
+    silent.closeAllConnections();
+    silent.close();
+  });
+  const { port } = silent.address() as { port: number };
+  const { hooks } = echoApp();
+  const mcp = { allowHosts: ["127.0.0.1"], allowPrivateAddresses: true, connectTimeoutMs: 200 };
+  const client = await connectClient(await startGateway(t, { hooks, mcp }));
+  t.after(() => client.close());
+  const connection = { name: "silent", transport: "streamable-http" as const, url: `http://127.0.0.1:${port}/mcp` };
+  client.send({ type: "mcp_connect", id: "c1", connection });
+  const error = await client.until("error", 5000);
+  assert.equal(error.code, "MCP_CONNECT_FAILED");
+  assert.equal(error.replyTo, "c1");
+  client.send({ type: "user_message", id: "m1", content: "hi" });
+  assert.equal((await client.until("message_new")).message.content, "echo hi");
 });
 
 /** Each of these fails at start-up with INVALID_OPTION naming the option. */
