@@ -245,6 +245,30 @@ test("an MCP server that does not answer within mcp.connectTimeoutMs gives MCP_C
   assert.equal((await client.until("message_new")).message.content, "echo hi");
 });
 
+test("past 1,000 live actions the oldest is forgotten: pressing it is UNKNOWN_ACTION, the newest still runs", async (t) => {
+  const chat = createApp();
+  chat.onMessage(async (ctx) => {
+    for (let n = 0; n <= 1000; n++) await ctx.send({ content: `button ${n}`, actions: [{ name: "press" }] });
+  });
+  chat.actionCallback("press", async (ctx, action) => {
+    await ctx.send(`pressed ${action.id}`);
+  });
+  const client = await connectClient(await startGateway(t, { hooks: chat.seal() }));
+  t.after(() => client.close());
+  client.send({ type: "user_message", id: "m1", content: "buttons" });
+  await client.until("task_end");
+  const ids = client.received.flatMap((frame) =>
+    frame.type === "message_new" ? frame.message.actions.map((action) => action.id) : [],
+  );
+  assert.equal(ids.length, 1001);
+  client.send({ type: "action_call", id: "a1", actionId: ids[0] ?? "" });
+  const error = await client.until("error");
+  assert.equal(error.code, "UNKNOWN_ACTION");
+  assert.equal(error.replyTo, "a1");
+  client.send({ type: "action_call", id: "a2", actionId: ids[1000] ?? "" });
+  assert.equal((await client.until("message_new")).message.content, `pressed ${ids[1000]}`);
+});
+
 /** Each of these fails at start-up with INVALID_OPTION naming the option. */
 const invalid: [string, Partial<GatewayOptions>][] = [
   ["maxFrameBytes", { maxFrameBytes: -1 }],
