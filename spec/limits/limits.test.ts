@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { chatwire, createApp, type GatewayHandle, type GatewayOptions, isChatwireError } from "chatwire";
 import { connectClient, type TestClient } from "chatwire/testing";
 import Fastify from "fastify";
+import { io } from "socket.io-client";
 import { eventually, startGateway } from "../support/gateway.ts";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -184,6 +185,24 @@ test("AG-UI answers 503 SERVER_FULL when the node is full", async (t) => {
   });
   assert.equal(response.status, 503);
   assert.equal(((await response.json()) as { code: string }).code, "SERVER_FULL");
+});
+
+test("Chainlit's socket.io gets a connect_error when the node is full, and no session starts", async (t) => {
+  const { hooks, seen } = echoApp();
+  const server = await startGateway(t, { hooks, maxSessionsPerNode: 1, protocols: { chainlit: true } });
+  const holder = await connectClient(server);
+  t.after(() => holder.close());
+  const { port } = server.server.address() as { port: number };
+  const socket = io(`http://127.0.0.1:${port}`, {
+    path: "/ws/socket.io",
+    transports: ["websocket"],
+    auth: { sessionId: crypto.randomUUID(), threadId: "", clientType: "webapp", userEnv: "{}", chatProfile: "" },
+    reconnection: false,
+  });
+  t.after(() => socket.close());
+  const refused = await new Promise<Error>((resolve) => socket.once("connect_error", resolve));
+  assert.equal(refused.message, "server full: try again later");
+  assert.deepEqual(seen, []);
 });
 
 test("events past maxQueuedEvents get QUEUE_FULL naming the frame; the queued ones still run", async (t) => {
