@@ -30,7 +30,7 @@ interface Checked {
 const invalid = (message: string) => new ChatwireError("INVALID_OPTION", message);
 
 /** Throws INVALID_OPTION unless `value` is a finite number ≥ 0 (and at most `max`). */
-function checkNumber(name: string, value: unknown, max = Number.POSITIVE_INFINITY): void {
+export function checkNumber(name: string, value: unknown, max = Number.POSITIVE_INFINITY): void {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
     throw invalid(`${name} must be a finite number ≥ 0, not ${String(value)}`);
   }

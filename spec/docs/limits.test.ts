@@ -14,13 +14,18 @@ const doc = readFileSync(new URL("docs/limits.md", root), "utf8");
 const rows = doc
   .split("\n")
   .filter((line) => line.startsWith("| ") && !line.startsWith("| Limit") && !line.startsWith("| ---"))
-  .map((line) => line.slice(1, -1).split("|").map((cell) => cell.trim()));
+  .map((line) =>
+    line
+      .slice(1, -1)
+      .split("|")
+      .map((cell) => cell.trim()),
+  );
 const defaults = resolveOptions({ hooks: createApp().seal() }) as unknown as Record<string, unknown>;
 
 const UNITS: Record<string, number> = { KiB: 1024, MiB: 1024 * 1024, s: 1000, min: 60_000, h: 3_600_000 };
 
 /** The number a Default cell starts with, in bytes or ms: "512 KiB", "24 h", "10,000", "0 (none)". */
-function valueOf(cell: string): number | undefined {
+function parsedDefault(cell: string): number | undefined {
   const match = /^(\d[\d,]*)\s*(KiB|MiB|s|min|h)?(?![\w^])/.exec(cell);
   if (match === null) return undefined;
   return Number((match[1] ?? "").replaceAll(",", "")) * (match[2] === undefined ? 1 : (UNITS[match[2]] ?? Number.NaN));
@@ -44,7 +49,7 @@ test("each row of one gateway option gives that option's default", () => {
     const name = /^`(\w+)`$/.exec(option)?.[1];
     const value = name === undefined ? undefined : defaults[name];
     if (typeof value !== "number") continue;
-    assert.equal(valueOf(cell), value, `${name}: "${cell}"`);
+    assert.equal(parsedDefault(cell), value, `${name}: "${cell}"`);
     checked++;
   }
   assert.ok(checked >= 25, `only ${checked} rows checked`);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { test } from "node:test";
-import { chatwire, createApp, type GatewayHandle, type GatewayOptions, isChatwireError } from "chatwire";
+import { chatwire, createApp, type GatewayHandle, type GatewayOptions, isChatwireError, serve } from "chatwire";
 import { connectClient, type TestClient } from "chatwire/testing";
 import Fastify from "fastify";
 import { io } from "socket.io-client";
@@ -209,7 +209,7 @@ test("events past maxQueuedEvents get QUEUE_FULL naming the frame; the queued on
   const gate = opening();
   const seen: unknown[] = [];
   const chat = createApp();
-  chat.onWindowMessage(async (ctx, data) => {
+  chat.onWindowMessage(async (_ctx, data) => {
     await gate.opened;
     seen.push(data);
   });
@@ -317,3 +317,10 @@ for (const [name, options] of invalid) {
     );
   });
 }
+
+test("serve refuses a shutdownTimeoutMs Node's timers cannot wait, before it listens", async () => {
+  await assert.rejects(
+    serve({ hooks: createApp().seal(), data: false, playground: false, port: 0, shutdownTimeoutMs: 2 ** 31 }),
+    (error: unknown) => isChatwireError(error, "INVALID_OPTION") && error.message.startsWith("shutdownTimeoutMs"),
+  );
+});
