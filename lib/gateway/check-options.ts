@@ -25,6 +25,7 @@ interface Checked {
   readonly maxAskTimeoutMs: number;
   readonly midReply: MidReplyPolicy;
   readonly mcp?: McpPolicy | undefined;
+  readonly auth?: { readonly ttlSeconds?: number | undefined } | undefined;
 }
 
 const invalid = (message: string) => new ChatwireError("INVALID_OPTION", message);
@@ -39,7 +40,8 @@ export function checkNumber(name: string, value: unknown, max = Number.POSITIVE_
 
 /**
  * Checks the resolved options: every option whose default is a number is a finite number ≥ 0, every timer fits
- * Node's timers, the ask timeout lies within `maxAskTimeoutMs`, and `midReply` and the MCP limits are valid.
+ * Node's timers, the ask timeout lies within `maxAskTimeoutMs`, and `midReply`, the token lifetime and the MCP
+ * limits are valid.
  * @example checkOptions({ ...defaults, ...given }, defaults);
  */
 export function checkOptions(options: Checked, defaults: Readonly<Record<string, unknown>>): void {
@@ -56,6 +58,7 @@ export function checkOptions(options: Checked, defaults: Readonly<Record<string,
     const allowed = MID_REPLY_POLICIES.join(", ");
     throw invalid(`midReply must be one of ${allowed}, not ${String(options.midReply)}`);
   }
+  if (options.auth?.ttlSeconds !== undefined) checkNumber("auth.ttlSeconds", options.auth.ttlSeconds);
   const mcp = options.mcp;
   if (mcp !== undefined) {
     for (const name of ["maxServersPerSession", "maxToolResultBytes"] as const) {

@@ -187,6 +187,29 @@ test("AG-UI answers 503 SERVER_FULL when the node is full", async (t) => {
   assert.equal(((await response.json()) as { code: string }).code, "SERVER_FULL");
 });
 
+test("an AG-UI run whose message is over maxMessageBytes ends with RUN_ERROR MESSAGE_TOO_LARGE", async (t) => {
+  const { hooks, seen } = echoApp();
+  const server = await startGateway(t, { hooks, maxMessageBytes: 1000, protocols: { agui: true } });
+  const { port } = server.server.address() as { port: number };
+  const response = await fetch(`http://127.0.0.1:${port}/ag-ui`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      threadId: "t",
+      runId: "r1",
+      messages: [{ id: "m1", role: "user", content: "x".repeat(1001) }],
+    }),
+    signal: AbortSignal.timeout(5000),
+  });
+  const events = (await response.text())
+    .split("\n")
+    .flatMap((line) => (line.startsWith("data: ") ? [JSON.parse(line.slice(6))] : []));
+  const last = events.at(-1) as { type: string; code?: string };
+  assert.equal(last.type, "RUN_ERROR");
+  assert.equal(last.code, "MESSAGE_TOO_LARGE");
+  assert.deepEqual(seen, []);
+});
+
 test("Chainlit's socket.io gets a connect_error when the node is full, and no session starts", async (t) => {
   const { hooks, seen } = echoApp();
   const server = await startGateway(t, { hooks, maxSessionsPerNode: 1, protocols: { chainlit: true } });
@@ -300,6 +323,7 @@ const invalid: [string, Partial<GatewayOptions>][] = [
   ["askTimeoutMs", { askTimeoutMs: DAY_MS + 1 }],
   ["askTimeoutMs", { askTimeoutMs: 0 }],
   ["mcp.maxServersPerSession", { mcp: { maxServersPerSession: -1 } }],
+  ["auth.ttlSeconds", { auth: { ttlSeconds: Number.NaN } }],
   ["mcp.connectTimeoutMs", { mcp: { connectTimeoutMs: 2 ** 31 } }],
   ["cluster.heartbeatMs", { cluster: { url: "postgres://127.0.0.1:1/none", heartbeatMs: 2 ** 31 } }],
 ];
