@@ -63,6 +63,7 @@ export const ErrorCode = Type.Enum([
   "MESSAGE_TOO_LARGE",
   "BAD_ASK_TIMEOUT",
   "SERVER_FULL",
+  "SERVER_BUSY",
   "STREAM_TOO_LONG",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;

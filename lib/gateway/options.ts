@@ -40,6 +40,9 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Live sessions this node holds (connected or waiting for a resume); a new one beyond it is refused with
    * SERVER_FULL (WebSocket close 1013, HTTP 503), while resumes of held sessions go on. Default 10,000. */
   readonly maxSessionsPerNode?: number | undefined;
+  /** Turns (messages, actions, edits) running at once on this node, across its sessions; a client's turn that
+   * would start beyond it is refused with SERVER_BUSY (the session goes on). 0 refuses them all. Default 1,000. */
+  readonly maxTurnsPerNode?: number | undefined;
   /** How long a new connection has to send `hello`. Default 10 s. */
   readonly helloTimeoutMs?: number | undefined;
   /** Persistence: "sqlite" (embedded), { postgres: url }, { sqlite: path }, "memory", a DataLayer, or false/absent
@@ -128,6 +131,7 @@ const defaults = {
   maxFramesPerSecond: 200,
   maxSessionsPerUser: 16,
   maxSessionsPerNode: 10_000,
+  maxTurnsPerNode: 1_000,
   askTimeoutMs: 60_000,
   maxAskTimeoutMs: 24 * 3600 * 1000,
   maxMessageBytes: 512 * 1024,

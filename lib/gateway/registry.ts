@@ -1,4 +1,5 @@
 // The gateway's live sessions by id (connected or waiting for a resume), so a reconnect can find its session.
+import { NodeTurns } from "../session/node-turns.ts";
 import type { Session } from "../session/session.ts";
 
 /** Told when a session is added or deleted (the cluster's directory). */
@@ -19,6 +20,12 @@ export class SessionRegistry {
   readonly #perUser = new Map<string, number>();
   /** Sessions being opened (their thread loading): counted against the node's limit before they exist. */
   #opening = 0;
+  /** The turns running in these sessions, against `maxTurnsPerNode`. */
+  readonly turns: NodeTurns;
+
+  constructor(maxTurns = Number.POSITIVE_INFINITY) {
+    this.turns = new NodeTurns(maxTurns);
+  }
   /** Set once, when the gateway joins a cluster. */
   observer: RegistryObserver | undefined;
 

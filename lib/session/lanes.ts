@@ -8,6 +8,7 @@ import type { ContextInit } from "../context/init.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StopReason } from "../protocol/views.ts";
+import { NodeTurns } from "./node-turns.ts";
 import { OpenStreams, refusesSends, stopReasonOf } from "./open-streams.ts";
 import type { ThreadLink } from "./thread-link.ts";
 
@@ -149,6 +150,8 @@ export class TaskLane<S extends object> extends Lane<S> {
   private readonly link: ThreadLink | undefined;
   /** Whether tasks may read the messages sent while they run (the `steer` policy). */
   private readonly steer: boolean;
+  /** The node's running turns, shared with every session's task lane. */
+  private readonly turns: NodeTurns;
 
   constructor(
     limit: number,
@@ -157,11 +160,13 @@ export class TaskLane<S extends object> extends Lane<S> {
     timeoutMs: number,
     link: ThreadLink | undefined,
     steer = false,
+    turns = new NodeTurns(),
   ) {
     super(limit, maxBytes, host);
     this.timeoutMs = timeoutMs;
     this.link = link;
     this.steer = steer;
+    this.turns = turns;
   }
 
   /** The running task's id; undefined between tasks. */
@@ -184,6 +189,12 @@ export class TaskLane<S extends object> extends Lane<S> {
     const full = this.push(async () => {
       const host = this.host;
       if (host.ended || skip?.() === true) return;
+      // Checked when the turn would start, not when it was queued: only running turns hold the node's places.
+      if (!this.turns.begin(replyTo === undefined)) {
+        const max = this.turns.max;
+        host.emitError("SERVER_BUSY", `this server runs ${max} turns at once: send it again later`, replyTo);
+        return;
+      }
       const task = new TaskSignal(`t${++this.#count}`, this.steer);
       const timer =
         this.timeoutMs > 0
@@ -201,6 +212,7 @@ export class TaskLane<S extends object> extends Lane<S> {
           host.fail(hook, error, replyTo, undefined);
         }
       } finally {
+        this.turns.end();
         clearTimeout(timer);
         // An abort that does not silence the task (shutdown, disconnect) lets it stream until it returns: cut now.
         if (task.reason !== undefined) this.#cut(task, stopReasonOf(task.reason.kind));

@@ -148,6 +148,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       limits.taskTimeoutMs,
       init.link,
       steer,
+      init.turns,
     );
     this.#events = new EventLane(limits.maxQueuedEvents, limits.maxQueuedEventBytes, this);
     this.#asks = new AskBook(limits.maxPendingAsks);

@@ -13,6 +13,7 @@ import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
 import type { McpPolicy } from "./mcp-policy.ts";
+import type { NodeTurns } from "./node-turns.ts";
 import type { OutboxLimits } from "./outbox.ts";
 import type { FrameSink } from "./sink.ts";
 import type { ThreadLink } from "./thread-link.ts";
@@ -95,6 +96,8 @@ export interface SessionInit<S extends object> {
   readonly files?: FileAccess | undefined;
   /** Told once, after onChatEnd, when the session is over. */
   readonly registry?: { delete(session: Session): void } | undefined;
+  /** The node's running turns, against the gateway's `maxTurnsPerNode`; without it, this session's alone. */
+  readonly turns?: NodeTurns | undefined;
   /** The app's MCP policy (the gateway's `mcp` option): with it, or with onMcpConnect registered, users may add MCP
    * servers to the session. */
   readonly mcp?: McpPolicy | undefined;

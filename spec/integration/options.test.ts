@@ -41,6 +41,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   maxMessageBytes: undefined,
   maxStreamBytes: undefined,
   maxSessionsPerNode: undefined,
+  maxTurnsPerNode: undefined,
   taskTimeoutMs: undefined,
   endGraceMs: undefined,
   highWaterBytes: undefined,

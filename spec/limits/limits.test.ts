@@ -159,6 +159,41 @@ test("past maxSessionsPerNode a new session gets SERVER_FULL and close 1013; hel
   assert.equal(fourth.welcome?.resumed, false);
 });
 
+test("past maxTurnsPerNode a client's turn gets SERVER_BUSY and the session goes on; onChatStart still runs", async (t) => {
+  const gate = opening();
+  const chat = createApp();
+  chat.onChatStart(async (ctx) => {
+    await ctx.send("welcome");
+  });
+  chat.onMessage(async (ctx, message) => {
+    if (message.content === "block") await gate.opened;
+    await ctx.send(`echo ${message.content}`);
+  });
+  const server = await startGateway(t, { hooks: chat.seal(), maxTurnsPerNode: 1 });
+  const busy = await connectClient(server);
+  t.after(() => busy.close());
+  await busy.until("task_end"); // its onChatStart
+  busy.send({ type: "user_message", id: "b1", content: "block" });
+  await busy.until("task_start");
+
+  const other = await connectClient(server);
+  t.after(() => other.close());
+  assert.equal((await other.until("message_new")).message.content, "welcome"); // chatwire's own turn: never refused
+  await other.until("task_end");
+  other.send({ type: "user_message", id: "o1", content: "hi" });
+  const error = await other.until("error");
+  assert.equal(error.code, "SERVER_BUSY");
+  assert.equal(error.replyTo, "o1");
+
+  gate.open();
+  assert.equal((await busy.until("message_new")).message.content, "echo block");
+  await busy.until("task_end");
+  other.send({ type: "user_message", id: "o2", content: "again" });
+  assert.equal((await other.until("message_new")).message.content, "echo again");
+  const answers = other.received.flatMap((frame) => (frame.type === "message_new" ? [frame.message.content] : []));
+  assert.deepEqual(answers, ["welcome", "echo again"]); // the refused message never ran
+});
+
 test("simultaneous hellos cannot pass maxSessionsPerNode together", async (t) => {
   const server = await startGateway(t, { hooks: echoApp().hooks, maxSessionsPerNode: 2 });
   const clients = await Promise.all([1, 2, 3, 4].map(() => connectClient(server, { hello: false })));

@@ -98,6 +98,7 @@ export async function aguiRoutes<S extends object>(app: FastifyInstance, options
         threadId: storedId,
         restoredState: loaded === undefined ? undefined : (restoredState(loaded) as Partial<S> | undefined),
         link: linked?.link,
+        turns: registry.turns,
         registry: {
           delete(ended) {
             registry.delete(ended);

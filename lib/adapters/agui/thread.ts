@@ -13,7 +13,12 @@ import { type AguiRunInput, textOf } from "./input.ts";
 import { AguiRun, type RunHost } from "./run.ts";
 
 /** Codes of a user message the session refused before it became a task: no task_end will follow it. */
-const REFUSED: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["QUEUE_FULL", "MESSAGE_TOO_LARGE", "MESSAGE_DROPPED"]);
+const REFUSED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "QUEUE_FULL",
+  "MESSAGE_TOO_LARGE",
+  "MESSAGE_DROPPED",
+  "SERVER_BUSY",
+]);
 
 /** The interrupt that stands for an ask: answer it with `{ content }` (text) or `{ actionId }` (action). */
 function interruptOf(ask: ServerFrameOf<"ask">): Interrupt {
