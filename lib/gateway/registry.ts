@@ -23,11 +23,13 @@ export class SessionRegistry {
   /** The turns running in these sessions, against `maxTurnsPerNode`. */
   readonly turns: NodeTurns;
 
+  /** Set once, when the gateway joins a cluster. */
+  observer: RegistryObserver | undefined;
+
+  /** `maxTurns`: the gateway's `maxTurnsPerNode`. */
   constructor(maxTurns = Number.POSITIVE_INFINITY) {
     this.turns = new NodeTurns(maxTurns);
   }
-  /** Set once, when the gateway joins a cluster. */
-  observer: RegistryObserver | undefined;
 
   /** Adds a session; `reserved`: its user's place was taken by `reserve` already. */
   add(session: Session, reserved = false): void {
