@@ -60,6 +60,11 @@ export const ErrorCode = Type.Enum([
   "MCP_CONNECT_FAILED",
   "UNKNOWN_MCP_SERVER",
   "MCP_RESULT_TOO_LARGE",
+  "MESSAGE_TOO_LARGE",
+  "BAD_ASK_TIMEOUT",
+  "SERVER_FULL",
+  "SERVER_BUSY",
+  "STREAM_TOO_LONG",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

@@ -2,6 +2,7 @@
 // (schema.ts); migrations run under an advisory lock so nodes starting together apply each version once. Every
 // wait is bounded: connecting, locks and statements time out, and a call retries a lost connection until then.
 import pg from "pg";
+import { MAX_TIMER_MS } from "../runtime/timers.ts";
 import type { DataLayer, LockPolicy, LoginCharge } from "./layer.ts";
 import { pageLimit, withElements } from "./layer.ts";
 import { charged, type LoginCounter, lockedUntil } from "./login-counters.ts";
@@ -98,7 +99,7 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
     })();
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("PostgreSQL timed out")), left + HANG_GRACE_MS);
+      timer = setTimeout(() => reject(new Error("PostgreSQL timed out")), Math.min(MAX_TIMER_MS, left + HANG_GRACE_MS));
     });
     try {
       const result = await Promise.race([work, hung]);

@@ -61,6 +61,7 @@ export function newSession<S extends object>(
     registry: request.registry ?? scope.registry,
     files: scope.files,
     mcp: options.mcp,
+    turns: scope.registry.turns,
   });
   return { session, secret: linked?.secret };
 }

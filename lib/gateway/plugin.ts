@@ -29,7 +29,7 @@ export type { GatewayHandle };
 
 async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOptions<S>): Promise<void> {
   const options = resolveOptions(opts);
-  const registry = new SessionRegistry();
+  const registry = new SessionRegistry(options.maxTurnsPerNode);
   // What sessions and routes read: a reload (`chatwire run --watch`) swaps it whole.
   const hooks = new LiveTable(options.hooks);
   let shuttingDown: Promise<void> | undefined;
