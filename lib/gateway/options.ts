@@ -131,7 +131,7 @@ const defaults = {
   maxFramesPerSecond: 200,
   maxSessionsPerUser: 16,
   maxSessionsPerNode: 10_000,
-  maxTurnsPerNode: 1_000,
+  maxTurnsPerNode: 10_000,
   askTimeoutMs: 60_000,
   maxAskTimeoutMs: 24 * 3600 * 1000,
   maxMessageBytes: 512 * 1024,
