@@ -60,6 +60,7 @@ export type {
 } from "./data/layer.ts";
 export { createMemoryLayer } from "./data/memory.ts";
 export { createDataLayer, type DataLayerChoice, type SelectEnvironment } from "./data/select.ts";
+export { PRIVATE_METADATA_KEY } from "./data/shared-view.ts";
 export { createSqliteLayer, type SqliteOptions } from "./data/sqlite.ts";
 export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
 // Errors.
@@ -92,6 +93,7 @@ export {
   onMcpDisconnect,
   onMessage,
   onSettingsUpdate,
+  onSharedThreadView,
   onStop,
   onWindowMessage,
   passwordAuth,
@@ -125,6 +127,7 @@ export type {
   PasswordAuthHook,
   RequestHeaders,
   SettingsUpdateHook,
+  SharedThreadViewHook,
   SlotName,
   StarterInit,
   StartersHook,

@@ -2,12 +2,14 @@
 // Every option given as `undefined` gets its default, as an absent one does.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { createDataLayer } from "./data/select.ts";
+import { checkNumber } from "./gateway/check-options.ts";
 import type { GatewayOptions } from "./gateway/options.ts";
 import type { DataOption } from "./gateway/persistence.ts";
 import { chatwire } from "./gateway/plugin.ts";
 import { defaultApp } from "./hooks/registrars.ts";
 import type { HookTable } from "./hooks/table.ts";
 import type { PlaygroundOptions } from "./playground/plugin.ts";
+import { MAX_TIMER_MS } from "./runtime/timers.ts";
 
 /** Options of `createServer` and `serve`: the gateway's, plus Fastify's logger and the playground page. */
 export interface ServerOptions<S extends object> extends Omit<GatewayOptions<S>, "hooks" | "data"> {
@@ -78,6 +80,7 @@ export async function serve<S extends object = Record<string, unknown>>(
     shutdownTimeoutMs = 30_000,
     ...rest
   } = options;
+  checkNumber("shutdownTimeoutMs", shutdownTimeoutMs, MAX_TIMER_MS);
   const server = await createServer(rest);
   await server.listen({ port, host });
   const stop = () => {

@@ -10,12 +10,15 @@ const dataArg = process.argv.indexOf("--data");
 const file = process.env.BENCH_DB ?? `bench/results/bench-${process.pid}.db`;
 // Without the flag, persistence is off explicitly: createServer's default is SQLite in .chatwire/.
 const data: Record<string, unknown> = { [DATA_OPTION]: dataArg === -1 ? false : { sqlite: file } };
-// One load-generator connection sends thousands of frames a second: the per-session rate limit is off.
+// One load-generator connection sends thousands of frames a second: the per-session rate limit is off. The idle
+// scenario holds 10,000 sessions, right at maxSessionsPerNode's default: the node limits are lifted too.
 const server = await createServer({
   hooks: benchApp().seal(),
   logger: false,
   playground: false,
   maxFramesPerSecond: 0,
+  maxSessionsPerNode: 100_000,
+  maxTurnsPerNode: 100_000,
   ...data,
 });
 await server.listen({ host: "127.0.0.1", port: benchPort() });

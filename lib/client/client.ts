@@ -9,9 +9,11 @@ import type {
   ListThreadsQuery,
   ServerFrame,
   ServerFrameOf,
+  SharedThread,
   THREAD_SECRET_HEADER,
   ThreadList,
   ThreadRequest,
+  ThreadShare,
   ThreadSummary,
 } from "../protocol/index.ts";
 import type { McpConnection } from "../protocol/mcp.ts";
@@ -40,9 +42,12 @@ import {
   listChatProfiles,
   listThreads,
   type RouteTarget,
+  readSharedThread,
   renameThread,
   routesBase,
+  shareThread,
   type UploadedFile,
+  unshareThread,
   uploadFile,
 } from "./routes.ts";
 import type { ChatSnapshot } from "./snapshot.ts";
@@ -369,6 +374,12 @@ export class ChatClient {
     rename: (id: string, name: string): Promise<ThreadSummary> =>
       renameThread(this.#routes, id, name, this.#secretOf(id)),
     delete: (id: string): Promise<void> => deleteThread(this.#routes, id, this.#secretOf(id)),
+    /** Shares a thread the user owns (idempotent): `url` is the path of its read-only route on the server. */
+    share: (id: string): Promise<ThreadShare> => shareThread(this.#routes, id),
+    /** Stops sharing a thread: its link stops working at once. */
+    unshare: (id: string): Promise<void> => unshareThread(this.#routes, id),
+    /** A thread someone shared, read-only (THREAD_NOT_FOUND if the app does not let this user read it). */
+    readShared: (shareId: string): Promise<SharedThread> => readSharedThread(this.#routes, shareId),
   };
 
   /** The chat profiles the user may choose from (HTTP, before or during a session); `profiles: []` without any. */

@@ -3,6 +3,7 @@
 // order; if the session is gone, the stored thread reopens in the same hello when there is one, else a new
 // conversation starts. It knows frames only by their `type` and `seq`; what they mean is state.ts's business.
 import type { ClientFrame, PROTOCOL_VERSION, ServerFrame, ServerFrameOf, ThreadRequest } from "../protocol/index.ts";
+import { MAX_TIMER_MS } from "../runtime/timers.ts";
 import { OPEN, type SocketConstructor, type SocketLike, socketClass } from "./socket.ts";
 
 /** The connection as a UI shows it. */
@@ -244,7 +245,8 @@ export class Connection {
   #delay(attempt: number): number {
     const initial = this.options.reconnect?.initialDelayMs ?? 250;
     const max = this.options.reconnect?.maxDelayMs ?? 5000;
-    return Math.round(Math.min(max, initial * 2 ** attempt) * (0.8 + Math.random() * 0.4));
+    // Within what timers can wait: a longer delay would fire at once, and a retry loop would spin.
+    return Math.min(MAX_TIMER_MS, Math.round(Math.min(max, initial * 2 ** attempt) * (0.8 + Math.random() * 0.4)));
   }
 
   #hello(): ClientFrame {
@@ -327,7 +329,7 @@ export class Connection {
 
   #scheduleAck(): void {
     if (this.#lastSeq - this.#acked >= (this.options.ackEvery ?? 100)) this.#ack();
-    else this.#ackTimer ??= setTimeout(() => this.#ack(), this.options.ackDelayMs ?? 1000);
+    else this.#ackTimer ??= setTimeout(() => this.#ack(), Math.min(MAX_TIMER_MS, this.options.ackDelayMs ?? 1000));
   }
 
   #ack(): void {

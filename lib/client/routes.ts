@@ -1,6 +1,14 @@
-// The gateway's HTTP routes over stored threads (lib/data/routes.ts): list, rename, delete. Browsers send the
+// The gateway's HTTP routes over stored threads (lib/data/routes.ts, lib/gateway/share-routes.ts): list, rename,
+// delete, share. Browsers send the
 // session cookie (same origin); other clients the headers given to `connect` (`Authorization: Bearer …`).
-import type { ChatProfileList, ListThreadsQuery, ThreadList, ThreadSummary } from "../protocol/index.ts";
+import type {
+  ChatProfileList,
+  ListThreadsQuery,
+  SharedThread,
+  ThreadList,
+  ThreadShare,
+  ThreadSummary,
+} from "../protocol/index.ts";
 import { ChatwireClientError } from "./errors.ts";
 
 /** How to reach the routes. */
@@ -91,6 +99,21 @@ export async function renameThread(
 /** Deletes a thread and its history. */
 export async function deleteThread(target: RouteTarget, id: string, headers?: Record<string, string>): Promise<void> {
   await callRoute(target, `threads/${encodeURIComponent(id)}`, { method: "DELETE", ...(headers ? { headers } : {}) });
+}
+
+/** Shares a thread its user owns: the link's id and the path of its read-only route (the same on every call). */
+export async function shareThread(target: RouteTarget, id: string): Promise<ThreadShare> {
+  return (await callRoute(target, `threads/${encodeURIComponent(id)}/share`, { method: "PUT" })) as ThreadShare;
+}
+
+/** Stops sharing a thread: its link answers THREAD_NOT_FOUND from now on. */
+export async function unshareThread(target: RouteTarget, id: string): Promise<void> {
+  await callRoute(target, `threads/${encodeURIComponent(id)}/share`, { method: "DELETE" });
+}
+
+/** A shared thread, read-only, if the app lets this user (or anyone) read it; else THREAD_NOT_FOUND. */
+export async function readSharedThread(target: RouteTarget, shareId: string): Promise<SharedThread> {
+  return (await callRoute(target, `shared/${encodeURIComponent(shareId)}`)) as SharedThread;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;

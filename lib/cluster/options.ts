@@ -1,6 +1,7 @@
 // The `cluster` option and its checked settings: checked before the node touches the database, so that a wrong
 // value fails at start with INVALID_OPTION rather than as a connection error.
 import { ChatwireError } from "../errors.ts";
+import { MAX_TIMER_MS } from "../runtime/timers.ts";
 
 /** The `cluster` option: nodes sharing one PostgreSQL serve any session from any node. */
 export interface ClusterOptions {
@@ -18,9 +19,13 @@ export interface ClusterOptions {
 /** The option with every default filled in and checked. */
 export type ClusterSettings = { readonly [K in keyof ClusterOptions]-?: Exclude<ClusterOptions[K], undefined> };
 
+// Each one is a timer's delay: above MAX_TIMER_MS Node would fire it after 1 ms.
 const positive = (name: string, value: number): number => {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ChatwireError("INVALID_OPTION", `cluster.${name} must be a positive integer, not ${value}`);
+  if (!Number.isInteger(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw new ChatwireError(
+      "INVALID_OPTION",
+      `cluster.${name} must be an integer from 1 to ${MAX_TIMER_MS}, not ${value}`,
+    );
   }
   return value;
 };

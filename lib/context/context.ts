@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { ToastLevel } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
+import { checkedAskTimeout } from "./ask-timeout.ts";
 import { type AudioOut, unplayedAudio } from "./audio.ts";
 import { type CommandInit, checkedCommands } from "./commands.ts";
 import {
@@ -255,7 +256,7 @@ class TaskContext<S extends object> implements ChatContext<S> {
   }
 
   async #ask(ask: AskInit, kind: AskKind, actions: readonly ActionInit[], rules?: FileAskRules) {
-    const timeoutMs = ask.timeoutMs ?? this.init.askTimeoutMs;
+    const timeoutMs = checkedAskTimeout(ask.timeoutMs ?? this.init.askTimeoutMs, this.init.maxAskTimeoutMs);
     const { content, author } = ask;
     if (ask.signal?.aborted) throw ask.signal.reason;
     const message = new SentMessage(

@@ -112,6 +112,10 @@ export interface ContextInit<S extends object> {
   now(): Date;
   /** Default ask timeout in ms. */
   readonly askTimeoutMs: number;
+  /** The longest timeout an ask may have (BAD_ASK_TIMEOUT beyond it). Default: Node's longest timer. */
+  readonly maxAskTimeoutMs?: number | undefined;
+  /** UTF-8 bytes a streamed message's content may reach (STREAM_TOO_LONG beyond it). Default: no bound. */
+  readonly maxStreamBytes?: number | undefined;
   /** Where uploads live: the default bounds of `askFile` come from it. */
   readonly files?: FileAccess | undefined;
   /** Where `ctx.thread` changes go: the session's thread link when persistence is on. */

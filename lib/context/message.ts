@@ -1,4 +1,5 @@
 // A message the app sent, and the ways to change it afterwards: update, stream into, remove, drop an action.
+import { ChatwireError } from "../errors.ts";
 import type { Action } from "../hooks/payloads.ts";
 import type { ElementView, JsonObject, MessageRole, MessageView } from "../protocol/views.ts";
 import { buildElement, checkElement, type ElementInit } from "./elements.ts";
@@ -95,6 +96,8 @@ export class SentMessage<S extends object> implements MessageHandle {
   /** The elements to build (bytes to store) when the message is sent, with their ids. */
   readonly #elementInits: readonly (readonly [ElementInit, string])[];
   #streaming = false;
+  /** UTF-8 bytes of `content` while it streams; undefined until counted (and after an update replaced it). */
+  #contentBytes: number | undefined;
 
   private readonly init: ContextInit<S>;
   private readonly liveActions: boolean;
@@ -148,7 +151,10 @@ export class SentMessage<S extends object> implements MessageHandle {
   }
 
   async update(patch: { content?: string; actions?: readonly ActionInit[] }): Promise<void> {
-    if (patch.content !== undefined) this.content = patch.content;
+    if (patch.content !== undefined) {
+      this.content = patch.content;
+      this.#contentBytes = undefined;
+    }
     if (patch.actions !== undefined) {
       for (const old of this.actions) this.init.actions.remove(old.id);
       this.actions = this.#toActions(patch.actions);
@@ -157,13 +163,28 @@ export class SentMessage<S extends object> implements MessageHandle {
   }
 
   async streamToken(token: string, options?: StreamTokenOptions): Promise<void> {
+    const replace = options?.replace === true;
+    this.#checkStreamBytes(token, replace);
     if (!this.#streaming) {
       this.#streaming = true;
       await this.init.emit({ type: "stream_start", message: await viewOf(this.init, this) });
     }
-    const replace = options?.replace === true;
     this.content = replace ? token : this.content + token;
     await this.init.emit({ type: "stream_token", id: this.id, token, ...(replace ? { replace } : {}) });
+  }
+
+  /** Throws STREAM_TOO_LONG, before anything is sent, when `token` would take the content past maxStreamBytes.
+   * Bytes are counted as tokens come (measuring the whole content each time would be quadratic). */
+  #checkStreamBytes(token: string, replace: boolean): void {
+    const max = this.init.maxStreamBytes;
+    if (max === undefined) return;
+    const added = Buffer.byteLength(token);
+    const before = replace ? 0 : (this.#contentBytes ?? Buffer.byteLength(this.content));
+    const bytes = before + added;
+    if (bytes > max) {
+      throw new ChatwireError("STREAM_TOO_LONG", `a streamed message is limited to ${max} bytes (maxStreamBytes)`);
+    }
+    this.#contentBytes = bytes;
   }
 
   async endStream(): Promise<void> {

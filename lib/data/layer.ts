@@ -38,6 +38,8 @@ export interface ThreadRecord {
   readonly userId?: string;
   readonly userIdentifier?: string;
   readonly secretHash?: string;
+  /** The id of its read-only link while its author shares it (`setThreadShare`). */
+  readonly shareId?: string;
   readonly tags: readonly string[];
   readonly metadata: JsonObject;
 }
@@ -166,6 +168,11 @@ export interface DataLayer {
   readonly files?: FileStore;
   /** Deletes the thread with its steps, feedback, elements and files. False if there was no such thread. */
   deleteThread(id: string): Promise<boolean>;
+  /** Shares the thread under `shareId`, or stops sharing it (`null`): the updated record, undefined if there is no
+   * such thread. A thread already shared keeps its share id, so two shares at once agree on one link. */
+  setThreadShare(threadId: string, shareId: string | null): Promise<ThreadRecord | undefined>;
+  /** The whole thread shared under `shareId`, as `loadThread` gives it; undefined once unshared or deleted. */
+  getSharedThread(shareId: string): Promise<LoadedThread | undefined>;
 
   /** The user's favorite messages (user messages of their own threads listed in the thread's `chatwireFavorites`
    * metadata, favorites.ts), newest first, at most `limit` (1..50, default 50). Optional for an embedder's own

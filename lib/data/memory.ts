@@ -6,6 +6,7 @@ import {
   type DataLayer,
   type DataWrite,
   type LoadedStep,
+  type LoadedThread,
   type NewThread,
   pageLimit,
   type StoredElement,
@@ -157,6 +158,25 @@ export function createMemoryLayer(): DataLayer {
         write satisfies never;
     }
   };
+  const loadThread = (id: string): LoadedThread | undefined => {
+    const t = live();
+    const row = t.threads.get(id);
+    if (row === undefined) return undefined;
+    const { secretHash: _secret, ...record } = withOwner(row.record);
+    const feedbackFor = t.feedback;
+    const steps = [...t.steps.values()]
+      .filter((s) => s.threadId === id)
+      .sort((a, b) => a.seq - b.seq)
+      .map((s): LoadedStep => {
+        const feedback = feedbackFor.get(s.entry.kind === "message" ? s.entry.message.id : s.entry.step.id);
+        const extra = feedback === undefined ? {} : { feedback: copy(feedback) };
+        return s.entry.kind === "message"
+          ? { ...copy(s.entry.message), kind: "message", ...extra }
+          : { ...copy(s.entry.step), kind: "step", ...extra };
+      });
+    const elements = [...t.elements.values()].filter((e) => e.threadId === id).map((e) => copy(e.element));
+    return { ...record, steps: withElements(steps, elements), elements };
+  };
   const cloneTables = (t: Tables): Tables => ({
     users: new Map(t.users),
     threads: new Map([...t.threads].map(([id, row]) => [id, { ...row }])),
@@ -191,25 +211,7 @@ export function createMemoryLayer(): DataLayer {
       const row = live().threads.get(id);
       return row === undefined ? undefined : withOwner(row.record);
     },
-    loadThread: async (id) => {
-      const t = live();
-      const row = t.threads.get(id);
-      if (row === undefined) return undefined;
-      const { secretHash: _secret, ...record } = withOwner(row.record);
-      const feedbackFor = t.feedback;
-      const steps = [...t.steps.values()]
-        .filter((s) => s.threadId === id)
-        .sort((a, b) => a.seq - b.seq)
-        .map((s): LoadedStep => {
-          const feedback = feedbackFor.get(s.entry.kind === "message" ? s.entry.message.id : s.entry.step.id);
-          const extra = feedback === undefined ? {} : { feedback: copy(feedback) };
-          return s.entry.kind === "message"
-            ? { ...copy(s.entry.message), kind: "message", ...extra }
-            : { ...copy(s.entry.step), kind: "step", ...extra };
-        });
-      const elements = [...t.elements.values()].filter((e) => e.threadId === id).map((e) => copy(e.element));
-      return { ...record, steps: withElements(steps, elements), elements };
-    },
+    loadThread: async (id) => loadThread(id),
     listThreads: async ({ userId, search, limit, cursor }) => {
       const size = pageLimit(limit);
       const before = cursor === undefined ? Number.POSITIVE_INFINITY : Number(cursor);
@@ -247,6 +249,22 @@ export function createMemoryLayer(): DataLayer {
     updateThread: async (id, patch) => {
       const record = patchThread(live(), id, patch);
       return record === undefined ? undefined : withOwner(record);
+    },
+    setThreadShare: async (threadId, shareId) => {
+      const t = live();
+      const row = t.threads.get(threadId);
+      if (row === undefined) return undefined;
+      const taken = [...t.threads.values()].some((other) => other !== row && other.record.shareId === shareId);
+      if (shareId !== null && row.record.shareId === undefined && taken) throw new Error(`share ${shareId} is taken`);
+      // A thread already shared keeps its link.
+      const kept = shareId === null ? undefined : (row.record.shareId ?? shareId);
+      const { shareId: _old, ...record } = row.record;
+      row.record = kept === undefined ? record : { ...record, shareId: kept };
+      return withOwner(row.record);
+    },
+    getSharedThread: async (shareId) => {
+      const row = [...live().threads.values()].find((candidate) => candidate.record.shareId === shareId);
+      return row === undefined ? undefined : loadThread(row.record.id);
     },
     deleteThread: async (id) => {
       const t = live();

@@ -2,6 +2,7 @@
 // (schema.ts); migrations run under an advisory lock so nodes starting together apply each version once. Every
 // wait is bounded: connecting, locks and statements time out, and a call retries a lost connection until then.
 import pg from "pg";
+import { MAX_TIMER_MS } from "../runtime/timers.ts";
 import { FAVORITES_METADATA_KEY, type FavoriteRow, favoritesLimit, toFavorite } from "./favorites.ts";
 import type { DataLayer, LockPolicy, LoginCharge } from "./layer.ts";
 import { pageLimit, withElements } from "./layer.ts";
@@ -99,7 +100,7 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
     })();
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("PostgreSQL timed out")), left + HANG_GRACE_MS);
+      timer = setTimeout(() => reject(new Error("PostgreSQL timed out")), Math.min(MAX_TIMER_MS, left + HANG_GRACE_MS));
     });
     try {
       const result = await Promise.race([work, hung]);
@@ -264,6 +265,20 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
         await client.query("DELETE FROM chatwire_files WHERE thread_id = $1", [id]);
         const result = await client.query("DELETE FROM chatwire_threads WHERE id = $1", [id]);
         return (result.rowCount ?? 0) > 0;
+      }),
+    setThreadShare: (threadId, shareId) =>
+      retried(async () => {
+        // COALESCE: a thread already shared keeps its link.
+        const keep = shareId === null ? "$1::text" : "COALESCE(share_id, $1::text)";
+        await pool.query(`UPDATE chatwire_threads SET share_id = ${keep} WHERE id = $2`, [shareId, threadId]);
+        return getThread(threadId);
+      }),
+    getSharedThread: (shareId) =>
+      retried(async () => {
+        const { rows } = await pool.query<{ id: string }>("SELECT id FROM chatwire_threads WHERE share_id = $1", [
+          shareId,
+        ]);
+        return rows[0] === undefined ? undefined : loadThread(rows[0].id);
       }),
     // One transaction, one deadline: a locked table or a lost server fails the batch once, at the deadline.
     apply: (writes, options) =>

@@ -43,6 +43,7 @@ export interface ThreadRow {
   user_id: string | null;
   user_identifier: string | null;
   secret_hash: string | null;
+  share_id: string | null;
   tags: JsonColumn;
   metadata: JsonColumn;
 }
@@ -54,6 +55,7 @@ export const toThread = (row: ThreadRow): ThreadRecord => ({
   ...optional("userId", row.user_id),
   ...optional("userIdentifier", row.user_identifier),
   ...optional("secretHash", row.secret_hash),
+  ...optional("shareId", row.share_id),
   tags: json(row.tags) as string[],
   metadata: json(row.metadata) as JsonObject,
 });

@@ -144,6 +144,13 @@ CREATE INDEX chatwire_cluster_sessions_by_thread ON chatwire_cluster_sessions (t
 /** Why a message's answer was cut (a StopReason: user, superseded, timeout…); null for a whole answer. */
 const stoppedMessages = `ALTER TABLE chatwire_steps ADD COLUMN stopped TEXT;`;
 
+/** A thread its author shared: the id of its read-only link (lib/gateway/share-routes.ts), null while not shared.
+ * Unique (several NULLs allowed): a link names one thread. */
+const threadShares = `
+ALTER TABLE chatwire_threads ADD COLUMN share_id TEXT;
+CREATE UNIQUE INDEX chatwire_threads_by_share ON chatwire_threads (share_id);
+`;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -154,6 +161,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 6, name: "files", sql: files({ bytes: "BLOB", json: "TEXT" }) },
   { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "INTEGER" }) },
   { version: 8, name: "stopped messages", sql: stoppedMessages },
+  { version: 9, name: "thread shares", sql: threadShares },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -170,4 +178,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 6, name: "files", sql: files({ bytes: "BYTEA", json: "JSONB" }) },
   { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "BIGINT" }) },
   { version: 8, name: "stopped messages", sql: stoppedMessages },
+  { version: 9, name: "thread shares", sql: threadShares },
 ];

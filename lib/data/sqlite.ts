@@ -213,6 +213,20 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
         return getThread(id);
       }),
     deleteThread: (id) => free(() => removeThread.immediate(id)),
+    setThreadShare: (threadId, shareId) =>
+      free(() => {
+        // COALESCE: a thread already shared keeps its link.
+        const keep = shareId === null ? "?" : "COALESCE(share_id, ?)";
+        sql(`UPDATE chatwire_threads SET share_id = ${keep} WHERE id = ?`).run(shareId, threadId);
+        return getThread(threadId);
+      }),
+    getSharedThread: (shareId) =>
+      free(() => {
+        const row = sql("SELECT id FROM chatwire_threads WHERE share_id = ?").get(shareId) as
+          | { id: string }
+          | undefined;
+        return row === undefined ? undefined : loadThread(row.id);
+      }),
     apply: (writes, options) => free(() => applyAll.immediate(writes), options?.deadline),
     revokeToken: (tokenId, expiresAt) => free(() => revoke.immediate(tokenId, expiresAt)),
     isTokenRevoked: (tokenId, now) =>

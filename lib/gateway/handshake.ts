@@ -180,13 +180,20 @@ export async function handshake<S extends object>(
   }
   if (resumed.live !== undefined) return resumed.live;
   await resumed.ending;
-  if (user !== undefined && !(await makeRoom(scope, user.identifier))) {
-    connection.error("TOO_MANY_SESSIONS", `a user may hold ${options.maxSessionsPerUser} sessions at once`);
-    connection.close(4429, "too many sessions");
+  const place = registry.placeOnNode(options.maxSessionsPerNode);
+  if (place === undefined) {
+    connection.error("SERVER_FULL", `this server holds ${options.maxSessionsPerNode} sessions: try again later`);
+    connection.close(1013, "server full");
     return undefined;
   }
-  let reserved = user !== undefined;
+  let reserved = false;
   try {
+    if (user !== undefined && !(await makeRoom(scope, user.identifier))) {
+      connection.error("TOO_MANY_SESSIONS", `a user may hold ${options.maxSessionsPerUser} sessions at once`);
+      connection.close(4429, "too many sessions");
+      return undefined;
+    }
+    reserved = user !== undefined;
     const thread =
       hello.thread === undefined || persistence === undefined
         ? undefined
@@ -219,6 +226,7 @@ export async function handshake<S extends object>(
     });
     registry.add(live, reserved);
     reserved = false;
+    place.release();
     // Listed in the cluster's directory before the client learns its id: a resume on another node must find it.
     await scope.cluster?.listed(live.id);
     welcome(connection, scope.files, live, false, hooks.userEnv, secret);
@@ -229,6 +237,7 @@ export async function handshake<S extends object>(
     );
     return live;
   } finally {
+    place.release();
     if (reserved && user !== undefined) registry.release(user.identifier);
   }
 }

@@ -62,6 +62,7 @@ export function newSession<S extends object>(
     registry: request.registry ?? scope.registry,
     files: scope.files,
     mcp: options.mcp,
+    turns: scope.registry.turns,
     favorites: favoritesAccess(options.favorites, persistence?.layer, user),
   });
   return { session, secret: linked?.secret };

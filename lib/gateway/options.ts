@@ -2,10 +2,10 @@
 // absent one does (`{ path: process.env.WS_PATH }` must not mean "no path").
 import type { LoginThrottleOptions } from "../auth/throttle.ts";
 import type { ClusterOptions } from "../cluster/options.ts";
-import { ChatwireError } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { McpPolicy } from "../session/mcp-policy.ts";
-import { MID_REPLY_POLICIES, type SessionLimits } from "../session/session.ts";
+import type { SessionLimits } from "../session/session.ts";
+import { checkOptions } from "./check-options.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { DataOption } from "./persistence.ts";
 
@@ -37,6 +37,12 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   readonly maxFramesPerSecond?: number | undefined;
   /** Live sessions one authenticated user may hold; one more is refused with TOO_MANY_SESSIONS (close 4429). */
   readonly maxSessionsPerUser?: number | undefined;
+  /** Live sessions this node holds (connected or waiting for a resume); a new one beyond it is refused with
+   * SERVER_FULL (WebSocket close 1013, HTTP 503), while resumes of held sessions go on. Default 10,000. */
+  readonly maxSessionsPerNode?: number | undefined;
+  /** Turns (messages, actions, edits) running at once on this node, across its sessions; a client's turn that
+   * would start beyond it is refused with SERVER_BUSY (the session goes on). 0 refuses them all. Default 1,000. */
+  readonly maxTurnsPerNode?: number | undefined;
   /** How long a new connection has to send `hello`. Default 10 s. */
   readonly helloTimeoutMs?: number | undefined;
   /** Persistence: "sqlite" (embedded), { postgres: url }, { sqlite: path }, "memory", a DataLayer, or false/absent
@@ -128,7 +134,12 @@ const defaults = {
   maxStoreBytes: 1024 * 1024,
   maxFramesPerSecond: 200,
   maxSessionsPerUser: 16,
+  maxSessionsPerNode: 10_000,
+  maxTurnsPerNode: 10_000,
   askTimeoutMs: 60_000,
+  maxAskTimeoutMs: 24 * 3600 * 1000,
+  maxMessageBytes: 512 * 1024,
+  maxStreamBytes: 4 * 1024 * 1024,
   taskTimeoutMs: 0,
   endGraceMs: 5_000,
   reconnectGraceMs: 120_000,
@@ -162,9 +173,6 @@ export function definedFields<T extends object>(options: T): { [K in keyof T]: E
  * INVALID_OPTION for a value no type allows (from JavaScript, or from an environment variable). */
 export const resolveOptions = <S extends object>(options: GatewayOptions<S>): ResolvedOptions<S> => {
   const resolved: ResolvedOptions<S> = { ...defaults, ...definedFields(options) };
-  if (!MID_REPLY_POLICIES.includes(resolved.midReply)) {
-    const allowed = MID_REPLY_POLICIES.join(", ");
-    throw new ChatwireError("INVALID_OPTION", `midReply must be one of ${allowed}, not ${String(resolved.midReply)}`);
-  }
+  checkOptions(resolved, defaults);
   return resolved;
 };

@@ -22,13 +22,14 @@ import { openPersistence } from "./persistence.ts";
 import { profileRoute } from "./profiles.ts";
 import { pushToThread } from "./push.ts";
 import { SessionRegistry } from "./registry.ts";
+import { shareRoutes } from "./share-routes.ts";
 import { releaseUpgrade } from "./upgrade.ts";
 
 export type { GatewayHandle };
 
 async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOptions<S>): Promise<void> {
   const options = resolveOptions(opts);
-  const registry = new SessionRegistry();
+  const registry = new SessionRegistry(options.maxTurnsPerNode);
   // What sessions and routes read: a reload (`chatwire run --watch`) swaps it whole.
   const hooks = new LiveTable(options.hooks);
   let shuttingDown: Promise<void> | undefined;
@@ -99,6 +100,8 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
       return auth.ok ? auth.user : undefined;
     };
     await app.register(threadRoutes, { layer: persistence.layer, userOf, signer: files.signer });
+    const viewHook = () => hooks.table.onSharedThreadView;
+    await app.register(shareRoutes, { layer: persistence.layer, userOf, viewHook, signer: files.signer });
   }
   // The upgrade is checked before it happens: a foreign origin gets HTTP 403; the user is decided here so that no
   // hook ever runs for a connection that is not authenticated.

@@ -1,4 +1,5 @@
 // The gateway's live sessions by id (connected or waiting for a resume), so a reconnect can find its session.
+import { NodeTurns } from "../session/node-turns.ts";
 import type { Session } from "../session/session.ts";
 
 /** Told when a session is added or deleted (the cluster's directory). */
@@ -7,12 +8,28 @@ export interface RegistryObserver {
   removed(session: Session): void;
 }
 
+/** A place on this node for a session being opened; `release()` gives it back (once the session is added, or
+ * when none will be). Releasing twice is harmless. */
+export interface NodePlace {
+  release(): void;
+}
+
 /** Live sessions of one gateway. */
 export class SessionRegistry {
   readonly #sessions = new Map<string, Session>();
   readonly #perUser = new Map<string, number>();
+  /** Sessions being opened (their thread loading): counted against the node's limit before they exist. */
+  #opening = 0;
+  /** The turns running in these sessions, against `maxTurnsPerNode`. */
+  readonly turns: NodeTurns;
+
   /** Set once, when the gateway joins a cluster. */
   observer: RegistryObserver | undefined;
+
+  /** `maxTurns`: the gateway's `maxTurnsPerNode`. */
+  constructor(maxTurns = Number.POSITIVE_INFINITY) {
+    this.turns = new NodeTurns(maxTurns);
+  }
 
   /** Adds a session; `reserved`: its user's place was taken by `reserve` already. */
   add(session: Session, reserved = false): void {
@@ -31,6 +48,22 @@ export class SessionRegistry {
     if (count >= max) return false;
     this.#perUser.set(identifier, count + 1);
     return true;
+  }
+
+  /**
+   * Takes a place for one more session on this node, unless it holds `max` already (live sessions and places
+   * taken): undefined when it is full. Counted at the check, as `reserve` is, so simultaneous opens cannot all pass.
+   */
+  placeOnNode(max: number): NodePlace | undefined {
+    if (this.#sessions.size + this.#opening >= max) return undefined;
+    this.#opening += 1;
+    let held = true;
+    return {
+      release: () => {
+        if (held) this.#opening -= 1;
+        held = false;
+      },
+    };
   }
 
   /** Gives back a place taken by `reserve` that no session used. */

@@ -155,4 +155,5 @@ export const {
   setModes,
   onMcpConnect,
   onMcpDisconnect,
+  onSharedThreadView,
 } = defaultApp;

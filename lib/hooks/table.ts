@@ -81,6 +81,11 @@ export type McpConnectHook<S extends object> = (
 /** An MCP server leaves the session (the user removed it, or the session ends): its client closes after this. */
 export type McpDisconnectHook<S extends object> = (ctx: EventContext<S>, name: string, client: Client) => HookResult;
 
+/** Whether `viewer` (undefined: not signed in) may read `thread`, which its author shared. The thread is as its
+ * author sees it (private fields included); the viewer gets it without them. Not called for the author, who may
+ * always read their own share; without this hook nobody else may. Throwing refuses, as `false` does. */
+export type SharedThreadViewHook = (thread: ThreadDict, viewer: User | undefined) => boolean | Promise<boolean>;
+
 /** A user logged out (`POST /auth/logout` with a valid token): clean up what the app keeps for them. */
 export type LogoutHook = (user: User) => HookResult;
 
@@ -108,6 +113,7 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly onLogout?: LogoutHook;
   readonly onMcpConnect?: McpConnectHook<S>;
   readonly onMcpDisconnect?: McpDisconnectHook<S>;
+  readonly onSharedThreadView?: SharedThreadViewHook;
   readonly actions: ReadonlyMap<string, ActionHook<S>>;
   /** The settings form every session shows from its start (`chat.chatSettings(form)`). */
   readonly chatSettings?: ChatSettings<object>;
@@ -146,6 +152,7 @@ export const slotNames = [
   "onLogout",
   "onMcpConnect",
   "onMcpDisconnect",
+  "onSharedThreadView",
 ] as const satisfies readonly SlotName[];
 
 /** A table with no hooks. */

@@ -8,7 +8,8 @@ import type { ContextInit } from "../context/init.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StopReason } from "../protocol/views.ts";
-import { OpenStreams, stopReasonOf } from "./open-streams.ts";
+import { NodeTurns } from "./node-turns.ts";
+import { OpenStreams, refusesSends, stopReasonOf } from "./open-streams.ts";
 import type { ThreadLink } from "./thread-link.ts";
 
 /** What a lane needs of its session. Methods, not closures: tens of thousands of idle sessions pay for each. */
@@ -120,11 +121,6 @@ class TaskSignal {
   }
 }
 
-/** A stop, a timeout or an interrupt silences the task; a session that ends keeps its own rule (SESSION_CLOSED once
- * closed). */
-const refusesSends = (reason: TaskAborted) =>
-  reason.kind === "stop" || reason.kind === "timeout" || reason.kind === "superseded";
-
 /**
  * The parts a task's context is built from, with its sends gated: once the task is stopped (or timed out), every
  * frame it sends is refused with the abort's TaskAborted (nothing reaches the client or the store), so a stop is
@@ -154,6 +150,8 @@ export class TaskLane<S extends object> extends Lane<S> {
   private readonly link: ThreadLink | undefined;
   /** Whether tasks may read the messages sent while they run (the `steer` policy). */
   private readonly steer: boolean;
+  /** The node's running turns, shared with every session's task lane. */
+  private readonly turns: NodeTurns;
 
   constructor(
     limit: number,
@@ -162,11 +160,13 @@ export class TaskLane<S extends object> extends Lane<S> {
     timeoutMs: number,
     link: ThreadLink | undefined,
     steer = false,
+    turns = new NodeTurns(),
   ) {
     super(limit, maxBytes, host);
     this.timeoutMs = timeoutMs;
     this.link = link;
     this.steer = steer;
+    this.turns = turns;
   }
 
   /** The running task's id; undefined between tasks. */
@@ -189,6 +189,12 @@ export class TaskLane<S extends object> extends Lane<S> {
     const full = this.push(async () => {
       const host = this.host;
       if (host.ended || skip?.() === true) return;
+      // Checked when the turn would start, not when it was queued: only running turns hold the node's places.
+      if (!this.turns.begin(replyTo === undefined)) {
+        const max = this.turns.max;
+        host.emitError("SERVER_BUSY", `this server runs ${max} turns at once: send it again later`, replyTo);
+        return;
+      }
       const task = new TaskSignal(`t${++this.#count}`, this.steer);
       const timer =
         this.timeoutMs > 0
@@ -206,6 +212,7 @@ export class TaskLane<S extends object> extends Lane<S> {
           host.fail(hook, error, replyTo, undefined);
         }
       } finally {
+        this.turns.end();
         clearTimeout(timer);
         // An abort that does not silence the task (shutdown, disconnect) lets it stream until it returns: cut now.
         if (task.reason !== undefined) this.#cut(task, stopReasonOf(task.reason.kind));

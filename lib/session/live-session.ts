@@ -151,6 +151,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       limits.taskTimeoutMs,
       init.link,
       steer,
+      init.turns,
     );
     this.#events = new EventLane(limits.maxQueuedEvents, limits.maxQueuedEventBytes, this);
     this.#asks = new AskBook(limits.maxPendingAsks);
@@ -183,6 +184,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       claimId: (id) => this.#chosenIds.claim(id, this.#transcript.has(id)),
       now,
       askTimeoutMs: limits.askTimeoutMs,
+      maxAskTimeoutMs: limits.maxAskTimeoutMs,
+      maxStreamBytes: limits.maxStreamBytes,
       files: init.files,
       thread: init.link,
       audio: this.#output,
@@ -268,6 +271,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   #receive(command: SessionCommand): void {
     switch (command.type) {
       case "user_message":
+        this.#checkMessageBytes(command.content);
         if (command.command !== undefined) this.#commands.check(command.command);
         this.#userMessage(
           command.id,
@@ -320,6 +324,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         this.#settingsUpdate(command.values, command.id);
         return;
       case "edit_message":
+        this.#checkMessageBytes(command.content);
         this.#editMessage(command.id, command.messageId, command.content);
         return;
       case "mcp_connect":
@@ -334,6 +339,14 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       default:
         throw new ChatwireError("UNKNOWN_FRAME", `no command ${JSON.stringify(command satisfies never)}`);
     }
+  }
+
+  /** Throws MESSAGE_TOO_LARGE for a user message's content over maxMessageBytes (UTF-8); nothing of it runs. */
+  #checkMessageBytes(content: string): void {
+    const max = this.#limits.maxMessageBytes;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: count bytes only when the length alone cannot decide.
+    if (content.length * 3 <= max || Buffer.byteLength(content) <= max) return;
+    throw new ChatwireError("MESSAGE_TOO_LARGE", `a message's content is limited to ${max} bytes (maxMessageBytes)`);
   }
 
   /** MCP is on when the app set a policy or registers onMcpConnect; otherwise MCP_DISABLED. */

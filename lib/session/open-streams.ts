@@ -1,7 +1,7 @@
 // The answers a task is streaming, as the client has seen them: when the task is cut (stop, interrupt, timeout,
 // shutdown, failure), each still-open stream ends with what was streamed so far and why, so the partial answer is
 // kept (shown and stored) instead of being left open or lost.
-import type { AbortKind } from "../context/abort.ts";
+import type { AbortKind, TaskAborted } from "../context/abort.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StopReason } from "../protocol/views.ts";
 
@@ -19,6 +19,11 @@ export const stopReasonOf = (kind: AbortKind): StopReason => {
       return kind satisfies never;
   }
 };
+
+/** A stop, a timeout or an interrupt silences the task: its later sends are refused and its streams cut at once. A
+ * session that ends keeps its own rule (SESSION_CLOSED once closed). */
+export const refusesSends = (reason: TaskAborted): boolean =>
+  reason.kind === "stop" || reason.kind === "timeout" || reason.kind === "superseded";
 
 /** One task's open streams: fed every frame the task sent, in order; content as sent (a refused token is not). */
 export class OpenStreams {

@@ -14,6 +14,7 @@ import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
 import type { FavoritesAccess } from "./favorites.ts";
 import type { McpPolicy } from "./mcp-policy.ts";
+import type { NodeTurns } from "./node-turns.ts";
 import type { OutboxLimits } from "./outbox.ts";
 import type { FrameSink } from "./sink.ts";
 import type { ThreadLink } from "./thread-link.ts";
@@ -49,6 +50,13 @@ export interface SessionLimits extends OutboxLimits {
   /** Approximate JSON bytes of the session's state; a `set` beyond it throws STORE_FULL. */
   readonly maxStoreBytes: number;
   readonly askTimeoutMs: number;
+  /** The longest timeout an ask may have; a longer one (or one not above 0) throws BAD_ASK_TIMEOUT. */
+  readonly maxAskTimeoutMs: number;
+  /** UTF-8 bytes of one user message's content (`user_message`, `edit_message`); more gets MESSAGE_TOO_LARGE. */
+  readonly maxMessageBytes: number;
+  /** UTF-8 bytes a streamed message's content may reach (and so its stored partial answer); a token beyond it
+   * throws STREAM_TOO_LONG. */
+  readonly maxStreamBytes: number;
   /** 0: tasks may run as long as they like. */
   readonly taskTimeoutMs: number;
   /** How long a closing session waits for running handlers before `onChatEnd`. */
@@ -89,6 +97,8 @@ export interface SessionInit<S extends object> {
   readonly files?: FileAccess | undefined;
   /** Told once, after onChatEnd, when the session is over. */
   readonly registry?: { delete(session: Session): void } | undefined;
+  /** The node's running turns, against the gateway's `maxTurnsPerNode`; without it, this session's alone. */
+  readonly turns?: NodeTurns | undefined;
   /** The app's MCP policy (the gateway's `mcp` option): with it, or with onMcpConnect registered, users may add MCP
    * servers to the session. */
   readonly mcp?: McpPolicy | undefined;

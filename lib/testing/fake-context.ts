@@ -19,9 +19,11 @@ import { AskBook } from "../session/asks.ts";
 import { CommandBook } from "../session/chat-commands.ts";
 import { ChosenIds } from "../session/chosen-ids.ts";
 import { ModeBook } from "../session/modes.ts";
+import { OpenStreams, refusesSends, stopReasonOf } from "../session/open-streams.ts";
 import { SettingsBook } from "../session/settings.ts";
 import { Transcript } from "../session/transcript.ts";
 import { UsageBook } from "../session/usage.ts";
+import { FakeConnection } from "./fake-connection.ts";
 import { type FakeMcpServers, fakeMcp } from "./fake-mcp.ts";
 import { userMessage } from "./user-message.ts";
 
@@ -36,6 +38,10 @@ export interface FakeContextOptions<S extends object> {
   readonly hooks?: Pick<HookTable<S>, "authorRename"> | undefined;
   readonly now?: (() => Date) | undefined;
   readonly askTimeoutMs?: number | undefined;
+  /** The longest ask timeout (BAD_ASK_TIMEOUT beyond it). Default 24 h, as the gateway's. */
+  readonly maxAskTimeoutMs?: number | undefined;
+  /** UTF-8 bytes a streamed message may reach (STREAM_TOO_LONG beyond it). Default 4 MiB, as the gateway's. */
+  readonly maxStreamBytes?: number | undefined;
   /** The conversation so far (`ctx.history()`); what the handler sends is added to it. */
   readonly history?: readonly HistoryMessage[] | undefined;
   /** The user's values of the app's declared keys (`ctx.userEnv`). */
@@ -50,10 +56,19 @@ export interface FakeContextOptions<S extends object> {
   readonly mcp?: FakeMcpServers | undefined;
 }
 
-/** What a fake context records of what the handler did, and how the test aborts its signal. */
+/** What a fake context records of what the handler did, and how the test aborts its signal or drops its client. */
 export interface ContextRecording {
-  /** Every frame sent, in order (without `seq`). */
+  /** Every frame sent, in order (without `seq`), whether or not the client was connected. */
   readonly sent: OutgoingFrame[];
+  /** Every frame the client received, in order: those sent while it was connected, and on `reconnect()` those
+   * sent while it was not. */
+  readonly received: OutgoingFrame[];
+  /** The client's connection drops (as a network failure): the handler goes on, its frames are held. */
+  dropConnection(): void;
+  /** The client resumes: the frames sent while it was away are received, in order, and returned. */
+  reconnect(): OutgoingFrame[];
+  /** Whether the client is connected (true until `dropConnection()`, again after `reconnect()`). */
+  isConnected(): boolean;
   /** The frames of one type. */
   sentOf<T extends ServerFrameType>(type: T): OutgoingOf<T>[];
   /** The content of every message sent (message_new), streamed (final content) or asked, in order. */
@@ -64,7 +79,8 @@ export interface ContextRecording {
   readonly threadChanges: ThreadChanges[];
   /** The thread as those changes leave it: the last name, tags and metadata set. */
   threadState(): ThreadChanges;
-  /** Aborts the handler's signal as chatwire would (`stop`, `disconnect`, …). */
+  /** Aborts the handler's signal as chatwire would (`stop`, `disconnect`, …). In a task's context, `stop`, `timeout`
+   * and `superseded` also end its open streams with what was streamed and refuse its later sends, as a session does. */
   abort(kind: TaskAborted["kind"]): void;
 }
 
@@ -82,9 +98,12 @@ export interface FakeContext<S extends object> extends ChatContext<S>, ContextRe
 /** An EventContext (what onFeedback, onWindowMessage, the audio hooks, onStop and onChatEnd get) that records. */
 export interface FakeEventContext<S extends object> extends EventContext<S>, ContextRecording {}
 
-/** A context's parts, recording what goes through them. */
-function recordingParts<S extends object>(options: FakeContextOptions<S>) {
+/** A context's parts, recording what goes through them. `task`: gated as a session gates a task's sends. */
+function recordingParts<S extends object>(options: FakeContextOptions<S>, task: boolean) {
   const sent: OutgoingFrame[] = [];
+  const connection = new FakeConnection();
+  const streams = new OpenStreams();
+  let aborted: TaskAborted | undefined;
   const threadChanges: ThreadChanges[] = [];
   const logger = createRecordingLogger();
   const controller = new AbortController();
@@ -103,8 +122,9 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
     state: createStateStore<S>(options.state),
     log: logger,
     emit: (frame) => {
-      sent.push(frame);
-      transcript.record(frame);
+      // As the session's task lane: once stopped, nothing more of the task goes out but the close of its asks.
+      if (task && aborted !== undefined && refusesSends(aborted) && frame.type !== "ask_end") throw aborted;
+      record(frame);
     },
     renameAuthor: options.hooks?.authorRename,
     asks,
@@ -118,6 +138,8 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
     claimId: (id) => chosenIds.claim(id, transcript.has(id)),
     now: options.now ?? (() => fixed),
     askTimeoutMs: options.askTimeoutMs ?? 60_000,
+    maxAskTimeoutMs: options.maxAskTimeoutMs ?? 24 * 3600 * 1000,
+    maxStreamBytes: options.maxStreamBytes ?? 4 * 1024 * 1024,
     // Elements with bytes are stored in memory, as a gateway without persistence would.
     files: { store: createMemoryFileStore(), signer: createFileSigner(undefined), maxElementBytes: 20 * 1024 * 1024 },
     mcp: fakeMcp(options.mcp),
@@ -127,10 +149,25 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
       },
     },
   };
+  function record(frame: OutgoingFrame): void {
+    sent.push(frame);
+    transcript.record(frame);
+    streams.observe(frame);
+    connection.deliver(frame);
+  }
+  const abort = (kind: TaskAborted["kind"]) => {
+    aborted ??= new TaskAborted(kind); // the first reason wins, as in a session
+    controller.abort(aborted);
+    if (task && refusesSends(aborted)) for (const end of streams.cut(stopReasonOf(aborted.kind))) record(end);
+  };
   const sentOf = <T extends ServerFrameType>(type: T) =>
     sent.filter((frame): frame is OutgoingOf<T> => frame.type === type);
   const recording: ContextRecording = {
     sent,
+    received: connection.received,
+    dropConnection: () => connection.drop(),
+    reconnect: () => connection.reconnect(),
+    isConnected: () => connection.connected,
     sentOf,
     texts: () =>
       sent.flatMap((frame) => {
@@ -141,7 +178,7 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
     logs: logger.entries,
     threadChanges,
     threadState: (): ThreadChanges => Object.assign({}, ...threadChanges),
-    abort: (kind: TaskAborted["kind"]) => controller.abort(new TaskAborted(kind)),
+    abort,
   };
   return { init, signal: controller.signal, asks, sentOf, recording };
 }
@@ -157,7 +194,7 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>) {
 export function createFakeContext<S extends object = Record<string, unknown>>(
   options: FakeContextOptions<S> = {},
 ): FakeContext<S> {
-  const { init, signal, asks, sentOf, recording } = recordingParts(options);
+  const { init, signal, asks, sentOf, recording } = recordingParts(options, true);
   const answer = (reply: { content: string } | { actionName: string }) => {
     const ask = sentOf("ask").find((frame) => asks.ids().includes(frame.askId));
     const askId = ask?.askId ?? "none";
@@ -191,6 +228,6 @@ export function createFakeContext<S extends object = Record<string, unknown>>(
 export function createFakeEventContext<S extends object = Record<string, unknown>>(
   options: FakeContextOptions<S> = {},
 ): FakeEventContext<S> {
-  const { init, signal, recording } = recordingParts(options);
+  const { init, signal, recording } = recordingParts(options, false);
   return Object.assign(createEventContext<S>(init, signal), recording);
 }

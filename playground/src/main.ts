@@ -21,6 +21,8 @@ import { FavoritesPicker } from "./favorites.ts";
 import { gatewayUrl } from "./gateway.ts";
 import type { MessageControls } from "./message.ts";
 import { notify } from "./notices.ts";
+import { ShareButton } from "./share-button.ts";
+import { LINK_REFUSED, showSharedThread } from "./shared-page.ts";
 import { SignIn } from "./sign-in.ts";
 import { Surface } from "./surface.ts";
 import { ThreadList } from "./thread-list.ts";
@@ -58,11 +60,28 @@ const threads = new ThreadList(() => client?.threads, {
   open: (id) => startConversation({ id }),
   fresh: () => startConversation(),
 });
-const signIn = new SignIn((username, password) => logIn(api, username, password), enter, signOut);
+const share = new ShareButton(() => client?.threads, url);
+/** `?share=<id>`: this page shows that shared thread, read-only, and never opens a socket. */
+const shareId = url.searchParams.get("share");
+const signIn = new SignIn(
+  (username, password) => logIn(api, username, password),
+  (user) => (shareId === null ? enter(user) : readShared(shareId, user)),
+  signOut,
+);
 addEventListener("pagehide", () => client?.close());
 if (gateway.refused !== undefined)
   notify(`Not connecting to ${gateway.refused}: the server does not allow that gateway.`, "warn", { sticky: true });
-void boot();
+if (shareId === null) void boot();
+else void readShared(shareId);
+
+/** The shared thread; refused while signed out, the sign-in form (the app may let signed-in users read it). */
+async function readShared(id: string, user?: User): Promise<void> {
+  if (user !== undefined) signIn.signedIn(user, true);
+  if (await showSharedThread(api, id)) return;
+  if (user === undefined && (await currentAccount(api)).kind === "signed-out") {
+    signIn.ask(`${LINK_REFUSED} Signed in, you may read it.`);
+  }
+}
 
 /** Signed in (or nothing to sign in to): connect. Signed out: the form first; the upgrade would be refused. */
 async function boot(message?: string): Promise<void> {
@@ -85,7 +104,9 @@ function enter(user: User | undefined): void {
 async function signOut(): Promise<void> {
   leave();
   await logOut(api);
-  await boot();
+  // A shared thread's page stays one: it reads the link again, now as nobody.
+  if (shareId === null) await boot();
+  else location.reload();
 }
 
 /** Closes the session and empties the page (signed out). */
@@ -95,6 +116,7 @@ function leave(): void {
   client?.close();
   client = undefined;
   threads.disable();
+  share.thread(undefined);
   render(undefined);
 }
 
@@ -160,9 +182,13 @@ function welcomed({ welcome, replaced, lost, dropped }: SessionEvent, reopened: 
   }
   void surface.loadProfiles();
   usage.hidden = true; // a new session: its first usage frame shows the thread's sums again
+  share.thread(undefined);
   if (welcome.user !== undefined) {
     threads.current(welcome.threadId);
-    void threads.enable();
+    // Share where the server stores this user's threads (it lists them): else there is nothing to share.
+    void threads.enable().then((listed) => {
+      if (listed && client?.getSnapshot().session?.threadId === welcome.threadId) share.thread(welcome.threadId);
+    });
   }
 }
 

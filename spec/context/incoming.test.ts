@@ -2,7 +2,7 @@
 // order; the iterator ends when the task is aborted; without an inbox (any policy but steer) both end at once.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { ChatContext, IncomingMessage } from "../../lib/index.ts";
+import { type ChatContext, type IncomingMessage, TaskAborted } from "../../lib/index.ts";
 import { createFakeContext, userMessage } from "../../lib/testing/index.ts";
 
 /** A handler that answers, folding in each correction the user sends until they say "go". */
@@ -30,8 +30,9 @@ test("incoming() ends when the task is aborted; takeIncoming() reads what is the
   const ctx = createFakeContext({ incoming: [] });
   const running = collect(ctx, userMessage("tea"));
   ctx.abort("stop");
-  await running; // the loop ended with the abort (a real session would also refuse the send after it)
-  assert.deepEqual(ctx.texts(), ["tea"]);
+  // The loop ended with the abort; the send after it is refused, as a real session refuses a stopped task's.
+  await assert.rejects(running, (error) => error instanceof TaskAborted && error.kind === "stop");
+  assert.deepEqual(ctx.texts(), []);
   const later = createFakeContext({ incoming: ["a", "b"] });
   assert.deepEqual(
     (await later.takeIncoming()).map((m) => m.content),

@@ -311,6 +311,47 @@ export function dataLayerContract(make: () => Promise<DataLayer>): void {
     assert.equal((await layer.loadThread("t2"))?.steps.length, 1);
   });
 
+  test("setThreadShare shares under one id, keeps it when shared again, and unsharing ends the link at once", async (t) => {
+    const layer = await open(t);
+    const ada = await layer.upsertUser({ identifier: "ada" });
+    await layer.createThread({ id: "t1", userId: ada.id, name: "Trip" });
+    await apply(layer, { kind: "message", threadId: "t1", message: message("m1", "hello") });
+    assert.equal((await layer.getThread("t1"))?.shareId, undefined);
+    assert.equal((await layer.setThreadShare("t1", "share-a"))?.shareId, "share-a");
+    // A second share (another request at the same time) gets the first link, not a new one.
+    assert.equal((await layer.setThreadShare("t1", "share-b"))?.shareId, "share-a");
+    assert.equal(await layer.getSharedThread("share-b"), undefined);
+    const shared = await layer.getSharedThread("share-a");
+    assert.equal(shared?.id, "t1");
+    assert.equal(shared?.userIdentifier, "ada");
+    assert.deepEqual(
+      shared?.steps.map((s) => s.id),
+      ["m1"],
+    );
+    const unshared = await layer.setThreadShare("t1", null);
+    assert.equal(unshared?.id, "t1");
+    assert.equal(unshared?.shareId, undefined);
+    assert.equal(await layer.getSharedThread("share-a"), undefined);
+    assert.equal(await layer.setThreadShare("missing", "share-c"), undefined);
+    assert.equal(await layer.getSharedThread("share-c"), undefined);
+  });
+
+  test("a share id names one thread; a deleted thread's link is gone; shared threads stay out of others' lists", async (t) => {
+    const layer = await open(t);
+    const ada = await layer.upsertUser({ identifier: "ada" });
+    const bob = await layer.upsertUser({ identifier: "bob" });
+    await layer.createThread({ id: "t1", userId: ada.id });
+    await layer.createThread({ id: "t2", userId: ada.id });
+    await layer.setThreadShare("t1", "share-a");
+    await assert.rejects(layer.setThreadShare("t2", "share-a"));
+    assert.equal((await layer.getThread("t2"))?.shareId, undefined);
+    assert.deepEqual((await layer.listThreads({ userId: bob.id })).threads, []);
+    assert.equal(await layer.deleteThread("t1"), true);
+    assert.equal(await layer.getSharedThread("share-a"), undefined);
+    // The id is free again once its thread is gone.
+    assert.equal((await layer.setThreadShare("t2", "share-a"))?.shareId, "share-a");
+  });
+
   test("a message's elements come back in the thread and on the message; deleting the message deletes them", async (t) => {
     const layer = await open(t);
     await layer.createThread({ id: "t1" });

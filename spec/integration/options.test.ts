@@ -37,6 +37,11 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   maxAudioBytes: undefined,
   maxStoreBytes: undefined,
   askTimeoutMs: undefined,
+  maxAskTimeoutMs: undefined,
+  maxMessageBytes: undefined,
+  maxStreamBytes: undefined,
+  maxSessionsPerNode: undefined,
+  maxTurnsPerNode: undefined,
   taskTimeoutMs: undefined,
   endGraceMs: undefined,
   highWaterBytes: undefined,
@@ -170,6 +175,8 @@ test("the fake context and ctx.send: fields given as undefined take their defaul
     hooks: undefined,
     now: undefined,
     askTimeoutMs: undefined,
+    maxAskTimeoutMs: undefined,
+    maxStreamBytes: undefined,
   });
   assert.equal(ctx.sessionId, "session1");
   await ctx.send({ content: "hi", author: undefined, actions: undefined, elements: undefined, role: undefined });

@@ -155,6 +155,7 @@ test("a client that stops reading is closed as a slow consumer (4008) with serve
   });
   const server = await startGateway(t, {
     hooks: chat.seal(),
+    maxStreamBytes: 1024 ** 3, // flow control under test, not the length of one answer
     maxPendingBytes: 4 * 1024 * 1024,
     stallTimeoutMs: 200,
     reconnectGraceMs: 60_000,
@@ -200,6 +201,7 @@ test("a client that stops reading is closed (4008) while the handler waits, then
   });
   const server = await startGateway(t, {
     hooks: chat.seal(),
+    maxStreamBytes: 1024 ** 3, // flow control under test, not the length of one answer
     highWaterBytes: 64 * 1024,
     stallTimeoutMs: 200,
     reconnectGraceMs: 60_000,
@@ -264,7 +266,7 @@ test("a handler that awaits streamToken is slowed to the client's pace and sends
     for (let i = 0; i < 400; i++) await reply.streamToken(token);
     await reply.endStream();
   });
-  const server = await startGateway(t, { hooks: chat.seal(), highWaterBytes: 256 * 1024 });
+  const server = await startGateway(t, { hooks: chat.seal(), highWaterBytes: 256 * 1024, maxStreamBytes: 1024 ** 3 });
   const client = await connectClient(server);
   t.after(() => client.close());
   client.send({ type: "user_message", id: "m", content: "go" });

@@ -62,11 +62,20 @@ export async function aguiRoutes<S extends object>(app: FastifyInstance, options
 
   async function newThread(key: string, user: User | undefined, threadId: string): Promise<AguiThread | Refusal> {
     const { persistence, registry, log } = scope;
-    if (user !== undefined && !(await makeRoom(scope, user.identifier))) {
-      return new Refusal(429, "TOO_MANY_SESSIONS", `a user may hold ${gateway.maxSessionsPerUser} sessions at once`);
+    const place = registry.placeOnNode(gateway.maxSessionsPerNode);
+    if (place === undefined) {
+      return new Refusal(
+        503,
+        "SERVER_FULL",
+        `this server holds ${gateway.maxSessionsPerNode} sessions: try again later`,
+      );
     }
-    let reserved = user !== undefined;
+    let reserved = false;
     try {
+      if (user !== undefined && !(await makeRoom(scope, user.identifier))) {
+        return new Refusal(429, "TOO_MANY_SESSIONS", `a user may hold ${gateway.maxSessionsPerUser} sessions at once`);
+      }
+      reserved = user !== undefined;
       let loaded: LoadedThread | undefined;
       // A user's thread is stored under the client's id and reopened by it; an anonymous client has no way to
       // prove a stored thread is its own, so its session gets a stored thread of its own id.
@@ -89,6 +98,7 @@ export async function aguiRoutes<S extends object>(app: FastifyInstance, options
         threadId: storedId,
         restoredState: loaded === undefined ? undefined : (restoredState(loaded) as Partial<S> | undefined),
         link: linked?.link,
+        turns: registry.turns,
         registry: {
           delete(ended) {
             registry.delete(ended);
@@ -98,11 +108,13 @@ export async function aguiRoutes<S extends object>(app: FastifyInstance, options
       });
       registry.add(session, reserved);
       reserved = false;
+      place.release();
       const hook = loaded === undefined ? scope.hooks.table.onChatStart : scope.hooks.table.onChatResume;
       const thread = new AguiThread(session, threadId, { thread: loaded, tasks: hook === undefined ? 0 : 1 });
       threads.set(key, thread);
       return thread;
     } finally {
+      place.release();
       if (reserved && user !== undefined) registry.release(user.identifier);
     }
   }

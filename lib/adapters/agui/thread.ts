@@ -6,10 +6,19 @@
 import type { ServerResponse } from "node:http";
 import { EventType, type Interrupt, type RunFinishedOutcome } from "@ag-ui/core";
 import type { LoadedThread } from "../../data/layer.ts";
+import type { ErrorCode } from "../../errors.ts";
 import type { ServerFrame, ServerFrameOf } from "../../protocol/server.ts";
 import type { Session } from "../../session/session.ts";
 import { type AguiRunInput, textOf } from "./input.ts";
 import { AguiRun, type RunHost } from "./run.ts";
+
+/** Codes of a user message the session refused before it became a task: no task_end will follow it. */
+const REFUSED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "QUEUE_FULL",
+  "MESSAGE_TOO_LARGE",
+  "MESSAGE_DROPPED",
+  "SERVER_BUSY",
+]);
 
 /** The interrupt that stands for an ask: answer it with `{ content }` (text) or `{ actionId }` (action). */
 function interruptOf(ask: ServerFrameOf<"ask">): Interrupt {
@@ -111,7 +120,7 @@ export class AguiThread implements RunHost {
         if (frame.replyTo !== undefined && frame.replyTo === run.messageId) {
           // The run ends with the error once its task has ended (a refused message never had one).
           run.error = { message: frame.message, code: frame.code };
-          if (frame.code === "QUEUE_FULL") this.#pendingTasks = Math.max(0, this.#pendingTasks - 1);
+          if (REFUSED.has(frame.code)) this.#pendingTasks = Math.max(0, this.#pendingTasks - 1);
           this.#settle(run);
         } else {
           run.events.custom({ ...frame });

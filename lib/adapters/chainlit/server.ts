@@ -143,9 +143,12 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
       if (live.user?.identifier !== user?.identifier) return new Error("authorization failed");
       return live;
     }
-    if (user !== undefined && !(await makeRoom(scope, user.identifier))) return new Error("too many sessions");
-    let reserved = user !== undefined;
+    const place = registry.placeOnNode(gateway.maxSessionsPerNode);
+    if (place === undefined) return new Error("server full: try again later");
+    let reserved = false;
     try {
+      if (user !== undefined && !(await makeRoom(scope, user.identifier))) return new Error("too many sessions");
+      reserved = user !== undefined;
       const requested = text(auth.threadId, 64);
       const thread =
         requested === undefined || persistence === undefined
@@ -185,6 +188,7 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
       });
       registry.add(session, reserved);
       reserved = false;
+      place.release();
       const entry: ChainlitSession = {
         session,
         user,
@@ -202,6 +206,7 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
       sessions.set(sessionId, entry);
       return entry;
     } finally {
+      place.release();
       if (reserved && user !== undefined) registry.release(user.identifier);
     }
   }
