@@ -3,6 +3,7 @@
 import type { ThreadDict, ThreadElement, ThreadMessageStep, ThreadToolStep } from "../hooks/payloads.ts";
 import type { FavoriteView } from "../protocol/favorites.ts";
 import type { ElementDisplay, ElementKind, JsonObject, MessageView, StepView, User } from "../protocol/views.ts";
+import { FAVORITES_METADATA_KEY } from "./favorites.ts";
 import type { FileStore } from "./files.ts";
 
 /** The key of a thread's metadata that holds the saved session store: server-side only, never sent to a client. */
@@ -205,13 +206,20 @@ export const pageLimit = (limit: number | undefined): number => Math.min(100, Ma
 /** How thread names are cut when they come from a message. */
 export const NAME_MAX = 80;
 
+/** chatwire's own keys of a thread's metadata: the saved session store and conversation, which only the server
+ * reads, and the owner's favorites (sent as `favorites` frames, never with the thread: a shared view must not show
+ * them). */
+const OWN_METADATA_KEYS: readonly string[] = [STORE_METADATA_KEY, CONVERSATION_METADATA_KEY, FAVORITES_METADATA_KEY];
+
 /**
- * The thread as a client may see it: without the saved session store, which only the server reads.
+ * The thread as a client may see it: without chatwire's own metadata keys.
  * @example clientThread(await layer.loadThread(id)).metadata.chatwireSession === undefined
  */
 export function clientThread<T extends { readonly metadata: JsonObject }>(thread: T): T {
-  if (!(STORE_METADATA_KEY in thread.metadata) && !(CONVERSATION_METADATA_KEY in thread.metadata)) return thread;
-  const { [STORE_METADATA_KEY]: _store, [CONVERSATION_METADATA_KEY]: _conversation, ...metadata } = thread.metadata;
+  if (!OWN_METADATA_KEYS.some((key) => key in thread.metadata)) return thread;
+  const metadata = Object.fromEntries(
+    Object.entries(thread.metadata).filter(([key]) => !OWN_METADATA_KEYS.includes(key)),
+  );
   return { ...thread, metadata };
 }
 

@@ -62,6 +62,9 @@ function favoritesOn(layer: () => DataLayer): void {
     assert.deepEqual((await layer().listFavorites?.("ada"))?.length, 2, "committed before the answer");
     const thread = await layer().getThread(threadId);
     assert.equal((thread?.metadata.chatwireFavorites as string[] | undefined)?.includes(storedId), true);
+    const route = await server.inject({ method: "GET", url: `/threads/${threadId}`, headers: { "x-user": "ada" } });
+    assert.equal(route.statusCode, 200);
+    assert.equal(route.json().metadata.chatwireFavorites, undefined, "the key is chatwire's own: no route shows it");
     await ada.close();
 
     const later = await connectClient(server, as("ada"));
