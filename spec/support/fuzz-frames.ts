@@ -135,6 +135,8 @@ export function conforms(schema: Schema, value: unknown): boolean {
           : schema.additionalProperties !== false,
       );
     }
+    case "boolean":
+      return typeof value === "boolean";
     case "array":
       return (
         Array.isArray(value) &&
