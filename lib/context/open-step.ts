@@ -46,3 +46,13 @@ export async function openStep(parent: StepParent, init: StepInit): Promise<Open
 }
 
 const quiet = () => undefined;
+
+/** A value as a step shows it: text as it is, anything else as JSON. */
+export function shownAsText(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value); // a cycle or a BigInt: still something to show
+  }
+}

@@ -3,7 +3,7 @@
 import type { FinishReason, LanguageModelUsage, TextStreamPart, ToolSet } from "ai";
 import type { ChatContext } from "../../context/context.ts";
 import type { MessageHandle, MessageInit } from "../../context/message.ts";
-import { type OpenStep, openStep, type StepParent } from "../../context/open-step.ts";
+import { type OpenStep, openStep, type StepParent, shownAsText } from "../../context/open-step.ts";
 import type { StepInit } from "../../context/step.ts";
 
 /** How the result is shown. */
@@ -27,16 +27,6 @@ export interface StreamTextOutcome {
 /** The part of a `streamText` result this reads. */
 export interface StreamTextSource<TOOLS extends ToolSet> {
   readonly fullStream: AsyncIterable<TextStreamPart<TOOLS>>;
-}
-
-/** Text as it is, anything else as JSON. */
-function shown(value: unknown): string {
-  if (typeof value === "string") return value;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }
 
 /** The next part of `parts`, or the signal's reason once it aborts (the model may be stuck between parts). */
@@ -137,7 +127,7 @@ export async function streamTextToSession<S extends object, TOOLS extends ToolSe
           await tools.get(part.id)?.handle.streamToken(part.delta, { input: true });
           break;
         case "tool-call": {
-          const input = shown(part.input);
+          const input = shownAsText(part.input);
           const step = await toolStep(part.toolCallId, part.toolName, input);
           if (step.handle.input !== input) {
             step.handle.input = input;
@@ -146,14 +136,14 @@ export async function streamTextToSession<S extends object, TOOLS extends ToolSe
           break;
         }
         case "tool-result": {
-          const step = await toolStep(part.toolCallId, part.toolName, shown(part.input));
-          step.handle.output = shown(part.output);
+          const step = await toolStep(part.toolCallId, part.toolName, shownAsText(part.input));
+          step.handle.output = shownAsText(part.output);
           finish(step);
           tools.delete(part.toolCallId);
           break;
         }
         case "tool-error":
-          finish(await toolStep(part.toolCallId, part.toolName, shown(part.input)), part.error ?? "tool failed");
+          finish(await toolStep(part.toolCallId, part.toolName, shownAsText(part.input)), part.error ?? "tool failed");
           tools.delete(part.toolCallId);
           break;
         case "tool-output-denied":
