@@ -68,10 +68,10 @@ class SessionSpans implements FrameTracer {
     switch (frame.type) {
       case "task_start":
         this.#endTask(); // a task_end that never came (the session ended mid-task)
-        this.#task = this.#tracer.startSpan("chatwire.task", {
-          attributes: { ...this.#ids, [SpanAttributes.taskId]: frame.taskId },
-        });
+        this.#task = this.#tracer.startSpan("chatwire.task");
+        // Attributes only for a span that records: with no provider, a task costs one no-op span and nothing else.
         this.#recording = this.#task.isRecording();
+        if (this.#recording) this.#task.setAttributes({ ...this.#ids, [SpanAttributes.taskId]: frame.taskId });
         return;
       case "task_end":
         if (frame.aborted === true) this.#task?.setAttribute(SpanAttributes.taskAborted, true);
