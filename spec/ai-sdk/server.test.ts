@@ -218,3 +218,31 @@ test("stop aborts the model call through ctx.signal and ends the turn quietly wi
   assert.equal(stepsOf(client.received)[0]?.type, "llm", "the model call's step had started");
   assert.equal(client.received.filter((frame) => frame.type === "error").length, 0, "a stop is not a failure");
 });
+
+test("stop ends the turn even when the model call was not given ctx.signal and never ends", async (t) => {
+  const chat = createApp();
+  chat.onMessage(async (ctx, message) => {
+    const model = new MockLanguageModelV3({
+      doStream: async () => ({
+        stream: new ReadableStream<LanguageModelV3StreamPart>({
+          start(controller) {
+            controller.enqueue({ type: "stream-start", warnings: [] });
+            controller.enqueue({ type: "text-start", id: "t1" });
+            controller.enqueue({ type: "text-delta", id: "t1", delta: "Once upon" }); // and nothing more, ever
+          },
+        }),
+      }),
+    });
+    await streamTextToSession(ctx, streamText({ model, prompt: message.content }));
+  });
+  const server = await startGateway(t, { hooks: chat.seal() });
+  const client = await connectClient(server);
+  t.after(() => client.close());
+  client.send({ type: "user_message", id: "m1", content: "a long story" });
+  assert.equal((await client.until("stream_token")).token, "Once upon");
+  client.send({ type: "stop" });
+  const end = await client.until("task_end");
+  assert.equal(end.aborted, true);
+  const stopped = client.received.find((frame) => frame.type === "stream_end");
+  assert.equal(stopped?.type === "stream_end" && stopped.content, "Once upon", "the partial answer stays, ended");
+});

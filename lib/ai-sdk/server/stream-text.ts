@@ -166,7 +166,9 @@ export async function streamTextToSession<S extends object, TOOLS extends ToolSe
     }
   } catch (error) {
     for (const step of [...open]) finish(step, error);
-    await parts.return?.();
+    // Not awaited: an iterator's return may wait for the read in flight (a ReadableStream's does by spec), which a
+    // model that ignores the abort never ends.
+    void Promise.resolve(parts.return?.()).catch(() => undefined);
     throw error;
   } finally {
     for (const step of [...open]) finish(step);
