@@ -95,14 +95,22 @@ export class LangchainCallbackHandler extends BaseCallbackHandler {
   readonly #answer: MessageInit | undefined;
   readonly #ignore: ReadonlySet<string>;
   readonly #runs = new Map<string, Run>();
+  readonly #options: LangchainHandlerOptions;
 
   constructor(target: LangchainTarget, options: LangchainHandlerOptions = {}) {
     super();
     this.#target = target;
+    this.#options = options;
     this.#top = options.parent ?? target;
     this.#tokens = options.tokens ?? "step";
     this.#answer = options.answer;
     this.#ignore = new Set(options.ignore ?? DEFAULT_IGNORED_RUNS);
+  }
+
+  /** A handler for the same task with the same options and no runs (BaseCallbackHandler's would pass itself as
+   * the target). */
+  override copy(): LangchainCallbackHandler {
+    return new LangchainCallbackHandler(this.#target, this.#options);
   }
 
   /** The step a run's children go under: the nearest shown ancestor's, or the top. */

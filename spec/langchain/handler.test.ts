@@ -161,14 +161,14 @@ test("a tool that throws ends its step with the error; a chain that throws ends 
   assert.ok(lookup?.end);
 });
 
-test("a run named in `ignore` is not shown, and its children go under its parent", async (t) => {
+test("a run named in `ignore` is not shown, and its children go under its parent (a copy keeps the options)", async (t) => {
   const chat = createApp();
   chat.onMessage(async (ctx, message) => {
     const handler = new LangchainCallbackHandler(ctx, {
       ignore: [...DEFAULT_IGNORED_RUNS, "Forecast", "ChatPromptTemplate"],
     });
     await forecastChain(new FakeListChatModel({ responses: ["Coat"] })).invoke(message.content, {
-      callbacks: [handler],
+      callbacks: [handler.copy()],
     });
   });
   const server = await startGateway(t, { hooks: chat.seal() });
