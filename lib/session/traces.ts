@@ -68,7 +68,8 @@ class SessionSpans implements FrameTracer {
     switch (frame.type) {
       case "task_start":
         this.#endTask(); // a task_end that never came (the session ended mid-task)
-        this.#task = this.#tracer.startSpan("chatwire.task");
+        // A root whatever context the frame was sent in: one trace per task.
+        this.#task = this.#tracer.startSpan("chatwire.task", undefined, this.#api.ROOT_CONTEXT);
         // Attributes only for a span that records: with no provider, a task costs one no-op span and nothing else.
         this.#recording = this.#task.isRecording();
         if (this.#recording) this.#task.setAttributes({ ...this.#ids, [SpanAttributes.taskId]: frame.taskId });
