@@ -1,6 +1,7 @@
 // The hello handshake of one connection: the protocol version, then a live session resumed (its token and user
 // checked) or a new one opened — within the user's session limit, on a stored thread the user may reopen — and
 // welcomed. After it, the connection only carries frames to the session and back.
+
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import type { ClusterNode } from "../cluster/cluster.ts";
@@ -15,6 +16,7 @@ import type { ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
+import type { Tracing } from "../session/traces.ts";
 import type { LiveTokens } from "./live-tokens.ts";
 import { newSession } from "./new-session.ts";
 import type { ResolvedOptions } from "./options.ts";
@@ -35,6 +37,8 @@ export interface ConnectionScope<S extends object> {
   readonly files: FileAccess;
   /** This node's part in a cluster, when the gateway runs in one. */
   readonly cluster?: ClusterNode | undefined;
+  /** Spans for tasks and steps (loadTracing), when the app installed @opentelemetry/api. */
+  readonly tracing?: Tracing | undefined;
 }
 
 /** What a connection drives after the handshake: a session held here, or one relayed to the node holding it. */

@@ -9,6 +9,7 @@ import type { LiveTable } from "../hooks/live-table.ts";
 import type { User } from "../protocol/views.ts";
 import { createSession } from "../session/live-session.ts";
 import type { Session, SessionInit } from "../session/session.ts";
+import type { Tracing } from "../session/traces.ts";
 import { favoritesAccess } from "./favorites.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { linkThread, type Persistence, restoredConversation, restoredState } from "./persistence.ts";
@@ -23,6 +24,8 @@ export interface SessionScope<S extends object> {
   readonly registry: SessionRegistry;
   readonly persistence: Persistence | undefined;
   readonly files: FileAccess;
+  /** Spans for tasks and steps (loadTracing), when the app installed @opentelemetry/api. */
+  readonly tracing?: Tracing | undefined;
 }
 
 /** Who opens the session, on which thread, with the profile chosen for them. */
@@ -63,6 +66,7 @@ export function newSession<S extends object>(
     files: scope.files,
     mcp: options.mcp,
     turns: scope.registry.turns,
+    tracing: scope.tracing,
     favorites: favoritesAccess(options.favorites, persistence?.layer, user),
   });
   return { session, secret: linked?.secret };

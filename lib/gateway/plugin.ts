@@ -11,6 +11,7 @@ import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
 import { LiveTable } from "../hooks/live-table.ts";
 import type { HookTable, LogoutHook, PasswordAuthHook } from "../hooks/table.ts";
+import { loadTracing } from "../session/traces.ts";
 import { serveConnection } from "./connection.ts";
 import { openFiles } from "./files.ts";
 import type { GatewayHandle } from "./handle.ts";
@@ -113,7 +114,19 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     auths.set(request, await authenticate(request, hooks.table, tokens));
   };
 
-  const scope: ConnectionScope<S> = { options, hooks, log: app.log, registry, persistence, liveTokens, files, cluster };
+  // Spans for tasks and steps when the app installed @opentelemetry/api (an optional peer; nothing loads without it).
+  const tracing = await loadTracing();
+  const scope: ConnectionScope<S> = {
+    options,
+    hooks,
+    log: app.log,
+    registry,
+    persistence,
+    liveTokens,
+    files,
+    cluster,
+    tracing,
+  };
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);

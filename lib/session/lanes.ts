@@ -22,6 +22,8 @@ export interface LaneHost<S extends object> {
   emitError(code: ErrorCode, message: string, replyTo?: string): void;
   /** Turns a handler's failure into an error frame; an abort the handler was asked for (`signal`) is none. */
   fail(hook: string, error: unknown, replyTo: string | undefined, signal: AbortSignal | undefined): void;
+  /** The running task failed with `error` (its trace span says so; docs/integrations.md). */
+  taskFailed(error: unknown): void;
 }
 
 type Job = () => Promise<void>;
@@ -209,6 +211,7 @@ export class TaskLane<S extends object> extends Lane<S> {
         // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly.
         if (!(task.aborted && isAbortOf(error, task.signal))) {
           if (!task.aborted) this.#cut(task, "error"); // the partial answer stays, ended, before the error frame
+          host.taskFailed(error);
           host.fail(hook, error, replyTo, undefined);
         }
       } finally {

@@ -33,6 +33,7 @@ import { SettingsBook, SettingsError } from "./settings.ts";
 import { type FrameSink, GOING_AWAY, REPLACED } from "./sink.ts";
 import { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
+import type { FrameTracer } from "./traces.ts";
 import { Transcript } from "./transcript.ts";
 import { UsageBook } from "./usage.ts";
 
@@ -130,6 +131,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   /** The MCP servers the user added; made at the first `mcp_connect` (the SDK loads only then). */
   #mcp: McpBook | undefined;
   readonly #mcpPolicy: SessionInit<S>["mcp"];
+  /** The session's trace spans, when the app installed @opentelemetry/api. */
+  readonly #traces: FrameTracer | undefined;
   readonly #favorites: FavoritesDesk<S>;
 
   constructor(init: SessionInit<S>) {
@@ -159,6 +162,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#output = new AudioOutput(this, this.#outbox, limits.maxAudioBufferedBytes);
     const threadId = init.threadId ?? nanoid();
     this.#ids = new ThreadIds(threadId);
+    this.#traces = init.tracing?.forSession(this.id, threadId);
     this.#settings = new SettingsBook(init.restoredSettings);
     // The thread's sums are saved with it after each report: a crash loses none of them.
     this.#usage = new UsageBook(init.restoredUsage, () => this.#saveConversation());
@@ -665,6 +669,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
    */
   emit(frame: OutgoingFrame): undefined | Promise<void> {
     if (this.#closed) throw new ChatwireError("SESSION_CLOSED", `the session has ended: ${frame.type} was not sent`);
+    this.#traces?.record(frame);
     this.#link?.record(frame);
     this.#transcript.record(frame);
     return this.#outbox.push(frame);
@@ -688,6 +693,10 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
 
   reportError(code: ErrorCode, message: string, replyTo?: string, field?: string): void {
     this.emitError(code, message, replyTo, field);
+  }
+
+  taskFailed(error: unknown): void {
+    this.#traces?.taskFailed(error);
   }
 
   fail(hook: string, error: unknown, replyTo: string | undefined, signal: AbortSignal | undefined): void {
@@ -769,6 +778,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       }
       this.#outbox.close();
       this.#closed = true;
+      this.#traces?.close();
       this.#registry?.delete(this);
     }
   }

@@ -1,6 +1,7 @@
 // What a session is to the layers above it: a protocol adapter (the JSON gateway first) drives it through the
 // `Session` interface — commands in (`receive`), frames out (the attached FrameSink), and its lifecycle. What each
 // command means lives in live-session.ts and the parts it composes.
+
 import type { AbortKind } from "../context/abort.ts";
 import type { FileAccess } from "../context/files.ts";
 import type { LoadedThread } from "../data/layer.ts";
@@ -18,6 +19,7 @@ import type { NodeTurns } from "./node-turns.ts";
 import type { OutboxLimits } from "./outbox.ts";
 import type { FrameSink } from "./sink.ts";
 import type { ThreadLink } from "./thread-link.ts";
+import type { Tracing } from "./traces.ts";
 
 /**
  * What happens to a message the user sends while a task is running (docs/hooks.md, "Messages sent mid-reply"):
@@ -102,6 +104,8 @@ export interface SessionInit<S extends object> {
   /** The app's MCP policy (the gateway's `mcp` option): with it, or with onMcpConnect registered, users may add MCP
    * servers to the session. */
   readonly mcp?: McpPolicy | undefined;
+  /** Spans for tasks and steps, when the app installed `@opentelemetry/api` (loadTracing). */
+  readonly tracing?: Tracing | undefined;
   /** Whether the user may keep favorites here, and how they are listed (the gateway decides); off when absent. */
   readonly favorites?: FavoritesAccess | undefined;
 }

@@ -15,7 +15,7 @@ const lib = resolve(new URL("../../lib/", import.meta.url).pathname);
  */
 const layers: readonly (readonly string[])[] = [
   ["cli/"],
-  ["index.ts", "testing/", "react/", "ai-sdk/"], // entries
+  ["index.ts", "testing/", "react/", "ai-sdk/", "langchain/"], // entries
   ["client/"], // chatwire/client, which chatwire/react and chatwire/ai-sdk build on
   ["server.ts"],
   ["playground/"],

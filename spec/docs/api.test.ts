@@ -1,13 +1,15 @@
 // Every value exported from "chatwire", "chatwire/testing", the clients ("chatwire/client", "chatwire/react",
-// "chatwire/ai-sdk") as they ship (dist/, by the package's own name), and chatwire/protocol's functions, is shown in
-// use: its name appears as code inside a ```ts block of docs/*.md or README.md (string literals do not count, so
+// "chatwire/ai-sdk"), the integrations ("chatwire/ai-sdk/server", "chatwire/langchain") as they ship (dist/, by the
+// package's own name), and chatwire/protocol's functions, is shown in use: its name appears as code inside a ```ts block of docs/*.md or README.md (string literals do not count, so
 // `from "chatwire"` does not document the `chatwire` plugin).
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import * as api from "chatwire";
 import * as aiSdk from "chatwire/ai-sdk";
+import * as aiSdkServer from "chatwire/ai-sdk/server";
 import * as client from "chatwire/client";
+import * as langchain from "chatwire/langchain";
 import * as protocol from "chatwire/protocol";
 import * as testing from "chatwire/testing";
 
@@ -48,4 +50,10 @@ test("every value exported from chatwire/client, chatwire/react and chatwire/ai-
   const react: Record<string, unknown> = await import(new URL("../../lib/react/index.ts", import.meta.url).href);
   assert.deepEqual(undocumented([...Object.keys(client), ...Object.keys(react), ...Object.keys(aiSdk)]), []);
   assert.deepEqual(Object.keys(react), ["useChat"]);
+});
+
+test("every value exported from chatwire/ai-sdk/server and chatwire/langchain appears in a ts example", () => {
+  const values = [...Object.keys(aiSdkServer), ...Object.keys(langchain)];
+  assert.deepEqual(values.sort(), ["DEFAULT_IGNORED_RUNS", "LangchainCallbackHandler", "streamTextToSession"]);
+  assert.deepEqual(undocumented(values), []);
 });

@@ -108,11 +108,19 @@ export async function makeConsumer(): Promise<Consumer> {
     devDependencies: Record<string, string>;
   };
   const fastify = `fastify@${chatwireManifest.dependencies.fastify ?? "5"}`;
-  // The peers a user of chatwire/react, chatwire/ai-sdk and the Chainlit endpoint installs beside it, and the clients
-  // docs/protocols.md's examples use, at the versions this checkout tests.
-  const peers = ["react", "@types/react", "ai", "socket.io", "socket.io-client", "@ag-ui/client"].map(
-    (name) => `${name}@${chatwireManifest.devDependencies[name]}`,
-  );
+  // The peers a user of chatwire/react, chatwire/ai-sdk, chatwire/langchain, traces and the Chainlit endpoint installs
+  // beside it, and the clients and SDKs docs' examples use, at the versions this checkout tests.
+  const peers = [
+    "react",
+    "@types/react",
+    "ai",
+    "socket.io",
+    "socket.io-client",
+    "@ag-ui/client",
+    "@langchain/core",
+    "@opentelemetry/api",
+    "@opentelemetry/sdk-trace-base",
+  ].map((name) => `${name}@${chatwireManifest.devDependencies[name]}`);
   const install = ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"];
   await mustRun("npm", ["init", "-y"], project);
   await timed("install", () => mustRun("npm", [...install, tarball, fastify, ...peers], project));

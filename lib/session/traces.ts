@@ -1,0 +1,134 @@
+// OpenTelemetry spans for a session's tasks and steps, read off the frames it sends, through `@opentelemetry/api`
+// alone (an optional peer): no SDK, no exporter. Without the package nothing is loaded; without a registered
+// tracer provider each task costs one no-op span and its steps none.
+import type { Span, Tracer } from "@opentelemetry/api";
+import type { OutgoingFrame } from "../protocol/server.ts";
+import type { StepView } from "../protocol/views.ts";
+
+type Api = typeof import("@opentelemetry/api");
+
+/** The session's spans: told every frame the session sends, and why a task failed. */
+export interface FrameTracer {
+  record(frame: OutgoingFrame): void;
+  /** The running task failed with `error` (its span's status becomes ERROR). */
+  taskFailed(error: unknown): void;
+  /** Ends every span still open (the session is over). */
+  close(): void;
+}
+
+/** A gateway's tracing: a FrameTracer for each session. */
+export interface Tracing {
+  forSession(sessionId: string, threadId: string): FrameTracer;
+}
+
+/** The attribute names a span carries. */
+export const SpanAttributes = Object.freeze({
+  sessionId: "chatwire.session.id",
+  threadId: "chatwire.thread.id",
+  taskId: "chatwire.task.id",
+  taskAborted: "chatwire.task.aborted",
+  stepId: "chatwire.step.id",
+  stepType: "chatwire.step.type",
+});
+
+/**
+ * Tracing through `@opentelemetry/api` when the app installed it; undefined (no tracing, nothing loaded) when not.
+ * @example const tracing = await loadTracing(); const spans = tracing?.forSession(session.id, session.threadId);
+ */
+export async function loadTracing(): Promise<Tracing | undefined> {
+  let api: Api;
+  try {
+    api = await import("@opentelemetry/api");
+  } catch {
+    return undefined;
+  }
+  // A proxy: spans go to whichever provider the app registers, even one registered after the gateway started.
+  const tracer = api.trace.getTracer("chatwire");
+  return { forSession: (sessionId, threadId) => new SessionSpans(api, tracer, sessionId, threadId) };
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+class SessionSpans implements FrameTracer {
+  readonly #api: Api;
+  readonly #tracer: Tracer;
+  readonly #ids: Readonly<Record<string, string>>;
+  #task: Span | undefined;
+  /** Whether the running task's span records: a no-op span (no provider) means no step spans either. */
+  #recording = true;
+  readonly #steps = new Map<string, Span>();
+
+  constructor(api: Api, tracer: Tracer, sessionId: string, threadId: string) {
+    this.#api = api;
+    this.#tracer = tracer;
+    this.#ids = { [SpanAttributes.sessionId]: sessionId, [SpanAttributes.threadId]: threadId };
+  }
+
+  record(frame: OutgoingFrame): void {
+    switch (frame.type) {
+      case "task_start":
+        this.#endTask(); // a task_end that never came (the session ended mid-task)
+        // A root whatever context the frame was sent in: one trace per task.
+        this.#task = this.#tracer.startSpan("chatwire.task", undefined, this.#api.ROOT_CONTEXT);
+        // Attributes only for a span that records: with no provider, a task costs one no-op span and nothing else.
+        this.#recording = this.#task.isRecording();
+        if (this.#recording) this.#task.setAttributes({ ...this.#ids, [SpanAttributes.taskId]: frame.taskId });
+        return;
+      case "task_end":
+        if (frame.aborted === true) this.#task?.setAttribute(SpanAttributes.taskAborted, true);
+        this.#endTask();
+        return;
+      case "step":
+        if (this.#recording) this.#step(frame.step);
+        return;
+      case "message_delete":
+        this.#steps.get(frame.id)?.end(); // a removed step
+        this.#steps.delete(frame.id);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #step(step: StepView): void {
+    let span = this.#steps.get(step.id);
+    if (span === undefined) {
+      const parent = (step.parentId === undefined ? undefined : this.#steps.get(step.parentId)) ?? this.#task;
+      const context =
+        parent === undefined ? this.#api.ROOT_CONTEXT : this.#api.trace.setSpan(this.#api.ROOT_CONTEXT, parent);
+      span = this.#tracer.startSpan(
+        step.name,
+        { attributes: { ...this.#ids, [SpanAttributes.stepId]: step.id, [SpanAttributes.stepType]: step.type } },
+        context,
+      );
+      this.#steps.set(step.id, span);
+    }
+    if (step.end === undefined) return;
+    if (step.error !== undefined) span.setStatus({ code: this.#api.SpanStatusCode.ERROR, message: step.error });
+    span.end();
+    this.#steps.delete(step.id);
+  }
+
+  taskFailed(error: unknown): void {
+    this.#task?.setStatus({ code: this.#api.SpanStatusCode.ERROR, message: messageOf(error) });
+  }
+
+  #endTask(): void {
+    const task = this.#task;
+    if (task === undefined) return;
+    this.#task = undefined;
+    this.#recording = true;
+    // A step the task left open ends with it (a stop refuses the step's own end frame).
+    for (const [id, span] of this.#steps) {
+      span.end();
+      this.#steps.delete(id);
+    }
+    task.end();
+  }
+
+  close(): void {
+    this.#endTask();
+    for (const span of this.#steps.values()) span.end();
+    this.#steps.clear();
+  }
+}
