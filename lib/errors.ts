@@ -65,6 +65,9 @@ export const ErrorCode = Type.Enum([
   "SERVER_FULL",
   "SERVER_BUSY",
   "STREAM_TOO_LONG",
+  "FAVORITES_DISABLED",
+  "SIGN_IN_REQUIRED",
+  "NOT_YOUR_MESSAGE",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

@@ -136,6 +136,7 @@ export type {
 export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
 export type { CommandView } from "./protocol/commands.ts";
+export type { FavoriteView } from "./protocol/favorites.ts";
 export type { McpConnection, McpToolView } from "./protocol/mcp.ts";
 export type { ModeOption, ModeView } from "./protocol/modes.ts";
 export type { ChatProfileView, StarterView } from "./protocol/profiles.ts";

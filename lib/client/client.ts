@@ -5,6 +5,7 @@ import type {
   ActionView,
   ChatProfileList,
   ClientFrame,
+  FavoriteView,
   ListThreadsQuery,
   ServerFrame,
   ServerFrameOf,
@@ -296,6 +297,18 @@ export class ChatClient {
     return id;
   }
 
+  /** Marks one of the user's messages as a favorite (`false` unmarks it): the id `send` returned, or a stored one's.
+   * The message shows it at once; resolves with the user's favorites once stored (also `snapshot.favorites`), and
+   * rejects with the refusal (FAVORITES_DISABLED, SIGN_IN_REQUIRED, NOT_YOUR_MESSAGE, UNKNOWN_MESSAGE). */
+  favorite(messageId: string, favorite = true): Promise<readonly FavoriteView[]> {
+    this.#usable();
+    const id = this.#newId("favorite");
+    this.#change(() => this.#state.favoriteSent(id, messageId, favorite));
+    const stored = this.#wait(id).then(() => this.#state.snapshot().favorites);
+    this.#connection.send({ type: "favorite", id, messageId, favorite });
+    return stored;
+  }
+
   /** Changes settings (some or all inputs, by id). The snapshot's `settings` follow the server's answer
    * (`chat_settings`); a value the form refuses comes back as a BAD_SETTINGS error. */
   updateSettings(values: Readonly<Record<string, unknown>>): void {
@@ -435,6 +448,7 @@ export class ChatClient {
   #frame(frame: ServerFrame): void {
     this.#state.apply(frame);
     if (frame.type === "feedback_saved") this.#settle(frame.replyTo, frame.feedbackId);
+    if (frame.type === "favorites" && frame.replyTo !== undefined) this.#settle(frame.replyTo, frame.replyTo);
     if (frame.type === "error" && frame.replyTo !== undefined) {
       const request = this.#waiting.get(frame.replyTo);
       this.#waiting.delete(frame.replyTo);

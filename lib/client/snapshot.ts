@@ -4,6 +4,7 @@ import type {
   ActionView,
   CommandView,
   ElementView,
+  FavoriteView,
   FileAskRules,
   MessageView,
   ModeView,
@@ -42,6 +43,8 @@ export interface ChatMessage extends MessageView {
   /** The user's own message as typed here, under the client's id (the server stores it under an id of its own). */
   readonly local?: true;
   readonly feedback?: ChatFeedback;
+  /** The user's own message is one of their favorites (marked here, or listed by the server's `favorites`). */
+  readonly favorite?: true;
   /** Set on the message of an `ask`. */
   readonly ask?: ChatAskOf;
 }
@@ -128,6 +131,9 @@ export interface ChatSnapshot {
   readonly commands: readonly CommandView[];
   /** The mode pickers (`client.send(text, { modes: { [modeId]: optionId } })`). */
   readonly modes: readonly ModeView[];
+  /** The user's favorite messages, newest first, from any of their threads (`client.favorite`): what a composer
+   * offers to send again. Empty without a signed-in user or persistence. */
+  readonly favorites: readonly FavoriteView[];
   /** The session's error frames, oldest first (the last 50). */
   readonly errors: readonly ServerFrameOf<"error">[];
 }

@@ -3,6 +3,7 @@
 // immutable value a UI renders, rebuilt only after a change and sharing every part that did not change.
 import type {
   CommandView,
+  FavoriteView,
   FeedbackView,
   FileAskRules,
   HistoryEntry,
@@ -77,6 +78,10 @@ export class ConversationState {
   #starters: readonly StarterView[] = [];
   #commands: readonly CommandView[] = [];
   #modes: readonly ModeView[] = [];
+  /** The user's, not the session's: kept across sessions (each new one sends the list again). */
+  #favorites: readonly FavoriteView[] = [];
+  /** Favorite frames waiting for their answer: frame id -> the message and what it was set to. */
+  #favoriteRequests = new Map<string, { readonly messageId: string; readonly favorite: boolean }>();
   #errors: ServerFrameOf<"error">[] = [];
   #dividers = 0;
   #snapshot: ChatSnapshot | undefined;
@@ -120,6 +125,7 @@ export class ConversationState {
     this.#asks.clear();
     this.#calls.clear();
     this.#feedback.clear();
+    this.#favoriteRequests.clear();
     this.#audio = false;
     this.#settings = undefined;
     this.#starters = [];
@@ -192,6 +198,13 @@ export class ConversationState {
     this.#changeFeedback(forId, { value, state, ...(comment === undefined || value === null ? {} : { comment }) });
   }
 
+  /** A `favorite` frame went out: the message shows it at once, and takes it back if the server refuses. */
+  favoriteSent(frameId: string, messageId: string, favorite: boolean): void {
+    this.#favoriteRequests.set(frameId, { messageId, favorite });
+    this.#markFavorite(messageId, favorite);
+    this.#changed();
+  }
+
   /** Applies one server frame. */
   apply(frame: ServerFrame): void {
     const opening = this.#opening && frame.type === "task_start";
@@ -232,6 +245,7 @@ export class ConversationState {
       case "thread_history":
         this.#threadName = frame.name;
         for (const entry of frame.steps) this.#history(entry);
+        for (const { id } of this.#favorites) this.#markFavorite(id, true);
         break;
       case "task_start": {
         const request = opening ? undefined : this.#requests.shift();
@@ -287,6 +301,11 @@ export class ConversationState {
         break;
       case "modes":
         this.#modes = frame.modes;
+        break;
+      case "favorites":
+        this.#favorites = frame.messages;
+        if (frame.replyTo !== undefined) this.#favoriteRequests.delete(frame.replyTo);
+        for (const { id } of frame.messages) this.#markFavorite(id, true); // a reopened thread's messages
         break;
       case "chat_settings":
         this.#settings = { inputs: frame.inputs, values: frame.values };
@@ -350,6 +369,16 @@ export class ConversationState {
     const forId = this.#feedback.get(replyTo);
     this.#feedback.delete(replyTo);
     if (forId !== undefined) this.#changeFeedback(forId, (old) => ({ ...old, state: "failed" }));
+    const favorite = this.#favoriteRequests.get(replyTo);
+    this.#favoriteRequests.delete(replyTo);
+    if (favorite !== undefined) this.#markFavorite(favorite.messageId, !favorite.favorite);
+  }
+
+  #markFavorite(messageId: string, favorite: boolean): void {
+    const entry = this.#entries.get(messageId);
+    if (entry?.kind !== "message" || (entry.value.favorite === true) === favorite) return;
+    const { favorite: _old, ...message } = entry.value;
+    entry.value = favorite ? { ...message, favorite: true } : message;
   }
 
   #askMessage(askId: string): string | undefined {
@@ -493,6 +522,7 @@ export class ConversationState {
       starters: this.#starters,
       commands: this.#commands,
       modes: this.#modes,
+      favorites: this.#favorites,
       errors: this.#errors,
     };
   }

@@ -1,5 +1,6 @@
 // `ctx.thread`: the app names, tags and annotates the stored conversation. The changes go to the session's thread
 // writer (persistence); without persistence there is nothing to write and the calls only check their input.
+import { FAVORITES_METADATA_KEY } from "../data/favorites.ts";
 import { CONVERSATION_METADATA_KEY, STORE_METADATA_KEY } from "../data/layer.ts";
 import type { JsonObject } from "../protocol/views.ts";
 
@@ -72,7 +73,7 @@ export function createThreadHandle(id: string, writer: ThreadWriter | undefined)
     },
     async setMetadata(metadata) {
       const copy = jsonCopy(metadata);
-      for (const key of [STORE_METADATA_KEY, CONVERSATION_METADATA_KEY]) {
+      for (const key of [STORE_METADATA_KEY, CONVERSATION_METADATA_KEY, FAVORITES_METADATA_KEY]) {
         if (key in copy) throw new RangeError(`"${key}" is chatwire's own metadata key`);
       }
       writer?.updateThread({ metadata: copy });

@@ -1,7 +1,9 @@
 // The DataLayer interface: what chatwire stores (users, threads, messages, steps, feedback, elements) and how it
 // reads it back. Implementations: sqlite.ts (embedded default), postgres.ts, memory.ts (tests). No SQL here.
 import type { ThreadDict, ThreadElement, ThreadMessageStep, ThreadToolStep } from "../hooks/payloads.ts";
+import type { FavoriteView } from "../protocol/favorites.ts";
 import type { ElementDisplay, ElementKind, JsonObject, MessageView, StepView, User } from "../protocol/views.ts";
+import { FAVORITES_METADATA_KEY } from "./favorites.ts";
 import type { FileStore } from "./files.ts";
 
 /** The key of a thread's metadata that holds the saved session store: server-side only, never sent to a client. */
@@ -173,6 +175,11 @@ export interface DataLayer {
   /** The whole thread shared under `shareId`, as `loadThread` gives it; undefined once unshared or deleted. */
   getSharedThread(shareId: string): Promise<LoadedThread | undefined>;
 
+  /** The user's favorite messages (user messages of their own threads listed in the thread's `chatwireFavorites`
+   * metadata, favorites.ts), newest first, at most `limit` (1..50, default 50). Optional for an embedder's own
+   * layer: without it, favorites are off (FAVORITES_DISABLED). */
+  listFavorites?(userIdentifier: string, limit?: number): Promise<FavoriteView[]>;
+
   /** Runs the writes in order, in one transaction: all of them are stored, or none (and it rejects). */
   apply(writes: readonly DataWrite[], options?: ApplyOptions): Promise<void>;
 
@@ -199,13 +206,20 @@ export const pageLimit = (limit: number | undefined): number => Math.min(100, Ma
 /** How thread names are cut when they come from a message. */
 export const NAME_MAX = 80;
 
+/** chatwire's own keys of a thread's metadata: the saved session store and conversation, which only the server
+ * reads, and the owner's favorites (sent as `favorites` frames, never with the thread: a shared view must not show
+ * them). */
+const OWN_METADATA_KEYS: readonly string[] = [STORE_METADATA_KEY, CONVERSATION_METADATA_KEY, FAVORITES_METADATA_KEY];
+
 /**
- * The thread as a client may see it: without the saved session store, which only the server reads.
+ * The thread as a client may see it: without chatwire's own metadata keys.
  * @example clientThread(await layer.loadThread(id)).metadata.chatwireSession === undefined
  */
 export function clientThread<T extends { readonly metadata: JsonObject }>(thread: T): T {
-  if (!(STORE_METADATA_KEY in thread.metadata) && !(CONVERSATION_METADATA_KEY in thread.metadata)) return thread;
-  const { [STORE_METADATA_KEY]: _store, [CONVERSATION_METADATA_KEY]: _conversation, ...metadata } = thread.metadata;
+  if (!OWN_METADATA_KEYS.some((key) => key in thread.metadata)) return thread;
+  const metadata = Object.fromEntries(
+    Object.entries(thread.metadata).filter(([key]) => !OWN_METADATA_KEYS.includes(key)),
+  );
   return { ...thread, metadata };
 }
 

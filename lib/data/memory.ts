@@ -1,6 +1,7 @@
 // An in-memory DataLayer for unit tests: same contract as SQLite and PostgreSQL, nothing survives the process.
 import { randomUUID } from "node:crypto";
 import type { MessageView, StepView, User } from "../protocol/views.ts";
+import { favoriteIds, favoritesLimit } from "./favorites.ts";
 import {
   type DataLayer,
   type DataWrite,
@@ -223,6 +224,27 @@ export function createMemoryLayer(): DataLayer {
       const last = page.at(-1);
       const more = rows.length > size && last !== undefined;
       return { threads: page.map((row) => withOwner(row.record)), ...(more ? { nextCursor: String(last.seq) } : {}) };
+    },
+    listFavorites: async (userIdentifier, limit) => {
+      const t = live();
+      const userId = t.users.get(userIdentifier)?.id;
+      const favorites = [...t.threads.values()]
+        .filter((row) => userId !== undefined && row.record.userId === userId)
+        .flatMap(({ record }) => favoriteIds(record.metadata).map((id) => ({ id, threadId: record.id })))
+        .flatMap(({ id, threadId }) => {
+          const step = t.steps.get(id);
+          const message = step?.threadId === threadId && step.entry.kind === "message" ? step.entry.message : undefined;
+          return message?.role === "user" && step !== undefined ? [{ seq: step.seq, message, threadId }] : [];
+        });
+      return favorites
+        .sort((a, b) => b.seq - a.seq)
+        .slice(0, favoritesLimit(limit))
+        .map(({ message, threadId }) => ({
+          id: message.id,
+          content: message.content,
+          threadId,
+          createdAt: message.createdAt,
+        }));
     },
     updateThread: async (id, patch) => {
       const record = patchThread(live(), id, patch);

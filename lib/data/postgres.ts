@@ -3,6 +3,7 @@
 // wait is bounded: connecting, locks and statements time out, and a call retries a lost connection until then.
 import pg from "pg";
 import { MAX_TIMER_MS } from "../runtime/timers.ts";
+import { FAVORITES_METADATA_KEY, type FavoriteRow, favoritesLimit, toFavorite } from "./favorites.ts";
 import type { DataLayer, LockPolicy, LoginCharge } from "./layer.ts";
 import { pageLimit, withElements } from "./layer.ts";
 import { charged, type LoginCounter, lockedUntil } from "./login-counters.ts";
@@ -237,6 +238,22 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
         const last = page.at(-1);
         const more = rows.length > size && last !== undefined;
         return { threads: page.map(toThread), ...(more ? { nextCursor: String(last.seq) } : {}) };
+      }),
+    // The favorite ids of each of the user's threads (a non-array value counts as none); only user messages still
+    // in that thread count.
+    listFavorites: (userIdentifier, limit) =>
+      retried(async () => {
+        const { rows } = await pool.query<FavoriteRow>(
+          `SELECT s.id, s.thread_id, s.output, s.start_at FROM chatwire_threads t
+           JOIN chatwire_users u ON u.id = t.user_id
+           CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(t.metadata -> $1::text) = 'array'
+             THEN t.metadata -> $1::text ELSE '[]'::jsonb END) AS f(id)
+           JOIN chatwire_steps s ON s.id = f.id AND s.thread_id = t.id
+           WHERE u.identifier = $2 AND s.kind = 'message' AND s.type = 'user'
+           ORDER BY s.seq DESC LIMIT $3`,
+          [FAVORITES_METADATA_KEY, userIdentifier, favoritesLimit(limit)],
+        );
+        return rows.map(toFavorite);
       }),
     updateThread: (id, patch) =>
       retried(async () => {

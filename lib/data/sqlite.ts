@@ -4,6 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { FAVORITES_METADATA_KEY, type FavoriteRow, favoritesLimit, toFavorite } from "./favorites.ts";
 import type { DataLayer, DataWrite, LockPolicy, LoginCharge } from "./layer.ts";
 import { pageLimit, withElements } from "./layer.ts";
 import { charged, type LoginCounter, lockedUntil, refunded } from "./login-counters.ts";
@@ -194,6 +195,18 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
         const more = rows.length > size && last !== undefined;
         return { threads: page.map(toThread), ...(more ? { nextCursor: String(last.seq) } : {}) };
       }),
+    // json_each over each of the user's threads' favorite ids; only user messages still in that thread count.
+    listFavorites: (userIdentifier, limit) =>
+      free(() =>
+        (
+          sql(`SELECT s.id, s.thread_id, s.output, s.start_at FROM chatwire_threads t
+            JOIN chatwire_users u ON u.id = t.user_id
+            JOIN json_each(t.metadata, '$.${FAVORITES_METADATA_KEY}') f
+            JOIN chatwire_steps s ON s.id = f.value AND s.thread_id = t.id
+            WHERE u.identifier = ? AND s.kind = 'message' AND s.type = 'user'
+            ORDER BY s.seq DESC LIMIT ?`).all(userIdentifier, favoritesLimit(limit)) as FavoriteRow[]
+        ).map(toFavorite),
+      ),
     updateThread: (id, patch) =>
       free(() => {
         patchThread(id, patch);

@@ -10,6 +10,7 @@ import type { User } from "../protocol/views.ts";
 import { createSession } from "../session/live-session.ts";
 import type { Session, SessionInit } from "../session/session.ts";
 import type { Tracing } from "../session/traces.ts";
+import { favoritesAccess } from "./favorites.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { linkThread, type Persistence, restoredConversation, restoredState } from "./persistence.ts";
 import type { ChosenProfile } from "./profiles.ts";
@@ -66,6 +67,7 @@ export function newSession<S extends object>(
     mcp: options.mcp,
     turns: scope.registry.turns,
     tracing: scope.tracing,
+    favorites: favoritesAccess(options.favorites, persistence?.layer, user),
   });
   return { session, secret: linked?.secret };
 }

@@ -64,6 +64,10 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Whether users may edit their earlier messages (`edit_message`: later messages removed, onMessage run again).
    * Default true; false refuses edits with EDITS_DISABLED. */
   readonly editMessages?: boolean | undefined;
+  /** Whether signed-in users may keep favorite messages (`favorite`, Chainlit's favorites), stored with their
+   * threads. Default true: it applies only with a user and a data layer that lists favorites (SQLite, PostgreSQL);
+   * false refuses `favorite` frames with FAVORITES_DISABLED and sends no `favorites` list. */
+  readonly favorites?: boolean | undefined;
   /** Bytes one upload may have; a larger one is cut off with FILE_TOO_LARGE (413). Default 20 MiB. */
   readonly maxUploadBytes?: number | undefined;
   /** Bytes a session may upload in all; past it, UPLOAD_QUOTA (413). Default 100 MiB. */
@@ -150,6 +154,7 @@ const defaults = {
   maxQueuedAudioBytes: 8 * 1024 * 1024,
   revocationCheckMs: 5_000,
   editMessages: true,
+  favorites: true,
   maxUploadBytes: 20 * 1024 * 1024,
   maxUploadBytesPerSession: 100 * 1024 * 1024,
   uploadAccept: ["*/*"],

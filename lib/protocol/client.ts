@@ -147,6 +147,15 @@ export const EditMessage = Type.Object(
 );
 export type EditMessage = Static<typeof EditMessage>;
 
+/** Mark (`favorite: true`) or unmark one of the user's own messages of this conversation, by the server's id or the
+ * client's own (Chainlit's message_favorite). Answered by `favorites` with `replyTo: id`, or an error frame:
+ * FAVORITES_DISABLED, SIGN_IN_REQUIRED, NOT_YOUR_MESSAGE, UNKNOWN_MESSAGE. */
+export const FavoriteFrame = Type.Object(
+  { type: Type.Literal("favorite"), id: Id, messageId: Id, favorite: Type.Boolean() },
+  closed,
+);
+export type FavoriteFrame = Static<typeof FavoriteFrame>;
+
 /** Add an MCP server to this session (docs/security.md: the app's policy decides which may be reached). Answered
  * by `mcp_connected` with its tools, or an error frame (`MCP_REFUSED`, `MCP_CONNECT_FAILED`…) with `replyTo: id`. */
 export const McpConnect = Type.Object({ type: Type.Literal("mcp_connect"), id: Id, connection: McpConnection }, closed);
@@ -176,6 +185,7 @@ export const ClientFrame = Type.Union([
   EditMessage,
   McpConnect,
   McpDisconnect,
+  FavoriteFrame,
 ]);
 export type ClientFrame = Static<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame["type"];
@@ -197,4 +207,5 @@ export const clientFrameSchemas = {
   edit_message: EditMessage,
   mcp_connect: McpConnect,
   mcp_disconnect: McpDisconnect,
+  favorite: FavoriteFrame,
 } as const satisfies Record<ClientFrameType, unknown>;

@@ -5,6 +5,7 @@ export * from "./binary.ts";
 export { checkClientFrame, FrameError, parseClientFrame } from "./check.ts";
 export * from "./client.ts";
 export * from "./commands.ts";
+export * from "./favorites.ts";
 export * from "./mcp.ts";
 export * from "./modes.ts";
 export * from "./profiles.ts";

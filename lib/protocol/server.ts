@@ -3,6 +3,7 @@
 import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
 import { CommandView } from "./commands.ts";
+import { FavoriteView } from "./favorites.ts";
 import { McpToolView } from "./mcp.ts";
 import { ModeView } from "./modes.ts";
 import { StarterView } from "./profiles.ts";
@@ -215,6 +216,10 @@ export const McpDisconnected = frame("mcp_disconnected", {
   replyTo: Type.Optional(Id),
 });
 
+/** The user's favorite messages, newest first (at most 50): sent when the session starts (favorites on, a signed-in
+ * user, a data layer) and after each `favorite` frame (`replyTo`: its id). Each replaces the last list. */
+export const FavoritesFrame = frame("favorites", { messages: Type.Array(FavoriteView), replyTo: Type.Optional(Id) });
+
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
   Welcome,
@@ -253,6 +258,7 @@ export const ServerFrame = Type.Union([
   MessageSteered,
   McpConnected,
   McpDisconnected,
+  FavoritesFrame,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

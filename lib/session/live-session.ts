@@ -20,6 +20,7 @@ import { AudioOutput, type AudioOutputHost } from "./audio-output.ts";
 import { CommandBook } from "./chat-commands.ts";
 import { ChosenIds } from "./chosen-ids.ts";
 import type { SessionCommand } from "./commands.ts";
+import { type FavoritesDesk, NO_FAVORITES, receiveFavorite, sendFavorites } from "./favorites.ts";
 import { receiveFeedback } from "./feedback.ts";
 import { claimFiles, fileElements } from "./files.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
@@ -132,6 +133,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #mcpPolicy: SessionInit<S>["mcp"];
   /** The session's trace spans, when the app installed @opentelemetry/api. */
   readonly #traces: FrameTracer | undefined;
+  readonly #favorites: FavoritesDesk<S>;
 
   constructor(init: SessionInit<S>) {
     const { limits } = init;
@@ -142,6 +144,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#starters = init.starters;
     this.#files = init.files;
     this.#mcpPolicy = init.mcp;
+    const access = init.favorites ?? NO_FAVORITES;
     this.#link = init.link;
     const steer = limits.midReply === "steer";
     this.#tasks = new TaskLane(
@@ -155,6 +158,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     );
     this.#events = new EventLane(limits.maxQueuedEvents, limits.maxQueuedEventBytes, this);
     this.#asks = new AskBook(limits.maxPendingAsks);
+    this.#favorites = { host: this, events: this.#events, transcript: this.#transcript, link: init.link, access };
     this.#output = new AudioOutput(this, this.#outbox, limits.maxAudioBufferedBytes);
     const threadId = init.threadId ?? nanoid();
     this.#ids = new ThreadIds(threadId);
@@ -237,6 +241,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       const values = this.#settings.declare(chatSettings.inputs);
       this.notify({ type: "chat_settings", inputs: [...chatSettings.inputs], values });
     }
+    if (this.#favorites.access.on) this.#events.run("favorites", undefined, () => sendFavorites(this.#favorites));
     const starters = this.#starters;
     this.#starters = undefined;
     if (thread === undefined) {
@@ -331,6 +336,9 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         return;
       case "mcp_disconnect":
         this.#mcpDisconnect(command);
+        return;
+      case "favorite":
+        receiveFavorite(this.#favorites, command);
         return;
       default:
         throw new ChatwireError("UNKNOWN_FRAME", `no command ${JSON.stringify(command satisfies never)}`);

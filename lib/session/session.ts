@@ -13,6 +13,7 @@ import type { OutgoingOf, TokenCounts } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
+import type { FavoritesAccess } from "./favorites.ts";
 import type { McpPolicy } from "./mcp-policy.ts";
 import type { NodeTurns } from "./node-turns.ts";
 import type { OutboxLimits } from "./outbox.ts";
@@ -105,6 +106,8 @@ export interface SessionInit<S extends object> {
   readonly mcp?: McpPolicy | undefined;
   /** Spans for tasks and steps, when the app installed `@opentelemetry/api` (loadTracing). */
   readonly tracing?: Tracing | undefined;
+  /** Whether the user may keep favorites here, and how they are listed (the gateway decides); off when absent. */
+  readonly favorites?: FavoritesAccess | undefined;
 }
 
 /**

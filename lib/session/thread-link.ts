@@ -3,6 +3,7 @@
 // no thread; frames and thread changes made before that are held and written when it is created.
 
 import type { ThreadChanges, ThreadWriter } from "../context/thread.ts";
+import { FAVORITES_METADATA_KEY, withFavorite } from "../data/favorites.ts";
 import { CONVERSATION_METADATA_KEY, STORE_METADATA_KEY } from "../data/layer.ts";
 import type { Recorder, UserMessageRecord } from "../data/recorder.ts";
 import type { Feedback } from "../hooks/payloads.ts";
@@ -68,6 +69,13 @@ export class ThreadLink implements ThreadWriter {
     if (this.#exists) this.recorder.deleteFeedback(this.threadId, messageId);
   }
 
+  /** Marks or unmarks one of this thread's user messages as a favorite, in the thread's metadata (favorites.ts). A
+   * favorite is a stored user message, so the thread exists by then. */
+  setFavorite(messageId: string, favorite: boolean): void {
+    this.#metadata = withFavorite(this.#metadata, messageId, favorite);
+    if (this.#exists) this.recorder.updateThread(this.threadId, { metadata: this.#metadata });
+  }
+
   /** `ctx.thread`'s changes: written at once if the thread exists, else with its creation. */
   updateThread({ name, tags, metadata }: ThreadChanges): void {
     if (name !== undefined) this.#named = true; // the first user message must not rename it
@@ -116,10 +124,10 @@ export class ThreadLink implements ThreadWriter {
     this.recorder.updateThread(this.threadId, { metadata: this.#metadata });
   }
 
-  /** The app's new metadata, keeping chatwire's own keys (the saved state and conversation). */
+  /** The app's new metadata, keeping chatwire's own keys (the saved state, conversation and favorites). */
   #withStore(metadata: JsonObject): JsonObject {
     const kept = { ...metadata };
-    for (const key of [STORE_METADATA_KEY, CONVERSATION_METADATA_KEY]) {
+    for (const key of [STORE_METADATA_KEY, CONVERSATION_METADATA_KEY, FAVORITES_METADATA_KEY]) {
       if (this.#metadata[key] !== undefined) kept[key] = this.#metadata[key];
     }
     return kept;

@@ -45,6 +45,13 @@ export class Composer {
     this.#form.classList.toggle("editing", text !== undefined);
   }
 
+  /** Puts `text` in the input (a favorite chosen), to be sent as it is or changed first. */
+  fill(text: string): void {
+    this.#input.value = text;
+    this.#fit();
+    this.#input.focus();
+  }
+
   /** Says that the next text answers a question (or restores the normal placeholder). */
   answering(question: string | undefined): void {
     this.#input.placeholder = question === undefined ? this.#placeholder : `Your answer: ${question}`;

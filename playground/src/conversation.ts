@@ -90,6 +90,7 @@ export class Conversation {
     }
     const { message } = node;
     const element = new MessageElement(message, this.page.controls(message), (change) => this.#keepingScroll(change));
+    element.starred(message.favorite === true);
     if (message.streaming) element.root.classList.add("streaming");
     if (message.ask !== undefined) element.root.classList.add("ask");
     if (!message.live || message.ask?.open === false) element.disable();
@@ -115,6 +116,7 @@ function updateMessage(element: MessageElement, before: ChatMessage, after: Chat
       element.appendToken(after.content.slice(before.content.length));
     else element.update(after);
   }
+  if (after.favorite !== before.favorite) element.starred(after.favorite === true);
   if (streamEnded) element.endStream(after.content, after.stopped);
   else if (after.streaming && !before.streaming) element.root.classList.add("streaming");
   if ((before.live && !after.live) || (before.ask?.open === true && after.ask?.open === false)) element.disable();

@@ -17,6 +17,7 @@ import { type Account, currentAccount, logIn, logOut } from "./auth.ts";
 import { Composer } from "./composer.ts";
 import { Conversation } from "./conversation.ts";
 import { byId } from "./dom.ts";
+import { FavoritesPicker } from "./favorites.ts";
 import { gatewayUrl } from "./gateway.ts";
 import type { MessageControls } from "./message.ts";
 import { notify } from "./notices.ts";
@@ -49,6 +50,7 @@ const attachments = new Attachments(
   (text) => notify(text, "error"),
 );
 const recorder = new AudioRecorder(() => client);
+const favorites = new FavoritesPicker((text) => composer.fill(text));
 const surface = new Surface(
   () => client,
   (text) => client?.send(text),
@@ -221,7 +223,12 @@ function controlsOf(message: ChatMessage): MessageControls {
       editing = message.id;
       composer.editing(message.content);
     };
-    return { action, edit };
+    // Favorites are kept per user: the star shows only to a signed-in user (refusals show as notices).
+    const signedIn = client?.getSnapshot().session?.user !== undefined;
+    const favorite = (on: boolean) => {
+      client?.favorite(message.id, on).catch(() => undefined);
+    };
+    return { action, edit, ...(signedIn ? { favorite } : {}) };
   }
   if (message.role !== "assistant") return { action };
   const feedback = (value: 0 | 1, comment: string | undefined) => {
@@ -247,6 +254,7 @@ function render(snapshot: ChatSnapshot | undefined): void {
   );
   attachments.asking(fileAsk);
   surface.render(snapshot);
+  favorites.render(snapshot?.favorites ?? []);
   if (snapshot !== undefined && snapshot.status !== shownStatus) markLink(snapshot.status);
   shownStatus = snapshot?.status;
 }

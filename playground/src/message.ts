@@ -14,6 +14,8 @@ export interface MessageControls {
   readonly feedback?: SendFeedback;
   /** Present on the user's own messages: puts the message back into the composer to edit it. */
   readonly edit?: () => void;
+  /** Present on the user's own messages when signed in: marks it as a favorite (true) or unmarks it. */
+  readonly favorite?: (favorite: boolean) => void;
 }
 
 /** What the "stopped" marker's tooltip says for each reason. */
@@ -38,6 +40,8 @@ export class MessageElement {
   readonly #actions = h("div", { class: "actions" });
   /** "stopped" under an answer that was cut (its content is the partial answer); the reason is in the title. */
   readonly #stopped = h("div", { class: "stopped", hidden: true }, "stopped");
+  /** The star of a user's message (controls.favorite); pressed while it is a favorite. */
+  readonly #star: HTMLButtonElement | undefined;
   #text = "";
   #renderQueued = false;
   #disabled = false;
@@ -61,6 +65,13 @@ export class MessageElement {
         ? undefined
         : h("button", { type: "button", class: "edit", title: "Edit this message" }, "Edit");
     editButton?.addEventListener("click", () => edit?.());
+    const favorite = controls.favorite;
+    this.#star =
+      favorite === undefined
+        ? undefined
+        : h("button", { type: "button", class: "star", "aria-label": "Favorite", "aria-pressed": "false" }, "☆");
+    const star = this.#star;
+    star?.addEventListener("click", () => favorite?.(star.getAttribute("aria-pressed") !== "true"));
     this.root = h(
       "article",
       { class: `message ${view.role}`, "data-id": view.id },
@@ -72,6 +83,7 @@ export class MessageElement {
       this.children,
       this.feedback?.root,
       editButton,
+      this.#star,
     );
     this.update(view);
   }
@@ -84,6 +96,14 @@ export class MessageElement {
     this.#elements.replaceChildren(...elementViews(view.elements));
     this.#actions.replaceChildren(...view.actions.map((action) => this.#button(action)));
     this.#markStopped(view.stopped);
+  }
+
+  /** Shows whether the message is one of the user's favorites (the client's `message.favorite`). */
+  starred(favorite: boolean): void {
+    if (this.#star === undefined) return;
+    this.#star.setAttribute("aria-pressed", String(favorite));
+    this.#star.textContent = favorite ? "★" : "☆";
+    this.#star.title = favorite ? "Remove from favorites" : "Add to favorites";
   }
 
   /** Appends streamed text; Markdown is re-rendered at most once a frame. */
@@ -115,7 +135,7 @@ export class MessageElement {
   /** No more clicks: the ask was answered, or the session this message belongs to is gone. */
   disable(): void {
     this.#disabled = true;
-    for (const button of this.root.querySelectorAll(":scope > .actions button, :scope > .edit")) {
+    for (const button of this.root.querySelectorAll(":scope > .actions button, :scope > .edit, :scope > .star")) {
       (button as HTMLButtonElement).disabled = true;
     }
     this.feedback?.disable();

@@ -399,6 +399,47 @@ export function dataLayerContract(make: () => Promise<DataLayer>): void {
     assert.deepEqual((await layer.loadThread("t1"))?.elements, [{ id: "e2", name: "notes.txt" }]);
   });
 
+  test("listFavorites: the user's marked user messages, newest first and bounded; not another's, the app's, nor deleted ones", async (t) => {
+    const layer = await open(t);
+    const createdAt = "2024-05-01T10:00:00.000Z";
+    const said = (id: string, content: string) => message(id, content, { role: "user", author: "ada" });
+    const marks = (threadId: string, chatwireFavorites: unknown): DataWrite => ({
+      kind: "thread_patch",
+      threadId,
+      patch: { metadata: { chatwireFavorites } },
+    });
+    await apply(
+      layer,
+      { kind: "thread", thread: { id: "t1" }, owner: { identifier: "ada" } },
+      { kind: "thread", thread: { id: "t2" }, owner: { identifier: "ada" } },
+      { kind: "thread", thread: { id: "t3" }, owner: { identifier: "bob" } },
+      { kind: "thread", thread: { id: "t4" }, owner: { identifier: "ada" } },
+      { kind: "message", threadId: "t1", message: said("u1", "first") },
+      { kind: "message", threadId: "t1", message: message("a1", "an answer") },
+      { kind: "message", threadId: "t2", message: said("u2", "second") },
+      { kind: "message", threadId: "t2", message: said("u3", "deleted") },
+      { kind: "message", threadId: "t3", message: said("b1", "bob's") },
+      marks("t1", ["u1", "a1", "missing"]),
+      marks("t2", ["u2", "u3"]),
+      marks("t3", ["b1", "u1"]), // bob's thread naming ada's message: not in that thread, so not bob's
+      marks("t4", { u1: true }), // not a list: counts as none
+      { kind: "delete_step", id: "u3" },
+    );
+    assert.deepEqual(await layer.listFavorites?.("ada"), [
+      { id: "u2", content: "second", threadId: "t2", createdAt },
+      { id: "u1", content: "first", threadId: "t1", createdAt },
+    ]);
+    assert.deepEqual(
+      (await layer.listFavorites?.("ada", 1))?.map((f) => f.id),
+      ["u2"],
+    );
+    assert.deepEqual(
+      (await layer.listFavorites?.("bob"))?.map((f) => f.id),
+      ["b1"],
+    );
+    assert.deepEqual(await layer.listFavorites?.("nobody"), []);
+  });
+
   test("login counters: free attempts, doubling locks, all or nothing, refunds, forgetting and starting over", async (t) => {
     const layer = await open(t);
     const policy = { firstLockMs: 1000, maxLockMs: 4000, resetAfterMs: 60_000 };

@@ -54,6 +54,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   maxQueuedAudioBytes: undefined,
   revocationCheckMs: undefined,
   editMessages: undefined,
+  favorites: undefined,
   maxUploadBytes: undefined,
   maxUploadBytesPerSession: undefined,
   uploadAccept: undefined,

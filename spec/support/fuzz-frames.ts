@@ -135,6 +135,8 @@ export function conforms(schema: Schema, value: unknown): boolean {
           : schema.additionalProperties !== false,
       );
     }
+    case "boolean":
+      return typeof value === "boolean";
     case "array":
       return (
         Array.isArray(value) &&
@@ -494,6 +496,8 @@ export class FrameGenerator {
       }
       case "mcp_disconnect":
         return { type, ...(rng.chance(0.5) ? { id: id() } : {}), name: `s${rng.int(1, 99)}` };
+      case "favorite": // the gateway under fuzz has no data layer: favorites are off
+        return { type, id: id(), messageId: `nx-${rng.ascii(rng.int(1, 40))}`, favorite: rng.chance(0.5) };
       default:
         throw new Error(`no valid frame for ${type}`);
     }
@@ -779,6 +783,8 @@ export class FrameGenerator {
       case "mcp_connect":
       case "mcp_disconnect":
         return [error("MCP_DISABLED", id)];
+      case "favorite":
+        return [error("FAVORITES_DISABLED", id)];
       default:
         throw new Error(`the model does not know ${String(frame.type)}`);
     }

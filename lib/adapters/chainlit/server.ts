@@ -21,7 +21,7 @@ import type { Session } from "../../session/session.ts";
 import type { ChainlitSession } from "./live.ts";
 import { chainlitRoutes } from "./routes.ts";
 import { ChainlitSink, type ChainlitSocket } from "./sink.ts";
-import { fileIds } from "./steps.ts";
+import { fileIds, type StepDict } from "./steps.ts";
 
 /** What the Chainlit adapter needs of its gateway. */
 export interface ChainlitOptions<S extends object> {
@@ -217,6 +217,7 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
     const receive = (command: Parameters<Session["receive"]>[0]) => session.receive(command);
     const sink = new ChainlitSink(socket as unknown as ChainlitSocket, session.threadId, receive);
     let lastSeq = opened.sink?.lastSeq ?? 0;
+    sink.favorites.list = opened.sink?.favorites.list;
     let clientId = 0;
     const id = () => `cl${++clientId}`;
 
@@ -260,6 +261,19 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
       const content = payload?.message?.output;
       if (messageId === undefined || typeof content !== "string") return;
       receive({ type: "edit_message", id: id(), messageId, content });
+    });
+    // The session sends the list when it starts and after each change; the client asks again after each connect.
+    socket.on("fetch_favorites", () => {
+      if (sink.favorites.list !== undefined) socket.emit("set_favorites", sink.favorites.list);
+    });
+    socket.on("message_favorite", (payload: { message?: StepDict } | undefined) => {
+      const step = payload?.message;
+      const messageId = text(step?.id, 64);
+      if (step === undefined || messageId === undefined) return;
+      const favorite = step.metadata?.favorite === true;
+      const commandId = id();
+      sink.favorites.marked(commandId, { ...step, metadata: { ...step.metadata, favorite } });
+      receive({ type: "favorite", id: commandId, messageId, favorite });
     });
     socket.on("chat_settings_change", (values: unknown) => {
       if (typeof values !== "object" || values === null || Array.isArray(values)) return;

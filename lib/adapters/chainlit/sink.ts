@@ -4,6 +4,7 @@ import { decodeAudioOutput } from "../../protocol/binary.ts";
 import type { OutgoingFrame, OutgoingOf, ServerFrame, ServerFrameOf } from "../../protocol/server.ts";
 import type { SessionCommand } from "../../session/commands.ts";
 import type { FrameSink } from "../../session/sink.ts";
+import { ChainlitFavorites } from "./favorites.ts";
 import {
   chainlitAction,
   chainlitElement,
@@ -37,6 +38,7 @@ export class ChainlitSink implements FrameSink {
   readonly #steps = new Set<string>();
   /** Each output track's format, from its `audio_output` frame. */
   readonly #trackFormats = new Map<string, string>();
+  readonly favorites = new ChainlitFavorites();
   /** The last session frame emitted: a reconnecting client of the same session resumes after it. */
   lastSeq = 0;
   readonly bufferedAmount = 0;
@@ -142,7 +144,11 @@ export class ChainlitSink implements FrameSink {
         socket.emit("first_interaction", { interaction: "resume", thread_id: frame.threadId });
         socket.emit("resume_thread", threadDict(frame.threadId, frame.name, frame.steps));
         return;
+      case "favorites":
+        this.favorites.answer(frame, (event, payload) => socket.emit(event, payload));
+        return;
       case "error":
+        if (frame.replyTo !== undefined) this.favorites.refused(frame.replyTo);
         socket.emit("toast", { message: `${frame.code}: ${frame.message}`, type: "error" });
         return;
       case "chat_settings":
