@@ -9,6 +9,7 @@ import type { ChainValues } from "@langchain/core/utils/types";
 import type { MessageHandle, MessageInit } from "../context/message.ts";
 import { type OpenStep, openStep, type StepParent, shownAsText } from "../context/open-step.ts";
 import type { StepInit } from "../context/step.ts";
+import type { UsageReport } from "../context/usage.ts";
 
 /**
  * The runs skipped by default, by name or class: LangChain's own plumbing (sequences, lambdas, maps, passthroughs)
@@ -28,9 +29,11 @@ export const DEFAULT_IGNORED_RUNS: readonly string[] = Object.freeze([
   "__end__",
 ]);
 
-/** What the handler needs of a task's context (a ChatContext has it): steps, and a stream for the answer. */
+/** What the handler needs of a task's context (a ChatContext has it): steps, a stream for the answer, and where
+ * token usage goes (without `reportUsage`, usage is not reported). */
 export interface LangchainTarget extends StepParent {
   stream(message?: MessageInit): Promise<MessageHandle>;
+  reportUsage?(usage: UsageReport): Promise<void>;
 }
 
 /** How runs are shown. */
@@ -44,6 +47,8 @@ export interface LangchainHandlerOptions {
   readonly ignore?: readonly string[] | undefined;
   /** The step to nest the top-level runs under (default: the task's top level). */
   readonly parent?: StepParent | undefined;
+  /** Report each model call's token usage with `ctx.reportUsage` (default true), when the model gives it. */
+  readonly usage?: boolean | undefined;
 }
 
 /** A run as the handler tracks it: its step (none when skipped, or when it could not be sent), and its parent's id. */
@@ -51,6 +56,8 @@ interface Run {
   readonly step: Promise<OpenStep | undefined>;
   readonly parentRunId: string | undefined;
   answer?: Promise<MessageHandle> | undefined;
+  /** An LLM run's model name, for its usage report (LangChain's `ls_model_name` metadata). */
+  model?: string | undefined;
 }
 
 /** The text of chat messages, one `role: text` line each. */
@@ -59,6 +66,35 @@ const shownMessages = (messages: readonly BaseMessage[]) =>
 
 /** The first generation's text: what an LLM run answered. */
 const shownResult = (result: LLMResult) => result.generations[0]?.[0]?.text;
+
+const isCount = (value: unknown): value is number =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+
+/** The tokens an LLM run used, where the model said: a chat model's `usage_metadata` on its message, or the older
+ * `llmOutput.tokenUsage` of completion models. */
+function usageOf(result: LLMResult): { inputTokens: number; outputTokens: number } | undefined {
+  const generation: unknown = result.generations[0]?.[0];
+  const message =
+    typeof generation === "object" && generation !== null && "message" in generation ? generation.message : undefined;
+  const metadata =
+    typeof message === "object" && message !== null && "usage_metadata" in message ? message.usage_metadata : undefined;
+  if (typeof metadata === "object" && metadata !== null && "input_tokens" in metadata && "output_tokens" in metadata) {
+    const { input_tokens: inputTokens, output_tokens: outputTokens } = metadata;
+    if (isCount(inputTokens) && isCount(outputTokens)) return { inputTokens, outputTokens };
+  }
+  const legacy: unknown = result.llmOutput?.tokenUsage;
+  if (typeof legacy === "object" && legacy !== null && "promptTokens" in legacy && "completionTokens" in legacy) {
+    const { promptTokens: inputTokens, completionTokens: outputTokens } = legacy;
+    if (isCount(inputTokens) && isCount(outputTokens)) return { inputTokens, outputTokens };
+  }
+  return undefined;
+}
+
+/** The model's name from a run's metadata (`ls_model_name`, set by LangChain's chat models), if short enough. */
+const modelOf = (metadata: Record<string, unknown> | undefined) => {
+  const name = metadata?.ls_model_name;
+  return typeof name === "string" && name.length > 0 && name.length <= 128 ? name : undefined;
+};
 
 /** Whether `value` is a prompt value (a chat prompt's output), which shows as its messages. */
 const isPromptValue = (value: object): value is { toChatMessages(): BaseMessage[] } =>
@@ -197,11 +233,13 @@ export class LangchainCallbackHandler extends BaseCallbackHandler {
     parentRunId?: string,
     _extra?: Record<string, unknown>,
     tags?: string[],
-    _metadata?: Record<string, unknown>,
+    metadata?: Record<string, unknown>,
     runName?: string,
   ): Promise<void> {
     const init = { name: this.#nameOf(llm, runName), type: "llm", input: shownMessages(messages[0] ?? []) } as const;
-    await this.#start(runId, parentRunId, this.#skipped(llm, runName, tags) ? undefined : init);
+    const started = this.#start(runId, parentRunId, this.#skipped(llm, runName, tags) ? undefined : init);
+    this.#modelOfRun(runId, metadata);
+    await started;
   }
 
   override async handleLLMStart(
@@ -211,11 +249,18 @@ export class LangchainCallbackHandler extends BaseCallbackHandler {
     parentRunId?: string,
     _extra?: Record<string, unknown>,
     tags?: string[],
-    _metadata?: Record<string, unknown>,
+    metadata?: Record<string, unknown>,
     runName?: string,
   ): Promise<void> {
     const init = { name: this.#nameOf(llm, runName), type: "llm", input: prompts.join("\n\n") } as const;
-    await this.#start(runId, parentRunId, this.#skipped(llm, runName, tags) ? undefined : init);
+    const started = this.#start(runId, parentRunId, this.#skipped(llm, runName, tags) ? undefined : init);
+    this.#modelOfRun(runId, metadata);
+    await started;
+  }
+
+  #modelOfRun(runId: string, metadata: Record<string, unknown> | undefined): void {
+    const run = this.#runs.get(runId);
+    if (run !== undefined) run.model = modelOf(metadata);
   }
 
   override async handleLLMNewToken(token: string, _index: unknown, runId: string): Promise<void> {
@@ -230,7 +275,12 @@ export class LangchainCallbackHandler extends BaseCallbackHandler {
   }
 
   override async handleLLMEnd(output: LLMResult, runId: string): Promise<void> {
+    const model = this.#runs.get(runId)?.model;
     await this.#end(runId, shownResult(output));
+    const used = this.#options.usage === false ? undefined : usageOf(output);
+    // Even a skipped (hidden) model run used tokens: they are counted.
+    // A stopped task refuses to send: its last call's usage is then not reported.
+    if (used !== undefined) await this.#target.reportUsage?.({ ...used, model }).catch(() => undefined);
   }
 
   override async handleLLMError(error: Error, runId: string): Promise<void> {

@@ -4,8 +4,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Document } from "@langchain/core/documents";
-import { AIMessageChunk } from "@langchain/core/messages";
+import { AIMessage, AIMessageChunk } from "@langchain/core/messages";
 import { StringOutputParser } from "@langchain/core/output_parsers";
+import type { ChatResult } from "@langchain/core/outputs";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { type RunnableConfig, RunnableLambda } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
@@ -180,4 +181,51 @@ test("a run named in `ignore` is not shown, and its children go under its parent
     ["FakeListChatModel", "llm", undefined],
     ["StrOutputParser", "run", undefined],
   ]);
+});
+
+/** A FakeListChatModel whose answers carry token usage, as real chat models' messages do (`usage_metadata`), and
+ * whose runs name their model (`ls_model_name`, as ChatOpenAI's do). */
+class MeteredChatModel extends FakeListChatModel {
+  override getLsParams(...args: Parameters<FakeListChatModel["getLsParams"]>) {
+    return { ...super.getLsParams(...args), ls_model_name: "metered-1" };
+  }
+
+  override async _generate(...args: Parameters<FakeListChatModel["_generate"]>): Promise<ChatResult> {
+    const result = await super._generate(...args);
+    const [generation] = result.generations;
+    if (generation !== undefined) {
+      const usage = { input_tokens: 12, output_tokens: 5, total_tokens: 17 };
+      // Assigned, not passed: @langchain/core 1.4 infers the field's type as `undefined` for a plain AIMessage.
+      generation.message = Object.assign(new AIMessage(generation.text), { usage_metadata: usage });
+    }
+    return result;
+  }
+}
+
+test("each model call's token usage is reported to the turn (a usage frame), unless `usage: false`", async (t) => {
+  const chat = createApp();
+  chat.onMessage(async (ctx, message) => {
+    const model = new MeteredChatModel({ responses: ["Yes", "No"] });
+    const handler = new LangchainCallbackHandler(ctx, { usage: message.content !== "quiet" });
+    await model.invoke(message.content, { callbacks: [handler] });
+    await model.invoke(message.content, { callbacks: [handler] });
+  });
+  const server = await startGateway(t, { hooks: chat.seal() });
+  const client = await connectClient(server);
+  t.after(() => client.close());
+  const frames = await turn(client, "twice?");
+  const reports = frames.flatMap((frame) => (frame.type === "usage" ? [frame] : []));
+  assert.deepEqual(
+    reports.map((frame) => [frame.reported.inputTokens, frame.reported.outputTokens, frame.turn.inputTokens]),
+    [
+      [12, 5, 12],
+      [12, 5, 24],
+    ],
+  );
+  assert.deepEqual(
+    reports.map((frame) => frame.model),
+    ["metered-1", "metered-1"],
+  );
+  const quiet = await turn(client, "quiet");
+  assert.equal(quiet.filter((frame) => frame.type === "usage").length, 0);
 });
