@@ -4,12 +4,11 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { createApp, createSqliteLayer, type DataLayer } from "chatwire";
+import { after, test } from "node:test";
+import { createApp, type DataLayer } from "chatwire";
 import { connectClient } from "chatwire/testing";
-import { createPostgresLayer } from "../../lib/data/postgres.ts";
 import { startGateway } from "../support/gateway.ts";
-import { startPostgres, type TestPostgres } from "../support/postgres.ts";
+import { onSqlLayers } from "../support/layers.ts";
 import { httpBase, PNG } from "./support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "chatwire-elements-"));
@@ -137,27 +136,4 @@ function elementsOn(layer: () => DataLayer): void {
   });
 }
 
-describe("on SQLite", () => {
-  let layer: DataLayer;
-  before(async () => {
-    layer = createSqliteLayer({ path: join(dir, "chatwire.db") });
-    await layer.migrate();
-  });
-  after(() => layer.close());
-  elementsOn(() => layer);
-});
-
-describe("on PostgreSQL", () => {
-  let pg: TestPostgres;
-  let layer: DataLayer;
-  before(async () => {
-    pg = await startPostgres();
-    layer = createPostgresLayer({ connectionString: pg.url });
-    await layer.migrate();
-  });
-  after(async () => {
-    await layer.close();
-    await pg.stop();
-  });
-  elementsOn(() => layer);
-});
+onSqlLayers("elements", elementsOn);

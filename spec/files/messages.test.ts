@@ -1,15 +1,11 @@
 // A user message's files, on SQLite and PostgreSQL: uploaded over HTTP, named by id in the frame, handed to onMessage
 // as ChatFiles, stored with the thread, gone with it; another session's upload is UNKNOWN_FILE.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { type ChatFile, createApp, createSqliteLayer, type DataLayer } from "chatwire";
+import { test } from "node:test";
+import { type ChatFile, createApp, type DataLayer } from "chatwire";
 import { connectClient } from "chatwire/testing";
-import { createPostgresLayer } from "../../lib/data/postgres.ts";
 import { startGateway } from "../support/gateway.ts";
-import { startPostgres, type TestPostgres } from "../support/postgres.ts";
+import { onSqlLayers } from "../support/layers.ts";
 import { httpBase, PNG, upload } from "./support.ts";
 
 function messageFiles(layer: () => DataLayer): void {
@@ -82,34 +78,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise
   }
 }
 
-describe("on SQLite", () => {
-  const dir = mkdtempSync(join(tmpdir(), "chatwire-msgfiles-"));
-  let layer: DataLayer;
-  before(async () => {
-    layer = createSqliteLayer({ path: join(dir, "chatwire.db") });
-    await layer.migrate();
-  });
-  after(async () => {
-    await layer.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  messageFiles(() => layer);
-});
-
-describe("on PostgreSQL", () => {
-  let pg: TestPostgres;
-  let layer: DataLayer;
-  before(async () => {
-    pg = await startPostgres();
-    layer = createPostgresLayer({ connectionString: pg.url });
-    await layer.migrate();
-  });
-  after(async () => {
-    await layer.close();
-    await pg.stop();
-  });
-  messageFiles(() => layer);
-});
+onSqlLayers("files with messages", messageFiles);
 
 test("without persistence, a conversation's files go when its session ends", async (t) => {
   const chat = createApp();

@@ -58,10 +58,9 @@ async function threeMessages(
   await layer.migrate();
   const server = await startGateway(t, { hooks: replyingApp(journal, steer), data: layer, midReply });
   const client = await connectClient(server);
-  const sentAt = performance.now();
+  // Sent in one synchronous run, so the server reads all three before the first reply can end (the issue's "within
+  // 10 ms" holds by construction: no timed assertion, which a loaded machine would fail).
   for (const content of ["one", "two", "three"]) client.send({ type: "user_message", id: content, content });
-  const spread = performance.now() - sentAt;
-  assert.ok(spread < 10, `the three messages went out within 10 ms (${spread.toFixed(1)} ms)`);
   const stored = async () => (await layer.loadThread(client.welcome?.threadId ?? ""))?.steps ?? [];
   return { journal, client, stored };
 }

@@ -4,16 +4,12 @@
 // anonymous user and a data layer that cannot list favorites are each refused with their own code; the session
 // goes on.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { createApp, createMemoryLayer, createSqliteLayer, type DataLayer, type GatewayOptions } from "chatwire";
+import { test } from "node:test";
+import { createApp, createMemoryLayer, type DataLayer, type GatewayOptions } from "chatwire";
 import { ChatwireClientError, connect } from "chatwire/client";
 import { connectClient, wsUrl } from "chatwire/testing";
-import { createPostgresLayer } from "../../lib/data/postgres.ts";
 import { startGateway } from "../support/gateway.ts";
-import { startPostgres, type TestPostgres } from "../support/postgres.ts";
+import { onSqlLayers } from "../support/layers.ts";
 
 /** Users named by the `x-user` header (or nobody signs in: `anonymous`). Each message gets an echo. */
 function echoApp(anonymous = false) {
@@ -123,35 +119,7 @@ function favoritesOn(layer: () => DataLayer): void {
   });
 }
 
-describe("favorites on SQLite", () => {
-  let dir: string;
-  let layer: DataLayer;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "chatwire-favorites-"));
-    layer = createSqliteLayer({ path: join(dir, "chatwire.db") });
-    await layer.migrate();
-  });
-  after(async () => {
-    await layer.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  favoritesOn(() => layer);
-});
-
-describe("favorites on PostgreSQL", () => {
-  let pg: TestPostgres;
-  let layer: DataLayer;
-  before(async () => {
-    pg = await startPostgres();
-    layer = createPostgresLayer({ connectionString: pg.url });
-    await layer.migrate();
-  });
-  after(async () => {
-    await layer.close();
-    await pg.stop();
-  });
-  favoritesOn(() => layer);
-});
+onSqlLayers("favorites", favoritesOn);
 
 /** The code a `favorite` frame gets on a gateway with `options`, and that a message after it is still answered. */
 async function refusal(t: test.TestContext, options: Partial<GatewayOptions<object>>, user = "ada") {
