@@ -14,7 +14,7 @@ export interface ThreadChoices {
 }
 
 const SEARCH_DELAY_MS = 250;
-const LIST_RETRY_DELAYS_MS = [0, 300, 1000, 3000];
+const LIST_RETRY_DELAYS_MS = [0, 300, 1000, 3000, 6000];
 const dateOf = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 /** The thread list of the signed-in user. */
@@ -26,6 +26,8 @@ export class ThreadList {
   readonly #empty = byId("threads-empty");
   readonly #drawer = new Drawer(() => void this.refresh());
   #enabled = false;
+  /** The first load, while it runs: a turn that ends meanwhile waits for it (its answer may predate the thread). */
+  #enabling: Promise<boolean> | undefined;
   #current: string | undefined;
   #cursor: string | undefined;
   #listed = new Set<string>();
@@ -53,16 +55,23 @@ export class ThreadList {
   /** Shows the list if the server has one for us; false (and hidden) if not. */
   async enable(): Promise<boolean> {
     if (this.#enabled) return true;
-    const ok = await this.#load(undefined);
-    this.#enabled = ok;
-    this.#aside.hidden = !ok;
-    this.#drawer.available(ok);
-    return ok;
+    if (this.#enabling !== undefined) return this.#enabling;
+    const enabling: Promise<boolean> = this.#load(undefined).then((ok) => {
+      if (this.#enabling !== enabling) return false; // signed out meanwhile
+      this.#enabling = undefined;
+      this.#enabled = ok;
+      this.#aside.hidden = !ok;
+      this.#drawer.available(ok);
+      return ok;
+    });
+    this.#enabling = enabling;
+    return enabling;
   }
 
   /** Hides and empties the list (signed out). */
   disable(): void {
     this.#enabled = false;
+    this.#enabling = undefined;
     this.#generation++;
     this.#aside.hidden = true;
     this.#drawer.available(false);
@@ -90,6 +99,7 @@ export class ThreadList {
   /** A turn ended in the current conversation: if it is newly stored, list it. The server stores writes in
    * batches, so a thread may not be listed yet when its first turn ends: look again a few times, a while apart. */
   async turnEnded(): Promise<void> {
+    await this.#enabling;
     for (const delayMs of LIST_RETRY_DELAYS_MS) {
       if (!this.#enabled || this.#current === undefined || this.#listed.has(this.#current)) return;
       if (this.#search.value !== "") return;
