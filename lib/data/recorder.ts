@@ -95,6 +95,9 @@ export interface Recorder {
    * it waited, or if an earlier loss of that thread was not yet reported to any flush.
    */
   flush(threadId?: string): Promise<void>;
+  /** Like `flush(threadId)`, but reports nothing: for a reader (a session reopening the thread) that must see what
+   * was queued before it, while any loss stays for the writers' own flush to report. Never rejects. */
+  settle(threadId: string): Promise<void>;
   /** Flushes, then refuses further writes (they are reported as dropped). Does not close the layer. */
   close(): Promise<void>;
   stats(): RecorderStats;
@@ -280,7 +283,13 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
     if (failure !== undefined) throw new PersistenceError(failure);
   };
 
+  const settle = async (threadId: string): Promise<void> => {
+    for (const [id, stream] of streams) if (stream.threadId === threadId) writeStream(id, stream);
+    await queue.settled(queue.mark());
+  };
+
   return {
+    settle,
     ensureThread: ({ owner, ...thread }) =>
       enqueue(thread.id, { kind: "thread", thread, ...(owner === undefined ? {} : { owner }) }),
     record,

@@ -201,7 +201,7 @@ export async function handshake<S extends object>(
     const thread =
       hello.thread === undefined || persistence === undefined
         ? undefined
-        : await loadOwnedThread(persistence.layer, hello.thread, user);
+        : await loadOwnedThread(persistence, hello.thread, user);
     if (hello.thread !== undefined && thread === undefined) {
       // Missing and foreign threads get the same answer: existence is not revealed.
       connection.error("THREAD_NOT_FOUND", "no such thread (or not yours); a new conversation starts");

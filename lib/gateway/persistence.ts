@@ -49,12 +49,15 @@ export async function openPersistence(
 /**
  * The thread asked for, if it exists and the requester may open it: a user's own thread, or an anonymous thread
  * with its secret. A missing thread and someone else's look the same (undefined), so existence never leaks.
+ * This node's writes of the thread still queued (a reconnect right after a change, the dropped session's saved
+ * state) are committed first, so that the reopened thread has them.
  */
 export async function loadOwnedThread(
-  layer: DataLayer,
+  { layer, recorder }: Pick<Persistence, "layer" | "recorder">,
   request: ThreadRequest,
   user: User | undefined,
 ): Promise<LoadedThread | undefined> {
+  await recorder.settle(request.id);
   const record = await layer.getThread(request.id);
   if (record === undefined) return undefined;
   const owned =

@@ -153,7 +153,7 @@ export async function chainlitServer<S extends object>(app: FastifyInstance, opt
       const thread =
         requested === undefined || persistence === undefined
           ? undefined
-          : await loadOwnedThread(persistence.layer, { id: requested }, user);
+          : await loadOwnedThread(persistence, { id: requested }, user);
       if (requested !== undefined && persistence !== undefined && thread === undefined) {
         return new Error("authorization failed");
       }
