@@ -8,6 +8,7 @@ import { dirname, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { GatewayHandle } from "../gateway/handle.ts";
+import type { HookTable } from "../hooks/table.ts";
 import { runUsage, usage } from "./usage.ts";
 
 /** How long the watcher waits after the last change of a burst (an editor's save is several events). */
@@ -56,10 +57,34 @@ export async function main(argv: string[]): Promise<void> {
   // A JavaScript app never starts the hooks, unless watched: they tag a reload's imports (lib/cli/fresh-imports.ts).
   if (watch || /\.[cm]?tsx?$/.test(target)) (await import("./typescript.ts")).registerTypeScript(target);
   const entry = pathToFileURL(resolve(target)).href;
-  await import(entry);
+  let hooks: HookTable | undefined;
+  if (watch) hooks = await firstLoadWatched(target, entry);
+  else await import(entry);
   const watcher = watch ? await appWatcher(target, entry) : undefined;
   // Watching starts with the gateway, before it listens: no edit made once a client can connect goes unseen.
-  await serve({ port: portOf(values), host: values.host, onReady: watcher });
+  await serve({ port: portOf(values), host: values.host, onReady: watcher, hooks });
+}
+
+/** Imports a watched app. When that fails, the server starts anyway, serving a table that says why (the watcher
+ * loads the app at the next save): resolves with that table, or undefined when the app loaded. */
+async function firstLoadWatched(target: string, entry: string): Promise<HookTable | undefined> {
+  try {
+    await import(entry);
+    return undefined;
+  } catch (error) {
+    const [{ describeLoadError }, { brokenAppTable }, { defaultApp }] = await Promise.all([
+      import("./reload.ts"),
+      import("./broken-app.ts"),
+      import("../hooks/registrars.ts"),
+    ]);
+    // Sealed, so that a registration from the failed module's pending code throws instead of landing unseen.
+    defaultApp.seal();
+    console.error(
+      `chatwire: ${target} did not load; serving without it until a save fixes it:\n${describeLoadError(error)}`,
+    );
+    const reason = error instanceof Error ? error.message : String(error);
+    return brokenAppTable(`${relative(process.cwd(), resolve(target))} did not load: ${reason}`.slice(0, 2000));
+  }
 }
 
 /** What starts reloading the app into a gateway on every burst of changes under the app's directory. */

@@ -15,7 +15,7 @@ export interface ReloadOutput {
 
 /** What the terminal shows of a failed load: a syntax error's own lines (esbuild's name the file, line and column;
  * its stack would be esbuild's), else the stack, which names the app's line. */
-const detail = (error: unknown): string => {
+export const describeLoadError = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
   const fromEsbuild = "errors" in error && Array.isArray(error.errors);
   return fromEsbuild ? error.message : (error.stack ?? error.message);
@@ -48,7 +48,7 @@ export function createReloader(entry: string, gateway: GatewayHandle, output: Re
       defaultApp.seal();
       const reason = error instanceof Error ? error.message : String(error);
       output.error(
-        `chatwire: ${what} changed; ${appName} did not reload, the previous version serves on:\n${detail(error)}`,
+        `chatwire: ${what} changed; ${appName} did not reload, the previous version serves on:\n${describeLoadError(error)}`,
       );
       const message = `${appName} did not reload: ${reason}`.slice(0, MAX_NOTICE_CHARS);
       gateway.notifyAll({ type: "notice", code: "APP_RELOAD_FAILED", message });

@@ -146,6 +146,26 @@ test("a broken save keeps the previous handlers answering and reports why, in th
   assert.equal(await ask(client, "fixed"), "v4 gamma: fixed [hi,still,again,fixed]");
 });
 
+test("a first load that fails still serves: every conversation is told why, and the save that fixes the app loads it", async (t) => {
+  const dir = project(t, {
+    "app.ts": `${app("v1")}\nonMessage(async (ctx) => { await ctx.send( ; });\n`,
+    "lib/word.ts": word("alpha"),
+  });
+  const { gateway, client } = await watched(t, dir);
+  await printed(gateway, /app\.ts did not load; serving without it until a save fixes it:\n.*app\.ts:\d+:\d+: ERROR/s);
+  const started = await client.until("toast", 5000);
+  assert.equal(started.level, "error");
+  assert.match(started.message, /^app\.ts did not load: .*ERROR.*; save a fix and it loads$/s);
+  client.send({ type: "user_message", id: "broken", content: "anyone?" });
+  assert.match((await client.until("toast", 5000)).message, /^app\.ts did not load/);
+
+  write(dir, { "app.ts": app("v2") });
+  assert.equal((await client.until("notice", 10_000)).code, "APP_RELOADED");
+  // The same socket and thread: the history holds the message sent while the app was broken.
+  assert.equal(await ask(client, "hi"), "v2 alpha: hi [anyone?,hi]");
+  assert.equal(client.received.filter((frame) => frame.type === "welcome").length, 1);
+});
+
 test("a change under node_modules (or a hidden directory) reloads nothing, and a reload keeps the packages the app imports", async (t) => {
   const dir = project(t, {
     "app.ts": `import { onMessage } from "chatwire";
