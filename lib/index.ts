@@ -8,6 +8,7 @@ export type { LoginThrottleOptions } from "./auth/throttle.ts";
 // For running and embedding.
 export type { ClusterOptions } from "./cluster/options.ts";
 export { type AbortKind, abortKind, isAbortOf, TaskAborted } from "./context/abort.ts";
+export type { ApprovalScope, ApproveInit, ToolGrants } from "./context/approve.ts";
 export type { AudioOut, AudioSendOptions } from "./context/audio.ts";
 export type { CommandInit } from "./context/commands.ts";
 export type { AskFileInit, AskInit, ChatContext, EventContext } from "./context/context.ts";

@@ -6,7 +6,12 @@ import type { Logger } from "../logger.ts";
 import type { ToastLevel } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
+import { type ApproveInit, memoryGrants, runApproval, type ToolGrants } from "./approve.ts";
+import type { AskInit } from "./ask-init.ts";
 import { checkedAskTimeout } from "./ask-timeout.ts";
+
+export type { AskInit } from "./ask-init.ts";
+
 import { type AudioOut, unplayedAudio } from "./audio.ts";
 import { type CommandInit, checkedCommands } from "./commands.ts";
 import {
@@ -34,18 +39,6 @@ import type { StateStore } from "./state.ts";
 import { type EventStepHandle, runStep, type StepHandle, type StepInit } from "./step.ts";
 import { createThreadHandle, type ThreadHandle } from "./thread.ts";
 import type { UsageReport } from "./usage.ts";
-
-/** Options of an ask: the question, who asks, and how long to wait (ms). */
-export interface AskInit {
-  readonly content: string;
-  readonly author?: string | undefined;
-  readonly timeoutMs?: number | undefined;
-  /** Cancels the ask when aborted (it rejects with the signal's reason; `ask_end` says `cancelled`), e.g. when the
-   * answer came another way. */
-  readonly signal?: AbortSignal | undefined;
-  /** Removes the ask's message once the ask is over, however it ended (Chainlit's `ask.remove()`). */
-  readonly removeWhenDone?: boolean | undefined;
-}
 
 /** Options of `askFile` (Chainlit's AskFileMessage): what to upload, and how much. */
 export interface AskFileInit extends AskInit {
@@ -140,6 +133,16 @@ export interface ChatContext<S extends object = Record<string, unknown>> extends
   /** Asks the user for files and resolves with them (1 to `maxFiles`). Rejects with ASK_TIMEOUT, or with the
    * signal's reason if the task ends. @example const [csv] = await ctx.askFile({ content: "Your CSV?", accept: ["text/csv"] }); */
   askFile(ask: AskFileInit): Promise<readonly ChatFile[]>;
+  /**
+   * Asks the user whether `tool` may run (approve buttons up to `remember`, and Deny) and resolves true when it may.
+   * A grant the user gave before for this thread, or always, answers at once without asking. Rejects as an ask does
+   * (ASK_TIMEOUT, the signal's reason); BAD_APPROVAL for a tool name that is empty or too long.
+   * @example if (await ctx.approve({ tool: "delete_file", input: { path }, remember: "thread" })) await remove(path);
+   */
+  approve(init: ApproveInit): Promise<boolean>;
+  /** Forgets the user's grants of `tool` (this thread's and the "always" one): the next approval asks again.
+   * @example await ctx.forgetApproval("delete_file"); */
+  forgetApproval(tool: string): Promise<void>;
   /**
    * The messages the user sends while this task runs, as they come in: under the app's `midReply: "steer"` policy,
    * a message read here is this task's to answer and starts no turn of its own (the ones left unread when the task
@@ -254,6 +257,22 @@ class TaskContext<S extends object> implements ChatContext<S> {
     if (answer.kind !== "file") throw new Error("unreachable: a file ask was answered with something else");
     return answer.files;
   }
+
+  approve(init: ApproveInit): Promise<boolean> {
+    return runApproval(init, this.#grants, (ask) => this.askAction(ask));
+  }
+
+  forgetApproval(tool: string): Promise<void> {
+    return this.#grants.remove(tool);
+  }
+
+  /** The session's grants; a context without them (a fake one given none) keeps its own in memory. */
+  get #grants(): ToolGrants {
+    this.#ownGrants ??= this.init.grants ?? memoryGrants();
+    return this.#ownGrants;
+  }
+
+  #ownGrants: ToolGrants | undefined;
 
   async #ask(ask: AskInit, kind: AskKind, actions: readonly ActionInit[], rules?: FileAskRules) {
     const timeoutMs = checkedAskTimeout(ask.timeoutMs ?? this.init.askTimeoutMs, this.init.maxAskTimeoutMs);

@@ -1,4 +1,5 @@
 // What a context is built from: the session's parts that outlive one handler call. A session or a test backs it.
+
 import type { Action, ChatFile, HistoryMessage } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { CommandView } from "../protocol/commands.ts";
@@ -8,6 +9,7 @@ import type { SettingsInput, SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { AudioOut } from "./audio.ts";
 import type { FileAccess } from "./files.ts";
+import type { ToolGrants } from "./grants.ts";
 import type { LiveMcp } from "./mcp-servers.ts";
 import type { StateStore } from "./state.ts";
 import type { ThreadWriter } from "./thread.ts";
@@ -122,6 +124,8 @@ export interface ContextInit<S extends object> {
   readonly thread?: ThreadWriter | undefined;
   /** Output audio (`ctx.audio`): the session's; without one, chunks are checked and dropped. */
   readonly audio?: AudioOut | undefined;
+  /** Sticky tool approvals (`ctx.approve`): the session's; without them, each context keeps its own in memory. */
+  readonly grants?: ToolGrants | undefined;
   /** The session's MCP servers (`ctx.mcp`); without them, none are connected. */
   readonly mcp?: LiveMcp | undefined;
 }

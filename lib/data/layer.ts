@@ -180,6 +180,15 @@ export interface DataLayer {
    * layer: without it, favorites are off (FAVORITES_DISABLED). */
   listFavorites?(userIdentifier: string, limit?: number): Promise<FavoriteView[]>;
 
+  /** Sticky tool approvals (`ctx.approve`, grants.ts): whether any of `holders` ("thread:<id>", "user:<identifier>")
+   * was granted `tool`. The three grant methods are optional for an embedder's own layer: without them, "Allow in
+   * this conversation" lasts as long as the session and "Always allow" is not offered. */
+  hasToolGrant?(holders: readonly string[], tool: string): Promise<boolean>;
+  /** Keeps a grant of `tool` for `holder` (nothing changes if it has it). */
+  addToolGrant?(holder: string, tool: string): Promise<void>;
+  /** Forgets the grants of `tool` held by each of `holders`. */
+  removeToolGrant?(holders: readonly string[], tool: string): Promise<void>;
+
   /** Runs the writes in order, in one transaction: all of them are stored, or none (and it rejects). */
   apply(writes: readonly DataWrite[], options?: ApplyOptions): Promise<void>;
 

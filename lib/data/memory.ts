@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { MessageView, StepView, User } from "../protocol/views.ts";
 import { favoriteIds, favoritesLimit } from "./favorites.ts";
+import { memoryGrantStore, threadHolder } from "./grants.ts";
 import {
   type DataLayer,
   type DataWrite,
@@ -57,6 +58,7 @@ export function createMemoryLayer(): DataLayer {
   let seq = 0;
   let closed = false;
   const files = createMemoryFileStore();
+  const { deleteHolder, ...grants } = memoryGrantStore();
 
   const live = (): Tables => {
     if (closed) throw new Error("the memory data layer is closed");
@@ -189,6 +191,7 @@ export function createMemoryLayer(): DataLayer {
   return {
     kind: "memory",
     files,
+    ...grants,
     migrate: async () => {
       live();
     },
@@ -272,6 +275,7 @@ export function createMemoryLayer(): DataLayer {
       for (const [stepId, step] of t.steps) if (step.threadId === id) deleteStep(t, stepId);
       for (const [elementId, e] of t.elements) if (e.threadId === id) t.elements.delete(elementId);
       await files.deleteThreadFiles(id);
+      deleteHolder(threadHolder(id));
       return true;
     },
     apply: async (writes) => {

@@ -4,10 +4,12 @@
 import pg from "pg";
 import { MAX_TIMER_MS } from "../runtime/timers.ts";
 import { FAVORITES_METADATA_KEY, type FavoriteRow, favoritesLimit, toFavorite } from "./favorites.ts";
+import { threadHolder } from "./grants.ts";
 import type { DataLayer, LockPolicy, LoginCharge } from "./layer.ts";
 import { pageLimit, withElements } from "./layer.ts";
 import { charged, type LoginCounter, lockedUntil } from "./login-counters.ts";
 import { postgresFiles } from "./postgres-files.ts";
+import { postgresGrants } from "./postgres-grants.ts";
 import { applyOne, insertThread, patchThread, type Queryable, upsertUser } from "./postgres-writes.ts";
 import {
   type ElementRow,
@@ -188,6 +190,7 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
   return {
     kind: "postgres",
     files: postgresFiles(pool, retried),
+    ...postgresGrants(pool, retried),
     migrate: () =>
       transaction(
         async (client) => {
@@ -263,6 +266,7 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
     deleteThread: (id) =>
       transaction(async (client) => {
         await client.query("DELETE FROM chatwire_files WHERE thread_id = $1", [id]);
+        await client.query("DELETE FROM chatwire_tool_grants WHERE holder = $1", [threadHolder(id)]);
         const result = await client.query("DELETE FROM chatwire_threads WHERE id = $1", [id]);
         return (result.rowCount ?? 0) > 0;
       }),

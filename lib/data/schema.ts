@@ -151,6 +151,16 @@ ALTER TABLE chatwire_threads ADD COLUMN share_id TEXT;
 CREATE UNIQUE INDEX chatwire_threads_by_share ON chatwire_threads (share_id);
 `;
 
+/** Sticky tool approvals (lib/data/grants.ts): a holder ("thread:<id>" or "user:<identifier>") and a tool name. */
+const toolGrants = (t: { epoch: string; withoutRowid: string }) => `
+CREATE TABLE chatwire_tool_grants (
+  holder TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  granted_at ${t.epoch} NOT NULL,
+  PRIMARY KEY (holder, tool)
+)${t.withoutRowid};
+`;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -162,6 +172,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "INTEGER" }) },
   { version: 8, name: "stopped messages", sql: stoppedMessages },
   { version: 9, name: "thread shares", sql: threadShares },
+  { version: 13, name: "tool grants", sql: toolGrants({ epoch: "INTEGER", withoutRowid: " WITHOUT ROWID" }) },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -179,4 +190,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "BIGINT" }) },
   { version: 8, name: "stopped messages", sql: stoppedMessages },
   { version: 9, name: "thread shares", sql: threadShares },
+  { version: 13, name: "tool grants", sql: toolGrants({ epoch: "BIGINT", withoutRowid: "" }) },
 ];

@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { FAVORITES_METADATA_KEY, type FavoriteRow, favoritesLimit, toFavorite } from "./favorites.ts";
+import { threadHolder } from "./grants.ts";
 import type { DataLayer, DataWrite, LockPolicy, LoginCharge } from "./layer.ts";
 import { pageLimit, withElements } from "./layer.ts";
 import { charged, type LoginCounter, lockedUntil, refunded } from "./login-counters.ts";
@@ -23,6 +24,7 @@ import {
 } from "./rows.ts";
 import { sqliteMigrations } from "./schema.ts";
 import { sqliteFiles } from "./sqlite-files.ts";
+import { sqliteGrants } from "./sqlite-grants.ts";
 import { sqliteWrites } from "./sqlite-writes.ts";
 import { DEFAULT_DATA_TIMEOUT_MS, patiently } from "./unavailable.ts";
 
@@ -133,12 +135,14 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
 
   const removeThread = db.transaction((id: string) => {
     sql("DELETE FROM chatwire_files WHERE thread_id = ?").run(id);
+    sql("DELETE FROM chatwire_tool_grants WHERE holder = ?").run(threadHolder(id));
     return sql("DELETE FROM chatwire_threads WHERE id = ?").run(id).changes > 0;
   });
 
   return {
     kind: "sqlite",
     files: sqliteFiles(sql, free),
+    ...sqliteGrants(sql, free),
     migrate: () =>
       free(() => {
         db.exec(`CREATE TABLE IF NOT EXISTS chatwire_migrations

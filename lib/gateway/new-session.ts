@@ -7,6 +7,7 @@ import type { FileAccess } from "../context/files.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import type { LiveTable } from "../hooks/live-table.ts";
 import type { User } from "../protocol/views.ts";
+import { sessionGrants } from "../session/grants.ts";
 import { createSession } from "../session/live-session.ts";
 import type { Session, SessionInit } from "../session/session.ts";
 import type { Tracing } from "../session/traces.ts";
@@ -68,6 +69,7 @@ export function newSession<S extends object>(
     turns: scope.registry.turns,
     tracing: scope.tracing,
     favorites: favoritesAccess(options.favorites, persistence?.layer, user),
+    grants: sessionGrants(threadId, user, persistence?.layer),
   });
   return { session, secret: linked?.secret };
 }

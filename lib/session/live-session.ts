@@ -1,8 +1,10 @@
 // One chat session: what each command means. It composes its parts — the two lanes, the outbox, the asks and
 // action buttons, audio input, feedback, the thread link — each with its own state, and shows the layers above only
 // the `Session` interface (session.ts).
+
 import { nanoid } from "nanoid";
 import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
+import { memoryGrants } from "../context/approve.ts";
 import type { ContextInit } from "../context/init.ts";
 import { createStateStore } from "../context/state.ts";
 import type { LoadedThread } from "../data/layer.ts";
@@ -193,6 +195,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       files: init.files,
       thread: init.link,
       audio: this.#output,
+      grants: init.grants ?? memoryGrants(),
       get mcp() {
         return session.#mcp;
       },

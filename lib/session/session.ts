@@ -3,6 +3,7 @@
 // command means lives in live-session.ts and the parts it composes.
 
 import type { AbortKind } from "../context/abort.ts";
+import type { ToolGrants } from "../context/approve.ts";
 import type { FileAccess } from "../context/files.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import type { ErrorCode } from "../errors.ts";
@@ -107,6 +108,9 @@ export interface SessionInit<S extends object> {
   /** Spans for tasks and steps, when the app installed `@opentelemetry/api` (loadTracing). */
   readonly tracing?: Tracing | undefined;
   /** Whether the user may keep favorites here, and how they are listed (the gateway decides); off when absent. */
+  /** Where `ctx.approve` keeps sticky grants (the gateway's: the data layer's when it stores them); in the
+   * session's memory when absent. */
+  readonly grants?: ToolGrants | undefined;
   readonly favorites?: FavoritesAccess | undefined;
 }
 

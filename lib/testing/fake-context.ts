@@ -1,6 +1,7 @@
 // Contexts with no server and no socket: they record every frame the handler sends, for unit tests. Typed as a
 // real session types them: a task's ChatContext, or an event handler's narrower EventContext.
 import { TaskAborted } from "../context/abort.ts";
+import { memoryGrants, type ToolGrants } from "../context/approve.ts";
 import { type ChatContext, createContext, createEventContext, type EventContext } from "../context/context.ts";
 import { Incoming } from "../context/incoming.ts";
 import type { ContextInit } from "../context/init.ts";
@@ -54,6 +55,9 @@ export interface FakeContextOptions<S extends object> {
   /** The session's MCP servers (`ctx.mcp`) as plain functions: `{ weather: { forecast: (args) => "Sunny" } }`.
    * Calls show as tool steps in `sent`; `ctx.mcp.client(name)` is undefined. Default: no servers. */
   readonly mcp?: FakeMcpServers | undefined;
+  /** Sticky tool approvals (`ctx.approve`), e.g. one `memoryGrants()` shared by two fake contexts, as one session's
+   * turns share them. Default: this context's own, empty. */
+  readonly grants?: ToolGrants | undefined;
 }
 
 /** What a fake context records of what the handler did, and how the test aborts its signal or drops its client. */
@@ -143,6 +147,7 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>, task: 
     // Elements with bytes are stored in memory, as a gateway without persistence would.
     files: { store: createMemoryFileStore(), signer: createFileSigner(undefined), maxElementBytes: 20 * 1024 * 1024 },
     mcp: fakeMcp(options.mcp),
+    grants: options.grants ?? memoryGrants(),
     thread: {
       updateThread: (changes) => {
         threadChanges.push(changes);

@@ -2,6 +2,7 @@
 // First, so that an unsupported Node.js fails here with a clear message (it must stay the first import).
 import "../runtime/require-node.ts";
 
+export { memoryGrants } from "../context/approve.ts";
 export type { AudioOut, AudioSendOptions } from "../context/audio.ts";
 export type { LogEntry } from "../logger.ts";
 export { type ConnectOptions, connectClient, type ReceivedAudio, type TestClient, wsUrl } from "./client.ts";

@@ -2,6 +2,7 @@
 // checked as the WebSocket upgrade is (origin, then the same authentication); its thread is a chatwire session
 // that lives between runs, so consecutive runs share `ctx.state`, and with persistence a user's thread reopens
 // after its session has ended (`onChatResume`, the state restored).
+
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { nanoid } from "nanoid";
 import { authenticate } from "../../auth/authenticate.ts";
@@ -12,6 +13,7 @@ import type { ErrorCode } from "../../errors.ts";
 import { type ConnectionScope, makeRoom } from "../../gateway/handshake.ts";
 import { linkThread, restoredState } from "../../gateway/persistence.ts";
 import type { User } from "../../protocol/views.ts";
+import { sessionGrants } from "../../session/grants.ts";
 import { createSession } from "../../session/live-session.ts";
 import type { Session } from "../../session/session.ts";
 import { checkRunInput } from "./input.ts";
@@ -98,6 +100,7 @@ export async function aguiRoutes<S extends object>(app: FastifyInstance, options
         threadId: storedId,
         restoredState: loaded === undefined ? undefined : (restoredState(loaded) as Partial<S> | undefined),
         link: linked?.link,
+        grants: sessionGrants(storedId, user, persistence?.layer),
         turns: registry.turns,
         registry: {
           delete(ended) {
