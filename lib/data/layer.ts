@@ -49,7 +49,13 @@ export interface ThreadRecord {
 export interface ThreadPatch {
   readonly name?: string;
   readonly tags?: readonly string[];
+  /** The whole new metadata. */
   readonly metadata?: JsonObject;
+  /** The top-level keys of the metadata this patch changes (`set` replaces each key's whole value, `unset` removes
+   * keys); the other keys keep what is stored, which another session on the thread may have written since. With
+   * it, the layers apply these keys instead of `metadata` (which the session sends too: a layer of your own that
+   * does not know `metadataKeys` replaces the whole metadata, as before). */
+  readonly metadataKeys?: { readonly set: JsonObject; readonly unset: readonly string[] };
 }
 
 /** One page of a user's threads, newest first. */

@@ -19,6 +19,7 @@ import {
 } from "./layer.ts";
 import { memoryLoginCounters } from "./login-counters.ts";
 import { createMemoryFileStore } from "./memory-files.ts";
+import { patchedMetadata } from "./metadata-keys.ts";
 
 interface StepRow {
   readonly seq: number;
@@ -96,7 +97,11 @@ export function createMemoryLayer(): DataLayer {
   const patchThread = (t: Tables, id: string, patch: ThreadPatch): ThreadRecord | undefined => {
     const row = t.threads.get(id);
     if (row === undefined) return undefined;
-    const defined = Object.fromEntries(Object.entries(copy(patch)).filter(([, value]) => value !== undefined));
+    const { metadataKeys: _keys, ...whole } = copy(patch);
+    const metadata = patchedMetadata(row.record.metadata, copy(patch));
+    const defined = Object.fromEntries(
+      Object.entries({ ...whole, metadata }).filter(([, value]) => value !== undefined),
+    );
     row.record = { ...row.record, ...defined };
     return row.record;
   };

@@ -48,13 +48,17 @@ export const upsertUser = async (db: Queryable, user: User): Promise<StoredUser>
 
 export const patchThread = async (db: Queryable, id: string, patch: ThreadPatch): Promise<void> => {
   await db.query(
+    // With metadataKeys: the named keys removed, then set (jsonb's || replaces top-level keys whole).
     `UPDATE chatwire_threads SET name = COALESCE($1, name), tags = COALESCE($2::jsonb, tags),
-     metadata = COALESCE($3::jsonb, metadata) WHERE id = $4`,
+     metadata = CASE WHEN $5::jsonb IS NULL THEN COALESCE($3::jsonb, metadata)
+       ELSE (metadata - $6::text[]) || $5::jsonb END WHERE id = $4`,
     [
       patch.name ?? null,
       patch.tags === undefined ? null : JSON.stringify(patch.tags),
       patch.metadata === undefined ? null : JSON.stringify(patch.metadata),
       id,
+      patch.metadataKeys === undefined ? null : JSON.stringify(patch.metadataKeys.set),
+      patch.metadataKeys === undefined ? [] : [...patch.metadataKeys.unset],
     ],
   );
 };

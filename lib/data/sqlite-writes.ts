@@ -1,8 +1,9 @@
 // The SQLite layer's write statements: one function per DataWrite kind, run inside the layer's transactions.
 // Synchronous (better-sqlite3); statements come from the layer's cache of prepared statements.
 import { randomUUID } from "node:crypto";
-import type { User } from "../protocol/views.ts";
+import type { JsonObject, User } from "../protocol/views.ts";
 import type { DataWrite, NewThread, StoredUser, ThreadPatch } from "./layer.ts";
+import { patchedMetadata } from "./metadata-keys.ts";
 import { messageColumns, type StepColumns, stepColumns, toUser, type UserRow } from "./rows.ts";
 
 /** The prepared statement for a SQL text, made once. */
@@ -39,12 +40,20 @@ export function sqliteWrites(sql: StatementCache) {
     ) as UserRow;
     return toUser(row);
   };
+  /** The metadata a patch leaves: with metadataKeys, the stored one read and changed in the caller's transaction
+   * (no other writer comes between). */
+  const metadataOf = (id: string, patch: ThreadPatch): JsonObject | undefined => {
+    if (patch.metadataKeys === undefined) return patch.metadata;
+    const row = sql("SELECT metadata FROM chatwire_threads WHERE id = ?").get(id) as { metadata: string } | undefined;
+    return row === undefined ? undefined : patchedMetadata(JSON.parse(row.metadata) as JsonObject, patch);
+  };
   const patchThread = (id: string, patch: ThreadPatch): void => {
+    const metadata = metadataOf(id, patch);
     sql(`UPDATE chatwire_threads SET name = COALESCE(?, name), tags = COALESCE(?, tags),
       metadata = COALESCE(?, metadata) WHERE id = ?`).run(
       patch.name ?? null,
       patch.tags === undefined ? null : JSON.stringify(patch.tags),
-      patch.metadata === undefined ? null : JSON.stringify(patch.metadata),
+      metadata === undefined ? null : JSON.stringify(metadata),
       id,
     );
   };

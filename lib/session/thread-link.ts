@@ -4,12 +4,15 @@
 
 import type { ThreadChanges, ThreadWriter } from "../context/thread.ts";
 import { FAVORITES_METADATA_KEY, withFavorite } from "../data/favorites.ts";
-import { CONVERSATION_METADATA_KEY, STORE_METADATA_KEY } from "../data/layer.ts";
+import { CONVERSATION_METADATA_KEY, STORE_METADATA_KEY, type ThreadPatch } from "../data/layer.ts";
 import type { Recorder, UserMessageRecord } from "../data/recorder.ts";
 import type { Feedback } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { JsonObject, User } from "../protocol/views.ts";
+
+/** chatwire's own keys of a thread's metadata; the app's `ctx.thread.setMetadata` leaves them as they are. */
+const OWN_KEYS: readonly string[] = [STORE_METADATA_KEY, CONVERSATION_METADATA_KEY, FAVORITES_METADATA_KEY];
 
 /** Frames held before the thread exists; beyond this the thread is created anyway. */
 const MAX_HELD = 256;
@@ -73,13 +76,18 @@ export class ThreadLink implements ThreadWriter {
    * favorite is a stored user message, so the thread exists by then. */
   setFavorite(messageId: string, favorite: boolean): void {
     this.#metadata = withFavorite(this.#metadata, messageId, favorite);
-    if (this.#exists) this.recorder.updateThread(this.threadId, { metadata: this.#metadata });
+    if (this.#exists) this.recorder.updateThread(this.threadId, this.#metadataPatch([FAVORITES_METADATA_KEY]));
   }
 
   /** `ctx.thread`'s changes: written at once if the thread exists, else with its creation. */
   updateThread({ name, tags, metadata }: ThreadChanges): void {
     if (name !== undefined) this.#named = true; // the first user message must not rename it
+    const before = this.#metadata;
     if (metadata !== undefined) this.#metadata = this.#withStore(metadata);
+    // The app's keys only: chatwire's own are carried over unchanged by #withStore.
+    const appKeys = [...new Set([...Object.keys(before), ...Object.keys(this.#metadata)])].filter(
+      (key) => !OWN_KEYS.includes(key),
+    );
     const named = { ...(name === undefined ? {} : { name }), ...(tags === undefined ? {} : { tags }) };
     if (!this.#exists) {
       this.#pending = { ...this.#pending, ...named };
@@ -87,7 +95,7 @@ export class ThreadLink implements ThreadWriter {
     }
     this.recorder.updateThread(this.threadId, {
       ...named,
-      ...(metadata === undefined ? {} : { metadata: this.#metadata }),
+      ...(metadata === undefined ? {} : this.#metadataPatch(appKeys)),
     });
   }
 
@@ -121,13 +129,27 @@ export class ThreadLink implements ThreadWriter {
       }
     }
     this.#metadata = { ...this.#metadata, [STORE_METADATA_KEY]: kept };
-    this.recorder.updateThread(this.threadId, { metadata: this.#metadata });
+    const keys = conversation === undefined ? [STORE_METADATA_KEY] : [STORE_METADATA_KEY, CONVERSATION_METADATA_KEY];
+    this.recorder.updateThread(this.threadId, this.#metadataPatch(keys));
+  }
+
+  /** The write of this session's metadata: the `keys` it changed, as they now are (another session on the thread
+   * keeps its own keys), and the whole of it for a data layer that does not apply keys. */
+  #metadataPatch(keys: readonly string[]): ThreadPatch {
+    const set: JsonObject = {};
+    const unset: string[] = [];
+    for (const key of keys) {
+      const value = this.#metadata[key];
+      if (value === undefined) unset.push(key);
+      else set[key] = value;
+    }
+    return { metadata: this.#metadata, metadataKeys: { set, unset } };
   }
 
   /** The app's new metadata, keeping chatwire's own keys (the saved state, conversation and favorites). */
   #withStore(metadata: JsonObject): JsonObject {
     const kept = { ...metadata };
-    for (const key of [STORE_METADATA_KEY, CONVERSATION_METADATA_KEY, FAVORITES_METADATA_KEY]) {
+    for (const key of OWN_KEYS) {
       if (this.#metadata[key] !== undefined) kept[key] = this.#metadata[key];
     }
     return kept;

@@ -95,6 +95,32 @@ export function dataLayerContract(make: () => Promise<DataLayer>): void {
     assert.equal(await layer.getThread("missing"), undefined);
   });
 
+  test("thread_patch with metadataKeys changes only those keys: what another writer stored stays", async (t) => {
+    const layer = await open(t);
+    await apply(
+      layer,
+      { kind: "thread", thread: { id: "t1", metadata: { a: 1, b: { nested: [1, null] }, gone: true } } },
+      // Another session's write, made after this one loaded the thread.
+      {
+        kind: "thread_patch",
+        threadId: "t1",
+        patch: { metadata: { a: 1, theirs: "x" }, metadataKeys: { set: { theirs: "x" }, unset: [] } },
+      },
+      {
+        kind: "thread_patch",
+        threadId: "t1",
+        patch: { metadata: { a: 2 }, metadataKeys: { set: { a: 2, b: { other: null } }, unset: ["gone", "never"] } },
+      },
+      {
+        kind: "thread_patch",
+        threadId: "missing",
+        patch: { metadata: {}, metadataKeys: { set: { a: 1 }, unset: [] } },
+      },
+    );
+    assert.deepEqual((await layer.getThread("t1"))?.metadata, { a: 2, b: { other: null }, theirs: "x" });
+    assert.equal(await layer.getThread("missing"), undefined);
+  });
+
   test("a thread for an unknown user is refused", async (t) => {
     const layer = await open(t);
     await assert.rejects(layer.createThread({ id: "t1", userId: "ghost" }));

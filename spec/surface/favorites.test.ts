@@ -89,6 +89,44 @@ function favoritesOn(layer: () => DataLayer): void {
     );
   });
 
+  test("two sessions on one thread keep each other's writes: a favorite marked in one survives the other's saved state", async (t) => {
+    const server = await startGateway(t, { hooks: echoApp().seal(), data: layer() });
+    const first = await connectClient(server, as("dora"));
+    t.after(() => first.close());
+    const threadId = first.welcome?.threadId ?? "";
+    first.send({ type: "user_message", id: "m1", content: "keep me" });
+    await first.until("task_end");
+    await first.close(); // saves its state; the thread is stored
+
+    const tab1 = await connectClient(server, { ...as("dora"), hello: false });
+    const tab2 = await connectClient(server, { ...as("dora"), hello: false });
+    t.after(() => tab1.close());
+    t.after(() => tab2.close());
+    for (const tab of [tab1, tab2]) {
+      tab.send({ type: "hello", protocol: 1, thread: { id: threadId } });
+      await tab.until("thread_history");
+    }
+    const stored = (await tab1.until("favorites")).messages;
+    assert.deepEqual(stored, []);
+    const history = await layer().loadThread(threadId);
+    const messageId = history?.steps.find((step) => "content" in step && step.content === "keep me")?.id ?? "";
+    tab1.send({ type: "favorite", id: "f1", messageId, favorite: true });
+    assert.equal((await tab1.until("favorites")).messages.length, 1);
+    await tab2.close(); // saves its state, loaded before the favorite was marked
+
+    const reopened = await connectClient(server, { ...as("dora"), hello: false });
+    t.after(() => reopened.close());
+    reopened.send({ type: "hello", protocol: 1, thread: { id: threadId } });
+    await reopened.until("thread_history");
+    assert.deepEqual(
+      (await reopened.until("favorites")).messages.map((m) => m.content),
+      ["keep me"],
+      "the other tab's saved state did not undo the favorite",
+    );
+    const thread = await layer().getThread(threadId);
+    assert.ok(thread?.metadata.chatwireSession !== undefined, "and that state was saved");
+  });
+
   test("someone else's message is UNKNOWN_MESSAGE, the app's NOT_YOUR_MESSAGE, and the session goes on", async (t) => {
     const server = await startGateway(t, { hooks: echoApp().seal(), data: layer() });
     const cleo = await connectClient(server, as("cleo"));
