@@ -4,56 +4,26 @@
 import type {
   CommandView,
   FavoriteView,
-  FeedbackView,
   FileAskRules,
-  HistoryEntry,
   MessageView,
   ModeView,
   ServerFrame,
   ServerFrameOf,
   StarterView,
-  StepView,
 } from "../protocol/index.ts";
 import type { ConnectionStatus, SessionStart } from "./connection.ts";
-import type {
-  ChatDivider,
-  ChatElement,
-  ChatFeedback,
-  ChatMessage,
-  ChatNode,
-  ChatSettingsView,
-  ChatSnapshot,
-  ChatStep,
-  PendingAsk,
-  SessionInfo,
-} from "./snapshot.ts";
-
-type Entry =
-  | { readonly kind: "message"; value: ChatMessage; readonly children: string[]; readonly parent?: string }
-  | { readonly kind: "step"; value: ChatStep; readonly children: string[]; readonly parent?: string }
-  | { readonly kind: "divider"; value: ChatDivider; readonly children: string[]; readonly parent?: undefined };
+import { ConversationLog } from "./log.ts";
+import type { ChatFeedback, ChatSettingsView, ChatSnapshot, PendingAsk, SessionInfo } from "./snapshot.ts";
 
 /** Errors kept in the snapshot: the most recent ones. */
 const ERRORS_KEPT = 50;
-
-const saved = (feedback: FeedbackView | undefined): ChatFeedback | undefined =>
-  feedback === undefined
-    ? undefined
-    : {
-        value: feedback.value,
-        state: "saved",
-        id: feedback.id,
-        ...(feedback.comment === undefined ? {} : { comment: feedback.comment }),
-      };
 
 /** The conversation state of one client. */
 export class ConversationState {
   #status: ConnectionStatus = "connecting";
   #session: SessionInfo | undefined;
   #threadName: string | undefined;
-  #entries = new Map<string, Entry>();
-  #roots: string[] = [];
-  #messageOrder: string[] = [];
+  readonly #log = new ConversationLog();
   /** Running tasks, by id: the request (user_message or action_call id) each one runs, if it runs one. */
   #tasks = new Map<string, string | undefined>();
   /** Requests sent in this session whose task has not started yet, in the order sent: the server runs tasks in
@@ -83,10 +53,7 @@ export class ConversationState {
   /** Favorite frames waiting for their answer: frame id -> the message and what it was set to. */
   #favoriteRequests = new Map<string, { readonly messageId: string; readonly favorite: boolean }>();
   #errors: ServerFrameOf<"error">[] = [];
-  #dividers = 0;
   #snapshot: ChatSnapshot | undefined;
-  /** Tree nodes of the last snapshot, by id: reused when nothing under them changed. */
-  #nodes = new Map<string, ChatNode>();
 
   /** The current snapshot (the same object until something changes). */
   snapshot(): ChatSnapshot {
@@ -112,7 +79,7 @@ export class ConversationState {
       this.#requests = queued;
       this.#opening = true;
       if (reopened) this.clear();
-      else if (replaced) this.#divide(lost);
+      else if (replaced) this.#log.divide(lost);
     }
     this.#changed();
   }
@@ -136,9 +103,7 @@ export class ConversationState {
 
   /** Empties the log: another conversation takes its place. */
   clear(): void {
-    this.#entries.clear();
-    this.#roots = [];
-    this.#messageOrder = [];
+    this.#log.clear();
     this.#threadName = undefined;
     this.#errors = [];
     this.#changed();
@@ -169,16 +134,15 @@ export class ConversationState {
   addLocal(id: string, content: string): void {
     const author = this.#session?.user?.displayName ?? this.#session?.user?.identifier ?? "You";
     const view: MessageView = { id, role: "user", author, content, createdAt: new Date().toISOString(), actions: [] };
-    this.#upsertMessage(view, { local: true });
+    this.#log.upsertMessage(view, { local: true });
     this.#changed();
   }
 
   /** The user edited their message `id`: it takes the new text, and what came after it goes (the server removes it
    * too, under ids this client may not know). */
   edited(id: string, content: string): void {
-    this.#changeMessage(id, (message) => ({ ...message, content }));
-    const at = this.#roots.indexOf(id);
-    if (at >= 0) for (const later of this.#roots.slice(at + 1)) this.#remove(later);
+    this.#log.changeMessage(id, (message) => ({ ...message, content }));
+    this.#log.removeAfter(id);
     this.#changed();
   }
 
@@ -201,7 +165,7 @@ export class ConversationState {
   /** A `favorite` frame went out: the message shows it at once, and takes it back if the server refuses. */
   favoriteSent(frameId: string, messageId: string, favorite: boolean): void {
     this.#favoriteRequests.set(frameId, { messageId, favorite });
-    this.#markFavorite(messageId, favorite);
+    this.#log.markFavorite(messageId, favorite);
     this.#changed();
   }
 
@@ -212,23 +176,23 @@ export class ConversationState {
     switch (frame.type) {
       case "message_new":
       case "message_update":
-        this.#upsertMessage(frame.message);
+        this.#log.upsertMessage(frame.message);
         break;
       case "stream_start":
-        this.#upsertMessage(frame.message, { streaming: true });
+        this.#log.upsertMessage(frame.message, { streaming: true });
         break;
       case "stream_token":
-        this.#changeMessage(frame.id, (message) => ({ ...message, content: appended(message.content, frame) }));
+        this.#log.changeMessage(frame.id, (message) => ({ ...message, content: appended(message.content, frame) }));
         break;
       case "step_token":
-        this.#changeStep(frame.id, (step) =>
+        this.#log.changeStep(frame.id, (step) =>
           frame.input === true
             ? { ...step, input: appended(step.input, frame) }
             : { ...step, output: appended(step.output, frame) },
         );
         break;
       case "stream_end":
-        this.#changeMessage(frame.id, (message) => ({
+        this.#log.changeMessage(frame.id, (message) => ({
           ...message,
           content: frame.content,
           streaming: false,
@@ -237,15 +201,15 @@ export class ConversationState {
         }));
         break;
       case "message_delete":
-        this.#remove(frame.id);
+        this.#log.remove(frame.id);
         break;
       case "step":
-        this.#upsertStep(frame.step);
+        this.#log.upsertStep(frame.step);
         break;
       case "thread_history":
         this.#threadName = frame.name;
-        for (const entry of frame.steps) this.#history(entry);
-        for (const { id } of this.#favorites) this.#markFavorite(id, true);
+        for (const entry of frame.steps) this.#log.history(entry);
+        for (const { id } of this.#favorites) this.#log.markFavorite(id, true);
         break;
       case "task_start": {
         const request = opening ? undefined : this.#requests.shift();
@@ -261,7 +225,7 @@ export class ConversationState {
         break;
       }
       case "ask":
-        this.#upsertMessage(frame.message, { ask: { askId: frame.askId, kind: frame.kind, open: true } });
+        this.#log.upsertMessage(frame.message, { ask: { askId: frame.askId, kind: frame.kind, open: true } });
         this.#asks.set(frame.askId, {
           askId: frame.askId,
           kind: frame.kind,
@@ -273,9 +237,9 @@ export class ConversationState {
       case "ask_end": {
         const ask = this.#asks.get(frame.askId);
         this.#asks.delete(frame.askId);
-        const messageId = ask?.messageId ?? this.#askMessage(frame.askId);
+        const messageId = ask?.messageId ?? this.#log.askMessage(frame.askId);
         if (messageId !== undefined)
-          this.#changeMessage(messageId, (message) =>
+          this.#log.changeMessage(messageId, (message) =>
             message.ask ? { ...message, ask: { ...message.ask, open: false, outcome: frame.outcome } } : message,
           );
         break;
@@ -305,32 +269,17 @@ export class ConversationState {
       case "favorites":
         this.#favorites = frame.messages;
         if (frame.replyTo !== undefined) this.#favoriteRequests.delete(frame.replyTo);
-        for (const { id } of frame.messages) this.#markFavorite(id, true); // a reopened thread's messages
+        for (const { id } of frame.messages) this.#log.markFavorite(id, true); // a reopened thread's messages
         break;
       case "chat_settings":
         this.#settings = { inputs: frame.inputs, values: frame.values };
         break;
-      case "element": {
-        const { element, forId } = frame;
-        if (forId !== undefined)
-          this.#changeMessage(forId, (message) => {
-            const others = (message.elements ?? []).filter((old) => old.id !== element.id);
-            const at = (message.elements ?? []).findIndex((old) => old.id === element.id);
-            const elements = at < 0 ? [...others, element] : others.toSpliced(at, 0, element);
-            return { ...message, elements };
-          });
+      case "element":
+        if (frame.forId !== undefined) this.#log.putElement(frame.forId, frame.element);
         break;
-      }
-      case "remove_elements": {
-        const gone = new Set(frame.ids);
-        for (const entry of this.#entries.values()) {
-          if (entry.kind === "message" && entry.value.elements?.some((element) => gone.has(element.id))) {
-            const elements = entry.value.elements.filter((element) => !gone.has(element.id));
-            entry.value = { ...entry.value, elements };
-          }
-        }
+      case "remove_elements":
+        this.#log.removeElements(frame.ids);
         break;
-      }
       case "message_steered": {
         // The running task took this message: no task of its own will start for it.
         const waiting = this.#requests.indexOf(frame.replyTo);
@@ -371,119 +320,11 @@ export class ConversationState {
     if (forId !== undefined) this.#changeFeedback(forId, (old) => ({ ...old, state: "failed" }));
     const favorite = this.#favoriteRequests.get(replyTo);
     this.#favoriteRequests.delete(replyTo);
-    if (favorite !== undefined) this.#markFavorite(favorite.messageId, !favorite.favorite);
-  }
-
-  #markFavorite(messageId: string, favorite: boolean): void {
-    const entry = this.#entries.get(messageId);
-    if (entry?.kind !== "message" || (entry.value.favorite === true) === favorite) return;
-    const { favorite: _old, ...message } = entry.value;
-    entry.value = favorite ? { ...message, favorite: true } : message;
-  }
-
-  #askMessage(askId: string): string | undefined {
-    for (const id of this.#messageOrder) {
-      const entry = this.#entries.get(id);
-      if (entry?.kind === "message" && entry.value.ask?.askId === askId) return id;
-    }
-    return undefined;
-  }
-
-  #history(entry: HistoryEntry): void {
-    if (entry.kind === "step") {
-      const { kind: _, feedback, ...step } = entry;
-      this.#upsertStep(step, saved(feedback));
-    } else {
-      const { kind: _, feedback, ...message } = entry;
-      const extra = saved(feedback);
-      this.#upsertMessage(message, extra ? { feedback: extra } : {});
-    }
-  }
-
-  #upsertMessage(view: MessageView, extra: Partial<ChatMessage> = {}): void {
-    const existing = this.#entries.get(view.id);
-    if (existing?.kind === "message") {
-      const { streaming, live, local, feedback, ask } = existing.value;
-      const kept = {
-        streaming,
-        live,
-        ...(local ? { local } : {}),
-        ...(feedback ? { feedback } : {}),
-        ...(ask ? { ask } : {}),
-      };
-      existing.value = { ...view, ...kept, ...extra };
-      return;
-    }
-    this.#place(
-      view.id,
-      { kind: "message", value: { ...view, streaming: false, live: true, ...extra }, children: [] },
-      view.parentId,
-    );
-    this.#messageOrder.push(view.id);
-  }
-
-  #upsertStep(view: StepView, feedback?: ChatFeedback): void {
-    const existing = this.#entries.get(view.id);
-    if (existing?.kind === "step") {
-      const kept = feedback ?? existing.value.feedback;
-      existing.value = kept ? { ...view, feedback: kept } : view;
-      return;
-    }
-    this.#place(view.id, { kind: "step", value: feedback ? { ...view, feedback } : view, children: [] }, view.parentId);
-  }
-
-  #place(id: string, entry: Entry, parentId: string | undefined): void {
-    const parent = parentId === undefined ? undefined : this.#entries.get(parentId);
-    const placed = parent === undefined || parent.kind === "divider" ? entry : { ...entry, parent: parentId };
-    this.#entries.set(id, placed as Entry);
-    if (placed.parent !== undefined && parent !== undefined) parent.children.push(id);
-    else this.#roots.push(id);
-  }
-
-  #changeMessage(id: string, change: (message: ChatMessage) => ChatMessage): void {
-    const entry = this.#entries.get(id);
-    if (entry?.kind === "message") entry.value = change(entry.value);
-  }
-
-  #changeStep(id: string, change: (step: ChatStep) => ChatStep): void {
-    const entry = this.#entries.get(id);
-    if (entry?.kind === "step") entry.value = change(entry.value);
+    if (favorite !== undefined) this.#log.markFavorite(favorite.messageId, !favorite.favorite);
   }
 
   #changeFeedback(forId: string, feedback: ChatFeedback | ((old: ChatFeedback) => ChatFeedback)): void {
-    const entry = this.#entries.get(forId);
-    if (entry === undefined || entry.kind === "divider") return;
-    const old = entry.value.feedback ?? { value: null, state: "sending" };
-    const value = typeof feedback === "function" ? feedback(old) : feedback;
-    if (entry.kind === "message") entry.value = { ...entry.value, feedback: value };
-    else entry.value = { ...entry.value, feedback: value };
-    this.#changed();
-  }
-
-  #remove(id: string): void {
-    const entry = this.#entries.get(id);
-    if (entry === undefined) return;
-    const parent = entry.parent === undefined ? undefined : this.#entries.get(entry.parent);
-    if (parent !== undefined) parent.children.splice(parent.children.indexOf(id), 1);
-    else this.#roots = this.#roots.filter((root) => root !== id);
-    const gone = new Set<string>();
-    const forget = (at: string) => {
-      gone.add(at);
-      for (const child of this.#entries.get(at)?.children ?? []) forget(child);
-      this.#entries.delete(at);
-    };
-    forget(id);
-    this.#messageOrder = this.#messageOrder.filter((message) => !gone.has(message));
-  }
-
-  /** A lost session's log stays, inert, above a divider; the new conversation goes on below it. */
-  #divide(lost: SessionStart["lost"]): void {
-    for (const entry of this.#entries.values()) {
-      if (entry.kind === "message" && entry.value.live) entry.value = { ...entry.value, live: false };
-    }
-    const id = `divider-${++this.#dividers}`;
-    this.#entries.set(id, { kind: "divider", value: lost ? { id, lost } : { id }, children: [] });
-    this.#roots.push(id);
+    if (this.#log.changeFeedback(forId, feedback)) this.#changed();
   }
 
   #changed(): void {
@@ -491,27 +332,20 @@ export class ConversationState {
   }
 
   #build(): ChatSnapshot {
-    const messages: ChatMessage[] = [];
-    const elements: ChatElement[] = [];
-    for (const id of this.#messageOrder) {
-      const entry = this.#entries.get(id);
-      if (entry?.kind !== "message") continue;
-      messages.push(entry.value);
-      for (const element of entry.value.elements ?? []) elements.push({ ...element, messageId: id });
-    }
+    const { messages, elements } = this.#log.messages();
     const asks: PendingAsk[] = [];
     for (const ask of this.#asks.values()) {
-      const entry = this.#entries.get(ask.messageId);
-      if (entry?.kind !== "message") continue;
+      const message = this.#log.message(ask.messageId);
+      if (message === undefined) continue;
       const files = ask.files === undefined ? {} : { files: ask.files };
-      asks.push({ askId: ask.askId, kind: ask.kind, message: entry.value, timeoutMs: ask.timeoutMs, ...files });
+      asks.push({ askId: ask.askId, kind: ask.kind, message, timeoutMs: ask.timeoutMs, ...files });
     }
     return {
       status: this.#status,
       session: this.#session,
       threadName: this.#threadName,
       messages,
-      tree: this.#tree(),
+      tree: this.#log.tree(),
       elements,
       actions: messages.filter((message) => message.live && message.ask === undefined).flatMap((m) => m.actions),
       pressed: [...new Set(this.#calls.values())],
@@ -526,37 +360,6 @@ export class ConversationState {
       errors: this.#errors,
     };
   }
-
-  /** The tree, reusing each node of the last one whose value and children are the same objects as before. */
-  #tree(): ChatNode[] {
-    const nodes = new Map<string, ChatNode>();
-    const node = (id: string): ChatNode | undefined => {
-      const entry = this.#entries.get(id);
-      if (entry === undefined) return undefined;
-      const children = entry.children.map(node).filter((child) => child !== undefined);
-      const old = this.#nodes.get(id);
-      const same =
-        old !== undefined &&
-        nodeValue(old) === entry.value &&
-        old.children.length === children.length &&
-        children.every((child, index) => child === old.children[index]);
-      const made = same ? old : nodeOf(entry, id, children);
-      nodes.set(id, made);
-      return made;
-    };
-    const tree = this.#roots.map(node).filter((root) => root !== undefined);
-    this.#nodes = nodes;
-    return tree;
-  }
-}
-
-const nodeValue = (node: ChatNode): unknown =>
-  node.kind === "message" ? node.message : node.kind === "step" ? node.step : node.divider;
-
-function nodeOf(entry: Entry, id: string, children: ChatNode[]): ChatNode {
-  if (entry.kind === "message") return { kind: "message", id, message: entry.value, children };
-  if (entry.kind === "step") return { kind: "step", id, step: entry.value, children };
-  return { kind: "divider", id, divider: entry.value, children: [] };
 }
 
 /** A streamed text after one token: appended, or replaced by it (`replace: true`). */
