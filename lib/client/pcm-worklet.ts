@@ -25,7 +25,6 @@ export type PcmWorkletReport =
   | { readonly type: "idle"; readonly seq: number; readonly played: number }
   | { readonly type: "cleared"; readonly dropped: number; readonly played: number };
 
-
 interface Queued {
   readonly seq: number;
   readonly samples: Int16Array;
@@ -89,7 +88,8 @@ class PcmPlayer extends AudioWorkletProcessor {
       }
     }
     for (let channel = 1; channel < (outputs[0]?.length ?? 0); channel++) outputs[0]?.[channel]?.set(output);
-    if (hadAudio && this.#queue.length === 0) this.port.postMessage({ type: "idle", seq: this.#lastSeq, played: this.#take() });
+    if (hadAudio && this.#queue.length === 0)
+      this.port.postMessage({ type: "idle", seq: this.#lastSeq, played: this.#take() });
     else if (finished) this.port.postMessage({ type: "played", played: this.#take() });
     return true;
   }

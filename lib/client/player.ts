@@ -169,8 +169,9 @@ export function createAudioPlayer(client: ChatClient, options: AudioPlayerOption
   };
   const nodeOf = (track: TrackState, ready: Promise<void>): Promise<WorkletNodeLike> => {
     track.node ??= ready.then(() => {
-      const Node = (globalThis as unknown as { AudioWorkletNode: new (c: unknown, n: string, o: object) => WorkletNodeLike })
-        .AudioWorkletNode;
+      const Node = (
+        globalThis as unknown as { AudioWorkletNode: new (c: unknown, n: string, o: object) => WorkletNodeLike }
+      ).AudioWorkletNode;
       const node = new Node(context, "chatwire-pcm", { outputChannelCount: [1] });
       node.connect(context.destination);
       node.port.onmessage = ({ data }) => {

@@ -29,8 +29,7 @@ export class AudioRecorder {
       if (this.#recording === undefined && this.#starting === undefined) {
         this.pressed();
         void this.#start();
-      }
-      else this.stop();
+      } else this.stop();
     });
   }
 

@@ -44,11 +44,11 @@ export class Speaker {
 
   #show(stats: AudioPlayerStats): void {
     const data = this.#indicator.dataset;
-    data["speaking"] = String(this.#player?.speaking ?? false);
-    data["chunks"] = String(stats.chunks);
-    data["played"] = String(stats.playedSamples);
-    data["dropped"] = String(stats.droppedSamples);
-    data["interrupts"] = String(stats.interrupts);
-    if (stats.lastStopMs !== undefined) data["stopMs"] = stats.lastStopMs.toFixed(1);
+    data.speaking = String(this.#player?.speaking ?? false);
+    data.chunks = String(stats.chunks);
+    data.played = String(stats.playedSamples);
+    data.dropped = String(stats.droppedSamples);
+    data.interrupts = String(stats.interrupts);
+    if (stats.lastStopMs !== undefined) data.stopMs = stats.lastStopMs.toFixed(1);
   }
 }
