@@ -23,8 +23,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function voice(job: VoiceJob): Promise<VoiceResult> {
   const chunks = Math.round((job.seconds * 1000) / VOICE_CHUNK_MS);
   const latencies: number[] = [];
+  let measuring = false;
   let received = 0;
   let frames = 0;
+  let warmFrames = 0;
   let errors = 0;
   const links: Link[] = await connectMany(job.sessions, () =>
     connect(
@@ -40,6 +42,10 @@ export async function voice(job: VoiceJob): Promise<VoiceResult> {
           // kind 2, the track id's length, the id, then the chunk: its first 8 bytes are the send stamp.
           const offset = 2 + (bytes[1] ?? 0);
           if (bytes[0] !== 2 || bytes.length < offset + 8) return;
+          if (!measuring) {
+            warmFrames++;
+            return;
+          }
           const stamp = new DataView(bytes.buffer, bytes.byteOffset + offset, 8).getFloat64(0, true);
           latencies.push(at - stamp);
           received += bytes.length - offset;
@@ -48,6 +54,12 @@ export async function voice(job: VoiceJob): Promise<VoiceResult> {
       },
     ),
   );
+  // Warm-up: half a second each (the server's first sends compile its paths), not measured.
+  for (const link of links) link.send({ type: "user_message", id: "v0", content: "/speak 0.5" });
+  const warmDeadline = Date.now() + 15_000;
+  while (warmFrames < 5 * job.sessions && Date.now() < warmDeadline) await sleep(20);
+  await sleep(200); // the turns end (task_end) before the next message
+  measuring = true;
   const cpuBefore = cpuMicros(job.serverPid, job.ticksPerSecond);
   for (const link of links) link.send({ type: "user_message", id: "v1", content: `/speak ${job.seconds}` });
   const deadline = Date.now() + job.seconds * 1000 + 10_000;
