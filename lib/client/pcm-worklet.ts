@@ -81,8 +81,9 @@ class PcmPlayer extends AudioWorkletProcessor {
       output[i] = value;
       if (value !== 0) this.#played++;
       this.#position += chunk.step;
-      if (this.#position >= chunk.samples.length) {
-        this.#position -= chunk.samples.length;
+      // Within rounding of the end (a sum of n steps of 1/6 lands a hair short), the chunk is done.
+      if (this.#position >= chunk.samples.length - 1e-9) {
+        this.#position = Math.max(0, this.#position - chunk.samples.length);
         this.#queue.shift();
         finished = true;
       }
