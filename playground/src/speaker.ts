@@ -11,10 +11,32 @@ export class Speaker {
   #context: AudioContext | undefined;
   #player: AudioPlayer | undefined;
 
-  /** Plays `client`'s audio (the page's client for its lifetime); the returned function stops and detaches. */
+  /** Plays `client`'s audio (the page's client for its lifetime); the returned function stops and detaches. The
+   * AudioContext is made at the page's first user gesture (or now, after one): browsers refuse to start audio
+   * before it, and a page that is only read then never opens an audio device. */
   attach(client: ChatClient): () => void {
-    this.#player?.close();
     if (typeof AudioContext === "undefined") return () => undefined; // no Web Audio: text only
+    let detached = false;
+    let stop: () => void = () => undefined;
+    const start = () => {
+      removeEventListener("pointerdown", start, true);
+      removeEventListener("keydown", start, true);
+      if (!detached) stop = this.#play(client);
+    };
+    if (navigator.userActivation?.hasBeenActive ?? true) start();
+    else {
+      addEventListener("pointerdown", start, true);
+      addEventListener("keydown", start, true);
+    }
+    return () => {
+      detached = true;
+      start();
+      stop();
+    };
+  }
+
+  #play(client: ChatClient): () => void {
+    this.#player?.close();
     this.#context ??= new AudioContext({ latencyHint: "interactive" });
     // audioWorklet needs a secure context (https, localhost): without it PCM plays through buffer sources.
     const pcmWorklet = this.#context.audioWorklet ? new URL("pcm-worklet.js", document.baseURI).href : undefined;
@@ -36,7 +58,7 @@ export class Speaker {
     };
   }
 
-  /** Stops playback now: the user is about to talk. The context may start here, in the click's user gesture. */
+  /** Stops playback now: the user is about to talk. A suspended context may start here, in the click's gesture. */
   bargeIn(): void {
     if (this.#context?.state === "suspended") void this.#context.resume();
     this.#player?.stop();
