@@ -1,6 +1,7 @@
 // `npm run bench`: every server under test, one at a time in its own process, against the same load generator,
 // in interleaved repetitions. Flags: --quick (one short pass), --only=name,name (a subset of servers),
-// --reps=N (repetitions), --profile (always profile chatwire and the floor; a full run does anyway).
+// --reps=N (repetitions), --scenarios=voice,stream (a subset of scenarios), --voice-sessions=N (the output-audio
+// scenario's concurrency, default 100), --profile (always profile chatwire and the floor; a full run does anyway).
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -9,7 +10,7 @@ import { renderSummary } from "./profile.ts";
 import { checkGoals, describeGoal, type OtherResults } from "./runner/goals.ts";
 import { measure } from "./runner/measure.ts";
 import { metricsOf, Samples } from "./runner/metrics.ts";
-import { fullPlan, type Plan, quickPlan } from "./runner/plan.ts";
+import { fullPlan, type Plan, quickPlan, SCENARIOS, type Scenario } from "./runner/plan.ts";
 import { machine } from "./runner/process.ts";
 import { type Profiled, profileServer } from "./runner/profiles.ts";
 import { renderRuns, renderTable } from "./runner/table.ts";
@@ -23,13 +24,20 @@ const flag = (name: string) =>
     .split(",");
 const only = flag("only");
 const reps = Number(flag("reps")?.[0] ?? Number.NaN);
+const scenarios = flag("scenarios");
+const unknown = scenarios?.filter((name) => !(SCENARIOS as readonly string[]).includes(name)) ?? [];
+if (unknown.length > 0) throw new Error(`--scenarios: unknown ${unknown.join(", ")} (known: ${SCENARIOS.join(", ")})`);
+const sessions = Number(flag("voice-sessions")?.[0] ?? Number.NaN);
 const base = quick ? quickPlan : fullPlan;
-const alwaysProfile = process.argv.includes("--profile") || (!quick && only === undefined);
+const everything = only === undefined && scenarios === undefined;
+const alwaysProfile = process.argv.includes("--profile") || (!quick && everything);
 // Each idle session is one file descriptor in the server and one in the load generator.
 const plan: Plan = {
   ...base,
   repetitions: reps > 0 ? reps : base.repetitions,
   idleSessions: Math.min(base.idleSessions, machine.openFiles - 512),
+  ...(sessions > 0 ? { voiceSessions: sessions } : {}),
+  ...(scenarios === undefined ? {} : { scenarios: scenarios as Scenario[] }),
 };
 const resultsDir = new URL("results/", import.meta.url).pathname;
 const notes: string[] = [];
@@ -95,7 +103,7 @@ for (const target of toProfile) {
 }
 
 const persistenceBench = new URL("persistence.ts", import.meta.url).pathname;
-if (!quick && only === undefined && existsSync(persistenceBench)) {
+if (!quick && everything && existsSync(persistenceBench)) {
   console.log("\nbench/persistence.ts:");
   const run = spawnSync(process.execPath, ["--import", "tsx", persistenceBench], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -110,7 +118,7 @@ if (!quick && only === undefined && existsSync(persistenceBench)) {
 }
 
 const clusterBench = new URL("cluster.ts", import.meta.url).pathname;
-if (!quick && only === undefined && existsSync(clusterBench)) {
+if (!quick && everything && existsSync(clusterBench)) {
   // Same node vs relayed to another node (issue 18): its own table, printed as it comes.
   console.log("\nbench/cluster.ts:");
   const run = spawnSync(process.execPath, ["--import", "tsx", clusterBench], {

@@ -37,18 +37,26 @@ async function speak(ctx: EventContext, seconds: number): Promise<void> {
 
 onAudioStart((ctx, start) => {
   ctx.state.set("heard", 0);
+  ctx.state.set("chunks", 0);
+  ctx.state.set("seconds", 0);
+  ctx.state.set("interrupted", start.interrupted);
   if (start.interrupted) ctx.log.info("the user talked over the reply");
   return true;
 });
 
 onAudioChunk((ctx, chunk) => {
   ctx.state.set("heard", Number(ctx.state.get("heard") ?? 0) + chunk.data.byteLength);
+  ctx.state.set("chunks", Number(ctx.state.get("chunks") ?? 0) + 1);
+  ctx.state.set("seconds", chunk.elapsedTime);
 });
 
 onAudioEnd(async (ctx) => {
   const bytes = Number(ctx.state.get("heard") ?? 0);
-  const seconds = Math.min(5, 0.5 + bytes / 16_000);
-  await ctx.send(`I heard ${bytes} bytes; answering with ${seconds.toFixed(1)} s of tone.`);
+  const chunks = Number(ctx.state.get("chunks") ?? 0);
+  // The reply is as long as the utterance was (its last chunk's time), plus half a second.
+  const seconds = Math.min(5, 0.5 + Number(ctx.state.get("seconds") ?? 0));
+  const over = ctx.state.get("interrupted") === true ? "You talked over me. " : "";
+  await ctx.send(`${over}I heard ${chunks} chunks (${bytes} bytes); answering with ${seconds.toFixed(1)} s of tone.`);
   await speak(ctx, seconds);
 });
 

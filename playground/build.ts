@@ -1,4 +1,5 @@
-// Bundles the playground page into playground/dist/ (index.html, host.html, app.js, host.js, style.css).
+// Bundles the playground page into playground/dist/ (index.html, host.html, app.js, host.js, pcm-worklet.js,
+// style.css).
 // Run by `npm run build` (bin/build.ts imports this module) and by the browser tests; importing it builds once.
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -20,7 +21,12 @@ export async function buildPlayground(): Promise<void> {
   const scratch = await mkdtemp(join(here, ".build-"));
   try {
     await build({
-      entryPoints: { app: join(here, "src/main.ts"), host: join(here, "src/host.ts") },
+      entryPoints: {
+        app: join(here, "src/main.ts"),
+        host: join(here, "src/host.ts"),
+        // The speaker's AudioWorklet module: its own file, loaded by audioWorklet.addModule from this origin.
+        "pcm-worklet": join(here, "../lib/client/pcm-worklet.ts"),
+      },
       outdir: scratch,
       bundle: true,
       format: "esm",

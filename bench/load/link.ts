@@ -46,6 +46,8 @@ const SEQ = /"seq":(\d+)/;
 export interface ReadOptions {
   /** Read at most this many bytes a second (pausing the socket), like a client on a slow link. Default: no bound. */
   readonly readBytesPerSec?: number | undefined;
+  /** Told of each binary frame (ws only). */
+  readonly onBinary?: ((bytes: Uint8Array) => void) | undefined;
 }
 
 /** Pauses the socket whenever what it received runs more than 5 ms ahead of `bytesPerSec`, until it is due. */
@@ -73,7 +75,10 @@ async function connectWs(url: string, onFrame: FrameHandler, timeoutMs: number, 
   const received = read.readBytesPerSec === undefined ? undefined : throttle(socket, read.readBytesPerSec);
   socket.on("message", (data, isBinary) => {
     received?.((data as Buffer).length);
-    if (isBinary) return;
+    if (isBinary) {
+      read.onBinary?.(data as Buffer);
+      return;
+    }
     const text = String(data);
     // Acknowledge every 100 frames, as the protocol asks a client to (docs/reconnect.md): without acks chatwire
     // keeps up to 20,000 frames per session for a replay. The floor gets the same ack frames (and ignores them).

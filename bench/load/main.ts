@@ -4,6 +4,7 @@ import { idle } from "./idle.ts";
 import type { LoadJob } from "./options.ts";
 import { latency, throughput } from "./round-trips.ts";
 import { stream } from "./stream.ts";
+import { voice } from "./voice.ts";
 
 const job = JSON.parse(process.argv[2] ?? "{}") as LoadJob;
 
@@ -19,6 +20,8 @@ async function run(): Promise<unknown> {
       return idle(job);
     case "audio":
       return audio(job);
+    case "voice":
+      return voice(job);
     default:
       return job satisfies never;
   }

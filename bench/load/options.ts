@@ -49,7 +49,14 @@ export interface AudioJob extends Common {
   readonly reportEvery: number;
 }
 
-export type LoadJob = ThroughputJob | LatencyJob | StreamJob | IdleJob | AudioJob;
+/** `sessions` clients each receive `seconds` of 24 kHz PCM16 output audio at once (bench/load/voice.ts). */
+export interface VoiceJob extends Common {
+  readonly scenario: "voice";
+  readonly sessions: number;
+  readonly seconds: number;
+}
+
+export type LoadJob = ThroughputJob | LatencyJob | StreamJob | IdleJob | AudioJob | VoiceJob;
 
 /** A job without its server: what the runner plans before a server is up. */
 export type Scenario = LoadJob extends unknown ? DistributiveOmit<LoadJob, keyof Common> : never;

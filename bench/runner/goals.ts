@@ -64,6 +64,10 @@ export function checkGoals(samples: Samples, plan: Plan, other: OtherResults = {
     push("chatwire+sqlite: no message lost (worst run: error frames or unanswered)", worst, 0, "count", true)();
   }
   push("PostgreSQL: >= 20,000 persisted messages/s, fsync=on", other.postgresPerSecond, 20_000, "/s", false)();
+  const voice = `${plan.voiceSessions} voice sessions`;
+  ratio(CHATWIRE, FLOOR, "voicecpu", 1.1, true, `CPU/s of output audio, ${voice}: chatwire <= 1.1 x ${FLOOR}`);
+  const voiceP99 = samples.values(CHATWIRE, "voice.p99");
+  push(`output audio send -> receipt p99, ${voice}: chatwire <= 5 ms`, median(voiceP99), 5, "ms", true)(voiceP99);
   ratio(CHATWIRE, FLOOR, "startup.user", 1, true, "`chatwire run app.ts` to accepting <= 1.0 x fastify+ws (node)");
   return results;
 }

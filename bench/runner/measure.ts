@@ -6,10 +6,11 @@ import { busyMicros } from "../load/cpu.ts";
 import type { LoadJob, Scenario } from "../load/options.ts";
 import type { LatencyResult, ThroughputResult } from "../load/round-trips.ts";
 import type { StreamResult } from "../load/stream.ts";
+import type { VoiceResult } from "../load/voice.ts";
 import { AUDIO_REPORT_EVERY } from "../servers/chatwire-app.ts";
 import type { GcTotals } from "../servers/control.ts";
 import type { Samples } from "./metrics.ts";
-import type { Plan } from "./plan.ts";
+import type { Scenario as Picked, Plan } from "./plan.ts";
 import { type LoadHooks, machine, runLoad, type ServerProcess, startServer, timeToAccept } from "./process.ts";
 import type { Target } from "./targets.ts";
 
@@ -47,8 +48,9 @@ export function gcWindow(server: ServerProcess): {
 /** Runs every scenario once against one fresh server process, adding a sample per metric for `repetition`. */
 export async function measure(target: Target, samples: Samples, repetition: number, plan: Plan, note: Note) {
   const add = (key: string, value: number) => samples.add(target.name, key, value, repetition);
+  const wants = (scenario: Picked) => plan.scenarios === undefined || plan.scenarios.includes(scenario);
   add("load.start", loadavg()[0] ?? Number.NaN);
-  if (target.start !== undefined) {
+  if (target.start !== undefined && wants("startup")) {
     // In a scratch directory: `chatwire run` persists to .chatwire/ under the current one by default.
     const scratch = `${resultsDir}startup/`;
     mkdirSync(scratch, { recursive: true });
@@ -64,20 +66,22 @@ export async function measure(target: Target, samples: Samples, repetition: numb
     add("startup", server.startupMs);
     add("uptime", server.uptimeMs);
     // Idle sessions first, on the fresh process, so no earlier scenario's heap growth counts.
-    const before = await server.rss();
-    let after = before;
-    await load(
-      { scenario: "idle", connections: plan.idleSessions },
-      {
-        onConnected: async () => {
-          after = await server.rss();
+    if (wants("idle")) {
+      const before = await server.rss();
+      let after = before;
+      await load(
+        { scenario: "idle", connections: plan.idleSessions },
+        {
+          onConnected: async () => {
+            after = await server.rss();
+          },
         },
-      },
-    );
-    add("session", (after - before) / 1024 / plan.idleSessions);
+      );
+      add("session", (after - before) / 1024 / plan.idleSessions);
+    }
     let errors = 0;
     let lost = 0;
-    for (const connections of plan.connectionCounts) {
+    for (const connections of wants("throughput") ? plan.connectionCounts : []) {
       const gc = gcWindow(server);
       const r = await load<ThroughputResult>(
         {
@@ -99,33 +103,19 @@ export async function measure(target: Target, samples: Samples, repetition: numb
       if (r.errors > 0)
         note(`${target.name} @${connections} connections: error frames ${JSON.stringify(r.errorCodes)}`);
     }
-    const l = await load<LatencyResult>({
-      scenario: "latency",
-      connections: plan.latencyConnections,
-      warmupMs: plan.warmupMs,
-      measureMs: plan.measureMs,
-    });
-    add("p50", l.p50Ms);
-    add("p99", l.p99Ms);
-    add("p999", l.p999Ms);
-    const s = await load<StreamResult>({ scenario: "stream", tokens: plan.tokens });
-    if (!s.complete) note(`${target.name}: a stream arrived incomplete`);
-    add("tokps", s.tokensPerSec);
-    add("ttft", s.firstTokenMs);
-    add("tokframes", s.tokenFrames);
-    add("tokcpu", s.cpuMicrosPerToken);
-    if (target.wire === "ws") {
-      const slow = await load<StreamResult>({
-        scenario: "stream",
-        tokens: plan.slowTokens,
-        readBytesPerSec: plan.slowReadBytesPerSec,
+    if (wants("latency")) {
+      const l = await load<LatencyResult>({
+        scenario: "latency",
+        connections: plan.latencyConnections,
+        warmupMs: plan.warmupMs,
+        measureMs: plan.measureMs,
       });
-      if (!slow.complete) note(`${target.name}: a slow reader's stream arrived incomplete`);
-      add("slow.tokps", slow.tokensPerSec);
-      add("slow.ttft", slow.firstTokenMs);
-      add("slow.tokframes", slow.tokenFrames);
+      add("p50", l.p50Ms);
+      add("p99", l.p99Ms);
+      add("p999", l.p999Ms);
     }
-    if (target.audio) {
+    if (wants("stream")) await streams(target, plan, load, add, note);
+    if (target.audio && wants("audio")) {
       for (const form of ["binary", "json"] as const) {
         const a = await load<AudioResult>({
           scenario: "audio",
@@ -142,10 +132,49 @@ export async function measure(target: Target, samples: Samples, repetition: numb
         errors += a.errors;
       }
     }
+    if (target.voice && wants("voice")) {
+      const v = await load<VoiceResult>({
+        scenario: "voice",
+        sessions: plan.voiceSessions,
+        seconds: plan.voiceSeconds,
+      });
+      if (v.delivered < 1) note(`${target.name}: voice delivered ${(v.delivered * 100).toFixed(1)}% of the audio`);
+      add("voicecpu", v.cpuMicrosPerAudioSecond);
+      add("voice.p50", v.p50Ms);
+      add("voice.p99", v.p99Ms);
+      errors += v.errors;
+    }
     add("errors", errors);
     add("lost", lost);
   } finally {
     await server.stop();
     add("load.end", loadavg()[0] ?? Number.NaN);
+  }
+}
+
+/** The token streams: a fast reader, and (plain ws) a slow one. */
+async function streams(
+  target: Target,
+  plan: Plan,
+  load: <R>(scenario: Scenario) => Promise<R>,
+  add: (key: string, value: number) => void,
+  note: Note,
+): Promise<void> {
+  const s = await load<StreamResult>({ scenario: "stream", tokens: plan.tokens });
+  if (!s.complete) note(`${target.name}: a stream arrived incomplete`);
+  add("tokps", s.tokensPerSec);
+  add("ttft", s.firstTokenMs);
+  add("tokframes", s.tokenFrames);
+  add("tokcpu", s.cpuMicrosPerToken);
+  if (target.wire === "ws") {
+    const slow = await load<StreamResult>({
+      scenario: "stream",
+      tokens: plan.slowTokens,
+      readBytesPerSec: plan.slowReadBytesPerSec,
+    });
+    if (!slow.complete) note(`${target.name}: a slow reader's stream arrived incomplete`);
+    add("slow.tokps", slow.tokensPerSec);
+    add("slow.ttft", slow.firstTokenMs);
+    add("slow.tokframes", slow.tokenFrames);
   }
 }

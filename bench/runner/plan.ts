@@ -16,7 +16,16 @@ export interface Plan {
   readonly idleSessions: number;
   readonly audioBytes: number;
   readonly audioChunkBytes: number;
+  /** Output audio: concurrent voice sessions, and the seconds of 24 kHz PCM16 each receives. */
+  readonly voiceSessions: number;
+  readonly voiceSeconds: number;
+  /** Run only these scenarios (`--scenarios=voice,stream`); all when absent. */
+  readonly scenarios?: readonly Scenario[];
 }
+
+/** The scenarios `--scenarios=` can pick. */
+export const SCENARIOS = ["startup", "idle", "throughput", "latency", "stream", "audio", "voice"] as const;
+export type Scenario = (typeof SCENARIOS)[number];
 
 export const fullPlan: Plan = {
   repetitions: 5,
@@ -32,6 +41,8 @@ export const fullPlan: Plan = {
   idleSessions: 10_000,
   audioBytes: 32 * 1024 * 1024,
   audioChunkBytes: 8 * 1024,
+  voiceSessions: 100,
+  voiceSeconds: 10,
 };
 
 export const quickPlan: Plan = {
@@ -42,4 +53,5 @@ export const quickPlan: Plan = {
   slowTokens: 100_000,
   idleSessions: 2000,
   audioBytes: 8 * 1024 * 1024,
+  voiceSeconds: 3,
 };

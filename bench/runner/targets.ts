@@ -12,6 +12,8 @@ export interface Target {
   readonly wire: Wire;
   /** Whether it takes chatwire's audio frames. */
   readonly audio: boolean;
+  /** Whether it speaks `/speak S` (output audio, bench/servers/voice.ts). */
+  readonly voice: boolean;
   /** How users start it (node arguments), for the spawn-to-accepting measurement, if that is measured. */
   readonly start?: readonly string[];
   /** Why it cannot run in this checkout, if it cannot. */
@@ -24,7 +26,9 @@ function baseline(): Target[] {
   if (dir === undefined || dir === "") return [];
   const script = `${dir.replace(/\/$/, "")}/bench/servers/chatwire.ts`;
   const unavailable = () => (existsSync(`${dir}/dist/index.js`) ? undefined : `${dir} is not built (npm run build)`);
-  return [{ name: "chatwire@baseline", script, args: [], path: "/ws", wire: "ws", audio: true, unavailable }];
+  return [
+    { name: "chatwire@baseline", script, args: [], path: "/ws", wire: "ws", audio: true, voice: true, unavailable },
+  ];
 }
 
 /** The floor every ratio and target is taken against: ws with chatwire's write batching. */
@@ -42,10 +46,19 @@ export const targets: readonly Target[] = [
     path: "/",
     wire: "ws",
     audio: false,
+    voice: true,
     start: ["bench/servers/startup-fastify.js"],
   },
-  { name: UNBATCHED, script: "bench/servers/raw-ws.ts", args: [], path: "/", wire: "ws", audio: false },
-  { name: "socket.io", script: "bench/servers/socket-io.ts", args: [], path: "/", wire: "socket.io", audio: false },
+  { name: UNBATCHED, script: "bench/servers/raw-ws.ts", args: [], path: "/", wire: "ws", audio: false, voice: false },
+  {
+    name: "socket.io",
+    script: "bench/servers/socket-io.ts",
+    args: [],
+    path: "/",
+    wire: "socket.io",
+    audio: false,
+    voice: false,
+  },
   {
     name: CHATWIRE,
     script: "bench/servers/chatwire.ts",
@@ -53,6 +66,7 @@ export const targets: readonly Target[] = [
     path: "/ws",
     wire: "ws",
     audio: true,
+    voice: true,
     start: ["bin/chatwire.js", "run", "bench/servers/startup-app.ts"],
   },
   ...baseline(),
@@ -63,6 +77,7 @@ export const targets: readonly Target[] = [
     path: "/ws",
     wire: "ws",
     audio: false,
+    voice: false,
     unavailable: persistenceMissing,
   },
 ];

@@ -1,6 +1,8 @@
 // The app every chatwire benchmark server runs, written against the public API only: an echo, a token stream on
-// `/stream N`, and an audio sink that reports progress every AUDIO_REPORT_EVERY chunks (the load generator's window).
+// `/stream N`, an audio sink that reports progress every AUDIO_REPORT_EVERY chunks (the load generator's window), and
+// `/speak S`: S seconds of output audio through ctx.audio (bench/servers/voice.ts).
 import { type ChatApp, createApp } from "chatwire";
+import { speak, speakSeconds, VOICE_SAMPLE_RATE, VOICE_TRACK } from "./voice.ts";
 
 /** The audio sink sends a window message after this many chunks (the load generator's flow control). */
 export const AUDIO_REPORT_EVERY = 64;
@@ -15,6 +17,11 @@ export function benchApp(): ChatApp<State> {
   });
   chat.onMessage(async (ctx, message) => {
     ctx.state.set("turns", (ctx.state.get("turns") ?? 0) + 1);
+    const seconds = speakSeconds(message.content);
+    if (seconds !== undefined) {
+      await speak(seconds, (chunk) => ctx.audio.send(chunk, { track: VOICE_TRACK, sampleRate: VOICE_SAMPLE_RATE }));
+      return;
+    }
     const tokens = message.content.startsWith("/stream ") ? Number(message.content.slice(8)) : undefined;
     if (tokens === undefined) {
       await ctx.send(`echo: ${message.content}`);

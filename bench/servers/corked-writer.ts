@@ -21,13 +21,14 @@ export class CorkedWriter {
     this.#raw = (socket as unknown as { _socket: Socket })._socket;
   }
 
-  send(text: string): void {
+  /** Sends a text frame, or a binary one for bytes. */
+  send(data: string | Uint8Array): void {
     if (!this.#corked) {
       this.#corked = true;
       this.#raw.cork();
       process.nextTick(uncork, this);
     }
-    this.#socket.send(text);
+    this.#socket.send(data, { binary: typeof data !== "string" });
     if (this.#raw.writableLength >= CORK_BYTES) this.uncork();
   }
 

@@ -15,7 +15,13 @@ export {
 export type { Closed, ConnectionStatus, LostReason, Offline, ReconnectOptions } from "./connection.ts";
 export type { Unsubscribe } from "./emitter.ts";
 export { ChatwireClientError } from "./errors.ts";
-export { type AudioContextLike, type AudioPlayer, createAudioPlayer } from "./player.ts";
+export {
+  type AudioContextLike,
+  type AudioPlayer,
+  type AudioPlayerOptions,
+  type AudioPlayerStats,
+  createAudioPlayer,
+} from "./player.ts";
 export type { UploadedFile } from "./routes.ts";
 export type {
   ChatAskOf,

@@ -13,10 +13,12 @@ export class AudioRecorder {
   #starting: { cancelled: boolean } | undefined;
 
   private readonly client: () => ChatClient | undefined;
+  private readonly pressed: () => void;
 
-  /** `client()` is the page's client now (undefined while signed out). */
-  constructor(client: () => ChatClient | undefined) {
+  /** `client()` is the page's client now (undefined while signed out); `pressed` runs as a recording is asked for. */
+  constructor(client: () => ChatClient | undefined, pressed: () => void = () => undefined) {
     this.client = client;
+    this.pressed = pressed;
     this.#button.replaceChildren(icon("mic"));
     if (typeof MediaRecorder === "undefined" || navigator.mediaDevices === undefined) {
       this.#button.disabled = true;
@@ -24,8 +26,10 @@ export class AudioRecorder {
       return;
     }
     this.#button.addEventListener("click", () => {
-      if (this.#recording === undefined && this.#starting === undefined) void this.#start();
-      else this.stop();
+      if (this.#recording === undefined && this.#starting === undefined) {
+        this.pressed();
+        void this.#start();
+      } else this.stop();
     });
   }
 

@@ -1,5 +1,5 @@
 // The playground page: chatwire/client keeps the connection and the conversation; this wires its snapshot and
-// events to the log, the composer, the microphone, the host window, the sign-in form and the thread list.
+// events to the log, the composer, the microphone, the speaker, the host window, the sign-in form and the thread list.
 import {
   type ChatClient,
   type ChatMessage,
@@ -24,6 +24,7 @@ import { notify } from "./notices.ts";
 import { ShareButton } from "./share-button.ts";
 import { LINK_REFUSED, showSharedThread } from "./shared-page.ts";
 import { SignIn } from "./sign-in.ts";
+import { Speaker } from "./speaker.ts";
 import { Surface } from "./surface.ts";
 import { ThreadList } from "./thread-list.ts";
 import { bridgeWindow } from "./window-bridge.ts";
@@ -49,7 +50,12 @@ const attachments = new Attachments(
   () => client,
   (text) => notify(text, "error"),
 );
-const recorder = new AudioRecorder(() => client);
+const speaker = new Speaker();
+// Pressing the microphone stops the assistant's speech at once (barge-in), before the permission prompt.
+const recorder = new AudioRecorder(
+  () => client,
+  () => speaker.bargeIn(),
+);
 const favorites = new FavoritesPicker((text) => composer.fill(text));
 const surface = new Surface(
   () => client,
@@ -149,6 +155,7 @@ function startConversation(thread?: ThreadRequest): void {
       });
     }),
     chat.on("frame", notice),
+    speaker.attach(chat),
     chat.on("connected", (event) => welcomed(event, false)),
     chat.on("reopened", (event) => welcomed(event, true)),
     chat.on("resumed", () => notify("Reconnected: nothing was lost.", "info", { key: "link" })),

@@ -15,8 +15,9 @@ import { buildPlayground } from "../../playground/build.ts";
 export const WAIT_MS = 5000;
 const artifacts = join(import.meta.dirname, "..", ".artifacts");
 
-/** Builds the page, then starts Chromium (headless, fake microphone). Close it in `after`. */
-export async function launchBrowser(): Promise<Browser> {
+/** Builds the page, then starts Chromium (headless, fake microphone; `extraArgs` adds switches, e.g. the WAV the fake
+ * microphone plays). Close it in `after`. */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   await buildPlayground();
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -32,6 +33,7 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-sync",
       "--use-fake-ui-for-media-stream",
       "--use-fake-device-for-media-stream",
+      ...extraArgs,
     ],
   });
 }
