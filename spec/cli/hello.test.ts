@@ -40,7 +40,7 @@ test("chatwire run --help lists every option of run with its environment variabl
     assert.match(stdout, new RegExp(`^  ${name} `, "m"), name);
   }
   // Both places the TypeScript cache can default to (lib/cli/typescript.ts cacheDirFor).
-  assert.match(stdout, /CHATWIRE_CACHE_DIR .*\.cache\/chatwire[^]*OS temp dir/);
+  assert.match(stdout, /CHATWIRE_CACHE_DIR .*\.cache\/chatwire[\s\S]*OS temp dir/);
   // Without a command, the short usage on stderr and exit code 2.
   const wrong = await run(process.execPath, [bin, "serve"]).catch((error: { code: number; stderr: string }) => error);
   assert.equal("code" in wrong ? wrong.code : 0, 2);
