@@ -35,13 +35,15 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   readonly maxFrameBytes?: number | undefined;
   /** Frames a session may send per second (bursts up to twice that); more get RATE_LIMITED. 0: no limit. */
   readonly maxFramesPerSecond?: number | undefined;
-  /** Live sessions one authenticated user may hold; one more is refused with TOO_MANY_SESSIONS (close 4429). */
+  /** Live sessions one authenticated user may hold. One more ends the user's oldest disconnected session (one
+   * waiting for a resume); when all are connected, it is refused with TOO_MANY_SESSIONS (close 4429, HTTP 429).
+   * Default 16. */
   readonly maxSessionsPerUser?: number | undefined;
   /** Live sessions this node holds (connected or waiting for a resume); a new one beyond it is refused with
    * SERVER_FULL (WebSocket close 1013, HTTP 503), while resumes of held sessions go on. Default 10,000. */
   readonly maxSessionsPerNode?: number | undefined;
   /** Turns (messages, actions, edits) running at once on this node, across its sessions; a client's turn that
-   * would start beyond it is refused with SERVER_BUSY (the session goes on). 0 refuses them all. Default 1,000. */
+   * would start beyond it is refused with SERVER_BUSY (the session goes on). 0 refuses them all. Default 10,000. */
   readonly maxTurnsPerNode?: number | undefined;
   /** How long a new connection has to send `hello`. Default 10 s. */
   readonly helloTimeoutMs?: number | undefined;

@@ -30,13 +30,17 @@ test("chatwire run --help lists every option of run with its environment variabl
   assert.match(stdout, /--host <h> .*env HOST/);
   for (const name of [
     "DATABASE_URL",
+    "CHATWIRE_CLUSTER",
     "CHATWIRE_AUTH_SECRET",
     "CHATWIRE_FILE_SECRET",
     "CHATWIRE_CACHE_DIR",
     "LOG_LEVEL",
+    "NODE_ENV",
   ]) {
     assert.match(stdout, new RegExp(`^  ${name} `, "m"), name);
   }
+  // Both places the TypeScript cache can default to (lib/cli/typescript.ts cacheDirFor).
+  assert.match(stdout, /CHATWIRE_CACHE_DIR .*\.cache\/chatwire[\s\S]*OS temp dir/);
   // Without a command, the short usage on stderr and exit code 2.
   const wrong = await run(process.execPath, [bin, "serve"]).catch((error: { code: number; stderr: string }) => error);
   assert.equal("code" in wrong ? wrong.code : 0, 2);
