@@ -151,6 +151,9 @@ ALTER TABLE chatwire_threads ADD COLUMN share_id TEXT;
 CREATE UNIQUE INDEX chatwire_threads_by_share ON chatwire_threads (share_id);
 `;
 
+/** A step's icon (a URL or an icon name; StepView `icon`); null for messages and steps without one. */
+const stepIcons = `ALTER TABLE chatwire_steps ADD COLUMN icon TEXT;`;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -162,6 +165,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "INTEGER" }) },
   { version: 8, name: "stopped messages", sql: stoppedMessages },
   { version: 9, name: "thread shares", sql: threadShares },
+  { version: 10, name: "step icons", sql: stepIcons },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -179,4 +183,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "BIGINT" }) },
   { version: 8, name: "stopped messages", sql: stoppedMessages },
   { version: 9, name: "thread shares", sql: threadShares },
+  { version: 10, name: "step icons", sql: stepIcons },
 ];
