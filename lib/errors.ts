@@ -68,6 +68,8 @@ export const ErrorCode = Type.Enum([
   "FAVORITES_DISABLED",
   "SIGN_IN_REQUIRED",
   "NOT_YOUR_MESSAGE",
+  "UNKNOWN_PROVIDER",
+  "PROVIDER_UNAVAILABLE",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 
