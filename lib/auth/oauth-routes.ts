@@ -206,7 +206,9 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
         : { ...claims };
     } catch (error) {
       request.log.warn({ err: error, provider: provider.id }, "OpenID Connect sign-in refused");
-      const reason = error instanceof Error ? error.message : String(error);
+      // openid-client's errors from the provider carry its OAuth error code (invalid_grant for a used code).
+      const code = (error as { error?: unknown } | undefined)?.error;
+      const reason = `${error instanceof Error ? error.message : String(error)}${typeof code === "string" ? ` (${code})` : ""}`;
       return refuse(reply, `the sign-in with ${provider.id} failed: ${reason}`);
     }
     const user = await decide(provider.id, tokens, profile, defaultUser(provider.id, profile));
