@@ -5,15 +5,13 @@
 // its typed error: a replayed callback (the code is single-use), a changed state, no sign-in cookie, a user
 // oauthCallback turns away, an unknown provider. The providers are listed for clients, Chainlit's included.
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { after, before, test } from "node:test";
-import { chatwire, createApp, type OAuthTokens, type User } from "chatwire";
+import { chatwire, createApp, createServer, isChatwireError, type OAuthTokens, type User } from "chatwire";
 import { connectClient, wsUrl } from "chatwire/testing";
 import Fastify, { type FastifyInstance } from "fastify";
-import Provider from "oidc-provider";
+import { OIDC_CLIENT, startOidcProvider, type TestProvider } from "../support/oidc.ts";
 
 const SECRET = "an auth secret of at least thirty-two bytes";
-const CLIENT = { id: "chatwire-test", secret: "a client secret for the local provider" };
 
 /** Cookies per origin, as a browser keeps them (paths ignored: every cookie goes to its origin). */
 class CookieJar {
@@ -78,16 +76,11 @@ async function signInAtProvider(jar: CookieJar, start: URL, login: string, callb
   throw new Error("the provider never sent the browser back");
 }
 
-let provider: { issuer: string; close: () => Promise<void> };
+let provider: TestProvider;
 let chat: { server: FastifyInstance; base: string; seen: { provider: string; tokens: OAuthTokens; user: User }[] };
 
 before(async () => {
-  // The provider listens first (its issuer is its own URL); chatwire's redirect URI is known once chatwire listens.
-  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end();
-  const http = createServer((req, res) => handle(req, res));
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  const issuer = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
-
+  provider = await startOidcProvider();
   const app = createApp();
   const seen: { provider: string; tokens: OAuthTokens; user: User }[] = [];
   app.oauthCallback((providerId, tokens, profile, defaultUser) => {
@@ -105,7 +98,13 @@ before(async () => {
     auth: {
       secret: SECRET,
       oauthProviders: [
-        { id: "local", issuer, clientId: CLIENT.id, clientSecret: CLIENT.secret, displayName: "Local OIDC" },
+        {
+          id: "local",
+          issuer: provider.issuer,
+          clientId: OIDC_CLIENT.id,
+          clientSecret: OIDC_CLIENT.secret,
+          displayName: "Local OIDC",
+        },
       ],
     },
     protocols: { chainlit: true },
@@ -113,31 +112,7 @@ before(async () => {
   await server.listen({ host: "127.0.0.1", port: 0 });
   const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
   chat = { server, base, seen };
-
-  const oidc = new Provider(issuer, {
-    clients: [
-      {
-        client_id: CLIENT.id,
-        client_secret: CLIENT.secret,
-        redirect_uris: [`${base}/auth/oauth/local/callback`],
-        grant_types: ["authorization_code"],
-        response_types: ["code"],
-        token_endpoint_auth_method: "client_secret_basic",
-      },
-    ],
-    findAccount: (_ctx, id) => ({
-      accountId: id,
-      claims: () => ({ sub: id, email: `${id}@example.test`, email_verified: true, name: `User ${id}` }),
-    }),
-    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
-    features: { devInteractions: { enabled: true } },
-    cookies: { keys: ["a cookie key for the local provider"] },
-  });
-  handle = oidc.callback();
-  provider = {
-    issuer,
-    close: () => new Promise<void>((resolve) => http.close(() => resolve())),
-  };
+  provider.serve(`${base}/auth/oauth/local/callback`);
 });
 
 after(async () => {
@@ -261,4 +236,45 @@ test("Chainlit's /auth/config lists the providers; an open redirect is not follo
   const back = await browse(jar, callback);
   assert.equal(back.status, 302);
   assert.equal(back.headers.get("location"), "/", "only a path of this site");
+});
+
+test("chatwire run's environment: CHATWIRE_OAUTH_PROVIDERS and each provider's variables; a missing one refuses", async () => {
+  const app = createApp();
+  app.oauthCallback((_provider, _tokens, _profile, user) => user);
+  const env = {
+    CHATWIRE_AUTH_SECRET: SECRET,
+    CHATWIRE_OAUTH_PROVIDERS: "local, corp-sso",
+    CHATWIRE_OAUTH_LOCAL_ISSUER: provider.issuer,
+    CHATWIRE_OAUTH_LOCAL_CLIENT_ID: OIDC_CLIENT.id,
+    CHATWIRE_OAUTH_LOCAL_CLIENT_SECRET: OIDC_CLIENT.secret,
+    CHATWIRE_OAUTH_CORP_SSO_ISSUER: "https://sso.example",
+    CHATWIRE_OAUTH_CORP_SSO_CLIENT_ID: "chat",
+    CHATWIRE_OAUTH_CORP_SSO_NAME: "Corp SSO",
+    CHATWIRE_OAUTH_CORP_SSO_SCOPES: "openid email",
+  };
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  try {
+    const server = await createServer({ hooks: app.seal(), logger: false, data: false, playground: false });
+    try {
+      const listed = await server.inject({ method: "GET", url: "/auth/providers" });
+      assert.deepEqual(listed.json().providers, [
+        { id: "local", name: "local", url: "/auth/oauth/local" },
+        { id: "corp-sso", name: "Corp SSO", url: "/auth/oauth/corp-sso" },
+      ]);
+    } finally {
+      await server.close();
+    }
+    delete process.env.CHATWIRE_OAUTH_CORP_SSO_CLIENT_ID;
+    await assert.rejects(
+      createServer({ hooks: createApp().seal(), logger: false, data: false, playground: false }),
+      (error: unknown) =>
+        isChatwireError(error, "INVALID_OPTION") && error.message.includes("CHATWIRE_OAUTH_CORP_SSO_CLIENT_ID"),
+    );
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
 });
