@@ -278,3 +278,29 @@ test("chatwire run's environment: CHATWIRE_OAUTH_PROVIDERS and each provider's v
     }
   }
 });
+
+test("a gateway with providers but no oauthCallback, or with a provider list it cannot serve, does not start", async () => {
+  const local = { id: "local", issuer: provider.issuer, clientId: OIDC_CLIENT.id };
+  const attempts = [
+    { hooks: createApp().seal(), providers: [local], says: /needs an oauthCallback/ },
+    { hooks: undefined, providers: [local, local], says: /two providers have the id local/ },
+    { hooks: undefined, providers: [{ ...local, id: "a/b" }], says: /an id has 1 to 64/ },
+    { hooks: undefined, providers: [{ ...local, issuer: "not a url" }], says: /issuer is not a URL/ },
+  ];
+  for (const { hooks, providers, says } of attempts) {
+    const app = createApp();
+    app.oauthCallback((_provider, _tokens, _profile, user) => user);
+    const server = Fastify({ logger: false });
+    await assert.rejects(
+      async () => {
+        await server.register(chatwire, {
+          hooks: hooks ?? app.seal(),
+          auth: { secret: SECRET, oauthProviders: providers },
+        });
+        await server.ready();
+      },
+      (error: unknown) => isChatwireError(error, "INVALID_OPTION") && says.test(error.message),
+    );
+    await server.close().catch(() => undefined);
+  }
+});
