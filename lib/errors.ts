@@ -69,6 +69,8 @@ export const ErrorCode = Type.Enum([
   "SIGN_IN_REQUIRED",
   "NOT_YOUR_MESSAGE",
   "BAD_APPROVAL",
+  "UNKNOWN_PROVIDER",
+  "PROVIDER_UNAVAILABLE",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

@@ -66,7 +66,13 @@ export { createSqliteLayer, type SqliteOptions } from "./data/sqlite.ts";
 export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
-export type { AuthOptions, GatewayOptions, ProtocolOption, ProtocolsOptions } from "./gateway/options.ts";
+export type {
+  AuthOptions,
+  GatewayOptions,
+  OAuthProviderOptions,
+  ProtocolOption,
+  ProtocolsOptions,
+} from "./gateway/options.ts";
 export type { DataOption } from "./gateway/persistence.ts";
 export { chatwire, type GatewayHandle } from "./gateway/plugin.ts";
 export type * from "./hooks/payloads.ts";
@@ -79,6 +85,7 @@ export {
   createApp,
   defaultApp,
   headerAuth,
+  oauthCallback,
   onAppShutdown,
   onAppStartup,
   onAudioChunk,
@@ -125,6 +132,8 @@ export type {
   McpConnectHook,
   McpDisconnectHook,
   MessageHook,
+  OAuthCallbackHook,
+  OAuthTokens,
   PasswordAuthHook,
   RequestHeaders,
   SettingsUpdateHook,

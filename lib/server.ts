@@ -1,6 +1,7 @@
 // A ready-made server around the gateway: what `chatwire run` and `serve()` use. Embedders register the plugin instead.
 // Every option given as `undefined` gets its default, as an absent one does.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { oauthProvidersFromEnv } from "./auth/oauth-env.ts";
 import { createDataLayer } from "./data/select.ts";
 import { checkNumber } from "./gateway/check-options.ts";
 import type { GatewayOptions } from "./gateway/options.ts";
@@ -59,7 +60,14 @@ export async function createServer<S extends object = Record<string, unknown>>(
   const data = gateway.data ?? opened ?? false;
   // CHATWIRE_CLUSTER=1 makes `chatwire run` a cluster node (on DATABASE_URL) without code.
   const cluster = gateway.cluster ?? (process.env.CHATWIRE_CLUSTER === "1" ? true : undefined);
-  await server.register(chatwire<S>, { ...gateway, data, hooks: table, cluster });
+  // CHATWIRE_OAUTH_PROVIDERS (and each provider's variables) when the options name no providers.
+  const envProviders = gateway.auth?.oauthProviders === undefined ? oauthProvidersFromEnv() : undefined;
+  const publicUrl = gateway.auth?.publicUrl ?? (process.env.CHATWIRE_PUBLIC_URL || undefined);
+  const auth =
+    envProviders === undefined && publicUrl === undefined
+      ? gateway.auth
+      : { ...gateway.auth, ...(envProviders === undefined ? {} : { oauthProviders: envProviders }), publicUrl };
+  await server.register(chatwire<S>, { ...gateway, data, hooks: table, cluster, auth });
   if (withPage !== false) {
     const { playground } = await import("./playground/plugin.ts");
     await server.register(playground, withPage === true ? {} : withPage);

@@ -1,4 +1,4 @@
-// Login and logout for passwordAuth: a signed session token as an HttpOnly cookie and as a bearer token.
+// Login (passwordAuth) and logout for session tokens: a signed token as an HttpOnly cookie and as a bearer token.
 import "@fastify/cookie"; // types: reply.setCookie / request.cookies
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Static, Type } from "typebox";
@@ -7,6 +7,7 @@ import { isDataUnavailable } from "../data/unavailable.ts";
 import type { LogoutHook, PasswordAuthHook } from "../hooks/table.ts";
 import { User } from "../protocol/views.ts";
 import { TOKEN_COOKIE, tokenOf } from "./authenticate.ts";
+import { cookieAttributes, type SignIn } from "./sign-in.ts";
 import type { LoginThrottle } from "./throttle.ts";
 import type { TokenIssuer } from "./tokens.ts";
 
@@ -24,9 +25,10 @@ const ErrorReply = Type.Object({ code: Type.String(), message: Type.String() });
 
 /** Options of `authRoutes`. */
 export interface AuthRoutesOptions {
-  readonly check: PasswordAuthHook;
+  /** The password check: without it (sessions from OpenID Connect or the app's own route) there is no login route. */
+  readonly check?: PasswordAuthHook | undefined;
   readonly tokens: TokenIssuer;
-  readonly ttlSeconds: number;
+  readonly signIn: SignIn;
   readonly secureCookie: boolean;
   /** Throttles logins; without it every attempt checks its password. */
   readonly throttle?: LoginThrottle;
@@ -40,14 +42,14 @@ export interface AuthRoutesOptions {
 
 const loginBody = Compile(LoginBody);
 
-/** Registers POST /auth/login, POST /auth/logout and GET /auth/me under the plugin's prefix (and Chainlit's
- * POST /login and POST /logout when asked). */
+/** Registers POST /auth/login (with a password check), POST /auth/logout and GET /auth/me under the plugin's prefix
+ * (and Chainlit's POST /login and POST /logout when asked). */
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
-  const { check, tokens, ttlSeconds, secureCookie, throttle, onRevoked, onLogout } = options;
-  const cookie = { path: "/", httpOnly: true, sameSite: "lax", secure: secureCookie } as const;
+  const { check, tokens, signIn, secureCookie, throttle, onRevoked, onLogout } = options;
+  const cookie = cookieAttributes(secureCookie);
 
   /** Logs `body`'s user in: the throttle, the password hook, then the token as a cookie and in the answer. */
-  async function logIn(body: LoginBody, request: FastifyRequest, reply: FastifyReply) {
+  async function logIn(check: PasswordAuthHook, body: LoginBody, request: FastifyRequest, reply: FastifyReply) {
     // Every attempt takes the same path whether the username exists or not: charged to the username and the
     // address alike, then the password hook; only the hook knows users.
     const verdict = await throttle?.attempt(body.username, request.ip).catch((error: unknown) => {
@@ -76,16 +78,19 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     await verdict?.succeeded().catch((error: unknown) => {
       request.log.error({ err: error }, "login throttle not reset after a correct login");
     });
-    const token = await tokens.issue(user);
-    reply.setCookie(TOKEN_COOKIE, token, { ...cookie, maxAge: ttlSeconds });
+    const token = await signIn(reply, user);
     return { user, token };
   }
 
-  app.post<{ Body: LoginBody }>(
-    "/auth/login",
-    { schema: { body: LoginBody, response: { 200: LoginReply, 401: ErrorReply, 429: ErrorReply, 503: ErrorReply } } },
-    (request, reply) => logIn(request.body, request, reply),
-  );
+  if (check !== undefined) {
+    app.post<{ Body: LoginBody }>(
+      "/auth/login",
+      {
+        schema: { body: LoginBody, response: { 200: LoginReply, 401: ErrorReply, 429: ErrorReply, 503: ErrorReply } },
+      },
+      (request, reply) => logIn(check, request.body, request, reply),
+    );
+  }
 
   async function logOut(request: FastifyRequest, reply: FastifyReply) {
     const token = tokenOf(request);
@@ -105,7 +110,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
   }
   app.post("/auth/logout", logOut);
 
-  if (options.chainlit === true) {
+  if (options.chainlit === true && check !== undefined) {
     // Chainlit's client logs in with an OAuth2 password form (multipart or urlencoded) at /login, out at /logout.
     await app.register(async (forms) => {
       forms.addContentTypeParser(
@@ -120,12 +125,12 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
         if (!loginBody.Check(body)) {
           return reply.code(400).send({ code: "BAD_FRAME", message: "send the username and password as a form" });
         }
-        const answer = await logIn(body, request, reply);
+        const answer = await logIn(check, body, request, reply);
         return "user" in answer ? { success: true, user: answer.user } : answer;
       });
     });
-    app.post("/logout", logOut);
   }
+  if (options.chainlit === true) app.post("/logout", logOut);
 
   app.get("/auth/me", async (request, reply) => {
     const token = tokenOf(request);

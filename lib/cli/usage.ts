@@ -24,7 +24,10 @@ Options:
 Environment:
   DATABASE_URL          a postgres:// URL stores threads in PostgreSQL; unset, in SQLite under .chatwire/
   CHATWIRE_CLUSTER      1: join the cluster on DATABASE_URL (a live session resumes on any node)
-  CHATWIRE_AUTH_SECRET  signs login tokens (32 bytes or more), when the app registers passwordAuth
+  CHATWIRE_AUTH_SECRET  signs login tokens (32 bytes or more), when the app registers passwordAuth or oauthCallback
+  CHATWIRE_OAUTH_PROVIDERS  OpenID Connect provider ids (comma-separated) for oauthCallback; for each <ID>:
+                        CHATWIRE_OAUTH_<ID>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _SCOPES, _NAME (docs/auth.md)
+  CHATWIRE_PUBLIC_URL   the public origin for providers' redirect URIs (default: the request's host)
   CHATWIRE_FILE_SECRET  signs file URLs and upload tickets (default: the auth secret, else a random one)
   CHATWIRE_CACHE_DIR    where transpiled TypeScript is kept (empty: nowhere); default .cache/chatwire in the
                         nearest node_modules above the app, else a private directory in the OS temp dir

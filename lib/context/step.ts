@@ -1,4 +1,5 @@
 // A step: a visible unit of work (tool call, LLM call) with input, output, error and timings, nestable.
+import { ChatwireError } from "../errors.ts";
 import type { StepType, StepView } from "../protocol/views.ts";
 import { claimId } from "./ids.ts";
 import type { ContextInit } from "./init.ts";
@@ -18,12 +19,17 @@ export interface StepInit {
   readonly name: string;
   readonly type?: StepType | undefined;
   readonly input?: string | undefined;
+  /** An icon shown with the step: a URL or an icon name the client knows (e.g. a Lucide name); at most 2048
+   * characters. Chainlit's `@cl.step(icon=...)`. */
+  readonly icon?: string | undefined;
 }
 
 /** A running step, as an event handler gets it: its messages cannot be streamed into. */
 export interface EventStepHandle {
   readonly id: string;
   readonly name: string;
+  /** The step's icon; change it and call `update()` to show another. */
+  icon: string | undefined;
   input: string | undefined;
   output: string | undefined;
   /** Runs a child step nested under this one. */
@@ -52,11 +58,22 @@ export interface StepHandle extends EventStepHandle {
   send(message: string | MessageInit): Promise<MessageHandle>;
 }
 
+/** The longest icon (a URL or a name) a step frame carries: a longer one is the app's bug, thrown where it is sent. */
+const MAX_ICON = 2048;
+
+function checkedIcon(icon: unknown): string {
+  if (typeof icon !== "string" || icon.length > MAX_ICON) {
+    throw new ChatwireError("INVALID_HOOK", `a step's icon is a string of at most ${MAX_ICON} characters`);
+  }
+  return icon;
+}
+
 class RunningStep<S extends object> implements StepHandle {
   readonly id: string;
   readonly name: string;
   readonly type: StepType;
   readonly start: string;
+  icon: string | undefined;
   input: string | undefined;
   output: string | undefined;
   error: string | undefined;
@@ -71,6 +88,7 @@ class RunningStep<S extends object> implements StepHandle {
     this.id = step.id === undefined ? init.newId() : claimId(init, step.id);
     this.name = step.name;
     this.type = step.type ?? "undefined";
+    this.icon = step.icon;
     this.input = step.input;
     this.start = init.now().toISOString();
   }
@@ -78,6 +96,7 @@ class RunningStep<S extends object> implements StepHandle {
   view(): StepView {
     const view: StepView = { id: this.id, name: this.name, type: this.type, start: this.start };
     if (this.parentId !== undefined) view.parentId = this.parentId;
+    if (this.icon !== undefined) view.icon = checkedIcon(this.icon);
     if (this.input !== undefined) view.input = this.input;
     if (this.output !== undefined) view.output = this.output;
     if (this.error !== undefined) view.error = this.error;

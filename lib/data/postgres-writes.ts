@@ -66,11 +66,12 @@ export const patchThread = async (db: Queryable, id: string, patch: ThreadPatch)
 const upsertStep = async (db: Queryable, c: StepColumns): Promise<void> => {
   const result = await db.query(
     `INSERT INTO chatwire_steps
-     (id, thread_id, kind, name, type, parent_id, input, output, error, start_at, end_at, actions, stopped)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     (id, thread_id, kind, name, type, parent_id, input, output, error, start_at, end_at, actions, stopped, icon)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
      ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, type = EXCLUDED.type,
        parent_id = EXCLUDED.parent_id, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
-       start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, actions = EXCLUDED.actions, stopped = EXCLUDED.stopped
+       start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, actions = EXCLUDED.actions, stopped = EXCLUDED.stopped,
+       icon = EXCLUDED.icon
      WHERE chatwire_steps.thread_id = EXCLUDED.thread_id`,
     [
       c.id,
@@ -86,6 +87,7 @@ const upsertStep = async (db: Queryable, c: StepColumns): Promise<void> => {
       c.end_at,
       c.actions,
       c.stopped,
+      c.icon,
     ],
   );
   if (result.rowCount === 0) throw new Error(`step ${c.id} belongs to another thread`);

@@ -76,11 +76,14 @@ export interface StepColumns {
   actions: string | null;
   /** Why a message's answer was cut (StopReason); null for a whole answer and for steps. */
   stopped: string | null;
+  /** A step's icon (schema version 10); null for messages and steps without one. */
+  icon: string | null;
 }
 
-export interface StepRow extends Omit<StepColumns, "actions" | "stopped"> {
+export interface StepRow extends Omit<StepColumns, "actions" | "stopped" | "icon"> {
   actions: JsonColumn;
   stopped?: string | null;
+  icon?: string | null;
 }
 
 /** The columns of a message: author in `name`, role in `type`, content in `output`. */
@@ -110,6 +113,7 @@ export const messageColumns = (
   end_at: null,
   actions: JSON.stringify(actions),
   stopped: m.stopped ?? null,
+  icon: null,
 });
 
 export const stepColumns = (
@@ -119,6 +123,7 @@ export const stepColumns = (
     name: string;
     type: StepType;
     parentId?: string;
+    icon?: string;
     input?: string;
     output?: string;
     error?: string;
@@ -139,6 +144,7 @@ export const stepColumns = (
   end_at: s.end ?? null,
   actions: null,
   stopped: null,
+  icon: s.icon ?? null,
 });
 
 export const toStep = (row: StepRow, feedback: StoredFeedback | undefined): LoadedStep => {
@@ -164,6 +170,8 @@ export const toStep = (row: StepRow, feedback: StoredFeedback | undefined): Load
     name: row.name,
     type: row.type as StepType,
     ...optional("parentId", row.parent_id),
+    // Absent before schema version 10 as well as null.
+    ...(row.icon === null || row.icon === undefined ? {} : { icon: row.icon }),
     ...optional("input", row.input),
     ...optional("output", row.output),
     ...optional("error", row.error),

@@ -151,6 +151,9 @@ ALTER TABLE chatwire_threads ADD COLUMN share_id TEXT;
 CREATE UNIQUE INDEX chatwire_threads_by_share ON chatwire_threads (share_id);
 `;
 
+/** A step's icon (a URL or an icon name; StepView `icon`); null for messages and steps without one. */
+const stepIcons = `ALTER TABLE chatwire_steps ADD COLUMN icon TEXT;`;
+
 /** Sticky tool approvals (lib/data/grants.ts): a holder ("thread:<id>" or "user:<identifier>") and a tool name. */
 const toolGrants = (t: { epoch: string; withoutRowid: string }) => `
 CREATE TABLE chatwire_tool_grants (
@@ -172,6 +175,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "INTEGER" }) },
   { version: 8, name: "stopped messages", sql: stoppedMessages },
   { version: 9, name: "thread shares", sql: threadShares },
+  { version: 10, name: "step icons", sql: stepIcons },
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "INTEGER", withoutRowid: " WITHOUT ROWID" }) },
 ];
 
@@ -190,5 +194,6 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "BIGINT" }) },
   { version: 8, name: "stopped messages", sql: stoppedMessages },
   { version: 9, name: "thread shares", sql: threadShares },
+  { version: 10, name: "step icons", sql: stepIcons },
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "BIGINT", withoutRowid: "" }) },
 ];

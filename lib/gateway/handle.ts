@@ -1,6 +1,8 @@
 // What an embedder sees of a running gateway. Its own module: options.ts names it (onReady) and plugin.ts makes it,
 // so neither has to import the other.
+import type { FastifyReply } from "fastify";
 import type { HookTable } from "../hooks/table.ts";
+import type { User } from "../protocol/views.ts";
 import type { Announcement } from "../session/session.ts";
 
 /** What an embedder can see of a running gateway (e.g. for a health route), and how `chatwire run --watch`
@@ -21,4 +23,11 @@ export interface GatewayHandle<S extends object = Record<string, unknown>> {
    * to which thread. Rejects with THREAD_NOT_FOUND when there is neither a live session nor a stored thread.
    */
   pushToThread(threadId: string, content: string): Promise<"delivered" | "stored">;
+  /**
+   * Signs `user` in from the app's own route (an SSO callback of its own): sets chatwire's session cookie on
+   * `reply`, as the login does, and resolves with the same token for `Authorization: Bearer`. The caller decides who
+   * may sign in as whom. Needs session tokens (`auth.sessions: true`, or passwordAuth / oauthCallback registered):
+   * rejects with INVALID_OPTION without them, INVALID_HOOK for a user without an identifier.
+   */
+  signIn(reply: FastifyReply, user: User): Promise<string>;
 }

@@ -12,7 +12,22 @@ import type { DataOption } from "./persistence.ts";
 /** Each field optional, and `undefined` accepted where a value is (under exactOptionalPropertyTypes too). */
 export type Defaultable<T> = { readonly [K in keyof T]?: T[K] | undefined };
 
-/** Session tokens for passwordAuth. */
+/** One OpenID Connect provider users may sign in with (`GET /auth/oauth/:id`; docs/auth.md). */
+export interface OAuthProviderOptions {
+  /** The provider's id in chatwire's routes (`/auth/oauth/<id>`): 1 to 64 of `a-z A-Z 0-9 _ -`. */
+  readonly id: string;
+  /** The issuer URL: its `/.well-known/openid-configuration` is read at the first sign-in. */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** The client secret (`client_secret_basic`); absent: a public client (PKCE only). */
+  readonly clientSecret?: string | undefined;
+  /** The scopes asked for. Default `["openid", "profile", "email"]`. */
+  readonly scopes?: readonly string[] | undefined;
+  /** The name a sign-in button shows. Default: the id. */
+  readonly displayName?: string | undefined;
+}
+
+/** Session tokens (for passwordAuth, oauthCallback or an app's own sign-in route) and OpenID Connect providers. */
 export interface AuthOptions {
   /** The signing secret: at least 32 bytes. Default: env CHATWIRE_AUTH_SECRET. */
   readonly secret?: string | undefined;
@@ -20,6 +35,14 @@ export interface AuthOptions {
   readonly ttlSeconds?: number | undefined;
   /** Whether the cookie is Secure. Default: true when NODE_ENV is "production". */
   readonly secureCookie?: boolean | undefined;
+  /** Accept chatwire session tokens even when the app registers neither passwordAuth nor oauthCallback: the app's
+   * own route signs users in with `GatewayHandle.signIn(reply, user)`. Default false. */
+  readonly sessions?: boolean | undefined;
+  /** OpenID Connect providers (needs the `openid-client` package and an `oauthCallback`). Default: none. */
+  readonly oauthProviders?: readonly OAuthProviderOptions[] | undefined;
+  /** The public origin of the server (e.g. `https://chat.example`), for the redirect URIs given to providers.
+   * Default: the request's protocol and host (set Fastify's `trustProxy` behind a proxy). */
+  readonly publicUrl?: string | undefined;
 }
 
 /** Options of the chatwire Fastify plugin. Only `hooks` is required. */

@@ -5,12 +5,10 @@ import fp from "fastify-plugin";
 import { type AuthResult, authenticate } from "../auth/authenticate.ts";
 import { isAllowedOrigin } from "../auth/origin.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
-import type { DataLayer } from "../data/layer.ts";
-import { memoryLoginCounters } from "../data/login-counters.ts";
 import { threadRoutes } from "../data/routes.ts";
 import { ChatwireError } from "../errors.ts";
 import { LiveTable } from "../hooks/live-table.ts";
-import type { HookTable, LogoutHook, PasswordAuthHook } from "../hooks/table.ts";
+import type { HookTable } from "../hooks/table.ts";
 import { loadTracing } from "../session/traces.ts";
 import { serveConnection } from "./connection.ts";
 import { openFiles } from "./files.ts";
@@ -23,6 +21,7 @@ import { openPersistence } from "./persistence.ts";
 import { profileRoute } from "./profiles.ts";
 import { pushToThread } from "./push.ts";
 import { SessionRegistry } from "./registry.ts";
+import { sessionAuth, usesSessions } from "./sessions.ts";
 import { shareRoutes } from "./share-routes.ts";
 import { releaseUpgrade } from "./upgrade.ts";
 
@@ -70,7 +69,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
   });
 
   const files = await openFiles(app, options, persistence);
-  const liveTokens = options.hooks.passwordAuth === undefined ? undefined : new LiveTokens();
+  const liveTokens = usesSessions(options) ? new LiveTokens() : undefined;
   const cluster = await joinTheCluster(options.cluster, {
     registry,
     log: app.log,
@@ -82,11 +81,12 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     // After every session has ended (and left the directory): the node leaves, its lease with it.
     app.addHook("onClose", () => cluster.close());
   }
-  const tokens = await passwordAuth(app, options, hooks, persistence?.layer, (tokenId) => {
+  const sessions = await sessionAuth(app, options, hooks, persistence?.layer, (tokenId) => {
     liveTokens?.revoke(tokenId);
     // Other nodes hear it at once; their poll of the revocations is the fallback when the bus is down.
     cluster?.revoke(tokenId);
   });
+  const tokens = sessions?.tokens;
   if (tokens !== undefined && liveTokens !== undefined && persistence !== undefined) {
     // Another node's logout is only in the shared database: polled, one lookup per live token.
     liveTokens.poll(options.revocationCheckMs, (tokenId) => tokens.isRevoked(tokenId), app.log);
@@ -149,6 +149,15 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
       for (const session of registry.all()) if (!session.ended) session.announce(frame);
     },
     pushToThread: (threadId, content) => pushToThread({ registry, cluster, persistence }, threadId, content),
+    signIn: async (reply, user) => {
+      if (sessions === undefined) {
+        throw new ChatwireError(
+          "INVALID_OPTION",
+          "signIn needs session tokens: set auth.sessions (or register passwordAuth or oauthCallback)",
+        );
+      }
+      return sessions.signIn(reply, user);
+    },
   });
 }
 
@@ -169,49 +178,6 @@ async function protocolAdapters<S extends object>(
     const { chainlitServer } = await import("../adapters/chainlit/server.ts");
     await chainlitServer<S>(app, { path: chainlit, scope, tokens });
   }
-}
-
-/** With passwordAuth registered: the token issuer (refusing to start without a secret) and the login routes. */
-async function passwordAuth<S extends object>(
-  app: FastifyInstance,
-  options: ReturnType<typeof resolveOptions<S>>,
-  hooks: LiveTable<S>,
-  layer: DataLayer | undefined,
-  onRevoked: (tokenId: string) => void,
-): Promise<TokenIssuer | undefined> {
-  if (options.hooks.passwordAuth === undefined) return undefined;
-  // The login routes exist from the start; the hooks they call are the current table's (a reload may change them).
-  const check: PasswordAuthHook = (credentials) => hooks.table.passwordAuth?.(credentials);
-  const onLogout: LogoutHook = (user) => hooks.table.onLogout?.(user);
-  // Loaded only for apps that log users in (jose, cookies, the login routes).
-  const [{ createTokenIssuer }, { authRoutes }, { createLoginThrottle }, { default: cookie }] = await Promise.all([
-    import("../auth/tokens.ts"),
-    import("../auth/routes.ts"),
-    import("../auth/throttle.ts"),
-    import("@fastify/cookie"),
-  ]);
-  const ttlSeconds = options.auth?.ttlSeconds ?? 24 * 3600;
-  const secret = options.auth?.secret ?? process.env.CHATWIRE_AUTH_SECRET;
-  // With persistence, a logout is stored: it holds on every node sharing the database, and after a restart.
-  const tokens = createTokenIssuer({ secret, ttlSeconds, ...(layer === undefined ? {} : { revocations: layer }) });
-  if (!app.hasRequestDecorator("cookies")) await app.register(cookie);
-  const secureCookie = options.auth?.secureCookie ?? process.env.NODE_ENV === "production";
-  // Counters in the data layer are shared by every node on it; without one, they hold in this process.
-  const throttle =
-    options.loginThrottle === false
-      ? undefined
-      : createLoginThrottle(layer ?? memoryLoginCounters(), options.loginThrottle ?? {});
-  await app.register(authRoutes, {
-    check,
-    tokens,
-    ttlSeconds,
-    secureCookie,
-    onRevoked,
-    onLogout,
-    chainlit: protocolPath(options.protocols?.chainlit, "/ws/socket.io") !== undefined,
-    ...(throttle ? { throttle } : {}),
-  });
-  return tokens;
 }
 
 /**

@@ -156,4 +156,5 @@ export const {
   onMcpConnect,
   onMcpDisconnect,
   onSharedThreadView,
+  oauthCallback,
 } = defaultApp;

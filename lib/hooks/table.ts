@@ -86,6 +86,28 @@ export type McpDisconnectHook<S extends object> = (ctx: EventContext<S>, name: s
  * always read their own share; without this hook nobody else may. Throwing refuses, as `false` does. */
 export type SharedThreadViewHook = (thread: ThreadDict, viewer: User | undefined) => boolean | Promise<boolean>;
 
+/** What a provider's token endpoint answered, as `oauthCallback` gets it (the ID token already checked). */
+export interface OAuthTokens {
+  readonly accessToken: string;
+  readonly tokenType: string;
+  readonly idToken?: string | undefined;
+  readonly refreshToken?: string | undefined;
+  readonly expiresIn?: number | undefined;
+  readonly scope?: string | undefined;
+  /** The ID token's claims (`sub`, `email`, `nonce`…), checked by openid-client: issuer, audience, expiry, nonce. */
+  readonly claims?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Decides who signs in after an OpenID Connect provider's sign-in (Chainlit's `oauth_callback`): `provider` is the
+ * provider's id, `profile` its userinfo (else the ID token's claims), `defaultUser` what chatwire would make of it
+ * (identifier: email, else `sub`). Return the user (`defaultUser`, changed or not); undefined or null refuses. */
+export type OAuthCallbackHook = (
+  provider: string,
+  tokens: OAuthTokens,
+  profile: Readonly<Record<string, unknown>>,
+  defaultUser: User,
+) => User | undefined | null | Promise<User | undefined | null>;
+
 /** A user logged out (`POST /auth/logout` with a valid token): clean up what the app keeps for them. */
 export type LogoutHook = (user: User) => HookResult;
 
@@ -106,6 +128,7 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly onWindowMessage?: WindowMessageHook<S>;
   readonly headerAuth?: HeaderAuthHook;
   readonly passwordAuth?: PasswordAuthHook;
+  readonly oauthCallback?: OAuthCallbackHook;
   readonly onError?: ErrorHook<S>;
   readonly onSettingsUpdate?: SettingsUpdateHook<S>;
   readonly setChatProfiles?: ChatProfilesHook;
@@ -153,6 +176,7 @@ export const slotNames = [
   "onMcpConnect",
   "onMcpDisconnect",
   "onSharedThreadView",
+  "oauthCallback",
 ] as const satisfies readonly SlotName[];
 
 /** A table with no hooks. */

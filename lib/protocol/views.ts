@@ -116,6 +116,8 @@ export const StepView = Type.Object({
   name: Type.String(),
   type: StepType,
   parentId: Type.Optional(Id),
+  /** An icon for the step: a URL, or a name the client knows (Chainlit's `@cl.step(icon=...)`, a Lucide name). */
+  icon: Type.Optional(Type.String({ maxLength: 2048 })),
   input: Type.Optional(Type.String()),
   output: Type.Optional(Type.String()),
   error: Type.Optional(Type.String()),

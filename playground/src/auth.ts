@@ -39,3 +39,33 @@ export async function logIn(api: string, username: string, password: string): Pr
 export async function logOut(api: string): Promise<void> {
   await callApi(api, "auth/logout", { method: "POST" });
 }
+
+/** One OpenID Connect provider to offer a button for. */
+export interface SignInProvider {
+  readonly id: string;
+  readonly name: string;
+  /** Where the sign-in starts (a path on the gateway's server). */
+  readonly url: string;
+}
+
+/** How users may sign in: with a password, and with which providers. */
+export interface SignInOptions {
+  readonly passwordLogin: boolean;
+  readonly providers: readonly SignInProvider[];
+}
+
+const isProvider = (value: unknown): value is SignInProvider =>
+  typeof value === "object" &&
+  value !== null &&
+  ["id", "name", "url"].every((key) => typeof (value as Record<string, unknown>)[key] === "string");
+
+/** Asks `GET /auth/providers`; a server without it (an older one) has the password form only. */
+export async function signInOptions(api: string): Promise<SignInOptions> {
+  const { status, body } = await callApi(api, "auth/providers");
+  if (status !== 200 || typeof body !== "object" || body === null) return { passwordLogin: true, providers: [] };
+  const { passwordLogin, providers } = body as { passwordLogin?: unknown; providers?: unknown };
+  return {
+    passwordLogin: passwordLogin !== false,
+    providers: Array.isArray(providers) ? providers.filter(isProvider) : [],
+  };
+}

@@ -13,7 +13,7 @@ import type { ServerFrame, ThreadRequest, User } from "../../lib/protocol/index.
 import { apiBase } from "./api.ts";
 import { Attachments } from "./attach.ts";
 import { AudioRecorder } from "./audio.ts";
-import { type Account, currentAccount, logIn, logOut } from "./auth.ts";
+import { type Account, currentAccount, logIn, logOut, signInOptions } from "./auth.ts";
 import { Composer } from "./composer.ts";
 import { Conversation } from "./conversation.ts";
 import { byId } from "./dom.ts";
@@ -85,7 +85,7 @@ async function readShared(id: string, user?: User): Promise<void> {
   if (user !== undefined) signIn.signedIn(user, true);
   if (await showSharedThread(api, id)) return;
   if (user === undefined && (await currentAccount(api)).kind === "signed-out") {
-    signIn.ask(`${LINK_REFUSED} Signed in, you may read it.`);
+    signIn.ask(`${LINK_REFUSED} Signed in, you may read it.`, await signInOptions(api));
   }
 }
 
@@ -96,7 +96,7 @@ async function boot(message?: string): Promise<void> {
   else if (account.kind === "no-login") enter(undefined);
   else {
     markLink("closed", "signed out");
-    signIn.ask(message);
+    signIn.ask(message, await signInOptions(api));
   }
 }
 

@@ -1,6 +1,7 @@
 // The sign-in form, shown instead of the conversation while a passwordAuth app has nobody signed in.
 import type { User } from "../../lib/protocol/index.ts";
-import { byId } from "./dom.ts";
+import type { SignInOptions } from "./auth.ts";
+import { byId, h } from "./dom.ts";
 
 /** Tries the credentials: the user, or the reason to show. */
 export type SignInAttempt = (username: string, password: string) => Promise<User | { error: string }>;
@@ -12,6 +13,8 @@ export class SignIn {
   readonly #username = byId<HTMLInputElement>("username");
   readonly #password = byId<HTMLInputElement>("password");
   readonly #error = byId("sign-in-error");
+  readonly #providers = byId("sign-in-providers");
+  readonly #passwordFields = byId<HTMLFieldSetElement>("sign-in-password");
   readonly #who = byId("who");
   readonly #signOut = byId<HTMLButtonElement>("sign-out");
 
@@ -33,14 +36,30 @@ export class SignIn {
     this.#signOut.addEventListener("click", signOut);
   }
 
-  /** Shows the form (the conversation and the composer hide). */
-  ask(message = ""): void {
+  /** Shows the form (the conversation and the composer hide): a button per OpenID Connect provider, and the
+   * password fields when the server has a password login. */
+  ask(message = "", options: SignInOptions = { passwordLogin: true, providers: [] }): void {
     this.#app.dataset.auth = "signed-out";
     this.#form.hidden = false;
     this.#error.textContent = message;
     this.#who.hidden = true;
     this.#signOut.hidden = true;
-    this.#username.focus();
+    // Back to this very page after the provider's sign-in (the server only accepts a path of its own site).
+    const back = `${location.pathname}${location.search}`;
+    this.#providers.replaceChildren(
+      ...options.providers.map((provider) => {
+        const start = new URL(provider.url, location.href);
+        start.searchParams.set("redirect", back);
+        return h(
+          "a",
+          { class: "oauth-provider", href: start.href, "data-provider": provider.id },
+          `Continue with ${provider.name}`,
+        );
+      }),
+    );
+    this.#passwordFields.hidden = !options.passwordLogin;
+    this.#passwordFields.disabled = !options.passwordLogin;
+    if (options.passwordLogin) this.#username.focus();
   }
 
   /** Hides the form and shows who is signed in; `canSignOut` only where there is a login to leave. */

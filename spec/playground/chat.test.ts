@@ -64,15 +64,19 @@ test("Shift+Enter makes a new line and Enter sends both lines as one message", a
   });
 });
 
-test("steps show nested and collapsible, with input and output", async (t) => {
+const PIXEL =
+  "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+
+test("steps show nested and collapsible, with input, output and icon", async (t) => {
   const app = createApp();
   app.onMessage(async (ctx) => {
-    await ctx.step({ name: "Plan", type: "run", input: "the question" }, async (plan) => {
-      plan.output = await plan.step({ name: "Search", type: "tool", input: "chatwire" }, (search) => {
+    await ctx.step({ name: "Plan", type: "run", input: "the question", icon: "list-checks" }, async (plan) => {
+      plan.output = await plan.step({ name: "Search", type: "tool", input: "chatwire", icon: PIXEL }, (search) => {
         search.output = "3 results";
         return "planned";
       });
     });
+    await ctx.step({ name: "Sly", icon: "javascript:alert(1)" }, () => "ok");
   });
   const { url } = await startServer(t, app.seal());
   await withPage(t, browser, async (page) => {
@@ -89,6 +93,11 @@ test("steps show nested and collapsible, with input and output", async (t) => {
     assert.equal(await search.locator("pre").first().textContent(), "chatwire");
     assert.equal(await search.locator("pre").nth(1).textContent(), "3 results");
     assert.equal(await plan.locator("> .io pre").nth(1).textContent(), "planned");
+    assert.equal(await plan.locator("> summary .step-icon").textContent(), "list-checks", "a name shows as a label");
+    assert.equal(await search.locator("> summary img.step-icon").getAttribute("src"), PIXEL, "a URL as an image");
+    const sly = page.locator('details.step[data-state="done"]', { hasText: "Sly" });
+    await sly.waitFor();
+    assert.equal(await sly.locator(".step-icon").count(), 0, "a script URL is not shown");
   });
 });
 

@@ -46,12 +46,14 @@ export async function chainlitRoutes<S extends object>(app: FastifyInstance, opt
     return live;
   }
 
-  const requireLogin = hooks.passwordAuth !== undefined || hooks.headerAuth !== undefined;
+  // Chainlit's login page shows a button per provider, linking to /auth/oauth/<id>: chatwire's own route.
+  const oauthProviders = (scope.options.auth?.oauthProviders ?? []).map((provider) => provider.id);
+  const requireLogin = hooks.passwordAuth !== undefined || hooks.headerAuth !== undefined || oauthProviders.length > 0;
   app.get("/auth/config", async () => ({
     requireLogin,
     passwordAuth: hooks.passwordAuth !== undefined,
     headerAuth: hooks.headerAuth !== undefined,
-    oauthProviders: [],
+    oauthProviders,
   }));
 
   app.get("/user", async (request, reply) => {

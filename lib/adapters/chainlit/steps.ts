@@ -18,6 +18,7 @@ export interface StepDict {
   end?: string | undefined;
   streaming: boolean;
   isError?: boolean | undefined;
+  icon?: string | undefined;
   metadata: Record<string, unknown>;
 }
 
@@ -50,6 +51,7 @@ export const stepStep = (threadId: string, step: StepView): StepDict => ({
   ...(step.end === undefined ? {} : { end: step.end }),
   streaming: false,
   ...(step.error === undefined ? {} : { isError: true }),
+  ...(step.icon === undefined ? {} : { icon: step.icon }),
   metadata: {},
 });
 
