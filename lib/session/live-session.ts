@@ -196,6 +196,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       get mcp() {
         return session.#mcp;
       },
+      spans: this.#traces,
     };
   }
 

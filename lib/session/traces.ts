@@ -2,13 +2,14 @@
 // alone (an optional peer): no SDK, no exporter. Without the package nothing is loaded; without a registered
 // tracer provider each task costs one no-op span and its steps none.
 import type { Span, Tracer } from "@opentelemetry/api";
+import type { ActiveSpans } from "../context/init.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StepView } from "../protocol/views.ts";
 
 type Api = typeof import("@opentelemetry/api");
 
-/** The session's spans: told every frame the session sends, and why a task failed. */
-export interface FrameTracer {
+/** The session's spans: told every frame the session sends, and why a task failed; `within` makes one active. */
+export interface FrameTracer extends ActiveSpans {
   record(frame: OutgoingFrame): void;
   /** The running task failed with `error` (its span's status becomes ERROR). */
   taskFailed(error: unknown): void;
@@ -107,6 +108,15 @@ class SessionSpans implements FrameTracer {
     if (step.error !== undefined) span.setStatus({ code: this.#api.SpanStatusCode.ERROR, message: step.error });
     span.end();
     this.#steps.delete(step.id);
+  }
+
+  within<T>(stepId: string | undefined, run: () => T): T {
+    const span = stepId === undefined ? this.#task : this.#steps.get(stepId);
+    if (span === undefined) return run();
+    // Only takes effect when the app registered a context manager (the SDK's NodeSDK or
+    // AsyncLocalStorageContextManager); the API's default one runs `run` as it is.
+    const api = this.#api;
+    return api.context.with(api.trace.setSpan(api.context.active(), span), run);
   }
 
   taskFailed(error: unknown): void {
