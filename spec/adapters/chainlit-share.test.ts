@@ -153,9 +153,5 @@ test("Chainlit: share, view as author, allowed, refused and anonymous viewers, u
   assert.equal((await call("DELETE", "/project/thread", ada, { threadId })).status, 200);
   assert.equal((await view("")).status, 404, "a deleted thread's share is gone");
   assert.equal((await call("PUT", "/project/thread/share", ada, { threadId, isShared: true })).status, 404);
-  assert.equal(
-    (await call("GET", `/project/share/${"x".repeat(80)}`, "")).status,
-    404,
-    "an overlong id names nothing",
-  );
+  assert.equal((await call("GET", `/project/share/${"x".repeat(80)}`, "")).status, 404, "an overlong id names nothing");
 });
