@@ -68,6 +68,7 @@ export const ErrorCode = Type.Enum([
   "FAVORITES_DISABLED",
   "SIGN_IN_REQUIRED",
   "NOT_YOUR_MESSAGE",
+  "SHARE_VIEW_TIMEOUT",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

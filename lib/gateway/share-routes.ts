@@ -9,7 +9,7 @@ import { sharedView } from "../data/shared-view.ts";
 import type { SharedThreadViewHook } from "../hooks/table.ts";
 import { SharedThread, ThreadShare } from "../protocol/threads.ts";
 import type { User } from "../protocol/views.ts";
-import { mayViewShared } from "./share-access.ts";
+import { mayViewShared, replyTimedOut } from "./share-access.ts";
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Share ids are 24 characters of base64url (144 random bits); anything longer names nothing. */
@@ -24,6 +24,8 @@ export interface ShareRoutesOptions {
   readonly viewHook: () => SharedThreadViewHook | undefined;
   /** Signs the URLs of chatwire's own files afresh (stored ones expire). */
   readonly signer?: FileSigner | undefined;
+  /** How long `onSharedThreadView` may take (`shareViewTimeoutMs`); 0: no limit. */
+  readonly viewTimeoutMs: number;
 }
 
 const ThreadParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -86,8 +88,14 @@ export async function shareRoutes(app: FastifyInstance, options: ShareRoutesOpti
       reply.header("cache-control", "no-store");
       if (shareId.length === 0 || shareId.length > SHARE_ID_MAX) return notFound(reply);
       const [thread, viewer] = await Promise.all([layer.getSharedThread(shareId), userOf(request)]);
-      if (thread === undefined || !(await mayViewShared(thread, viewer, options.viewHook(), request.log)))
-        return notFound(reply);
+      if (thread === undefined) return notFound(reply);
+      const access = { hook: options.viewHook(), timeoutMs: options.viewTimeoutMs, log: request.log };
+      try {
+        if (!(await mayViewShared(thread, viewer, access))) return notFound(reply);
+      } catch (error) {
+        if (replyTimedOut(reply, error, "message")) return reply;
+        throw error;
+      }
       const signer = options.signer;
       return sharedView(signer === undefined ? thread : refreshFileUrls(thread, signer, Date.now() + DAY_MS));
     },

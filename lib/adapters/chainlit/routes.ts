@@ -94,7 +94,9 @@ export async function chainlitRoutes<S extends object>(app: FastifyInstance, opt
     await app.register(chainlitThreadRoutes<S>, { layer, hooks, tokens, requestOf: options.requestOf });
     const table = () => scope.hooks.table;
     const signer = scope.files.signer;
-    await app.register(chainlitShareRoutes<S>, { layer, table, tokens, requestOf: options.requestOf, signer });
+    const viewTimeoutMs = scope.options.shareViewTimeoutMs;
+    const shareOptions = { layer, table, tokens, requestOf: options.requestOf, signer, viewTimeoutMs };
+    await app.register(chainlitShareRoutes<S>, shareOptions);
   }
 
   // Chainlit's upload: one file for the session in the query, stored as POST /files stores it; the answer's `id` comes

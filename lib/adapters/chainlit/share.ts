@@ -10,7 +10,7 @@ import type { TokenIssuer } from "../../auth/tokens.ts";
 import { type FileSigner, refreshFileUrls } from "../../data/file-signer.ts";
 import type { DataLayer } from "../../data/layer.ts";
 import { sharedView } from "../../data/shared-view.ts";
-import { mayViewShared } from "../../gateway/share-access.ts";
+import { mayViewShared, replyTimedOut } from "../../gateway/share-access.ts";
 import type { HookTable } from "../../hooks/table.ts";
 import { threadDict } from "./steps.ts";
 
@@ -23,6 +23,8 @@ export interface ChainlitShareOptions<S extends object> {
   readonly tokens: TokenIssuer | undefined;
   readonly requestOf: (headers: IncomingHttpHeaders) => FastifyRequest;
   readonly signer?: FileSigner | undefined;
+  /** How long `onSharedThreadView` may take (`shareViewTimeoutMs`); 0: no limit. */
+  readonly viewTimeoutMs: number;
 }
 
 interface ShareBody {
@@ -62,8 +64,14 @@ export async function chainlitShareRoutes<S extends object>(app: FastifyInstance
     const shareId = validId(threadId) ? (await layer.getThread(threadId))?.shareId : undefined;
     if (shareId === undefined) return notFound(reply);
     const [thread, viewer] = await Promise.all([layer.getSharedThread(shareId), userOf(request)]);
-    if (thread === undefined || !(await mayViewShared(thread, viewer, options.table().onSharedThreadView, request.log)))
-      return notFound(reply);
+    if (thread === undefined) return notFound(reply);
+    const access = { hook: options.table().onSharedThreadView, timeoutMs: options.viewTimeoutMs, log: request.log };
+    try {
+      if (!(await mayViewShared(thread, viewer, access))) return notFound(reply);
+    } catch (error) {
+      if (replyTimedOut(reply, error, "detail")) return reply;
+      throw error;
+    }
     const signer = options.signer;
     const shown = sharedView(signer === undefined ? thread : refreshFileUrls(thread, signer, Date.now() + DAY_MS));
     // Chainlit's ThreadDict, without its author's ids, settings, env or what the app marked private.
