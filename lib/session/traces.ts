@@ -57,6 +57,8 @@ class SessionSpans implements FrameTracer {
   #task: Span | undefined;
   /** Whether the running task's span records: a no-op span (no provider) means no step spans either. */
   #recording = true;
+  /** Whether the running task's span is worth making the active context (see task_start). */
+  #activates = false;
   readonly #steps = new Map<string, Span>();
 
   constructor(api: Api, tracer: Tracer, sessionId: string, threadId: string) {
@@ -73,6 +75,10 @@ class SessionSpans implements FrameTracer {
         this.#task = this.#tracer.startSpan("chatwire.task", undefined, this.#api.ROOT_CONTEXT);
         // Attributes only for a span that records: with no provider, a task costs one no-op span and nothing else.
         this.#recording = this.#task.isRecording();
+        // A span not recorded by a sampler still carries its trace (children follow its decision); the no-op span of
+        // an app with no provider carries none (the API's INVALID_SPAN_CONTEXT itself: one comparison, no regex):
+        // nothing to be a child of, so `within` skips the context for it.
+        this.#activates = this.#recording || this.#task.spanContext() !== this.#api.INVALID_SPAN_CONTEXT;
         if (this.#recording) this.#task.setAttributes({ ...this.#ids, [SpanAttributes.taskId]: frame.taskId });
         return;
       case "task_end":
@@ -112,7 +118,7 @@ class SessionSpans implements FrameTracer {
 
   within<T>(stepId: string | undefined, run: () => T): T {
     const span = stepId === undefined ? this.#task : this.#steps.get(stepId);
-    if (span === undefined) return run();
+    if (span === undefined || !this.#activates) return run();
     // Only takes effect when the app registered a context manager (the SDK's NodeSDK or
     // AsyncLocalStorageContextManager); the API's default one runs `run` as it is.
     const api = this.#api;
