@@ -155,8 +155,8 @@ function startConversation(thread?: ThreadRequest): void {
     chat.on("frame", (frame) => mcp.frame(frame)),
     chat.on("connected", (event) => welcomed(event, false)),
     chat.on("reopened", (event) => welcomed(event, true)),
-    chat.on("resumed", () => {
-      mcp.session(false); // the same session: its MCP servers are still connected
+    chat.on("resumed", ({ welcome }) => {
+      mcp.session(false, welcome.mcp); // the same session: its MCP servers are still connected
       notify("Reconnected: nothing was lost.", "info", { key: "link" });
     }),
     chat.on("offline", ({ retryInMs }) => {
@@ -188,7 +188,7 @@ function welcomed({ welcome, replaced, lost, dropped }: SessionEvent, reopened: 
     notify(`The session could not be resumed${why}: ${outcome}.${unsent}`, "warn", { key: "link" });
   }
   void surface.loadProfiles();
-  mcp.session(true); // a new session: the last one's MCP servers closed with it
+  mcp.session(true, welcome.mcp); // a new session: the last one's MCP servers closed with it
   usage.hidden = true; // a new session: its first usage frame shows the thread's sums again
   share.thread(undefined);
   if (welcome.user !== undefined) {

@@ -41,9 +41,19 @@ export class McpDialog {
     this.#render();
   }
 
-  /** A session (new or not): shows the button; a new session starts with no servers (the last one's closed). */
-  session(fresh: boolean): void {
-    this.#button.hidden = false;
+  /**
+   * A session (new or not): the button shows when the app takes MCP servers (`welcome.mcp`), and the form offers the
+   * transports its policy can allow. A new session starts with no servers (the last one's closed with it).
+   */
+  session(fresh: boolean, mcp: { readonly transports: readonly Transport[] } | undefined): void {
+    this.#button.hidden = mcp === undefined;
+    if (mcp === undefined) this.#panel.hidden = true;
+    for (const option of this.#transport.options) option.hidden = !mcp?.transports.includes(option.value as Transport);
+    this.#form.hidden = mcp === undefined || mcp.transports.length === 0;
+    const first = [...this.#transport.options].find((option) => !option.hidden);
+    if (this.#transport.selectedOptions[0]?.hidden !== false && first !== undefined)
+      this.#transport.value = first.value;
+    this.#showFields();
     if (!fresh) return;
     this.#servers.clear();
     this.#pending.clear();

@@ -32,7 +32,12 @@ test("add an MCP server from the page, see its tools, call one through the app, 
     await ctx.send(`the tool said ${part?.type === "text" ? part.text : "?"}`);
   });
   const { url } = await startServer(t, app.seal(), {
-    mcp: { allowHosts: ["127.0.0.1"], allowPrivateAddresses: true, allowCommands: [] },
+    // One command allowed, with exactly its arguments: the page offers stdio; any other command is refused.
+    mcp: {
+      allowHosts: ["127.0.0.1"],
+      allowPrivateAddresses: true,
+      allowCommands: [{ command: "/bin/true", args: [] }],
+    },
   });
   await withPage(t, browser, async (page) => {
     await page.goto(url);
@@ -99,5 +104,31 @@ test("add an MCP server from the page, see its tools, call one through the app, 
     assert.equal(await page.locator("#mcp").textContent(), "MCP");
     await eventually(() => (left.length === 1 ? true : undefined), "onMcpDisconnect");
     assert.deepEqual(left, ["local"]);
+  });
+});
+
+test("the MCP button shows only for an app that takes MCP servers, offering the transports its policy allows", async (t) => {
+  const plain = createApp();
+  plain.onMessage(() => undefined);
+  const urlsOnly = createApp();
+  urlsOnly.onMessage(() => undefined);
+  const without = await startServer(t, plain.seal());
+  const withUrls = await startServer(t, urlsOnly.seal(), { mcp: { allowHosts: ["mcp.example.com"] } });
+  await withPage(t, browser, async (page) => {
+    await page.goto(without.url);
+    await connected(page);
+    assert.equal(await page.locator("#mcp").isVisible(), false, "no MCP policy, no onMcpConnect: no button");
+
+    await page.goto(withUrls.url);
+    await connected(page);
+    await page.locator("#mcp").click();
+    await page.locator("#mcp-form").waitFor();
+    const offered = await page
+      .locator("#mcp-transport option")
+      .evaluateAll((options) =>
+        options.filter((option) => !option.hidden).map((option) => option.getAttribute("value")),
+      );
+    assert.deepEqual(offered, ["streamable-http", "sse"], "no stdio: the app allow-lists no command");
+    assert.equal(await page.locator("#mcp-transport").inputValue(), "streamable-http");
   });
 });
