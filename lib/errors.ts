@@ -71,6 +71,7 @@ export const ErrorCode = Type.Enum([
   "BAD_APPROVAL",
   "UNKNOWN_PROVIDER",
   "PROVIDER_UNAVAILABLE",
+  "SHARE_VIEW_TIMEOUT",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

@@ -128,4 +128,12 @@ export interface ContextInit<S extends object> {
   readonly grants?: ToolGrants | undefined;
   /** The session's MCP servers (`ctx.mcp`); without them, none are connected. */
   readonly mcp?: LiveMcp | undefined;
+  /** Runs a handler or a step's callback with its trace span active, when the app traces (docs/integrations.md). */
+  readonly spans?: ActiveSpans | undefined;
+}
+
+/** Makes a task's or step's span the active OpenTelemetry context while its code runs. */
+export interface ActiveSpans {
+  /** Runs `run` with the span of step `stepId` (undefined: of the running task) active; as it is without one. */
+  within<T>(stepId: string | undefined, run: () => T): T;
 }

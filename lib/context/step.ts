@@ -164,7 +164,8 @@ export async function runStep<S extends object, T>(
   const step = new RunningStep(init, stepInit, parentId);
   await step.update();
   try {
-    const result = await run(step);
+    // The step's span is the active trace context while its callback runs (when the app traces).
+    const result = await (init.spans === undefined ? run(step) : init.spans.within(step.id, () => run(step)));
     step.output ??= outputOf(result);
     return result;
   } catch (error) {

@@ -16,6 +16,7 @@ const TIMER_OPTIONS = [
   "reconnectGraceMs",
   "stallTimeoutMs",
   "writeTimeoutMs",
+  "shareViewTimeoutMs",
   "revocationCheckMs",
 ] as const;
 

@@ -93,6 +93,7 @@ function welcome(
     ...(user === undefined ? {} : { user }),
     ...(userEnvKeys === undefined ? {} : { userEnv: [...userEnvKeys] }),
     uploadToken,
+    ...(live.mcpTransports === undefined ? {} : { mcp: { transports: [...live.mcpTransports] } }),
   });
 }
 

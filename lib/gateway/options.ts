@@ -76,6 +76,9 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** How long a conversation write may wait for a database that is locked (SQLite, by another process) or away
    * (PostgreSQL) before it is lost and the client gets PERSISTENCE_FAILED. The event loop runs meanwhile. Default 5 s. */
   readonly writeTimeoutMs?: number | undefined;
+  /** How long the app's `onSharedThreadView` may take to answer for one viewer of a shared thread; past it the
+   * request fails with HTTP 503 SHARE_VIEW_TIMEOUT instead of being held open. 0: no limit. Default 10 s. */
+  readonly shareViewTimeoutMs?: number | undefined;
   /** Origins allowed to open the WebSocket from a browser; default: same origin only. `["*"]` allows any. */
   readonly allowedOrigins?: readonly string[] | undefined;
   /** Session tokens for passwordAuth: the signing secret, their lifetime and the cookie's Secure flag. */
@@ -174,6 +177,7 @@ const defaults = {
   maxReplayBytes: 16 * 1024 * 1024,
   stallTimeoutMs: 30_000,
   writeTimeoutMs: 5_000,
+  shareViewTimeoutMs: 10_000,
   maxQueuedTaskBytes: 4 * 1024 * 1024,
   maxQueuedEventBytes: 4 * 1024 * 1024,
   maxQueuedAudioBytes: 8 * 1024 * 1024,

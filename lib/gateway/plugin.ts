@@ -102,7 +102,14 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     };
     await app.register(threadRoutes, { layer: persistence.layer, userOf, signer: files.signer });
     const viewHook = () => hooks.table.onSharedThreadView;
-    await app.register(shareRoutes, { layer: persistence.layer, userOf, viewHook, signer: files.signer });
+    const viewTimeoutMs = options.shareViewTimeoutMs;
+    await app.register(shareRoutes, {
+      layer: persistence.layer,
+      userOf,
+      viewHook,
+      signer: files.signer,
+      viewTimeoutMs,
+    });
   }
   // The upgrade is checked before it happens: a foreign origin gets HTTP 403; the user is decided here so that no
   // hook ever runs for a connection that is not authenticated.

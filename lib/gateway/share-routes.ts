@@ -4,11 +4,12 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Static, Type } from "typebox";
 import { type FileSigner, refreshFileUrls } from "../data/file-signer.ts";
-import { clientThread, type DataLayer, type LoadedThread } from "../data/layer.ts";
+import type { DataLayer } from "../data/layer.ts";
 import { sharedView } from "../data/shared-view.ts";
 import type { SharedThreadViewHook } from "../hooks/table.ts";
 import { SharedThread, ThreadShare } from "../protocol/threads.ts";
 import type { User } from "../protocol/views.ts";
+import { mayViewShared, replyTimedOut } from "./share-access.ts";
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Share ids are 24 characters of base64url (144 random bits); anything longer names nothing. */
@@ -23,6 +24,8 @@ export interface ShareRoutesOptions {
   readonly viewHook: () => SharedThreadViewHook | undefined;
   /** Signs the URLs of chatwire's own files afresh (stored ones expire). */
   readonly signer?: FileSigner | undefined;
+  /** How long `onSharedThreadView` may take (`shareViewTimeoutMs`); 0: no limit. */
+  readonly viewTimeoutMs: number;
 }
 
 const ThreadParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -48,19 +51,6 @@ export async function shareRoutes(app: FastifyInstance, options: ShareRoutesOpti
     if (thread?.userIdentifier === undefined) return undefined;
     const user = await userOf(request);
     return user?.identifier === thread.userIdentifier ? thread : undefined;
-  };
-
-  // The author always; anyone else only if the hook says so (a hook that throws refuses).
-  const mayView = async (request: FastifyRequest, thread: LoadedThread, viewer: User | undefined) => {
-    if (viewer !== undefined && viewer.identifier === thread.userIdentifier) return true;
-    const hook = options.viewHook();
-    if (hook === undefined) return false;
-    try {
-      return (await hook(clientThread(thread), viewer)) === true;
-    } catch (error) {
-      request.log.error({ err: error }, "onSharedThreadView failed: the share is refused");
-      return false;
-    }
   };
 
   app.put<{ Params: ThreadParams }>(
@@ -98,7 +88,14 @@ export async function shareRoutes(app: FastifyInstance, options: ShareRoutesOpti
       reply.header("cache-control", "no-store");
       if (shareId.length === 0 || shareId.length > SHARE_ID_MAX) return notFound(reply);
       const [thread, viewer] = await Promise.all([layer.getSharedThread(shareId), userOf(request)]);
-      if (thread === undefined || !(await mayView(request, thread, viewer))) return notFound(reply);
+      if (thread === undefined) return notFound(reply);
+      const access = { hook: options.viewHook(), timeoutMs: options.viewTimeoutMs, log: request.log };
+      try {
+        if (!(await mayViewShared(thread, viewer, access))) return notFound(reply);
+      } catch (error) {
+        if (replyTimedOut(reply, error, "message")) return reply;
+        throw error;
+      }
       const signer = options.signer;
       return sharedView(signer === undefined ? thread : refreshFileUrls(thread, signer, Date.now() + DAY_MS));
     },

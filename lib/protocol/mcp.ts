@@ -8,6 +8,10 @@ const Url = Type.String({ minLength: 1, maxLength: 2048 });
 /** Request headers for the server (e.g. `authorization`): used for its requests only, never stored nor logged. */
 const Headers = Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 8192 }), { maxProperties: 32 });
 
+/** How the gateway reaches a server: by URL (streamable HTTP, or the older SSE) or by starting a command (stdio). */
+export const McpTransport = Type.Union([Type.Literal("streamable-http"), Type.Literal("sse"), Type.Literal("stdio")]);
+export type McpTransport = Static<typeof McpTransport>;
+
 /** A server over HTTP: the streamable HTTP transport, or the older SSE one. */
 export const McpUrlConnection = Type.Object(
   {

@@ -4,7 +4,7 @@ import { type Static, type TProperties, Type } from "typebox";
 import { ErrorCode } from "../errors.ts";
 import { CommandView } from "./commands.ts";
 import { FavoriteView } from "./favorites.ts";
-import { McpToolView } from "./mcp.ts";
+import { McpToolView, McpTransport } from "./mcp.ts";
 import { ModeView } from "./modes.ts";
 import { StarterView } from "./profiles.ts";
 import { SettingsInput, SettingsValues } from "./settings.ts";
@@ -37,6 +37,9 @@ export const Welcome = connectionFrame("welcome", {
   userEnv: Type.Optional(Type.Array(Type.String())),
   /** The ticket for `POST /files` (header `x-chatwire-upload`): uploads for this session. A resume brings a new one. */
   uploadToken: Type.Optional(Type.String()),
+  /** When the app takes MCP servers: the transports its policy can allow (URLs: it allows some host; stdio: it
+   * allow-lists some command). Absent: `mcp_connect` gets MCP_DISABLED. */
+  mcp: Type.Optional(Type.Object({ transports: Type.Array(McpTransport) })),
 });
 /** The live session asked for in `hello.resume` cannot be resumed: it `expired` (or never existed), its replay
  * buffer `overflow`ed, or it belongs to someone else (`forbidden`). A new session follows (welcome). */

@@ -206,7 +206,9 @@ export class TaskLane<S extends object> extends Lane<S> {
       const taskId = task.taskId;
       host.notify({ type: "task_start", taskId });
       try {
-        await run(createContext(gatedParts(host.parts, task), task));
+        const ctx = createContext(gatedParts(host.parts, task), task);
+        // The task's span is the active trace context while the handler runs: spans it starts are its children.
+        await (host.parts.spans === undefined ? run(ctx) : host.parts.spans.within(undefined, () => run(ctx)));
       } catch (error) {
         // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly.
         if (!(task.aborted && isAbortOf(error, task.signal))) {

@@ -13,6 +13,7 @@ import { type HookSource, LiveTable, tableOf } from "../hooks/live-table.ts";
 import type { ChatFile, IncomingMessage } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { McpConnect, McpDisconnect } from "../protocol/client.ts";
+import type { McpTransport } from "../protocol/mcp.ts";
 import type { OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
 import type { JsonObject, User } from "../protocol/views.ts";
 import { ActionBook, pressedAction } from "./actions.ts";
@@ -199,6 +200,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       get mcp() {
         return session.#mcp;
       },
+      spans: this.#traces,
     };
   }
 
@@ -354,6 +356,15 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     // UTF-8 takes at most 3 bytes per UTF-16 unit: count bytes only when the length alone cannot decide.
     if (content.length * 3 <= max || Buffer.byteLength(content) <= max) return;
     throw new ChatwireError("MESSAGE_TOO_LARGE", `a message's content is limited to ${max} bytes (maxMessageBytes)`);
+  }
+
+  get mcpTransports(): readonly McpTransport[] | undefined {
+    if (this.#mcpPolicy === undefined && this.#hooks.onMcpConnect === undefined) return undefined;
+    const policy = resolveMcpPolicy(this.#mcpPolicy);
+    return [
+      ...(policy.allowHosts.length > 0 ? (["streamable-http", "sse"] as const) : []),
+      ...(policy.allowCommands.length > 0 ? (["stdio"] as const) : []),
+    ];
   }
 
   /** MCP is on when the app set a policy or registers onMcpConnect; otherwise MCP_DISABLED. */

@@ -9,6 +9,7 @@ import type { LoadedThread } from "../data/layer.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { HookSource } from "../hooks/live-table.ts";
 import type { Logger } from "../logger.ts";
+import type { McpTransport } from "../protocol/mcp.ts";
 import type { StarterView } from "../protocol/profiles.ts";
 import type { OutgoingOf, TokenCounts } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
@@ -125,6 +126,8 @@ export interface Session {
   readonly threadId: string;
   readonly user: User | undefined;
   readonly chatProfile: string | undefined;
+  /** The MCP transports the app's policy can allow (welcome.mcp); undefined when it takes no MCP servers. */
+  readonly mcpTransports: readonly McpTransport[] | undefined;
   /** The last `seq` given to a frame. */
   readonly seq: number;
   /** Whether a client is connected (a sink is attached). */

@@ -2,13 +2,14 @@
 // alone (an optional peer): no SDK, no exporter. Without the package nothing is loaded; without a registered
 // tracer provider each task costs one no-op span and its steps none.
 import type { Span, Tracer } from "@opentelemetry/api";
+import type { ActiveSpans } from "../context/init.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StepView } from "../protocol/views.ts";
 
 type Api = typeof import("@opentelemetry/api");
 
-/** The session's spans: told every frame the session sends, and why a task failed. */
-export interface FrameTracer {
+/** The session's spans: told every frame the session sends, and why a task failed; `within` makes one active. */
+export interface FrameTracer extends ActiveSpans {
   record(frame: OutgoingFrame): void;
   /** The running task failed with `error` (its span's status becomes ERROR). */
   taskFailed(error: unknown): void;
@@ -56,6 +57,8 @@ class SessionSpans implements FrameTracer {
   #task: Span | undefined;
   /** Whether the running task's span records: a no-op span (no provider) means no step spans either. */
   #recording = true;
+  /** Whether the running task's span is worth making the active context (see task_start). */
+  #activates = false;
   readonly #steps = new Map<string, Span>();
 
   constructor(api: Api, tracer: Tracer, sessionId: string, threadId: string) {
@@ -72,6 +75,10 @@ class SessionSpans implements FrameTracer {
         this.#task = this.#tracer.startSpan("chatwire.task", undefined, this.#api.ROOT_CONTEXT);
         // Attributes only for a span that records: with no provider, a task costs one no-op span and nothing else.
         this.#recording = this.#task.isRecording();
+        // A span not recorded by a sampler still carries its trace (children follow its decision); the no-op span of
+        // an app with no provider carries none (the API's INVALID_SPAN_CONTEXT itself: one comparison, no regex):
+        // nothing to be a child of, so `within` skips the context for it.
+        this.#activates = this.#recording || this.#task.spanContext() !== this.#api.INVALID_SPAN_CONTEXT;
         if (this.#recording) this.#task.setAttributes({ ...this.#ids, [SpanAttributes.taskId]: frame.taskId });
         return;
       case "task_end":
@@ -107,6 +114,15 @@ class SessionSpans implements FrameTracer {
     if (step.error !== undefined) span.setStatus({ code: this.#api.SpanStatusCode.ERROR, message: step.error });
     span.end();
     this.#steps.delete(step.id);
+  }
+
+  within<T>(stepId: string | undefined, run: () => T): T {
+    const span = stepId === undefined ? this.#task : this.#steps.get(stepId);
+    if (span === undefined || !this.#activates) return run();
+    // Only takes effect when the app registered a context manager (the SDK's NodeSDK or
+    // AsyncLocalStorageContextManager); the API's default one runs `run` as it is.
+    const api = this.#api;
+    return api.context.with(api.trace.setSpan(api.context.active(), span), run);
   }
 
   taskFailed(error: unknown): void {

@@ -19,6 +19,7 @@ import { Conversation } from "./conversation.ts";
 import { byId } from "./dom.ts";
 import { FavoritesPicker } from "./favorites.ts";
 import { gatewayUrl } from "./gateway.ts";
+import { McpDialog } from "./mcp-dialog.ts";
 import type { MessageControls } from "./message.ts";
 import { notify } from "./notices.ts";
 import { ShareButton } from "./share-button.ts";
@@ -67,6 +68,7 @@ const threads = new ThreadList(() => client?.threads, {
   fresh: () => startConversation(),
 });
 const share = new ShareButton(() => client?.threads, url);
+const mcp = new McpDialog(() => client);
 /** `?share=<id>`: this page shows that shared thread, read-only, and never opens a socket. */
 const shareId = url.searchParams.get("share");
 const signIn = new SignIn(
@@ -123,6 +125,7 @@ function leave(): void {
   client = undefined;
   threads.disable();
   share.thread(undefined);
+  mcp.disable();
   render(undefined);
 }
 
@@ -156,9 +159,13 @@ function startConversation(thread?: ThreadRequest): void {
     }),
     chat.on("frame", notice),
     speaker.attach(chat),
+    chat.on("frame", (frame) => mcp.frame(frame)),
     chat.on("connected", (event) => welcomed(event, false)),
     chat.on("reopened", (event) => welcomed(event, true)),
-    chat.on("resumed", () => notify("Reconnected: nothing was lost.", "info", { key: "link" })),
+    chat.on("resumed", ({ welcome }) => {
+      mcp.session(false, welcome.mcp); // the same session: its MCP servers are still connected
+      notify("Reconnected: nothing was lost.", "info", { key: "link" });
+    }),
     chat.on("offline", ({ retryInMs }) => {
       notify(`connection lost, reconnecting in ${Math.ceil(retryInMs / 1000)} s…`, "warn", {
         key: "link",
@@ -188,6 +195,7 @@ function welcomed({ welcome, replaced, lost, dropped }: SessionEvent, reopened: 
     notify(`The session could not be resumed${why}: ${outcome}.${unsent}`, "warn", { key: "link" });
   }
   void surface.loadProfiles();
+  mcp.session(true, welcome.mcp); // a new session: the last one's MCP servers closed with it
   usage.hidden = true; // a new session: its first usage frame shows the thread's sums again
   share.thread(undefined);
   if (welcome.user !== undefined) {

@@ -27,6 +27,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   allowedOrigins: undefined,
   auth: undefined,
   writeTimeoutMs: undefined,
+  shareViewTimeoutMs: undefined,
   loginThrottle: undefined,
   onReady: undefined,
   protocols: undefined,

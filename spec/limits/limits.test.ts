@@ -354,6 +354,7 @@ const invalid: [string, Partial<GatewayOptions>][] = [
   ["maxStreamBytes", { maxStreamBytes: Number.POSITIVE_INFINITY }],
   ["maxFramesPerSecond", { maxFramesPerSecond: "50" as unknown as number }],
   ["reconnectGraceMs", { reconnectGraceMs: 2 ** 31 }],
+  ["shareViewTimeoutMs", { shareViewTimeoutMs: 2 ** 31 }],
   ["maxAskTimeoutMs", { maxAskTimeoutMs: 30 * DAY_MS }],
   ["askTimeoutMs", { askTimeoutMs: DAY_MS + 1 }],
   ["askTimeoutMs", { askTimeoutMs: 0 }],

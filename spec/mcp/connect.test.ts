@@ -221,3 +221,19 @@ test("an SSE server joins the session and its tools are called, with the user's 
   assert.ok(mcp.headers.length >= 2);
   assert.ok(mcp.headers.every((headers) => headers["x-api-key"] === "k-123"));
 });
+
+test("welcome.mcp lists the transports the app's policy can allow; absent when the app takes no MCP servers", async (t) => {
+  const transportsOf = async (chat: ChatApp<Record<string, unknown>>, mcp?: McpPolicy) =>
+    (await gateway(t, chat, mcp)).welcome?.mcp?.transports;
+  assert.equal(await transportsOf(createApp()), undefined);
+  assert.deepEqual(await transportsOf(createApp(), local), ["streamable-http", "sse"]);
+  assert.deepEqual(await transportsOf(createApp(), { allowCommands: [stdioServer] }), ["stdio"]);
+  assert.deepEqual(await transportsOf(createApp(), { ...local, allowCommands: ["npx"] }), [
+    "streamable-http",
+    "sse",
+    "stdio",
+  ]);
+  const hooked = createApp();
+  hooked.onMcpConnect(() => undefined);
+  assert.deepEqual(await transportsOf(hooked), [], "onMcpConnect without a policy: on, but nothing allowed");
+});

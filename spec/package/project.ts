@@ -119,6 +119,7 @@ export async function makeConsumer(): Promise<Consumer> {
     "@ag-ui/client",
     "@langchain/core",
     "@opentelemetry/api",
+    "@opentelemetry/context-async-hooks",
     "@opentelemetry/sdk-trace-base",
   ].map((name) => `${name}@${chatwireManifest.devDependencies[name]}`);
   const install = ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"];

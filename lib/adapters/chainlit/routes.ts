@@ -9,6 +9,7 @@ import type { TokenIssuer } from "../../auth/tokens.ts";
 import { MULTIPART_LIMITS, receiveUpload } from "../../gateway/file-routes.ts";
 import type { ConnectionScope } from "../../gateway/handshake.ts";
 import type { ChainlitSession } from "./live.ts";
+import { chainlitShareRoutes } from "./share.ts";
 import { chainlitThreadRoutes } from "./threads.ts";
 
 export interface ChainlitRouteOptions<S extends object> {
@@ -81,6 +82,8 @@ export async function chainlitRoutes<S extends object>(app: FastifyInstance, opt
     userEnv: [...(hooks.userEnv ?? [])],
     dataPersistence: scope.persistence !== undefined,
     threadResumable: scope.persistence !== undefined && hooks.onChatResume !== undefined,
+    // Chainlit's share button shows only when someone besides the author may read a share.
+    threadSharing: scope.persistence !== undefined && scope.hooks.table.onSharedThreadView !== undefined,
     markdown: "",
     chatProfiles: [],
     starters: [],
@@ -91,6 +94,11 @@ export async function chainlitRoutes<S extends object>(app: FastifyInstance, opt
   const layer = scope.persistence?.layer;
   if (layer !== undefined) {
     await app.register(chainlitThreadRoutes<S>, { layer, hooks, tokens, requestOf: options.requestOf });
+    const table = () => scope.hooks.table;
+    const signer = scope.files.signer;
+    const viewTimeoutMs = scope.options.shareViewTimeoutMs;
+    const shareOptions = { layer, table, tokens, requestOf: options.requestOf, signer, viewTimeoutMs };
+    await app.register(chainlitShareRoutes<S>, shareOptions);
   }
 
   // Chainlit's upload: one file for the session in the query, stored as POST /files stores it; the answer's `id` comes

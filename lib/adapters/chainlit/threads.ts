@@ -32,7 +32,8 @@ const listed = (thread: ThreadRecord) => ({
   name: thread.name ?? null,
   userIdentifier: thread.userIdentifier ?? null,
   tags: [...thread.tags],
-  metadata: {},
+  // Chainlit's list marks a shared thread by this flag (and its share dialog offers to unshare it).
+  metadata: thread.shareId === undefined ? {} : { is_shared: true },
   steps: [],
   elements: [],
 });
