@@ -95,6 +95,7 @@ export {
   onSettingsUpdate,
   onSharedThreadView,
   onStop,
+  onTurnRecover,
   onWindowMessage,
   passwordAuth,
   type Registrar,
@@ -131,6 +132,7 @@ export type {
   SlotName,
   StarterInit,
   StartersHook,
+  TurnRecoverHook,
   WindowMessageHook,
 } from "./hooks/table.ts";
 export type { Logger } from "./logger.ts";

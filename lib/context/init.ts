@@ -11,6 +11,7 @@ import type { FileAccess } from "./files.ts";
 import type { LiveMcp } from "./mcp-servers.ts";
 import type { StateStore } from "./state.ts";
 import type { ThreadWriter } from "./thread.ts";
+import type { TurnMemo } from "./turn-memo.ts";
 import type { LiveUsage } from "./usage.ts";
 
 /** The user's answer to an ask: text for a text ask, one of its actions for an action ask. */
@@ -122,6 +123,8 @@ export interface ContextInit<S extends object> {
   readonly thread?: ThreadWriter | undefined;
   /** Output audio (`ctx.audio`): the session's; without one, chunks are checked and dropped. */
   readonly audio?: AudioOut | undefined;
+  /** The running turn's step memo when the turn is durable (docs/durability.md); without it, steps always run. */
+  readonly turn?: TurnMemo | undefined;
   /** The session's MCP servers (`ctx.mcp`); without them, none are connected. */
   readonly mcp?: LiveMcp | undefined;
 }

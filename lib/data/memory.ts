@@ -18,6 +18,7 @@ import {
 } from "./layer.ts";
 import { memoryLoginCounters } from "./login-counters.ts";
 import { createMemoryFileStore } from "./memory-files.ts";
+import { LIVE_TURN_STATES, type StoredTurn } from "./turns.ts";
 
 interface StepRow {
   readonly seq: number;
@@ -34,7 +35,11 @@ interface Tables {
   elements: Map<string, { threadId: string; element: StoredElement }>;
   /** Revoked token ids and when their revocation expires (s). */
   revoked: Map<string, number>;
+  /** Durable turns (turns.ts), with their finished steps' outputs. */
+  turns: Map<string, MemoryTurn>;
 }
+
+type MemoryTurn = Omit<StoredTurn, "steps"> & { readonly steps: Map<string, string | null> };
 
 const emptyTables = (): Tables => ({
   users: new Map(),
@@ -43,6 +48,7 @@ const emptyTables = (): Tables => ({
   feedback: new Map(),
   elements: new Map(),
   revoked: new Map(),
+  turns: new Map(),
 });
 
 // structuredClone on the way in and out, so callers can't mutate what is "stored" (as with a real database).
@@ -154,6 +160,24 @@ export function createMemoryLayer(): DataLayer {
       case "delete_element":
         t.elements.delete(write.id);
         return;
+      case "turn_start":
+        if (!t.threads.has(write.turn.threadId)) throw new Error(`no thread ${write.turn.threadId}`);
+        if (!t.turns.has(write.turn.id))
+          t.turns.set(write.turn.id, { ...copy(write.turn), state: "running", attempts: 1, steps: new Map() });
+        return;
+      case "turn_end": {
+        const turn = t.turns.get(write.id);
+        if (turn !== undefined)
+          t.turns.set(write.id, {
+            ...turn,
+            state: write.state,
+            ...(write.reason === undefined ? {} : { reason: write.reason }),
+          });
+        return;
+      }
+      case "turn_step":
+        t.turns.get(write.turnId)?.steps.set(write.place, write.output);
+        return;
       default:
         write satisfies never;
     }
@@ -184,6 +208,7 @@ export function createMemoryLayer(): DataLayer {
     feedback: new Map(t.feedback),
     elements: new Map(t.elements),
     revoked: t.revoked,
+    turns: new Map([...t.turns].map(([id, turn]) => [id, { ...turn, steps: new Map(turn.steps) }])),
   });
 
   return {
@@ -273,6 +298,22 @@ export function createMemoryLayer(): DataLayer {
       for (const [elementId, e] of t.elements) if (e.threadId === id) t.elements.delete(elementId);
       await files.deleteThreadFiles(id);
       return true;
+    },
+    turns: {
+      openTurns: async (threadId) =>
+        [...live().turns.values()]
+          .filter((turn) => turn.threadId === threadId && LIVE_TURN_STATES.includes(turn.state))
+          .map((turn) => ({ ...copy({ ...turn, steps: undefined }), steps: new Map(turn.steps) })),
+      claimTurn: async (id, fromNode, toNode) => {
+        const turns = live().turns;
+        const turn = turns.get(id);
+        if (turn === undefined || turn.nodeId !== fromNode || !LIVE_TURN_STATES.includes(turn.state)) return false;
+        turns.set(id, { ...turn, nodeId: toNode, state: "recovered", attempts: turn.attempts + 1 });
+        return true;
+      },
+      countOrphans: async (nodeId) =>
+        [...live().turns.values()].filter((turn) => turn.nodeId !== nodeId && LIVE_TURN_STATES.includes(turn.state))
+          .length,
     },
     apply: async (writes) => {
       // All or nothing, like a transaction: work on a copy, swap it in only if every write succeeded.

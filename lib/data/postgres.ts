@@ -8,6 +8,7 @@ import type { DataLayer, LockPolicy, LoginCharge } from "./layer.ts";
 import { pageLimit, withElements } from "./layer.ts";
 import { charged, type LoginCounter, lockedUntil } from "./login-counters.ts";
 import { postgresFiles } from "./postgres-files.ts";
+import { postgresTurns } from "./postgres-turns.ts";
 import { applyOne, insertThread, patchThread, type Queryable, upsertUser } from "./postgres-writes.ts";
 import {
   type ElementRow,
@@ -188,6 +189,7 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
   return {
     kind: "postgres",
     files: postgresFiles(pool, retried),
+    turns: postgresTurns(pool, (run) => retried(run)),
     migrate: () =>
       transaction(
         async (client) => {

@@ -1,6 +1,7 @@
 // The versioned schema of the SQL layers. A migration is never edited once released: add a new version instead.
 // Both dialects keep the same tables and columns (rows.ts maps them); only types differ. Versions after 1 upgrade
 // databases created by earlier releases in place.
+import { turnTables } from "./turns.ts";
 
 /** One schema version: applied once, in order, recorded in chatwire_migrations. */
 export interface Migration {
@@ -151,6 +152,10 @@ ALTER TABLE chatwire_threads ADD COLUMN share_id TEXT;
 CREATE UNIQUE INDEX chatwire_threads_by_share ON chatwire_threads (share_id);
 `;
 
+/** Durable turns (turns.ts): a record per message turn and its finished steps' outputs. Version 10 is left to the
+ * branch that claimed it; the runners apply whichever versions a database lacks, in order. */
+const durableTurns = (t: { json: string }) => turnTables(t);
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -162,6 +167,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "INTEGER" }) },
   { version: 8, name: "stopped messages", sql: stoppedMessages },
   { version: 9, name: "thread shares", sql: threadShares },
+  { version: 11, name: "durable turns", sql: durableTurns({ json: "TEXT" }) },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -179,4 +185,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 7, name: "cluster directory", sql: clusterDirectory({ epoch: "BIGINT" }) },
   { version: 8, name: "stopped messages", sql: stoppedMessages },
   { version: 9, name: "thread shares", sql: threadShares },
+  { version: 11, name: "durable turns", sql: durableTurns({ json: "JSONB" }) },
 ];

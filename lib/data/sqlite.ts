@@ -23,6 +23,7 @@ import {
 } from "./rows.ts";
 import { sqliteMigrations } from "./schema.ts";
 import { sqliteFiles } from "./sqlite-files.ts";
+import { sqliteTurns } from "./sqlite-turns.ts";
 import { sqliteWrites } from "./sqlite-writes.ts";
 import { DEFAULT_DATA_TIMEOUT_MS, patiently } from "./unavailable.ts";
 
@@ -139,6 +140,7 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
   return {
     kind: "sqlite",
     files: sqliteFiles(sql, free),
+    turns: sqliteTurns({ sql, free: (run) => free(run) }),
     migrate: () =>
       free(() => {
         db.exec(`CREATE TABLE IF NOT EXISTS chatwire_migrations
