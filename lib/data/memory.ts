@@ -296,6 +296,7 @@ export function createMemoryLayer(): DataLayer {
       if (!t.threads.delete(id)) return false;
       for (const [stepId, step] of t.steps) if (step.threadId === id) deleteStep(t, stepId);
       for (const [elementId, e] of t.elements) if (e.threadId === id) t.elements.delete(elementId);
+      for (const [turnId, turn] of t.turns) if (turn.threadId === id) t.turns.delete(turnId);
       await files.deleteThreadFiles(id);
       return true;
     },
