@@ -111,16 +111,13 @@ test("a first attempt runs every step and commits each output before going on", 
   const first = attempt(new ThreadIds("thread-1").next(), new Map());
   await handler(runs)(first.ctx);
   assert.deepEqual(Object.fromEntries(runs), { search: 1, fetch: 1, "search again": 1, log: 1, answer: 1 });
-  assert.deepEqual(
-    Object.fromEntries(first.outputs()),
-    {
-      "/search#0/fetch#0": '"page"',
-      "/search#0": '{"hits":3,"inner":"page"}',
-      "/search#1": '"second"',
-      "/log#0": null,
-      "/answer#0": "42",
-    },
-  );
+  assert.deepEqual(Object.fromEntries(first.outputs()), {
+    "/search#0/fetch#0": '"page"',
+    "/search#0": '{"hits":3,"inner":"page"}',
+    "/search#1": '"second"',
+    "/log#0": null,
+    "/answer#0": "42",
+  });
   assert.equal(first.flushes(), 5);
 });
 

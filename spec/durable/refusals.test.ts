@@ -34,8 +34,7 @@ async function orphanIn(t: TestContext, path: string) {
   return { welcome: client.welcome ?? assert.fail("no welcome"), answerId: start.message.id };
 }
 
-const portOf = (server: { server: { address(): unknown } }) =>
-  (server.server.address() as { port: number }).port;
+const portOf = (server: { server: { address(): unknown } }) => (server.server.address() as { port: number }).port;
 
 /** Reopens the thread on a second gateway on the same file. */
 async function reopen(
@@ -52,7 +51,11 @@ async function reopen(
   const second = await startGateway(t, { ...options, hooks, data: { sqlite: path } });
   const client = await connectClient(`ws://127.0.0.1:${portOf(second)}/ws`, { hello: false });
   const { threadId, threadSecret } = orphan.welcome;
-  client.send({ type: "hello", protocol: 1, thread: { id: threadId, ...(threadSecret ? { secret: threadSecret } : {}) } });
+  client.send({
+    type: "hello",
+    protocol: 1,
+    thread: { id: threadId, ...(threadSecret ? { secret: threadSecret } : {}) },
+  });
   return client;
 }
 
