@@ -62,6 +62,7 @@ export { createMemoryLayer } from "./data/memory.ts";
 export { createDataLayer, type DataLayerChoice, type SelectEnvironment } from "./data/select.ts";
 export { PRIVATE_METADATA_KEY } from "./data/shared-view.ts";
 export { createSqliteLayer, type SqliteOptions } from "./data/sqlite.ts";
+export type { StoredTurn, TurnState, TurnStore, TurnWrite } from "./data/turns.ts";
 export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
