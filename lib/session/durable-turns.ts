@@ -23,6 +23,11 @@ export interface DurableTurnsConfig {
   readonly recover: boolean;
   /** Attempts a turn may have in all, the first one included (`maxTurnAttempts`, default 3). */
   readonly maxAttempts: number;
+  /** How often a session looks again at a live turn of its thread whose owner still holds a lease (a cluster: the
+   * owner may have just died, its lease not run out yet). Default 1000 ms. */
+  readonly recheckMs?: number;
+  /** How long it keeps looking. Default 5 min. */
+  readonly recheckForMs?: number;
 }
 
 /** How a turn's attempt ended. */
@@ -82,15 +87,24 @@ export class SessionTurns {
     };
   }
 
-  /** The turns of `threadId` left live by nodes that are gone, each claimed for this node (one claimer wins). */
-  async orphans(threadId: string): Promise<StoredTurn[]> {
+  /** The turns of `threadId` left live by nodes that are gone, each claimed for this node (one claimer wins), and
+   * how many are live on other nodes that still hold a lease (`owned`: worth another look once leases run out). */
+  async orphans(threadId: string): Promise<{ claimed: StoredTurn[]; owned: number }> {
     const { store, nodeId } = this.#config;
     const claimed: StoredTurn[] = [];
+    let owned = 0;
     for (const turn of await store.openTurns(threadId)) {
-      if (turn.nodeId === nodeId || (await this.#config.isAlive(turn.nodeId))) continue;
-      if (await store.claimTurn(turn.id, turn.nodeId, nodeId)) claimed.push({ ...turn, attempts: turn.attempts + 1 });
+      if (turn.nodeId === nodeId) continue;
+      if (await this.#config.isAlive(turn.nodeId)) owned += 1;
+      else if (await store.claimTurn(turn.id, turn.nodeId, nodeId))
+        claimed.push({ ...turn, attempts: turn.attempts + 1 });
     }
-    return claimed;
+    return { claimed, owned };
+  }
+
+  /** How often, and how long, a session looks again at turns other live nodes own. */
+  get recheck(): { readonly everyMs: number; readonly forMs: number } {
+    return { everyMs: this.#config.recheckMs ?? 1000, forMs: this.#config.recheckForMs ?? 300_000 };
   }
 
   /** Why `turn` is not run again, if it is not. */

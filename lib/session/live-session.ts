@@ -278,6 +278,9 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       get hooks() {
         return session.#hooks;
       },
+      get ended() {
+        return session.ended;
+      },
       log: this.parts.log,
       notify: (frame: OutgoingFrame) => this.notify(frame),
       emitError: (code: ErrorCode, message: string, replyTo?: string) => this.emitError(code, message, replyTo),

@@ -13,6 +13,8 @@ import type { LaneTurn, Refusal, SessionTurns } from "./durable-turns.ts";
 /** What recovery needs of its session. */
 export interface RecoveryHost<S extends object> {
   readonly hooks: HookTable<S>;
+  /** The session has ended: stop looking. */
+  readonly ended: boolean;
   readonly log: Logger;
   notify(frame: OutgoingFrame): void;
   emitError(code: ErrorCode, message: string, replyTo?: string): void;
@@ -26,23 +28,34 @@ const REFUSALS: Record<Refusal | "hook_failed", string> = {
   hook_failed: "its recovery failed",
 };
 
-/** Finds, claims and recovers the orphaned turns of `thread`. Never rejects: a failure is logged. */
+/**
+ * Finds, claims and recovers the orphaned turns of `thread`. A turn another node still holds a lease for is looked
+ * at again every `recheck.everyMs` while the session lasts (up to `recheck.forMs`): a client that reconnects at once
+ * after its node died gets here before that node's lease runs out. Never rejects: a failure is logged.
+ */
 export async function recoverTurns<S extends object>(
   host: RecoveryHost<S>,
   turns: SessionTurns,
   thread: LoadedThread,
 ): Promise<void> {
-  let orphans: StoredTurn[];
-  try {
-    orphans = await turns.orphans(thread.id);
-  } catch (error) {
-    host.log.error({ err: error, threadId: thread.id }, "orphaned turns could not be looked up");
-    return;
-  }
-  for (const turn of orphans) {
-    const refusal = turns.refusal(turn);
-    if (refusal === undefined) recoverOne(host, turns, turn, thread);
-    else endLost(host, turns, turn, thread, refusal);
+  const { everyMs, forMs } = turns.recheck;
+  const until = Date.now() + forMs;
+  for (;;) {
+    let found: { claimed: StoredTurn[]; owned: number };
+    try {
+      found = await turns.orphans(thread.id);
+    } catch (error) {
+      host.log.error({ err: error, threadId: thread.id }, "orphaned turns could not be looked up");
+      return;
+    }
+    for (const turn of found.claimed) {
+      const refusal = turns.refusal(turn);
+      if (refusal === undefined) recoverOne(host, turns, turn, thread);
+      else endLost(host, turns, turn, thread, refusal);
+    }
+    if (found.owned === 0 || Date.now() + everyMs > until) return;
+    await new Promise((resolve) => setTimeout(resolve, everyMs).unref());
+    if (host.ended) return;
   }
 }
 
