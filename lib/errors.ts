@@ -64,6 +64,7 @@ export const ErrorCode = Type.Enum([
   "BAD_ASK_TIMEOUT",
   "SERVER_FULL",
   "SERVER_BUSY",
+  "TURN_NOT_RECOVERED",
   "STREAM_TOO_LONG",
   "FAVORITES_DISABLED",
   "SIGN_IN_REQUIRED",

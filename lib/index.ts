@@ -63,6 +63,7 @@ export { createMemoryLayer } from "./data/memory.ts";
 export { createDataLayer, type DataLayerChoice, type SelectEnvironment } from "./data/select.ts";
 export { PRIVATE_METADATA_KEY } from "./data/shared-view.ts";
 export { createSqliteLayer, type SqliteOptions } from "./data/sqlite.ts";
+export type { StoredTurn, TurnState, TurnStore, TurnWrite } from "./data/turns.ts";
 export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
@@ -103,6 +104,7 @@ export {
   onSettingsUpdate,
   onSharedThreadView,
   onStop,
+  onTurnRecover,
   onWindowMessage,
   passwordAuth,
   type Registrar,
@@ -141,6 +143,7 @@ export type {
   SlotName,
   StarterInit,
   StartersHook,
+  TurnRecoverHook,
   WindowMessageHook,
 } from "./hooks/table.ts";
 export type { Logger } from "./logger.ts";

@@ -53,6 +53,8 @@ export interface ClusterNode {
   push(threadId: string, content: string): Promise<boolean>;
   /** Live sessions of the user on other nodes. */
   countElsewhere(userIdentifier: string): Promise<number>;
+  /** Whether `nodeId`'s lease is still running (its durable turns are its own until it runs out). */
+  isNodeAlive(nodeId: string): Promise<boolean>;
   /** Tells every other node that `tokenId` was revoked (a logout here). */
   revoke(tokenId: string): void;
   /** The registry's news: a session was opened or ended here. */
@@ -127,6 +129,10 @@ class Node implements ClusterNode {
 
   get nodeId(): string {
     return this.bus.nodeId;
+  }
+
+  async isNodeAlive(nodeId: string): Promise<boolean> {
+    return (await this.directory.liveNodes()).has(nodeId);
   }
 
   /** Renews the lease, then ends the links whose other end is on a node that is gone (killed, cut off): their

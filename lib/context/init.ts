@@ -13,6 +13,7 @@ import type { ToolGrants } from "./grants.ts";
 import type { LiveMcp } from "./mcp-servers.ts";
 import type { StateStore } from "./state.ts";
 import type { ThreadWriter } from "./thread.ts";
+import type { TurnMemo } from "./turn-memo.ts";
 import type { LiveUsage } from "./usage.ts";
 
 /** The user's answer to an ask: text for a text ask, one of its actions for an action ask. */
@@ -126,6 +127,8 @@ export interface ContextInit<S extends object> {
   readonly audio?: AudioOut | undefined;
   /** Sticky tool approvals (`ctx.approve`): the session's; without them, each context keeps its own in memory. */
   readonly grants?: ToolGrants | undefined;
+  /** The running turn's step memo when the turn is durable (docs/durability.md); without it, steps always run. */
+  readonly turn?: TurnMemo | undefined;
   /** The session's MCP servers (`ctx.mcp`); without them, none are connected. */
   readonly mcp?: LiveMcp | undefined;
   /** Runs a handler or a step's callback with its trace span active, when the app traces (docs/integrations.md). */

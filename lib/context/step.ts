@@ -81,16 +81,24 @@ class RunningStep<S extends object> implements StepHandle {
 
   private readonly init: ContextInit<S>;
   readonly parentId: string | undefined;
+  /** Its place in a durable turn (turn-memo.ts): its children's places start with it. */
+  readonly place: string;
 
-  constructor(init: ContextInit<S>, step: StepInit, parentId: string | undefined) {
+  constructor(init: ContextInit<S>, step: StepInit, parentId: string | undefined, place = "") {
     this.init = init;
     this.parentId = parentId;
+    this.place = place;
     this.id = step.id === undefined ? init.newId() : claimId(init, step.id);
     this.name = step.name;
     this.type = step.type ?? "undefined";
     this.icon = step.icon;
     this.input = step.input;
     this.start = init.now().toISOString();
+  }
+
+  /** What the step was made from (its sends and children use it). */
+  get context(): ContextInit<S> {
+    return this.init;
   }
 
   view(): StepView {
@@ -134,7 +142,7 @@ class RunningStep<S extends object> implements StepHandle {
   }
 
   step<T>(init: StepInit, run: (step: StepHandle) => T | Promise<T>): Promise<T> {
-    return runStep(this.init, init, this.id, run);
+    return runStep(this.init, init, this.id, run, this.place);
   }
 
   async send(message: string | MessageInit): Promise<MessageHandle> {
@@ -154,14 +162,34 @@ function outputOf(result: unknown): string | undefined {
 }
 
 /** Runs `run` as a step: sends it at the start, and at the end with its output (what `run` returned, unless it set
- * `output`), or its error (then rethrows). */
+ * `output`), or its error (then rethrows). In a durable turn (`init.turn`), a step that finished in an earlier
+ * attempt gives back its stored output without running or being sent again; one that finishes now is remembered,
+ * committed before the turn goes on. */
 export async function runStep<S extends object, T>(
   init: ContextInit<S>,
   stepInit: StepInit,
   parentId: string | undefined,
   run: (step: StepHandle) => T | Promise<T>,
+  parentPlace = "",
 ): Promise<T> {
-  const step = new RunningStep(init, stepInit, parentId);
+  const memo = init.turn;
+  if (memo === undefined) return stepOnce(new RunningStep(init, stepInit, parentId), run);
+  const place = memo.place(parentPlace, stepInit.name);
+  const recalled = memo.recall(place);
+  if (recalled !== undefined) return recalled.value as T;
+  // Ids made inside the step (its own, its messages', its children's) depend on its place only: the same again on
+  // a later attempt, whichever steps before it were recalled.
+  const scoped: ContextInit<S> = { ...init, newId: memo.idsUnder(place) };
+  const result = await stepOnce(new RunningStep(scoped, stepInit, parentId, place), run);
+  await memo.remember(place, result);
+  return result;
+}
+
+async function stepOnce<S extends object, T>(
+  step: RunningStep<S>,
+  run: (step: StepHandle) => T | Promise<T>,
+): Promise<T> {
+  const init = step.context;
   await step.update();
   try {
     // The step's span is the active trace context while its callback runs (when the app traces).

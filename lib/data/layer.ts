@@ -5,6 +5,7 @@ import type { FavoriteView } from "../protocol/favorites.ts";
 import type { ElementDisplay, ElementKind, JsonObject, MessageView, StepView, User } from "../protocol/views.ts";
 import { FAVORITES_METADATA_KEY } from "./favorites.ts";
 import type { FileStore } from "./files.ts";
+import type { TurnStore, TurnWrite } from "./turns.ts";
 
 /** The key of a thread's metadata that holds the saved session store: server-side only, never sent to a client. */
 export const STORE_METADATA_KEY = "chatwireSession";
@@ -124,7 +125,9 @@ export type DataWrite =
   | { readonly kind: "delete_feedback"; readonly forId: string }
   /** Inserts or replaces an element's metadata (the bytes live elsewhere, at `url`). */
   | { readonly kind: "element"; readonly threadId: string; readonly element: StoredElement }
-  | { readonly kind: "delete_element"; readonly id: string };
+  | { readonly kind: "delete_element"; readonly id: string }
+  /** A durable turn's record and its steps' outputs (turns.ts); only for a layer with `turns`. */
+  | TurnWrite;
 
 /** How long `apply` may wait for the database. */
 export interface ApplyOptions {
@@ -173,6 +176,9 @@ export interface DataLayer {
   /** Where uploads and elements' bytes live, in the same database. A layer without one (an embedder's own) gets an
    * in-memory store from the gateway. */
   readonly files?: FileStore;
+  /** Durable turns' records (turns.ts, docs/durability.md). Optional for an embedder's own layer: without it, turns
+   * are not durable (a turn whose process dies ends with what was stored). */
+  readonly turns?: TurnStore;
   /** Deletes the thread with its steps, feedback, elements and files. False if there was no such thread. */
   deleteThread(id: string): Promise<boolean>;
   /** Shares the thread under `shareId`, or stops sharing it (`null`): the updated record, undefined if there is no

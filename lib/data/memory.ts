@@ -20,6 +20,7 @@ import {
 import { memoryLoginCounters } from "./login-counters.ts";
 import { createMemoryFileStore } from "./memory-files.ts";
 import { patchedMetadata } from "./metadata-keys.ts";
+import { LIVE_TURN_STATES, type StoredTurn } from "./turns.ts";
 
 interface StepRow {
   readonly seq: number;
@@ -36,7 +37,11 @@ interface Tables {
   elements: Map<string, { threadId: string; element: StoredElement }>;
   /** Revoked token ids and when their revocation expires (s). */
   revoked: Map<string, number>;
+  /** Durable turns (turns.ts), with their finished steps' outputs. */
+  turns: Map<string, MemoryTurn>;
 }
+
+type MemoryTurn = Omit<StoredTurn, "steps"> & { readonly steps: Map<string, string | null> };
 
 const emptyTables = (): Tables => ({
   users: new Map(),
@@ -45,6 +50,7 @@ const emptyTables = (): Tables => ({
   feedback: new Map(),
   elements: new Map(),
   revoked: new Map(),
+  turns: new Map(),
 });
 
 // structuredClone on the way in and out, so callers can't mutate what is "stored" (as with a real database).
@@ -161,6 +167,24 @@ export function createMemoryLayer(): DataLayer {
       case "delete_element":
         t.elements.delete(write.id);
         return;
+      case "turn_start":
+        if (!t.threads.has(write.turn.threadId)) throw new Error(`no thread ${write.turn.threadId}`);
+        if (!t.turns.has(write.turn.id))
+          t.turns.set(write.turn.id, { ...copy(write.turn), state: "running", attempts: 1, steps: new Map() });
+        return;
+      case "turn_end": {
+        const turn = t.turns.get(write.id);
+        if (turn !== undefined)
+          t.turns.set(write.id, {
+            ...turn,
+            state: write.state,
+            ...(write.reason === undefined ? {} : { reason: write.reason }),
+          });
+        return;
+      }
+      case "turn_step":
+        t.turns.get(write.turnId)?.steps.set(write.place, write.output);
+        return;
       default:
         write satisfies never;
     }
@@ -191,6 +215,7 @@ export function createMemoryLayer(): DataLayer {
     feedback: new Map(t.feedback),
     elements: new Map(t.elements),
     revoked: t.revoked,
+    turns: new Map([...t.turns].map(([id, turn]) => [id, { ...turn, steps: new Map(turn.steps) }])),
   });
 
   return {
@@ -279,9 +304,26 @@ export function createMemoryLayer(): DataLayer {
       if (!t.threads.delete(id)) return false;
       for (const [stepId, step] of t.steps) if (step.threadId === id) deleteStep(t, stepId);
       for (const [elementId, e] of t.elements) if (e.threadId === id) t.elements.delete(elementId);
+      for (const [turnId, turn] of t.turns) if (turn.threadId === id) t.turns.delete(turnId);
       await files.deleteThreadFiles(id);
       deleteHolder(threadHolder(id));
       return true;
+    },
+    turns: {
+      openTurns: async (threadId) =>
+        [...live().turns.values()]
+          .filter((turn) => turn.threadId === threadId && LIVE_TURN_STATES.includes(turn.state))
+          .map((turn) => ({ ...copy({ ...turn, steps: undefined }), steps: new Map(turn.steps) })),
+      claimTurn: async (id, fromNode, toNode) => {
+        const turns = live().turns;
+        const turn = turns.get(id);
+        if (turn === undefined || turn.nodeId !== fromNode || !LIVE_TURN_STATES.includes(turn.state)) return false;
+        turns.set(id, { ...turn, nodeId: toNode, state: "recovered", attempts: turn.attempts + 1 });
+        return true;
+      },
+      countOrphans: async (nodeId) =>
+        [...live().turns.values()].filter((turn) => turn.nodeId !== nodeId && LIVE_TURN_STATES.includes(turn.state))
+          .length,
     },
     apply: async (writes) => {
       // All or nothing, like a transaction: work on a copy, swap it in only if every write succeeded.

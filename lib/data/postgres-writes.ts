@@ -152,6 +152,30 @@ export const applyOne = async (db: Queryable, write: DataWrite): Promise<void> =
     case "delete_element":
       await db.query("DELETE FROM chatwire_elements WHERE id = $1", [write.id]);
       return;
+    case "turn_start": {
+      const t = write.turn;
+      await db.query(
+        `INSERT INTO chatwire_turns (id, thread_id, input, node_id, state, attempts, started_at)
+         VALUES ($1, $2, $3, $4, 'running', 1, $5) ON CONFLICT (id) DO NOTHING`,
+        [t.id, t.threadId, JSON.stringify(t.input), t.nodeId, t.startedAt],
+      );
+      return;
+    }
+    case "turn_end":
+      await db.query("UPDATE chatwire_turns SET state = $1, reason = $2, ended_at = $3 WHERE id = $4", [
+        write.state,
+        write.reason ?? null,
+        new Date().toISOString(),
+        write.id,
+      ]);
+      return;
+    case "turn_step":
+      await db.query(
+        `INSERT INTO chatwire_turn_steps (turn_id, place, output) VALUES ($1, $2, $3)
+         ON CONFLICT (turn_id, place) DO UPDATE SET output = EXCLUDED.output`,
+        [write.turnId, write.place, write.output],
+      );
+      return;
     default:
       return write satisfies never;
   }

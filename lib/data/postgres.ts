@@ -10,6 +10,7 @@ import { pageLimit, withElements } from "./layer.ts";
 import { charged, type LoginCounter, lockedUntil } from "./login-counters.ts";
 import { postgresFiles } from "./postgres-files.ts";
 import { postgresGrants } from "./postgres-grants.ts";
+import { postgresTurns } from "./postgres-turns.ts";
 import { applyOne, insertThread, patchThread, type Queryable, upsertUser } from "./postgres-writes.ts";
 import {
   type ElementRow,
@@ -191,6 +192,7 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
     kind: "postgres",
     files: postgresFiles(pool, retried),
     ...postgresGrants(pool, retried),
+    turns: postgresTurns(pool, (run) => retried(run)),
     migrate: () =>
       transaction(
         async (client) => {

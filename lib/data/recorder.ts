@@ -14,6 +14,7 @@ import {
   type ThreadPatch,
 } from "./layer.ts";
 import { LossLedger, type LostEntry } from "./losses.ts";
+import type { TurnWrite } from "./turns.ts";
 import { DEFAULT_DATA_TIMEOUT_MS } from "./unavailable.ts";
 import { createWriteQueue, type LostWrites } from "./write-queue.ts";
 
@@ -89,6 +90,8 @@ export interface Recorder {
   deleteFeedback(threadId: string, messageId: string): void;
   /** Queues a change of name, tags or metadata (e.g. the session store, at disconnect). */
   updateThread(threadId: string, patch: ThreadPatch): void;
+  /** Queues a durable turn's record or step output (turns.ts), in order with the thread's other writes. */
+  recordTurn(threadId: string, write: TurnWrite): void;
   /**
    * Writes the content streamed so far, then resolves once every write queued before the call is committed.
    * Rejects with PersistenceError if one of those writes of `threadId` (of any thread, without it) was lost while
@@ -320,6 +323,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       }),
     deleteFeedback: (threadId, messageId) => enqueue(threadId, { kind: "delete_feedback", forId: messageId }),
     updateThread: (threadId, patch) => enqueue(threadId, { kind: "thread_patch", threadId, patch }),
+    recordTurn: enqueue,
     flush,
     close: async () => {
       try {

@@ -1,6 +1,7 @@
 // The versioned schema of the SQL layers. A migration is never edited once released: add a new version instead.
 // Both dialects keep the same tables and columns (rows.ts maps them); only types differ. Versions after 1 upgrade
 // databases created by earlier releases in place.
+import { turnTables } from "./turns.ts";
 
 /** One schema version: applied once, in order, recorded in chatwire_migrations. */
 export interface Migration {
@@ -164,6 +165,10 @@ CREATE TABLE chatwire_tool_grants (
 )${t.withoutRowid};
 `;
 
+/** Durable turns (turns.ts): a record per message turn and its finished steps' outputs. Version 10 is left to the
+ * branch that claimed it; the runners apply whichever versions a database lacks, in order. */
+const durableTurns = (t: { json: string }) => turnTables(t);
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -176,6 +181,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 8, name: "stopped messages", sql: stoppedMessages },
   { version: 9, name: "thread shares", sql: threadShares },
   { version: 10, name: "step icons", sql: stepIcons },
+  { version: 11, name: "durable turns", sql: durableTurns({ json: "TEXT" }) },
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "INTEGER", withoutRowid: " WITHOUT ROWID" }) },
 ];
 
@@ -195,5 +201,6 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 8, name: "stopped messages", sql: stoppedMessages },
   { version: 9, name: "thread shares", sql: threadShares },
   { version: 10, name: "step icons", sql: stepIcons },
+  { version: 11, name: "durable turns", sql: durableTurns({ json: "JSONB" }) },
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "BIGINT", withoutRowid: "" }) },
 ];

@@ -128,6 +128,34 @@ export function sqliteWrites(sql: StatementCache) {
       case "delete_element":
         sql("DELETE FROM chatwire_elements WHERE id = ?").run(write.id);
         return;
+      case "turn_start": {
+        const t = write.turn;
+        sql(`INSERT INTO chatwire_turns (id, thread_id, input, node_id, state, attempts, started_at)
+          VALUES (?, ?, ?, ?, 'running', 1, ?) ON CONFLICT (id) DO NOTHING`).run(
+          t.id,
+          t.threadId,
+          JSON.stringify(t.input),
+          t.nodeId,
+          t.startedAt,
+        );
+        return;
+      }
+      case "turn_end":
+        sql("UPDATE chatwire_turns SET state = ?, reason = ?, ended_at = ? WHERE id = ?").run(
+          write.state,
+          write.reason ?? null,
+          new Date().toISOString(),
+          write.id,
+        );
+        return;
+      case "turn_step":
+        sql(`INSERT INTO chatwire_turn_steps (turn_id, place, output) VALUES (?, ?, ?)
+          ON CONFLICT (turn_id, place) DO UPDATE SET output = excluded.output`).run(
+          write.turnId,
+          write.place,
+          write.output,
+        );
+        return;
       default:
         write satisfies never;
     }

@@ -25,6 +25,7 @@ import {
 import { sqliteMigrations } from "./schema.ts";
 import { sqliteFiles } from "./sqlite-files.ts";
 import { sqliteGrants } from "./sqlite-grants.ts";
+import { sqliteTurns } from "./sqlite-turns.ts";
 import { sqliteWrites } from "./sqlite-writes.ts";
 import { DEFAULT_DATA_TIMEOUT_MS, patiently } from "./unavailable.ts";
 
@@ -143,6 +144,7 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
     kind: "sqlite",
     files: sqliteFiles(sql, free),
     ...sqliteGrants(sql, free),
+    turns: sqliteTurns({ sql, free: (run) => free(run) }),
     migrate: () =>
       free(() => {
         db.exec(`CREATE TABLE IF NOT EXISTS chatwire_migrations

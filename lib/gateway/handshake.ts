@@ -14,6 +14,7 @@ import type { HookTable } from "../hooks/table.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
+import type { DurableTurnsConfig } from "../session/durable-turns.ts";
 import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
 import type { Tracing } from "../session/traces.ts";
@@ -39,6 +40,8 @@ export interface ConnectionScope<S extends object> {
   readonly cluster?: ClusterNode | undefined;
   /** Spans for tasks and steps (loadTracing), when the app installed @opentelemetry/api. */
   readonly tracing?: Tracing | undefined;
+  /** How message turns are kept durable (docs/durability.md); absent: they are not. */
+  readonly durableTurns?: DurableTurnsConfig | undefined;
 }
 
 /** What a connection drives after the handshake: a session held here, or one relayed to the node holding it. */

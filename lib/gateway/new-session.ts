@@ -7,6 +7,7 @@ import type { FileAccess } from "../context/files.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import type { LiveTable } from "../hooks/live-table.ts";
 import type { User } from "../protocol/views.ts";
+import type { DurableTurnsConfig } from "../session/durable-turns.ts";
 import { sessionGrants } from "../session/grants.ts";
 import { createSession } from "../session/live-session.ts";
 import type { Session, SessionInit } from "../session/session.ts";
@@ -27,6 +28,8 @@ export interface SessionScope<S extends object> {
   readonly files: FileAccess;
   /** Spans for tasks and steps (loadTracing), when the app installed @opentelemetry/api. */
   readonly tracing?: Tracing | undefined;
+  /** How message turns are kept durable (docs/durability.md); absent: they are not. */
+  readonly durableTurns?: DurableTurnsConfig | undefined;
 }
 
 /** Who opens the session, on which thread, with the profile chosen for them. */
@@ -67,6 +70,7 @@ export function newSession<S extends object>(
     files: scope.files,
     mcp: options.mcp,
     turns: scope.registry.turns,
+    durableTurns: scope.durableTurns,
     tracing: scope.tracing,
     favorites: favoritesAccess(options.favorites, persistence?.layer, user),
     grants: sessionGrants(threadId, user, persistence?.layer),

@@ -68,6 +68,15 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Turns (messages, actions, edits) running at once on this node, across its sessions; a client's turn that
    * would start beyond it is refused with SERVER_BUSY (the session goes on). 0 refuses them all. Default 10,000. */
   readonly maxTurnsPerNode?: number | undefined;
+  /** Keep message turns durable (docs/durability.md): a record per turn and its finished steps' outputs, so that a
+   * turn whose process dies is run again when its thread reopens. Needs persistence. Default true. */
+  readonly durableTurns?: boolean | undefined;
+  /** Run orphaned durable turns again (default true); false ends them with their partial answer `node_lost` and a
+   * TURN_NOT_RECOVERED error. */
+  readonly recoverTurns?: boolean | undefined;
+  /** Attempts a durable turn may have in all, its first included; an orphan past it ends as with `recoverTurns`
+   * false. Default 3. */
+  readonly maxTurnAttempts?: number | undefined;
   /** How long a new connection has to send `hello`. Default 10 s. */
   readonly helloTimeoutMs?: number | undefined;
   /** Persistence: "sqlite" (embedded), { postgres: url }, { sqlite: path }, "memory", a DataLayer, or false/absent
@@ -164,6 +173,9 @@ const defaults = {
   maxSessionsPerUser: 16,
   maxSessionsPerNode: 10_000,
   maxTurnsPerNode: 10_000,
+  durableTurns: true,
+  recoverTurns: true,
+  maxTurnAttempts: 3,
   askTimeoutMs: 60_000,
   maxAskTimeoutMs: 24 * 3600 * 1000,
   maxMessageBytes: 512 * 1024,

@@ -11,6 +11,7 @@ import { LiveTable } from "../hooks/live-table.ts";
 import type { HookTable } from "../hooks/table.ts";
 import { loadTracing } from "../session/traces.ts";
 import { serveConnection } from "./connection.ts";
+import { durableTurnsOf } from "./durable-turns.ts";
 import { openFiles } from "./files.ts";
 import type { GatewayHandle } from "./handle.ts";
 import type { ConnectionScope } from "./handshake.ts";
@@ -123,7 +124,9 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
 
   // Spans for tasks and steps when the app installed @opentelemetry/api (an optional peer; nothing loads without it).
   const tracing = await loadTracing();
+  const durableTurns = await durableTurnsOf(options, persistence, cluster, app.log);
   const scope: ConnectionScope<S> = {
+    durableTurns,
     options,
     hooks,
     log: app.log,

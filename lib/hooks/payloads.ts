@@ -18,6 +18,23 @@ export interface IncomingMessage {
   readonly modes?: Readonly<Record<string, string>> | undefined;
 }
 
+/** A durable turn found orphaned (its node died) and claimed by this node, as `onTurnRecover` receives it
+ * (docs/durability.md). */
+export interface RecoveredTurn {
+  /** The turn's own id (the same on every attempt). */
+  readonly id: string;
+  /** The message that started the turn, as `onMessage` got it (`files` are not restored: empty). */
+  readonly input: IncomingMessage;
+  /** Which attempt this is: 2 for the first recovery. */
+  readonly attempt: number;
+  /** The outputs of the steps that finished in earlier attempts, by their place in the turn (`/name#index`,
+   * nested under their parent's place). A step at one of these places returns its output without running. */
+  readonly steps: ReadonlyMap<string, unknown>;
+  /** The answer streamed so far, as stored (the last message the turn sent), if there is one. Re-sent answers
+   * continue it: what it already holds is not sent again. */
+  readonly answer?: { readonly id: string; readonly content: string } | undefined;
+}
+
 /** One message of the conversation so far, as `ctx.history()` gives it (Chainlit's `chat_context`). */
 export interface HistoryMessage {
   readonly id: string;

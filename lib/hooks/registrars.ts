@@ -135,6 +135,7 @@ export const {
   onChatEnd,
   onStop,
   onMessage,
+  onTurnRecover,
   onAudioStart,
   onAudioChunk,
   onAudioEnd,

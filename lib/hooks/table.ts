@@ -9,7 +9,15 @@ import type { ModeView } from "../protocol/modes.ts";
 import type { ChatProfileView, StarterView } from "../protocol/profiles.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
-import type { Action, AudioStartInfo, Feedback, IncomingMessage, InputAudioChunk, ThreadDict } from "./payloads.ts";
+import type {
+  Action,
+  AudioStartInfo,
+  Feedback,
+  IncomingMessage,
+  InputAudioChunk,
+  RecoveredTurn,
+  ThreadDict,
+} from "./payloads.ts";
 
 /** Handlers may be sync or async; return values are ignored. */
 export type HookResult = void | Promise<void>;
@@ -21,6 +29,9 @@ export type ChatHook<S extends object> = (ctx: ChatContext<S>) => HookResult;
 export type EventHook<S extends object> = (ctx: EventContext<S>) => HookResult;
 export type ChatResumeHook<S extends object> = (ctx: ChatContext<S>, thread: ThreadDict) => HookResult;
 export type MessageHook<S extends object> = (ctx: ChatContext<S>, message: IncomingMessage) => HookResult;
+/** Decides what happens to a durable turn whose node died (docs/durability.md); default: `onMessage` runs again with
+ * the turn's input, its finished steps recalled. */
+export type TurnRecoverHook<S extends object> = (ctx: ChatContext<S>, turn: RecoveredTurn) => HookResult;
 /** Return `false` to refuse the recording (the client is told `audio_state: connected false`). */
 export type AudioStartHook<S extends object> = (
   ctx: EventContext<S>,
@@ -120,6 +131,7 @@ export interface HookTable<S extends object = Record<string, unknown>> {
   readonly onChatEnd?: EventHook<S>;
   readonly onStop?: EventHook<S>;
   readonly onMessage?: MessageHook<S>;
+  readonly onTurnRecover?: TurnRecoverHook<S>;
   readonly onAudioStart?: AudioStartHook<S>;
   readonly onAudioChunk?: AudioChunkHook<S>;
   readonly onAudioEnd?: EventHook<S>;
@@ -177,6 +189,7 @@ export const slotNames = [
   "onMcpDisconnect",
   "onSharedThreadView",
   "oauthCallback",
+  "onTurnRecover",
 ] as const satisfies readonly SlotName[];
 
 /** A table with no hooks. */

@@ -86,6 +86,9 @@ export const MessageView = Type.Object({
   elements: Type.Optional(Type.Array(ElementView)),
   /** Present only on an answer that was cut: why. Its `content` is the partial answer, kept and stored. */
   stopped: Type.Optional(StopReason),
+  /** Present only on an answer that continues after its node was lost (a recovered durable turn,
+   * docs/durability.md): the same message, carried on from its stored partial. Not stored. */
+  recovered: Type.Optional(Type.Literal(true)),
 });
 export type MessageView = Static<typeof MessageView>;
 

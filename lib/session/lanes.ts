@@ -8,6 +8,7 @@ import type { ContextInit } from "../context/init.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StopReason } from "../protocol/views.ts";
+import type { LaneTurn } from "./durable-turns.ts";
 import { NodeTurns } from "./node-turns.ts";
 import { OpenStreams, refusesSends, stopReasonOf } from "./open-streams.ts";
 import type { ThreadLink } from "./thread-link.ts";
@@ -128,13 +129,17 @@ class TaskSignal {
  * frame it sends is refused with the abort's TaskAborted (nothing reaches the client or the store), so a stop is
  * visible even to code that ignores the signal. `ask_end` still goes out: it closes an ask the abort cancelled.
  */
-function gatedParts<S extends object>(parts: ContextInit<S>, task: TaskSignal): ContextInit<S> {
+function gatedParts<S extends object>(parts: ContextInit<S>, task: TaskSignal, turn?: LaneTurn): ContextInit<S> {
+  // A durable turn's ids and steps come from its journal; a recovered one's frames continue what was shown.
+  const emit = turn?.emitThrough?.(parts.emit) ?? parts.emit;
+  const durable = turn === undefined ? {} : { newId: turn.journal.idsUnder(""), turn: turn.journal };
   return {
     ...parts,
+    ...durable,
     emit(frame) {
       const reason = task.reason;
       if (reason !== undefined && refusesSends(reason) && frame.type !== "ask_end") throw reason;
-      const sent = parts.emit(frame);
+      const sent = emit(frame);
       task.streams.observe(frame);
       return sent;
     },
@@ -187,6 +192,7 @@ export class TaskLane<S extends object> extends Lane<S> {
     run: (ctx: ChatContext<S>) => unknown,
     bytes = 0,
     skip?: () => boolean,
+    turn?: LaneTurn,
   ): boolean {
     const full = this.push(async () => {
       const host = this.host;
@@ -203,20 +209,31 @@ export class TaskLane<S extends object> extends Lane<S> {
           ? setTimeout(() => this.#abort(task, new TaskAborted("timeout")), this.timeoutMs)
           : undefined;
       this.#current = task;
+      let failed = false;
       const taskId = task.taskId;
       host.notify({ type: "task_start", taskId });
       try {
-        const ctx = createContext(gatedParts(host.parts, task), task);
+        const ctx = createContext(gatedParts(host.parts, task, turn), task);
         // The task's span is the active trace context while the handler runs: spans it starts are its children.
         await (host.parts.spans === undefined ? run(ctx) : host.parts.spans.within(undefined, () => run(ctx)));
       } catch (error) {
         // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly.
         if (!(task.aborted && isAbortOf(error, task.signal))) {
           if (!task.aborted) this.#cut(task, "error"); // the partial answer stays, ended, before the error frame
+          failed = true;
           host.taskFailed(error);
           host.fail(hook, error, replyTo, undefined);
         }
       } finally {
+        // Recorded before #end's flush: the turn's end commits with its last frames.
+        const aborted = task.reason;
+        turn?.ended(
+          failed
+            ? { state: "failed", reason: "error" }
+            : aborted === undefined
+              ? { state: "done" }
+              : { state: "stopped", reason: stopReasonOf(aborted.kind) },
+        );
         this.turns.end();
         clearTimeout(timer);
         // An abort that does not silence the task (shutdown, disconnect) lets it stream until it returns: cut now.

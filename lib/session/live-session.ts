@@ -23,6 +23,7 @@ import { AudioOutput, type AudioOutputHost } from "./audio-output.ts";
 import { CommandBook } from "./chat-commands.ts";
 import { ChosenIds } from "./chosen-ids.ts";
 import type { SessionCommand } from "./commands.ts";
+import { SessionTurns } from "./durable-turns.ts";
 import { type FavoritesDesk, NO_FAVORITES, receiveFavorite, sendFavorites } from "./favorites.ts";
 import { receiveFeedback } from "./feedback.ts";
 import { claimFiles, fileElements } from "./files.ts";
@@ -38,6 +39,7 @@ import { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
 import type { FrameTracer } from "./traces.ts";
 import { Transcript } from "./transcript.ts";
+import { recoverTurns } from "./turn-recovery.ts";
 import { UsageBook } from "./usage.ts";
 
 /**
@@ -137,6 +139,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   /** The session's trace spans, when the app installed @opentelemetry/api. */
   readonly #traces: FrameTracer | undefined;
   readonly #favorites: FavoritesDesk<S>;
+  /** Message turns' records and step memos, when persistence keeps turns durable. */
+  readonly #durable: SessionTurns | undefined;
 
   constructor(init: SessionInit<S>) {
     const { limits } = init;
@@ -149,6 +153,10 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#mcpPolicy = init.mcp;
     const access = init.favorites ?? NO_FAVORITES;
     this.#link = init.link;
+    this.#durable =
+      init.durableTurns === undefined || init.link === undefined
+        ? undefined
+        : new SessionTurns(init.durableTurns, init.link, init.log);
     const steer = limits.midReply === "steer";
     this.#tasks = new TaskLane(
       limits.maxQueuedTasks,
@@ -265,6 +273,25 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     );
     this.notify({ type: "thread_history", threadId, steps: [...steps], ...(name ? { name } : {}) });
     if (onChatResume !== undefined) this.#tasks.run("onChatResume", undefined, (ctx) => onChatResume(ctx, thread));
+    if (this.#durable !== undefined) void recoverTurns(this.#recoveryHost(), this.#durable, thread);
+  }
+
+  /** What turn recovery needs of this session (made only when a reopened thread is looked at). */
+  #recoveryHost() {
+    const session = this;
+    return {
+      get hooks() {
+        return session.#hooks;
+      },
+      get ended() {
+        return session.ended;
+      },
+      log: this.parts.log,
+      notify: (frame: OutgoingFrame) => this.notify(frame),
+      emitError: (code: ErrorCode, message: string, replyTo?: string) => this.emitError(code, message, replyTo),
+      runTask: (hook: string, run: Parameters<TaskLane<S>["run"]>[2], turn: Parameters<TaskLane<S>["run"]>[5]) =>
+        this.#tasks.run(hook, undefined, run, 0, undefined, turn),
+    };
   }
 
   receive(command: SessionCommand): void {
@@ -504,6 +531,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     }
     if (running !== undefined && policy === "interrupt") this.#supersede();
     const turn: WaitingTurn = { superseded: false, taken: false };
+    const durable = this.#durable?.fresh(this.#ids.next());
     // Before run(): an idle lane starts the job at once, and the job takes itself out of the set when it starts.
     if (policy === "interrupt") this.#waitingTurns.add(turn);
     const queued = this.#tasks.run(
@@ -515,10 +543,12 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         const accepted = accept();
         const message = accepted instanceof Promise ? await accepted : accepted;
         if (turn.superseded) return;
+        durable?.start(message);
         return this.#hooks.onMessage?.(ctx, message);
       },
       Buffer.byteLength(content),
       () => turn.taken,
+      durable,
     );
     if (!queued) {
       this.#waitingTurns.delete(turn);

@@ -15,6 +15,7 @@ import type { OutgoingOf, TokenCounts } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
+import type { DurableTurnsConfig } from "./durable-turns.ts";
 import type { FavoritesAccess } from "./favorites.ts";
 import type { McpPolicy } from "./mcp-policy.ts";
 import type { NodeTurns } from "./node-turns.ts";
@@ -101,6 +102,8 @@ export interface SessionInit<S extends object> {
   readonly files?: FileAccess | undefined;
   /** Told once, after onChatEnd, when the session is over. */
   readonly registry?: { delete(session: Session): void } | undefined;
+  /** How message turns are kept durable (docs/durability.md); without it (or without `link`) they are not. */
+  readonly durableTurns?: DurableTurnsConfig | undefined;
   /** The node's running turns, against the gateway's `maxTurnsPerNode`; without it, this session's alone. */
   readonly turns?: NodeTurns | undefined;
   /** The app's MCP policy (the gateway's `mcp` option): with it, or with onMcpConnect registered, users may add MCP

@@ -6,6 +6,7 @@ import type { ThreadChanges, ThreadWriter } from "../context/thread.ts";
 import { FAVORITES_METADATA_KEY, withFavorite } from "../data/favorites.ts";
 import { CONVERSATION_METADATA_KEY, STORE_METADATA_KEY, type ThreadPatch } from "../data/layer.ts";
 import type { Recorder, UserMessageRecord } from "../data/recorder.ts";
+import type { TurnWrite } from "../data/turns.ts";
 import type { Feedback } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
@@ -97,6 +98,11 @@ export class ThreadLink implements ThreadWriter {
       ...named,
       ...(metadata === undefined ? {} : this.#metadataPatch(appKeys)),
     });
+  }
+
+  /** Records a durable turn's write (the thread exists by then: the turn's input was recorded first). */
+  recordTurn(write: TurnWrite): void {
+    if (this.#exists) this.recorder.recordTurn(this.threadId, write);
   }
 
   /** Resolves when everything recorded so far is committed; rejects if some of it was lost. */

@@ -18,13 +18,14 @@ export interface ClusterNodeProcess {
 
 const listening = /node listening at http:\/\/127\.0\.0\.1:(\d+)/;
 
-/** Starts one node on `databaseUrl`; killed when the test ends. */
+/** Starts one node (the app `fixture`) on `databaseUrl`; killed when the test ends. */
 export async function startClusterNode(
   t: Pick<TestContext, "after">,
   databaseUrl: string,
   env: Record<string, string> = {},
+  fixture = "spec/fixtures/cluster-node.ts",
 ): Promise<ClusterNodeProcess> {
-  const child = spawn(process.execPath, [...typescriptLoader, resolve("spec/fixtures/cluster-node.ts")], {
+  const child = spawn(process.execPath, [...typescriptLoader, resolve(fixture)], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,

@@ -1,0 +1,21 @@
+// What a durable turn's steps are memoised in (docs/durability.md): each `ctx.step` has a place in its turn — its
+// parent's place, its name and how many steps of that name came before under that parent — and a step that finished
+// in an earlier attempt of the turn gives back its stored output instead of running again. The session backs it
+// (session/turn-journal.ts); a context without one runs every step.
+
+/** A step's output as recalled from an earlier attempt. */
+export interface Recalled {
+  readonly value: unknown;
+}
+
+/** The memo of one turn's steps, and the ids of what the turn sends (the same on every attempt). */
+export interface TurnMemo {
+  /** The place of the next step called `name` under `parent` (`""` at the top of the turn). */
+  place(parent: string, name: string): string;
+  /** Ids made under `scope` (a step's place; `""` for the turn itself): the n-th is the same on every attempt. */
+  idsUnder(scope: string): () => string;
+  /** The output of the step at `place` if it finished in an earlier attempt. */
+  recall(place: string): Recalled | undefined;
+  /** Stores the output of the step at `place`; resolves once it is committed (or could not be: logged). */
+  remember(place: string, value: unknown): Promise<void>;
+}

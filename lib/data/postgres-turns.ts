@@ -1,0 +1,46 @@
+// The PostgreSQL layer's reads and claims of durable turns (turns.ts); their writes are in postgres-writes.ts.
+import type { Queryable } from "./postgres-writes.ts";
+import { LIVE_STATES_SQL, type TurnRow, type TurnStore, toTurn } from "./turns.ts";
+
+/** The TurnStore of a PostgreSQL layer; `retried` is the layer's retry of a call on a lost connection. */
+export function postgresTurns(pool: Queryable, retried: <T>(run: () => Promise<T>) => Promise<T>): TurnStore {
+  return {
+    openTurns: (threadId) =>
+      retried(async () => {
+        const { rows } = await pool.query<TurnRow>(
+          `SELECT * FROM chatwire_turns WHERE thread_id = $1 AND state IN (${LIVE_STATES_SQL})
+           ORDER BY started_at, id`,
+          [threadId],
+        );
+        if (rows.length === 0) return [];
+        const steps = await pool.query<{ turn_id: string; place: string; output: string | null }>(
+          "SELECT turn_id, place, output FROM chatwire_turn_steps WHERE turn_id = ANY($1::text[])",
+          [rows.map((row) => row.id)],
+        );
+        return rows.map((row) =>
+          toTurn(
+            row,
+            steps.rows.filter((step) => step.turn_id === row.id),
+          ),
+        );
+      }),
+    // One statement: of two nodes claiming at once, the row lock lets one update it; the other finds it taken.
+    claimTurn: (id, fromNode, toNode) =>
+      retried(async () => {
+        const { rowCount } = await pool.query(
+          `UPDATE chatwire_turns SET node_id = $1, state = 'recovered', attempts = attempts + 1
+           WHERE id = $2 AND node_id = $3 AND state IN (${LIVE_STATES_SQL})`,
+          [toNode, id, fromNode],
+        );
+        return rowCount === 1;
+      }),
+    countOrphans: (nodeId) =>
+      retried(async () => {
+        const { rows } = await pool.query<{ n: string }>(
+          `SELECT COUNT(*) AS n FROM chatwire_turns WHERE state IN (${LIVE_STATES_SQL}) AND node_id <> $1`,
+          [nodeId],
+        );
+        return Number(rows[0]?.n ?? 0);
+      }),
+  };
+}

@@ -1,0 +1,110 @@
+// Durable turns (docs/durability.md): every message turn has a stored record — its thread, its input, the node that
+// runs it and its state — and the outputs of the steps it finished, so that a turn whose process died can be found
+// and run again without running those steps twice. Written through the recorder's queue; read when a thread opens.
+
+/** Where a turn is. `running` and `recovered` are live (a node runs it: orphaned if that node is gone); `waiting`
+ * is reserved for a turn waiting on an ask (issue 25 item 2); the rest are final. */
+export type TurnState = "running" | "waiting" | "recovered" | "done" | "stopped" | "failed";
+
+/** The states a node runs a turn in: a turn left in one of them by a node that is gone is an orphan. */
+export const LIVE_TURN_STATES: readonly TurnState[] = ["running", "waiting", "recovered"];
+
+/** A turn as stored, with the outputs of its finished steps by their place (`/name#index`, nested by parent). */
+export interface StoredTurn {
+  readonly id: string;
+  readonly threadId: string;
+  /** The message that started it (an IncomingMessage without its files' bytes), as JSON. */
+  readonly input: unknown;
+  /** The node running it (or that ran it last). */
+  readonly nodeId: string;
+  readonly state: TurnState;
+  /** How many times it was started: 1, then one more per recovery. */
+  readonly attempts: number;
+  /** Why it ended when it did not end `done` (a StopReason, or `not_recovered:…`). */
+  readonly reason?: string;
+  readonly startedAt: string;
+  /** Each finished step's output as JSON text (`null`: the step returned undefined). */
+  readonly steps: ReadonlyMap<string, string | null>;
+}
+
+/** The turn writes a DataLayer's `apply` takes beside the conversation's (layer.ts DataWrite). */
+export type TurnWrite =
+  /** A turn starts on `nodeId` (a first attempt; a recovery claims instead). */
+  | {
+      readonly kind: "turn_start";
+      readonly turn: {
+        readonly id: string;
+        readonly threadId: string;
+        readonly input: unknown;
+        readonly nodeId: string;
+        readonly startedAt: string;
+      };
+    }
+  /** A turn ends: its final state and why. */
+  | { readonly kind: "turn_end"; readonly id: string; readonly state: TurnState; readonly reason?: string }
+  /** A step of the turn finished with `output` (JSON text, or null for undefined). */
+  | { readonly kind: "turn_step"; readonly turnId: string; readonly place: string; readonly output: string | null };
+
+/** What a DataLayer offers for durable turns (optional: a layer without it runs turns as before, not durable). */
+export interface TurnStore {
+  /** The turns of `threadId` in a live state, oldest first, with their finished steps. */
+  openTurns(threadId: string): Promise<StoredTurn[]>;
+  /** Takes the live turn `id` over from `fromNode` for `toNode` (state `recovered`, one more attempt), atomically:
+   * true for one claimer only; false if another node took it, or it ended, meanwhile. */
+  claimTurn(id: string, fromNode: string, toNode: string): Promise<boolean>;
+  /** How many turns are live on nodes other than `nodeId` (at start-up on one node: left by a dead process). */
+  countOrphans(nodeId: string): Promise<number>;
+}
+
+/** The SQL of the turn tables, for both dialects (schema.ts version 11). */
+export const turnTables = (t: { json: string }): string => `
+CREATE TABLE chatwire_turns (
+  id TEXT PRIMARY KEY,
+  thread_id TEXT NOT NULL REFERENCES chatwire_threads (id) ON DELETE CASCADE,
+  input ${t.json} NOT NULL,
+  node_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  reason TEXT,
+  started_at TEXT NOT NULL,
+  ended_at TEXT
+);
+CREATE INDEX chatwire_turns_by_thread ON chatwire_turns (thread_id, state);
+CREATE INDEX chatwire_turns_by_state ON chatwire_turns (state, node_id);
+CREATE TABLE chatwire_turn_steps (
+  turn_id TEXT NOT NULL REFERENCES chatwire_turns (id) ON DELETE CASCADE,
+  place TEXT NOT NULL,
+  output TEXT,
+  PRIMARY KEY (turn_id, place)
+);
+`;
+
+/** A turn row as both SQL layers read it. */
+export interface TurnRow {
+  id: string;
+  thread_id: string;
+  input: unknown;
+  node_id: string;
+  state: string;
+  attempts: number | string;
+  reason: string | null;
+  started_at: string;
+}
+
+/** A stored turn from its row and its step rows. */
+export function toTurn(row: TurnRow, steps: readonly { place: string; output: string | null }[]): StoredTurn {
+  return {
+    id: row.id,
+    threadId: row.thread_id,
+    input: typeof row.input === "string" ? JSON.parse(row.input) : row.input,
+    nodeId: row.node_id,
+    state: row.state as TurnState,
+    attempts: Number(row.attempts),
+    ...(row.reason === null ? {} : { reason: row.reason }),
+    startedAt: row.started_at,
+    steps: new Map(steps.map((step) => [step.place, step.output])),
+  };
+}
+
+/** `IN (…)` of the live states, for SQL. */
+export const LIVE_STATES_SQL = LIVE_TURN_STATES.map((state) => `'${state}'`).join(", ");

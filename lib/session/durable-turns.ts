@@ -1,0 +1,162 @@
+// Durable turns on the session's side (docs/durability.md): a message turn is recorded when it starts and when it
+// ends (two queued writes), its steps are memoised in a TurnJournal, and a thread reopened here recovers the turns
+// that a dead node left running: claimed, then run again through onTurnRecover (default: onMessage).
+import type { LoadedThread } from "../data/layer.ts";
+import type { StoredTurn, TurnStore } from "../data/turns.ts";
+import type { IncomingMessage, RecoveredTurn } from "../hooks/payloads.ts";
+import type { Logger } from "../logger.ts";
+import type { OutgoingFrame } from "../protocol/server.ts";
+import type { StopReason } from "../protocol/views.ts";
+import { continuingEmit, type StoredMessage } from "./recovery-stream.ts";
+import type { ThreadLink } from "./thread-link.ts";
+import { TurnJournal } from "./turn-journal.ts";
+
+/** How a gateway keeps turns durable: one for all its sessions. */
+export interface DurableTurnsConfig {
+  readonly store: TurnStore;
+  /** This node (process): the owner written into the turns it runs. */
+  readonly nodeId: string;
+  /** Whether another node still runs its turns (its lease in the cluster's directory); always false on one node,
+   * where every other owner is a process that ended. */
+  isAlive(nodeId: string): Promise<boolean>;
+  /** Whether orphaned turns are run again (`recoverTurns`, default true); off, they end `node_lost`. */
+  readonly recover: boolean;
+  /** Attempts a turn may have in all, the first one included (`maxTurnAttempts`, default 3). */
+  readonly maxAttempts: number;
+  /** How often a session looks again at a live turn of its thread whose owner still holds a lease (a cluster: the
+   * owner may have just died, its lease not run out yet). Default 1000 ms. */
+  readonly recheckMs?: number;
+  /** How long it keeps looking. Default 5 min. */
+  readonly recheckForMs?: number;
+}
+
+/** How a turn's attempt ended. */
+export type TurnOutcome =
+  | { readonly state: "done" }
+  | { readonly state: "stopped" | "failed"; readonly reason: string };
+
+/** A durable turn as the task lane runs it: its memo, how its frames go out, and its end. */
+export interface LaneTurn {
+  readonly journal: TurnJournal;
+  /** A recovered turn's frames continue what was shown (recovery-stream.ts). */
+  emitThrough?(emit: (frame: OutgoingFrame) => void | Promise<void>): (frame: OutgoingFrame) => void | Promise<void>;
+  ended(outcome: TurnOutcome): void;
+}
+
+/** Why an orphan is not run again. */
+export type Refusal = "recovery_off" | "too_many_attempts";
+
+/** The first ids a turn makes at its top level: its answer is among them. More would be a turn of many messages. */
+const TOP_IDS = 64;
+
+/** A session's durable turns. */
+export class SessionTurns {
+  readonly #config: DurableTurnsConfig;
+  readonly #link: ThreadLink;
+  readonly #log: Logger;
+
+  constructor(config: DurableTurnsConfig, link: ThreadLink, log: Logger) {
+    this.#config = config;
+    this.#link = link;
+    this.#log = log;
+  }
+
+  /** A new turn (id from the thread's ids); recorded once `start` says its input. */
+  fresh(id: string): LaneTurn & { start(input: IncomingMessage): void } {
+    const link = this.#link;
+    const journal = new TurnJournal(id, link, this.#log);
+    const nodeId = this.#config.nodeId;
+    let started = false;
+    return {
+      journal,
+      start(input) {
+        started = true;
+        const { files, ...rest } = input;
+        const stored = {
+          ...rest,
+          files: files.map(({ id: fileId, name, mime, size }) => ({ id: fileId, name, mime, size })),
+        };
+        link.recordTurn({
+          kind: "turn_start",
+          turn: { id, threadId: link.threadId, input: stored, nodeId, startedAt: new Date().toISOString() },
+        });
+      },
+      ended(outcome) {
+        if (started) link.recordTurn({ kind: "turn_end", id, ...outcome });
+      },
+    };
+  }
+
+  /** The turns of `threadId` left live by nodes that are gone, each claimed for this node (one claimer wins), and
+   * how many are live on other nodes that still hold a lease (`owned`: worth another look once leases run out). */
+  async orphans(threadId: string): Promise<{ claimed: StoredTurn[]; owned: number }> {
+    const { store, nodeId } = this.#config;
+    const claimed: StoredTurn[] = [];
+    let owned = 0;
+    for (const turn of await store.openTurns(threadId)) {
+      if (turn.nodeId === nodeId) continue;
+      if (await this.#config.isAlive(turn.nodeId)) owned += 1;
+      else if (await store.claimTurn(turn.id, turn.nodeId, nodeId))
+        claimed.push({ ...turn, attempts: turn.attempts + 1 });
+    }
+    return { claimed, owned };
+  }
+
+  /** How often, and how long, a session looks again at turns other live nodes own. */
+  get recheck(): { readonly everyMs: number; readonly forMs: number } {
+    return { everyMs: this.#config.recheckMs ?? 1000, forMs: this.#config.recheckForMs ?? 300_000 };
+  }
+
+  /** Why `turn` is not run again, if it is not. */
+  refusal(turn: StoredTurn): Refusal | undefined {
+    if (!this.#config.recover) return "recovery_off";
+    if (turn.attempts > this.#config.maxAttempts) return "too_many_attempts";
+    return undefined;
+  }
+
+  /** The messages of `turn` in the stored thread (those it made at its top level), oldest first. */
+  messagesOf(
+    turn: StoredTurn,
+    thread: LoadedThread,
+  ): { id: string; role: string; content: string; stopped?: StopReason }[] {
+    const next = new TurnJournal(turn.id, this.#link, this.#log).idsUnder("");
+    const ids = new Set(Array.from({ length: TOP_IDS }, next));
+    return thread.steps.flatMap((step) =>
+      step.kind === "message" && ids.has(step.id)
+        ? [{ id: step.id, role: step.role, content: step.content, ...(step.stopped ? { stopped: step.stopped } : {}) }]
+        : [],
+    );
+  }
+
+  /** What onTurnRecover gets, and the lane turn that runs the recovery. */
+  recovered(turn: StoredTurn, thread: LoadedThread): { payload: RecoveredTurn; lane: LaneTurn; touched: Set<string> } {
+    const link = this.#link;
+    const journal = new TurnJournal(turn.id, link, this.#log, turn.steps);
+    const stored = new Map<string, StoredMessage>();
+    for (const step of thread.steps)
+      if (step.kind === "message") stored.set(step.id, { content: step.content, createdAt: step.createdAt });
+    const touched = new Set<string>();
+    const answer = this.messagesOf(turn, thread).at(-1);
+    const steps = new Map<string, unknown>();
+    for (const [place, output] of turn.steps) steps.set(place, output === null ? undefined : JSON.parse(output));
+    const input = { ...(turn.input as IncomingMessage), files: [] };
+    const payload: RecoveredTurn = {
+      id: turn.id,
+      input,
+      attempt: turn.attempts,
+      steps,
+      ...(answer === undefined ? {} : { answer: { id: answer.id, content: answer.content } }),
+    };
+    const lane: LaneTurn = {
+      journal,
+      emitThrough: (emit) => continuingEmit(emit, stored, touched),
+      ended: (outcome) => link.recordTurn({ kind: "turn_end", id: turn.id, ...outcome }),
+    };
+    return { payload, lane, touched };
+  }
+
+  /** Ends a turn that is not run again, with why. */
+  endUnrecovered(turn: StoredTurn, why: Refusal | "hook_failed"): void {
+    this.#link.recordTurn({ kind: "turn_end", id: turn.id, state: "failed", reason: `not_recovered:${why}` });
+  }
+}

@@ -1,0 +1,79 @@
+// One durable turn's journal (docs/durability.md): the TurnMemo its context's steps use, backed by the stored turn.
+// Ids are derived from the turn's id and a place, so a later attempt of the turn makes the same ones: its answer
+// continues the same message instead of adding another.
+import { createHash } from "node:crypto";
+import type { Recalled, TurnMemo } from "../context/turn-memo.ts";
+import type { TurnWrite } from "../data/turns.ts";
+import type { Logger } from "../logger.ts";
+
+/** Where a journal's writes go: the session's thread link. */
+export interface TurnWrites {
+  recordTurn(write: TurnWrite): void;
+  /** Resolves once everything recorded so far is committed; rejects if some of it was lost. */
+  flush(): Promise<void>;
+}
+
+/** A thread's ids start with an 8-character tag (thread-ids.ts); 16 more characters follow. */
+const TAG_LENGTH = 8;
+const REST_LENGTH = 16;
+
+/** A step's output as stored: JSON text, null for what JSON cannot hold (it comes back undefined). */
+function storedOutput(value: unknown): string | null {
+  try {
+    return JSON.stringify(value) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The memo of one attempt of one turn. `steps` are the outputs stored by earlier attempts. */
+export class TurnJournal implements TurnMemo {
+  readonly id: string;
+  /** Steps started so far under each `parent/name`. */
+  readonly #counts = new Map<string, number>();
+  /** Ids made so far under each scope. */
+  readonly #made = new Map<string, number>();
+  readonly #steps: Map<string, string | null>;
+  readonly #writes: TurnWrites;
+  readonly #log: Logger;
+
+  constructor(id: string, writes: TurnWrites, log: Logger, steps: ReadonlyMap<string, string | null> = new Map()) {
+    this.id = id;
+    this.#writes = writes;
+    this.#log = log;
+    this.#steps = new Map(steps);
+  }
+
+  place(parent: string, name: string): string {
+    const key = `${parent}/${encodeURIComponent(name)}`;
+    const index = this.#counts.get(key) ?? 0;
+    this.#counts.set(key, index + 1);
+    return `${key}#${index}`;
+  }
+
+  idsUnder(scope: string): () => string {
+    return () => {
+      const n = this.#made.get(scope) ?? 0;
+      this.#made.set(scope, n + 1);
+      const rest = createHash("sha256").update(`${this.id}\n${scope}\n${n}`).digest("base64url");
+      // The thread's tag comes from the turn's own id, which the thread made: the id is recognised as this thread's.
+      return this.id.slice(0, TAG_LENGTH) + rest.slice(0, REST_LENGTH);
+    };
+  }
+
+  recall(place: string): Recalled | undefined {
+    if (!this.#steps.has(place)) return undefined;
+    const text = this.#steps.get(place) ?? null;
+    return { value: text === null ? undefined : JSON.parse(text) };
+  }
+
+  async remember(place: string, value: unknown): Promise<void> {
+    const output = storedOutput(value);
+    this.#steps.set(place, output);
+    this.#writes.recordTurn({ kind: "turn_step", turnId: this.id, place, output });
+    // Committed before the handler goes on: a step whose output is stored never runs again.
+    await this.#writes.flush().catch((error: unknown) => {
+      this.#log.error({ err: error, turnId: this.id, place }, "a step's output was not stored: it may run again");
+    });
+  }
+}
