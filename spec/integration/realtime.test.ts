@@ -93,9 +93,9 @@ test("demo/realtime.ts: audio to the model and its speech and transcript back; b
     "one message, growing",
   );
 
-  // Barge-in: the reply is still coming (3 s of audio sent, no response.done) when the user speaks again.
-  const long = [pcm(24000, 1), pcm(24000, 2), pcm(24000, 3)];
-  fake.onResponse = (send) => speak(send, long, ["This", " is", " long"], true);
+  // Barge-in: the reply is still coming (4 s of audio sent, no response.done) when the user speaks again.
+  const long = [pcm(24000, 1), pcm(24000, 2), pcm(24000, 3), pcm(24000, 4)];
+  fake.onResponse = (send) => speak(send, long, ["This", " is", " a long", " one"], true);
   await say(client, "a2", [pcm(480, 7)]);
   await eventually(() => client.audio.length === answer.length + long.length, WAIT);
   client.send({ type: "audio_start", id: "a3", mimeType: "audio/pcm" });
