@@ -121,6 +121,7 @@ export async function makeConsumer(): Promise<Consumer> {
     "@opentelemetry/api",
     "@opentelemetry/context-async-hooks",
     "@opentelemetry/sdk-trace-base",
+    "openai",
   ].map((name) => `${name}@${chatwireManifest.devDependencies[name]}`);
   const install = ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"];
   await mustRun("npm", ["init", "-y"], project);
