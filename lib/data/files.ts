@@ -51,6 +51,9 @@ export interface FileStore {
   deleteThreadFiles(threadId: string): Promise<number>;
   /** The bytes stored for a session, complete files and uploads in progress alike: what its quota counts. */
   sessionBytes(sessionId: string): Promise<number>;
+  /** The bytes a user uploaded that are still stored (in any session or thread, complete or in progress): what the
+   * per-user quota counts. An element's bytes, stored by the app, are not the user's. */
+  userBytes(userIdentifier: string): Promise<number>;
   /** Deletes files no thread claimed that were created before `before` (an ISO date); returns how many. Also the
    * remains of uploads a crash interrupted. */
   sweep(before: string): Promise<number>;

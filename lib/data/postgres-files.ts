@@ -87,6 +87,14 @@ export function postgresFiles(pool: Queryable, retried: Retried): FileStore {
         );
         return Number(rows[0]?.total ?? 0);
       }),
+    userBytes: (userIdentifier) =>
+      retried(async () => {
+        const { rows } = await pool.query<{ total: string }>(
+          "SELECT COALESCE(SUM(size), 0) AS total FROM chatwire_files WHERE user_identifier = $1",
+          [userIdentifier],
+        );
+        return Number(rows[0]?.total ?? 0);
+      }),
     sweep: (before) =>
       retried(async () => {
         const result = await pool.query("DELETE FROM chatwire_files WHERE thread_id IS NULL AND created_at < $1", [

@@ -81,6 +81,15 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
             }
           ).total,
       ),
+    userBytes: (userIdentifier) =>
+      free(
+        () =>
+          (
+            sql("SELECT COALESCE(SUM(size), 0) AS total FROM chatwire_files WHERE user_identifier = ?").get(
+              userIdentifier,
+            ) as { total: number }
+          ).total,
+      ),
     sweep: (before) =>
       free(() => sql("DELETE FROM chatwire_files WHERE thread_id IS NULL AND created_at < ?").run(before).changes),
   };

@@ -72,6 +72,9 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   readonly maxUploadBytes?: number | undefined;
   /** Bytes a session may upload in all; past it, UPLOAD_QUOTA (413). Default 100 MiB. */
   readonly maxUploadBytesPerSession?: number | undefined;
+  /** Bytes a signed-in user's uploads may keep stored in all, over every session and thread (deleting a thread frees
+   * its files); past it, UPLOAD_QUOTA (413). Default 1024 MiB. */
+  readonly maxUploadBytesPerUser?: number | undefined;
   /** Types a user may upload with a message (checked against the bytes, not the declared type): MIME types and
    * `type/*` patterns. Default `["*\/*"]`; an ask's `accept` narrows it for that ask. */
   readonly uploadAccept?: readonly string[] | undefined;
@@ -157,6 +160,7 @@ const defaults = {
   favorites: true,
   maxUploadBytes: 20 * 1024 * 1024,
   maxUploadBytesPerSession: 100 * 1024 * 1024,
+  maxUploadBytesPerUser: 1024 * 1024 * 1024,
   uploadAccept: ["*/*"],
   unclaimedUploadTtlMs: 3_600_000,
   maxAudioBufferedBytes: 256 * 1024,

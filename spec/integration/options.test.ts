@@ -57,6 +57,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   favorites: undefined,
   maxUploadBytes: undefined,
   maxUploadBytesPerSession: undefined,
+  maxUploadBytesPerUser: undefined,
   uploadAccept: undefined,
   unclaimedUploadTtlMs: undefined,
   fileUrlSecret: undefined,
