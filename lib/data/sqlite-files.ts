@@ -5,6 +5,11 @@ import { chunkSpan, cutChunk, FILE_CHUNK_BYTES, type FileStore, rechunk } from "
 import type { StatementCache } from "./sqlite-writes.ts";
 
 type Sql = StatementCache;
+
+/** Every this many chunks (4 MiB) a file's reader or writer gives SQLite's page cache back: a file's pages are read
+ * or written once, and would otherwise fill the connection's cache (16 MiB with better-sqlite3) with bytes nobody
+ * reads again, pushing out the pages of threads. */
+const CHUNKS_PER_CACHE_RELEASE = 16;
 type Free = <T>(run: () => T) => Promise<T>;
 
 /** The FileStore of a SQLite layer: `sql` prepares on its connection, `free` waits out another process's lock. */
@@ -12,6 +17,9 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
   const get = (id: string) => {
     const row = sql("SELECT * FROM chatwire_files WHERE id = ? AND complete = 1").get(id) as FileRow | undefined;
     return row === undefined ? undefined : toFile(row);
+  };
+  const release = (n: number) => {
+    if (n % CHUNKS_PER_CACHE_RELEASE === CHUNKS_PER_CACHE_RELEASE - 1) sql("PRAGMA shrink_memory").run();
   };
   const remove = (id: string) => sql("DELETE FROM chatwire_files WHERE id = ?").run(id).changes > 0;
   return {
@@ -36,6 +44,7 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
           await free(() => {
             sql("INSERT INTO chatwire_file_chunks (file_id, n, data) VALUES (?, ?, ?)").run(file.id, index, chunk);
             sql("UPDATE chatwire_files SET size = size + ? WHERE id = ?").run(chunk.length, file.id);
+            release(index);
           });
         }
         await free(() => sql("UPDATE chatwire_files SET complete = 1 WHERE id = ?").run(file.id));
@@ -60,6 +69,7 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
               | undefined,
         );
         if (row === undefined) return;
+        release(n - span.first);
         yield cutChunk(row.data, n, span.range);
       }
     },
