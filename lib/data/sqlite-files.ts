@@ -1,7 +1,7 @@
 // The SQLite FileStore: files in the same database file, as 256 KiB chunks. Each chunk is its own short write, so
 // an upload never holds the write lock for long nor a whole file in memory.
 import { type FileRow, toFile } from "./file-rows.ts";
-import { chunkSpan, cutChunk, FILE_CHUNK_BYTES, type FileStore, rechunk } from "./files.ts";
+import { chunkSpan, cutChunk, FILE_CHUNK_BYTES, type FileBytes, type FileStore, rechunk } from "./files.ts";
 import type { StatementCache } from "./sqlite-writes.ts";
 
 type Sql = StatementCache;
@@ -12,8 +12,9 @@ type Sql = StatementCache;
 const CHUNKS_PER_CACHE_RELEASE = 16;
 type Free = <T>(run: () => T) => Promise<T>;
 
-/** The FileStore of a SQLite layer: `sql` prepares on its connection, `free` waits out another process's lock. */
-export function sqliteFiles(sql: Sql, free: Free): FileStore {
+/** The FileStore of a SQLite layer: `sql` prepares on its connection, `free` waits out another process's lock;
+ * with `external`, the bytes live there and only the rows here. */
+export function sqliteFiles(sql: Sql, free: Free, external?: FileBytes): FileStore {
   const get = (id: string) => {
     const row = sql("SELECT * FROM chatwire_files WHERE id = ? AND complete = 1").get(id) as FileRow | undefined;
     return row === undefined ? undefined : toFile(row);
@@ -22,6 +23,30 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
     if (n % CHUNKS_PER_CACHE_RELEASE === CHUNKS_PER_CACHE_RELEASE - 1) sql("PRAGMA shrink_memory").run();
   };
   const remove = (id: string) => sql("DELETE FROM chatwire_files WHERE id = ?").run(id).changes > 0;
+  /** Deletes the files `where` selects, their external bytes first (a crash between leaves rows to sweep again,
+   * never bytes without a row). */
+  const removeWhere = async (where: string, value: string) => {
+    if (external !== undefined) {
+      const rows = await free(() => sql(`SELECT id FROM chatwire_files WHERE ${where}`).all(value) as { id: string }[]);
+      await external.remove(rows.map((row) => row.id));
+    }
+    return free(() => sql(`DELETE FROM chatwire_files WHERE ${where}`).run(value).changes);
+  };
+  const grow = (id: string) => (n: number) =>
+    free(() => {
+      sql("UPDATE chatwire_files SET size = size + ? WHERE id = ?").run(n, id);
+    });
+  const writeChunks = async (id: string, bytes: AsyncIterable<Uint8Array>) => {
+    let n = 0;
+    for await (const chunk of rechunk(bytes, FILE_CHUNK_BYTES, true)) {
+      const index = n++;
+      await free(() => {
+        sql("INSERT INTO chatwire_file_chunks (file_id, n, data) VALUES (?, ?, ?)").run(id, index, chunk);
+        sql("UPDATE chatwire_files SET size = size + ? WHERE id = ?").run(chunk.length, id);
+        release(index);
+      });
+    }
+  };
   return {
     async put(file, bytes) {
       const createdAt = new Date().toISOString();
@@ -38,18 +63,10 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
         ),
       );
       try {
-        let n = 0;
-        for await (const chunk of rechunk(bytes, FILE_CHUNK_BYTES, true)) {
-          const index = n++;
-          await free(() => {
-            sql("INSERT INTO chatwire_file_chunks (file_id, n, data) VALUES (?, ?, ?)").run(file.id, index, chunk);
-            sql("UPDATE chatwire_files SET size = size + ? WHERE id = ?").run(chunk.length, file.id);
-            release(index);
-          });
-        }
+        await (external === undefined ? writeChunks(file.id, bytes) : external.write(file.id, bytes, grow(file.id)));
         await free(() => sql("UPDATE chatwire_files SET complete = 1 WHERE id = ?").run(file.id));
       } catch (error) {
-        await free(() => remove(file.id)).catch(() => {});
+        await removeWhere("id = ?", file.id).catch(() => {});
         throw error;
       }
       const stored = await free(() => get(file.id));
@@ -60,6 +77,10 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
     async *read(id, range) {
       const file = await free(() => get(id));
       if (file === undefined || file.size === 0) return;
+      if (external !== undefined) {
+        yield* external.read(id, file.size, range);
+        return;
+      }
       const span = chunkSpan(range, file.size);
       for (let n = span.first; n <= span.last; n++) {
         const row = await free(
@@ -79,9 +100,8 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
           sql("UPDATE chatwire_files SET thread_id = ? WHERE id = ? AND thread_id IS NULL").run(threadId, id);
         }
       }),
-    delete: (id) => free(() => remove(id)),
-    deleteThreadFiles: (threadId) =>
-      free(() => sql("DELETE FROM chatwire_files WHERE thread_id = ?").run(threadId).changes),
+    delete: async (id) => (external === undefined ? free(() => remove(id)) : (await removeWhere("id = ?", id)) > 0),
+    deleteThreadFiles: (threadId) => removeWhere("thread_id = ?", threadId),
     sessionBytes: (sessionId) =>
       free(
         () =>
@@ -100,7 +120,6 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
             ) as { total: number }
           ).total,
       ),
-    sweep: (before) =>
-      free(() => sql("DELETE FROM chatwire_files WHERE thread_id IS NULL AND created_at < ?").run(before).changes),
+    sweep: (before) => removeWhere("thread_id IS NULL AND created_at < ?", before),
   };
 }

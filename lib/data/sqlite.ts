@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { FAVORITES_METADATA_KEY, type FavoriteRow, favoritesLimit, toFavorite } from "./favorites.ts";
+import type { FileBytes } from "./files.ts";
 import type { DataLayer, DataWrite, LockPolicy, LoginCharge } from "./layer.ts";
 import { pageLimit, withElements } from "./layer.ts";
 import { charged, type LoginCounter, lockedUntil, refunded } from "./login-counters.ts";
@@ -35,6 +36,8 @@ export interface SqliteOptions {
   /** How long a call waits for another connection's write lock on the file before it rejects with
    * DataUnavailableError. The event loop runs meanwhile (attempts are retried on timers). Default 5000. */
   readonly busyTimeoutMs?: number;
+  /** Where files' bytes go instead of this database (`createS3FileBytes`); their rows stay here. */
+  readonly fileBytes?: FileBytes | undefined;
 }
 
 const THREAD_SELECT = `SELECT t.*, u.identifier AS user_identifier FROM chatwire_threads t
@@ -136,9 +139,10 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
     return sql("DELETE FROM chatwire_threads WHERE id = ?").run(id).changes > 0;
   });
 
+  const files = sqliteFiles(sql, free, options.fileBytes);
   return {
     kind: "sqlite",
-    files: sqliteFiles(sql, free),
+    files,
     migrate: () =>
       free(() => {
         db.exec(`CREATE TABLE IF NOT EXISTS chatwire_migrations
@@ -212,7 +216,11 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
         patchThread(id, patch);
         return getThread(id);
       }),
-    deleteThread: (id) => free(() => removeThread.immediate(id)),
+    deleteThread: async (id) => {
+      // Bytes kept elsewhere go first, with their rows; the transaction deletes any rows left.
+      if (options.fileBytes !== undefined) await files.deleteThreadFiles(id);
+      return free(() => removeThread.immediate(id));
+    },
     setThreadShare: (threadId, shareId) =>
       free(() => {
         // COALESCE: a thread already shared keeps its link.

@@ -61,6 +61,7 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   uploadAccept: undefined,
   unclaimedUploadTtlMs: undefined,
   fileUrlSecret: undefined,
+  fileStorage: undefined,
   maxAudioBufferedBytes: undefined,
   cluster: undefined,
   midReply: undefined,
