@@ -1,5 +1,5 @@
 // The PostgreSQL FileStore: files in the shared database as 256 KiB bytea chunks, so every node sharing it serves
-// every file, and N nodes need nothing else.
+// every file, and N nodes need nothing else. With FileBytes (S3), only the rows.
 import { type FileRow, toFile } from "./file-rows.ts";
 import { chunkSpan, cutChunk, FILE_CHUNK_BYTES, type FileBytes, type FileStore, rechunk } from "./files.ts";
 import type { Queryable } from "./postgres-writes.ts";
@@ -13,8 +13,6 @@ export function postgresFiles(pool: Queryable, retried: Retried, external?: File
     const { rows } = await pool.query<FileRow>("SELECT * FROM chatwire_files WHERE id = $1 AND complete = 1", [id]);
     return rows[0] === undefined ? undefined : toFile(rows[0]);
   };
-  const remove = async (id: string) =>
-    ((await pool.query("DELETE FROM chatwire_files WHERE id = $1", [id])).rowCount ?? 0) > 0;
   /** Deletes the files `where` selects, their external bytes first (a crash between leaves rows to sweep again,
    * never bytes without a row). */
   const removeWhere = async (where: string, value: string) => {
@@ -96,7 +94,7 @@ export function postgresFiles(pool: Queryable, retried: Retried, external?: File
         ]),
       );
     },
-    delete: async (id) => (external === undefined ? retried(() => remove(id)) : (await removeWhere("id = $1", id)) > 0),
+    delete: async (id) => (await removeWhere("id = $1", id)) > 0,
     deleteThreadFiles: (threadId) => removeWhere("thread_id = $1", threadId),
     sessionBytes: (sessionId) =>
       retried(async () => {

@@ -1,16 +1,16 @@
 // The SQLite FileStore: files in the same database file, as 256 KiB chunks. Each chunk is its own short write, so
-// an upload never holds the write lock for long nor a whole file in memory.
+// an upload never holds the write lock for long nor a whole file in memory. With FileBytes (S3), only the rows.
 import { type FileRow, toFile } from "./file-rows.ts";
 import { chunkSpan, cutChunk, FILE_CHUNK_BYTES, type FileBytes, type FileStore, rechunk } from "./files.ts";
 import type { StatementCache } from "./sqlite-writes.ts";
 
 type Sql = StatementCache;
+type Free = <T>(run: () => T) => Promise<T>;
 
 /** Every this many chunks (4 MiB) a file's reader or writer gives SQLite's page cache back: a file's pages are read
  * or written once, and would otherwise fill the connection's cache (16 MiB with better-sqlite3) with bytes nobody
  * reads again, pushing out the pages of threads. */
 const CHUNKS_PER_CACHE_RELEASE = 16;
-type Free = <T>(run: () => T) => Promise<T>;
 
 /** The FileStore of a SQLite layer: `sql` prepares on its connection, `free` waits out another process's lock;
  * with `external`, the bytes live there and only the rows here. */
@@ -22,7 +22,6 @@ export function sqliteFiles(sql: Sql, free: Free, external?: FileBytes): FileSto
   const release = (n: number) => {
     if (n % CHUNKS_PER_CACHE_RELEASE === CHUNKS_PER_CACHE_RELEASE - 1) sql("PRAGMA shrink_memory").run();
   };
-  const remove = (id: string) => sql("DELETE FROM chatwire_files WHERE id = ?").run(id).changes > 0;
   /** Deletes the files `where` selects, their external bytes first (a crash between leaves rows to sweep again,
    * never bytes without a row). */
   const removeWhere = async (where: string, value: string) => {
@@ -100,7 +99,7 @@ export function sqliteFiles(sql: Sql, free: Free, external?: FileBytes): FileSto
           sql("UPDATE chatwire_files SET thread_id = ? WHERE id = ? AND thread_id IS NULL").run(threadId, id);
         }
       }),
-    delete: async (id) => (external === undefined ? free(() => remove(id)) : (await removeWhere("id = ?", id)) > 0),
+    delete: async (id) => (await removeWhere("id = ?", id)) > 0,
     deleteThreadFiles: (threadId) => removeWhere("thread_id = ?", threadId),
     sessionBytes: (sessionId) =>
       free(
