@@ -40,7 +40,7 @@ export type { EventStepHandle, StepHandle, StepInit, StepTokenOptions } from "./
 export type { ThreadChanges, ThreadHandle } from "./context/thread.ts";
 export type { UsageReport } from "./context/usage.ts";
 export { sendWindowMessage } from "./context/window.ts";
-export type { ByteRange, FileStore, NewFile, StoredFile } from "./data/files.ts";
+export type { ByteRange, FileBytes, FileStore, NewFile, StoredFile } from "./data/files.ts";
 // Persistence: the data layers behind the `data` option.
 export type {
   ApplyOptions,
@@ -60,6 +60,7 @@ export type {
   ThreadRecord,
 } from "./data/layer.ts";
 export { createMemoryLayer } from "./data/memory.ts";
+export { createS3FileBytes, type FileStorage, type S3FileOptions } from "./data/s3-files.ts";
 export { createDataLayer, type DataLayerChoice, type SelectEnvironment } from "./data/select.ts";
 export { PRIVATE_METADATA_KEY } from "./data/shared-view.ts";
 export { createSqliteLayer, type SqliteOptions } from "./data/sqlite.ts";

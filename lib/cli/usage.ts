@@ -29,6 +29,8 @@ Environment:
                         CHATWIRE_OAUTH_<ID>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _SCOPES, _NAME (docs/auth.md)
   CHATWIRE_PUBLIC_URL   the public origin for providers' redirect URIs (default: the request's host)
   CHATWIRE_FILE_SECRET  signs file URLs and upload tickets (default: the auth secret, else a random one)
+  CHATWIRE_S3_BUCKET    keeps files' bytes in this S3-compatible bucket; with CHATWIRE_S3_ENDPOINT, _REGION,
+                        _FORCE_PATH_STYLE, _PREFIX (docs/deployment.md)
   CHATWIRE_CACHE_DIR    where transpiled TypeScript is kept (empty: nowhere); default .cache/chatwire in the
                         nearest node_modules above the app, else a private directory in the OS temp dir
   LOG_LEVEL             the server's log level (default info)

@@ -1,5 +1,6 @@
 // The FileStore interface: uploaded files and the bytes of elements, stored in chunks so that neither an upload nor a
-// download ever holds a whole file in memory. Implementations: sqlite-files.ts, postgres-files.ts, memory-files.ts.
+// download ever holds a whole file in memory. Implementations: sqlite-files.ts, postgres-files.ts, memory-files.ts;
+// the SQL ones can keep the bytes elsewhere (FileBytes: s3-files.ts) and only the rows in the database.
 
 /** Bytes are stored in chunks of this size (the last one may be shorter): a Range request reads only its chunks. */
 export const FILE_CHUNK_BYTES = 256 * 1024;
@@ -51,9 +52,28 @@ export interface FileStore {
   deleteThreadFiles(threadId: string): Promise<number>;
   /** The bytes stored for a session, complete files and uploads in progress alike: what its quota counts. */
   sessionBytes(sessionId: string): Promise<number>;
+  /** The bytes a user uploaded that are still stored (in any session or thread, complete or in progress): what the
+   * per-user quota counts. An element's bytes, stored by the app, are not the user's. */
+  userBytes(userIdentifier: string): Promise<number>;
   /** Deletes files no thread claimed that were created before `before` (an ISO date); returns how many. Also the
    * remains of uploads a crash interrupted. */
   sweep(before: string): Promise<number>;
+}
+
+/**
+ * Where a SQL layer's FileStore keeps the bytes when not in its own chunk table (S3: s3-files.ts). The rows (names,
+ * owners, sizes, threads) stay in the database, so quotas, ownership and sweeps work the same.
+ */
+export interface FileBytes {
+  /** What it is, for logs and docs: "s3". */
+  readonly kind: string;
+  /** Writes the bytes of file `id`, calling `stored(n)` once each piece of n bytes is kept (the row's size follows,
+   * which quotas count). If the source throws, nothing is kept and `write` rejects with the source's error. */
+  write(id: string, bytes: AsyncIterable<Uint8Array>, stored: (n: number) => Promise<void>): Promise<void>;
+  /** The bytes of a file of `size` bytes (only those of `range`, when given). */
+  read(id: string, size: number, range?: ByteRange): AsyncIterable<Uint8Array>;
+  /** Deletes the bytes of these files; ids with no bytes are no error. */
+  remove(ids: readonly string[]): Promise<void>;
 }
 
 /**

@@ -73,6 +73,8 @@ export function createMemoryFileStore(): FileStore {
     },
     sessionBytes: async (sessionId) =>
       [...entries.values()].reduce((sum, e) => sum + (e.file.sessionId === sessionId ? e.file.size : 0), 0),
+    userBytes: async (userIdentifier) =>
+      [...entries.values()].reduce((sum, e) => sum + (e.file.userIdentifier === userIdentifier ? e.file.size : 0), 0),
     sweep: async (before) => {
       let removed = 0;
       for (const [id, e] of entries) {

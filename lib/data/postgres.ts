@@ -4,6 +4,7 @@
 import pg from "pg";
 import { MAX_TIMER_MS } from "../runtime/timers.ts";
 import { FAVORITES_METADATA_KEY, type FavoriteRow, favoritesLimit, toFavorite } from "./favorites.ts";
+import type { FileBytes } from "./files.ts";
 import { threadHolder } from "./grants.ts";
 import type { DataLayer, LockPolicy, LoginCharge } from "./layer.ts";
 import { pageLimit, withElements } from "./layer.ts";
@@ -37,6 +38,8 @@ export interface PostgresOptions {
   /** How long a call waits for a connection, a lock or an unreachable server (retrying) before it rejects with
    * DataUnavailableError. Default 5000. */
   readonly timeoutMs?: number;
+  /** Where files' bytes go instead of this database (`createS3FileBytes`); their rows stay here. */
+  readonly fileBytes?: FileBytes | undefined;
 }
 
 const THREAD_SELECT = `SELECT t.*, u.identifier AS user_identifier FROM chatwire_threads t
@@ -188,9 +191,10 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
     return 0;
   };
 
+  const files = postgresFiles(pool, retried, options.fileBytes);
   return {
     kind: "postgres",
-    files: postgresFiles(pool, retried),
+    files,
     ...postgresGrants(pool, retried),
     turns: postgresTurns(pool, (run) => retried(run)),
     migrate: () =>
@@ -265,13 +269,16 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
         await patchThread(pool, id, patch);
         return getThread(id);
       }),
-    deleteThread: (id) =>
-      transaction(async (client) => {
+    deleteThread: async (id) => {
+      // Bytes kept elsewhere go first, with their rows; the transaction deletes any rows left.
+      if (options.fileBytes !== undefined) await files.deleteThreadFiles(id);
+      return transaction(async (client) => {
         await client.query("DELETE FROM chatwire_files WHERE thread_id = $1", [id]);
         await client.query("DELETE FROM chatwire_tool_grants WHERE holder = $1", [threadHolder(id)]);
         const result = await client.query("DELETE FROM chatwire_threads WHERE id = $1", [id]);
         return (result.rowCount ?? 0) > 0;
-      }),
+      });
+    },
     setThreadShare: (threadId, shareId) =>
       retried(async () => {
         // COALESCE: a thread already shared keeps its link.

@@ -2,6 +2,7 @@
 // or none at all. The layer comes back migrated and ready.
 import { join, resolve } from "node:path";
 import { ChatwireError } from "../errors.ts";
+import type { FileBytes } from "./files.ts";
 import type { DataLayer } from "./layer.ts";
 import { createMemoryLayer } from "./memory.ts";
 import { createSqliteLayer } from "./sqlite.ts";
@@ -28,8 +29,11 @@ const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
 export async function createDataLayer(
   choice?: DataLayerChoice,
   where: SelectEnvironment = { cwd: process.cwd(), env: process.env },
+  fileBytes?: FileBytes,
 ): Promise<DataLayer | undefined> {
-  const layer = await open(choice, where);
+  if (fileBytes !== undefined && (choice === false || choice === "memory"))
+    throw new ChatwireError("INVALID_OPTION", `${fileBytes.kind} file storage keeps its rows in SQLite or PostgreSQL`);
+  const layer = await open(choice, where, fileBytes);
   if (layer === undefined) return undefined;
   try {
     await layer.migrate();
@@ -41,28 +45,29 @@ export async function createDataLayer(
 }
 
 // PostgreSQL's driver is loaded only when it is chosen: most processes never need it.
-const postgres = async (connectionString: string) =>
-  (await import("./postgres.ts")).createPostgresLayer({ connectionString });
+const postgres = async (connectionString: string, fileBytes: FileBytes | undefined) =>
+  (await import("./postgres.ts")).createPostgresLayer({ connectionString, fileBytes });
 
 async function open(
   choice: DataLayerChoice | undefined,
   { cwd, env }: SelectEnvironment,
+  fileBytes: FileBytes | undefined,
 ): Promise<DataLayer | undefined> {
   if (choice === false) return undefined;
   if (choice === "memory") return createMemoryLayer();
-  if (choice === "sqlite") return createSqliteLayer({ path: join(cwd, DEFAULT_SQLITE_PATH) });
+  if (choice === "sqlite") return createSqliteLayer({ path: join(cwd, DEFAULT_SQLITE_PATH), fileBytes });
   if (choice === undefined) {
     const url = env.DATABASE_URL;
-    if (url === undefined || url === "") return createSqliteLayer({ path: join(cwd, DEFAULT_SQLITE_PATH) });
+    if (url === undefined || url === "") return createSqliteLayer({ path: join(cwd, DEFAULT_SQLITE_PATH), fileBytes });
     if (!isPostgresUrl(url))
       throw new ChatwireError(
         "INVALID_OPTION",
         "DATABASE_URL must be a postgres:// or postgresql:// connection string",
       );
-    return postgres(url);
+    return postgres(url, fileBytes);
   }
-  if ("sqlite" in choice) return createSqliteLayer({ path: resolve(cwd, choice.sqlite) });
+  if ("sqlite" in choice) return createSqliteLayer({ path: resolve(cwd, choice.sqlite), fileBytes });
   if (!isPostgresUrl(choice.postgres))
     throw new ChatwireError("INVALID_OPTION", "postgres must be a postgres:// or postgresql:// URL");
-  return postgres(choice.postgres);
+  return postgres(choice.postgres, fileBytes);
 }

@@ -1,19 +1,51 @@
 // The SQLite FileStore: files in the same database file, as 256 KiB chunks. Each chunk is its own short write, so
-// an upload never holds the write lock for long nor a whole file in memory.
+// an upload never holds the write lock for long nor a whole file in memory. With FileBytes (S3), only the rows.
 import { type FileRow, toFile } from "./file-rows.ts";
-import { chunkSpan, cutChunk, FILE_CHUNK_BYTES, type FileStore, rechunk } from "./files.ts";
+import { chunkSpan, cutChunk, FILE_CHUNK_BYTES, type FileBytes, type FileStore, rechunk } from "./files.ts";
 import type { StatementCache } from "./sqlite-writes.ts";
 
 type Sql = StatementCache;
 type Free = <T>(run: () => T) => Promise<T>;
 
-/** The FileStore of a SQLite layer: `sql` prepares on its connection, `free` waits out another process's lock. */
-export function sqliteFiles(sql: Sql, free: Free): FileStore {
+/** Every this many chunks (4 MiB) a file's reader or writer gives SQLite's page cache back: a file's pages are read
+ * or written once, and would otherwise fill the connection's cache (16 MiB with better-sqlite3) with bytes nobody
+ * reads again, pushing out the pages of threads. */
+const CHUNKS_PER_CACHE_RELEASE = 16;
+
+/** The FileStore of a SQLite layer: `sql` prepares on its connection, `free` waits out another process's lock;
+ * with `external`, the bytes live there and only the rows here. */
+export function sqliteFiles(sql: Sql, free: Free, external?: FileBytes): FileStore {
   const get = (id: string) => {
     const row = sql("SELECT * FROM chatwire_files WHERE id = ? AND complete = 1").get(id) as FileRow | undefined;
     return row === undefined ? undefined : toFile(row);
   };
-  const remove = (id: string) => sql("DELETE FROM chatwire_files WHERE id = ?").run(id).changes > 0;
+  const release = (n: number) => {
+    if (n % CHUNKS_PER_CACHE_RELEASE === CHUNKS_PER_CACHE_RELEASE - 1) sql("PRAGMA shrink_memory").run();
+  };
+  /** Deletes the files `where` selects, their external bytes first (a crash between leaves rows to sweep again,
+   * never bytes without a row). */
+  const removeWhere = async (where: string, value: string) => {
+    if (external !== undefined) {
+      const rows = await free(() => sql(`SELECT id FROM chatwire_files WHERE ${where}`).all(value) as { id: string }[]);
+      await external.remove(rows.map((row) => row.id));
+    }
+    return free(() => sql(`DELETE FROM chatwire_files WHERE ${where}`).run(value).changes);
+  };
+  const grow = (id: string) => (n: number) =>
+    free(() => {
+      sql("UPDATE chatwire_files SET size = size + ? WHERE id = ?").run(n, id);
+    });
+  const writeChunks = async (id: string, bytes: AsyncIterable<Uint8Array>) => {
+    let n = 0;
+    for await (const chunk of rechunk(bytes, FILE_CHUNK_BYTES, true)) {
+      const index = n++;
+      await free(() => {
+        sql("INSERT INTO chatwire_file_chunks (file_id, n, data) VALUES (?, ?, ?)").run(id, index, chunk);
+        sql("UPDATE chatwire_files SET size = size + ? WHERE id = ?").run(chunk.length, id);
+        release(index);
+      });
+    }
+  };
   return {
     async put(file, bytes) {
       const createdAt = new Date().toISOString();
@@ -30,17 +62,10 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
         ),
       );
       try {
-        let n = 0;
-        for await (const chunk of rechunk(bytes, FILE_CHUNK_BYTES, true)) {
-          const index = n++;
-          await free(() => {
-            sql("INSERT INTO chatwire_file_chunks (file_id, n, data) VALUES (?, ?, ?)").run(file.id, index, chunk);
-            sql("UPDATE chatwire_files SET size = size + ? WHERE id = ?").run(chunk.length, file.id);
-          });
-        }
+        await (external === undefined ? writeChunks(file.id, bytes) : external.write(file.id, bytes, grow(file.id)));
         await free(() => sql("UPDATE chatwire_files SET complete = 1 WHERE id = ?").run(file.id));
       } catch (error) {
-        await free(() => remove(file.id)).catch(() => {});
+        await removeWhere("id = ?", file.id).catch(() => {});
         throw error;
       }
       const stored = await free(() => get(file.id));
@@ -51,6 +76,10 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
     async *read(id, range) {
       const file = await free(() => get(id));
       if (file === undefined || file.size === 0) return;
+      if (external !== undefined) {
+        yield* external.read(id, file.size, range);
+        return;
+      }
       const span = chunkSpan(range, file.size);
       for (let n = span.first; n <= span.last; n++) {
         const row = await free(
@@ -60,6 +89,7 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
               | undefined,
         );
         if (row === undefined) return;
+        release(n - span.first);
         yield cutChunk(row.data, n, span.range);
       }
     },
@@ -69,9 +99,8 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
           sql("UPDATE chatwire_files SET thread_id = ? WHERE id = ? AND thread_id IS NULL").run(threadId, id);
         }
       }),
-    delete: (id) => free(() => remove(id)),
-    deleteThreadFiles: (threadId) =>
-      free(() => sql("DELETE FROM chatwire_files WHERE thread_id = ?").run(threadId).changes),
+    delete: async (id) => (await removeWhere("id = ?", id)) > 0,
+    deleteThreadFiles: (threadId) => removeWhere("thread_id = ?", threadId),
     sessionBytes: (sessionId) =>
       free(
         () =>
@@ -81,7 +110,15 @@ export function sqliteFiles(sql: Sql, free: Free): FileStore {
             }
           ).total,
       ),
-    sweep: (before) =>
-      free(() => sql("DELETE FROM chatwire_files WHERE thread_id IS NULL AND created_at < ?").run(before).changes),
+    userBytes: (userIdentifier) =>
+      free(
+        () =>
+          (
+            sql("SELECT COALESCE(SUM(size), 0) AS total FROM chatwire_files WHERE user_identifier = ?").get(
+              userIdentifier,
+            ) as { total: number }
+          ).total,
+      ),
+    sweep: (before) => removeWhere("thread_id IS NULL AND created_at < ?", before),
   };
 }

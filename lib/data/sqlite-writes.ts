@@ -11,6 +11,7 @@ import { messageColumns, type StepColumns, stepColumns, toUser, type UserRow } f
 export interface Statement {
   run(...parameters: unknown[]): { readonly changes: number };
   get(...parameters: unknown[]): unknown;
+  all(...parameters: unknown[]): unknown[];
 }
 export type StatementCache = (text: string) => Statement;
 

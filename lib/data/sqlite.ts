@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { FAVORITES_METADATA_KEY, type FavoriteRow, favoritesLimit, toFavorite } from "./favorites.ts";
+import type { FileBytes } from "./files.ts";
 import { threadHolder } from "./grants.ts";
 import type { DataLayer, DataWrite, LockPolicy, LoginCharge } from "./layer.ts";
 import { pageLimit, withElements } from "./layer.ts";
@@ -38,6 +39,8 @@ export interface SqliteOptions {
   /** How long a call waits for another connection's write lock on the file before it rejects with
    * DataUnavailableError. The event loop runs meanwhile (attempts are retried on timers). Default 5000. */
   readonly busyTimeoutMs?: number;
+  /** Where files' bytes go instead of this database (`createS3FileBytes`); their rows stay here. */
+  readonly fileBytes?: FileBytes | undefined;
 }
 
 const THREAD_SELECT = `SELECT t.*, u.identifier AS user_identifier FROM chatwire_threads t
@@ -140,9 +143,10 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
     return sql("DELETE FROM chatwire_threads WHERE id = ?").run(id).changes > 0;
   });
 
+  const files = sqliteFiles(sql, free, options.fileBytes);
   return {
     kind: "sqlite",
-    files: sqliteFiles(sql, free),
+    files,
     ...sqliteGrants(sql, free),
     turns: sqliteTurns({ sql, free: (run) => free(run) }),
     migrate: () =>
@@ -218,7 +222,11 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
         patchThread(id, patch);
         return getThread(id);
       }),
-    deleteThread: (id) => free(() => removeThread.immediate(id)),
+    deleteThread: async (id) => {
+      // Bytes kept elsewhere go first, with their rows; the transaction deletes any rows left.
+      if (options.fileBytes !== undefined) await files.deleteThreadFiles(id);
+      return free(() => removeThread.immediate(id));
+    },
     setThreadShare: (threadId, shareId) =>
       free(() => {
         // COALESCE: a thread already shared keeps its link.

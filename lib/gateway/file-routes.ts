@@ -11,6 +11,7 @@ import type { FileSigner, UploadGrant } from "../data/file-signer.ts";
 import { type ByteRange, type FileStore, mimeAccepted } from "../data/files.ts";
 import { peek, safeFileName, servesInline, sniffMime } from "../data/sniff.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
+import { BYTES_PER_YOUNG_COLLECTION, collectYoungGarbage } from "./young-garbage.ts";
 
 /** The header that carries an upload ticket (from `welcome.uploadToken`). */
 export const UPLOAD_TICKET_HEADER = "x-chatwire-upload";
@@ -19,6 +20,7 @@ export const UPLOAD_TICKET_HEADER = "x-chatwire-upload";
 export interface UploadLimits {
   readonly maxUploadBytes: number;
   readonly maxUploadBytesPerSession: number;
+  readonly maxUploadBytesPerUser: number;
   readonly uploadAccept: readonly string[];
 }
 
@@ -64,6 +66,18 @@ const FileQuery = Type.Object({
   sig: Type.Optional(Type.String({ maxLength: 128 })),
 });
 
+/** The bytes left to upload under the session's quota and the user's (the smaller), and whose it is. */
+async function quotaRoom(
+  store: FileStore,
+  grant: UploadGrant,
+  limits: UploadLimits,
+): Promise<{ room: number; whose: string }> {
+  const session = limits.maxUploadBytesPerSession - (await store.sessionBytes(grant.sessionId));
+  if (grant.userIdentifier === undefined) return { room: session, whose: "this session" };
+  const user = limits.maxUploadBytesPerUser - (await store.userBytes(grant.userIdentifier));
+  return user < session ? { room: user, whose: "this user" } : { room: session, whose: "this session" };
+}
+
 /**
  * Stores the one file of a multipart upload for `grant`'s session, under the size and quota limits, and answers
  * `{ id, name, mime, size, url }` with `status` (Chainlit's client wants 200 where POST /files says 201). The
@@ -79,11 +93,10 @@ export async function receiveUpload(
 ): Promise<FastifyReply> {
   const { store, signer, limits } = options;
   if (!request.isMultipart()) return fail(reply, 400, "BAD_UPLOAD", "send the file as multipart/form-data");
-  const used = await store.sessionBytes(grant.sessionId);
-  const room = limits.maxUploadBytesPerSession - used;
-  if (room <= 0) return fail(reply, 413, "UPLOAD_QUOTA", "this session has used its upload quota");
-  const byQuota = room < limits.maxUploadBytes;
-  const limit = Math.min(room, limits.maxUploadBytes);
+  const quota = await quotaRoom(store, grant, limits);
+  if (quota.room <= 0) return fail(reply, 413, "UPLOAD_QUOTA", `${quota.whose} has used its upload quota`);
+  const byQuota = quota.room < limits.maxUploadBytes;
+  const limit = Math.min(quota.room, limits.maxUploadBytes);
   let part: Awaited<ReturnType<typeof request.file>>;
   try {
     part = await request.file({ limits: { fileSize: limit } });
@@ -95,14 +108,19 @@ export async function receiveUpload(
   let size = 0;
   // Counts while streaming: the first byte past the limit fails the upload, and the store drops what it had.
   async function* bounded(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    let collectAt = BYTES_PER_YOUNG_COLLECTION;
     for await (const chunk of source) {
       size += chunk.length;
       if (size > limit) break;
       yield chunk;
+      if (size >= collectAt) {
+        collectYoungGarbage();
+        collectAt = size + BYTES_PER_YOUNG_COLLECTION;
+      }
     }
     if (file.truncated || size > limit) {
       throw byQuota
-        ? new ChatwireError("UPLOAD_QUOTA", "this upload would pass the session's upload quota")
+        ? new ChatwireError("UPLOAD_QUOTA", `this upload would pass the upload quota of ${quota.whose}`)
         : new ChatwireError("FILE_TOO_LARGE", `an upload may have ${limits.maxUploadBytes} bytes at most`);
     }
   }

@@ -1,7 +1,9 @@
 // The gateway's options, with their defaults in one place. An option given as `undefined` gets its default, as an
 // absent one does (`{ path: process.env.WS_PATH }` must not mean "no path").
+
 import type { LoginThrottleOptions } from "../auth/throttle.ts";
 import type { ClusterOptions } from "../cluster/options.ts";
+import type { FileStorage } from "../data/s3-files.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { McpPolicy } from "../session/mcp-policy.ts";
 import type { SessionLimits } from "../session/session.ts";
@@ -109,6 +111,9 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   readonly maxUploadBytes?: number | undefined;
   /** Bytes a session may upload in all; past it, UPLOAD_QUOTA (413). Default 100 MiB. */
   readonly maxUploadBytesPerSession?: number | undefined;
+  /** Bytes a signed-in user's uploads may keep stored in all, over every session and thread (deleting a thread frees
+   * its files); past it, UPLOAD_QUOTA (413). Default 1024 MiB. */
+  readonly maxUploadBytesPerUser?: number | undefined;
   /** Types a user may upload with a message (checked against the bytes, not the declared type): MIME types and
    * `type/*` patterns. Default `["*\/*"]`; an ask's `accept` narrows it for that ask. */
   readonly uploadAccept?: readonly string[] | undefined;
@@ -117,6 +122,10 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Signs upload tickets and file URLs. Nodes serving one app must share it. Default: env CHATWIRE_FILE_SECRET,
    * else the auth secret, else a random secret (this process only). */
   readonly fileUrlSecret?: string | undefined;
+  /** Where files' bytes are kept: `"database"`, the data layer's own (SQLite or PostgreSQL chunks), or
+   * `{ s3: … }`, an S3-compatible bucket (the files' rows stay in the data layer; needs @aws-sdk/client-s3).
+   * Default: S3 when env CHATWIRE_S3_BUCKET is set (docs/deployment.md), else the database. */
+  readonly fileStorage?: FileStorage | undefined;
   /** Receives a handle on the running gateway (session count, hook reloads), e.g. for a health route. */
   readonly onReady?: ((gateway: GatewayHandle<S>) => void) | undefined;
   /** Run as one node of a cluster on PostgreSQL (docs/deployment.md): a session resumes on any node, and
@@ -153,6 +162,7 @@ type Optional =
   | "data"
   | "loginThrottle"
   | "fileUrlSecret"
+  | "fileStorage"
   | "protocols"
   | "cluster"
   | "mcp";
@@ -198,6 +208,7 @@ const defaults = {
   favorites: true,
   maxUploadBytes: 20 * 1024 * 1024,
   maxUploadBytesPerSession: 100 * 1024 * 1024,
+  maxUploadBytesPerUser: 1024 * 1024 * 1024,
   uploadAccept: ["*/*"],
   unclaimedUploadTtlMs: 3_600_000,
   maxAudioBufferedBytes: 256 * 1024,

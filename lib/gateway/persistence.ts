@@ -1,9 +1,12 @@
 // The gateway's side of persistence: open the data layer and recorder, and reopen a stored thread for its owner.
+
 import type { FastifyBaseLogger } from "fastify";
 import { CONVERSATION_METADATA_KEY, type DataLayer, type LoadedThread, STORE_METADATA_KEY } from "../data/layer.ts";
 import { createRecorder, type Recorder } from "../data/recorder.ts";
+import { createS3FileBytes, type FileStorage, s3OptionsFromEnv } from "../data/s3-files.ts";
 import { createThreadSecret, hashThreadSecret, secretMatches } from "../data/secret.ts";
 import { createDataLayer, type DataLayerChoice } from "../data/select.ts";
+import { ChatwireError } from "../errors.ts";
 import type { ThreadRequest } from "../protocol/client.ts";
 import type { TokenCounts } from "../protocol/server.ts";
 import type { SettingsValues } from "../protocol/settings.ts";
@@ -30,10 +33,22 @@ export async function openPersistence(
   option: DataOption | undefined,
   log: FastifyBaseLogger,
   writeTimeoutMs?: number,
+  fileStorage?: FileStorage,
 ): Promise<Persistence | undefined> {
+  // From the environment, S3 applies to a layer chatwire opens; a layer the app opened decides for itself.
+  const fromEnv = fileStorage === undefined && option !== undefined && option !== false && isLayer(option);
+  const s3 = fileStorage === "database" || fromEnv ? undefined : (fileStorage?.s3 ?? s3OptionsFromEnv(process.env));
+  if (s3 !== undefined && (option === undefined || option === false || isLayer(option)))
+    throw new ChatwireError(
+      "INVALID_OPTION",
+      option !== undefined && option !== false
+        ? "fileStorage: a data layer you open yourself takes its file bytes as an option: fileBytes: await createS3FileBytes(…)"
+        : "fileStorage: S3 keeps the files' rows in the data layer: give the gateway SQLite or PostgreSQL",
+    );
   if (option === undefined || option === false) return undefined;
   const owned = !isLayer(option);
-  const layer = isLayer(option) ? option : await createDataLayer(option);
+  const fileBytes = s3 === undefined ? undefined : await createS3FileBytes(s3);
+  const layer = isLayer(option) ? option : await createDataLayer(option, undefined, fileBytes);
   if (layer === undefined) return undefined;
   const recorder = createRecorder(layer, { log, ...(writeTimeoutMs === undefined ? {} : { writeTimeoutMs }) });
   return {

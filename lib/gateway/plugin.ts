@@ -62,7 +62,7 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     throw new ChatwireError("STARTUP_FAILED", `onAppStartup failed: ${reason}`, { cause: error });
   }
 
-  const persistence = await openPersistence(options.data, app.log, options.writeTimeoutMs);
+  const persistence = await openPersistence(options.data, app.log, options.writeTimeoutMs, options.fileStorage);
   app.addHook("onClose", async () => {
     await shutdown();
     await options.hooks.onAppShutdown?.();

@@ -1,4 +1,5 @@
-// The FileStore contract on every implementation: memory, SQLite (a temp file) and a real PostgreSQL.
+// The FileStore contract on every implementation: memory, SQLite (a temp file) and a real PostgreSQL, and the two SQL
+// ones with the bytes in S3 (a real s3rver).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,8 +10,10 @@ import { FILE_CHUNK_BYTES, type FileStore } from "../../lib/data/files.ts";
 import type { DataLayer } from "../../lib/data/layer.ts";
 import { createMemoryLayer } from "../../lib/data/memory.ts";
 import { createPostgresLayer } from "../../lib/data/postgres.ts";
+import { createS3FileBytes } from "../../lib/data/s3-files.ts";
 import { createSqliteLayer } from "../../lib/data/sqlite.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
+import { startS3, type TestS3 } from "../support/s3.ts";
 
 async function* pieces(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
@@ -49,6 +52,8 @@ function fileStoreContract(make: () => Promise<DataLayer>): void {
     assert.ok((await collect(files.read("f-whole", { start, end }))).equals(bytes.subarray(start, end + 1)));
     assert.ok((await collect(files.read("f-whole", { start: 3, end: 3 }))).equals(bytes.subarray(3, 4)));
     assert.equal(await files.sessionBytes("s1"), bytes.length);
+    assert.equal(await files.userBytes("ada"), bytes.length);
+    assert.equal(await files.userBytes("bob"), 0);
   });
 
   test("an empty file is a file; a missing one reads as nothing", async () => {
@@ -122,4 +127,33 @@ describe("postgres file store", () => {
   });
   after(() => pg.stop());
   fileStoreContract(async () => createPostgresLayer({ connectionString: pg.url }));
+});
+
+describe("sqlite file store with the bytes in S3 (s3rver)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "chatwire-files-"));
+  let s3: TestS3 | undefined;
+  after(async () => {
+    await s3?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  fileStoreContract(async () => {
+    s3 = await startS3();
+    return createSqliteLayer({ path: join(dir, "chatwire.db"), fileBytes: await createS3FileBytes(s3.options) });
+  });
+});
+
+describe("postgres file store with the bytes in S3 (s3rver)", () => {
+  let pg: TestPostgres;
+  let s3: TestS3 | undefined;
+  before(async () => {
+    pg = await startPostgres();
+  });
+  after(async () => {
+    await s3?.stop();
+    await pg.stop();
+  });
+  fileStoreContract(async () => {
+    s3 = await startS3();
+    return createPostgresLayer({ connectionString: pg.url, fileBytes: await createS3FileBytes(s3.options) });
+  });
 });

@@ -8,7 +8,7 @@ import { after, test } from "node:test";
 import { createApp, type DataLayer } from "chatwire";
 import { connectClient } from "chatwire/testing";
 import { startGateway } from "../support/gateway.ts";
-import { onSqlLayers } from "../support/layers.ts";
+import { onS3Layers, onSqlLayers } from "../support/layers.ts";
 import { httpBase, PNG } from "./support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "chatwire-elements-"));
@@ -137,3 +137,4 @@ function elementsOn(layer: () => DataLayer): void {
 }
 
 onSqlLayers("elements", elementsOn);
+onS3Layers("elements", elementsOn);

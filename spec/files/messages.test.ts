@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { type ChatFile, createApp, type DataLayer } from "chatwire";
 import { connectClient } from "chatwire/testing";
 import { startGateway } from "../support/gateway.ts";
-import { onSqlLayers } from "../support/layers.ts";
+import { onS3Layers, onSqlLayers } from "../support/layers.ts";
 import { httpBase, PNG, upload } from "./support.ts";
 
 function messageFiles(layer: () => DataLayer): void {
@@ -79,6 +79,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise
 }
 
 onSqlLayers("files with messages", messageFiles);
+onS3Layers("files with messages", messageFiles);
 
 test("without persistence, a conversation's files go when its session ends", async (t) => {
   const chat = createApp();

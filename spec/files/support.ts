@@ -11,7 +11,15 @@ export function httpBase(server: FastifyInstance): string {
 /** What `POST /files` answers. */
 export interface UploadAnswer {
   readonly status: number;
-  readonly body: { id?: string; name?: string; mime?: string; size?: number; url?: string; code?: string };
+  readonly body: {
+    id?: string;
+    name?: string;
+    mime?: string;
+    size?: number;
+    url?: string;
+    code?: string;
+    message?: string;
+  };
 }
 
 /** Uploads `bytes` as one multipart file part, with the ticket when given. */

@@ -1,0 +1,74 @@
+// Upload quotas over real HTTP, on SQLite and PostgreSQL: a signed-in user's stored uploads are counted over all of
+// their sessions (from the files' rows), and the upload that would pass the quota is cut off while it streams.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { test } from "node:test";
+import { createApp, type DataLayer } from "chatwire";
+import { connectClient } from "chatwire/testing";
+import { startGateway } from "../support/gateway.ts";
+import { onSqlLayers } from "../support/layers.ts";
+import { httpBase, upload } from "./support.ts";
+
+const BIN = "application/octet-stream";
+
+function quotas(layer: () => DataLayer): void {
+  test("a user's uploads are bounded by maxUploadBytesPerUser over all their sessions: UPLOAD_QUOTA", async (t) => {
+    const chat = createApp();
+    chat.headerAuth((headers) =>
+      typeof headers["x-user"] === "string" ? { identifier: headers["x-user"] } : undefined,
+    );
+    const user = `ada-${randomBytes(4).toString("hex")}`;
+    const server = await startGateway(t, {
+      hooks: chat.seal(),
+      data: layer(),
+      maxUploadBytesPerUser: 700_000,
+      maxUploadBytesPerSession: 10_000_000,
+    });
+    const base = httpBase(server);
+    const connect = async (name: string) => {
+      const client = await connectClient(server, { headers: { "x-user": name } });
+      t.after(() => client.close());
+      return client.welcome?.uploadToken ?? "";
+    };
+    const first = await connect(user);
+    const second = await connect(user);
+    const files = layer().files;
+    assert.equal((await upload(base, first, "a.bin", BIN, randomBytes(300_000))).status, 201);
+    assert.equal((await upload(base, second, "b.bin", BIN, randomBytes(300_000))).status, 201);
+    assert.equal(await files?.userBytes(user), 600_000, "both sessions count");
+
+    const over = await upload(base, second, "c.bin", BIN, randomBytes(2_000_000));
+    assert.equal(over.status, 413);
+    assert.equal(over.body.code, "UPLOAD_QUOTA");
+    assert.match(over.body.message ?? "", /user/);
+    assert.equal(await files?.userBytes(user), 600_000, "the cut-off upload left nothing behind");
+    assert.equal((await upload(base, first, "d.bin", BIN, randomBytes(100_000))).status, 201, "exactly the quota fits");
+    const full = await upload(base, first, "e.bin", BIN, randomBytes(1));
+    assert.equal(full.status, 413);
+    assert.equal(full.body.code, "UPLOAD_QUOTA");
+
+    const other = await connect(`bob-${user}`);
+    assert.equal((await upload(base, other, "f.bin", BIN, randomBytes(300_000))).status, 201, "another user's own");
+  });
+
+  test("an anonymous session has only the session quota", async (t) => {
+    const chat = createApp();
+    const server = await startGateway(t, {
+      hooks: chat.seal(),
+      data: layer(),
+      maxUploadBytesPerUser: 100_000,
+      maxUploadBytesPerSession: 300_000,
+    });
+    const base = httpBase(server);
+    const anonymous = await connectClient(server);
+    t.after(() => anonymous.close());
+    const ticket = anonymous.welcome?.uploadToken ?? "";
+    assert.equal((await upload(base, ticket, "a.bin", BIN, randomBytes(250_000))).status, 201);
+    const over = await upload(base, ticket, "b.bin", BIN, randomBytes(100_000));
+    assert.equal(over.status, 413);
+    assert.match(over.body.message ?? "", /session/);
+    assert.equal(await layer().files?.sessionBytes(anonymous.welcome?.sessionId ?? ""), 250_000);
+  });
+}
+
+onSqlLayers("upload quotas", quotas);
