@@ -11,7 +11,6 @@ import type { FileSigner, UploadGrant } from "../data/file-signer.ts";
 import { type ByteRange, type FileStore, mimeAccepted } from "../data/files.ts";
 import { peek, safeFileName, servesInline, sniffMime } from "../data/sniff.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
-import { BYTES_PER_YOUNG_COLLECTION, collectYoungGarbage } from "./young-garbage.ts";
 
 /** The header that carries an upload ticket (from `welcome.uploadToken`). */
 export const UPLOAD_TICKET_HEADER = "x-chatwire-upload";
@@ -108,15 +107,10 @@ export async function receiveUpload(
   let size = 0;
   // Counts while streaming: the first byte past the limit fails the upload, and the store drops what it had.
   async function* bounded(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-    let collectAt = BYTES_PER_YOUNG_COLLECTION;
     for await (const chunk of source) {
       size += chunk.length;
       if (size > limit) break;
       yield chunk;
-      if (size >= collectAt) {
-        collectYoungGarbage();
-        collectAt = size + BYTES_PER_YOUNG_COLLECTION;
-      }
     }
     if (file.truncated || size > limit) {
       throw byQuota
