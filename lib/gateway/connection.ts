@@ -66,7 +66,7 @@ class Connection<S extends object> implements HandshakeConnection, TokenBound {
     if (grant?.tokenId !== undefined) scope.liveTokens?.add(grant.tokenId, this);
     this.#rate = new RateLimiter(scope.options.maxFramesPerSecond);
     this.sink = new SocketSink(socket);
-    this.#helloTimer = setTimeout(() => socket.close(1008, "no hello"), scope.options.helloTimeoutMs);
+    this.#helloTimer = setTimeout(() => this.sink.close(1008, "no hello"), scope.options.helloTimeoutMs);
     socket.on("message", (data, isBinary) => this.#onMessage(data, isBinary));
     socket.on("close", (code) => this.#onClose(code));
   }
@@ -80,7 +80,7 @@ class Connection<S extends object> implements HandshakeConnection, TokenBound {
   }
 
   close(code: number, reason: string): void {
-    this.socket.close(code, reason);
+    this.sink.close(code, reason);
   }
 
   error(code: ErrorCode, message: string, replyTo?: string, field?: string): void {
@@ -123,7 +123,7 @@ class Connection<S extends object> implements HandshakeConnection, TokenBound {
       .catch((error: unknown) => {
         this.scope.log.error({ err: error }, "session start failed");
         this.error("PERSISTENCE_FAILED", "the conversation could not be opened");
-        this.socket.close(1011, "start failed");
+        this.sink.close(1011, "start failed");
       })
       .finally(() => {
         this.#starting = undefined;
@@ -139,7 +139,7 @@ class Connection<S extends object> implements HandshakeConnection, TokenBound {
     if (this.#revoked) return;
     this.#revoked = true;
     this.error("UNAUTHENTICATED", "the session token was revoked or expired: log in again");
-    this.socket.close(4401, "unauthenticated");
+    this.sink.close(4401, "unauthenticated");
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {

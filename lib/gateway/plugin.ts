@@ -24,6 +24,7 @@ import { pushToThread } from "./push.ts";
 import { SessionRegistry } from "./registry.ts";
 import { sessionAuth, usesSessions } from "./sessions.ts";
 import { shareRoutes } from "./share-routes.ts";
+import { closeSocket } from "./socket-sink.ts";
 import { releaseUpgrade } from "./upgrade.ts";
 
 export type { GatewayHandle };
@@ -141,11 +142,11 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);
     if (shuttingDown !== undefined) {
-      socket.close(1001, "server shutting down");
+      closeSocket(socket, 1001, "server shutting down");
     } else if (auth === undefined || !auth.ok) {
       const message = auth === undefined || auth.ok ? "not authenticated" : auth.reason;
       socket.send(JSON.stringify({ seq: 0, type: "error", code: "UNAUTHENTICATED", message }));
-      socket.close(4401, "unauthenticated");
+      closeSocket(socket, 4401, "unauthenticated");
     } else {
       serveConnection(socket, scope, auth.user, auth.grant);
     }

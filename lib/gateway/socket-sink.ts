@@ -58,11 +58,15 @@ export class SocketSink implements FrameSink {
   }
 
   close(code: number, reason: string): void {
-    const socket = this.#socket;
-    socket.close(code, reason);
-    // A client that stopped reading will never answer the close handshake: do not wait 30 s for it.
-    setTimeout(() => socket.terminate(), 1000).unref();
+    closeSocket(this.#socket, code, reason);
   }
+}
+
+/** Closes `socket` with `code`; a client that stopped reading (or never speaks WebSocket, or sent half a frame) will
+ * never answer the close handshake, so the socket is torn down after 1 s rather than ws's 30 s. */
+export function closeSocket(socket: WebSocket, code: number, reason: string): void {
+  socket.close(code, reason);
+  setTimeout(() => socket.terminate(), 1000).unref();
 }
 
 const uncork = (sink: SocketSink) => sink.uncork();

@@ -661,6 +661,26 @@ test("a flood over maxFramesPerSecond gets RATE_LIMITED at most once a second; t
   await Promise.all([flooder.close(), neighbour.close()]);
 });
 
+test("a client that sends half a frame and never answers the close handshake is torn down soon after the hello timeout", async (t) => {
+  const server = await smallGateway(t, { helloTimeoutMs: 300 });
+  const port = (server.server.address() as { port: number }).port;
+  const socket = connect(port, "127.0.0.1");
+  const closed = new Promise<void>((resolve) => {
+    socket.on("close", () => resolve());
+    socket.on("error", () => {});
+    socket.resume();
+  });
+  socket.write(
+    "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+  );
+  // A masked text frame that announces 1,000 bytes and sends none: the server waits inside the frame, and this
+  // client never sends the close frame the server's close asks for (ws would wait 30 s for it).
+  socket.write(Buffer.from([0x81, 0xfe, 0x03, 0xe8, 1, 2, 3, 4]));
+  await within(closed, 10_000, "the half-frame connection's close");
+  await stillServing(server, "after-half-frame");
+});
+
 test("garbage on the raw TCP connection, before or after the upgrade, is refused; the server goes on", async (t) => {
   // Garbage that happens to start a valid frame whose length lies leaves the server waiting for bytes that never
   // come: no protocol error to fail on, so the hello timeout closes it (1 s here; 10 s by default).
