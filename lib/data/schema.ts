@@ -155,6 +155,10 @@ CREATE UNIQUE INDEX chatwire_threads_by_share ON chatwire_threads (share_id);
 /** A step's icon (a URL or an icon name; StepView `icon`); null for messages and steps without one. */
 const stepIcons = `ALTER TABLE chatwire_steps ADD COLUMN icon TEXT;`;
 
+/** The per-user upload quota sums a user's file sizes (FileStore.userBytes): without an index that read scans every
+ * file of every user. */
+const filesByUser = `CREATE INDEX chatwire_files_by_user ON chatwire_files (user_identifier);`;
+
 /** Sticky tool approvals (lib/data/grants.ts): a holder ("thread:<id>" or "user:<identifier>") and a tool name. */
 const toolGrants = (t: { epoch: string; withoutRowid: string }) => `
 CREATE TABLE chatwire_tool_grants (
@@ -182,6 +186,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 9, name: "thread shares", sql: threadShares },
   { version: 10, name: "step icons", sql: stepIcons },
   { version: 11, name: "durable turns", sql: durableTurns({ json: "TEXT" }) },
+  { version: 12, name: "files by user", sql: filesByUser },
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "INTEGER", withoutRowid: " WITHOUT ROWID" }) },
 ];
 
@@ -202,5 +207,6 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 9, name: "thread shares", sql: threadShares },
   { version: 10, name: "step icons", sql: stepIcons },
   { version: 11, name: "durable turns", sql: durableTurns({ json: "JSONB" }) },
+  { version: 12, name: "files by user", sql: filesByUser },
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "BIGINT", withoutRowid: "" }) },
 ];

@@ -56,6 +56,21 @@ describe("sqlite layer", () => {
     );
   });
 
+  test("the upload quota's sum of a user's file sizes reads the files-by-user index, not every file", async () => {
+    const path = join(dir, "quota-plan.db");
+    const layer = createSqliteLayer({ path });
+    await layer.migrate();
+    await layer.close();
+    const db = new Database(path, { readonly: true });
+    const plan = db
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT COALESCE(SUM(size), 0) AS total FROM chatwire_files WHERE user_identifier = ?",
+      )
+      .all("ada") as { detail: string }[];
+    db.close();
+    assert.match(plan.map((row) => row.detail).join("\n"), /USING INDEX chatwire_files_by_user/);
+  });
+
   test("what was written is there after closing and reopening the file", async () => {
     const path = join(dir, "reopen.db");
     const first = createSqliteLayer({ path });

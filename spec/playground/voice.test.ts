@@ -90,7 +90,7 @@ test("the page speaks to the voice demo, plays its spoken answer, and a second u
     await pause(2000);
     await page.getByRole("button", { name: "Stop recording" }).click();
     const reply = page.locator(".message.assistant", { hasText: /I heard (\d+) chunks \((\d+) bytes\)/ }).first();
-    const [, chunks, bytes] = /I heard (\d+) chunks \((\d+) bytes\)/.exec(await reply.innerText()) ?? [];
+    const [, chunks, bytes] = /I heard (\d+) chunks \((\d+) bytes\)/.exec((await reply.textContent()) ?? "") ?? [];
     assert.ok(Number(chunks) >= 1 && Number(bytes) > 0, `the app received the recording: ${chunks} chunks, ${bytes} B`);
 
     // The answer plays: the indicator shows, and the audio thread renders non-silent samples.
