@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ChatwireError } from "../errors.ts";
 import type { OAuthCallbackHook, OAuthTokens } from "../hooks/table.ts";
 import type { User } from "../protocol/views.ts";
+import type { OAuthProviderOptions } from "./oauth-provider.ts";
 import { oauthStateCodec, returnPath, STATE_COOKIE, STATE_TTL_SECONDS } from "./oauth-state.ts";
 import type { SignIn } from "./sign-in.ts";
 
@@ -15,14 +16,7 @@ type OpenIdClient = typeof import("openid-client");
 type Configuration = import("openid-client").Configuration;
 
 /** One provider, as the gateway's `auth.oauthProviders` lists it. */
-export interface OAuthProvider {
-  readonly id: string;
-  readonly issuer: string;
-  readonly clientId: string;
-  readonly clientSecret?: string | undefined;
-  readonly scopes?: readonly string[] | undefined;
-  readonly displayName?: string | undefined;
-}
+export type OAuthProvider = OAuthProviderOptions;
 
 /** Options of `oauthRoutes`. */
 export interface OAuthRoutesOptions {

@@ -1,6 +1,7 @@
 // The gateway's options, with their defaults in one place. An option given as `undefined` gets its default, as an
 // absent one does (`{ path: process.env.WS_PATH }` must not mean "no path").
 
+import type { OAuthProviderOptions } from "../auth/oauth-provider.ts";
 import type { LoginThrottleOptions } from "../auth/throttle.ts";
 import type { ClusterOptions } from "../cluster/options.ts";
 import type { FileStorage } from "../data/s3-files.ts";
@@ -12,22 +13,9 @@ import type { GatewayHandle } from "./handle.ts";
 import type { DataOption } from "./persistence.ts";
 
 /** Each field optional, and `undefined` accepted where a value is (under exactOptionalPropertyTypes too). */
-export type Defaultable<T> = { readonly [K in keyof T]?: T[K] | undefined };
+export type { OAuthProviderOptions } from "../auth/oauth-provider.ts";
 
-/** One OpenID Connect provider users may sign in with (`GET /auth/oauth/:id`; docs/auth.md). */
-export interface OAuthProviderOptions {
-  /** The provider's id in chatwire's routes (`/auth/oauth/<id>`): 1 to 64 of `a-z A-Z 0-9 _ -`. */
-  readonly id: string;
-  /** The issuer URL: its `/.well-known/openid-configuration` is read at the first sign-in. */
-  readonly issuer: string;
-  readonly clientId: string;
-  /** The client secret (`client_secret_basic`); absent: a public client (PKCE only). */
-  readonly clientSecret?: string | undefined;
-  /** The scopes asked for. Default `["openid", "profile", "email"]`. */
-  readonly scopes?: readonly string[] | undefined;
-  /** The name a sign-in button shows. Default: the id. */
-  readonly displayName?: string | undefined;
-}
+export type Defaultable<T> = { readonly [K in keyof T]?: T[K] | undefined };
 
 /** Session tokens (for passwordAuth, oauthCallback or an app's own sign-in route) and OpenID Connect providers. */
 export interface AuthOptions {
