@@ -1,8 +1,8 @@
 // A 100 MiB upload streams into SQLite chunk by chunk: the server process's RSS grows by less than 96 MiB, which a
 // server that held the upload whole (100 MiB or more) cannot. The server runs in its own process
 // (spec/fixtures/upload-server.ts), so the client's own buffers do not count. How far below the bound depends on
-// V8's young generation, which differs by Node version, and on the machine's load: over two CI runs 37 MiB on Node
-// 20, 40-43 on 22, 44-47 on 24, 32-72 on 26 (49-65 on Node 20 before SQLite's page cache was given back every 4 MiB
+// V8's young generation, which differs by Node version, and on the machine's load: over three CI runs 36-38 MiB on
+// Node 20, 40-43 on 22, 44-73 on 24, 32-72 on 26 (49-65 on Node 20 before SQLite's page cache was given back every 4 MiB
 // of a file). Most of it is the socket's
 // dead read buffers, which V8 collects only when its young generation fills (docs/files.md).
 import assert from "node:assert/strict";
