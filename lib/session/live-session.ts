@@ -12,7 +12,6 @@ import { ChatwireError, type ErrorCode } from "../errors.ts";
 import { type HookSource, LiveTable, tableOf } from "../hooks/live-table.ts";
 import type { ChatFile, IncomingMessage } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
-import type { McpConnect, McpDisconnect } from "../protocol/client.ts";
 import type { McpTransport } from "../protocol/mcp.ts";
 import type { OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
 import type { JsonObject, User } from "../protocol/views.ts";
@@ -28,8 +27,7 @@ import { type FavoritesDesk, NO_FAVORITES, receiveFavorite, sendFavorites } from
 import { receiveFeedback } from "./feedback.ts";
 import { claimFiles, fileElements } from "./files.ts";
 import { EventLane, type LaneHost, TaskLane } from "./lanes.ts";
-import type { McpBook } from "./mcp.ts";
-import { resolveMcpPolicy } from "./mcp-policy.ts";
+import { McpDesk, mcpTransports } from "./mcp-desk.ts";
 import { ModeBook } from "./modes.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
 import type { Announcement, Session, SessionInit, SessionLimits } from "./session.ts";
@@ -134,7 +132,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   /** Message turns queued and not started yet, under `interrupt`: a newer message supersedes them. */
   readonly #waitingTurns = new Set<WaitingTurn>();
   /** The MCP servers the user added; made at the first `mcp_connect` (the SDK loads only then). */
-  #mcp: McpBook | undefined;
+  /** Made at the first MCP command (`#mcpDesk`). */
+  #mcp: McpDesk<S> | undefined;
   readonly #mcpPolicy: SessionInit<S>["mcp"];
   /** The session's trace spans, when the app installed @opentelemetry/api. */
   readonly #traces: FrameTracer | undefined;
@@ -150,7 +149,6 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#registry = init.registry;
     this.#starters = init.starters;
     this.#files = init.files;
-    this.#mcpPolicy = init.mcp;
     const access = init.favorites ?? NO_FAVORITES;
     this.#link = init.link;
     this.#durable =
@@ -168,6 +166,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       init.turns,
     );
     this.#events = new EventLane(limits.maxQueuedEvents, limits.maxQueuedEventBytes, this);
+    this.#mcpPolicy = init.mcp;
     this.#asks = new AskBook(limits.maxPendingAsks);
     this.#favorites = { host: this, events: this.#events, transcript: this.#transcript, link: init.link, access };
     this.#output = new AudioOutput(this, this.#outbox, limits.maxAudioBufferedBytes);
@@ -206,7 +205,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       audio: this.#output,
       grants: init.grants ?? memoryGrants(),
       get mcp() {
-        return session.#mcp;
+        return session.#mcp?.book;
       },
       spans: this.#traces,
     };
@@ -364,10 +363,10 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
         this.#editMessage(command.id, command.messageId, command.content);
         return;
       case "mcp_connect":
-        this.#mcpConnect(command);
+        this.#mcpDesk().connect(command);
         return;
       case "mcp_disconnect":
-        this.#mcpDisconnect(command);
+        this.#mcpDesk().disconnect(command);
         return;
       case "favorite":
         receiveFavorite(this.#favorites, command);
@@ -386,95 +385,20 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
 
   get mcpTransports(): readonly McpTransport[] | undefined {
-    if (this.#mcpPolicy === undefined && this.#hooks.onMcpConnect === undefined) return undefined;
-    const policy = resolveMcpPolicy(this.#mcpPolicy);
-    return [
-      ...(policy.allowHosts.length > 0 ? (["streamable-http", "sse"] as const) : []),
-      ...(policy.allowCommands.length > 0 ? (["stdio"] as const) : []),
-    ];
+    return mcpTransports(this.#mcpPolicy, this.#hooks);
   }
 
-  /** MCP is on when the app set a policy or registers onMcpConnect; otherwise MCP_DISABLED. */
-  #mcpEnabled(): void {
-    if (this.#mcpPolicy === undefined && this.#hooks.onMcpConnect === undefined) {
-      throw new ChatwireError("MCP_DISABLED", "this app does not take MCP servers");
-    }
-  }
-
-  /** Connects the server on the event lane, then onMcpConnect; its refusal closes the server again. */
-  #mcpConnect(command: McpConnect): void {
-    this.#mcpEnabled();
-    const { connection } = command;
-    this.#events.run("onMcpConnect", command.id, async (ctx) => {
-      if (this.#mcp === undefined) {
-        const { McpBook } = await import("./mcp.ts");
-        this.#mcp ??= new McpBook(resolveMcpPolicy(this.#mcpPolicy), this);
-      }
-      const server = await this.#mcp.connect(connection, ctx.signal);
-      try {
-        await this.#hooks.onMcpConnect?.(ctx, server.connection, server.client);
-      } catch (error) {
-        this.#mcp.take(server.name);
-        await server.client.close().catch(() => undefined);
-        throw error;
-      }
-      const { name, tools } = server;
-      await this.emit({
-        type: "mcp_connected",
-        name,
-        transport: connection.transport,
-        tools: [...tools],
-        replyTo: command.id,
-      });
+  #mcpDesk(): McpDesk<S> {
+    this.#mcp ??= new McpDesk(this.#mcpPolicy, {
+      sessionId: this.id,
+      log: this.parts.log,
+      events: this.#events,
+      hooks: () => this.#hooks,
+      ended: () => this.ended,
+      emit: (frame) => this.emit(frame),
+      notify: (frame) => this.notify(frame),
     });
-  }
-
-  /** onMcpDisconnect, then the server's connection closes. */
-  #mcpDisconnect(command: McpDisconnect): void {
-    this.#mcpEnabled();
-    const { name, id } = command;
-    this.#events.run("onMcpDisconnect", id, async (ctx) => {
-      const server = this.#mcp?.take(name);
-      if (server === undefined)
-        throw new ChatwireError("UNKNOWN_MCP_SERVER", `no MCP server "${name}" in this session`);
-      try {
-        await this.#hooks.onMcpDisconnect?.(ctx, name, server.client);
-      } finally {
-        await server.client.close().catch(() => undefined);
-        await this.emit({
-          type: "mcp_disconnected",
-          name,
-          reason: "user",
-          ...(id === undefined ? {} : { replyTo: id }),
-        });
-      }
-    });
-  }
-
-  /** A server's connection closed by itself (it exited, or its HTTP session ended). */
-  mcpLost(name: string): void {
-    if (!this.ended) this.notify({ type: "mcp_disconnected", name, reason: "closed" });
-  }
-
-  /** The session ends: onMcpDisconnect for each server, then every connection closes (bounded like onChatEnd). */
-  async #closeMcp(grace: number): Promise<void> {
-    const servers = this.#mcp?.takeAll() ?? [];
-    const onMcpDisconnect = this.#hooks.onMcpDisconnect;
-    const log = this.parts.log;
-    await settlesWithin(
-      Promise.all(
-        servers.map(async ({ name, client }) => {
-          try {
-            await onMcpDisconnect?.(this.#events.context, name, client);
-          } catch (error) {
-            log.error({ err: error, sessionId: this.id, hook: "onMcpDisconnect" }, "onMcpDisconnect failed");
-          } finally {
-            await client.close().catch(() => undefined);
-          }
-        }),
-      ),
-      grace,
-    );
+    return this.#mcp;
   }
 
   /** A user message becomes a task. It is stored under the server's own id: a client's ids are only unique to
@@ -810,7 +734,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       this.#tellApp("onChatEnd", error);
     } finally {
       this.#tasks.cutStreams(); // a handler still running past the grace: its partial answer is stored, ended
-      await this.#closeMcp(grace);
+      if (this.#mcp !== undefined) await settlesWithin(this.#mcp.closeAll(), grace);
       this.#link?.saveState(this.parts.state.snapshot() as Record<string, unknown>, this.#conversation());
       await this.#link?.flush().catch((error: unknown) => log.error({ err: error }, "session store not saved"));
       await this.#tasks.acknowledged();
