@@ -11,6 +11,7 @@ import type { FileSigner, UploadGrant } from "../data/file-signer.ts";
 import { type ByteRange, type FileStore, mimeAccepted } from "../data/files.ts";
 import { peek, safeFileName, servesInline, sniffMime } from "../data/sniff.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
+import { uploadReceived } from "./upload-garbage.ts";
 
 /** The header that carries an upload ticket (from `welcome.uploadToken`). */
 export const UPLOAD_TICKET_HEADER = "x-chatwire-upload";
@@ -109,6 +110,7 @@ export async function receiveUpload(
   async function* bounded(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) {
       size += chunk.length;
+      uploadReceived(chunk.length);
       if (size > limit) break;
       yield chunk;
     }
