@@ -11,7 +11,7 @@ async function collectionsDuring(run: () => void): Promise<number[]> {
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       if (entry.startTime >= span.start && entry.startTime <= span.end)
-        kinds.push((entry.detail as { kind: number }).kind);
+        kinds.push((entry as PerformanceEntry & { detail: { kind: number } }).detail.kind);
     }
   });
   observer.observe({ entryTypes: ["gc"] });
