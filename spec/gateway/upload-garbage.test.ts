@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PerformanceObserver, performance } from "node:perf_hooks";
+import { type PerformanceEntry, PerformanceObserver, performance } from "node:perf_hooks";
 import { test } from "node:test";
 import { runInNewContext } from "node:vm";
 import { COLLECT_EVERY_BYTES, uploadReceived } from "../../lib/gateway/upload-garbage.ts";
