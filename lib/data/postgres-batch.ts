@@ -164,9 +164,21 @@ function plan(writes: readonly DataWrite[]): (Segment | DataWrite)[] {
   return parts;
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** A lone surrogate as U+FFFD, as a query parameter's UTF-8 encoding stored it: JSON would escape it, and jsonb
+ * refuses the escape. */
+const wellFormed = (_key: string, value: unknown): unknown =>
+  typeof value === "string" ? value.replace(LONE_SURROGATE, "\ufffd") : value;
+
 /** Rows as one SQL literal (a JSON array, for jsonb_to_recordset), each with its place in the batch as `ord`. */
 function rowsLiteral(rows: readonly Record<string, string | null>[]): string {
-  return `${pg.escapeLiteral(JSON.stringify(rows.map((row, ord) => ({ ...row, ord }))))}::jsonb`;
+  return `${pg.escapeLiteral(
+    JSON.stringify(
+      rows.map((row, ord) => ({ ...row, ord })),
+      wellFormed,
+    ),
+  )}::jsonb`;
 }
 
 /** A jsonb_to_recordset of `rows` with text columns `names`, in the batch's order. */

@@ -194,6 +194,19 @@ describe("postgres batched writes", () => {
     assert.equal((await batched.layer.getThread("t1"))?.name, "in time");
   });
 
+  test("text is stored as written: quotes, backslashes, dollars, emoji; a lone surrogate as U+FFFD, as before", async () => {
+    const { layer } = await fresh();
+    const texts = [...AWKWARD, "E'\\x41' \\' ''", "lone \ud800 high", "lone \udc00 low", "pair \ud83d\ude80 kept"];
+    await layer.apply([
+      { kind: "thread", thread: { id: "t1", metadata: { note: texts[0] ?? "" } } },
+      ...texts.map((text, i): DataWrite => ({ kind: "message", threadId: "t1", message: message(`m${i}`, text) })),
+    ]);
+    const stored = (await layer.loadThread("t1"))?.steps.map((s) => (s.kind === "message" ? s.content : ""));
+    const expected = texts.map((text) => text.replace("\ud800", "\ufffd").replace("\udc00", "\ufffd"));
+    assert.deepEqual(stored, expected);
+    assert.deepEqual((await layer.getThread("t1"))?.metadata, { note: texts[0] });
+  });
+
   test("one message id for two threads in a batch is refused whole, as is taking another thread's message", async () => {
     const { layer, url } = await fresh();
     await layer.apply([
