@@ -1,5 +1,6 @@
 // A batch of writes in a few statements instead of one per write: the PostgreSQL layer's `apply` plans the batch as
-// segments, and a segment takes one multi-row statement (unnest of arrays) per kind of write. Within a segment the
+// segments, and a segment takes one multi-row statement per kind of write, its rows read by jsonb_to_recordset from
+// one escaped literal; a batch of segments only is one SQL text, one round trip. Within a segment the
 // kinds run in a fixed order — owners, threads, default names, messages and steps, elements, turn starts, turn
 // steps, turn ends — and a write that would be moved before an earlier write it depends on (or that touches the
 // same row) starts a new segment instead, so the outcome is the one of applying the writes one after the other.

@@ -216,5 +216,6 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 11, name: "durable turns", sql: durableTurns({ json: "JSONB" }) },
   { version: 12, name: "files by user", sql: filesByUser },
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "BIGINT", withoutRowid: "" }) },
+  // Version 14 is SQLite's alone (its write path); versions are applied by number, so a gap is fine.
   { version: 15, name: "batched writes", sql: postgresRefuse },
 ];
