@@ -1,16 +1,19 @@
 // Persisted messages per second through the recorder, for SQLite (a temp file) and PostgreSQL (a throwaway cluster
 // started here with fsync=on and synchronous_commit=on: durable, as in production).
-// Run: node --import tsx bench/persistence.ts [seconds per case, default 3]. The last stdout line is JSON for the
-// runner: {"sqlite": message_new/s, "postgres": message_new/s}.
+// Run: node --import tsx bench/persistence.ts [seconds per case, default 3]. It prints the PostgreSQL figure against
+// issue 19's target (PASS/MISS) and the load average around the run; the last stdout line is JSON for the runner:
+// {"sqlite": message_new/s, "postgres": message_new/s}.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import type { DataLayer } from "../lib/data/layer.ts";
 import { createPostgresLayer } from "../lib/data/postgres.ts";
 import { createRecorder } from "../lib/data/recorder.ts";
 import { createSqliteLayer } from "../lib/data/sqlite.ts";
 import type { MessageView } from "../lib/protocol/views.ts";
 import { startPostgres } from "../spec/support/postgres.ts";
+import { describeGoal } from "./runner/goals.ts";
 
 const seconds = Number(process.argv[2] ?? 3);
 /** Conversations at once (the round-trip scenario's 100 connections). */
@@ -72,6 +75,28 @@ async function measure(name: string, layer: DataLayer, streamed: boolean): Promi
   };
 }
 
+/** What a durable cluster must say of itself, checked rather than assumed: the figure is only worth that. */
+const DURABLE = { fsync: "on", synchronous_commit: "on", full_page_writes: "on" } as const;
+
+async function checkDurable(url: string): Promise<void> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    for (const [name, want] of Object.entries(DURABLE)) {
+      const { rows } = await client.query<Record<string, string>>(`SHOW ${name}`);
+      const got = rows[0]?.[name];
+      if (got !== want) throw new Error(`the benchmark's PostgreSQL runs with ${name}=${got}, not ${want}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" ");
+const loadBefore = load();
 const rows: Row[] = [];
 const dir = mkdtempSync(join(tmpdir(), "chatwire-bench-"));
 const sqlite = createSqliteLayer({ path: join(dir, "bench.db") });
@@ -82,6 +107,7 @@ rmSync(dir, { recursive: true, force: true });
 
 const server = await startPostgres(60_000, { durable: true });
 try {
+  await checkDurable(server.url);
   const postgres = createPostgresLayer({ connectionString: server.url });
   await postgres.migrate();
   rows.push(await measure("postgres", postgres, false), await measure("postgres", postgres, true));
@@ -96,4 +122,19 @@ console.log(
 );
 console.table(rows);
 const rate = (layer: string) => rows.find((row) => row.layer === layer && row.workload === "message_new")?.perSecond;
+const postgresRate = rate("postgres") ?? 0;
+const target = 20_000;
+console.log(
+  describeGoal({
+    goal: `PostgreSQL: >= 20,000 persisted messages/s, ${Object.entries(DURABLE)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(", ")}`,
+    value: postgresRate,
+    limit: target,
+    unit: "/s",
+    pass: postgresRate >= target,
+    runs: [],
+  }),
+);
+console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after`);
 console.log(JSON.stringify({ sqlite: rate("sqlite"), postgres: rate("postgres") }));

@@ -1,5 +1,6 @@
 // The PostgreSQL layer's write statements: one function per DataWrite kind, run on a pooled client inside the
-// layer's transactions (or on the pool itself for single statements).
+// layer's transactions (or on the pool itself for single statements). A batch runs here only the writes it cannot
+// combine (patches, deletes, feedback); postgres-batch.ts writes the others a kind at a time.
 import { randomUUID } from "node:crypto";
 import type { User } from "../protocol/views.ts";
 import type { DataWrite, NewThread, StoredUser, ThreadPatch } from "./layer.ts";

@@ -9,10 +9,11 @@ import { threadHolder } from "./grants.ts";
 import type { DataLayer, LockPolicy, LoginCharge } from "./layer.ts";
 import { pageLimit, withElements } from "./layer.ts";
 import { charged, type LoginCounter, lockedUntil } from "./login-counters.ts";
+import { applyBatch, batchSql } from "./postgres-batch.ts";
 import { postgresFiles } from "./postgres-files.ts";
 import { postgresGrants } from "./postgres-grants.ts";
 import { postgresTurns } from "./postgres-turns.ts";
-import { applyOne, insertThread, patchThread, type Queryable, upsertUser } from "./postgres-writes.ts";
+import { insertThread, patchThread, type Queryable, upsertUser } from "./postgres-writes.ts";
 import {
   type ElementRow,
   type FeedbackRow,
@@ -89,21 +90,31 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
     patiently(run, deadline, isTransient, "PostgreSQL is unreachable or locked");
 
   // One try at a transaction, its lock and statement waits cut at `deadline`; if the server stops answering, it is
-  // given up a little later and its connection dropped instead of returned to the pool.
-  const attempt = async <T>(run: (client: pg.PoolClient) => Promise<T>, deadline: number, waitMs?: number) => {
+  // given up a little later and its connection dropped instead of returned to the pool. `run` gets the SET LOCAL
+  // statements of those limits; `wrapped` false leaves BEGIN and COMMIT to it (one SQL text that is its own
+  // transaction).
+  const attempt = async <T>(
+    run: (client: pg.PoolClient, limits: string) => Promise<T>,
+    deadline: number,
+    waitMs?: number,
+    wrapped = true,
+  ) => {
     const left = waitMs ?? Math.max(1, Math.ceil(deadline - Date.now()));
+    const limits = `SET LOCAL lock_timeout = ${left}; SET LOCAL statement_timeout = ${left}`;
     const client = await pool.connect();
-    const work = (async () => {
-      await client.query(`BEGIN; SET LOCAL lock_timeout = ${left}; SET LOCAL statement_timeout = ${left}`);
-      try {
-        const result = await run(client);
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw error;
-      }
-    })();
+    const work = !wrapped
+      ? run(client, limits)
+      : (async () => {
+          await client.query(`BEGIN; ${limits}`);
+          try {
+            const result = await run(client, limits);
+            await client.query("COMMIT");
+            return result;
+          } catch (error) {
+            await client.query("ROLLBACK").catch(() => {});
+            throw error;
+          }
+        })();
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error("PostgreSQL timed out")), Math.min(MAX_TIMER_MS, left + HANG_GRACE_MS));
@@ -126,6 +137,21 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
     deadline = Date.now() + timeoutMs,
     waitMs?: number,
   ) => retried(() => attempt(run, deadline, waitMs), deadline);
+  /** SQL statements without parameters as one transaction in one round trip: a simple query of several statements
+   * is committed (or rolled back) as a whole by the server itself. */
+  const oneTrip = (sql: string, deadline = Date.now() + timeoutMs) =>
+    retried(
+      () =>
+        attempt(
+          async (client, limits) => {
+            await client.query(`${limits};\n${sql}`);
+          },
+          deadline,
+          undefined,
+          false,
+        ),
+      deadline,
+    );
 
   const getThread = async (id: string) => {
     const { rows } = await pool.query<ThreadRow>(`${THREAD_SELECT} WHERE t.id = $1`, [id]);
@@ -293,11 +319,13 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
         ]);
         return rows[0] === undefined ? undefined : loadThread(rows[0].id);
       }),
-    // One transaction, one deadline: a locked table or a lost server fails the batch once, at the deadline.
-    apply: (writes, options) =>
-      transaction(async (client) => {
-        for (const write of writes) await applyOne(client, write);
-      }, options?.deadline),
+    // One transaction, one deadline: a locked table or a lost server fails the batch once, at the deadline. A few
+    // statements per batch (postgres-batch.ts), not one per write: a round trip each is what a commit waited on.
+    apply: async (writes, options) => {
+      const sql = batchSql(writes);
+      if (sql !== undefined) return oneTrip(sql, options?.deadline);
+      return transaction((client) => applyBatch(client, writes), options?.deadline);
+    },
     revokeToken: (tokenId, expiresAt) =>
       transaction(async (client) => {
         await client.query("DELETE FROM chatwire_revoked_tokens WHERE expires_at < $1", [

@@ -173,6 +173,13 @@ CREATE TABLE chatwire_tool_grants (
  * branch that claimed it; the runners apply whichever versions a database lacks, in order. */
 const durableTurns = (t: { json: string }) => turnTables(t);
 
+/** PostgreSQL only: a batch of writes runs as one SQL text (postgres-batch.ts), and a statement of it refuses a
+ * write by calling this, so that the batch rolls back with the write's own reason. */
+const postgresRefuse = `
+CREATE OR REPLACE FUNCTION chatwire_refuse(reason TEXT) RETURNS VOID LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION '%', reason USING ERRCODE = 'integrity_constraint_violation'; END $$;
+`;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -209,4 +216,6 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 11, name: "durable turns", sql: durableTurns({ json: "JSONB" }) },
   { version: 12, name: "files by user", sql: filesByUser },
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "BIGINT", withoutRowid: "" }) },
+  // Version 14 is SQLite's alone (its write path); versions are applied by number, so a gap is fine.
+  { version: 15, name: "batched writes", sql: postgresRefuse },
 ];

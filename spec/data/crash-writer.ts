@@ -1,12 +1,16 @@
-// Child process of crash.test.ts: records a conversation into a SQLite file, prints "flushed" once flush()
-// resolved, then keeps writing until it is killed. Usage: node --import tsx spec/data/crash-writer.ts <db path>
+// Child process of crash.test.ts (and crash-postgres.test.ts): records a conversation into a SQLite file (or a
+// PostgreSQL database), prints "flushed" once flush() resolved, then keeps writing until it is killed.
+// Usage: node --import tsx spec/data/crash-writer.ts <db path | postgres:// URL>
+import { createPostgresLayer } from "../../lib/data/postgres.ts";
 import { createRecorder } from "../../lib/data/recorder.ts";
 import { createSqliteLayer } from "../../lib/data/sqlite.ts";
 import { message } from "./contract.ts";
 
 const path = process.argv[2];
-if (path === undefined) throw new Error("usage: crash-writer.ts <db path>");
-const layer = createSqliteLayer({ path });
+if (path === undefined) throw new Error("usage: crash-writer.ts <db path | postgres:// URL>");
+const layer = path.startsWith("postgres://")
+  ? createPostgresLayer({ connectionString: path })
+  : createSqliteLayer({ path });
 await layer.migrate();
 const recorder = createRecorder(layer, { onError: (failure) => console.error("lost", failure.reason) });
 const at = "2024-05-01T10:00:00.000Z";

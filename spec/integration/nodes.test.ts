@@ -1,4 +1,5 @@
-// Real processes: a conversation moves between two nodes sharing PostgreSQL, and survives kill -9 on SQLite.
+// Real processes: a conversation moves between two nodes sharing PostgreSQL, and survives kill -9 on SQLite and on
+// PostgreSQL.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -89,6 +90,34 @@ test("kill -9 loses nothing the client saw acknowledged by task_end (SQLite defa
   const thread = await layer.loadThread(client.welcome?.threadId ?? "");
   const stored = thread?.steps.map((s) => (s.kind === "message" ? s.content : s.name)) ?? [];
   assert.deepEqual(stored.slice(0, acknowledged.length), acknowledged);
+});
+
+test("kill -9 loses nothing the client saw acknowledged by task_end (PostgreSQL, batched writes)", async (t) => {
+  // Three conversations at once, so that their writes share batches (one SQL text each) when the node is killed.
+  const node = await startGatewayProcess(t, "spec/fixtures/notes-app.ts", { env: { DATABASE_URL: postgres.url } });
+  const clients = await Promise.all([1, 2, 3].map(() => connectClient(`ws://127.0.0.1:${node.port}/ws`)));
+  const acknowledged = clients.map((): string[] => []);
+  await Promise.all(
+    clients.map(async (client, c) => {
+      for (let i = 1; i <= 15; i++) {
+        client.send({ type: "user_message", id: `c${c}m${i}`, content: `note ${c}.${i} 'quoted' \\ back` });
+        await client.until("task_end");
+        acknowledged[c]?.push(`note ${c}.${i} 'quoted' \\ back`, `noted ${i} on ?`);
+      }
+    }),
+  );
+  const exited = once(node.child, "exit");
+  node.child.kill("SIGKILL");
+  await exited;
+  await Promise.all(clients.map((client) => client.closed));
+
+  const layer = createPostgresLayer({ connectionString: postgres.url });
+  t.after(() => layer.close());
+  for (const [c, client] of clients.entries()) {
+    const thread = await layer.loadThread(client.welcome?.threadId ?? "");
+    const stored = thread?.steps.map((s) => (s.kind === "message" ? s.content : s.name)) ?? [];
+    assert.deepEqual(stored.slice(0, acknowledged[c]?.length), acknowledged[c]);
+  }
 });
 
 test("feedback_saved waits for the commit: a locked database holds it back, and kill -9 right after loses nothing", async (t) => {
