@@ -12,6 +12,7 @@ import { type ByteRange, type FileStore, mimeAccepted } from "../data/files.ts";
 import { peek, safeFileName, servesInline, sniffMime } from "../data/sniff.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
 import { uploadReceived } from "./upload-garbage.ts";
+import { ledgerOf, type UploadShare } from "./upload-ledger.ts";
 
 /** The header that carries an upload ticket (from `welcome.uploadToken`). */
 export const UPLOAD_TICKET_HEADER = "x-chatwire-upload";
@@ -66,16 +67,26 @@ const FileQuery = Type.Object({
   sig: Type.Optional(Type.String({ maxLength: 128 })),
 });
 
-/** The bytes left to upload under the session's quota and the user's (the smaller), and whose it is. */
-async function quotaRoom(
-  store: FileStore,
-  grant: UploadGrant,
-  limits: UploadLimits,
-): Promise<{ room: number; whose: string }> {
+/** A quota an upload counts against: the ledger's key, the bytes left, and whose it is. */
+interface QuotaRoom {
+  readonly key: string;
+  readonly room: number;
+  readonly whose: string;
+}
+
+/** The quotas an upload for `grant` counts against: its session's, and its user's if it has one. */
+const quotaKeys = (grant: UploadGrant): string[] =>
+  grant.userIdentifier === undefined
+    ? [`session:${grant.sessionId}`]
+    : [`session:${grant.sessionId}`, `user:${grant.userIdentifier}`];
+
+/** The bytes left under the session's quota and the user's, as stored. */
+async function quotaRooms(store: FileStore, grant: UploadGrant, limits: UploadLimits): Promise<QuotaRoom[]> {
   const session = limits.maxUploadBytesPerSession - (await store.sessionBytes(grant.sessionId));
-  if (grant.userIdentifier === undefined) return { room: session, whose: "this session" };
+  const rooms = [{ key: `session:${grant.sessionId}`, room: session, whose: "this session" }];
+  if (grant.userIdentifier === undefined) return rooms;
   const user = limits.maxUploadBytesPerUser - (await store.userBytes(grant.userIdentifier));
-  return user < session ? { room: user, whose: "this user" } : { room: session, whose: "this session" };
+  return [...rooms, { key: `user:${grant.userIdentifier}`, room: user, whose: "this user" }];
 }
 
 /**
@@ -91,12 +102,33 @@ export async function receiveUpload(
   options: FileRoutesOptions,
   status: 200 | 201,
 ): Promise<FastifyReply> {
-  const { store, signer, limits } = options;
+  const { store } = options;
   if (!request.isMultipart()) return fail(reply, 400, "BAD_UPLOAD", "send the file as multipart/form-data");
-  const quota = await quotaRoom(store, grant, limits);
-  if (quota.room <= 0) return fail(reply, 413, "UPLOAD_QUOTA", `${quota.whose} has used its upload quota`);
-  const byQuota = quota.room < limits.maxUploadBytes;
-  const limit = Math.min(quota.room, limits.maxUploadBytes);
+  // Opened before the quotas are read: bytes other uploads receive meanwhile count (maybe twice: fail closed).
+  const share = ledgerOf(store).open(quotaKeys(grant));
+  try {
+    return await storeUpload(request, reply, grant, options, status, share);
+  } finally {
+    share.close();
+  }
+}
+
+async function storeUpload(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  grant: UploadGrant,
+  options: FileRoutesOptions,
+  status: 200 | 201,
+  share: UploadShare,
+): Promise<FastifyReply> {
+  const { store, signer, limits } = options;
+  const rooms = await quotaRooms(store, grant, limits);
+  const full = rooms.find((quota) => quota.room <= 0);
+  if (full !== undefined) return fail(reply, 413, "UPLOAD_QUOTA", `${full.whose} has used its upload quota`);
+  const limit = Math.min(limits.maxUploadBytes, ...rooms.map((quota) => quota.room));
+  const limitedBy = rooms.find((quota) => quota.room === limit && limit < limits.maxUploadBytes);
+  // The quota this upload passes, counting what other uploads of its session or user took since it started.
+  const passed = (size: number) => rooms.find((quota) => size + share.othersSince(quota.key) > quota.room);
   let part: Awaited<ReturnType<typeof request.file>>;
   try {
     part = await request.file({ limits: { fileSize: limit } });
@@ -110,14 +142,17 @@ export async function receiveUpload(
   async function* bounded(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) {
       size += chunk.length;
+      share.add(chunk.length);
       uploadReceived(chunk.length);
-      if (size > limit) break;
+      if (size > limit || passed(size) !== undefined) break;
       yield chunk;
     }
+    const quota = passed(size) ?? (file.truncated || size > limit ? limitedBy : undefined);
+    if (quota !== undefined) {
+      throw new ChatwireError("UPLOAD_QUOTA", `this upload would pass the upload quota of ${quota.whose}`);
+    }
     if (file.truncated || size > limit) {
-      throw byQuota
-        ? new ChatwireError("UPLOAD_QUOTA", `this upload would pass the upload quota of ${quota.whose}`)
-        : new ChatwireError("FILE_TOO_LARGE", `an upload may have ${limits.maxUploadBytes} bytes at most`);
+      throw new ChatwireError("FILE_TOO_LARGE", `an upload may have ${limits.maxUploadBytes} bytes at most`);
     }
   }
   try {

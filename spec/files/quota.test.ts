@@ -7,7 +7,7 @@ import { createApp, type DataLayer } from "chatwire";
 import { connectClient } from "chatwire/testing";
 import { startGateway } from "../support/gateway.ts";
 import { onSqlLayers } from "../support/layers.ts";
-import { httpBase, upload } from "./support.ts";
+import { httpBase, streamedUpload, upload } from "./support.ts";
 
 const BIN = "application/octet-stream";
 
@@ -49,6 +49,42 @@ function quotas(layer: () => DataLayer): void {
 
     const other = await connect(`bob-${user}`);
     assert.equal((await upload(base, other, "f.bin", BIN, randomBytes(300_000))).status, 201, "another user's own");
+  });
+
+  test("two uploads of one user at once cannot pass the quota together: each counts what the other took", async (t) => {
+    const chat = createApp();
+    chat.headerAuth((headers) =>
+      typeof headers["x-user"] === "string" ? { identifier: headers["x-user"] } : undefined,
+    );
+    const user = `eve-${randomBytes(4).toString("hex")}`;
+    const server = await startGateway(t, {
+      hooks: chat.seal(),
+      data: layer(),
+      maxUploadBytesPerUser: 700_000,
+      maxUploadBytesPerSession: 10_000_000,
+    });
+    const base = httpBase(server);
+    const tickets: string[] = [];
+    for (const _ of [1, 2]) {
+      const client = await connectClient(server, { headers: { "x-user": user } });
+      t.after(() => client.close());
+      tickets.push(client.welcome?.uploadToken ?? "");
+    }
+    const files = layer().files;
+    // Both are well under way (each has stored its first 256 KiB chunk) before either is done: each alone fits.
+    const uploads = tickets.map((ticket, i) => streamedUpload(base, ticket, `${i}.bin`, 400_000));
+    for (const upload of uploads) await upload.send(randomBytes(300_000));
+    for (let waited = 0; (await files?.userBytes(user)) !== 2 * 256 * 1024; waited += 10) {
+      assert.ok(waited < 10_000, "both uploads stored their first chunk");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const answers = await Promise.all(uploads.map((upload) => upload.finish(randomBytes(100_000))));
+    const statuses = answers.map((answer) => answer.status);
+    assert.ok(statuses.includes(413), `statuses ${statuses.join(", ")}`);
+    for (const answer of answers.filter((a) => a.status === 413)) assert.equal(answer.body.code, "UPLOAD_QUOTA");
+    const stored = (await files?.userBytes(user)) ?? 0;
+    assert.ok(stored <= 700_000, `stored ${stored} bytes`);
+    assert.equal(stored, 400_000 * statuses.filter((status) => status === 201).length, "a refused upload left nothing");
   });
 
   test("an anonymous session has only the session quota", async (t) => {

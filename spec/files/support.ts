@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { type IncomingMessage, request } from "node:http";
 // Helpers of the file tests: real multipart uploads with fetch and FormData, against a listening server.
 import type { FastifyInstance } from "fastify";
 
@@ -38,6 +40,45 @@ export async function upload(
     headers: ticket === undefined ? {} : { "x-chatwire-upload": ticket },
   });
   return { status: response.status, body: (await response.json()) as UploadAnswer["body"] };
+}
+
+/** An upload whose body is sent piece by piece: `send` writes bytes of the file, `finish` the rest and the answer. */
+export interface StreamedUpload {
+  send(bytes: Uint8Array): Promise<void>;
+  finish(bytes: Uint8Array): Promise<UploadAnswer>;
+}
+
+/** Starts a multipart upload of a `size`-byte file, sent as the caller writes it. */
+export function streamedUpload(base: string, ticket: string, name: string, size: number): StreamedUpload {
+  const boundary = "streamed";
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const req = request(`${base}/files`, {
+    method: "POST",
+    headers: {
+      "content-type": `multipart/form-data; boundary=${boundary}`,
+      "x-chatwire-upload": ticket,
+      "content-length": head.length + size + tail.length,
+    },
+  });
+  const answered = once(req, "response", { signal: AbortSignal.timeout(30_000) }) as Promise<[IncomingMessage]>;
+  answered.catch(() => undefined);
+  req.write(head);
+  const send = async (bytes: Uint8Array) => {
+    if (!req.write(bytes)) await once(req, "drain", { signal: AbortSignal.timeout(10_000) });
+  };
+  return {
+    send,
+    async finish(bytes) {
+      req.end(Buffer.concat([bytes, tail]));
+      const [response] = await answered;
+      let body = "";
+      for await (const part of response) body += String(part);
+      return { status: response.statusCode ?? 0, body: JSON.parse(body) as UploadAnswer["body"] };
+    },
+  };
 }
 
 /** The 8-byte PNG signature and an IHDR chunk: enough for file-type to call it image/png. */
