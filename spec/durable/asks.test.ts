@@ -1,0 +1,143 @@
+// Stored asks (docs/durability.md#stored-asks), with real processes on the built package and a SQLite file: a turn
+// waits on an askText when its process is killed with kill -9; the restarted process shows the ask again to the
+// client that comes back, refuses the answer of another user, and the owner's answer resumes the turn through
+// recovery — the ask not asked again, the step before it not run again — to one complete answer.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type TestContext, test } from "node:test";
+import { connectClient, type TestClient } from "chatwire/testing";
+import { logIn } from "../support/cluster.ts";
+import { eventually } from "../support/gateway.ts";
+import { typescriptLoader } from "../support/process.ts";
+
+const listening = /node listening at http:\/\/127\.0\.0\.1:(\d+)/;
+const SECRET = "durable-asks-test-secret-0123456789abcdef";
+
+/** Starts spec/fixtures/ask-app.ts; `kill` is kill -9. */
+async function startApp(t: TestContext, env: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, [...typescriptLoader, resolve("spec/fixtures/ask-app.ts")], {
+    env: { ...process.env, CHATWIRE_AUTH_SECRET: SECRET, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  t.after(async () => {
+    child.kill("SIGKILL");
+    await exited;
+  });
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk) => (output += String(chunk)));
+  await eventually(() => listening.test(output) || child.exitCode !== null, 45_000);
+  const port = Number(listening.exec(output)?.[1]);
+  if (!port) throw new Error(`the app did not start:\n${output}`);
+  return {
+    port,
+    url: `ws://127.0.0.1:${port}/ws`,
+    kill: async () => {
+      process.kill(child.pid ?? -1, "SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** What a client was shown of one message's stream from frame `from` on. */
+function streamed(client: TestClient, id: string, from = 0): string {
+  let content = "";
+  for (const frame of client.received.slice(from)) {
+    if (frame.type === "stream_start" && frame.message.id === id) content = frame.message.content;
+    if (frame.type === "stream_token" && frame.id === id)
+      content = frame.replace === true ? frame.token : content + frame.token;
+  }
+  return content;
+}
+
+const WHOLE = "looked up. hello Ada. ";
+const TWO_DAYS_MS = 2 * 24 * 3600 * 1000;
+
+test("kill -9 while an askText waits: after the restart the ask is shown again, another user's answer is refused, the owner's answer finishes the turn", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "chatwire-asks-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { DATA_PATH: join(dir, "chatwire.db"), COUNTER_DIR: dir };
+  const count = (name: string) => readFileSync(join(dir, name), "utf8").length;
+
+  const first = await startApp(t, env);
+  const ada = await logIn(first.port, "ada");
+  const client = await connectClient(first.url, { headers: ada.headers });
+  const welcome = client.welcome ?? assert.fail("no welcome");
+  client.send({ type: "user_message", id: "m1", content: "greet someone" });
+  const answerId = (await client.until("stream_start", 10_000)).message.id;
+  const asked = await client.until("ask", 10_000);
+  assert.equal(asked.kind, "text");
+  assert.equal(asked.timeoutMs, TWO_DAYS_MS);
+  assert.equal(streamed(client, answerId), "looked up. ");
+  await first.kill();
+  assert.equal(count("step1"), 1);
+
+  const second = await startApp(t, env);
+  const headers = (await logIn(second.port, "ada")).headers;
+  const again = await connectClient(second.url, { headers, hello: false });
+  again.send({
+    type: "hello",
+    protocol: 1,
+    resume: { sessionId: welcome.sessionId, resumeToken: welcome.resumeToken, lastSeq: client.lastSeq },
+    thread: { id: welcome.threadId },
+  });
+  assert.equal((await again.until("resume_failed", 10_000)).reason, "expired");
+  const history = await again.until("thread_history", 10_000);
+  const at = again.received.indexOf(history);
+  const partial = history.steps.find((step) => step.id === answerId);
+  assert.equal(partial?.kind === "message" ? partial.content : "", "looked up. ");
+
+  // The pending ask comes again, same id and question, with what is left of its two days.
+  const shown = await again.until("ask", 10_000);
+  assert.equal(shown.askId, asked.askId);
+  assert.equal(shown.message.content, "Whom should I greet?");
+  assert.ok(shown.timeoutMs <= TWO_DAYS_MS && shown.timeoutMs > TWO_DAYS_MS - 60_000);
+
+  // Another signed-in user cannot answer it (fail closed), and the turn goes on waiting.
+  const bob = await connectClient(second.url, { headers: (await logIn(second.port, "bob")).headers });
+  bob.send({ type: "ask_reply", askId: asked.askId, content: "Mallory" });
+  const refused = await bob.until("error", 10_000);
+  assert.equal(refused.code, "FORBIDDEN");
+  assert.equal(refused.replyTo, asked.askId);
+  await bob.close();
+
+  again.send({ type: "ask_reply", askId: asked.askId, content: "Ada" });
+  const ended = await again.until("ask_end", 10_000);
+  assert.deepEqual([ended.askId, ended.outcome], [asked.askId, "answered"]);
+  const reopened = await again.until("stream_start", 15_000);
+  assert.equal(reopened.message.id, answerId);
+  assert.equal(reopened.message.recovered, true);
+  // The turn was run again only once answered (it waited, not claimed, while the ask was open).
+  assert.ok(again.received.indexOf(shown) < again.received.indexOf(ended));
+  assert.ok(again.received.indexOf(ended) < again.received.indexOf(reopened));
+  const end = await again.until("stream_end", 15_000);
+  assert.equal(end.id, answerId);
+  assert.equal(end.content, WHOLE);
+  assert.equal(streamed(again, answerId, at), WHOLE);
+  await again.until("task_end", 10_000);
+  // The re-run got the stored answer: the ask was not sent a second time, and nothing else was asked.
+  assert.equal(again.received.filter((frame) => frame.type === "ask").length, 1);
+  assert.equal(
+    again.received.some((frame) => frame.type === "error"),
+    false,
+  );
+  assert.deepEqual([count("step1"), count("step2")], [1, 1]);
+  // The same answer again is refused: the ask was answered once.
+  again.send({ type: "ask_reply", askId: asked.askId, content: "Ada" });
+  assert.equal((await again.until("error", 10_000)).code, "UNKNOWN_ASK");
+  await again.close();
+
+  // Reopened later: the one complete answer, and nothing is asked or recovered again.
+  const third = await connectClient(second.url, { headers, hello: false });
+  third.send({ type: "hello", protocol: 1, thread: { id: welcome.threadId } });
+  const last = await third.until("thread_history", 10_000);
+  const messages = last.steps.flatMap((step) =>
+    step.kind === "message" && step.role !== "user" && step.id === answerId ? [step.content] : [],
+  );
+  assert.deepEqual(messages, [WHOLE]);
+  await third.close();
+  assert.deepEqual([count("step1"), count("step2")], [1, 1]);
+});
