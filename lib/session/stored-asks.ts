@@ -1,8 +1,8 @@
 // The answer to a stored ask that no handler here awaits (docs/durability.md#stored-asks): its turn's node is gone
 // (a restart on one node, a dead node in a cluster) and the reopened thread showed the ask again. The answer is
-// checked against the ask's owner — fail closed: another user, another thread, a turn still held by a live node
-// or in another session are refused — stored (one answer counts), and the turn is run again through recovery,
-// where its ask returns that answer without asking again.
+// checked against the ask's owner, failing closed: another user, another thread, a turn still held by a live node
+// or in another session are refused (UNKNOWN_ASK, as for a live ask of another session). Then it is stored (one
+// answer counts) and the turn runs again through recovery, where its ask returns that answer without asking again.
 import type { AskAnswer } from "../context/init.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import type { StoredAsk } from "../data/turns.ts";
@@ -18,7 +18,7 @@ export interface Answerer {
   readonly user: string | undefined;
 }
 
-/** Stores `reply` as the answer of its stored ask and runs the ask's turn again; rejects (UNKNOWN_ASK, FORBIDDEN,
+/** Stores `reply` as the answer of its stored ask and runs the ask's turn again; rejects (UNKNOWN_ASK,
  * ASK_TIMEOUT, BAD_FRAME, UNKNOWN_ACTION) when it may not. */
 export async function answerStoredAsk<S extends object>(
   host: RecoveryHost<S>,
@@ -28,12 +28,16 @@ export async function answerStoredAsk<S extends object>(
 ): Promise<void> {
   const store = turns.askStore;
   const ask = await store?.find(reply.askId);
-  if (store === undefined || ask === undefined || ask.answer !== undefined) {
-    throw new ChatwireError("UNKNOWN_ASK", `no open ask with id ${reply.askId}`);
-  }
   const thread = who.thread;
-  if (thread === undefined || ask.threadId !== thread.id || (ask.owner !== undefined && ask.owner !== who.user)) {
-    throw new ChatwireError("FORBIDDEN", "this ask is not yours to answer");
+  // Not the answerer's: refused as an ask that does not exist (as a live ask of another session is), so that a
+  // refusal tells another user nothing.
+  const theirs =
+    ask !== undefined &&
+    thread !== undefined &&
+    ask.threadId === thread.id &&
+    (ask.owner === undefined || ask.owner === who.user);
+  if (store === undefined || !theirs || ask.answer !== undefined || thread === undefined) {
+    throw new ChatwireError("UNKNOWN_ASK", `no open ask with id ${reply.askId}`);
   }
   if (Date.parse(ask.deadline) <= Date.now()) {
     throw new ChatwireError("ASK_TIMEOUT", `ask ${ask.askId} is past its deadline`);
@@ -53,7 +57,7 @@ export async function answerStoredAsk<S extends object>(
 }
 
 /** The answer `reply` gives to `ask`, by the same rule as a live ask's (AskBook.answer). */
-function answerOf(ask: StoredAsk, reply: AskReply): AskAnswer {
+export function answerOf(ask: StoredAsk, reply: AskReply): AskAnswer {
   const frame = ask.frame as { kind: string; message: { actions?: readonly Action[] } };
   if (frame.kind === "text") {
     if (reply.content === undefined) throw new ChatwireError("BAD_FRAME", "ask_reply: a text ask needs `content`");

@@ -96,11 +96,12 @@ test("kill -9 while an askText waits: after the restart the ask is shown again, 
   assert.equal(shown.message.content, "Whom should I greet?");
   assert.ok(shown.timeoutMs <= TWO_DAYS_MS && shown.timeoutMs > TWO_DAYS_MS - 60_000);
 
-  // Another signed-in user cannot answer it (fail closed), and the turn goes on waiting.
+  // Another signed-in user cannot answer it (fail closed: refused as an ask they have not got), and the turn goes on
+  // waiting for its owner (whose answer, not Mallory, ends up in it below).
   const bob = await connectClient(second.url, { headers: (await logIn(second.port, "bob")).headers });
   bob.send({ type: "ask_reply", askId: asked.askId, content: "Mallory" });
   const refused = await bob.until("error", 10_000);
-  assert.equal(refused.code, "FORBIDDEN");
+  assert.equal(refused.code, "UNKNOWN_ASK");
   assert.equal(refused.replyTo, asked.askId);
   await bob.close();
 
