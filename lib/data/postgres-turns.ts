@@ -4,6 +4,7 @@ import {
   type AskRow,
   type AskStore,
   LIVE_STATES_SQL,
+  NO_NODE,
   RESUMED_STATE_SQL,
   type TurnRow,
   type TurnStore,
@@ -99,6 +100,13 @@ function postgresAsks(pool: Queryable, retried: <T>(run: () => Promise<T>) => Pr
         await pool.query(
           `UPDATE chatwire_turns SET state = ${RESUMED_STATE_SQL} WHERE id = $1 AND node_id = $2 AND state = 'waiting'`,
           [turnId, nodeId],
+        );
+      }),
+    release: (turnId, nodeId) =>
+      retried(async () => {
+        await pool.query(
+          "UPDATE chatwire_turns SET node_id = $1 WHERE id = $2 AND node_id = $3 AND state = 'waiting'",
+          [NO_NODE, turnId, nodeId],
         );
       }),
   };

@@ -4,6 +4,7 @@ import {
   type AskRow,
   type AskStore,
   LIVE_STATES_SQL,
+  NO_NODE,
   RESUMED_STATE_SQL,
   type TurnRow,
   type TurnStore,
@@ -92,6 +93,14 @@ function sqliteAsks({ sql, free }: SqliteTurnAccess): AskStore {
       free(() => {
         sql(`UPDATE chatwire_turns SET state = ${RESUMED_STATE_SQL}
           WHERE id = ? AND node_id = ? AND state = 'waiting'`).run(turnId, nodeId);
+      }),
+    release: (turnId, nodeId) =>
+      free(() => {
+        sql("UPDATE chatwire_turns SET node_id = ? WHERE id = ? AND node_id = ? AND state = 'waiting'").run(
+          NO_NODE,
+          turnId,
+          nodeId,
+        );
       }),
   };
 }

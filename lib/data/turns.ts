@@ -86,7 +86,13 @@ export interface AskStore {
   answer(askId: string, answer: string): Promise<boolean>;
   /** The turn `turnId`, waiting on `nodeId`, runs again (its ask ended where it waited): back to running. */
   resume(turnId: string, nodeId: string): Promise<void>;
+  /** `nodeId` lets go of its waiting turn `turnId` (its session ended, or the node shuts down, while the ask waits):
+   * the turn stays `waiting`, owned by no node, for the ask's answer to resume it on any node. */
+  release(turnId: string, nodeId: string): Promise<void>;
 }
+
+/** The owner of a released waiting turn: no node (every node finds it not alive). */
+export const NO_NODE = "";
 
 /** The SQL of the turn tables, for both dialects (schema.ts version 11). */
 export const turnTables = (t: { json: string }): string => `

@@ -117,8 +117,8 @@ export class SessionTurns {
           turn: { id, threadId: link.threadId, input: stored, nodeId, startedAt: new Date().toISOString() },
         });
       },
-      ended(outcome) {
-        if (started) link.recordTurn({ kind: "turn_end", id, ...outcome });
+      ended: (outcome) => {
+        if (started && !this.#released(journal, outcome)) link.recordTurn({ kind: "turn_end", id, ...outcome });
       },
     };
   }
@@ -201,9 +201,29 @@ export class SessionTurns {
     const lane: LaneTurn = {
       journal,
       emitThrough: (emit) => continuingEmit(emit, stored, touched),
-      ended: (outcome) => link.recordTurn({ kind: "turn_end", id: turn.id, ...outcome }),
+      ended: (outcome) => {
+        if (!this.#released(journal, outcome)) link.recordTurn({ kind: "turn_end", id: turn.id, ...outcome });
+      },
     };
     return { payload, lane, touched };
+  }
+
+  /** A turn stopped because its session ended (the client gone, the node shutting down) while its handler waited
+   * on a stored ask is not ended: it is let go, still `waiting`, so that the ask's answer — hours or days later, on
+   * any node — resumes it (docs/durability.md#stored-asks). True when it was. */
+  #released(journal: TurnJournal, outcome: TurnOutcome): boolean {
+    const store = this.#config.store.asks;
+    if (store === undefined || (journal.asks?.open ?? 0) === 0 || outcome.state !== "stopped") return false;
+    if (outcome.reason !== "disconnect" && outcome.reason !== "shutdown") return false;
+    // After what the session recorded last (its partial answer, cut): the turn's row is not written by the queue.
+    void this.#link
+      .flush()
+      .catch(() => undefined)
+      .then(() => store.release(journal.id, this.#config.nodeId))
+      .catch((error: unknown) => {
+        this.#log.error({ err: error, turnId: journal.id }, "a waiting turn was not let go: its ask is lost");
+      });
+    return true;
   }
 
   /** Ends a turn that is not run again, with why. */

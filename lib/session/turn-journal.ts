@@ -48,7 +48,7 @@ export class TurnJournal implements TurnMemo {
   readonly #writes: TurnWrites;
   readonly #log: Logger;
 
-  readonly asks: TurnAsks | undefined;
+  readonly asks: (TurnAsks & { readonly open: number }) | undefined;
 
   constructor(
     id: string,
@@ -99,12 +99,22 @@ export class TurnJournal implements TurnMemo {
 }
 
 /** The TurnAsks of turn `turnId`. A store that fails is logged: the ask then lives in this process only. */
-function storedAsks(turnId: string, asks: JournalAsks, writes: TurnWrites, log: Logger): TurnAsks {
+function storedAsks(
+  turnId: string,
+  asks: JournalAsks,
+  writes: TurnWrites,
+  log: Logger,
+): TurnAsks & { readonly open: number } {
   const { store, nodeId, threadId, owner } = asks;
+  /** The stored asks waiting now (stored, not ended where they waited). */
+  const open = new Set<string>();
   const logged = (what: string) => (error: unknown) => {
     log.error({ err: error, turnId }, what);
   };
   return {
+    get open() {
+      return open.size;
+    },
     async recall(askId): Promise<RecalledAsk | undefined> {
       if (!asks.earlier) return undefined;
       const stored = await store.find(askId).catch(logged("a stored ask could not be read: it is asked again"));
@@ -131,9 +141,10 @@ function storedAsks(turnId: string, asks: JournalAsks, writes: TurnWrites, log: 
             nodeId,
           ),
         )
-        .catch(logged("an ask was not stored: it will not outlive this process"));
+        .then(() => open.add(askId), logged("an ask was not stored: it will not outlive this process"));
     },
     async ended(askId, answer) {
+      open.delete(askId);
       try {
         if (answer !== undefined) await store.answer(askId, JSON.stringify(answer));
         await store.resume(turnId, nodeId);

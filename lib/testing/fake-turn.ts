@@ -55,6 +55,7 @@ export function fakeTurn(): FakeTurn {
       return true;
     },
     resume: async () => {},
+    release: async () => {},
   };
   const writes = {
     recordTurn(write: { kind: string; place?: string; output?: string | null }) {

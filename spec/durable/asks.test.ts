@@ -22,7 +22,7 @@ async function startApp(t: TestContext, env: Record<string, string>) {
     env: { ...process.env, CHATWIRE_AUTH_SECRET: SECRET, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
   t.after(async () => {
     child.kill("SIGKILL");
     await exited;
@@ -35,9 +35,10 @@ async function startApp(t: TestContext, env: Record<string, string>) {
   return {
     port,
     url: `ws://127.0.0.1:${port}/ws`,
-    kill: async () => {
-      process.kill(child.pid ?? -1, "SIGKILL");
-      await exited;
+    /** Sends `signal` and resolves with the exit code once the process is gone. */
+    kill: async (signal: NodeJS.Signals = "SIGKILL") => {
+      process.kill(child.pid ?? -1, signal);
+      return await exited;
     },
   };
 }
@@ -141,4 +142,66 @@ test("kill -9 while an askText waits: after the restart the ask is shown again, 
   assert.deepEqual(messages, [WHOLE]);
   await third.close();
   assert.deepEqual([count("step1"), count("step2")], [1, 1]);
+});
+
+/** Asks in a new session on `url`, for ada, then lets that session go by `leave`; returns what the next client
+ * needs: the thread, the ask's id and the answer's id. */
+async function askThenLeave(url: string, headers: Record<string, string>, leave: () => Promise<void>) {
+  const client = await connectClient(url, { headers });
+  const threadId = client.welcome?.threadId ?? assert.fail("no welcome");
+  client.send({ type: "user_message", id: "m1", content: "greet someone" });
+  const answerId = (await client.until("stream_start", 10_000)).message.id;
+  const { askId } = await client.until("ask", 10_000);
+  await client.close();
+  await leave();
+  return { threadId, askId, answerId };
+}
+
+/** Reopens `threadId` on `url`: the ask is shown again; answered, the turn ends with the one whole answer. */
+async function answerLater(
+  url: string,
+  headers: Record<string, string>,
+  left: { threadId: string; askId: string; answerId: string },
+) {
+  const client = await connectClient(url, { headers, hello: false });
+  client.send({ type: "hello", protocol: 1, thread: { id: left.threadId } });
+  const history = await client.until("thread_history", 10_000);
+  const at = client.received.indexOf(history);
+  assert.equal((await client.until("ask", 10_000)).askId, left.askId);
+  client.send({ type: "ask_reply", askId: left.askId, content: "Ada" });
+  const end = await client.until("stream_end", 15_000);
+  assert.deepEqual([end.id, end.content, end.stopped], [left.answerId, WHOLE, undefined]);
+  assert.equal(streamed(client, left.answerId, at), WHOLE);
+  await client.until("task_end", 10_000);
+  await client.close();
+}
+
+test("a stored ask outlives its session: the client gone past the grace, its answer on return resumes the turn", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "chatwire-asks-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const app = await startApp(t, { DATA_PATH: join(dir, "chatwire.db"), COUNTER_DIR: dir, RECONNECT_GRACE_MS: "200" });
+  const { headers } = await logIn(app.port, "ada");
+  // The session ends 200 ms after its client left (its handler's ask cancelled there): waited out well past that.
+  const left = await askThenLeave(app.url, headers, () => new Promise((resolve) => setTimeout(resolve, 1500)));
+  await answerLater(app.url, headers, left);
+  assert.deepEqual(
+    ["step1", "step2"].map((name) => readFileSync(join(dir, name), "utf8").length),
+    [1, 1],
+  );
+});
+
+test("a stored ask outlives a graceful restart (SIGTERM, a deploy): answered after it, the turn finishes", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "chatwire-asks-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { DATA_PATH: join(dir, "chatwire.db"), COUNTER_DIR: dir };
+  const first = await startApp(t, env);
+  const left = await askThenLeave(first.url, (await logIn(first.port, "ada")).headers, async () => {
+    assert.equal(await first.kill("SIGTERM"), 0, "a graceful stop: its sessions ended `shutdown`");
+  });
+  const second = await startApp(t, env);
+  await answerLater(second.url, (await logIn(second.port, "ada")).headers, left);
+  assert.deepEqual(
+    ["step1", "step2"].map((name) => readFileSync(join(dir, name), "utf8").length),
+    [1, 1],
+  );
 });
