@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type ChatContext, type IncomingMessage, isChatwireError } from "chatwire";
-import { createFakeContext, fakeTurn, userMessage } from "chatwire/testing";
+import { createFakeContext, fakeTurn, memoryGrants, userMessage } from "chatwire/testing";
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 let lookups = 0;
@@ -105,4 +105,28 @@ test("a stored ask past its deadline: a later attempt's ask throws ASK_TIMEOUT w
     second.sent.some((frame) => frame.type === "ask"),
     false,
   );
+});
+
+test("an approval (ctx.approve) is a stored ask: pressed after the node died, the next attempt runs the tool once", async () => {
+  const grants = memoryGrants();
+  let deployed = 0;
+  const deploy = async (ctx: ChatContext) => {
+    if (await ctx.approve({ tool: "deploy", input: { env: "prod" }, remember: "thread" }))
+      await ctx.step({ name: "deploy" }, () => (deployed += 1));
+  };
+  const turn = fakeTurn();
+  const first = createFakeContext({ turn, grants });
+  const dying = deploy(first);
+  await asked(first);
+  first.abort("shutdown");
+  await dying.catch(() => undefined);
+  turn.answer({ actionName: "approve_thread" });
+  const second = createFakeContext({ turn, grants });
+  await deploy(second);
+  assert.equal(deployed, 1);
+  assert.equal(
+    second.sent.some((frame) => frame.type === "ask"),
+    false,
+  );
+  assert.equal(await grants.has("deploy"), true, "the grant the pressed button gave is kept");
 });
