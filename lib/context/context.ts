@@ -8,6 +8,7 @@ import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import { type ApproveInit, memoryGrants, runApproval, type ToolGrants } from "./approve.ts";
 import type { AskInit } from "./ask-init.ts";
+import { planAsk, storedAnswer } from "./ask-memo.ts";
 import { checkedAskTimeout } from "./ask-timeout.ts";
 
 export type { AskInit } from "./ask-init.ts";
@@ -284,6 +285,12 @@ class TaskContext<S extends object> implements ChatContext<S> {
       false,
     );
     const askId = this.init.newId();
+    // A durable turn's later attempt: answered already (not asked again), or waiting what is left of its deadline.
+    const plan = await planAsk(this.init.turn?.asks, kind, askId, timeoutMs);
+    if ("answer" in plan) {
+      if (ask.removeWhenDone === true) this.#removeAsked(message.id);
+      return plan.answer;
+    }
     // The view first: if authorRename throws, no ask is left open to time out with nobody awaiting it.
     const view = await viewOf(this.init, message);
     const signal = ask.signal === undefined ? this.signal : AbortSignal.any([this.signal, ask.signal]);
@@ -291,16 +298,18 @@ class TaskContext<S extends object> implements ChatContext<S> {
       void this.init.emit({ type: "ask_end", askId, outcome });
       if (ask.removeWhenDone === true) this.#removeAsked(view.id);
     };
-    const answer = this.init.asks.open(askId, kind, message.actions, timeoutMs, signal, end, rules);
+    const files = rules === undefined ? {} : { files: { ...rules, accept: [...rules.accept] } };
+    const frame = { type: "ask", askId, kind, message: view, ...files } as const;
+    await plan.memo?.wait(askId, frame, Date.now() + plan.timeoutMs);
+    const answer = this.init.asks.open(askId, kind, message.actions, plan.timeoutMs, signal, end, rules);
     try {
-      const files = rules === undefined ? {} : { files: { ...rules, accept: [...rules.accept] } };
-      await this.init.emit({ type: "ask", askId, kind, message: view, timeoutMs, ...files });
+      await this.init.emit({ ...frame, timeoutMs: plan.timeoutMs });
     } catch (error) {
       this.init.asks.cancel(askId, error);
       await answer.catch(() => undefined);
       throw error;
     }
-    return answer;
+    return plan.memo === undefined ? answer : storedAnswer(plan.memo, askId, answer);
   }
 
   /** Removes an ask's message; best effort: a session that has ended has nothing left to remove it from. */

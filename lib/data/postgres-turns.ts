@@ -1,6 +1,16 @@
 // The PostgreSQL layer's reads and claims of durable turns (turns.ts); their writes are in postgres-writes.ts.
 import type { Queryable } from "./postgres-writes.ts";
-import { LIVE_STATES_SQL, type TurnRow, type TurnStore, toTurn } from "./turns.ts";
+import {
+  type AskRow,
+  type AskStore,
+  LIVE_STATES_SQL,
+  NO_NODE,
+  RESUMED_STATE_SQL,
+  type TurnRow,
+  type TurnStore,
+  toAsk,
+  toTurn,
+} from "./turns.ts";
 
 /** The TurnStore of a PostgreSQL layer; `retried` is the layer's retry of a call on a lost connection. */
 export function postgresTurns(pool: Queryable, retried: <T>(run: () => Promise<T>) => Promise<T>): TurnStore {
@@ -41,6 +51,63 @@ export function postgresTurns(pool: Queryable, retried: <T>(run: () => Promise<T
           [nodeId],
         );
         return Number(rows[0]?.n ?? 0);
+      }),
+    asks: postgresAsks(pool, retried),
+  };
+}
+
+/** The stored asks of a PostgreSQL layer. */
+function postgresAsks(pool: Queryable, retried: <T>(run: () => Promise<T>) => Promise<T>): AskStore {
+  return {
+    wait: (ask, nodeId) =>
+      retried(async () => {
+        await pool.query(
+          `INSERT INTO chatwire_turn_asks (ask_id, turn_id, thread_id, owner, frame, deadline)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ask_id) DO NOTHING`,
+          [ask.askId, ask.turnId, ask.threadId, ask.owner ?? null, JSON.stringify(ask.frame), ask.deadline],
+        );
+        await pool.query(
+          `UPDATE chatwire_turns SET state = 'waiting'
+           WHERE id = $1 AND node_id = $2 AND state IN ('running', 'recovered')`,
+          [ask.turnId, nodeId],
+        );
+      }),
+    find: (askId) =>
+      retried(async () => {
+        const { rows } = await pool.query<AskRow>("SELECT * FROM chatwire_turn_asks WHERE ask_id = $1", [askId]);
+        return rows[0] === undefined ? undefined : toAsk(rows[0]);
+      }),
+    ofTurn: (turnId) =>
+      retried(async () => {
+        const { rows } = await pool.query<AskRow>(
+          "SELECT * FROM chatwire_turn_asks WHERE turn_id = $1 ORDER BY deadline",
+          [turnId],
+        );
+        return rows.map(toAsk);
+      }),
+    // One statement: of two nodes given an answer at once, one stores it.
+    answer: (askId, answer) =>
+      retried(async () => {
+        const { rowCount } = await pool.query(
+          `UPDATE chatwire_turn_asks SET answer = $1 WHERE ask_id = $2 AND answer IS NULL
+           AND turn_id IN (SELECT id FROM chatwire_turns WHERE state = 'waiting')`,
+          [answer, askId],
+        );
+        return rowCount === 1;
+      }),
+    resume: (turnId, nodeId) =>
+      retried(async () => {
+        await pool.query(
+          `UPDATE chatwire_turns SET state = ${RESUMED_STATE_SQL} WHERE id = $1 AND node_id = $2 AND state = 'waiting'`,
+          [turnId, nodeId],
+        );
+      }),
+    release: (turnId, nodeId) =>
+      retried(async () => {
+        await pool.query(
+          "UPDATE chatwire_turns SET node_id = $1 WHERE id = $2 AND node_id = $3 AND state = 'waiting'",
+          [NO_NODE, turnId, nodeId],
+        );
       }),
   };
 }

@@ -1,7 +1,7 @@
 // The versioned schema of the SQL layers. A migration is never edited once released: add a new version instead.
 // Both dialects keep the same tables and columns (rows.ts maps them); only types differ. Versions after 1 upgrade
 // databases created by earlier releases in place.
-import { turnTables } from "./turns.ts";
+import { askTable, turnTables } from "./turns.ts";
 
 /** One schema version: applied once, in order, recorded in chatwire_migrations. */
 export interface Migration {
@@ -195,6 +195,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 11, name: "durable turns", sql: durableTurns({ json: "TEXT" }) },
   { version: 12, name: "files by user", sql: filesByUser },
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "INTEGER", withoutRowid: " WITHOUT ROWID" }) },
+  { version: 16, name: "stored asks", sql: askTable({ json: "TEXT" }) },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -218,4 +219,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "BIGINT", withoutRowid: "" }) },
   // Version 14 is SQLite's alone (its write path); versions are applied by number, so a gap is fine.
   { version: 15, name: "batched writes", sql: postgresRefuse },
+  { version: 16, name: "stored asks", sql: askTable({ json: "JSONB" }) },
 ];

@@ -1,6 +1,16 @@
 // The SQLite layer's reads and claims of durable turns (turns.ts); their writes are in sqlite-writes.ts.
 import type { StatementCache } from "./sqlite-writes.ts";
-import { LIVE_STATES_SQL, type TurnRow, type TurnStore, toTurn } from "./turns.ts";
+import {
+  type AskRow,
+  type AskStore,
+  LIVE_STATES_SQL,
+  NO_NODE,
+  RESUMED_STATE_SQL,
+  type TurnRow,
+  type TurnStore,
+  toAsk,
+  toTurn,
+} from "./turns.ts";
 
 /** What the turn store needs of the layer: its statements (with `all`) and its patient runner. */
 export interface SqliteTurnAccess {
@@ -41,5 +51,56 @@ export function sqliteTurns({ sql, free }: SqliteTurnAccess): TurnStore {
             ) as { n: number }
           ).n,
       ),
+    asks: sqliteAsks({ sql, free }),
+  };
+}
+
+/** The stored asks of a SQLite layer. */
+function sqliteAsks({ sql, free }: SqliteTurnAccess): AskStore {
+  return {
+    wait: (ask, nodeId) =>
+      free(() => {
+        sql(`INSERT INTO chatwire_turn_asks (ask_id, turn_id, thread_id, owner, frame, deadline)
+          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ask_id) DO NOTHING`).run(
+          ask.askId,
+          ask.turnId,
+          ask.threadId,
+          ask.owner ?? null,
+          JSON.stringify(ask.frame),
+          ask.deadline,
+        );
+        sql(`UPDATE chatwire_turns SET state = 'waiting'
+          WHERE id = ? AND node_id = ? AND state IN ('running', 'recovered')`).run(ask.turnId, nodeId);
+      }),
+    find: (askId) =>
+      free(() => {
+        const row = sql("SELECT * FROM chatwire_turn_asks WHERE ask_id = ?").get(askId) as AskRow | undefined;
+        return row === undefined ? undefined : toAsk(row);
+      }),
+    ofTurn: (turnId) =>
+      free(() =>
+        (sql("SELECT * FROM chatwire_turn_asks WHERE turn_id = ? ORDER BY deadline").all(turnId) as AskRow[]).map(
+          toAsk,
+        ),
+      ),
+    answer: (askId, answer) =>
+      free(
+        () =>
+          sql(`UPDATE chatwire_turn_asks SET answer = ? WHERE ask_id = ? AND answer IS NULL
+            AND turn_id IN (SELECT id FROM chatwire_turns WHERE state = 'waiting')`).run(answer, askId).changes === 1,
+      ),
+    resume: (turnId, nodeId) =>
+      free(() => {
+        sql(`UPDATE chatwire_turns SET state = ${RESUMED_STATE_SQL}
+          WHERE id = ? AND node_id = ? AND state = 'waiting'`).run(turnId, nodeId);
+      }),
+    release: (turnId, nodeId) =>
+      free(() => {
+        sql("UPDATE chatwire_turns SET node_id = ? WHERE id = ? AND node_id = ? AND state = 'waiting'").run(
+          NO_NODE,
+          turnId,
+          nodeId,
+        );
+      }),
   };
 }

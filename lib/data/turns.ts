@@ -2,8 +2,8 @@
 // runs it and its state — and the outputs of the steps it finished, so that a turn whose process died can be found
 // and run again without running those steps twice. Written through the recorder's queue; read when a thread opens.
 
-/** Where a turn is. `running` and `recovered` are live (a node runs it: orphaned if that node is gone); `waiting`
- * is reserved for a turn waiting on an ask (issue 25 item 2); the rest are final. */
+/** Where a turn is. `running` and `recovered` are live (a node runs it: orphaned if that node is gone), `waiting`
+ * too (its handler waits on a stored ask: a node that is gone leaves it for the ask's answer); the rest are final. */
 export type TurnState = "running" | "waiting" | "recovered" | "done" | "stopped" | "failed";
 
 /** The states a node runs a turn in: a turn left in one of them by a node that is gone is an orphan. */
@@ -54,7 +54,45 @@ export interface TurnStore {
   claimTurn(id: string, fromNode: string, toNode: string): Promise<boolean>;
   /** How many turns are live on nodes other than `nodeId` (at start-up on one node: left by a dead process). */
   countOrphans(nodeId: string): Promise<number>;
+  /** Stored asks (schema version 16); a layer without them re-asks on recovery, as a turn it does not store. */
+  readonly asks?: AskStore;
 }
+
+/** An ask a durable turn waits on (askText, askAction, ctx.approve), as stored (docs/durability.md#stored-asks). */
+export interface StoredAsk {
+  readonly askId: string;
+  readonly turnId: string;
+  readonly threadId: string;
+  /** The signed-in user who may answer it; undefined without sign-in (then only a session of its thread may). */
+  readonly owner?: string;
+  /** The `ask` frame as it was sent, without its `timeoutMs` (what a reopened thread shows again). */
+  readonly frame: unknown;
+  /** When it times out (ISO 8601). */
+  readonly deadline: string;
+  /** Its answer (an AskAnswer as JSON text), once given. */
+  readonly answer?: string;
+}
+
+/** The stored asks of durable turns. Written straight to the store (not through the recorder's queue): an ask is
+ * rare, and its answer must be committed before the turn that waits on it can run again. */
+export interface AskStore {
+  /** Stores an ask (kept as it was if stored already: a later attempt keeps the first deadline) and marks its turn
+   * `waiting`, if `nodeId` still runs it. */
+  wait(ask: StoredAsk, nodeId: string): Promise<void>;
+  find(askId: string): Promise<StoredAsk | undefined>;
+  /** The asks of turn `turnId`, answered or not. */
+  ofTurn(turnId: string): Promise<StoredAsk[]>;
+  /** Stores the answer of an unanswered ask whose turn is `waiting`: true for the one answer that counts. */
+  answer(askId: string, answer: string): Promise<boolean>;
+  /** The turn `turnId`, waiting on `nodeId`, runs again (its ask ended where it waited): back to running. */
+  resume(turnId: string, nodeId: string): Promise<void>;
+  /** `nodeId` lets go of its waiting turn `turnId` (its session ended, or the node shuts down, while the ask waits):
+   * the turn stays `waiting`, owned by no node, for the ask's answer to resume it on any node. */
+  release(turnId: string, nodeId: string): Promise<void>;
+}
+
+/** The owner of a released waiting turn: no node (every node finds it not alive). */
+export const NO_NODE = "";
 
 /** The SQL of the turn tables, for both dialects (schema.ts version 11). */
 export const turnTables = (t: { json: string }): string => `
@@ -78,6 +116,47 @@ CREATE TABLE chatwire_turn_steps (
   PRIMARY KEY (turn_id, place)
 );
 `;
+
+/** The SQL of the stored asks, for both dialects (schema.ts version 16). */
+export const askTable = (t: { json: string }): string => `
+CREATE TABLE chatwire_turn_asks (
+  ask_id TEXT PRIMARY KEY,
+  turn_id TEXT NOT NULL REFERENCES chatwire_turns (id) ON DELETE CASCADE,
+  thread_id TEXT NOT NULL,
+  owner TEXT,
+  frame ${t.json} NOT NULL,
+  deadline TEXT NOT NULL,
+  answer TEXT
+);
+CREATE INDEX chatwire_turn_asks_by_turn ON chatwire_turn_asks (turn_id);
+`;
+
+/** An ask row as both SQL layers read it. */
+export interface AskRow {
+  ask_id: string;
+  turn_id: string;
+  thread_id: string;
+  owner: string | null;
+  frame: unknown;
+  deadline: string;
+  answer: string | null;
+}
+
+/** A stored ask from its row. */
+export function toAsk(row: AskRow): StoredAsk {
+  return {
+    askId: row.ask_id,
+    turnId: row.turn_id,
+    threadId: row.thread_id,
+    ...(row.owner === null ? {} : { owner: row.owner }),
+    frame: typeof row.frame === "string" ? JSON.parse(row.frame) : row.frame,
+    deadline: row.deadline,
+    ...(row.answer === null ? {} : { answer: row.answer }),
+  };
+}
+
+/** The state a waiting turn goes back to: `recovered` after its first attempt. */
+export const RESUMED_STATE_SQL = "CASE WHEN attempts > 1 THEN 'recovered' ELSE 'running' END";
 
 /** A turn row as both SQL layers read it. */
 export interface TurnRow {

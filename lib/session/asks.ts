@@ -119,6 +119,11 @@ export class AskBook implements OpenAsks {
     for (const ask of [...this.#asks.values()]) ask.cancel(reason);
   }
 
+  /** Whether ask `askId` is open here (else it may be a stored ask of a turn whose node is gone). */
+  has(askId: string): boolean {
+    return this.#asks?.has(askId) ?? false;
+  }
+
   /** The ids of the open asks, oldest first. */
   ids(): string[] {
     return [...this.#pending.keys()];

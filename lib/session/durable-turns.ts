@@ -2,14 +2,14 @@
 // ends (two queued writes), its steps are memoised in a TurnJournal, and a thread reopened here recovers the turns
 // that a dead node left running: claimed, then run again through onTurnRecover (default: onMessage).
 import type { LoadedThread } from "../data/layer.ts";
-import type { StoredTurn, TurnStore } from "../data/turns.ts";
+import type { AskStore, StoredAsk, StoredTurn, TurnStore } from "../data/turns.ts";
 import type { IncomingMessage, RecoveredTurn } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StopReason } from "../protocol/views.ts";
 import { continuingEmit, type StoredMessage } from "./recovery-stream.ts";
 import type { ThreadLink } from "./thread-link.ts";
-import { TurnJournal } from "./turn-journal.ts";
+import { type JournalAsks, TurnJournal } from "./turn-journal.ts";
 
 /** How a gateway keeps turns durable: one for all its sessions. */
 export interface DurableTurnsConfig {
@@ -54,17 +54,53 @@ export class SessionTurns {
   readonly #config: DurableTurnsConfig;
   readonly #link: ThreadLink;
   readonly #log: Logger;
+  /** The session's signed-in user: the owner of the asks its turns store. */
+  readonly #user: () => string | undefined;
 
-  constructor(config: DurableTurnsConfig, link: ThreadLink, log: Logger) {
+  constructor(
+    config: DurableTurnsConfig,
+    link: ThreadLink,
+    log: Logger,
+    user: () => string | undefined = () => undefined,
+  ) {
     this.#config = config;
     this.#link = link;
     this.#log = log;
+    this.#user = user;
+  }
+
+  /** This node's id. */
+  get nodeId(): string {
+    return this.#config.nodeId;
+  }
+
+  /** The store's asks, when it keeps them. */
+  get askStore(): AskStore | undefined {
+    return this.#config.store.asks;
+  }
+
+  /** The live turns of `threadId`, as stored. */
+  openTurns(threadId: string): Promise<StoredTurn[]> {
+    return this.#config.store.openTurns(threadId);
+  }
+
+  /** Whether node `nodeId` (not this one) still runs its turns. */
+  isAlive(nodeId: string): Promise<boolean> {
+    return this.#config.isAlive(nodeId);
+  }
+
+  /** Where a journal of this session stores its turn's asks. */
+  #journalAsks(earlier: boolean): JournalAsks | undefined {
+    const store = this.#config.store.asks;
+    if (store === undefined) return undefined;
+    const { nodeId } = this.#config;
+    return { store, nodeId, threadId: this.#link.threadId, owner: this.#user(), earlier };
   }
 
   /** A new turn (id from the thread's ids); recorded once `start` says its input. */
   fresh(id: string): LaneTurn & { start(input: IncomingMessage): void } {
     const link = this.#link;
-    const journal = new TurnJournal(id, link, this.#log);
+    const journal = new TurnJournal(id, link, this.#log, new Map(), this.#journalAsks(false));
     const nodeId = this.#config.nodeId;
     let started = false;
     return {
@@ -81,25 +117,40 @@ export class SessionTurns {
           turn: { id, threadId: link.threadId, input: stored, nodeId, startedAt: new Date().toISOString() },
         });
       },
-      ended(outcome) {
-        if (started) link.recordTurn({ kind: "turn_end", id, ...outcome });
+      ended: (outcome) => {
+        if (started && !this.#released(journal, outcome)) link.recordTurn({ kind: "turn_end", id, ...outcome });
       },
     };
   }
 
   /** The turns of `threadId` left live by nodes that are gone, each claimed for this node (one claimer wins), and
-   * how many are live on other nodes that still hold a lease (`owned`: worth another look once leases run out). */
-  async orphans(threadId: string): Promise<{ claimed: StoredTurn[]; owned: number }> {
+   * how many are live on other nodes that still hold a lease (`owned`: worth another look once leases run out).
+   * An orphan waiting on a stored ask that is still open is not claimed: its ask is `waiting`, to be shown again,
+   * and the turn is run again once it is answered (docs/durability.md#stored-asks). */
+  async orphans(threadId: string): Promise<{ claimed: StoredTurn[]; owned: number; waiting: StoredAsk[] }> {
     const { store, nodeId } = this.#config;
     const claimed: StoredTurn[] = [];
+    const waiting: StoredAsk[] = [];
     let owned = 0;
     for (const turn of await store.openTurns(threadId)) {
       if (turn.nodeId === nodeId) continue;
-      if (await this.#config.isAlive(turn.nodeId)) owned += 1;
+      if (await this.#config.isAlive(turn.nodeId)) {
+        owned += 1;
+        continue;
+      }
+      const open = turn.state === "waiting" && this.#config.recover ? await this.#openAsks(turn.id) : [];
+      if (open.length > 0) waiting.push(...open);
       else if (await store.claimTurn(turn.id, turn.nodeId, nodeId))
         claimed.push({ ...turn, attempts: turn.attempts + 1 });
     }
-    return { claimed, owned };
+    return { claimed, owned, waiting };
+  }
+
+  /** The asks of a waiting turn that are still to be answered. */
+  async #openAsks(turnId: string): Promise<StoredAsk[]> {
+    const asks = (await this.#config.store.asks?.ofTurn(turnId)) ?? [];
+    const now = new Date().toISOString();
+    return asks.filter((ask) => ask.answer === undefined && ask.deadline > now);
   }
 
   /** How often, and how long, a session looks again at turns other live nodes own. */
@@ -131,7 +182,7 @@ export class SessionTurns {
   /** What onTurnRecover gets, and the lane turn that runs the recovery. */
   recovered(turn: StoredTurn, thread: LoadedThread): { payload: RecoveredTurn; lane: LaneTurn; touched: Set<string> } {
     const link = this.#link;
-    const journal = new TurnJournal(turn.id, link, this.#log, turn.steps);
+    const journal = new TurnJournal(turn.id, link, this.#log, turn.steps, this.#journalAsks(true));
     const stored = new Map<string, StoredMessage>();
     for (const step of thread.steps)
       if (step.kind === "message") stored.set(step.id, { content: step.content, createdAt: step.createdAt });
@@ -150,9 +201,29 @@ export class SessionTurns {
     const lane: LaneTurn = {
       journal,
       emitThrough: (emit) => continuingEmit(emit, stored, touched),
-      ended: (outcome) => link.recordTurn({ kind: "turn_end", id: turn.id, ...outcome }),
+      ended: (outcome) => {
+        if (!this.#released(journal, outcome)) link.recordTurn({ kind: "turn_end", id: turn.id, ...outcome });
+      },
     };
     return { payload, lane, touched };
+  }
+
+  /** A turn stopped because its session ended (the client gone, the node shutting down) while its handler waited
+   * on a stored ask is not ended: it is let go, still `waiting`, so that the ask's answer — hours or days later, on
+   * any node — resumes it (docs/durability.md#stored-asks). True when it was. */
+  #released(journal: TurnJournal, outcome: TurnOutcome): boolean {
+    const store = this.#config.store.asks;
+    if (store === undefined || (journal.asks?.open ?? 0) === 0 || outcome.state !== "stopped") return false;
+    if (outcome.reason !== "disconnect" && outcome.reason !== "shutdown") return false;
+    // After what the session recorded last (its partial answer, cut): the turn's row is not written by the queue.
+    void this.#link
+      .flush()
+      .catch(() => undefined)
+      .then(() => store.release(journal.id, this.#config.nodeId))
+      .catch((error: unknown) => {
+        this.#log.error({ err: error, turnId: journal.id }, "a waiting turn was not let go: its ask is lost");
+      });
+    return true;
   }
 
   /** Ends a turn that is not run again, with why. */

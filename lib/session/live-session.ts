@@ -33,6 +33,7 @@ import { Outbox, type OutboxEvents } from "./outbox.ts";
 import type { Announcement, Session, SessionInit, SessionLimits } from "./session.ts";
 import { SettingsBook, SettingsError } from "./settings.ts";
 import { type FrameSink, GOING_AWAY, REPLACED } from "./sink.ts";
+import { answerStoredAsk } from "./stored-asks.ts";
 import { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
 import type { FrameTracer } from "./traces.ts";
@@ -154,7 +155,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#durable =
       init.durableTurns === undefined || init.link === undefined
         ? undefined
-        : new SessionTurns(init.durableTurns, init.link, init.log);
+        : new SessionTurns(init.durableTurns, init.link, init.log, () => this.user?.identifier);
     const steer = limits.midReply === "steer";
     this.#tasks = new TaskLane(
       limits.maxQueuedTasks,
@@ -272,8 +273,12 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     );
     this.notify({ type: "thread_history", threadId, steps: [...steps], ...(name ? { name } : {}) });
     if (onChatResume !== undefined) this.#tasks.run("onChatResume", undefined, (ctx) => onChatResume(ctx, thread));
+    this.#reopened = thread;
     if (this.#durable !== undefined) void recoverTurns(this.#recoveryHost(), this.#durable, thread);
   }
+
+  /** The thread this session reopened, as loaded: where a stored ask's answer recovers its turn. */
+  #reopened: LoadedThread | undefined;
 
   /** What turn recovery needs of this session (made only when a reopened thread is looked at). */
   #recoveryHost() {
@@ -564,6 +569,13 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   /** A file ask's reply names uploads: they are claimed (checked against the ask's rules) before it is settled; a
    * refused file leaves the ask open for another try. */
   #askReply(reply: Extract<SessionCommand, { type: "ask_reply" }>): void {
+    if (!this.#asks.has(reply.askId) && this.#durable !== undefined) {
+      const who = { thread: this.#reopened, user: this.user?.identifier };
+      answerStoredAsk(this.#recoveryHost(), this.#durable, reply, who).catch((error: unknown) =>
+        this.fail("ask_reply", error, reply.askId, undefined),
+      );
+      return;
+    }
     const rules = this.#asks.fileRules(reply.askId);
     if (rules === undefined) {
       this.#asks.answer(reply);

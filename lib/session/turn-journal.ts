@@ -2,8 +2,8 @@
 // Ids are derived from the turn's id and a place, so a later attempt of the turn makes the same ones: its answer
 // continues the same message instead of adding another.
 import { createHash } from "node:crypto";
-import type { Recalled, TurnMemo } from "../context/turn-memo.ts";
-import type { TurnWrite } from "../data/turns.ts";
+import type { Recalled, RecalledAsk, TurnAsks, TurnMemo } from "../context/turn-memo.ts";
+import type { AskStore, TurnWrite } from "../data/turns.ts";
 import type { Logger } from "../logger.ts";
 
 /** Where a journal's writes go: the session's thread link. */
@@ -11,6 +11,17 @@ export interface TurnWrites {
   recordTurn(write: TurnWrite): void;
   /** Resolves once everything recorded so far is committed; rejects if some of it was lost. */
   flush(): Promise<void>;
+}
+
+/** Where a journal stores its turn's asks, and what it writes into them. */
+export interface JournalAsks {
+  readonly store: AskStore;
+  readonly nodeId: string;
+  readonly threadId: string;
+  /** The signed-in user of the session: the one who may answer. */
+  readonly owner: string | undefined;
+  /** Whether an earlier attempt may have stored asks (a first attempt has none to read). */
+  readonly earlier: boolean;
 }
 
 /** A thread's ids start with an 8-character tag (thread-ids.ts); 16 more characters follow. */
@@ -37,11 +48,20 @@ export class TurnJournal implements TurnMemo {
   readonly #writes: TurnWrites;
   readonly #log: Logger;
 
-  constructor(id: string, writes: TurnWrites, log: Logger, steps: ReadonlyMap<string, string | null> = new Map()) {
+  readonly asks: (TurnAsks & { readonly open: number }) | undefined;
+
+  constructor(
+    id: string,
+    writes: TurnWrites,
+    log: Logger,
+    steps: ReadonlyMap<string, string | null> = new Map(),
+    asks?: JournalAsks,
+  ) {
     this.id = id;
     this.#writes = writes;
     this.#log = log;
     this.#steps = new Map(steps);
+    this.asks = asks === undefined ? undefined : storedAsks(id, asks, writes, log);
   }
 
   place(parent: string, name: string): string {
@@ -76,4 +96,61 @@ export class TurnJournal implements TurnMemo {
       this.#log.error({ err: error, turnId: this.id, place }, "a step's output was not stored: it may run again");
     });
   }
+}
+
+/** The TurnAsks of turn `turnId`. A store that fails is logged: the ask then lives in this process only. */
+function storedAsks(
+  turnId: string,
+  asks: JournalAsks,
+  writes: TurnWrites,
+  log: Logger,
+): TurnAsks & { readonly open: number } {
+  const { store, nodeId, threadId, owner } = asks;
+  /** The stored asks waiting now (stored, not ended where they waited). */
+  const open = new Set<string>();
+  const logged = (what: string) => (error: unknown) => {
+    log.error({ err: error, turnId }, what);
+  };
+  return {
+    get open() {
+      return open.size;
+    },
+    async recall(askId): Promise<RecalledAsk | undefined> {
+      if (!asks.earlier) return undefined;
+      const stored = await store.find(askId).catch(logged("a stored ask could not be read: it is asked again"));
+      if (stored === undefined || stored.turnId !== turnId) return undefined;
+      return {
+        deadline: Date.parse(stored.deadline),
+        ...(stored.answer === undefined ? {} : { answer: JSON.parse(stored.answer) }),
+      };
+    },
+    async wait(askId, frame, deadline) {
+      // The turn's own row first (its start is queued with the conversation's writes): the ask refers to it.
+      await writes
+        .flush()
+        .then(() =>
+          store.wait(
+            {
+              askId,
+              turnId,
+              threadId,
+              ...(owner === undefined ? {} : { owner }),
+              frame,
+              deadline: new Date(deadline).toISOString(),
+            },
+            nodeId,
+          ),
+        )
+        .then(() => open.add(askId), logged("an ask was not stored: it will not outlive this process"));
+    },
+    async ended(askId, answer) {
+      open.delete(askId);
+      try {
+        if (answer !== undefined) await store.answer(askId, JSON.stringify(answer));
+        await store.resume(turnId, nodeId);
+      } catch (error) {
+        logged("an ask's end was not stored: a recovery may ask it again")(error);
+      }
+    },
+  };
 }

@@ -3,7 +3,7 @@
 // turn's input — or, when it may not be (recovery off, too many attempts), ended with a reason the user sees.
 import type { ChatContext } from "../context/context.ts";
 import type { LoadedThread } from "../data/layer.ts";
-import type { StoredTurn } from "../data/turns.ts";
+import type { StoredAsk, StoredTurn } from "../data/turns.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { Logger } from "../logger.ts";
@@ -40,14 +40,16 @@ export async function recoverTurns<S extends object>(
 ): Promise<void> {
   const { everyMs, forMs } = turns.recheck;
   const until = Date.now() + forMs;
+  const shown = new Set<string>();
   for (;;) {
-    let found: { claimed: StoredTurn[]; owned: number };
+    let found: { claimed: StoredTurn[]; owned: number; waiting: StoredAsk[] };
     try {
       found = await turns.orphans(thread.id);
     } catch (error) {
       host.log.error({ err: error, threadId: thread.id }, "orphaned turns could not be looked up");
       return;
     }
+    for (const ask of found.waiting) if (!shown.has(ask.askId)) showAsk(host, ask, shown);
     for (const turn of found.claimed) {
       const refusal = turns.refusal(turn);
       if (refusal === undefined) recoverOne(host, turns, turn, thread);
@@ -57,6 +59,14 @@ export async function recoverTurns<S extends object>(
     await new Promise((resolve) => setTimeout(resolve, everyMs).unref());
     if (host.ended) return;
   }
+}
+
+/** A stored ask of a turn whose node is gone, shown again with what is left of its time: its answer comes back to
+ * this session's stored-ask path (stored-asks.ts), which runs the turn again. */
+function showAsk<S extends object>(host: RecoveryHost<S>, ask: StoredAsk, shown: Set<string>): void {
+  shown.add(ask.askId);
+  const timeoutMs = Math.max(1, Date.parse(ask.deadline) - Date.now());
+  host.notify({ ...(ask.frame as Extract<OutgoingFrame, { type: "ask" }>), timeoutMs });
 }
 
 function recoverOne<S extends object>(

@@ -26,6 +26,7 @@ import { Transcript } from "../session/transcript.ts";
 import { UsageBook } from "../session/usage.ts";
 import { FakeConnection } from "./fake-connection.ts";
 import { type FakeMcpServers, fakeMcp } from "./fake-mcp.ts";
+import { type FakeTurn, nextAttempt } from "./fake-turn.ts";
 import { userMessage } from "./user-message.ts";
 
 /** Options of a fake context. Ids are deterministic ("id1", "id2", …) and the clock is fixed unless given. */
@@ -58,6 +59,9 @@ export interface FakeContextOptions<S extends object> {
   /** Sticky tool approvals (`ctx.approve`), e.g. one `memoryGrants()` shared by two fake contexts, as one session's
    * turns share them. Default: this context's own, empty. */
   readonly grants?: ToolGrants | undefined;
+  /** A durable turn (`fakeTurn()`) this context is the next attempt of: its steps are memoised and its asks stored
+   * there, and ids are derived from the turn, as on a server with persistence (docs/testing.md#durable-turns). */
+  readonly turn?: FakeTurn | undefined;
 }
 
 /** What a fake context records of what the handler did, and how the test aborts its signal or drops its client. */
@@ -116,6 +120,7 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>, task: 
   transcript.seed(options.history ?? []);
   const chosenIds = new ChosenIds();
   let next = 0;
+  const journal = options.turn === undefined ? undefined : nextAttempt(options.turn);
   const fixed = new Date("2026-01-01T00:00:00.000Z");
   const init: ContextInit<S> = {
     sessionId: options.sessionId ?? "session1",
@@ -138,7 +143,8 @@ function recordingParts<S extends object>(options: FakeContextOptions<S>, task: 
     modes: new ModeBook(),
     history: () => transcript.messages(),
     usage: new UsageBook(undefined),
-    newId: () => `id${++next}`,
+    newId: journal?.idsUnder("") ?? (() => `id${++next}`),
+    turn: journal,
     claimId: (id) => chosenIds.claim(id, transcript.has(id)),
     now: options.now ?? (() => fixed),
     askTimeoutMs: options.askTimeoutMs ?? 60_000,

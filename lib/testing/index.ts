@@ -15,4 +15,5 @@ export {
   type FakeEventContext,
 } from "./fake-context.ts";
 export type { FakeMcpServers, FakeMcpTool } from "./fake-mcp.ts";
+export { type FakeTurn, fakeTurn } from "./fake-turn.ts";
 export { userMessage } from "./user-message.ts";
