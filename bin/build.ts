@@ -1,9 +1,11 @@
-// `npm run build`: compiles lib/ into dist/ with tsc (tsconfig.build.json): one ES module and one .d.ts per source
-// module, imports of dependencies left as they are (nothing bundled), then builds the playground page.
+// `npm run build`: writes the generated validators (bin/build-validators.ts), compiles lib/ into dist/ with tsc
+// (tsconfig.build.json): one ES module and one .d.ts per source module, imports of dependencies left as they are
+// (nothing bundled), then builds the playground page.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { writeValidators } from "./build-validators.ts";
 
 const root = new URL("..", import.meta.url);
 
@@ -18,6 +20,7 @@ export async function buildLibrary(): Promise<void> {
   }
 }
 
+writeValidators();
 await buildLibrary();
 // The playground's own build (playground/build.ts), when the page is there.
 const page = new URL("../playground/build.ts", import.meta.url);

@@ -11,7 +11,7 @@ import { AUDIO_REPORT_EVERY } from "../servers/chatwire-app.ts";
 import type { GcTotals } from "../servers/control.ts";
 import type { Samples } from "./metrics.ts";
 import type { Scenario as Picked, Plan } from "./plan.ts";
-import { type LoadHooks, machine, runLoad, type ServerProcess, startServer, timeToAccept } from "./process.ts";
+import { type LoadHooks, machine, runLoad, type ServerProcess, startServer, startToAccept } from "./process.ts";
 import type { Target } from "./targets.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -57,7 +57,9 @@ export async function measure(target: Target, samples: Samples, repetition: numb
     const args = target.start.map((arg) =>
       arg.startsWith("bench/") || arg.startsWith("bin/") ? `${root}${arg}` : arg,
     );
-    add("startup.user", await timeToAccept(args, scratch));
+    const started = await startToAccept(args, scratch);
+    add("startup.user", started.ms);
+    add("startup.user.cpu", started.cpuMs);
   }
   const server = await startServer(target.script, target.args, target.path);
   const job = { wire: target.wire, url: server.url, serverPid: server.pid, ticksPerSecond: machine.ticksPerSecond };

@@ -36,6 +36,7 @@ export function metricsOf(plan: Plan): readonly Metric[] {
     lower("slow.tokframes", `stream_token frames, ${slow}`, 0),
     lower("session", `RSS KiB per idle session (${k(plan.idleSessions)})`, 2),
     lower("startup.user", "spawn to accepting ms, as users start it", 0),
+    lower("startup.user.cpu", "CPU ms (user+sys) to accepting, as users start it", 0),
     lower("startup", "spawn to listening ms (node --import tsx)", 0),
     lower("uptime", "process.uptime() at listening ms", 0),
     higher("audio.binary", "audio ingest MB/s, binary frames", 1),

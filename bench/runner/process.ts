@@ -1,6 +1,7 @@
 // Child processes of the benchmark: servers pinned to core 0, the load generator to core 1, each with the open-file
 // limit raised to the hard limit. Every child is killed when the runner exits, however it exits.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { connect as connectTcp, createServer as createNetServer } from "node:net";
 import { createInterface } from "node:readline";
 import { CONNECTED, MARK } from "../load/marks.ts";
@@ -203,8 +204,24 @@ const accepts = (port: number) =>
     socket.once("error", () => resolve(false));
   });
 
+/** User + system CPU ms a process (all its threads) has used so far, from /proc; NaN where there is none. */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const [utime, stime] = stat.slice(stat.lastIndexOf(")") + 2).split(" ").slice(11, 13).map(Number);
+    return (((utime ?? Number.NaN) + (stime ?? Number.NaN)) * 1000) / machine.ticksPerSecond;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Spawns `node <args>` (PORT set, in `cwd`) and polls every 5 ms until it accepts TCP connections (<= 20 s). */
 export async function timeToAccept(args: readonly string[], cwd: string): Promise<number> {
+  return (await startToAccept(args, cwd)).ms;
+}
+
+/** timeToAccept's wall-clock ms, with the CPU the process had used by then (less sensitive to a busy machine). */
+export async function startToAccept(args: readonly string[], cwd: string): Promise<{ ms: number; cpuMs: number }> {
   const port = await freePort();
   const started = performance.now();
   const child = spawnNode(0, args, { PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" }, cwd);
@@ -214,7 +231,7 @@ export async function timeToAccept(args: readonly string[], cwd: string): Promis
       if (performance.now() - started > 20_000) throw new Error("not accepting connections after 20 s");
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    return performance.now() - started;
+    return { ms: performance.now() - started, cpuMs: cpuMsOf(child.pid) };
   } finally {
     child.kill("SIGKILL");
   }

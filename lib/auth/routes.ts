@@ -2,9 +2,9 @@
 import "@fastify/cookie"; // types: reply.setCookie / request.cookies
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Static, Type } from "typebox";
-import { Compile } from "typebox/compile";
 import { isDataUnavailable } from "../data/unavailable.ts";
 import type { LogoutHook, PasswordAuthHook } from "../hooks/table.ts";
+import { compiledAtFirstUse } from "../protocol/validators.ts";
 import { User } from "../protocol/views.ts";
 import { TOKEN_COOKIE, tokenOf } from "./authenticate.ts";
 import { cookieAttributes, type SignIn } from "./sign-in.ts";
@@ -40,7 +40,7 @@ export interface AuthRoutesOptions {
   readonly chainlit?: boolean;
 }
 
-const loginBody = Compile(LoginBody);
+const loginBody = compiledAtFirstUse(LoginBody);
 
 /** Registers POST /auth/login (with a password check), POST /auth/logout and GET /auth/me under the plugin's prefix
  * (and Chainlit's POST /login and POST /logout when asked). */

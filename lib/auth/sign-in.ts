@@ -3,9 +3,9 @@
 // so the three issue the same token.
 import { fastifyCookie } from "@fastify/cookie";
 import type { FastifyReply } from "fastify";
-import { Compile } from "typebox/compile";
 import { ChatwireError } from "../errors.ts";
-import { User } from "../protocol/views.ts";
+import { declaredValidator } from "../protocol/validators.ts";
+import type { User } from "../protocol/views.ts";
 import { TOKEN_COOKIE } from "./authenticate.ts";
 import type { TokenIssuer } from "./tokens.ts";
 
@@ -19,7 +19,7 @@ export interface SessionCookie {
   readonly secureCookie: boolean;
 }
 
-const checkUser = Compile(User);
+const checkUser = declaredValidator("user");
 
 /** The attributes of the session cookie (and of clearing it). */
 export const cookieAttributes = (secure: boolean) => ({ path: "/", httpOnly: true, sameSite: "lax", secure }) as const;

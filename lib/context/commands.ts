@@ -1,14 +1,13 @@
 // Commands as an app declares them: checked against the protocol's shape once, where they are declared (a bad one
 // is the app's bug: it throws).
-import { Type } from "typebox";
-import { Compile } from "typebox/compile";
 import { ChatwireError } from "../errors.ts";
-import { CommandView } from "../protocol/commands.ts";
+import type { CommandView } from "../protocol/commands.ts";
+import { declaredValidator } from "../protocol/validators.ts";
 
 /** A command as the app declares it. */
 export type CommandInit = Readonly<CommandView>;
 
-const checkCommands = Compile(Type.Array(CommandView, { maxItems: 256 }));
+const checkCommands = declaredValidator("commands");
 
 /** A copy of `commands`, checked: throws INVALID_HOOK for a list the protocol cannot carry or with a repeated id. */
 export function checkedCommands(commands: readonly CommandInit[]): CommandView[] {

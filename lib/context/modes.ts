@@ -1,8 +1,7 @@
 // Modes as an app declares them, checked once where they are declared (a bad list is the app's bug: it throws).
-import { Type } from "typebox";
-import { Compile } from "typebox/compile";
 import { ChatwireError } from "../errors.ts";
-import { ModeView } from "../protocol/modes.ts";
+import type { ModeView } from "../protocol/modes.ts";
+import { declaredValidator } from "../protocol/validators.ts";
 
 type DeepReadonly<T> = T extends readonly (infer E)[]
   ? readonly DeepReadonly<E>[]
@@ -13,7 +12,7 @@ type DeepReadonly<T> = T extends readonly (infer E)[]
 /** A mode as the app declares it. */
 export type ModeInit = DeepReadonly<ModeView>;
 
-const checkModes = Compile(Type.Array(ModeView, { maxItems: 16 }));
+const checkModes = declaredValidator("modes");
 
 /** A copy of `modes`, checked: throws INVALID_HOOK for a list the protocol cannot carry or with a repeated id. */
 export function checkedModes(modes: readonly ModeInit[]): ModeView[] {

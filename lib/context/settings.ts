@@ -1,8 +1,8 @@
 // A settings form, declared once: its inputs give the type of its values (as the protocol's schemas give the
 // frames' types), and the same declaration checks what a client sends (BAD_SETTINGS).
-import { Compile } from "typebox/compile";
 import { ChatwireError } from "../errors.ts";
-import { SettingsInput, type SettingsValues, type SettingValue } from "../protocol/settings.ts";
+import type { SettingsInput, SettingsValues, SettingValue } from "../protocol/settings.ts";
+import { declaredValidator } from "../protocol/validators.ts";
 
 type DeepReadonly<T> = T extends readonly (infer E)[]
   ? readonly DeepReadonly<E>[]
@@ -46,7 +46,7 @@ export interface ChatSettings<V extends object = SettingsValues> {
 const MAX_TEXT = 10_000;
 const MAX_TAGS = 100;
 const MAX_TAG = 100;
-const checkInput = Compile(SettingsInput);
+const checkInput = declaredValidator("settingsInput");
 
 /** Why `value` does not fit `input`, or undefined when it does. */
 export function settingProblem(input: SettingsInput, value: unknown): string | undefined {

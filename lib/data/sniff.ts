@@ -1,6 +1,6 @@
 // What an upload really is: its type from its first bytes (file-type's magic numbers), not from what the client
 // declared. A declared type is believed only for text, and only when the bytes look like text.
-import { fileTypeFromBuffer } from "file-type";
+// file-type (30-odd modules) loads at the first upload, not at start.
 
 /** Bytes file-type needs to recognise every format it knows. */
 export const SNIFF_BYTES = 4100;
@@ -25,7 +25,7 @@ const looksLikeText = (head: Uint8Array): boolean => !head.includes(0);
  * @example await sniffMime(pngBytes, "text/plain") === "image/png"
  */
 export async function sniffMime(head: Uint8Array, declared: string | undefined): Promise<string> {
-  const found = head.length === 0 ? undefined : await fileTypeFromBuffer(head);
+  const found = head.length === 0 ? undefined : await (await import("file-type")).fileTypeFromBuffer(head);
   if (found !== undefined) return found.mime;
   const bare = declared?.split(";")[0]?.trim().toLowerCase();
   if (bare !== undefined && TEXT_TYPES.has(bare) && looksLikeText(head)) return bare;

@@ -1,17 +1,16 @@
 // Which chat profile a new session runs with, and its starters: the app's `setChatProfiles` and `setStarters`,
 // checked against the protocol's shapes (what they return goes to clients as is).
 import type { FastifyInstance } from "fastify";
-import { Type } from "typebox";
-import { Compile } from "typebox/compile";
 import { authenticate } from "../auth/authenticate.ts";
 import type { TokenIssuer } from "../auth/tokens.ts";
 import { ChatwireError } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
-import { type ChatProfileList, ChatProfileView, StarterView } from "../protocol/profiles.ts";
+import type { ChatProfileList, ChatProfileView, StarterView } from "../protocol/profiles.ts";
+import { declaredValidator } from "../protocol/validators.ts";
 import type { User } from "../protocol/views.ts";
 
-const checkProfiles = Compile(Type.Array(ChatProfileView, { maxItems: 256 }));
-const checkStarters = Compile(Type.Array(StarterView, { maxItems: 64 }));
+const checkProfiles = declaredValidator("profiles");
+const checkStarters = declaredValidator("starters");
 
 /** The profiles `user` may choose from; [] when the app declares none. A bad answer is the app's bug: it throws. */
 export async function listProfiles(hooks: HookTable<object>, user: User | undefined): Promise<ChatProfileView[]> {

@@ -1,19 +1,18 @@
-// Validators compiled once, each at the first frame of its type (not at load: start-up time counts). A frame is
-// checked against the schema of its own `type`, so an error names the field that is wrong rather than every member
-// of the union.
-import { Compile } from "typebox/compile";
+// A frame is checked against the schema of its own `type`, so an error names the field that is wrong rather than
+// every member of the union. The checks are generated at build time (./validators.ts): start-up time counts.
 import { ChatwireError } from "../errors.ts";
 import { type ClientFrame, type ClientFrameType, clientFrameSchemas } from "./client.ts";
+import { frameValidator } from "./validators.ts";
 
 type Validator = { Check(value: unknown): boolean; Errors(value: unknown): Iterable<unknown> };
 
 const validators = new Map<string, Validator>();
 
-/** The compiled validator of one frame type; undefined for a type the protocol does not have. */
+/** The validator of one frame type; undefined for a type the protocol does not have. */
 function validatorOf(type: string): Validator | undefined {
   let validator = validators.get(type);
   if (validator === undefined && Object.hasOwn(clientFrameSchemas, type)) {
-    validator = Compile(clientFrameSchemas[type as ClientFrameType]) as Validator;
+    validator = frameValidator(type as ClientFrameType) as Validator;
     validators.set(type, validator);
   }
   return validator;

@@ -1,7 +1,7 @@
 // The AG-UI run input (RunAgentInput), as far as chatwire reads it: checked with typebox like every frame, open to
 // the fields it ignores (tools, context, forwardedProps, state: the server's hooks own the state).
 import { type Static, Type } from "typebox";
-import { Compile } from "typebox/compile";
+import { compiledAtFirstUse } from "../../protocol/validators.ts";
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const open = { additionalProperties: true } as const;
@@ -43,13 +43,10 @@ export const AguiRunInput = Type.Object(
 );
 export type AguiRunInput = Static<typeof AguiRunInput>;
 
-type RunInputValidator = { Check(value: unknown): value is AguiRunInput; Errors(value: unknown): Iterable<unknown> };
-let compiled: RunInputValidator | undefined;
+const validator = compiledAtFirstUse(AguiRunInput);
 
 /** Checks a request body; the error names the first field that is wrong. Compiled at the first run. */
 export function checkRunInput(value: unknown): { ok: true; input: AguiRunInput } | { ok: false; message: string } {
-  compiled ??= Compile(AguiRunInput) as unknown as RunInputValidator;
-  const validator = compiled;
   if (validator.Check(value)) return { ok: true, input: value };
   for (const error of validator.Errors(value)) {
     const { instancePath, message } = error as { instancePath?: string; message?: string };
