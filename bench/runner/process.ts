@@ -208,7 +208,11 @@ const accepts = (port: number) =>
 function cpuMsOf(pid: number | undefined): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const [utime, stime] = stat.slice(stat.lastIndexOf(")") + 2).split(" ").slice(11, 13).map(Number);
+    const [utime, stime] = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .slice(11, 13)
+      .map(Number);
     return (((utime ?? Number.NaN) + (stime ?? Number.NaN)) * 1000) / machine.ticksPerSecond;
   } catch {
     return Number.NaN;

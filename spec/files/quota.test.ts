@@ -51,7 +51,9 @@ function quotas(layer: () => DataLayer): void {
     assert.equal((await upload(base, other, "f.bin", BIN, randomBytes(300_000))).status, 201, "another user's own");
   });
 
-  test("two uploads of one user at once cannot pass the quota together: each counts what the other took", { timeout: 60_000 }, async (t) => {
+  test("two uploads of one user at once cannot pass the quota together: each counts what the other took", {
+    timeout: 60_000,
+  }, async (t) => {
     const chat = createApp();
     chat.headerAuth((headers) =>
       typeof headers["x-user"] === "string" ? { identifier: headers["x-user"] } : undefined,
