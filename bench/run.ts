@@ -102,35 +102,29 @@ for (const target of toProfile) {
   }
 }
 
-const persistenceBench = new URL("persistence.ts", import.meta.url).pathname;
-if (!quick && everything && existsSync(persistenceBench)) {
-  console.log("\nbench/persistence.ts:");
-  const run = spawnSync(process.execPath, ["--import", "tsx", persistenceBench], {
+/** Runs one of the benches beside the repeated runs (full run only), printing its output as it gives it; its last
+ * stdout line, when JSON, is its result. */
+function sideBench<T>(file: string, heading: string, args: readonly string[] = []): T | undefined {
+  const path = new URL(file, import.meta.url).pathname;
+  if (quick || !everything || !existsSync(path)) return undefined;
+  console.log(`\nbench/${file}${heading}:`);
+  const run = spawnSync(process.execPath, ["--import", "tsx", path, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
     encoding: "utf8",
     timeout: 300_000,
   });
   const lines = (run.stdout ?? "").trimEnd().split("\n");
-  const result = lines.at(-1)?.startsWith("{") ? (JSON.parse(lines.pop() as string) as { postgres?: number }) : {};
+  const result = lines.at(-1)?.startsWith("{") ? (JSON.parse(lines.pop() as string) as T) : undefined;
   console.log(lines.join("\n"));
-  other.postgresPerSecond = result.postgres;
-  if (run.status !== 0) note(`bench/persistence.ts exited with ${run.status ?? run.signal}`);
+  if (run.status !== 0) note(`bench/${file} exited with ${run.status ?? run.signal}`);
+  return result;
 }
 
-const clusterBench = new URL("cluster.ts", import.meta.url).pathname;
-if (!quick && everything && existsSync(clusterBench)) {
-  // Same node vs relayed to another node (issue 18): its own table, printed as it comes.
-  console.log("\nbench/cluster.ts:");
-  const run = spawnSync(process.execPath, ["--import", "tsx", clusterBench], {
-    stdio: ["ignore", "pipe", "inherit"],
-    encoding: "utf8",
-    timeout: 300_000,
-  });
-  const lines = (run.stdout ?? "").trimEnd().split("\n");
-  if (lines.at(-1)?.startsWith("{")) lines.pop();
-  console.log(lines.join("\n"));
-  if (run.status !== 0) note(`bench/cluster.ts exited with ${run.status ?? run.signal}`);
-}
+other.postgresPerSecond = sideBench<{ postgres?: number }>("persistence.ts", "")?.postgres;
+// Same node vs relayed to another node (issue 18).
+sideBench("cluster.ts", " (same node vs relayed)");
+// kill -9 to the first recovered token (issue 25).
+other.recovery = sideBench<OtherResults["recovery"]>("recovery.ts", " (kill -9 to the first recovered token)");
 
 const names = runnable.map((target) => target.name);
 const metrics = metricsOf(plan);

@@ -23,6 +23,8 @@ export interface OtherResults {
   readonly profileGcShare?: number;
   /** bench/persistence.ts: PostgreSQL persisted message_new frames/s (fsync=on, synchronous_commit=on). */
   readonly postgresPerSecond?: number | undefined;
+  /** bench/recovery.ts: ms from kill -9 to the first recovered token, on another node (cluster) and restarted. */
+  readonly recovery?: { clusterP50: number; clusterP99: number; restartP50: number; restartP99: number } | undefined;
 }
 
 /** Checks every target the run has numbers for (a target whose server did not run is left out). */
@@ -64,6 +66,13 @@ export function checkGoals(samples: Samples, plan: Plan, other: OtherResults = {
     push("chatwire+sqlite: no message lost (worst run: error frames or unanswered)", worst, 0, "count", true)();
   }
   push("PostgreSQL: >= 20,000 persisted messages/s, fsync=on", other.postgresPerSecond, 20_000, "/s", false)();
+  push(
+    "kill -9 -> first recovered token on another node, p99 (default lease 3 s): <= 2000 ms",
+    other.recovery?.clusterP99,
+    2000,
+    "ms",
+    true,
+  )();
   const voice = `${plan.voiceSessions} voice sessions`;
   ratio(CHATWIRE, FLOOR, "voicecpu", 1.1, true, `CPU/s of output audio, ${voice}: chatwire <= 1.1 x ${FLOOR}`);
   const voiceP99 = samples.values(CHATWIRE, "voice.p99");
