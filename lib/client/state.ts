@@ -286,6 +286,9 @@ export class ConversationState {
         if (waiting >= 0) this.#requests.splice(waiting, 1);
         return;
       }
+      case "follow":
+        this.#followed(frame.frame, frame.seq);
+        return;
       case "sidebar":
         return; // not conversation state: the client's events carry it
       case "welcome":
@@ -303,6 +306,18 @@ export class ConversationState {
         return; // no conversation state: the client's events carry them
       default:
         frame satisfies never; // a frame type added to the protocol and not handled here fails tsc
+    }
+    this.#changed();
+  }
+
+  /** A frame of a turn another socket on the thread runs (another tab, or the owner seen from a shared view): shown
+   * like this session's own, except that its task answers none of this client's requests. */
+  #followed(frame: ServerFrameOf<"follow">["frame"], seq: number): void {
+    if (frame.type === "task_start") this.#tasks.set(frame.taskId, undefined);
+    else if (frame.type === "task_end") this.#tasks.delete(frame.taskId);
+    else {
+      this.apply({ ...frame, seq } as ServerFrame);
+      return;
     }
     this.#changed();
   }

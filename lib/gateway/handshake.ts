@@ -20,6 +20,7 @@ import type { FrameSink } from "../session/sink.ts";
 import type { Tracing } from "../session/traces.ts";
 import type { LiveTokens } from "./live-tokens.ts";
 import { newSession } from "./new-session.ts";
+import { openViewer } from "./viewer-hello.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { loadOwnedThread, type Persistence, restoredConversation } from "./persistence.ts";
 import { type ChosenProfile, chooseProfile } from "./profiles.ts";
@@ -97,6 +98,7 @@ function welcome(
     ...(userEnvKeys === undefined ? {} : { userEnv: [...userEnvKeys] }),
     uploadToken,
     ...(live.mcpTransports === undefined ? {} : { mcp: { transports: [...live.mcpTransports] } }),
+    ...(live.viewOnly === true ? { view: true } : {}),
   });
 }
 
@@ -188,6 +190,7 @@ export async function handshake<S extends object>(
   }
   if (resumed.live !== undefined) return resumed.live;
   await resumed.ending;
+  if (hello.view !== undefined) return openViewer(hello.view, connection, scope);
   const place = registry.placeOnNode(options.maxSessionsPerNode);
   if (place === undefined) {
     connection.error("SERVER_FULL", `this server holds ${options.maxSessionsPerNode} sessions: try again later`);
