@@ -20,11 +20,11 @@ import type { FrameSink } from "../session/sink.ts";
 import type { Tracing } from "../session/traces.ts";
 import type { LiveTokens } from "./live-tokens.ts";
 import { newSession } from "./new-session.ts";
-import { openViewer } from "./viewer-hello.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { loadOwnedThread, type Persistence, restoredConversation } from "./persistence.ts";
 import { type ChosenProfile, chooseProfile } from "./profiles.ts";
 import type { SessionRegistry } from "./registry.ts";
+import { openViewer } from "./viewer-hello.ts";
 
 /** What one gateway shares with all its connections. */
 export interface ConnectionScope<S extends object> {

@@ -1,7 +1,7 @@
 // The gateway's live sessions by id (connected or waiting for a resume), so a reconnect can find its session.
 import { NodeTurns } from "../session/node-turns.ts";
-import { ThreadViewers } from "../session/thread-viewers.ts";
 import type { Session } from "../session/session.ts";
+import { ThreadViewers } from "../session/thread-viewers.ts";
 
 /** Told when a session is added or deleted (the cluster's directory). */
 export interface RegistryObserver {

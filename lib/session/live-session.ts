@@ -443,7 +443,15 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       // The sender shows its message itself; the thread's other sockets see it now, as the turn starts.
       this.#viewers?.publish(this.threadId, this, {
         type: "message_new",
-        message: { id, role: "user", author, content, createdAt, actions: [], ...(elements.length === 0 ? {} : { elements }) },
+        message: {
+          id,
+          role: "user",
+          author,
+          content,
+          createdAt,
+          actions: [],
+          ...(elements.length === 0 ? {} : { elements }),
+        },
       });
       this.#transcript.user(
         {

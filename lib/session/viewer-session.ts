@@ -4,9 +4,9 @@
 // `hello.resume` within the grace period — so a viewer that reconnects gets each frame once.
 import { nanoid } from "nanoid";
 import type { AbortKind } from "../context/abort.ts";
-import type { SharedThread } from "../protocol/threads.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { FollowedFrame, OutgoingFrame } from "../protocol/server.ts";
+import type { SharedThread } from "../protocol/threads.ts";
 import type { MessageView, User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
 import { Outbox } from "./outbox.ts";
