@@ -240,6 +240,8 @@ export async function handshake<S extends object>(
     place.release();
     // Listed in the cluster's directory before the client learns its id: a resume on another node must find it.
     await scope.cluster?.listed(live.id);
+    // A stored thread may have sessions on other nodes: their turns are followed here from the welcome on.
+    if (thread !== undefined) await scope.cluster?.watchThread(live.threadId);
     welcome(connection, scope.files, live, false, hooks.userEnv, secret);
     live.attach(connection.sink, 0);
     // Stored file URLs expire: the reopened history gets fresh ones.

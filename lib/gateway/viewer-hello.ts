@@ -67,6 +67,7 @@ export async function openViewer<S extends object>(
     // Listed before the welcome, as any session: its resume may land on another node, and nodes running the
     // thread's turns find the nodes that follow it in the directory.
     await scope.cluster?.listed(viewer.id);
+    await scope.cluster?.watchThread(viewer.threadId);
     connection.send({
       seq: 0,
       type: "welcome",

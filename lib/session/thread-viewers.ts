@@ -11,8 +11,8 @@ export interface ThreadFollower {
 
 /** Where frames go beyond this node (the cluster); told when this node starts and stops following a thread. */
 export interface ThreadBridge {
-  /** The first follower of `threadId` on this node joined. */
-  watch(threadId: string): void;
+  /** The first follower of `threadId` on this node joined (or is about to: the gateway may ask first). */
+  watch(threadId: string): Promise<void>;
   /** The last follower of `threadId` on this node left. */
   unwatch(threadId: string): void;
   /** A frame produced here, for the other nodes that follow `threadId`. */
@@ -57,7 +57,7 @@ export class ThreadViewers {
       followers = new Set();
       this.#threads.set(threadId, followers);
       followers.add(follower);
-      this.bridge?.watch(threadId);
+      void this.bridge?.watch(threadId);
       return;
     }
     followers.add(follower);
