@@ -70,8 +70,14 @@ export class ConversationState {
   /** A welcome: the same session goes on, or a new one starts (after a lost one: a divider, or the reopened
    * thread's history in place of the old log). */
   startSession({ welcome, resumed, replaced, reopened, lost }: SessionStart): void {
-    const { sessionId, threadId, user, chatProfile } = welcome;
-    this.#session = { sessionId, threadId, ...(user ? { user } : {}), ...(chatProfile ? { chatProfile } : {}) };
+    const { sessionId, threadId, user, chatProfile, view } = welcome;
+    this.#session = {
+      sessionId,
+      threadId,
+      ...(user ? { user } : {}),
+      ...(chatProfile ? { chatProfile } : {}),
+      ...(view ? { view } : {}),
+    };
     if (!resumed) {
       // Requests queued before a first session's welcome go to it; those queued for a lost one were dropped.
       const queued = replaced ? [] : this.#requests;
