@@ -84,8 +84,8 @@ export interface ConnectionOptions {
 }
 
 const protocol: typeof PROTOCOL_VERSION = 1;
-/** Close codes after which trying again cannot help: protocol version, not authenticated. */
-const FINAL_CLOSES = new Set([1002, 4401, 4404]);
+/** Close codes after which trying again cannot help: protocol version, not authenticated, a view refused. */
+const FINAL_CLOSES = new Set([1002, 4401, 4403, 4404]);
 
 /** One logical connection to the gateway. */
 export class Connection {
