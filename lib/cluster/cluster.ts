@@ -67,6 +67,8 @@ export interface ClusterNode {
   /** Settles once the other nodes holding sessions of `threadId` send its turns' frames here (or did not answer in
    * time): a session on a stored thread is welcomed after it, so it follows every turn from then on. */
   watchThread(threadId: string): Promise<void>;
+  /** The author stopped sharing `threadId`: its read-only viewers are closed on every node. */
+  unshared(threadId: string): void;
   /** Settles once the directory lists `sessionId` (or failed to: then it is logged, and only this node finds it). */
   listed(sessionId: string): Promise<void>;
   close(): Promise<void>;
@@ -179,6 +181,11 @@ class Node implements ClusterNode {
     this.#listing.set(session.id, listing);
   }
 
+  unshared(threadId: string): void {
+    if (this.#threads === undefined) this.host.viewers?.unshared(threadId);
+    else this.#threads.unshared(threadId);
+  }
+
   watchThread(threadId: string): Promise<void> {
     return this.#threads?.watch(threadId) ?? Promise.resolve();
   }
@@ -240,12 +247,14 @@ class Node implements ClusterNode {
   }
 
   async push(threadId: string, content: string): Promise<boolean> {
-    const holder = await this.directory.nodeOfThread(threadId);
-    if (holder === undefined || holder === this.nodeId) return false;
-    const id = nanoid();
-    const answer = this.#wait(this.#pushing, id, false);
-    this.bus.publish(holder, { k: "push", id, threadId, content });
-    return answer;
+    // A node may hold only read-only viewers of the thread (they take no push): the next node is asked then.
+    for (const holder of await this.directory.nodesOfThread(threadId)) {
+      const id = nanoid();
+      const answer = this.#wait(this.#pushing, id, false);
+      this.bus.publish(holder, { k: "push", id, threadId, content });
+      if (await answer) return true;
+    }
+    return false;
   }
 
   #onMessage(from: string, message: RelayMessage): void {
@@ -301,6 +310,7 @@ class Node implements ClusterNode {
       case "watch":
       case "watched":
       case "unwatch":
+      case "unshared":
       case "follow":
         this.#threads?.receive(from, message);
         return;

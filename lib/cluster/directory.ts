@@ -23,8 +23,6 @@ export interface Directory {
   remove(sessionId: string): Promise<void>;
   /** The node holding `sessionId` under a lease still running, or undefined. */
   nodeOfSession(sessionId: string): Promise<string | undefined>;
-  /** A node holding a live session of `threadId`, or undefined. */
-  nodeOfThread(threadId: string): Promise<string | undefined>;
   /** The live nodes other than this one that hold sessions of `threadId` (its followers there among them). */
   nodesOfThread(threadId: string): Promise<string[]>;
   /** Sessions of `userIdentifier` on live nodes other than this one. */
@@ -80,13 +78,6 @@ export function createDirectory(connectionString: string, nodeId: string, leaseM
       const { rows } = await query(
         `SELECT s.node_id FROM chatwire_cluster_sessions s ${alive} WHERE s.session_id = $1`,
         [sessionId],
-      );
-      return (rows[0] as { node_id: string } | undefined)?.node_id;
-    },
-    async nodeOfThread(threadId) {
-      const { rows } = await query(
-        `SELECT s.node_id FROM chatwire_cluster_sessions s ${alive} WHERE s.thread_id = $1 LIMIT 1`,
-        [threadId],
       );
       return (rows[0] as { node_id: string } | undefined)?.node_id;
     },

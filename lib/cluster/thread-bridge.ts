@@ -13,6 +13,7 @@ export type ThreadMessage =
   | { k: "watch"; threadId: string }
   | { k: "watched"; threadId: string; follows: boolean }
   | { k: "unwatch"; threadId: string }
+  | { k: "unshared"; threadId: string }
   | { k: "follow"; items: [threadId: string, frame: FollowedFrame][] };
 
 /** Bytes the bus may hold unsent before followed frames are dropped: a slow database must not grow the runner's
@@ -94,6 +95,11 @@ export class ClusterThreads implements ThreadBridge {
     this.bus.publish("*", { k: "unwatch", threadId } satisfies ThreadMessage);
   }
 
+  /** The author stopped sharing `threadId` (on this node): every node closes its viewers of it. */
+  unshared(threadId: string): void {
+    this.bus.publish("*", { k: "unshared", threadId } satisfies ThreadMessage);
+  }
+
   forward(threadId: string, frame: FollowedFrame): void {
     const nodes = this.#watchers.get(threadId);
     if (nodes === undefined) return;
@@ -124,6 +130,11 @@ export class ClusterThreads implements ThreadBridge {
 
   /** A message from node `from`. */
   receive(from: string, message: ThreadMessage): void {
+    // To every node, this one too: the share's viewers are closed wherever they are.
+    if (message.k === "unshared") {
+      this.viewers.unshared(message.threadId);
+      return;
+    }
     if (from === this.bus.nodeId) return;
     switch (message.k) {
       case "watch": {

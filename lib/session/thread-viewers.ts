@@ -7,6 +7,8 @@ import type { FollowedFrame, OutgoingFrame } from "../protocol/server.ts";
  * stream never waits for a follower (each has its own bounded outbox). */
 export interface ThreadFollower {
   follow(frame: FollowedFrame): void;
+  /** The thread's share was closed: a read-only viewer of it goes (its owner's own sessions stay). */
+  unshared?(): void;
 }
 
 /** Where frames go beyond this node (the cluster); told when this node starts and stops following a thread. */
@@ -82,6 +84,11 @@ export class ThreadViewers {
       for (const follower of followers) if (follower !== source) follower.follow(frame);
     }
     this.bridge?.forward(threadId, frame);
+  }
+
+  /** The author stopped sharing `threadId`: its read-only viewers on this node are closed at once. */
+  unshared(threadId: string): void {
+    for (const follower of [...(this.#threads.get(threadId) ?? [])]) follower.unshared?.();
   }
 
   /** A frame another node produced on `threadId`: to every follower here. */

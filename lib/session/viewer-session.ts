@@ -28,6 +28,9 @@ export interface ViewerInit {
   readonly registry?: { delete(session: Session): void } | undefined;
 }
 
+/** Close code of a view refused or closed (the gateway's VIEW_REFUSED). */
+const VIEW_CLOSED = 4403;
+
 const going = JSON.stringify({ seq: 0, type: "shutdown", reason: "server shutting down" });
 
 /**
@@ -162,6 +165,14 @@ class ViewerSession implements Session, ThreadFollower {
   /** Closed as a slow consumer (4008): the runner never waited for it; it may resume within the grace period. */
   onSlowConsumer(): void {
     this.#detach();
+  }
+
+  /** The share was closed: the viewer sees nothing more, told as a refused view is (4403), and cannot resume. */
+  unshared(): void {
+    const sink = this.#outbox.sink;
+    void this.end("disconnect");
+    sink?.send(JSON.stringify({ seq: 0, type: "error", code: "THREAD_NOT_FOUND", message: "the share was closed" }));
+    sink?.close(VIEW_CLOSED, "the share was closed");
   }
 
   snapshotState(): Record<string, unknown> {

@@ -153,6 +153,19 @@ test("a read-only viewer of a shared thread follows a turn, and whatever it send
   await one.until("task_end", 5000);
   assert.equal(tokens(one.received.slice(one.received.findLastIndex((f) => f.type === "task_start"))), answer("live"));
   assert.equal(JSON.stringify(one.received).includes("let me in"), false, "the viewer's message went nowhere");
+
+  // Unsharing closes the live view at once (4403), for good: its resume is refused, and nothing more reaches it.
+  const unshared = await server.inject({ method: "DELETE", url: `/threads/${threadId}/share`, headers: ada });
+  assert.equal(unshared.statusCode, 204);
+  assert.equal(await viewer.closed, 4403);
+  const { sessionId, resumeToken } = viewer.welcome;
+  const again = await connectClient(server, {
+    headers: bob,
+    resume: { sessionId, resumeToken, lastSeq: viewer.lastSeq },
+  });
+  t.after(() => again.close());
+  assert.ok(again.received.some((frame) => frame.type === "resume_failed"));
+  assert.equal(again.welcome?.view, undefined, "a conversation of bob's own, not the view");
 });
 
 test("a viewer that drops mid-turn resumes with each frame once; the turn's tokens add up exactly", async (t) => {
