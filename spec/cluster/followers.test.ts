@@ -77,4 +77,9 @@ test("a tab on node B and a viewer on node C follow a run on node A; B's own run
   const refused = await connectClient(`ws://127.0.0.1:${b.port}/ws`, { headers: bob.headers, hello: false });
   refused.send(JSON.stringify({ type: "hello", protocol: 1, view: { shareId } }));
   assert.equal(await refused.closed, 4403);
+
+  // Unsharing on node A closes the live view on node C at once.
+  const unshared = await fetch(`http://127.0.0.1:${a.port}/threads/${threadId}/share`, { method: "DELETE", headers });
+  assert.equal(unshared.status, 204);
+  assert.equal(await viewer.closed, 4403);
 });
