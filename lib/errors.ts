@@ -73,6 +73,7 @@ export const ErrorCode = Type.Enum([
   "UNKNOWN_PROVIDER",
   "PROVIDER_UNAVAILABLE",
   "SHARE_VIEW_TIMEOUT",
+  "VIEW_ONLY",
 ]);
 export type ErrorCode = Static<typeof ErrorCode>;
 

@@ -67,6 +67,9 @@ export interface ConnectOptions {
   readonly chatProfile?: string | undefined;
   /** Reopen this stored thread instead of starting a new conversation. */
   readonly thread?: ThreadRequest | undefined;
+  /** View this share (a `shareId`) read-only and live instead: the thread's history, then its turns as they run
+   * (docs/sharing.md). Sending is refused with VIEW_ONLY. */
+  readonly view?: string | undefined;
   /** Where the HTTP routes are (default: the gateway URL without its last segment, over http(s)). */
   readonly api?: string | undefined;
   readonly reconnect?: ReconnectOptions | undefined;
@@ -175,7 +178,7 @@ export class ChatClient {
         },
       },
     );
-    this.#connection.open(options.thread);
+    this.#connection.open(options.thread, options.view === undefined ? undefined : { shareId: options.view });
   }
 
   /** Subscribes to snapshot changes (useSyncExternalStore's `subscribe`); returns the unsubscribe. */
@@ -210,6 +213,10 @@ export class ChatClient {
     } = {},
   ): string {
     this.#usable();
+    if (this.#state.snapshot().session?.view === true) {
+      // The server would refuse it too: a viewer's message must not even show as sent.
+      throw new ChatwireClientError("VIEW_ONLY", "this client views a shared thread read-only: it cannot send");
+    }
     const id = this.#newId("msg");
     this.#change(() => this.#state.addLocal(id, text));
     this.#state.requested(id);
@@ -403,6 +410,17 @@ export class ChatClient {
       this.#state.clear();
     });
     this.#connection.open(thread);
+  }
+
+  /** Views a shared thread read-only and live (its `shareId`), ending the current session: the thread's history,
+   * then every turn its owner runs, as it runs. The snapshot's `session.view` is true. */
+  view(shareId: string): void {
+    this.#rejectWaiting("a new session was opened");
+    this.#change(() => {
+      this.#state.forgetTurns();
+      this.#state.clear();
+    });
+    this.#connection.open(undefined, { shareId });
   }
 
   /** Ends the session for good (close code 1000: the server runs onChatEnd now). */

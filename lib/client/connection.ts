@@ -2,7 +2,14 @@
 // and jitter. After a drop it resumes the live session (docs/reconnect.md): the frames it missed are replayed in
 // order; if the session is gone, the stored thread reopens in the same hello when there is one, else a new
 // conversation starts. It knows frames only by their `type` and `seq`; what they mean is state.ts's business.
-import type { ClientFrame, PROTOCOL_VERSION, ServerFrame, ServerFrameOf, ThreadRequest } from "../protocol/index.ts";
+import type {
+  ClientFrame,
+  PROTOCOL_VERSION,
+  ServerFrame,
+  ServerFrameOf,
+  ThreadRequest,
+  ViewRequest,
+} from "../protocol/index.ts";
 import { MAX_TIMER_MS } from "../runtime/timers.ts";
 import { OPEN, type SocketConstructor, type SocketLike, socketClass } from "./socket.ts";
 
@@ -77,8 +84,8 @@ export interface ConnectionOptions {
 }
 
 const protocol: typeof PROTOCOL_VERSION = 1;
-/** Close codes after which trying again cannot help: protocol version, not authenticated. */
-const FINAL_CLOSES = new Set([1002, 4401, 4404]);
+/** Close codes after which trying again cannot help: protocol version, not authenticated, a view refused. */
+const FINAL_CLOSES = new Set([1002, 4401, 4403, 4404]);
 
 /** One logical connection to the gateway. */
 export class Connection {
@@ -97,6 +104,8 @@ export class Connection {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** The stored thread the next new session should reopen, until a welcome arrives. */
   #reopen: ThreadRequest | undefined;
+  /** The share this client views read-only (`hello.view`): opened again if its viewer session is gone. */
+  #view: ViewRequest | undefined;
   /** Whether the session's thread is stored: threads are created at their first user message, so asking to reopen
    * one before that only earns a THREAD_NOT_FOUND. */
   #threadStored = false;
@@ -124,11 +133,12 @@ export class Connection {
   }
 
   /** Starts a new session, ending the current one if any: a new conversation, or the stored `thread` reopened. */
-  open(thread?: ThreadRequest): void {
+  open(thread?: ThreadRequest, view?: ViewRequest): void {
     this.#end();
     this.#done = false;
     this.#attempt = 0;
     this.#reopen = thread;
+    this.#view = view;
     void this.#open();
   }
 
@@ -252,6 +262,14 @@ export class Connection {
   #hello(): ClientFrame {
     const profile = this.#profile === undefined ? {} : { chatProfile: this.#profile };
     const session = this.#session;
+    if (this.#view !== undefined) {
+      // A viewer resumes its session, or views the share again: never a conversation of its own.
+      const resume =
+        session === undefined
+          ? {}
+          : { resume: { sessionId: session.sessionId, resumeToken: session.resumeToken, lastSeq: this.#lastSeq } };
+      return { type: "hello", protocol, ...resume, view: this.#view };
+    }
     if (session === undefined)
       return { type: "hello", protocol, ...profile, ...(this.#reopen ? { thread: this.#reopen } : {}) };
     const resume = { sessionId: session.sessionId, resumeToken: session.resumeToken, lastSeq: this.#lastSeq };

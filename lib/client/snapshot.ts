@@ -93,6 +93,8 @@ export interface SessionInfo {
   readonly threadId: string;
   readonly user?: User;
   readonly chatProfile?: string;
+  /** A read-only viewer of a shared thread (`welcome.view`): show no input. */
+  readonly view?: true;
 }
 
 /** The settings form the app shows (its last `chat_settings`): render `inputs`, filled with `values`. */

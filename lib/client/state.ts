@@ -70,8 +70,14 @@ export class ConversationState {
   /** A welcome: the same session goes on, or a new one starts (after a lost one: a divider, or the reopened
    * thread's history in place of the old log). */
   startSession({ welcome, resumed, replaced, reopened, lost }: SessionStart): void {
-    const { sessionId, threadId, user, chatProfile } = welcome;
-    this.#session = { sessionId, threadId, ...(user ? { user } : {}), ...(chatProfile ? { chatProfile } : {}) };
+    const { sessionId, threadId, user, chatProfile, view } = welcome;
+    this.#session = {
+      sessionId,
+      threadId,
+      ...(user ? { user } : {}),
+      ...(chatProfile ? { chatProfile } : {}),
+      ...(view ? { view } : {}),
+    };
     if (!resumed) {
       // Requests queued before a first session's welcome go to it; those queued for a lost one were dropped.
       const queued = replaced ? [] : this.#requests;
@@ -286,6 +292,9 @@ export class ConversationState {
         if (waiting >= 0) this.#requests.splice(waiting, 1);
         return;
       }
+      case "follow":
+        this.#followed(frame.frame, frame.seq);
+        return;
       case "sidebar":
         return; // not conversation state: the client's events carry it
       case "welcome":
@@ -303,6 +312,18 @@ export class ConversationState {
         return; // no conversation state: the client's events carry them
       default:
         frame satisfies never; // a frame type added to the protocol and not handled here fails tsc
+    }
+    this.#changed();
+  }
+
+  /** A frame of a turn another socket on the thread runs (another tab, or the owner seen from a shared view): shown
+   * like this session's own, except that its task answers none of this client's requests. */
+  #followed(frame: ServerFrameOf<"follow">["frame"], seq: number): void {
+    if (frame.type === "task_start") this.#tasks.set(frame.taskId, undefined);
+    else if (frame.type === "task_end") this.#tasks.delete(frame.taskId);
+    else {
+      this.apply({ ...frame, seq } as ServerFrame);
+      return;
     }
     this.#changed();
   }

@@ -9,10 +9,12 @@ import type { ServerFrameOf } from "../protocol/server.ts";
 import type { User } from "../protocol/views.ts";
 import type { Session } from "../session/session.ts";
 import type { FrameSink } from "../session/sink.ts";
+import type { ThreadViewers } from "../session/thread-viewers.ts";
 import { type ClusterBus, createPostgresBus } from "./bus.ts";
 import { createDirectory, type Directory } from "./directory.ts";
 import type { ClusterSettings } from "./options.ts";
 import { fromWire, type RelayMessage, RelaySink, RemoteSession } from "./relay.ts";
+import { ClusterThreads } from "./thread-bridge.ts";
 
 /** Why a resume is refused, as `resume_failed` says it. */
 export type ResumeRefusal = ServerFrameOf<"resume_failed">["reason"];
@@ -39,6 +41,8 @@ export interface ClusterHost {
   readonly resume: ResumeHere;
   /** Another node revoked `tokenId` (a logout): close this node's sockets opened with it. */
   revoked(tokenId: string): void;
+  /** The node's followers of threads: with it, they follow the thread's turns on every node. */
+  readonly viewers?: ThreadViewers | undefined;
 }
 
 /** What resuming a session held elsewhere gave. */
@@ -60,6 +64,11 @@ export interface ClusterNode {
   /** The registry's news: a session was opened or ended here. */
   added(session: Session): void;
   removed(session: Session): void;
+  /** Settles once the other nodes holding sessions of `threadId` send its turns' frames here (or did not answer in
+   * time): a session on a stored thread is welcomed after it, so it follows every turn from then on. */
+  watchThread(threadId: string): Promise<void>;
+  /** The author stopped sharing `threadId`: its read-only viewers are closed on every node. */
+  unshared(threadId: string): void;
   /** Settles once the directory lists `sessionId` (or failed to: then it is logged, and only this node finds it). */
   listed(sessionId: string): Promise<void>;
   close(): Promise<void>;
@@ -103,6 +112,8 @@ class Node implements ClusterNode {
   readonly #listing = new Map<string, Promise<void>>();
   readonly #heartbeat: NodeJS.Timeout;
   #beating: Promise<void> = Promise.resolve();
+  /** Followed threads across nodes, when the gateway has followers. */
+  readonly #threads: ClusterThreads | undefined;
 
   private readonly bus: ClusterBus;
   private readonly directory: Directory;
@@ -119,6 +130,16 @@ class Node implements ClusterNode {
     this.directory = directory;
     this.host = host;
     this.timing = timing;
+    this.#threads =
+      host.viewers === undefined
+        ? undefined
+        : new ClusterThreads(
+            bus,
+            host.viewers,
+            (threadId) => directory.nodesOfThread(threadId),
+            host.log,
+            timing.relayTimeoutMs,
+          );
     bus.onMessage((from, message) => this.#onMessage(from, message as RelayMessage));
     bus.onLost(() => this.#lost());
     this.#heartbeat = setInterval(() => {
@@ -140,6 +161,7 @@ class Node implements ClusterNode {
   async #beat(): Promise<void> {
     await this.directory.heartbeat(() => this.host.held.all().map(entryOf));
     const alive = await this.directory.liveNodes();
+    this.#threads?.prune(alive);
     for (const remote of [...this.#remotes.values()]) {
       if (!alive.has(remote.holder)) remote.close(1012, "the node holding the session is gone");
     }
@@ -157,6 +179,15 @@ class Node implements ClusterNode {
       .catch((error: unknown) => this.host.log.warn({ err: error }, "directory add failed"))
       .finally(() => this.#listing.delete(session.id));
     this.#listing.set(session.id, listing);
+  }
+
+  unshared(threadId: string): void {
+    if (this.#threads === undefined) this.host.viewers?.unshared(threadId);
+    else this.#threads.unshared(threadId);
+  }
+
+  watchThread(threadId: string): Promise<void> {
+    return this.#threads?.watch(threadId) ?? Promise.resolve();
   }
 
   listed(sessionId: string): Promise<void> {
@@ -216,12 +247,14 @@ class Node implements ClusterNode {
   }
 
   async push(threadId: string, content: string): Promise<boolean> {
-    const holder = await this.directory.nodeOfThread(threadId);
-    if (holder === undefined || holder === this.nodeId) return false;
-    const id = nanoid();
-    const answer = this.#wait(this.#pushing, id, false);
-    this.bus.publish(holder, { k: "push", id, threadId, content });
-    return answer;
+    // A node may hold only read-only viewers of the thread (they take no push): the next node is asked then.
+    for (const holder of await this.directory.nodesOfThread(threadId)) {
+      const id = nanoid();
+      const answer = this.#wait(this.#pushing, id, false);
+      this.bus.publish(holder, { k: "push", id, threadId, content });
+      if (await answer) return true;
+    }
+    return false;
   }
 
   #onMessage(from: string, message: RelayMessage): void {
@@ -273,6 +306,13 @@ class Node implements ClusterNode {
         return;
       case "revoked":
         if (from !== this.nodeId) this.host.revoked(message.tokenId);
+        return;
+      case "watch":
+      case "watched":
+      case "unwatch":
+      case "unshared":
+      case "follow":
+        this.#threads?.receive(from, message);
         return;
       default:
         message satisfies never;

@@ -23,8 +23,8 @@ export interface Directory {
   remove(sessionId: string): Promise<void>;
   /** The node holding `sessionId` under a lease still running, or undefined. */
   nodeOfSession(sessionId: string): Promise<string | undefined>;
-  /** A node holding a live session of `threadId`, or undefined. */
-  nodeOfThread(threadId: string): Promise<string | undefined>;
+  /** The live nodes other than this one that hold sessions of `threadId` (its followers there among them). */
+  nodesOfThread(threadId: string): Promise<string[]>;
   /** Sessions of `userIdentifier` on live nodes other than this one. */
   countElsewhere(userIdentifier: string): Promise<number>;
   /** The nodes whose lease is still running. */
@@ -81,12 +81,12 @@ export function createDirectory(connectionString: string, nodeId: string, leaseM
       );
       return (rows[0] as { node_id: string } | undefined)?.node_id;
     },
-    async nodeOfThread(threadId) {
+    async nodesOfThread(threadId) {
       const { rows } = await query(
-        `SELECT s.node_id FROM chatwire_cluster_sessions s ${alive} WHERE s.thread_id = $1 LIMIT 1`,
-        [threadId],
+        `SELECT DISTINCT s.node_id FROM chatwire_cluster_sessions s ${alive} WHERE s.thread_id = $1 AND s.node_id <> $2`,
+        [threadId, nodeId],
       );
-      return (rows[0] as { node_id: string } | undefined)?.node_id;
+      return (rows as { node_id: string }[]).map((row) => row.node_id);
     },
     async countElsewhere(userIdentifier) {
       const { rows } = await query(

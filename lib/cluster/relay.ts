@@ -7,6 +7,7 @@ import type { User } from "../protocol/views.ts";
 import type { SessionCommand } from "../session/commands.ts";
 import { type FrameSink, SLOW_CONSUMER } from "../session/sink.ts";
 import type { ClusterBus } from "./bus.ts";
+import type { ThreadMessage } from "./thread-bridge.ts";
 
 /** What relaying nodes say to each other about one link (one client connection relayed to one session). */
 export type RelayMessage =
@@ -19,7 +20,8 @@ export type RelayMessage =
   | { k: "close"; link: string; code: number; reason: string }
   | { k: "push"; id: string; threadId: string; content: string }
   | { k: "pushed"; id: string; ok: boolean }
-  | { k: "revoked"; tokenId: string };
+  | { k: "revoked"; tokenId: string }
+  | ThreadMessage;
 
 /** A command as JSON: audio bytes as base64. */
 export type WireCommand =

@@ -270,6 +270,7 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
       case "step_token": // the step's next `step` frame (at the latest its end) carries the whole text
       case "mcp_connected": // a session's MCP servers end with it: never part of the stored thread
       case "mcp_disconnected":
+      case "follow": // another session's turn: that session stores it
       case "favorites": // a listing; the flags themselves are in the threads' metadata (ThreadLink.setFavorite)
         return;
       default:

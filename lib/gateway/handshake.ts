@@ -24,6 +24,7 @@ import type { ResolvedOptions } from "./options.ts";
 import { loadOwnedThread, type Persistence, restoredConversation } from "./persistence.ts";
 import { type ChosenProfile, chooseProfile } from "./profiles.ts";
 import type { SessionRegistry } from "./registry.ts";
+import { openViewer } from "./viewer-hello.ts";
 
 /** What one gateway shares with all its connections. */
 export interface ConnectionScope<S extends object> {
@@ -97,6 +98,7 @@ function welcome(
     ...(userEnvKeys === undefined ? {} : { userEnv: [...userEnvKeys] }),
     uploadToken,
     ...(live.mcpTransports === undefined ? {} : { mcp: { transports: [...live.mcpTransports] } }),
+    ...(live.viewOnly === true ? { view: true } : {}),
   });
 }
 
@@ -188,6 +190,7 @@ export async function handshake<S extends object>(
   }
   if (resumed.live !== undefined) return resumed.live;
   await resumed.ending;
+  if (hello.view !== undefined) return openViewer(hello.view, connection, scope);
   const place = registry.placeOnNode(options.maxSessionsPerNode);
   if (place === undefined) {
     connection.error("SERVER_FULL", `this server holds ${options.maxSessionsPerNode} sessions: try again later`);
@@ -237,6 +240,8 @@ export async function handshake<S extends object>(
     place.release();
     // Listed in the cluster's directory before the client learns its id: a resume on another node must find it.
     await scope.cluster?.listed(live.id);
+    // A stored thread may have sessions on other nodes: their turns are followed here from the welcome on.
+    if (thread !== undefined) await scope.cluster?.watchThread(live.threadId);
     welcome(connection, scope.files, live, false, hooks.userEnv, secret);
     live.attach(connection.sink, 0);
     // Stored file URLs expire: the reopened history gets fresh ones.

@@ -55,5 +55,5 @@ export async function joinTheCluster(
     await ending;
     return refused;
   };
-  return joinCluster(settings, { held: registry, log, resume, revoked });
+  return joinCluster(settings, { held: registry, log, resume, revoked, viewers: registry.viewers });
 }

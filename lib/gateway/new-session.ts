@@ -74,6 +74,7 @@ export function newSession<S extends object>(
     tracing: scope.tracing,
     favorites: favoritesAccess(options.favorites, persistence?.layer, user),
     grants: sessionGrants(threadId, user, persistence?.layer),
+    viewers: scope.registry.viewers,
   });
   return { session, secret: linked?.secret };
 }

@@ -111,6 +111,9 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
       viewHook,
       signer: files.signer,
       viewTimeoutMs,
+      // The link stops working at once for live viewers too, on every node.
+      onUnshared: (threadId: string) =>
+        cluster === undefined ? registry.viewers.unshared(threadId) : cluster.unshared(threadId),
     });
   }
   // The upgrade is checked before it happens: a foreign origin gets HTTP 403; the user is decided here so that no

@@ -1,6 +1,7 @@
 // The gateway's live sessions by id (connected or waiting for a resume), so a reconnect can find its session.
 import { NodeTurns } from "../session/node-turns.ts";
 import type { Session } from "../session/session.ts";
+import { ThreadViewers } from "../session/thread-viewers.ts";
 
 /** Told when a session is added or deleted (the cluster's directory). */
 export interface RegistryObserver {
@@ -22,6 +23,8 @@ export class SessionRegistry {
   #opening = 0;
   /** The turns running in these sessions, against `maxTurnsPerNode`. */
   readonly turns: NodeTurns;
+  /** The followers of each thread on this node: its sessions and read-only viewers (session/thread-viewers.ts). */
+  readonly viewers = new ThreadViewers();
 
   /** Set once, when the gateway joins a cluster. */
   observer: RegistryObserver | undefined;
@@ -104,7 +107,9 @@ export class SessionRegistry {
 
   /** The live session of a thread on this node, if any. */
   ofThread(threadId: string): Session | undefined {
-    for (const session of this.#sessions.values()) if (session.threadId === threadId && !session.ended) return session;
+    for (const session of this.#sessions.values()) {
+      if (session.threadId === threadId && !session.ended && session.viewOnly !== true) return session;
+    }
     return undefined;
   }
 

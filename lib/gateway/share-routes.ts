@@ -26,6 +26,8 @@ export interface ShareRoutesOptions {
   readonly signer?: FileSigner | undefined;
   /** How long `onSharedThreadView` may take (`shareViewTimeoutMs`); 0: no limit. */
   readonly viewTimeoutMs: number;
+  /** Told when the author stops sharing a thread: its live viewers go too. */
+  readonly onUnshared?: ((threadId: string) => void) | undefined;
 }
 
 const ThreadParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -74,6 +76,7 @@ export async function shareRoutes(app: FastifyInstance, options: ShareRoutesOpti
       const { id } = request.params;
       if ((await authored(request, id)) === undefined) return notFound(reply);
       await layer.setThreadShare(id, null);
+      options.onUnshared?.(id);
       return reply.code(204).send();
     },
   );

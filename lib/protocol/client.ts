@@ -19,6 +19,11 @@ export type ResumeRequest = Static<typeof ResumeRequest>;
 export const ThreadRequest = Type.Object({ id: Id, secret: Type.Optional(Type.String({ maxLength: 128 })) }, closed);
 export type ThreadRequest = Static<typeof ThreadRequest>;
 
+/** Follow a shared thread read-only, by its share id (`PUT /threads/:id/share`): allowed to whoever may read the
+ * share (its author; others as `onSharedThreadView` decides). */
+export const ViewRequest = Type.Object({ shareId: Type.String({ minLength: 1, maxLength: 64 }) }, closed);
+export type ViewRequest = Static<typeof ViewRequest>;
+
 /** First frame of every connection: the protocol version, optionally a chat profile, a live session to resume
  * (`resume`) and, if that is not possible, a stored thread to reopen (`thread`). */
 export const Hello = Type.Object(
@@ -28,6 +33,8 @@ export const Hello = Type.Object(
     chatProfile: Type.Optional(Type.String({ maxLength: 128 })),
     resume: Type.Optional(ResumeRequest),
     thread: Type.Optional(ThreadRequest),
+    /** Open a read-only viewer of a shared thread instead of a session of one's own (with `resume`: its fallback). */
+    view: Type.Optional(ViewRequest),
     /** Values of the keys the app declares (`welcome.userEnv`), e.g. the user's own API key: `ctx.userEnv` of a
      * new session; never stored nor logged. */
     userEnv: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 4096 }), { maxProperties: 64 })),

@@ -40,6 +40,9 @@ export const Welcome = connectionFrame("welcome", {
   /** When the app takes MCP servers: the transports its policy can allow (URLs: it allows some host; stdio: it
    * allow-lists some command). Absent: `mcp_connect` gets MCP_DISABLED. */
   mcp: Type.Optional(Type.Object({ transports: Type.Array(McpTransport) })),
+  /** A read-only viewer of a shared thread (`hello.view`): it gets the thread's history and `follow` frames, and
+   * whatever it sends except `ack` is refused with VIEW_ONLY. */
+  view: Type.Optional(Type.Literal(true)),
 });
 /** The live session asked for in `hello.resume` cannot be resumed: it `expired` (or never existed), its replay
  * buffer `overflow`ed, or it belongs to someone else (`forbidden`). A new session follows (welcome). */
@@ -223,6 +226,34 @@ export const McpDisconnected = frame("mcp_disconnected", {
  * user, a data layer) and after each `favorite` frame (`replyTo`: its id). Each replaces the last list. */
 export const FavoritesFrame = frame("favorites", { messages: Type.Array(FavoriteView), replyTo: Type.Optional(Id) });
 
+/** A frame schema without its `seq`: as it travels inside a `follow` frame. */
+const inner = <F extends { properties: TProperties }>(schema: F) => {
+  const { seq: _seq, ...properties } = schema.properties;
+  return Type.Object(properties as Omit<F["properties"], "seq">);
+};
+
+/** The frames of a turn that other sockets on the thread follow live (docs/protocol.md, "Following a thread"). */
+export const FollowedFrame = Type.Union([
+  inner(MessageNew),
+  inner(MessageUpdate),
+  inner(MessageDelete),
+  inner(StepFrame),
+  inner(StreamStart),
+  inner(StreamToken),
+  inner(StreamEnd),
+  inner(StepToken),
+  inner(TaskStart),
+  inner(TaskEnd),
+  inner(ElementFrame),
+  inner(RemoveElements),
+]);
+export type FollowedFrame = Static<typeof FollowedFrame>;
+
+/** A frame of a turn that another socket on this thread runs (another tab of the user, or the thread's owner seen
+ * from a read-only viewer): render `frame` as if it were the session's own, except that a `task_start` in it is
+ * not the answer to anything this client sent. Numbered in this session's own `seq`, so replayed once on a resume. */
+export const Follow = frame("follow", { frame: FollowedFrame });
+
 /** Every frame the server may send. */
 export const ServerFrame = Type.Union([
   Welcome,
@@ -262,6 +293,7 @@ export const ServerFrame = Type.Union([
   McpConnected,
   McpDisconnected,
   FavoritesFrame,
+  Follow,
 ]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

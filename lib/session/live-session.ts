@@ -13,7 +13,7 @@ import { type HookSource, LiveTable, tableOf } from "../hooks/live-table.ts";
 import type { ChatFile, IncomingMessage } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { McpTransport } from "../protocol/mcp.ts";
-import type { OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
+import type { FollowedFrame, OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
 import type { JsonObject, User } from "../protocol/views.ts";
 import { ActionBook, pressedAction } from "./actions.ts";
 import { AskBook } from "./asks.ts";
@@ -36,6 +36,7 @@ import { type FrameSink, GOING_AWAY, REPLACED } from "./sink.ts";
 import { answerStoredAsk } from "./stored-asks.ts";
 import { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
+import { isFollowed, type ThreadViewers } from "./thread-viewers.ts";
 import type { FrameTracer } from "./traces.ts";
 import { Transcript } from "./transcript.ts";
 import { recoverTurns } from "./turn-recovery.ts";
@@ -141,6 +142,8 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   readonly #favorites: FavoritesDesk<S>;
   /** Message turns' records and step memos, when persistence keeps turns durable. */
   readonly #durable: SessionTurns | undefined;
+  /** The node's followers of threads: this session follows its thread's other sessions, and they follow it. */
+  readonly #viewers: ThreadViewers | undefined;
 
   constructor(init: SessionInit<S>) {
     const { limits } = init;
@@ -152,6 +155,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#files = init.files;
     const access = init.favorites ?? NO_FAVORITES;
     this.#link = init.link;
+    this.#viewers = init.viewers;
     this.#durable =
       init.durableTurns === undefined || init.link === undefined
         ? undefined
@@ -241,6 +245,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   }
 
   start(thread?: LoadedThread): void {
+    this.#viewers?.join(this.threadId, this);
     const { onChatStart, onChatResume, chatSettings, commands, modes } = this.#hooks;
     if (modes !== undefined) {
       this.#modes.set(modes);
@@ -440,6 +445,19 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       const elements = fileElements(files);
       this.#link?.recordUserMessage({ ...base, author, ...(elements.length === 0 ? {} : { elements }) });
       const { id, createdAt } = base;
+      // The sender shows its message itself; the thread's other sockets see it now, as the turn starts.
+      this.#viewers?.publish(this.threadId, this, {
+        type: "message_new",
+        message: {
+          id,
+          role: "user",
+          author,
+          content,
+          createdAt,
+          actions: [],
+          ...(elements.length === 0 ? {} : { elements }),
+        },
+      });
       this.#transcript.user(
         {
           id,
@@ -652,7 +670,15 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.#traces?.record(frame);
     this.#link?.record(frame);
     this.#transcript.record(frame);
+    if (this.#viewers !== undefined && isFollowed(frame)) this.#viewers.publish(this.threadId, this, frame);
     return this.#outbox.push(frame);
+  }
+
+  /** A frame of a turn another session on this thread runs: shown, numbered like the session's own, never stored
+   * nor added to this session's history (the running session stores it). */
+  follow(frame: FollowedFrame): void {
+    if (this.#closed) return;
+    void this.#outbox.push({ type: "follow", frame });
   }
 
   notify(frame: OutgoingFrame): void {
@@ -756,6 +782,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
           log.warn({ err: error, sessionId: this.id }, "files of an unstored conversation were not deleted");
         });
       }
+      this.#viewers?.leave(this.threadId, this);
       this.#outbox.close();
       this.#closed = true;
       this.#traces?.close();

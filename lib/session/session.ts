@@ -22,6 +22,7 @@ import type { NodeTurns } from "./node-turns.ts";
 import type { OutboxLimits } from "./outbox.ts";
 import type { FrameSink } from "./sink.ts";
 import type { ThreadLink } from "./thread-link.ts";
+import type { ThreadViewers } from "./thread-viewers.ts";
 import type { Tracing } from "./traces.ts";
 
 /**
@@ -116,6 +117,9 @@ export interface SessionInit<S extends object> {
    * session's memory when absent. */
   readonly grants?: ToolGrants | undefined;
   readonly favorites?: FavoritesAccess | undefined;
+  /** The node's followers of threads (docs/protocol.md, "Following a thread"): with it, the session's turns are seen
+   * live by the other sessions on its thread, and theirs by it. */
+  readonly viewers?: ThreadViewers | undefined;
 }
 
 /**
@@ -136,6 +140,8 @@ export interface Session {
   /** Whether a client is connected (a sink is attached). */
   readonly attached: boolean;
   readonly ended: boolean;
+  /** A read-only viewer of a shared thread (viewer-session.ts): it runs nothing and refuses every command. */
+  readonly viewOnly?: boolean;
   /** Opens the conversation, once, after the first attach: a reopened thread's history then `onChatResume`, or
    * `onChatStart`. */
   start(thread?: LoadedThread): void;

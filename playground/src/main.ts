@@ -69,7 +69,7 @@ const threads = new ThreadList(() => client?.threads, {
 });
 const share = new ShareButton(() => client?.threads, url);
 const mcp = new McpDialog(() => client);
-/** `?share=<id>`: this page shows that shared thread, read-only, and never opens a socket. */
+/** `?share=<id>`: this page shows that shared thread, read-only, and follows it live (a viewer socket). */
 const shareId = url.searchParams.get("share");
 const signIn = new SignIn(
   (username, password) => logIn(api, username, password),
@@ -85,8 +85,10 @@ else void readShared(shareId);
 /** The shared thread; refused while signed out, the sign-in form (the app may let signed-in users read it). */
 async function readShared(id: string, user?: User): Promise<void> {
   if (user !== undefined) signIn.signedIn(user, true);
-  if (await showSharedThread(api, id)) return;
-  if (user === undefined && (await currentAccount(api)).kind === "signed-out") {
+  const signedOut = user === undefined && (await currentAccount(api)).kind === "signed-out";
+  // Following it live takes a socket, which the gateway opens only to a user it accepts: signed out, as read.
+  if (await showSharedThread(api, id, signedOut ? undefined : gateway.url)) return;
+  if (signedOut) {
     signIn.ask(`${LINK_REFUSED} Signed in, you may read it.`, await signInOptions(api));
   }
 }

@@ -186,6 +186,9 @@ export class ChainlitSink implements FrameSink {
       case "audio_interrupt":
         socket.emit("audio_interrupt", {});
         return;
+      case "follow": // another tab's turn on this thread: Chainlit's client renders it as its own
+        this.#emit(frame.frame);
+        return;
       case "message_steered": // Chainlit has no steering: its UI shows the message as sent, the answer follows
       case "audio_dropped": // a gap in playback: Chainlit has no event for it
       case "starters": // Chainlit's client reads starters from GET /project/settings

@@ -1,0 +1,121 @@
+// `hello.view`: a read-only viewer of a shared thread, for whoever may read the share (its author; others as the
+// app's `onSharedThreadView` decides, as for `GET /shared/:shareId`). Refused the same way whatever the cause
+// (THREAD_NOT_FOUND, close 4403): a share id reveals nothing about whether it ever worked.
+
+import type { FastifyBaseLogger } from "fastify";
+import type { ClusterNode } from "../cluster/cluster.ts";
+import type { FileAccess } from "../context/files.ts";
+import { FILE_URL_TTL_MS } from "../context/files.ts";
+import { refreshFileUrls } from "../data/file-signer.ts";
+import { PRIVATE_METADATA_KEY, sharedView } from "../data/shared-view.ts";
+import type { ErrorCode } from "../errors.ts";
+import { isChatwireError } from "../errors.ts";
+import type { LiveTable } from "../hooks/live-table.ts";
+import { PROTOCOL_VERSION, type ViewRequest } from "../protocol/client.ts";
+import type { ServerFrameOf } from "../protocol/server.ts";
+import type { User } from "../protocol/views.ts";
+import type { Session } from "../session/session.ts";
+import type { FrameSink } from "../session/sink.ts";
+import { createViewer } from "../session/viewer-session.ts";
+import type { ResolvedOptions } from "./options.ts";
+import type { Persistence } from "./persistence.ts";
+import type { SessionRegistry } from "./registry.ts";
+import { mayViewShared } from "./share-access.ts";
+
+/** What of the gateway a viewer needs (a handshake's ConnectionScope has it all). */
+export interface ViewerScope<S extends object> {
+  readonly options: ResolvedOptions<S>;
+  readonly hooks: LiveTable<S>;
+  readonly log: FastifyBaseLogger;
+  readonly registry: SessionRegistry;
+  readonly persistence: Persistence | undefined;
+  readonly files: FileAccess;
+  readonly cluster?: ClusterNode | undefined;
+}
+
+/** What of its connection a viewer's hello needs (a HandshakeConnection). */
+export interface ViewerConnection {
+  readonly user: User | undefined;
+  readonly sink: FrameSink;
+  readonly open: boolean;
+  send(frame: ServerFrameOf<"welcome">): void;
+  error(code: ErrorCode, message: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** Close code of a `hello.view` that may not view (no such share, not shared, or not for this user). */
+export const VIEW_REFUSED = 4403;
+
+/** Element ids a thread's metadata lists as private (shared-view.ts), left out of a viewer's live frames too. */
+function privateIds(metadata: Record<string, unknown>): Set<string> {
+  const listed = metadata[PRIVATE_METADATA_KEY];
+  return new Set(Array.isArray(listed) ? listed.filter((id): id is string => typeof id === "string") : []);
+}
+
+/** Opens a viewer of the share `request` names, welcomed with `view: true`; undefined when refused (told, closed). */
+export async function openViewer<S extends object>(
+  request: ViewRequest,
+  connection: ViewerConnection,
+  scope: ViewerScope<S>,
+): Promise<Session | undefined> {
+  const { persistence, registry, options, log } = scope;
+  const { user } = connection;
+  const refuse = () => {
+    connection.error("THREAD_NOT_FOUND", "no such shared thread (or not one you may view)");
+    connection.close(VIEW_REFUSED, "view refused");
+    return undefined;
+  };
+  const thread = persistence === undefined ? undefined : await persistence.layer.getSharedThread(request.shareId);
+  if (thread === undefined) return refuse();
+  const access = { hook: scope.hooks.table.onSharedThreadView, timeoutMs: options.shareViewTimeoutMs, log };
+  try {
+    if (!(await mayViewShared(thread, user, access))) return refuse();
+  } catch (error) {
+    if (!isChatwireError(error, "SHARE_VIEW_TIMEOUT")) throw error;
+    connection.error("SHARE_VIEW_TIMEOUT", error.message);
+    connection.close(1011, "share view timed out");
+    return undefined;
+  }
+  const place = registry.placeOnNode(options.maxSessionsPerNode);
+  if (place === undefined) {
+    connection.error("SERVER_FULL", `this server holds ${options.maxSessionsPerNode} sessions: try again later`);
+    connection.close(1013, "server full");
+    return undefined;
+  }
+  try {
+    if (!connection.open) return undefined;
+    const shown = refreshFileUrls(thread, scope.files.signer, Date.now() + FILE_URL_TTL_MS);
+    const viewer = createViewer({
+      threadId: thread.id,
+      user,
+      limits: options,
+      viewers: registry.viewers,
+      shared: sharedView(shown),
+      hidden: privateIds(thread.metadata),
+      registry,
+    });
+    registry.add(viewer);
+    place.release();
+    // Listed before the welcome, as any session: its resume may land on another node, and nodes running the
+    // thread's turns find the nodes that follow it in the directory.
+    await scope.cluster?.listed(viewer.id);
+    await scope.cluster?.watchThread(viewer.threadId);
+    connection.send({
+      seq: 0,
+      type: "welcome",
+      protocol: PROTOCOL_VERSION,
+      sessionId: viewer.id,
+      resumeToken: viewer.resumeToken,
+      threadId: viewer.threadId,
+      resumed: false,
+      lastSeq: 0,
+      view: true,
+      ...(user === undefined ? {} : { user }),
+    });
+    viewer.attach(connection.sink, 0);
+    viewer.start();
+    return viewer;
+  } finally {
+    place.release();
+  }
+}
