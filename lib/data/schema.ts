@@ -1,7 +1,7 @@
 // The versioned schema of the SQL layers. A migration is never edited once released: add a new version instead.
 // Both dialects keep the same tables and columns (rows.ts maps them); only types differ. Versions after 1 upgrade
 // databases created by earlier releases in place.
-import { turnTables } from "./turns.ts";
+import { LIVE_STATES_SQL, turnTables } from "./turns.ts";
 
 /** One schema version: applied once, in order, recorded in chatwire_migrations. */
 export interface Migration {
@@ -173,6 +173,15 @@ CREATE TABLE chatwire_tool_grants (
  * branch that claimed it; the runners apply whichever versions a database lacks, in order. */
 const durableTurns = (t: { json: string }) => turnTables(t);
 
+/** SQLite's write path under many live threads (issue 19): each commit writes every page its batch dirtied. The
+ * (state, node) index of turns moved every finished turn from the 'running' part to the 'done' part, where the
+ * entries of all threads are kept; it now keeps only live turns, the ones countOrphans reads, so a turn that ends in
+ * the batch that started it (sqlite-writes.ts writes its final state at once) never enters it. */
+const liveTurnsIndex = `
+DROP INDEX chatwire_turns_by_state;
+CREATE INDEX chatwire_turns_live_by_node ON chatwire_turns (node_id) WHERE state IN (${LIVE_STATES_SQL});
+`;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -188,6 +197,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 11, name: "durable turns", sql: durableTurns({ json: "TEXT" }) },
   { version: 12, name: "files by user", sql: filesByUser },
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "INTEGER", withoutRowid: " WITHOUT ROWID" }) },
+  { version: 14, name: "live turns index", sql: liveTurnsIndex },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
