@@ -234,3 +234,21 @@ describe("the write queue's group commit", () => {
     assert.equal(order.length, 21);
   });
 });
+
+describe("the write queue's congestion", () => {
+  test("is signalled once a quarter of maxQueue waits, so every live session's next turn still fits", async () => {
+    const queue = createWriteQueue(createMemoryLayer(), {
+      maxQueue: 8,
+      maxBatch: 100,
+      writeTimeoutMs: 5000,
+      onWritten: () => {},
+      onLost: () => {},
+    });
+    queue.push("t1", { kind: "thread", thread: { id: "t1" } });
+    assert.equal(queue.congested(), false);
+    queue.push("t2", { kind: "thread", thread: { id: "t2" } });
+    assert.equal(queue.congested(), true);
+    await queue.settled(queue.mark());
+    assert.equal(queue.congested(), false);
+  });
+});
