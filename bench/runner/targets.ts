@@ -28,6 +28,17 @@ function baseline(): Target[] {
   const unavailable = () => (existsSync(`${dir}/dist/index.js`) ? undefined : `${dir} is not built (npm run build)`);
   return [
     { name: "chatwire@baseline", script, args: [], path: "/ws", wire: "ws", audio: true, voice: true, unavailable },
+    // The same checkout with its SQLite layer, to weigh a change of the write path against the one before it.
+    {
+      name: "chatwire+sqlite@baseline",
+      script,
+      args: ["--data", "sqlite"],
+      path: "/ws",
+      wire: "ws",
+      audio: false,
+      voice: false,
+      unavailable,
+    },
   ];
 }
 

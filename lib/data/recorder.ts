@@ -104,7 +104,7 @@ export interface Recorder {
   /** Flushes, then refuses further writes (they are reported as dropped). Does not close the layer. */
   close(): Promise<void>;
   stats(): RecorderStats;
-  /** Whether the queue is past half full: producers that can wait (the next turn of a session) should. */
+  /** Whether a quarter of the queue is taken: producers that can wait (the next turn of a session) should. */
   congested(): boolean;
 }
 

@@ -180,6 +180,15 @@ CREATE OR REPLACE FUNCTION chatwire_refuse(reason TEXT) RETURNS VOID LANGUAGE pl
 $$ BEGIN RAISE EXCEPTION '%', reason USING ERRCODE = 'integrity_constraint_violation'; END $$;
 `;
 
+/** SQLite's write path under many live threads (issue 19): each commit writes every page its batch dirtied. The
+ * (state, node) index of turns moved every finished turn from the 'running' part to the 'done' part, where the
+ * entries of all threads are kept; it now keeps only live turns, the ones countOrphans reads, so a turn that ends in
+ * the batch that started it (sqlite-writes.ts writes its final state at once) never enters it. */
+const liveTurnsIndex = `
+DROP INDEX chatwire_turns_by_state;
+CREATE INDEX chatwire_turns_live_by_node ON chatwire_turns (node_id) WHERE state IN ('running', 'waiting', 'recovered');
+`;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -195,6 +204,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 11, name: "durable turns", sql: durableTurns({ json: "TEXT" }) },
   { version: 12, name: "files by user", sql: filesByUser },
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "INTEGER", withoutRowid: " WITHOUT ROWID" }) },
+  { version: 14, name: "live turns index", sql: liveTurnsIndex },
   { version: 16, name: "stored asks", sql: askTable({ json: "TEXT" }) },
 ];
 

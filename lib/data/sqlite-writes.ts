@@ -70,7 +70,7 @@ export function sqliteWrites(sql: StatementCache) {
       WHERE chatwire_steps.thread_id = excluded.thread_id`).run(c);
     if (result.changes === 0) throw new Error(`step ${c.id} belongs to another thread`);
   };
-  const applyOne = (write: DataWrite): void => {
+  const applyOne = (write: DataWrite | TurnStartEnd): void => {
     switch (write.kind) {
       case "thread": {
         const userId = write.owner === undefined ? write.thread.userId : upsertUser(write.owner).id;
@@ -141,6 +141,23 @@ export function sqliteWrites(sql: StatementCache) {
         );
         return;
       }
+      case "turn_start_end": {
+        // What turn_start then turn_end would leave, in one statement (an existing row only gets the end).
+        const { turn: t, end } = write;
+        sql(`INSERT INTO chatwire_turns (id, thread_id, input, node_id, state, attempts, started_at, reason, ended_at)
+          VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (id)
+          DO UPDATE SET state = excluded.state, reason = excluded.reason, ended_at = excluded.ended_at`).run(
+          t.id,
+          t.threadId,
+          JSON.stringify(t.input),
+          t.nodeId,
+          end.state,
+          t.startedAt,
+          end.reason ?? null,
+          new Date().toISOString(),
+        );
+        return;
+      }
       case "turn_end":
         sql("UPDATE chatwire_turns SET state = ?, reason = ?, ended_at = ? WHERE id = ?").run(
           write.state,
@@ -161,5 +178,42 @@ export function sqliteWrites(sql: StatementCache) {
         write satisfies never;
     }
   };
-  return { insertThread, upsertUser, patchThread, applyOne };
+  /** Applies a batch in order, inside the caller's transaction. A turn that ends in the batch that starts it (a
+   * quick turn: its start, messages and end are recorded in one tick) is written once, already ended: its end
+   * would otherwise update the row and move its entries in both turn indexes, in the same commit. */
+  const applyBatch = (writes: readonly DataWrite[]): void => {
+    const ends = endsAfterStart(writes);
+    const started = new Set<string>();
+    for (const write of writes) {
+      if (write.kind === "turn_start") {
+        const end = ends.get(write.turn.id);
+        if (end === undefined) applyOne(write);
+        else {
+          started.add(write.turn.id);
+          applyOne({ kind: "turn_start_end", turn: write.turn, end });
+        }
+      } else if (write.kind !== "turn_end" || !started.has(write.id)) applyOne(write);
+    }
+  };
+  return { insertThread, upsertUser, patchThread, applyOne, applyBatch };
+}
+
+type TurnEnd = Extract<DataWrite, { kind: "turn_end" }>;
+type TurnStart = Extract<DataWrite, { kind: "turn_start" }>;
+/** A turn started and ended in one batch. */
+interface TurnStartEnd {
+  readonly kind: "turn_start_end";
+  readonly turn: TurnStart["turn"];
+  readonly end: TurnEnd;
+}
+
+/** The last end of each turn whose start comes before it in `writes`, by turn id. */
+function endsAfterStart(writes: readonly DataWrite[]): Map<string, TurnEnd> {
+  const starts = new Set<string>();
+  const ends = new Map<string, TurnEnd>();
+  for (const write of writes) {
+    if (write.kind === "turn_start") starts.add(write.turn.id);
+    else if (write.kind === "turn_end" && starts.has(write.id)) ends.set(write.id, write);
+  }
+  return ends;
 }

@@ -76,12 +76,10 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
     }
     return statement;
   };
-  const { insertThread, upsertUser, patchThread, applyOne } = sqliteWrites(sql);
+  const { insertThread, upsertUser, patchThread, applyBatch } = sqliteWrites(sql);
 
   // Write transactions are IMMEDIATE: a locked file then fails at BEGIN, before any work, and is retried whole.
-  const applyAll = db.transaction((writes: readonly DataWrite[]) => {
-    for (const write of writes) applyOne(write);
-  });
+  const applyAll = db.transaction((writes: readonly DataWrite[]) => applyBatch(writes));
   const revoke = db.transaction((tokenId: string, expiresAt: number) => {
     sql("DELETE FROM chatwire_revoked_tokens WHERE expires_at < ?").run(Math.floor(Date.now() / 1000));
     sql(`INSERT INTO chatwire_revoked_tokens (token_id, expires_at) VALUES (?, ?)
