@@ -410,14 +410,15 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     modes: Record<string, string> | undefined,
     fileIds: readonly string[],
   ): void {
-    const base = {
+    // Fields set one by one, not spread from `{}`s: a turn's garbage counts (docs/performance.md).
+    const base: { -readonly [K in keyof Omit<IncomingMessage, "files">]: IncomingMessage[K] } = {
       id: this.#ids.next(),
       clientId,
       content,
       createdAt: now().toISOString(),
-      ...(command === undefined ? {} : { command }),
-      ...(modes === undefined ? {} : { modes }),
     };
+    if (command !== undefined) base.command = command;
+    if (modes !== undefined) base.modes = modes;
     // Files are claimed when the message is taken (its turn, or the running task reading it): one that is not this
     // session's fails the message.
     const accept = (): IncomingMessage | Promise<IncomingMessage> => {
@@ -461,14 +462,17 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     const queued = this.#tasks.run(
       "onMessage",
       clientId,
-      async (ctx) => {
+      (ctx) => {
         this.#waitingTurns.delete(turn);
         if (turn.superseded) this.#tasks.abort("superseded"); // a newer message came first: kept, never answered
+        const answer = (message: IncomingMessage) => {
+          if (turn.superseded) return;
+          durable?.start(message);
+          return this.#hooks.onMessage?.(ctx, message);
+        };
+        // Not an async function: the handler's own promise is the task's, without a second one wrapping it.
         const accepted = accept();
-        const message = accepted instanceof Promise ? await accepted : accepted;
-        if (turn.superseded) return;
-        durable?.start(message);
-        return this.#hooks.onMessage?.(ctx, message);
+        return accepted instanceof Promise ? accepted.then(answer) : answer(accepted);
       },
       Buffer.byteLength(content),
       () => turn.taken,
