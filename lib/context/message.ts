@@ -96,6 +96,9 @@ function viewWith<S extends object>(message: SentMessage<S>, author: string): Me
   return message.parentId === undefined ? view : { ...view, parentId: message.parentId };
 }
 
+/** The element inits of a message without elements, shared. */
+const NO_ELEMENTS: readonly (readonly [ElementInit, string])[] = [];
+
 /** A settled promise of nothing, shared: what a send that went out at once resolves with. */
 const SENT: Promise<void> = Promise.resolve();
 
@@ -139,11 +142,15 @@ export class SentMessage<S extends object> implements MessageHandle {
     this.role = message.role ?? "assistant";
     this.parentId = message.parentId;
     this.content = message.content ?? "";
-    this.#elementInits = (message.elements ?? []).map((element) => {
-      checkElement(element);
-      return [element, init.newId()] as const;
-    });
-    this.actions = this.#toActions(message.actions ?? []);
+    const { elements, actions } = message;
+    this.#elementInits =
+      elements === undefined || elements.length === 0
+        ? NO_ELEMENTS
+        : elements.map((element) => {
+            checkElement(element);
+            return [element, init.newId()] as const;
+          });
+    this.actions = actions === undefined || actions.length === 0 ? [] : this.#toActions(actions);
   }
 
   #toActions(actions: readonly ActionInit[]): Action[] {

@@ -10,7 +10,7 @@ import { createStateStore } from "../context/state.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
 import { type HookSource, LiveTable, tableOf } from "../hooks/live-table.ts";
-import type { ChatFile, IncomingMessage } from "../hooks/payloads.ts";
+import type { ChatFile, HistoryMessage, IncomingMessage } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { McpTransport } from "../protocol/mcp.ts";
 import type { OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
@@ -433,20 +433,21 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       // messages cannot outgrow the recorder's queue.
       const user = this.parts.user;
       const author = user?.displayName ?? user?.identifier ?? "User";
-      const elements = fileElements(files);
-      this.#link?.recordUserMessage({ ...base, author, ...(elements.length === 0 ? {} : { elements }) });
+      const link = this.#link;
+      if (link !== undefined) {
+        const elements = fileElements(files);
+        link.recordUserMessage({ ...base, author, ...(elements.length === 0 ? {} : { elements }) });
+      }
       const { id, createdAt } = base;
-      this.#transcript.user(
-        {
-          id,
-          role: "user",
-          author,
-          content,
-          createdAt,
-          ...(command === undefined ? {} : { command }),
-        },
-        clientId,
-      );
+      const said: { -readonly [K in keyof HistoryMessage]: HistoryMessage[K] } = {
+        id,
+        role: "user",
+        author,
+        content,
+        createdAt,
+      };
+      if (command !== undefined) said.command = command;
+      this.#transcript.user(said, clientId);
       return { ...base, files };
     };
     const policy = this.#limits.midReply;
