@@ -102,17 +102,6 @@ const NO_ELEMENTS: readonly (readonly [ElementInit, string])[] = [];
 /** A settled promise of nothing, shared: what a send that went out at once resolves with. */
 const SENT: Promise<void> = Promise.resolve();
 
-/** `run()`'s result as a promise: a throw becomes a rejection (every failure of a send rejects), and a send that
- * needs no waiting allocates nothing. */
-function settled(run: () => void | Promise<void>): Promise<void> {
-  try {
-    const sent = run();
-    return sent instanceof Promise ? sent : SENT;
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
 /** The live state of a sent message. Built by ChatContext.send and ChatContext.stream. */
 export class SentMessage<S extends object> implements MessageHandle {
   readonly id: string;
@@ -211,8 +200,14 @@ export class SentMessage<S extends object> implements MessageHandle {
 
   streamToken(token: string, options?: StreamTokenOptions): Promise<void> {
     const replace = options?.replace === true;
-    if (this.#streaming) return settled(() => this.#token(token, replace));
-    return this.#startThenToken(token, replace);
+    if (!this.#streaming) return this.#startThenToken(token, replace);
+    // Not an async function, and no closure: a token costs its frame and at most the promise of a wait.
+    try {
+      const sent = this.#token(token, replace);
+      return sent instanceof Promise ? sent : SENT;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The first token of a message sent whole: it becomes a stream. */

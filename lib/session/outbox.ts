@@ -121,7 +121,9 @@ export class Outbox {
   push(frame: OutgoingFrame): undefined | Promise<void> {
     const sink = this.#sink;
     if (sink !== undefined && this.#pending.length === 0 && sink.bufferedAmount < this.holdAbove) {
-      this.#write(bodyOf(frame), sink);
+      // One flat string, seq first: no slice, no concatenation for ws to flatten again (a frame that cannot be
+      // serialised throws here, before it is numbered).
+      this.#send(JSON.stringify({ seq: this.#seq + 1, ...frame }), sink);
       return undefined;
     }
     this.#hold(frame);
@@ -179,7 +181,12 @@ export class Outbox {
 
   /** Numbers a serialised frame, keeps it for replay and sends it. */
   #write(body: string, sink: FrameSink): void {
-    const text = `{"seq":${++this.#seq},${body}`;
+    this.#send(`{"seq":${this.#seq + 1},${body}`, sink);
+  }
+
+  /** Sends a frame's text, numbered `#seq + 1` already, and keeps it for replay. */
+  #send(text: string, sink: FrameSink): void {
+    this.#seq++;
     this.#replay.push(text);
     this.#replayBytes += text.length;
     if (
