@@ -40,7 +40,7 @@ const ACK_PREFIX = '{"type":"ack","seq":';
  * digits), read without JSON.parse and the schema check; undefined for any other text, which takes the full path.
  * Every text this accepts, the full path accepts as the same frame: one frame in a hundred is an ack.
  */
-function plainAck(text: string): number | undefined {
+export function plainAck(text: string): number | undefined {
   const end = text.length - 1;
   const digits = end - ACK_PREFIX.length;
   if (digits < 1 || digits > 15 || text.charCodeAt(end) !== 0x7d || !text.startsWith(ACK_PREFIX)) return undefined;
