@@ -163,6 +163,19 @@ export interface SignalSource {
   readonly incoming?: Incoming | undefined;
 }
 
+/**
+ * Builds and opens a message: one promise per send. A message the constructor refuses (a bad element), or an emit
+ * that throws, rejects like every other failure of a send.
+ */
+function opened<S extends object>(build: () => SentMessage<S>, streaming: boolean): Promise<MessageHandle> {
+  try {
+    const sent = build().openNow(streaming);
+    return sent instanceof Promise ? sent : Promise.resolve(sent);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 class TaskContext<S extends object> implements ChatContext<S> {
   /** Made at the first `ctx.thread`: most handlers never touch it. */
   #thread: ThreadHandle | undefined;
@@ -214,13 +227,15 @@ class TaskContext<S extends object> implements ChatContext<S> {
     return this.#thread;
   }
 
-  // async, so a message the constructor refuses (a bad element) rejects like every other failure of a send.
-  async send(message: string | MessageInit): Promise<MessageHandle> {
-    return new SentMessage(this.init, typeof message === "string" ? { content: message } : message).open(false);
+  send(message: string | MessageInit): Promise<MessageHandle> {
+    return opened(
+      () => new SentMessage(this.init, typeof message === "string" ? { content: message } : message),
+      false,
+    );
   }
 
-  async stream(message: MessageInit = {}): Promise<MessageHandle> {
-    return new SentMessage(this.init, message).open(true);
+  stream(message: MessageInit = {}): Promise<MessageHandle> {
+    return opened(() => new SentMessage(this.init, message), true);
   }
 
   step<T>(init: StepInit, run: (step: StepHandle) => T | Promise<T>): Promise<T> {

@@ -67,10 +67,23 @@ export interface MessageHandle extends EventMessageHandle {
 
 /** The view of a message as it goes on the wire, with the author renamed. */
 export async function viewOf<S extends object>(init: ContextInit<S>, message: SentMessage<S>): Promise<MessageView> {
-  // Awaited only when it is a promise: the gateway's renameAuthor (the current table's, or none) answers at once
-  // without a hook, and an extra tick would let frames of other handlers overtake this message.
+  return viewNow(init, message);
+}
+
+/**
+ * The view at once when the author's name is (the gateway's renameAuthor answers at once without an authorRename
+ * hook), else a promise of it. An extra tick would let frames of other handlers overtake this message, and a
+ * promise per send is a measurable share of a round trip's garbage (docs/performance.md).
+ */
+export function viewNow<S extends object>(
+  init: ContextInit<S>,
+  message: SentMessage<S>,
+): MessageView | Promise<MessageView> {
   const renamed = init.renameAuthor?.(message.author) ?? message.author;
-  const author = typeof renamed === "string" ? renamed : await renamed;
+  return typeof renamed === "string" ? viewWith(message, renamed) : renamed.then((author) => viewWith(message, author));
+}
+
+function viewWith<S extends object>(message: SentMessage<S>, author: string): MessageView {
   const view: MessageView = {
     id: message.id,
     role: message.role,
@@ -82,6 +95,12 @@ export async function viewOf<S extends object>(init: ContextInit<S>, message: Se
   if (message.elements.length > 0) view.elements = [...message.elements];
   return message.parentId === undefined ? view : { ...view, parentId: message.parentId };
 }
+
+/** The element inits of a message without elements, shared. */
+const NO_ELEMENTS: readonly (readonly [ElementInit, string])[] = [];
+
+/** A settled promise of nothing, shared: what a send that went out at once resolves with. */
+const SENT: Promise<void> = Promise.resolve();
 
 /** The live state of a sent message. Built by ChatContext.send and ChatContext.stream. */
 export class SentMessage<S extends object> implements MessageHandle {
@@ -112,11 +131,15 @@ export class SentMessage<S extends object> implements MessageHandle {
     this.role = message.role ?? "assistant";
     this.parentId = message.parentId;
     this.content = message.content ?? "";
-    this.#elementInits = (message.elements ?? []).map((element) => {
-      checkElement(element);
-      return [element, init.newId()] as const;
-    });
-    this.actions = this.#toActions(message.actions ?? []);
+    const { elements, actions } = message;
+    this.#elementInits =
+      elements === undefined || elements.length === 0
+        ? NO_ELEMENTS
+        : elements.map((element) => {
+            checkElement(element);
+            return [element, init.newId()] as const;
+          });
+    this.actions = actions === undefined || actions.length === 0 ? [] : this.#toActions(actions);
   }
 
   #toActions(actions: readonly ActionInit[]): Action[] {
@@ -150,6 +173,19 @@ export class SentMessage<S extends object> implements MessageHandle {
     return this;
   }
 
+  /**
+   * `open`, without a promise of its own when there are no elements to store and the author's name is known at once:
+   * the message goes out now, and the handle is returned as it is (or a promise of it when the client is behind).
+   */
+  openNow(streaming: boolean): this | Promise<this> {
+    if (this.#elementInits.length > 0) return this.open(streaming);
+    const view = viewNow(this.init, this);
+    if (view instanceof Promise) return this.open(streaming);
+    this.#streaming = streaming;
+    const sent = this.init.emit({ type: streaming ? "stream_start" : "message_new", message: view });
+    return sent instanceof Promise ? sent.then(() => this) : this;
+  }
+
   async update(patch: { content?: string; actions?: readonly ActionInit[] }): Promise<void> {
     if (patch.content !== undefined) {
       this.content = patch.content;
@@ -162,15 +198,33 @@ export class SentMessage<S extends object> implements MessageHandle {
     await this.init.emit({ type: "message_update", message: await viewOf(this.init, this) });
   }
 
-  async streamToken(token: string, options?: StreamTokenOptions): Promise<void> {
+  streamToken(token: string, options?: StreamTokenOptions): Promise<void> {
     const replace = options?.replace === true;
-    this.#checkStreamBytes(token, replace);
-    if (!this.#streaming) {
-      this.#streaming = true;
-      await this.init.emit({ type: "stream_start", message: await viewOf(this.init, this) });
+    if (!this.#streaming) return this.#startThenToken(token, replace);
+    // Not an async function, and no closure: a token costs its frame and at most the promise of a wait.
+    try {
+      const sent = this.#token(token, replace);
+      return sent instanceof Promise ? sent : SENT;
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  /** The first token of a message sent whole: it becomes a stream. */
+  async #startThenToken(token: string, replace: boolean): Promise<void> {
+    this.#checkStreamBytes(token, replace);
+    this.#streaming = true;
+    await this.init.emit({ type: "stream_start", message: await viewOf(this.init, this) });
+    await this.#token(token, replace, false);
+  }
+
+  /** Sends one token: checked, appended, emitted (a promise only when the client is behind). */
+  #token(token: string, replace: boolean, check = true): void | Promise<void> {
+    if (check) this.#checkStreamBytes(token, replace);
     this.content = replace ? token : this.content + token;
-    await this.init.emit({ type: "stream_token", id: this.id, token, ...(replace ? { replace } : {}) });
+    return this.init.emit(
+      replace ? { type: "stream_token", id: this.id, token, replace } : { type: "stream_token", id: this.id, token },
+    );
   }
 
   /** Throws STREAM_TOO_LONG, before anything is sent, when `token` would take the content past maxStreamBytes.

@@ -1,6 +1,7 @@
 // A step: a visible unit of work (tool call, LLM call) with input, output, error and timings, nestable.
 import { ChatwireError } from "../errors.ts";
 import type { StepType, StepView } from "../protocol/views.ts";
+import { DerivedInit } from "./derived-init.ts";
 import { claimId } from "./ids.ts";
 import type { ContextInit } from "./init.ts";
 import {
@@ -179,7 +180,7 @@ export async function runStep<S extends object, T>(
   if (recalled !== undefined) return recalled.value as T;
   // Ids made inside the step (its own, its messages', its children's) depend on its place only: the same again on
   // a later attempt, whichever steps before it were recalled.
-  const scoped: ContextInit<S> = { ...init, newId: memo.idsUnder(place) };
+  const scoped: ContextInit<S> = new DerivedInit(init, { newId: memo.idsUnder(place) });
   const result = await stepOnce(new RunningStep(scoped, stepInit, parentId, place), run);
   await memo.remember(place, result);
   return result;

@@ -25,8 +25,33 @@ const CLIENT_DONE = 1000;
 /** Frames a client may send while its hello is still being answered (a stored thread is loading). */
 const MAX_EARLY_FRAMES = 64;
 
+// ws hands text frames over as a Buffer: decoded in place (Buffer.from of a Buffer would copy it first).
 const textOf = (data: RawData): string =>
-  Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
+  Buffer.isBuffer(data)
+    ? data.toString("utf8")
+    : Array.isArray(data)
+      ? Buffer.concat(data).toString("utf8")
+      : Buffer.from(data).toString("utf8");
+
+const ACK_PREFIX = '{"type":"ack","seq":';
+
+/**
+ * The seq of an ack written exactly as clients write it (`{"type":"ack","seq":N}`, N a JSON integer of at most 15
+ * digits), read without JSON.parse and the schema check; undefined for any other text, which takes the full path.
+ * Every text this accepts, the full path accepts as the same frame: one frame in a hundred is an ack.
+ */
+export function plainAck(text: string): number | undefined {
+  const end = text.length - 1;
+  const digits = end - ACK_PREFIX.length;
+  if (digits < 1 || digits > 15 || text.charCodeAt(end) !== 0x7d || !text.startsWith(ACK_PREFIX)) return undefined;
+  let seq = 0;
+  for (let i = ACK_PREFIX.length; i < end; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9 || (digit === 0 && seq === 0 && digits > 1)) return undefined;
+    seq = seq * 10 + digit;
+  }
+  return seq;
+}
 
 const bytesOf = (data: RawData): Uint8Array =>
   Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
@@ -181,6 +206,13 @@ class Connection<S extends object> implements HandshakeConnection, TokenBound {
     if (text.length > max || (text.length * 3 > max && Buffer.byteLength(text) > max)) {
       this.#refuse("FRAME_TOO_LARGE", `text frames are limited to ${options.maxFrameBytes} bytes`);
       return;
+    }
+    if (session !== undefined && this.#starting === undefined) {
+      const seq = plainAck(text);
+      if (seq !== undefined) {
+        session.receive({ type: "ack", seq });
+        return;
+      }
     }
     let frame: ClientFrame;
     try {

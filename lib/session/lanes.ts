@@ -3,6 +3,7 @@
 // behind a task, with the session's signal). Both are bounded serial queues.
 import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
 import { type ChatContext, createContext, createEventContext, type EventContext } from "../context/context.ts";
+import { DerivedInit } from "../context/derived-init.ts";
 import { Incoming, type PendingMessage } from "../context/incoming.ts";
 import type { ContextInit } from "../context/init.ts";
 import type { ErrorCode } from "../errors.ts";
@@ -76,27 +77,46 @@ abstract class Lane<S extends object> {
     for (let job = this.#jobs.shift(); job !== undefined; job = this.#jobs.shift()) {
       this.#bytes -= this.#sizes.shift() ?? 0;
       // A rejection here would be unhandled (and stop the lane): the jobs' own catch blocks are the real handling.
-      await job().catch((error: unknown) => {
+      try {
+        await job();
+      } catch (error) {
         this.host.parts.log.error({ err: error, sessionId: this.host.parts.sessionId }, "a session job threw");
-      });
+      }
     }
     this.#running = undefined;
   }
 }
 
+/** The inbox of every task that takes no messages mid-reply (any policy but `steer`): closed, shared. */
+const NO_INCOMING = new Incoming(false);
+
 /** The abort state of one task; `signal` is made on first access (an AbortController per turn is measurable). */
 class TaskSignal {
   #controller: AbortController | undefined;
   #reason: TaskAborted | undefined;
-  /** What the task is streaming: ended with a reason when it is cut. */
-  readonly streams = new OpenStreams();
+  /** What the task is streaming (made at its first stream): ended with a reason when it is cut. */
+  #streams: OpenStreams | undefined;
   readonly taskId: string;
   /** The messages sent while it runs that it may read (`ctx.incoming()`): open only under the `steer` policy. */
   readonly incoming: Incoming;
 
   constructor(taskId: string, steer: boolean) {
     this.taskId = taskId;
-    this.incoming = new Incoming(steer);
+    this.incoming = steer ? new Incoming(true) : NO_INCOMING;
+  }
+
+  /** Notes a frame the task sent; only a stream's frames concern its open streams. */
+  observe(frame: OutgoingFrame): void {
+    if (this.#streams === undefined) {
+      if (frame.type !== "stream_start") return;
+      this.#streams = new OpenStreams();
+    }
+    this.#streams.observe(frame);
+  }
+
+  /** The stream_end of every open stream, cut for `reason` (see OpenStreams.cut). */
+  cut(reason: StopReason): OutgoingFrame[] {
+    return this.#streams?.cut(reason) ?? [];
   }
 
   get signal(): AbortSignal {
@@ -128,22 +148,28 @@ class TaskSignal {
  * The parts a task's context is built from, with its sends gated: once the task is stopped (or timed out), every
  * frame it sends is refused with the abort's TaskAborted (nothing reaches the client or the store), so a stop is
  * visible even to code that ignores the signal. `ask_end` still goes out: it closes an ask the abort cancelled.
+ * A DerivedInit (the session's parts read through), not a copy of them per task.
  */
-function gatedParts<S extends object>(parts: ContextInit<S>, task: TaskSignal, turn?: LaneTurn): ContextInit<S> {
-  // A durable turn's ids and steps come from its journal; a recovered one's frames continue what was shown.
-  const emit = turn?.emitThrough?.(parts.emit) ?? parts.emit;
-  const durable = turn === undefined ? {} : { newId: turn.journal.idsUnder(""), turn: turn.journal };
-  return {
-    ...parts,
-    ...durable,
-    emit(frame) {
-      const reason = task.reason;
-      if (reason !== undefined && refusesSends(reason) && frame.type !== "ask_end") throw reason;
-      const sent = emit(frame);
-      task.streams.observe(frame);
-      return sent;
-    },
-  };
+class GatedParts<S extends object> extends DerivedInit<S> {
+  readonly #task: TaskSignal;
+  readonly #emit: ContextInit<S>["emit"] | undefined;
+
+  constructor(parts: ContextInit<S>, task: TaskSignal, turn?: LaneTurn) {
+    // A durable turn's ids and steps come from its journal; a recovered one's frames continue what was shown.
+    super(parts, turn === undefined ? {} : { newId: turn.journal.idsUnder(""), turn: turn.journal });
+    this.#task = task;
+    this.#emit = turn?.emitThrough?.(parts.emit);
+  }
+
+  override emit(frame: OutgoingFrame): void | Promise<void> {
+    const task = this.#task;
+    const reason = task.reason;
+    if (reason !== undefined && refusesSends(reason) && frame.type !== "ask_end") throw reason;
+    const emit = this.#emit;
+    const sent = emit === undefined ? this.base.emit(frame) : emit(frame);
+    task.observe(frame);
+    return sent;
+  }
 }
 
 /** The task lane: one task at a time, task_start/task_end around each, stoppable, optionally time-limited. */
@@ -213,7 +239,7 @@ export class TaskLane<S extends object> extends Lane<S> {
       const taskId = task.taskId;
       host.notify({ type: "task_start", taskId });
       try {
-        const ctx = createContext(gatedParts(host.parts, task, turn), task);
+        const ctx = createContext(new GatedParts(host.parts, task, turn), task);
         // The task's span is the active trace context while the handler runs: spans it starts are its children.
         await (host.parts.spans === undefined ? run(ctx) : host.parts.spans.within(undefined, () => run(ctx)));
       } catch (error) {
@@ -240,7 +266,8 @@ export class TaskLane<S extends object> extends Lane<S> {
         if (task.reason !== undefined) this.#cut(task, stopReasonOf(task.reason.kind));
         task.incoming.close(); // what it did not read runs as turns of their own, already queued
         this.#current = undefined;
-        await this.#end(taskId, replyTo, task.aborted);
+        const ended = this.#end(taskId, replyTo, task.aborted);
+        if (ended !== undefined) await ended;
       }
     }, bytes);
     if (full !== undefined) this.host.emitError("QUEUE_FULL", `${full} tasks are already waiting`, replyTo);
@@ -273,7 +300,7 @@ export class TaskLane<S extends object> extends Lane<S> {
 
   /** Sends (and so stores) the end of each of the task's open streams, with what was streamed and `reason`. */
   #cut(task: TaskSignal, reason: StopReason): void {
-    for (const end of task.streams.cut(reason)) this.host.notify(end);
+    for (const end of task.cut(reason)) this.host.notify(end);
   }
 
   /** Settles once every finished task's task_end is sent. */
@@ -287,12 +314,12 @@ export class TaskLane<S extends object> extends Lane<S> {
    * unless the recorder's queue is filling up: then it does, and a fast client is slowed to the database's pace
    * instead of its writes being dropped.
    */
-  async #end(taskId: string, replyTo: string | undefined, aborted: boolean): Promise<void> {
+  #end(taskId: string, replyTo: string | undefined, aborted: boolean): Promise<unknown> | undefined {
     const link = this.link;
     const end: OutgoingFrame = aborted ? { type: "task_end", taskId, aborted } : { type: "task_end", taskId };
     if (link === undefined) {
       this.host.notify(end);
-      return;
+      return undefined;
     }
     const stored = link.flush().then(
       () => true,
@@ -309,7 +336,7 @@ export class TaskLane<S extends object> extends Lane<S> {
       this.host.notify(end);
     });
     this.#acknowledged = acknowledged;
-    if (link.congested) await acknowledged;
+    return link.congested ? acknowledged : undefined;
   }
 }
 

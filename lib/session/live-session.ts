@@ -10,7 +10,7 @@ import { createStateStore } from "../context/state.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
 import { type HookSource, LiveTable, tableOf } from "../hooks/live-table.ts";
-import type { ChatFile, IncomingMessage } from "../hooks/payloads.ts";
+import type { ChatFile, HistoryMessage, IncomingMessage } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { McpTransport } from "../protocol/mcp.ts";
 import type { FollowedFrame, OutgoingFrame, ServerFrameOf } from "../protocol/server.ts";
@@ -420,14 +420,15 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     modes: Record<string, string> | undefined,
     fileIds: readonly string[],
   ): void {
-    const base = {
+    // Fields set one by one, not spread from `{}`s: a turn's garbage counts (docs/performance.md).
+    const base: { -readonly [K in keyof Omit<IncomingMessage, "files">]: IncomingMessage[K] } = {
       id: this.#ids.next(),
       clientId,
       content,
       createdAt: now().toISOString(),
-      ...(command === undefined ? {} : { command }),
-      ...(modes === undefined ? {} : { modes }),
     };
+    if (command !== undefined) base.command = command;
+    if (modes !== undefined) base.modes = modes;
     // Files are claimed when the message is taken (its turn, or the running task reading it): one that is not this
     // session's fails the message.
     const accept = (): IncomingMessage | Promise<IncomingMessage> => {
@@ -442,33 +443,37 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
       // messages cannot outgrow the recorder's queue.
       const user = this.parts.user;
       const author = user?.displayName ?? user?.identifier ?? "User";
-      const elements = fileElements(files);
-      this.#link?.recordUserMessage({ ...base, author, ...(elements.length === 0 ? {} : { elements }) });
+      const link = this.#link;
+      if (link !== undefined) {
+        const elements = fileElements(files);
+        link.recordUserMessage({ ...base, author, ...(elements.length === 0 ? {} : { elements }) });
+      }
       const { id, createdAt } = base;
       // The sender shows its message itself; the thread's other sockets see it now, as the turn starts.
-      this.#viewers?.publish(this.threadId, this, {
-        type: "message_new",
-        message: {
-          id,
-          role: "user",
-          author,
-          content,
-          createdAt,
-          actions: [],
-          ...(elements.length === 0 ? {} : { elements }),
-        },
-      });
-      this.#transcript.user(
-        {
-          id,
-          role: "user",
-          author,
-          content,
-          createdAt,
-          ...(command === undefined ? {} : { command }),
-        },
-        clientId,
-      );
+      if (this.#viewers !== undefined) {
+        const elements = fileElements(files);
+        this.#viewers.publish(this.threadId, this, {
+          type: "message_new",
+          message: {
+            id,
+            role: "user",
+            author,
+            content,
+            createdAt,
+            actions: [],
+            ...(elements.length === 0 ? {} : { elements }),
+          },
+        });
+      }
+      const said: { -readonly [K in keyof HistoryMessage]: HistoryMessage[K] } = {
+        id,
+        role: "user",
+        author,
+        content,
+        createdAt,
+      };
+      if (command !== undefined) said.command = command;
+      this.#transcript.user(said, clientId);
       return { ...base, files };
     };
     const policy = this.#limits.midReply;
@@ -484,14 +489,17 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     const queued = this.#tasks.run(
       "onMessage",
       clientId,
-      async (ctx) => {
+      (ctx) => {
         this.#waitingTurns.delete(turn);
         if (turn.superseded) this.#tasks.abort("superseded"); // a newer message came first: kept, never answered
+        const answer = (message: IncomingMessage) => {
+          if (turn.superseded) return;
+          durable?.start(message);
+          return this.#hooks.onMessage?.(ctx, message);
+        };
+        // Not an async function: the handler's own promise is the task's, without a second one wrapping it.
         const accepted = accept();
-        const message = accepted instanceof Promise ? await accepted : accepted;
-        if (turn.superseded) return;
-        durable?.start(message);
-        return this.#hooks.onMessage?.(ctx, message);
+        return accepted instanceof Promise ? accepted.then(answer) : answer(accepted);
       },
       Buffer.byteLength(content),
       () => turn.taken,

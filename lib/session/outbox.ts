@@ -60,6 +60,14 @@ function bodyOf(frame: OutgoingFrame): string {
   return JSON.stringify(frame).slice(1);
 }
 
+/**
+ * Above this many bytes buffered in the socket (or highWaterBytes, if lower), frames wait in the outbox and
+ * consecutive tokens coalesce: a reader that falls behind gets fewer, larger frames long before its backlog reaches
+ * highWaterBytes, where the producer is slowed. Low enough that a 4 MB/s reader on loopback gets most of a stream
+ * coalesced, high enough that a reader keeping up never sees it (bench/load/stream.ts).
+ */
+export const COALESCE_BYTES = 64 * 1024;
+
 /** The outbox of one session. */
 export class Outbox {
   #seq = 0;
@@ -83,10 +91,13 @@ export class Outbox {
 
   private readonly limits: OutboxLimits;
   private readonly events: OutboxEvents;
+  /** Socket bytes above which frames are held (and tokens coalesce). */
+  private readonly holdAbove: number;
 
   constructor(limits: OutboxLimits, events: OutboxEvents) {
     this.limits = limits;
     this.events = events;
+    this.holdAbove = Math.min(limits.highWaterBytes, COALESCE_BYTES);
   }
 
   /** The last seq given to a frame. */
@@ -109,8 +120,10 @@ export class Outbox {
    */
   push(frame: OutgoingFrame): undefined | Promise<void> {
     const sink = this.#sink;
-    if (sink !== undefined && this.#pending.length === 0 && sink.bufferedAmount < this.limits.highWaterBytes) {
-      this.#write(bodyOf(frame), sink);
+    if (sink !== undefined && this.#pending.length === 0 && sink.bufferedAmount < this.holdAbove) {
+      // One flat string, seq first: no slice, no concatenation for ws to flatten again (a frame that cannot be
+      // serialised throws here, before it is numbered).
+      this.#send(JSON.stringify({ seq: this.#seq + 1, ...frame }), sink);
       return undefined;
     }
     this.#hold(frame);
@@ -168,7 +181,12 @@ export class Outbox {
 
   /** Numbers a serialised frame, keeps it for replay and sends it. */
   #write(body: string, sink: FrameSink): void {
-    const text = `{"seq":${++this.#seq},${body}`;
+    this.#send(`{"seq":${this.#seq + 1},${body}`, sink);
+  }
+
+  /** Sends a frame's text, numbered `#seq + 1` already, and keeps it for replay. */
+  #send(text: string, sink: FrameSink): void {
+    this.#seq++;
     this.#replay.push(text);
     this.#replayBytes += text.length;
     if (
@@ -213,7 +231,7 @@ export class Outbox {
     const sink = this.#sink;
     if (sink === undefined) return;
     let sent = 0;
-    while (sent < this.#pending.length && sink.bufferedAmount < this.limits.highWaterBytes) {
+    while (sent < this.#pending.length && sink.bufferedAmount < this.holdAbove) {
       const held = this.#pending[sent++] as Held;
       this.#pendingBytes -= heldBytes(held);
       this.#write(typeof held === "string" ? held : bodyOf(held), sink);
@@ -237,8 +255,13 @@ export class Outbox {
         this.#flush();
       });
     }
-    if (behind && this.#stall === undefined && this.#sink !== undefined) {
-      const sink = this.#sink;
+    // The stall clock runs once the backlog (socket and outbox) passes highWaterBytes, not at the first held frame.
+    if (
+      behind &&
+      this.#stall === undefined &&
+      sink !== undefined &&
+      sink.bufferedAmount + this.#pendingBytes >= this.limits.highWaterBytes
+    ) {
       this.#stall = setTimeout(() => {
         this.#stall = undefined;
         if (this.#behind && this.#sink === sink) this.#closeSlow(sink);

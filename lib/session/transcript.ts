@@ -8,7 +8,7 @@ type Entry = { -readonly [K in keyof HistoryMessage]: HistoryMessage[K] } & { st
 
 /** One session's transcript. */
 export class Transcript {
-  readonly #entries = new Map<string, Entry>();
+  #entries = new Map<string, Entry>();
   /** User messages of this session by the client's id, which is all a client knows them by. */
   readonly #byClientId = new Map<string, string>();
 
@@ -110,6 +110,14 @@ export class Transcript {
       const clientId = this.#entries.get(oldest)?.clientId;
       if (clientId !== undefined) this.#byClientId.delete(clientId);
       this.#entries.delete(oldest);
+      // A Map keeps deleted entries until it grows, and keys() walks past each of them: with up to `limit` of them
+      // at the front, finding the oldest cost ~2% of a round trip. Copied afresh every 64 evictions (same order).
+      if (++this.#evicted >= 64) {
+        this.#evicted = 0;
+        this.#entries = new Map(this.#entries);
+      }
     }
   }
+
+  #evicted = 0;
 }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { OutgoingFrame } from "../../lib/protocol/server.ts";
-import { Outbox, type OutboxLimits } from "../../lib/session/outbox.ts";
+import { COALESCE_BYTES, Outbox, type OutboxLimits } from "../../lib/session/outbox.ts";
 import { type FrameSink, SLOW_CONSUMER } from "../../lib/session/sink.ts";
 
 /** A socket stand-in: `bufferedAmount` is whatever the test says; `drain()` fires the waiting listeners. */
@@ -172,4 +172,27 @@ test("a detached session that holds more than maxPendingBytes overflows once and
   for (let i = 0; i < 20; i++) void outbox.push(message("x".repeat(100)));
   assert.equal(events.overflows, 1);
   assert.equal(outbox.canResume(0), false);
+});
+
+test("tokens coalesce once the socket holds COALESCE_BYTES, long before highWaterBytes; the stall clock waits for it", async () => {
+  const { outbox, events } = outboxOf({
+    highWaterBytes: 1024 * 1024,
+    maxPendingBytes: 8 * 1024 * 1024,
+    stallTimeoutMs: 1,
+  });
+  const sink = new HandSink();
+  outbox.attach(sink, 0);
+  sink.bufferedAmount = COALESCE_BYTES - 1;
+  assert.equal(outbox.push(token("a")), undefined);
+  assert.equal(sink.sent.length, 1, "below the mark: written at once");
+  sink.bufferedAmount = COALESCE_BYTES;
+  for (const text of ["b", "c", "d"]) assert.equal(outbox.push(token(text)), undefined, "the producer is not slowed");
+  assert.equal(sink.sent.length, 1, "held");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(events.slows, 0, "a backlog under highWaterBytes starts no stall clock");
+  sink.drain();
+  assert.deepEqual(
+    sink.sent.map((f) => f.token),
+    ["a", "bcd"],
+  );
 });
