@@ -7,6 +7,9 @@ import { createApp, type ElementInit } from "chatwire";
 import type { Browser, Page } from "playwright-core";
 import { connected, launchBrowser, say, startServer, withPage } from "./browser.ts";
 
+/** Parsing Plotly's 4.8 MB file the first time takes seconds on a busy machine: a longer bound for that wait. */
+const FIRST_LOAD = { timeout: 30_000 };
+
 let browser: Browser;
 before(async () => {
   browser = await launchBrowser();
@@ -78,7 +81,7 @@ test("a Plotly figure and a Vega-Lite spec are drawn by their libraries, under t
     await say(page, "draw");
     const reply = page.locator(".message.assistant", { hasText: "charts" });
     const plot = reply.locator('figure.plotly[data-chart="drawn"]');
-    await plot.waitFor();
+    await plot.waitFor(FIRST_LOAD);
     await plot.locator(".main-svg").first().waitFor();
     assert.equal(await plot.locator("g.trace").count(), 2, "a scatter trace and a bar trace");
     assert.equal(await plot.locator("g.trace.bars .point").count(), 3);
@@ -91,7 +94,7 @@ test("a Plotly figure and a Vega-Lite spec are drawn by their libraries, under t
     );
 
     const vega = reply.locator('figure.vega[data-chart="drawn"]');
-    await vega.waitFor();
+    await vega.waitFor(FIRST_LOAD);
     await vega.locator("svg.marks").waitFor();
     assert.equal(await vega.locator("g.mark-rect path").count(), 3, "one bar per datum");
     assert.ok((await vega.locator("g.mark-text text").allTextContents()).includes("Sales by quarter"), "its title");
@@ -131,8 +134,8 @@ test("hostile strings in a spec are drawn as text, even on a page served without
     await connected(page);
     await say(page, "draw");
     const reply = page.locator(".message.assistant", { hasText: "charts" });
-    await reply.locator('figure.plotly[data-chart="drawn"] g.trace').first().waitFor();
-    await reply.locator('figure.vega[data-chart="drawn"] svg.marks').waitFor();
+    await reply.locator('figure.plotly[data-chart="drawn"] g.trace').first().waitFor(FIRST_LOAD);
+    await reply.locator('figure.vega[data-chart="drawn"] svg.marks').waitFor(FIRST_LOAD);
     const vegaTexts = await reply.locator("figure.vega g.mark-text text").allTextContents();
     assert.ok(vegaTexts.includes(hostile), "Vega shows the title as it is");
     // Clicking a bar would follow the mark's href: Vega's loader refuses it (as it refuses any URL).
