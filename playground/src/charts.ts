@@ -10,7 +10,10 @@ import type { ElementView } from "../../lib/protocol/index.ts";
 import { h } from "./dom.ts";
 
 interface PlotlyGlobal {
-  newPlot(root: HTMLElement, data: unknown, layout?: unknown, config?: unknown): Promise<unknown>;
+  newPlot(
+    root: HTMLElement,
+    figure: { data: unknown; layout: unknown; frames: unknown; config: unknown },
+  ): Promise<unknown>;
 }
 interface VegaLoader {
   sanitize: (uri: string, options: unknown) => Promise<never>;
@@ -57,13 +60,17 @@ export const isChartKind = (kind: string | undefined): kind is ChartKind => kind
 async function drawPlotly(root: HTMLElement, props: Record<string, unknown>): Promise<void> {
   const Plotly = (window as ChartWindow).Plotly;
   if (Plotly === undefined) throw new Error("Plotly did not define itself");
-  const figure = { data: props.data ?? [], layout: props.layout ?? {}, frames: props.frames };
-  await Plotly.newPlot(root, figure.data, figure.layout, {
-    displaylogo: false,
-    responsive: true,
-    showLink: false,
-    showSendToCloud: false,
-    showEditInChartStudio: false,
+  await Plotly.newPlot(root, {
+    data: props.data ?? [],
+    layout: props.layout ?? {},
+    frames: props.frames ?? [],
+    config: {
+      displaylogo: false,
+      responsive: true,
+      showLink: false,
+      showSendToCloud: false,
+      showEditInChartStudio: false,
+    },
   });
 }
 
