@@ -9,6 +9,7 @@ import { extname, join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { ChatwireError } from "../errors.ts";
 import { packageRoot } from "../package-root.ts";
+import { chartLibraryRoutes } from "./chart-libraries.ts";
 import { PAGE_CONFIG_META, type PageConfig } from "./page-config.ts";
 
 /** Options of the playground plugin. Mount it elsewhere with Fastify's own `prefix` register option. */
@@ -140,4 +141,5 @@ export async function playground(app: FastifyInstance, options: PlaygroundOption
       });
     }
   }
+  chartLibraryRoutes(app);
 }

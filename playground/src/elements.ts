@@ -1,9 +1,10 @@
 // A message's elements: images, audio and video shown under the message, a data table and a task list drawn from
-// their props, charts and custom elements as their JSON (a safe fallback: the playground loads no chart library),
+// their props, charts drawn by their library (charts.ts; their JSON until it loads), custom elements as their JSON,
 // anything else a link by its name. URLs come from the app or a stored thread, so only http(s) ones (and raster
 // data: images, as image sources) ever reach an attribute; any other shows the name as plain text. Text goes in as
 // text nodes only.
 import type { ElementView } from "../../lib/protocol/index.ts";
+import { chartView, isChartKind } from "./charts.ts";
 import { h } from "./dom.ts";
 import { safeElementUrl } from "./safe-url.ts";
 
@@ -44,8 +45,9 @@ function elementView(element: ElementView): HTMLElement {
   const name = h("span", { class: "element-name" }, element.name);
   if (element.kind === "dataframe") return table(element);
   if (element.kind === "tasklist") return tasks(element);
+  if (isChartKind(element.kind) && element.url === undefined) return chartView(element);
   if (element.url === undefined) {
-    // plotly, vega, custom: the JSON, as text.
+    // custom: the JSON, as text.
     return h(
       "figure",
       { class: `element ${element.kind ?? "custom"}` },

@@ -210,10 +210,13 @@ describe("chatwire as a user installs it: npm pack, chatwire init, npm install",
     assert.equal(await refused.closed, 4401);
   });
 
-  test("npx chatwire run serves a JavaScript app (.mjs)", async (t) => {
+  test("npx chatwire run serves a JavaScript app (.mjs); without the chart libraries (optional peers) their route is 404", async (t) => {
     const dir = place(consumer, "echo.mjs", "js");
     const server = await startServer(t, dir, "npx", ["chatwire", "run", "echo.mjs"]);
     await chat(server.base, "hi", "js: hi");
+    const chart = await fetch(`${server.base}/charts/plotly.min.js`);
+    assert.equal(chart.status, 404, server.output());
+    assert.equal(await chart.text(), "install plotly.js-dist-min to draw these charts");
   });
 
   test("an existing Fastify app registers the plugin: one fastify module in the process, pino transports log", async () => {

@@ -1,5 +1,5 @@
 // The playground with files: the attach button uploads and the next message carries the files; a file ask is
-// answered by attaching; element kinds render (image, table, task list, JSON fallback); a hostile SVG or HTML upload
+// answered by attaching; element kinds render (image, table, task list, chart); a hostile SVG or HTML upload
 // shown back as an element never runs.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -52,7 +52,8 @@ test("attach uploads, the message carries the files, and the reply shows every e
     assert.equal(await reply.locator("img").count(), 1, "SVG is never an image source");
     await reply.locator("table.dataframe td", { hasText: "Q1" }).waitFor();
     await reply.locator(".tasklist li", { hasText: "done: Collect" }).waitFor();
-    await reply.locator("figure.plotly pre", { hasText: '"x"' }).waitFor();
+    // A chart: its JSON, then the drawing once plotly.js loads (spec/playground/charts.test.ts).
+    await reply.locator("figure.plotly figcaption", { hasText: "Chart" }).waitFor();
     // The SVG and HTML are links that download (attachment), never run in the page.
     const svg = reply.locator("a.element", { hasText: "x.svg" });
     const href = (await svg.getAttribute("href")) ?? "";
