@@ -3,7 +3,7 @@
 import type { Samples } from "./metrics.ts";
 import { median } from "./metrics.ts";
 import type { Plan } from "./plan.ts";
-import { CHATWIRE, FLOOR, SQLITE } from "./targets.ts";
+import { CHATWIRE, FLOOR, SQLITE, SQLITE_NOT_DURABLE } from "./targets.ts";
 
 /** One target and how this run did against it. */
 export interface GoalResult {
@@ -65,6 +65,14 @@ export function checkGoals(samples: Samples, plan: Plan, other: OtherResults = {
     const worst = Math.max(...sqliteRuns);
     push("chatwire+sqlite: no message lost (worst run: error frames or unanswered)", worst, 0, "count", true)();
   }
+  ratio(
+    SQLITE,
+    SQLITE_NOT_DURABLE,
+    "cpu@100",
+    1.1,
+    true,
+    `durability's cost, CPU/round trip @100: chatwire+sqlite <= 1.1 x ${SQLITE_NOT_DURABLE}`,
+  );
   push("PostgreSQL: >= 20,000 persisted messages/s, fsync=on", other.postgresPerSecond, 20_000, "/s", false)();
   push(
     "kill -9 -> first recovered token on another node, p99 (default lease 3 s): <= 2000 ms",

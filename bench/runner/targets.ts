@@ -48,6 +48,8 @@ export const FLOOR = "ws batched";
 export const UNBATCHED = "ws unbatched";
 export const CHATWIRE = "chatwire";
 export const SQLITE = "chatwire+sqlite";
+/** chatwire+sqlite with durable turns off: what durability costs (issue 25). */
+export const SQLITE_NOT_DURABLE = "chatwire+sqlite not durable";
 
 export const targets: readonly Target[] = [
   {
@@ -85,6 +87,16 @@ export const targets: readonly Target[] = [
     name: SQLITE,
     script: "bench/servers/chatwire.ts",
     args: ["--data", "sqlite"],
+    path: "/ws",
+    wire: "ws",
+    audio: false,
+    voice: false,
+    unavailable: persistenceMissing,
+  },
+  {
+    name: SQLITE_NOT_DURABLE,
+    script: "bench/servers/chatwire.ts",
+    args: ["--data", "sqlite", "--not-durable"],
     path: "/ws",
     wire: "ws",
     audio: false,
