@@ -202,6 +202,7 @@ const STEP_COLUMNS = [
   "actions",
   "stopped",
   "icon",
+  "recovered",
 ] as const;
 
 function threadStatements(segment: Segment): string[] {
@@ -256,15 +257,17 @@ function nameStatements(names: ReadonlyMap<string, string>): string[] {
 // statement fails on what it skipped.
 function stepStatements(steps: ReadonlyMap<string, StepColumns>): string[] {
   if (steps.size === 0) return [];
-  const rows = [...steps.values()].map((c) => ({ ...c }));
-  const values = STEP_COLUMNS.map((name) => (name === "actions" ? "s.actions::jsonb" : `s.${name}`)).join(", ");
+  const rows = [...steps.values()].map((c) => ({ ...c, recovered: c.recovered === null ? null : String(c.recovered) }));
+  const values = STEP_COLUMNS.map((name) =>
+    name === "actions" ? "s.actions::jsonb" : name === "recovered" ? "s.recovered::smallint" : `s.${name}`,
+  ).join(", ");
   return [
     `WITH s AS (SELECT * FROM ${recordset(rows, STEP_COLUMNS, "r")}),
      written AS (INSERT INTO chatwire_steps (${STEP_COLUMNS.join(", ")}) SELECT ${values} FROM s ORDER BY s.ord
        ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, type = EXCLUDED.type,
          parent_id = EXCLUDED.parent_id, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
          start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, actions = EXCLUDED.actions,
-         stopped = EXCLUDED.stopped, icon = EXCLUDED.icon
+         stopped = EXCLUDED.stopped, icon = EXCLUDED.icon, recovered = EXCLUDED.recovered
        WHERE chatwire_steps.thread_id = EXCLUDED.thread_id
        RETURNING id)
      SELECT chatwire_refuse('step ' || s.id || ' belongs to another thread') FROM s

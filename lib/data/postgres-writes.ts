@@ -67,12 +67,13 @@ export const patchThread = async (db: Queryable, id: string, patch: ThreadPatch)
 const upsertStep = async (db: Queryable, c: StepColumns): Promise<void> => {
   const result = await db.query(
     `INSERT INTO chatwire_steps
-     (id, thread_id, kind, name, type, parent_id, input, output, error, start_at, end_at, actions, stopped, icon)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     (id, thread_id, kind, name, type, parent_id, input, output, error, start_at, end_at, actions, stopped, icon,
+       recovered)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, type = EXCLUDED.type,
        parent_id = EXCLUDED.parent_id, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
        start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, actions = EXCLUDED.actions, stopped = EXCLUDED.stopped,
-       icon = EXCLUDED.icon
+       icon = EXCLUDED.icon, recovered = EXCLUDED.recovered
      WHERE chatwire_steps.thread_id = EXCLUDED.thread_id`,
     [
       c.id,
@@ -89,6 +90,7 @@ const upsertStep = async (db: Queryable, c: StepColumns): Promise<void> => {
       c.actions,
       c.stopped,
       c.icon,
+      c.recovered,
     ],
   );
   if (result.rowCount === 0) throw new Error(`step ${c.id} belongs to another thread`);

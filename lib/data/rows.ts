@@ -78,12 +78,15 @@ export interface StepColumns {
   stopped: string | null;
   /** A step's icon (schema version 10); null for messages and steps without one. */
   icon: string | null;
+  /** 1 for an answer that a recovered durable turn continued (schema version 17); null otherwise. */
+  recovered: number | null;
 }
 
-export interface StepRow extends Omit<StepColumns, "actions" | "stopped" | "icon"> {
+export interface StepRow extends Omit<StepColumns, "actions" | "stopped" | "icon" | "recovered"> {
   actions: JsonColumn;
   stopped?: string | null;
   icon?: string | null;
+  recovered?: number | null;
 }
 
 /** The columns of a message: author in `name`, role in `type`, content in `output`. */
@@ -97,6 +100,7 @@ export const messageColumns = (
     createdAt: string;
     parentId?: string;
     stopped?: StopReason;
+    recovered?: true;
   },
   actions: readonly ActionView[],
 ): StepColumns => ({
@@ -114,6 +118,7 @@ export const messageColumns = (
   actions: JSON.stringify(actions),
   stopped: m.stopped ?? null,
   icon: null,
+  recovered: m.recovered === true ? 1 : null,
 });
 
 export const stepColumns = (
@@ -145,6 +150,7 @@ export const stepColumns = (
   actions: null,
   stopped: null,
   icon: s.icon ?? null,
+  recovered: null,
 });
 
 export const toStep = (row: StepRow, feedback: StoredFeedback | undefined): LoadedStep => {
@@ -161,6 +167,8 @@ export const toStep = (row: StepRow, feedback: StoredFeedback | undefined): Load
       actions: (json(row.actions) ?? []) as ActionView[],
       // Absent before schema version 8 (a row read while the migration is pending) as well as null.
       ...(row.stopped === null || row.stopped === undefined ? {} : { stopped: row.stopped as StopReason }),
+      // Absent before schema version 17 as well as null.
+      ...(row.recovered === 1 ? { recovered: true as const } : {}),
       ...extra,
     };
   }

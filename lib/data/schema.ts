@@ -155,6 +155,9 @@ CREATE UNIQUE INDEX chatwire_threads_by_share ON chatwire_threads (share_id);
 /** A step's icon (a URL or an icon name; StepView `icon`); null for messages and steps without one. */
 const stepIcons = `ALTER TABLE chatwire_steps ADD COLUMN icon TEXT;`;
 
+/** An answer a recovered durable turn continued is stored so (docs/durability.md): the thread, reopened, shows it. */
+const recoveredAnswers = (t: { flag: string }) => `ALTER TABLE chatwire_steps ADD COLUMN recovered ${t.flag};`;
+
 /** The per-user upload quota sums a user's file sizes (FileStore.userBytes): without an index that read scans every
  * file of every user. */
 const filesByUser = `CREATE INDEX chatwire_files_by_user ON chatwire_files (user_identifier);`;
@@ -206,6 +209,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 13, name: "tool grants", sql: toolGrants({ epoch: "INTEGER", withoutRowid: " WITHOUT ROWID" }) },
   { version: 14, name: "live turns index", sql: liveTurnsIndex },
   { version: 16, name: "stored asks", sql: askTable({ json: "TEXT" }) },
+  { version: 17, name: "recovered answers", sql: recoveredAnswers({ flag: "INTEGER" }) },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -230,4 +234,5 @@ export const postgresMigrations: readonly Migration[] = [
   // Version 14 is SQLite's alone (its write path); versions are applied by number, so a gap is fine.
   { version: 15, name: "batched writes", sql: postgresRefuse },
   { version: 16, name: "stored asks", sql: askTable({ json: "JSONB" }) },
+  { version: 17, name: "recovered answers", sql: recoveredAnswers({ flag: "SMALLINT" }) },
 ];

@@ -60,13 +60,14 @@ export function sqliteWrites(sql: StatementCache) {
   };
   const upsertStep = (c: StepColumns): void => {
     const result = sql(`INSERT INTO chatwire_steps
-      (id, thread_id, kind, name, type, parent_id, input, output, error, start_at, end_at, actions, stopped, icon)
+      (id, thread_id, kind, name, type, parent_id, input, output, error, start_at, end_at, actions, stopped, icon,
+        recovered)
       VALUES (@id, @thread_id, @kind, @name, @type, @parent_id, @input, @output, @error, @start_at, @end_at, @actions,
-        @stopped, @icon)
+        @stopped, @icon, @recovered)
       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, type = excluded.type,
         parent_id = excluded.parent_id, input = excluded.input, output = excluded.output, error = excluded.error,
         start_at = excluded.start_at, end_at = excluded.end_at, actions = excluded.actions, stopped = excluded.stopped,
-        icon = excluded.icon
+        icon = excluded.icon, recovered = excluded.recovered
       WHERE chatwire_steps.thread_id = excluded.thread_id`).run(c);
     if (result.changes === 0) throw new Error(`step ${c.id} belongs to another thread`);
   };

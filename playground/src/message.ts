@@ -40,6 +40,12 @@ export class MessageElement {
   readonly #actions = h("div", { class: "actions" });
   /** "stopped" under an answer that was cut (its content is the partial answer); the reason is in the title. */
   readonly #stopped = h("div", { class: "stopped", hidden: true }, "stopped");
+  /** "recovered" on an answer that went on after the server running it was lost (a durable turn, recovered). */
+  readonly #recovered = h(
+    "div",
+    { class: "recovered", hidden: true, title: "This answer went on after the server writing it was lost" },
+    "recovered",
+  );
   /** The star of a user's message (controls.favorite); pressed while it is a favorite. */
   readonly #star: HTMLButtonElement | undefined;
   #text = "";
@@ -78,6 +84,7 @@ export class MessageElement {
       this.#author,
       this.#content,
       this.#stopped,
+      this.#recovered,
       this.#elements,
       this.#actions,
       this.children,
@@ -96,6 +103,7 @@ export class MessageElement {
     this.#elements.replaceChildren(...elementViews(view.elements));
     this.#actions.replaceChildren(...view.actions.map((action) => this.#button(action)));
     this.#markStopped(view.stopped);
+    this.#recovered.hidden = view.recovered !== true;
   }
 
   /** Shows whether the message is one of the user's favorites (the client's `message.favorite`). */

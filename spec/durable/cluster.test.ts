@@ -87,4 +87,12 @@ test("a node killed after step 2 of 3: another node takes the turn over after it
   await again.until("task_end", 10_000);
   assert.deepEqual([count(1), count(2), count(3)], [1, 1, 1]);
   await again.close();
+
+  // Reopened later on any node, the stored answer is whole and marked recovered (PostgreSQL's batched write).
+  const later = await connectClient(url, { headers, hello: false });
+  later.send({ type: "hello", protocol: 1, thread: { id: welcome.threadId } });
+  const kept = (await later.until("thread_history", 10_000)).steps.find((step) => step.id === answerId);
+  assert.equal(kept?.kind === "message" ? kept.content : undefined, WHOLE);
+  assert.equal(kept?.kind === "message" ? kept.recovered : undefined, true);
+  await later.close();
 });

@@ -118,6 +118,9 @@ test("kill -9 after step 2 of 3: the restarted process finishes the answer once,
     ["user", "three steps, please"],
     ["assistant", WHOLE],
   ]);
+  // The answer is stored as recovered (and shown so when the thread is reopened); the user's message is not.
+  const recovered = last.steps.flatMap((step) => (step.kind === "message" ? [step.recovered ?? false] : []));
+  assert.deepEqual(recovered, [false, true]);
   const tools = last.steps.filter((step) => step.kind === "step");
   assert.deepEqual(
     tools.map((step) => (step.kind === "step" ? step.output : "")),
