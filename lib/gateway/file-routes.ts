@@ -102,12 +102,14 @@ export async function receiveUpload(
   options: FileRoutesOptions,
   status: 200 | 201,
 ): Promise<FastifyReply> {
-  const { store } = options;
+  const { store, limits } = options;
   if (!request.isMultipart()) return fail(reply, 400, "BAD_UPLOAD", "send the file as multipart/form-data");
-  // Opened before the quotas are read: bytes other uploads receive meanwhile count (maybe twice: fail closed).
+  const rooms = await quotaRooms(store, grant, limits);
+  // Opened once the quotas are read: what other uploads receive from now on counts against this one's room (what
+  // they stored before is in it already).
   const share = ledgerOf(store).open(quotaKeys(grant));
   try {
-    return await storeUpload(request, reply, grant, options, status, share);
+    return await storeUpload(request, reply, grant, options, status, { rooms, share });
   } finally {
     share.close();
   }
@@ -119,10 +121,9 @@ async function storeUpload(
   grant: UploadGrant,
   options: FileRoutesOptions,
   status: 200 | 201,
-  share: UploadShare,
+  { rooms, share }: { rooms: readonly QuotaRoom[]; share: UploadShare },
 ): Promise<FastifyReply> {
   const { store, signer, limits } = options;
-  const rooms = await quotaRooms(store, grant, limits);
   const full = rooms.find((quota) => quota.room <= 0);
   if (full !== undefined) return fail(reply, 413, "UPLOAD_QUOTA", `${full.whose} has used its upload quota`);
   const limit = Math.min(limits.maxUploadBytes, ...rooms.map((quota) => quota.room));
