@@ -104,11 +104,11 @@ export async function receiveUpload(
 ): Promise<FastifyReply> {
   const { store, limits } = options;
   if (!request.isMultipart()) return fail(reply, 400, "BAD_UPLOAD", "send the file as multipart/form-data");
-  const rooms = await quotaRooms(store, grant, limits);
-  // Opened once the quotas are read: what other uploads receive from now on counts against this one's room (what
-  // they stored before is in it already).
+  // Opened before the quotas are read: what other uploads receive from now on counts against this one's room, even
+  // what they store while the read runs (counted twice then: the count fails closed).
   const share = ledgerOf(store).open(quotaKeys(grant));
   try {
+    const rooms = await quotaRooms(store, grant, limits);
     return await storeUpload(request, reply, grant, options, status, { rooms, share });
   } finally {
     share.close();

@@ -1,8 +1,9 @@
 // The quota of an upload is read from the store when it starts; two uploads of one session or user at once would
 // each see the same room and together pass it. The ledger counts the bytes this process's uploads receive into a
 // store, per quota key, so each upload also counts what the others took since it started. (What another upload had
-// received but not yet stored when this one read the store is counted by neither, at most a 256 KiB chunk; an upload
-// on another node counts only by what it had stored then: between nodes the quota can still be passed.)
+// received but not yet stored when this one started is counted by neither, less than a 256 KiB chunk and the write
+// in flight; an upload on another node counts only by what it had stored then: between nodes the quota can still be
+// passed.)
 
 /** One upload's view of the ledger. */
 export interface UploadShare {

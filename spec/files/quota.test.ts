@@ -73,15 +73,13 @@ function quotas(layer: () => DataLayer): void {
       tickets.push(client.welcome?.uploadToken ?? "");
     }
     const files = layer().files;
-    // Both are well under way (each has stored its first 256 KiB chunk) before either is done: each alone fits.
+    // Both are under way before either is done (their pieces interleaved): each alone fits, together they do not.
     const uploads = tickets.map((ticket, i) => streamedUpload(base, ticket, `${i}.bin`, 400_000));
     // A failed check leaves no request open: the server would wait for its body before it closes.
     try {
-      for (const upload of uploads) await upload.send(randomBytes(300_000));
-      const deadline = Date.now() + 10_000;
-      while ((await files?.userBytes(user)) !== 2 * 256 * 1024) {
-        assert.ok(Date.now() < deadline, "both uploads stored their first chunk");
-        await new Promise((resolve) => setTimeout(resolve, 10));
+      for (const _ of [1, 2, 3]) {
+        // An upload refused early may stop taking bytes: its answer is what counts.
+        for (const upload of uploads) await upload.send(randomBytes(100_000)).catch(() => undefined);
       }
       const answers = await Promise.all(uploads.map((upload) => upload.finish(randomBytes(100_000))));
       const statuses = answers.map((answer) => answer.status);
