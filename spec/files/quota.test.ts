@@ -2,7 +2,7 @@
 // their sessions (from the files' rows), and the upload that would pass the quota is cut off while it streams.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { createApp, type DataLayer } from "chatwire";
 import { connectClient } from "chatwire/testing";
 import { startGateway } from "../support/gateway.ts";
@@ -11,25 +11,29 @@ import { httpBase, streamedUpload, upload } from "./support.ts";
 
 const BIN = "application/octet-stream";
 
+/** A gateway whose users sign in by an `x-user` header, with a 700 kB per-user quota; `ticket(name)` connects a
+ * session of that user and gives its upload ticket. */
+async function userQuotaGateway(t: TestContext, layer: () => DataLayer) {
+  const chat = createApp();
+  chat.headerAuth((headers) => (typeof headers["x-user"] === "string" ? { identifier: headers["x-user"] } : undefined));
+  const server = await startGateway(t, {
+    hooks: chat.seal(),
+    data: layer(),
+    maxUploadBytesPerUser: 700_000,
+    maxUploadBytesPerSession: 10_000_000,
+  });
+  const ticket = async (name: string) => {
+    const client = await connectClient(server, { headers: { "x-user": name } });
+    t.after(() => client.close());
+    return client.welcome?.uploadToken ?? "";
+  };
+  return { base: httpBase(server), ticket };
+}
+
 function quotas(layer: () => DataLayer): void {
   test("a user's uploads are bounded by maxUploadBytesPerUser over all their sessions: UPLOAD_QUOTA", async (t) => {
-    const chat = createApp();
-    chat.headerAuth((headers) =>
-      typeof headers["x-user"] === "string" ? { identifier: headers["x-user"] } : undefined,
-    );
     const user = `ada-${randomBytes(4).toString("hex")}`;
-    const server = await startGateway(t, {
-      hooks: chat.seal(),
-      data: layer(),
-      maxUploadBytesPerUser: 700_000,
-      maxUploadBytesPerSession: 10_000_000,
-    });
-    const base = httpBase(server);
-    const connect = async (name: string) => {
-      const client = await connectClient(server, { headers: { "x-user": name } });
-      t.after(() => client.close());
-      return client.welcome?.uploadToken ?? "";
-    };
+    const { base, ticket: connect } = await userQuotaGateway(t, layer);
     const first = await connect(user);
     const second = await connect(user);
     const files = layer().files;
@@ -54,24 +58,9 @@ function quotas(layer: () => DataLayer): void {
   test("two uploads of one user at once cannot pass the quota together: each counts what the other took", {
     timeout: 60_000,
   }, async (t) => {
-    const chat = createApp();
-    chat.headerAuth((headers) =>
-      typeof headers["x-user"] === "string" ? { identifier: headers["x-user"] } : undefined,
-    );
     const user = `eve-${randomBytes(4).toString("hex")}`;
-    const server = await startGateway(t, {
-      hooks: chat.seal(),
-      data: layer(),
-      maxUploadBytesPerUser: 700_000,
-      maxUploadBytesPerSession: 10_000_000,
-    });
-    const base = httpBase(server);
-    const tickets: string[] = [];
-    for (const _ of [1, 2]) {
-      const client = await connectClient(server, { headers: { "x-user": user } });
-      t.after(() => client.close());
-      tickets.push(client.welcome?.uploadToken ?? "");
-    }
+    const { base, ticket } = await userQuotaGateway(t, layer);
+    const tickets = [await ticket(user), await ticket(user)];
     const files = layer().files;
     // Both are under way before either is done (their pieces interleaved): each alone fits, together they do not.
     const uploads = tickets.map((ticket, i) => streamedUpload(base, ticket, `${i}.bin`, 400_000));
