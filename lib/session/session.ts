@@ -1,6 +1,6 @@
 // What a session is to the layers above it: a protocol adapter (the JSON gateway first) drives it through the
 // `Session` interface — commands in (`receive`), frames out (the attached FrameSink), and its lifecycle. What each
-// command means lives in live-session.ts and the parts it composes.
+// command means lives in session-commands.ts and the parts live-session.ts composes.
 
 import type { AbortKind } from "../context/abort.ts";
 import type { ToolGrants } from "../context/approve.ts";

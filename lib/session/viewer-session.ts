@@ -9,9 +9,10 @@ import type { FollowedFrame, OutgoingFrame } from "../protocol/server.ts";
 import type { SharedThread } from "../protocol/threads.ts";
 import type { MessageView, User } from "../protocol/views.ts";
 import type { SessionCommand } from "./commands.ts";
-import { Outbox } from "./outbox.ts";
+import type { Outbox } from "./outbox.ts";
+import { ResumableOutbox } from "./resumable-outbox.ts";
 import type { Announcement, Session, SessionLimits } from "./session.ts";
-import { type FrameSink, GOING_AWAY, REPLACED } from "./sink.ts";
+import type { FrameSink } from "./sink.ts";
 import type { ThreadFollower, ThreadViewers } from "./thread-viewers.ts";
 
 /** What a viewer is opened with. */
@@ -31,8 +32,6 @@ export interface ViewerInit {
 /** Close code of a view refused or closed (the gateway's VIEW_REFUSED). */
 const VIEW_CLOSED = 4403;
 
-const going = JSON.stringify({ seq: 0, type: "shutdown", reason: "server shutting down" });
-
 /**
  * Opens a viewer. Attach a sink, `start()` it: it sends the history and follows the thread from then on.
  * @example const viewer = createViewer({ threadId, user, limits, viewers, shared: sharedView(thread), hidden });
@@ -47,14 +46,16 @@ class ViewerSession implements Session, ThreadFollower {
   readonly viewOnly = true;
   readonly chatProfile = undefined;
   readonly mcpTransports = undefined;
+  /** The outbox and its connection's lifecycle (attach, disconnect, the reconnect grace timer). */
+  readonly #resumable: ResumableOutbox;
   readonly #outbox: Outbox;
   readonly #init: ViewerInit;
-  #expiry: NodeJS.Timeout | undefined;
   #ended: Promise<void> | undefined;
 
   constructor(init: ViewerInit) {
     this.#init = init;
-    this.#outbox = new Outbox(init.limits, this);
+    this.#resumable = new ResumableOutbox(init.limits, this);
+    this.#outbox = this.#resumable.outbox;
   }
 
   get threadId(): string {
@@ -132,39 +133,18 @@ class ViewerSession implements Session, ThreadFollower {
     if (this.#ended === undefined) void this.#outbox.push(frame);
   }
 
+  /** Resumable within the grace period; a backlog that overflowed while detached would leave a gap, so the viewer
+   * then ends (the client opens it again). A slow consumer (4008) is detached: the runner never waited for it. */
   canResume(lastSeq: number): boolean {
-    return this.#outbox.canResume(lastSeq);
+    return this.#resumable.canResume(lastSeq);
   }
 
   attach(sink: FrameSink, lastSeq: number): void {
-    clearTimeout(this.#expiry);
-    this.#expiry = undefined;
-    const replaced = this.#outbox.sink;
-    if (replaced !== undefined && replaced !== sink) replaced.close(REPLACED, "replaced by a newer connection");
-    this.#outbox.attach(sink, lastSeq);
+    this.#resumable.attach(sink, lastSeq);
   }
 
   disconnect(sink: FrameSink, done: boolean): void {
-    if (this.#outbox.sink !== sink) return;
-    if (done) void this.end("disconnect");
-    else this.#detach();
-  }
-
-  #detach(): void {
-    this.#outbox.detach();
-    if (this.ended) return;
-    clearTimeout(this.#expiry);
-    this.#expiry = setTimeout(() => void this.end("disconnect"), this.#init.limits.reconnectGraceMs);
-  }
-
-  /** Its backlog overflowed while detached: a resume would have a gap, so it ends (the client opens it again). */
-  onOverflow(): void {
-    void this.end("disconnect");
-  }
-
-  /** Closed as a slow consumer (4008): the runner never waited for it; it may resume within the grace period. */
-  onSlowConsumer(): void {
-    this.#detach();
+    this.#resumable.disconnect(sink, done);
   }
 
   /** The share was closed: the viewer sees nothing more, told as a refused view is (4403), and cannot resume. */
@@ -184,12 +164,8 @@ class ViewerSession implements Session, ThreadFollower {
 
   end(kind: AbortKind): Promise<void> {
     if (this.#ended === undefined) {
-      clearTimeout(this.#expiry);
-      const sink = this.#outbox.sink;
-      if (kind === "shutdown") {
-        sink?.send(going);
-        sink?.close(GOING_AWAY, "server shutting down");
-      }
+      this.#resumable.stopWaiting();
+      if (kind === "shutdown") this.#resumable.sayGoing();
       this.#init.viewers.leave(this.threadId, this);
       this.#outbox.close();
       this.#init.registry?.delete(this);
