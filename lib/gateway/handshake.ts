@@ -3,46 +3,28 @@
 // welcomed. After it, the connection only carries frames to the session and back.
 
 import { timingSafeEqual } from "node:crypto";
-import type { FastifyBaseLogger } from "fastify";
-import type { ClusterNode } from "../cluster/cluster.ts";
 import type { RemoteSession } from "../cluster/relay.ts";
 import { FILE_URL_TTL_MS, type FileAccess } from "../context/files.ts";
 import { refreshFileUrls } from "../data/file-signer.ts";
-import { type ErrorCode, isChatwireError } from "../errors.ts";
-import type { LiveTable } from "../hooks/live-table.ts";
+import { isChatwireError } from "../errors.ts";
 import type { HookTable } from "../hooks/table.ts";
 import { type Hello, PROTOCOL_VERSION, type ResumeRequest } from "../protocol/client.ts";
 import type { ServerFrameOf } from "../protocol/server.ts";
-import type { User } from "../protocol/views.ts";
-import type { DurableTurnsConfig } from "../session/durable-turns.ts";
 import type { Session } from "../session/session.ts";
-import type { FrameSink } from "../session/sink.ts";
-import type { Tracing } from "../session/traces.ts";
+import { type HandshakeConnection, placeOnNode } from "./hello-scope.ts";
 import type { LiveTokens } from "./live-tokens.ts";
-import { newSession } from "./new-session.ts";
-import type { ResolvedOptions } from "./options.ts";
-import { loadOwnedThread, type Persistence, restoredConversation } from "./persistence.ts";
+import { newSession, type SessionScope } from "./new-session.ts";
+import { loadOwnedThread, restoredConversation } from "./persistence.ts";
 import { type ChosenProfile, chooseProfile } from "./profiles.ts";
 import type { SessionRegistry } from "./registry.ts";
-import { openViewer } from "./viewer-hello.ts";
+import { openViewer, type ViewerScope } from "./viewer-hello.ts";
 
-/** What one gateway shares with all its connections. */
-export interface ConnectionScope<S extends object> {
-  readonly options: ResolvedOptions<S>;
-  /** The hooks sessions read: options.hooks at start, swapped whole by a reload (`chatwire run --watch`). */
-  readonly hooks: LiveTable<S>;
-  readonly log: FastifyBaseLogger;
-  readonly registry: SessionRegistry;
-  readonly persistence: Persistence | undefined;
+export type { ConnectionFrame, HandshakeConnection } from "./hello-scope.ts";
+
+/** What one gateway shares with all its connections: what a new session and a viewer need, and more. */
+export interface ConnectionScope<S extends object> extends SessionScope<S>, ViewerScope<S> {
   /** The sockets opened with a session token, when users log in with passwordAuth. */
   readonly liveTokens?: LiveTokens | undefined;
-  readonly files: FileAccess;
-  /** This node's part in a cluster, when the gateway runs in one. */
-  readonly cluster?: ClusterNode | undefined;
-  /** Spans for tasks and steps (loadTracing), when the app installed @opentelemetry/api. */
-  readonly tracing?: Tracing | undefined;
-  /** How message turns are kept durable (docs/durability.md); absent: they are not. */
-  readonly durableTurns?: DurableTurnsConfig | undefined;
 }
 
 /** What a connection drives after the handshake: a session held here, or one relayed to the node holding it. */
@@ -50,22 +32,6 @@ export type SessionPort = Pick<Session, "receive" | "reportError" | "disconnect"
 
 /** How long an upload ticket lasts; each welcome (a resume too) brings a fresh one. */
 const UPLOAD_TICKET_TTL_MS = 24 * 3600 * 1000;
-
-/** The frames a connection sends itself, outside any session's numbering (seq 0). */
-export type ConnectionFrame = ServerFrameOf<"welcome"> | ServerFrameOf<"resume_failed"> | ServerFrameOf<"error">;
-
-/** What the handshake needs of its connection. */
-export interface HandshakeConnection {
-  readonly user: User | undefined;
-  /** The connection's socket, as the session will write to it. */
-  readonly sink: FrameSink;
-  /** Whether the socket is still open (a client may leave while its thread loads). */
-  readonly open: boolean;
-  send(frame: ConnectionFrame): void;
-  /** Sends an error frame with seq 0 (there is no session to number it). */
-  error(code: ErrorCode, message: string): void;
-  close(code: number, reason: string): void;
-}
 
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
@@ -191,12 +157,8 @@ export async function handshake<S extends object>(
   if (resumed.live !== undefined) return resumed.live;
   await resumed.ending;
   if (hello.view !== undefined) return openViewer(hello.view, connection, scope);
-  const place = registry.placeOnNode(options.maxSessionsPerNode);
-  if (place === undefined) {
-    connection.error("SERVER_FULL", `this server holds ${options.maxSessionsPerNode} sessions: try again later`);
-    connection.close(1013, "server full");
-    return undefined;
-  }
+  const place = placeOnNode(scope, connection);
+  if (place === undefined) return undefined;
   let reserved = false;
   try {
     if (user !== undefined && !(await makeRoom(scope, user.identifier))) {

@@ -1,11 +1,8 @@
 // A new session on a reopened thread or a new one: the one place every front end (the native handshake, the
 // Chainlit endpoint) opens a session, so each gets the same restored state, settings and token usage.
 
-import type { FastifyBaseLogger } from "fastify";
 import { nanoid } from "nanoid";
-import type { FileAccess } from "../context/files.ts";
 import type { LoadedThread } from "../data/layer.ts";
-import type { LiveTable } from "../hooks/live-table.ts";
 import type { User } from "../protocol/views.ts";
 import type { DurableTurnsConfig } from "../session/durable-turns.ts";
 import { sessionGrants } from "../session/grants.ts";
@@ -13,19 +10,12 @@ import { createSession } from "../session/live-session.ts";
 import type { Session, SessionInit } from "../session/session.ts";
 import type { Tracing } from "../session/traces.ts";
 import { favoritesAccess } from "./favorites.ts";
-import type { ResolvedOptions } from "./options.ts";
-import { linkThread, type Persistence, restoredConversation, restoredState } from "./persistence.ts";
+import type { GatewayScope } from "./hello-scope.ts";
+import { linkThread, restoredConversation, restoredState } from "./persistence.ts";
 import type { ChosenProfile } from "./profiles.ts";
-import type { SessionRegistry } from "./registry.ts";
 
 /** What of the gateway a new session needs (a handshake's ConnectionScope has it all). */
-export interface SessionScope<S extends object> {
-  readonly options: ResolvedOptions<S>;
-  readonly hooks: LiveTable<S>;
-  readonly log: FastifyBaseLogger;
-  readonly registry: SessionRegistry;
-  readonly persistence: Persistence | undefined;
-  readonly files: FileAccess;
+export interface SessionScope<S extends object> extends GatewayScope<S> {
   /** Spans for tasks and steps (loadTracing), when the app installed @opentelemetry/api. */
   readonly tracing?: Tracing | undefined;
   /** How message turns are kept durable (docs/durability.md); absent: they are not. */

@@ -2,45 +2,21 @@
 // app's `onSharedThreadView` decides, as for `GET /shared/:shareId`). Refused the same way whatever the cause
 // (THREAD_NOT_FOUND, close 4403): a share id reveals nothing about whether it ever worked.
 
-import type { FastifyBaseLogger } from "fastify";
 import type { ClusterNode } from "../cluster/cluster.ts";
-import type { FileAccess } from "../context/files.ts";
 import { FILE_URL_TTL_MS } from "../context/files.ts";
 import { refreshFileUrls } from "../data/file-signer.ts";
 import { PRIVATE_METADATA_KEY, sharedView } from "../data/shared-view.ts";
-import type { ErrorCode } from "../errors.ts";
 import { isChatwireError } from "../errors.ts";
-import type { LiveTable } from "../hooks/live-table.ts";
 import { PROTOCOL_VERSION, type ViewRequest } from "../protocol/client.ts";
-import type { ServerFrameOf } from "../protocol/server.ts";
-import type { User } from "../protocol/views.ts";
 import type { Session } from "../session/session.ts";
-import type { FrameSink } from "../session/sink.ts";
 import { createViewer } from "../session/viewer-session.ts";
-import type { ResolvedOptions } from "./options.ts";
-import type { Persistence } from "./persistence.ts";
-import type { SessionRegistry } from "./registry.ts";
+import { type GatewayScope, type HandshakeConnection, placeOnNode } from "./hello-scope.ts";
 import { mayViewShared } from "./share-access.ts";
 
 /** What of the gateway a viewer needs (a handshake's ConnectionScope has it all). */
-export interface ViewerScope<S extends object> {
-  readonly options: ResolvedOptions<S>;
-  readonly hooks: LiveTable<S>;
-  readonly log: FastifyBaseLogger;
-  readonly registry: SessionRegistry;
-  readonly persistence: Persistence | undefined;
-  readonly files: FileAccess;
+export interface ViewerScope<S extends object> extends GatewayScope<S> {
+  /** This node's part in a cluster, when the gateway runs in one. */
   readonly cluster?: ClusterNode | undefined;
-}
-
-/** What of its connection a viewer's hello needs (a HandshakeConnection). */
-export interface ViewerConnection {
-  readonly user: User | undefined;
-  readonly sink: FrameSink;
-  readonly open: boolean;
-  send(frame: ServerFrameOf<"welcome">): void;
-  error(code: ErrorCode, message: string): void;
-  close(code: number, reason: string): void;
 }
 
 /** Close code of a `hello.view` that may not view (no such share, not shared, or not for this user). */
@@ -55,7 +31,7 @@ function privateIds(metadata: Record<string, unknown>): Set<string> {
 /** Opens a viewer of the share `request` names, welcomed with `view: true`; undefined when refused (told, closed). */
 export async function openViewer<S extends object>(
   request: ViewRequest,
-  connection: ViewerConnection,
+  connection: HandshakeConnection,
   scope: ViewerScope<S>,
 ): Promise<Session | undefined> {
   const { persistence, registry, options, log } = scope;
@@ -76,12 +52,8 @@ export async function openViewer<S extends object>(
     connection.close(1011, "share view timed out");
     return undefined;
   }
-  const place = registry.placeOnNode(options.maxSessionsPerNode);
-  if (place === undefined) {
-    connection.error("SERVER_FULL", `this server holds ${options.maxSessionsPerNode} sessions: try again later`);
-    connection.close(1013, "server full");
-    return undefined;
-  }
+  const place = placeOnNode(scope, connection);
+  if (place === undefined) return undefined;
   try {
     if (!connection.open) return undefined;
     const shown = refreshFileUrls(thread, scope.files.signer, Date.now() + FILE_URL_TTL_MS);
