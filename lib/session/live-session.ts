@@ -279,7 +279,17 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
     this.notify({ type: "thread_history", threadId, steps: [...steps], ...(name ? { name } : {}) });
     if (onChatResume !== undefined) this.#tasks.run("onChatResume", undefined, (ctx) => onChatResume(ctx, thread));
     this.#reopened = thread;
-    if (this.#durable !== undefined) void recoverTurns(this.#recoveryHost(), this.#durable, thread);
+    if (this.#durable !== undefined) this.#recovering = recoverTurns(this.#recoveryHost(), this.#durable, thread);
+  }
+
+  /** The reopened thread's orphans being looked up and claimed (recoverTurns never rejects). */
+  #recovering: Promise<void> | undefined;
+
+  /** Settles once the reopened thread's orphans were looked up (those claimed queued as tasks) and every task has
+   * run, or a task waits on an ask: when a headless session (headless-session.ts) has nothing more to do. */
+  async settled(): Promise<void> {
+    await this.#recovering;
+    while (this.#asks.size === 0 && !(await settlesWithin(this.#tasks.idle(), 250)));
   }
 
   /** The thread this session reopened, as loaded: where a stored ask's answer recovers its turn. */
