@@ -182,6 +182,53 @@ test("a client that reopens the thread while the headless recovery runs sees it 
   );
 });
 
+test("past maxHeadlessRecoveries (1 here) an orphan waits for a later sweep: one headless recovery at a time", async (t) => {
+  const dir = tempDir(t);
+  const count = counter(dir);
+  const env = { DATA_PATH: join(dir, "chatwire.db"), COUNTER_DIR: dir, HANG_AFTER_STEP_2: "1" };
+  const fixture = "spec/fixtures/durable-app.ts";
+
+  // Two threads, each with a turn held after step 2, then kill -9.
+  const first = await startAppProcess(t, fixture, env);
+  const threads: { threadId: string; headers: Record<string, string> }[] = [];
+  for (const content of ["first", "second"]) {
+    const client = await connectClient(first.url);
+    const { threadId, threadSecret } = client.welcome ?? assert.fail("no welcome");
+    threads.push({ threadId, headers: threadSecret ? { "x-chatwire-thread-secret": threadSecret } : {} });
+    client.send({ type: "user_message", id: "m1", content });
+    const answerId = (await client.until("stream_start", 10_000)).message.id;
+    await eventually(() => streamed(client, answerId) === "result 1. result 2. ", 10_000);
+  }
+  await first.kill();
+
+  // Restarted with one headless place: the first recovery holds after step 2 until released; the second orphan
+  // waits for its place.
+  const log = join(dir, "turns.log");
+  const second = await startAppProcess(t, fixture, {
+    ...env,
+    ORPHAN_SWEEP_MS: "200",
+    MAX_HEADLESS: "1",
+    TURN_LOG: log,
+  });
+  const recovered = async (thread: (typeof threads)[number]) =>
+    (await storedWhen(second.port, thread.threadId, thread.headers, () => true)).some(
+      (message) => message.recovered === true,
+    );
+  const started = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []);
+  await eventually(() => started().length === 1, 30_000);
+  writeFileSync(join(dir, "release"), "");
+  for (const thread of threads) {
+    await storedWhen(second.port, thread.threadId, thread.headers, (found) =>
+      found.some((message) => message.role === "assistant" && message.content === WHOLE),
+    );
+    assert.ok(await recovered(thread));
+  }
+  const [one, , other] = started().map((line) => line.split(" ")[1]);
+  assert.deepEqual(started(), [`start ${one}`, `end ${one}`, `start ${other}`, `end ${other}`]);
+  assert.deepEqual([one, other].sort(), ["first", "second"]);
+  assert.deepEqual([count("step1"), count("step2"), count("step3")], [2, 2, 2]);
+});
+
 test("a PostgreSQL cluster: kill -9 the node running a turn, no client: another node ends it", async (t) => {
   const url = postgres?.url ?? assert.fail("no PostgreSQL");
   const dir = tempDir(t);
