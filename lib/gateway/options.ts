@@ -59,7 +59,8 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
    * would start beyond it is refused with SERVER_BUSY (the session goes on). 0 refuses them all. Default 10,000. */
   readonly maxTurnsPerNode?: number | undefined;
   /** Keep message turns durable (docs/durability.md): a record per turn and its finished steps' outputs, so that a
-   * turn whose process dies is run again when its thread reopens. Needs persistence. Default true. */
+   * turn whose process dies is run again (when its thread reopens, or by the orphan sweeper). Needs persistence.
+   * Default true. */
   readonly durableTurns?: boolean | undefined;
   /** Run orphaned durable turns again (default true); false ends them with their partial answer `node_lost` and a
    * TURN_NOT_RECOVERED error. */
