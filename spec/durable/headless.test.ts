@@ -297,3 +297,51 @@ test("a waiting turn whose ask's deadline passed is ended by the sweeper: the ha
   );
   assert.deepEqual([count("step1"), count("step2")], [1, 0]);
 });
+
+test("a headless recovery that asks lets the turn go, waiting: its user reopens the thread, is asked, and answers", async (t) => {
+  const dir = tempDir(t);
+  const count = counter(dir);
+  const env = {
+    DATA_PATH: join(dir, "asks.db"),
+    COUNTER_DIR: dir,
+    CHATWIRE_AUTH_SECRET: "headless-asks-secret-0123456789abcdefgh",
+  };
+  const fixture = "spec/fixtures/ask-app.ts";
+  // Killed after step 1, before the turn asks.
+  const first = await startAppProcess(t, fixture, { ...env, HANG_BEFORE_ASK: "1" });
+  const { headers } = await logIn(first.port, "ada");
+  const client = await connectClient(first.url, { headers });
+  const { threadId } = client.welcome ?? assert.fail("no welcome");
+  client.send({ type: "user_message", id: "m1", content: "greet someone" });
+  const answerId = (await client.until("stream_start", 10_000)).message.id;
+  await eventually(() => streamed(client, answerId) === "looked up. ", 10_000);
+  await first.kill();
+
+  // The sweeper recovers it with no client: it asks, nobody is there, the session lets the turn go.
+  const second = await startAppProcess(t, fixture, { ...env, ORPHAN_SWEEP_MS: "200" });
+  await storedWhen(second.port, threadId, headers, (found) =>
+    found.some((message) => message.content === "Whom should I greet?"),
+  );
+  // Ada comes back: the stored ask is shown (once the headless session has let the turn go), she answers it.
+  let asked: { askId: string } | undefined;
+  let again: TestClient | undefined;
+  for (let attempt = 0; asked === undefined && attempt < 20; attempt++) {
+    await again?.close();
+    again = await connectClient(second.url, { headers, hello: false });
+    again.send({ type: "hello", protocol: 1, thread: { id: threadId } });
+    await again.until("thread_history", 10_000);
+    asked = await again.until("ask", 1_000).catch(() => undefined);
+  }
+  if (again === undefined || asked === undefined) assert.fail("the ask was never shown again");
+  again.send({ type: "ask_reply", askId: asked.askId, content: "Ada" });
+  const end = await again.until("stream_end", 15_000);
+  assert.equal(end.content, "looked up. hello Ada. ");
+  await again.close();
+  assert.deepEqual([count("step1"), count("step2")], [1, 1]);
+  const messages = await storedWhen(second.port, threadId, headers, () => true);
+  const answers = messages.filter((message) => message.role === "assistant" && message.content?.startsWith("looked"));
+  assert.deepEqual(
+    answers.map((message) => message.content),
+    ["looked up. hello Ada. "],
+  );
+});
