@@ -286,7 +286,7 @@ class LiveSession<S extends object> implements Session, LaneHost<S>, OutboxEvent
   #recovering: Promise<void> | undefined;
 
   /** Settles once the reopened thread's orphans were looked up (those claimed queued as tasks) and every task has
-   * run, or a task waits on an ask: when a headless session (headless-session.ts) has nothing more to do. */
+   * run, or a task waits on an ask: when a headless session (lib/gateway/headless-session.ts) has nothing more to do. */
   async settled(): Promise<void> {
     await this.#recovering;
     while (this.#asks.size === 0 && !(await settlesWithin(this.#tasks.idle(), 250)));

@@ -146,7 +146,7 @@ export interface Session {
    * `onChatStart`. */
   start(thread?: LoadedThread): void;
   /** Settles once a reopened thread's orphaned turns were looked up and what was claimed has run, or waits on an
-   * ask (headless-session.ts ends the session then); a session without it settles at once. */
+   * ask (lib/gateway/headless-session.ts ends the session then); a session without it settles at once. */
   settled?(): Promise<void>;
   /** Takes one command from the client. Never throws: a command that cannot be done becomes an error frame. */
   receive(command: SessionCommand): void;
