@@ -64,7 +64,7 @@ export { createS3FileBytes, type FileStorage, type S3FileOptions } from "./data/
 export { createDataLayer, type DataLayerChoice, type SelectEnvironment } from "./data/select.ts";
 export { PRIVATE_METADATA_KEY } from "./data/shared-view.ts";
 export { createSqliteLayer, type SqliteOptions } from "./data/sqlite.ts";
-export type { AskStore, StoredAsk, StoredTurn, TurnState, TurnStore, TurnWrite } from "./data/turns.ts";
+export type { AskStore, OrphanRef, StoredAsk, StoredTurn, TurnState, TurnStore, TurnWrite } from "./data/turns.ts";
 export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
 // Errors.
 export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";

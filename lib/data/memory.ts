@@ -324,6 +324,13 @@ export function createMemoryLayer(): DataLayer {
       countOrphans: async (nodeId) =>
         [...live().turns.values()].filter((turn) => turn.nodeId !== nodeId && LIVE_TURN_STATES.includes(turn.state))
           .length,
+      // No stored asks here: every live turn of another node is listed.
+      listOrphans: async (except, limit) =>
+        [...live().turns.values()]
+          .filter((turn) => !except.includes(turn.nodeId) && LIVE_TURN_STATES.includes(turn.state))
+          .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id))
+          .slice(0, limit)
+          .map(({ id, threadId, nodeId, state }) => ({ id, threadId, nodeId, state })),
     },
     apply: async (writes) => {
       // All or nothing, like a transaction: work on a copy, swap it in only if every write succeeded.

@@ -5,8 +5,10 @@ import {
   type AskStore,
   LIVE_STATES_SQL,
   NO_NODE,
+  NO_OPEN_ASK_SQL,
   RESUMED_STATE_SQL,
   type TurnRow,
+  type TurnState,
   type TurnStore,
   toAsk,
   toTurn,
@@ -51,6 +53,22 @@ export function postgresTurns(pool: Queryable, retried: <T>(run: () => Promise<T
           [nodeId],
         );
         return Number(rows[0]?.n ?? 0);
+      }),
+    // Read through the (state, node_id) index of turns (schema version 11): live turns are few beside ended ones.
+    listOrphans: (except, limit, now) =>
+      retried(async () => {
+        const { rows } = await pool.query<{ id: string; thread_id: string; node_id: string; state: string }>(
+          `SELECT t.id, t.thread_id, t.node_id, t.state FROM chatwire_turns t
+           WHERE t.state IN (${LIVE_STATES_SQL}) AND t.node_id <> ALL($1::text[])
+           AND ${NO_OPEN_ASK_SQL("$2")} ORDER BY t.started_at, t.id LIMIT $3`,
+          [[...except], now, limit],
+        );
+        return rows.map((row) => ({
+          id: row.id,
+          threadId: row.thread_id,
+          nodeId: row.node_id,
+          state: row.state as TurnState,
+        }));
       }),
     asks: postgresAsks(pool, retried),
   };

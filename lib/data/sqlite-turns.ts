@@ -5,6 +5,8 @@ import {
   type AskStore,
   LIVE_STATES_SQL,
   NO_NODE,
+  NO_OPEN_ASK_SQL,
+  type OrphanRef,
   RESUMED_STATE_SQL,
   type TurnRow,
   type TurnStore,
@@ -51,8 +53,25 @@ export function sqliteTurns({ sql, free }: SqliteTurnAccess): TurnStore {
             ) as { n: number }
           ).n,
       ),
+    // The partial index of live turns by node (schema version 14) holds exactly the rows this reads.
+    listOrphans: (except, limit, now) =>
+      free(() =>
+        (
+          sql(`SELECT t.id, t.thread_id, t.node_id, t.state FROM chatwire_turns t
+            WHERE t.state IN (${LIVE_STATES_SQL}) AND t.node_id NOT IN (SELECT value FROM json_each(?))
+            AND ${NO_OPEN_ASK_SQL("?")} ORDER BY t.started_at, t.id LIMIT ?`).all(
+            JSON.stringify(except),
+            now,
+            limit,
+          ) as { id: string; thread_id: string; node_id: string; state: string }[]
+        ).map(orphanOf),
+      ),
     asks: sqliteAsks({ sql, free }),
   };
+}
+
+function orphanOf(row: { id: string; thread_id: string; node_id: string; state: string }): OrphanRef {
+  return { id: row.id, threadId: row.thread_id, nodeId: row.node_id, state: row.state as OrphanRef["state"] };
 }
 
 /** The stored asks of a SQLite layer. */

@@ -54,9 +54,26 @@ export interface TurnStore {
   claimTurn(id: string, fromNode: string, toNode: string): Promise<boolean>;
   /** How many turns are live on nodes other than `nodeId` (at start-up on one node: left by a dead process). */
   countOrphans(nodeId: string): Promise<number>;
+  /** Live turns of any thread whose owner is none of `except` (this node and the nodes known alive), oldest first,
+   * at most `limit` — but for `waiting` turns with an ask still open at `now` (ISO 8601), which wait for the user:
+   * what the orphan sweeper (lib/gateway/orphan-sweeper.ts) recovers headlessly. Optional for an embedder's own
+   * layer: without it, orphans are recovered only when their thread reopens. */
+  listOrphans?(except: readonly string[], limit: number, now: string): Promise<OrphanRef[]>;
   /** Stored asks (schema version 16); a layer without them re-asks on recovery, as a turn it does not store. */
   readonly asks?: AskStore;
 }
+
+/** A live turn as the orphan sweeper lists it (listOrphans). */
+export interface OrphanRef {
+  readonly id: string;
+  readonly threadId: string;
+  readonly nodeId: string;
+  readonly state: TurnState;
+}
+
+/** The condition listOrphans adds for a waiting turn: no ask of it still open at the bound time parameter. */
+export const NO_OPEN_ASK_SQL = (now: string): string => `NOT (t.state = 'waiting' AND EXISTS (
+  SELECT 1 FROM chatwire_turn_asks a WHERE a.turn_id = t.id AND a.answer IS NULL AND a.deadline > ${now}))`;
 
 /** An ask a durable turn waits on (askText, askAction, ctx.approve), as stored (docs/durability.md#stored-asks). */
 export interface StoredAsk {

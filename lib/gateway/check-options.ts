@@ -18,6 +18,7 @@ const TIMER_OPTIONS = [
   "writeTimeoutMs",
   "shareViewTimeoutMs",
   "revocationCheckMs",
+  "orphanSweepMs",
 ] as const;
 
 /** The options this check reads by name; the numeric ones are found by their defaults. */

@@ -10,10 +10,10 @@ import type { Persistence } from "./persistence.ts";
 /**
  * How this gateway keeps turns durable; undefined when it does not (no persistence, a layer without `turns`, or
  * `durableTurns: false`). On one node every other owner is a process that ended; in a cluster, a node whose lease
- * ran out. A single node logs what it finds left running at start-up: recovered as their threads reopen.
+ * ran out. A single node logs what it finds left running at start-up (the orphan sweeper recovers them).
  */
 export async function durableTurnsOf(
-  options: Pick<ResolvedOptions<object>, "durableTurns" | "recoverTurns" | "maxTurnAttempts">,
+  options: Pick<ResolvedOptions<object>, "durableTurns" | "recoverTurns" | "maxTurnAttempts" | "orphanSweepMs">,
   persistence: Persistence | undefined,
   cluster: ClusterNode | undefined,
   log: FastifyBaseLogger,
@@ -23,8 +23,8 @@ export async function durableTurnsOf(
   const nodeId = cluster?.nodeId ?? `p${nanoid()}`;
   if (cluster === undefined) {
     const orphans = await store.countOrphans(nodeId).catch(() => 0);
-    if (orphans > 0)
-      log.info({ orphans }, "turns left running by a previous process: recovered as their threads reopen");
+    const when = options.orphanSweepMs > 0 ? "recovered now, with no client" : "recovered as their threads reopen";
+    if (orphans > 0) log.info({ orphans }, `turns left running by a previous process: ${when}`);
   }
   return {
     store,

@@ -59,7 +59,8 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
    * would start beyond it is refused with SERVER_BUSY (the session goes on). 0 refuses them all. Default 10,000. */
   readonly maxTurnsPerNode?: number | undefined;
   /** Keep message turns durable (docs/durability.md): a record per turn and its finished steps' outputs, so that a
-   * turn whose process dies is run again when its thread reopens. Needs persistence. Default true. */
+   * turn whose process dies is run again (when its thread reopens, or by the orphan sweeper). Needs persistence.
+   * Default true. */
   readonly durableTurns?: boolean | undefined;
   /** Run orphaned durable turns again (default true); false ends them with their partial answer `node_lost` and a
    * TURN_NOT_RECOVERED error. */
@@ -67,6 +68,13 @@ export interface GatewayOptions<S extends object = Record<string, unknown>> exte
   /** Attempts a durable turn may have in all, its first included; an orphan past it ends as with `recoverTurns`
    * false. Default 3. */
   readonly maxTurnAttempts?: number | undefined;
+  /** How often (±25 %) this node looks for orphaned durable turns across all threads and recovers them in headless
+   * sessions, with no client (docs/durability.md#orphans-nobody-reopens); the first look is at start-up. 0: orphans
+   * are recovered only when their thread reopens. Default 5 s. */
+  readonly orphanSweepMs?: number | undefined;
+  /** Headless recoveries (sessions recovering an orphaned thread with no client) running at once on this node; more
+   * orphans wait for a later sweep. 0: none. Default 4. */
+  readonly maxHeadlessRecoveries?: number | undefined;
   /** How long a new connection has to send `hello`. Default 10 s. */
   readonly helloTimeoutMs?: number | undefined;
   /** Persistence: "sqlite" (embedded), { postgres: url }, { sqlite: path }, "memory", a DataLayer, or false/absent
@@ -174,6 +182,8 @@ const defaults = {
   durableTurns: true,
   recoverTurns: true,
   maxTurnAttempts: 3,
+  orphanSweepMs: 5_000,
+  maxHeadlessRecoveries: 4,
   askTimeoutMs: 60_000,
   maxAskTimeoutMs: 24 * 3600 * 1000,
   maxMessageBytes: 512 * 1024,

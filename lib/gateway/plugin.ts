@@ -18,6 +18,7 @@ import type { ConnectionScope } from "./handshake.ts";
 import { joinTheCluster } from "./join-cluster.ts";
 import { LiveTokens } from "./live-tokens.ts";
 import { type GatewayOptions, protocolPath, resolveOptions } from "./options.ts";
+import { startOrphanSweeper } from "./orphan-sweeper.ts";
 import { openPersistence } from "./persistence.ts";
 import { profileRoute } from "./profiles.ts";
 import { pushToThread } from "./push.ts";
@@ -141,6 +142,15 @@ async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOpti
     cluster,
     tracing,
   };
+  if (durableTurns !== undefined) {
+    const everyMs = options.orphanSweepMs;
+    const sweeper = startOrphanSweeper(
+      { ...scope, durableTurns },
+      { everyMs, maxAtOnce: options.maxHeadlessRecoveries },
+      app.log,
+    );
+    if (sweeper !== undefined) app.addHook("preClose", () => sweeper.close());
+  }
   app.get(options.path, { websocket: true, preValidation }, (socket, request) => {
     releaseUpgrade(socket, app.log);
     const auth = auths.get(request);

@@ -1,6 +1,7 @@
 // Durable turns on the session's side (docs/durability.md): a message turn is recorded when it starts and when it
-// ends (two queued writes), its steps are memoised in a TurnJournal, and a thread reopened here recovers the turns
-// that a dead node left running: claimed, then run again through onTurnRecover (default: onMessage).
+// ends (two queued writes), its steps are memoised in a TurnJournal, and a thread reopened here (by a client, or by a
+// headless session of the orphan sweeper, lib/gateway/orphan-sweeper.ts) recovers the turns that a dead node left
+// running: claimed, then run again through onTurnRecover (default: onMessage).
 import type { LoadedThread } from "../data/layer.ts";
 import type { AskStore, StoredAsk, StoredTurn, TurnStore } from "../data/turns.ts";
 import type { IncomingMessage, RecoveredTurn } from "../hooks/payloads.ts";

@@ -241,7 +241,17 @@ class LiveSession<S extends object> implements Session, LiveParts<S>, AudioOutpu
     this.notify({ type: "thread_history", threadId, steps: [...steps], ...(name ? { name } : {}) });
     if (onChatResume !== undefined) this.tasks.run("onChatResume", undefined, (ctx) => onChatResume(ctx, thread));
     this.reopened = thread;
-    if (this.durable !== undefined) void recoverTurns(recoveryHost(this), this.durable, thread);
+    if (this.durable !== undefined) this.#recovering = recoverTurns(recoveryHost(this), this.durable, thread);
+  }
+
+  /** The reopened thread's orphans being looked up and claimed (recoverTurns never rejects). */
+  #recovering: Promise<void> | undefined;
+
+  /** Settles once the reopened thread's orphans were looked up (those claimed queued as tasks) and every task has
+   * run, or a task waits on an ask: when a headless session (lib/gateway/headless-session.ts) has nothing more to do. */
+  async settled(): Promise<void> {
+    await this.#recovering;
+    while (this.asks.size === 0 && !(await settlesWithin(this.tasks.idle(), 250)));
   }
 
   receive(command: SessionCommand): void {

@@ -145,6 +145,9 @@ export interface Session {
   /** Opens the conversation, once, after the first attach: a reopened thread's history then `onChatResume`, or
    * `onChatStart`. */
   start(thread?: LoadedThread): void;
+  /** Settles once a reopened thread's orphaned turns were looked up and what was claimed has run, or waits on an
+   * ask (lib/gateway/headless-session.ts ends the session then); a session without it settles at once. */
+  settled?(): Promise<void>;
   /** Takes one command from the client. Never throws: a command that cannot be done becomes an error frame. */
   receive(command: SessionCommand): void;
   /** Tells the client about something it sent that never became a command (bad JSON, too large, too fast). */

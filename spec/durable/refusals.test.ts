@@ -26,7 +26,9 @@ function hangingApp() {
 
 /** Leaves a running turn in the SQLite file at `path`; the welcome of its client, to reopen its thread with. */
 async function orphanIn(t: TestContext, path: string) {
-  const first = await startGateway(t, { hooks: hangingApp().seal(), data: { sqlite: path }, endGraceMs: 100 });
+  const hooks = hangingApp().seal();
+  // Its sweeper off: it shares the file with the gateway that reopens the thread, and would take its turns.
+  const first = await startGateway(t, { hooks, data: { sqlite: path }, endGraceMs: 100, orphanSweepMs: 0 });
   const client = await connectClient(`ws://127.0.0.1:${portOf(first)}/ws`);
   client.send({ type: "user_message", id: "m1", content: "go" });
   const start = await client.until("stream_start");
@@ -48,7 +50,8 @@ async function reopen(
     await ctx.send("the default recovery ran onMessage");
   });
   const hooks = options.hooks ?? chat.seal();
-  const second = await startGateway(t, { ...options, hooks, data: { sqlite: path } });
+  // The sweeper off: a reopening client's recovery is what is tested here (headless.test.ts tests the sweeper's).
+  const second = await startGateway(t, { orphanSweepMs: 0, ...options, hooks, data: { sqlite: path } });
   const client = await connectClient(`ws://127.0.0.1:${portOf(second)}/ws`, { hello: false });
   const { threadId, threadSecret } = orphan.welcome;
   client.send({

@@ -52,6 +52,46 @@ function turnStoreContract(open: () => Promise<DataLayer>) {
     }
   });
 
+  test("listOrphans: live turns of other nodes across threads, oldest first, bounded; a waiting turn only once its ask is answered or past its deadline", async () => {
+    const layer = await open();
+    try {
+      const store = layer.turns ?? assert.fail("no turn store");
+      const list = store.listOrphans?.bind(store) ?? assert.fail("no listOrphans");
+      for (const id of ["ta", "tb"]) await layer.createThread({ id });
+      const start = (id: string, threadId: string, nodeId: string, second: number) => ({
+        kind: "turn_start" as const,
+        turn: { id, threadId, input, nodeId, startedAt: `2026-01-01T00:00:0${second}.000Z` },
+      });
+      await layer.apply([
+        start("o2", "tb", "dead", 2),
+        start("o1", "ta", "dead", 1),
+        start("mine", "ta", "here", 0),
+        start("alive", "tb", "live", 3),
+        start("ended", "ta", "dead", 4),
+        { kind: "turn_end", id: "ended", state: "done" },
+      ]);
+      const ids = async (except: string[], limit = 10, now = "2026-06-01T00:00:00.000Z") =>
+        (await list(except, limit, now)).map((turn) => `${turn.id}@${turn.threadId}/${turn.nodeId}`);
+      assert.deepEqual(await ids(["here"]), ["o1@ta/dead", "o2@tb/dead", "alive@tb/live"]);
+      assert.deepEqual(await ids(["here", "live"]), ["o1@ta/dead", "o2@tb/dead"]);
+      assert.deepEqual(await ids(["here", "live"], 1), ["o1@ta/dead"]);
+      const asks = store.asks;
+      if (asks === undefined) return; // the memory layer stores no asks
+      const ask = { turnId: "o1", threadId: "ta", frame: { type: "ask" }, deadline: "2026-06-01T00:00:10.000Z" };
+      await asks.wait({ askId: "k1", ...ask }, "dead");
+      assert.deepEqual(await ids(["here", "live"]), ["o2@tb/dead"], "its ask is open: it waits for the user");
+      assert.deepEqual(
+        await ids(["here", "live"], 10, "2026-06-01T00:00:11.000Z"),
+        ["o1@ta/dead", "o2@tb/dead"],
+        "past its deadline: the sweeper runs it",
+      );
+      assert.equal(await asks.answer("k1", '{"kind":"text","content":"x"}'), true);
+      assert.deepEqual(await ids(["here", "live"]), ["o1@ta/dead", "o2@tb/dead"], "answered: run with its answer");
+    } finally {
+      await layer.close();
+    }
+  });
+
   test("two claims at once: exactly one wins", async () => {
     const layer = await open();
     try {

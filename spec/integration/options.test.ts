@@ -46,6 +46,8 @@ const everyGatewayOption: Omit<Required<GatewayOptions>, "hooks"> = {
   durableTurns: undefined,
   recoverTurns: undefined,
   maxTurnAttempts: undefined,
+  orphanSweepMs: undefined,
+  maxHeadlessRecoveries: undefined,
   taskTimeoutMs: undefined,
   endGraceMs: undefined,
   highWaterBytes: undefined,

@@ -52,3 +52,44 @@ export async function startGatewayProcess(
   if (!port) throw new Error(`the gateway did not start:\n${output}`);
   return { child, port, output: () => output, stderr: () => stderr };
 }
+
+/** A fixture app run as its own process (`node <fixture>`, not `chatwire run`). */
+export interface AppProcess {
+  readonly port: number;
+  readonly url: string;
+  output(): string;
+  /** Sends `signal` (kill -9 by default) and resolves with the exit code once the process is gone. */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts a fixture that prints `listening at http://127.0.0.1:<port>` (spec/fixtures/durable-app.ts, ask-app.ts);
+ * killed when the test ends. */
+export async function startAppProcess(
+  t: Pick<TestContext, "after">,
+  fixture: string,
+  env: Record<string, string>,
+): Promise<AppProcess> {
+  const child = spawn(process.execPath, [...typescriptLoader, resolve(fixture)], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+  t.after(async () => {
+    child.kill("SIGKILL");
+    await exited;
+  });
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk) => (output += String(chunk)));
+  await eventually(() => listening.test(output) || child.exitCode !== null, 45_000);
+  const port = Number(listening.exec(output)?.[1]);
+  if (!port) throw new Error(`the app did not start:\n${output}`);
+  return {
+    port,
+    url: `ws://127.0.0.1:${port}/ws`,
+    output: () => output,
+    kill: async (signal: NodeJS.Signals = "SIGKILL") => {
+      process.kill(child.pid ?? -1, signal);
+      return await exited;
+    },
+  };
+}
