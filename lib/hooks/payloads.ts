@@ -23,7 +23,7 @@ export interface IncomingMessage {
 export interface RecoveredTurn {
   /** The turn's own id (the same on every attempt). */
   readonly id: string;
-  /** The message that started the turn, as `onMessage` got it (`files` are not restored: empty). */
+  /** The message that started the turn, as `onMessage` got it; its `files` those still in the file store. */
   readonly input: IncomingMessage;
   /** Which attempt this is: 2 for the first recovery. */
   readonly attempt: number;

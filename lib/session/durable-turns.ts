@@ -191,6 +191,7 @@ export class SessionTurns {
     const answer = this.messagesOf(turn, thread).at(-1);
     const steps = new Map<string, unknown>();
     for (const [place, output] of turn.steps) steps.set(place, output === null ? undefined : JSON.parse(output));
+    // Files are found again in the file store (turn-recovery.ts): stored here are their ids and names only.
     const input = { ...(turn.input as IncomingMessage), files: [] };
     const payload: RecoveredTurn = {
       id: turn.id,

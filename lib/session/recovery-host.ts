@@ -17,6 +17,7 @@ export function recoveryHost<S extends object>(session: LiveParts<S>): RecoveryH
       return session.ended;
     },
     log: session.parts.log,
+    files: session.files,
     notify: (frame: OutgoingFrame) => session.notify(frame),
     emitError: (code: ErrorCode, message: string, replyTo?: string) => session.emitError(code, message, replyTo),
     runTask: (hook: string, run: Parameters<TaskLane<S>["run"]>[2], turn: Parameters<TaskLane<S>["run"]>[5]) =>

@@ -2,9 +2,11 @@
 // orphan is claimed (one node wins), then run again as a task — onTurnRecover, or by default onMessage with the
 // turn's input — or, when it may not be (recovery off, too many attempts), ended with a reason the user sees.
 import type { ChatContext } from "../context/context.ts";
+import { chatFile, type FileAccess } from "../context/files.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import type { StoredAsk, StoredTurn } from "../data/turns.ts";
 import type { ErrorCode } from "../errors.ts";
+import type { ChatFile } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { Logger } from "../logger.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
@@ -16,6 +18,8 @@ export interface RecoveryHost<S extends object> {
   /** The session has ended: stop looking. */
   readonly ended: boolean;
   readonly log: Logger;
+  /** Where the session's files live: a recovered input's files are found there again. */
+  readonly files: FileAccess | undefined;
   notify(frame: OutgoingFrame): void;
   emitError(code: ErrorCode, message: string, replyTo?: string): void;
   /** Queues a task on the session's task lane (TaskLane.run). */
@@ -52,7 +56,7 @@ export async function recoverTurns<S extends object>(
     for (const ask of found.waiting) if (!shown.has(ask.askId)) showAsk(host, ask, shown);
     for (const turn of found.claimed) {
       const refusal = turns.refusal(turn);
-      if (refusal === undefined) recoverOne(host, turns, turn, thread);
+      if (refusal === undefined) await recoverOne(host, turns, turn, thread);
       else endLost(host, turns, turn, thread, refusal);
     }
     if (found.owned === 0 || Date.now() + everyMs > until) return;
@@ -69,13 +73,16 @@ function showAsk<S extends object>(host: RecoveryHost<S>, ask: StoredAsk, shown:
   host.notify({ ...(ask.frame as Extract<OutgoingFrame, { type: "ask" }>), timeoutMs });
 }
 
-function recoverOne<S extends object>(
+async function recoverOne<S extends object>(
   host: RecoveryHost<S>,
   turns: SessionTurns,
   turn: StoredTurn,
   thread: LoadedThread,
-): void {
-  const { payload, lane, touched } = turns.recovered(turn, thread);
+): Promise<void> {
+  const recovered = turns.recovered(turn, thread);
+  const { lane, touched } = recovered;
+  const files = await restoredFiles(host, turn, thread);
+  const payload = { ...recovered.payload, input: { ...recovered.payload.input, files } };
   host.log.info({ turnId: turn.id, threadId: thread.id, attempt: turn.attempts }, "recovering an interrupted turn");
   const ended = lane.ended;
   const watched: LaneTurn = {
@@ -93,6 +100,28 @@ function recoverOne<S extends object>(
     (ctx) => (recover === undefined ? onMessage?.(ctx, payload.input) : recover(ctx, payload)),
     watched,
   );
+}
+
+/** The files of a recovered turn's input, found again in the session's file store: those still stored and bound to
+ * the turn's thread (a message's files are, once it is sent). One that is gone (the thread's files deleted, a store
+ * this node does not share) is left out, and logged. */
+async function restoredFiles<S extends object>(
+  host: RecoveryHost<S>,
+  turn: StoredTurn,
+  thread: LoadedThread,
+): Promise<ChatFile[]> {
+  const listed = (turn.input as { files?: readonly { id: string }[] }).files ?? [];
+  const access = host.files;
+  if (listed.length === 0) return [];
+  const found = await Promise.all(
+    listed.map(({ id }) => (access === undefined ? undefined : access.store.get(id).catch(() => undefined))),
+  );
+  const files: ChatFile[] = [];
+  for (const file of found)
+    if (access !== undefined && file !== undefined && file.threadId === thread.id) files.push(chatFile(access, file));
+  if (files.length < listed.length)
+    host.log.warn({ turnId: turn.id, missing: listed.length - files.length }, "a recovered turn's files are gone");
+  return files;
 }
 
 /** A turn not run again: its partial answers end `node_lost`, and a TURN_NOT_RECOVERED error says why. */

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, type TestContext, test } from "node:test";
 import { connectClient, type TestClient } from "chatwire/testing";
+import { upload } from "../files/support.ts";
 import { logIn, startClusterNode } from "../support/cluster.ts";
 import { eventually, pause } from "../support/gateway.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
@@ -122,6 +123,35 @@ test("one node: kill -9 after step 2 of 3, restart, no client: the turn ends on 
   );
   await again.close();
   assert.deepEqual([count("step1"), count("step2"), count("step3")], [2, 2, 2]);
+});
+
+test("a recovered turn's message has its files again, read back from the file store", async (t) => {
+  const dir = tempDir(t);
+  const env = { DATA_PATH: join(dir, "chatwire.db"), COUNTER_DIR: dir };
+  const fixture = "spec/fixtures/durable-app.ts";
+
+  const first = await startAppProcess(t, fixture, { ...env, HANG_AFTER_STEP_2: "1" });
+  const client = await connectClient(first.url);
+  const { threadId, threadSecret, uploadToken } = client.welcome ?? assert.fail("no welcome");
+  const headers: Record<string, string> = threadSecret ? { "x-chatwire-thread-secret": threadSecret } : {};
+  const base = `http://127.0.0.1:${first.port}`;
+  const note = await upload(base, uploadToken, "note.txt", "text/plain", Buffer.from("the order is A-17"));
+  assert.equal(note.status, 201, JSON.stringify(note.body));
+  client.send({ type: "user_message", id: "m1", content: "with a file", files: [note.body.id ?? ""] });
+  const answerId = (await client.until("stream_start", 10_000)).message.id;
+  await eventually(() => streamed(client, answerId) === "result 1. result 2. ", 10_000);
+  await first.kill();
+
+  const second = await startAppProcess(t, fixture, { ...env, ORPHAN_SWEEP_MS: "200" });
+  await storedWhen(second.port, threadId, headers, (found) =>
+    found.some((message) => message.role === "assistant" && message.content === WHOLE),
+  );
+  const inputs = readFileSync(join(dir, "inputs"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  const attempt = { content: "with a file", files: [["note.txt", "the order is A-17"]] };
+  assert.deepEqual(inputs, [attempt, attempt], "the first attempt and the recovery got the same file");
 });
 
 test("a client that reopens the thread while the headless recovery runs sees it live, and one answer", async (t) => {
