@@ -43,3 +43,15 @@ export function chatFile(access: FileAccess, file: StoredFile): ChatFile {
     },
   };
 }
+
+/** The stored files named in `listed` (a stored message's or ask answer's, by id) as ChatFiles again: those still in
+ * the store and bound to `threadId`; one gone (deleted, or in a store this node does not share) is left out. */
+export async function filesOfThread(
+  access: FileAccess | undefined,
+  threadId: string | undefined,
+  listed: readonly { readonly id: string }[],
+): Promise<ChatFile[]> {
+  if (access === undefined || listed.length === 0) return [];
+  const found = await Promise.all(listed.map(({ id }) => access.store.get(id).catch(() => undefined)));
+  return found.flatMap((file) => (file !== undefined && file.threadId === threadId ? [chatFile(access, file)] : []));
+}

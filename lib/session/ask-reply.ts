@@ -12,7 +12,7 @@ import { answerStoredAsk } from "./stored-asks.ts";
 export function askReply<S extends object>(session: LiveParts<S>, reply: AskReply): void {
   const { asks, durable } = session;
   if (!asks.has(reply.askId) && durable !== undefined) {
-    const who = { thread: session.reopened, user: session.user?.identifier };
+    const who = { sessionId: session.id, thread: session.reopened, user: session.user?.identifier };
     answerStoredAsk(recoveryHost(session), durable, reply, who).catch((error: unknown) =>
       session.fail("ask_reply", error, reply.askId, undefined),
     );

@@ -3,6 +3,7 @@
 // checked against the ask's owner, failing closed: another user, another thread, a turn still held by a live node
 // or in another session are refused (UNKNOWN_ASK, as for a live ask of another session). Then it is stored (one
 // answer counts) and the turn runs again through recovery, where its ask returns that answer without asking again.
+import { storable } from "../context/ask-memo.ts";
 import type { AskAnswer } from "../context/init.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import type { StoredAsk } from "../data/turns.ts";
@@ -10,10 +11,12 @@ import { ChatwireError } from "../errors.ts";
 import type { Action } from "../hooks/payloads.ts";
 import type { AskReply } from "../protocol/client.ts";
 import type { SessionTurns } from "./durable-turns.ts";
+import { claimFiles, type FileRules } from "./files.ts";
 import { type RecoveryHost, recoverTurns } from "./turn-recovery.ts";
 
-/** Who answers: the session's reopened thread and its signed-in user. */
+/** Who answers: the session (whose uploads a file answer names), its reopened thread and its signed-in user. */
 export interface Answerer {
+  readonly sessionId: string;
   readonly thread: LoadedThread | undefined;
   readonly user: string | undefined;
 }
@@ -48,15 +51,33 @@ export async function answerStoredAsk<S extends object>(
   if (turn.nodeId === turns.nodeId || (await turns.isAlive(turn.nodeId))) {
     throw new ChatwireError("UNKNOWN_ASK", `ask ${ask.askId} waits in another session: answer it there`);
   }
-  const answer = answerOf(ask, reply);
-  if (!(await store.answer(ask.askId, JSON.stringify(answer)))) {
+  const answer = isFileAsk(ask) ? await fileAnswer(host, ask, reply, who.sessionId, thread.id) : answerOf(ask, reply);
+  if (!(await store.answer(ask.askId, JSON.stringify(storable(answer))))) {
     throw new ChatwireError("UNKNOWN_ASK", `ask ${ask.askId} was answered already`);
   }
   host.notify({ type: "ask_end", askId: ask.askId, outcome: "answered" });
   await recoverTurns(host, turns, thread);
 }
 
-/** The answer `reply` gives to `ask`, by the same rule as a live ask's (AskBook.answer). */
+const isFileAsk = (ask: StoredAsk): boolean => (ask.frame as { kind: string }).kind === "file";
+
+/** A file ask's answer: the uploads `reply` names, claimed for the thread under the ask's rules, as a live file
+ * ask's are (ask-reply.ts). */
+async function fileAnswer<S extends object>(
+  host: RecoveryHost<S>,
+  ask: StoredAsk,
+  reply: AskReply,
+  sessionId: string,
+  threadId: string,
+): Promise<AskAnswer> {
+  if (reply.files === undefined || reply.files.length === 0) {
+    throw new ChatwireError("BAD_FRAME", "ask_reply: a file ask needs `files`");
+  }
+  const rules = (ask.frame as { files?: FileRules }).files ?? {};
+  return { kind: "file", files: await claimFiles(host.files, reply.files, { sessionId, threadId }, rules) };
+}
+
+/** The answer `reply` gives to a text or action `ask`, by the same rule as a live ask's (AskBook.answer). */
 export function answerOf(ask: StoredAsk, reply: AskReply): AskAnswer {
   const frame = ask.frame as { kind: string; message: { actions?: readonly Action[] } };
   if (frame.kind === "text") {

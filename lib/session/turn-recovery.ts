@@ -2,7 +2,7 @@
 // orphan is claimed (one node wins), then run again as a task — onTurnRecover, or by default onMessage with the
 // turn's input — or, when it may not be (recovery off, too many attempts), ended with a reason the user sees.
 import type { ChatContext } from "../context/context.ts";
-import { chatFile, type FileAccess } from "../context/files.ts";
+import { type FileAccess, filesOfThread } from "../context/files.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import type { StoredAsk, StoredTurn } from "../data/turns.ts";
 import type { ErrorCode } from "../errors.ts";
@@ -102,23 +102,14 @@ async function recoverOne<S extends object>(
   );
 }
 
-/** The files of a recovered turn's input, found again in the session's file store: those still stored and bound to
- * the turn's thread (a message's files are, once it is sent). One that is gone (the thread's files deleted, a store
- * this node does not share) is left out, and logged. */
+/** The files of a recovered turn's input, read back from the session's file store; one gone is left out, and logged. */
 async function restoredFiles<S extends object>(
   host: RecoveryHost<S>,
   turn: StoredTurn,
   thread: LoadedThread,
 ): Promise<ChatFile[]> {
   const listed = (turn.input as { files?: readonly { id: string }[] }).files ?? [];
-  const access = host.files;
-  if (listed.length === 0) return [];
-  const found = await Promise.all(
-    listed.map(({ id }) => (access === undefined ? undefined : access.store.get(id).catch(() => undefined))),
-  );
-  const files: ChatFile[] = [];
-  for (const file of found)
-    if (access !== undefined && file !== undefined && file.threadId === thread.id) files.push(chatFile(access, file));
+  const files = await filesOfThread(host.files, thread.id, listed);
   if (files.length < listed.length)
     host.log.warn({ turnId: turn.id, missing: listed.length - files.length }, "a recovered turn's files are gone");
   return files;
