@@ -54,6 +54,13 @@ export interface TurnStore {
   claimTurn(id: string, fromNode: string, toNode: string): Promise<boolean>;
   /** How many turns are live on nodes other than `nodeId` (at start-up on one node: left by a dead process). */
   countOrphans(nodeId: string): Promise<number>;
+  /** Of turns `ids`, those stored with an owner other than `nodeId` (a cluster's fencing: another node claimed them,
+   * or this node let them go). A turn whose start is not committed yet is not among them. A layer without it (one
+   * node only) never fences. */
+  ownedElsewhere?(ids: readonly string[], nodeId: string): Promise<string[]>;
+  /** `nodeId` lets go of its live turns `ids` (it may have been taken for dead): each stays live, owned by no node,
+   * for whichever node opens its thread to recover; one another node claimed already is left as it is. */
+  disown?(ids: readonly string[], nodeId: string): Promise<void>;
   /** Stored asks (schema version 16); a layer without them re-asks on recovery, as a turn it does not store. */
   readonly asks?: AskStore;
 }
