@@ -189,7 +189,10 @@ class Node implements ClusterNode {
     const alive = await this.directory.liveNodes();
     this.#threads?.prune(alive);
     for (const remote of [...this.#remotes.values()]) {
-      if (!alive.has(remote.holder)) remote.close(1012, "the node holding the session is gone");
+      if (alive.has(remote.holder)) continue;
+      // Still attaching: refused, so the client reopens its thread here at once rather than reconnecting.
+      if (!this.#settle(this.#attaching, remote.link, { refused: "expired" }))
+        remote.close(1012, "the node holding the session is gone");
     }
     for (const [link, held] of [...this.#sinks]) {
       if (alive.has(held.sink.to)) continue;

@@ -26,7 +26,7 @@ export interface Directory {
   onLockLost(listener: () => void): void;
   add(entry: DirectoryEntry): Promise<void>;
   remove(sessionId: string): Promise<void>;
-  /** The node holding `sessionId` under a lease still running, or undefined. */
+  /** The node holding `sessionId` while it is alive (its lease running, its lock held), or undefined. */
   nodeOfSession(sessionId: string): Promise<string | undefined>;
   /** The live nodes other than this one that hold sessions of `threadId` (its followers there among them). */
   nodesOfThread(threadId: string): Promise<string[]>;
@@ -63,7 +63,8 @@ export function createDirectory(connectionString: string, nodeId: string, leaseM
       [sessionId, nodeId, threadId, userIdentifier ?? null],
     );
   };
-  const alive = `JOIN chatwire_cluster_nodes n ON n.node_id = s.node_id AND n.expires_at > ${NOW_MS}`;
+  const alive = `JOIN chatwire_cluster_nodes n ON n.node_id = s.node_id AND n.expires_at > ${NOW_MS}
+    AND ${lockHeldSql("n.node_id")}`;
   return {
     join,
     async heartbeat(held) {
