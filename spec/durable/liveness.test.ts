@@ -188,3 +188,23 @@ test("a node whose lock connection is cut stops its turn and lets it go; another
   const stored = await db.query<{ output: string }>("SELECT output FROM chatwire_steps WHERE id = $1", [answerId]);
   assert.equal(stored.rows[0]?.output, WHOLE);
 });
+
+test("a turn claimed by another node while its owner did not know: the owner stops it at its next heartbeat and writes nothing more", async (t) => {
+  const { dir, client, count, turns } = await turnHungOnA(t);
+  // As a node that took node A for dead would: the claim changes the turn's owner. Node A's lock never dropped.
+  const [turn] = await turns();
+  await db.query("UPDATE chatwire_turns SET node_id = 'elsewhere', state = 'recovered' WHERE id = $1", [turn?.id]);
+  const claimed = await turns();
+  const error = await client.until("error", 10_000);
+  assert.equal(error.code, "TURN_TAKEN_OVER");
+
+  const seen = client.received.length;
+  writeFileSync(join(dir, "go"), "");
+  await client.until("task_end", 10_000);
+  assert.equal(count(3), 0);
+  assert.equal(
+    client.received.slice(seen).some((frame) => frame.type === "stream_token" || frame.type === "step"),
+    false,
+  );
+  assert.deepEqual(await turns(), claimed);
+});
