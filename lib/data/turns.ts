@@ -40,8 +40,15 @@ export type TurnWrite =
         readonly startedAt: string;
       };
     }
-  /** A turn ends: its final state and why. */
-  | { readonly kind: "turn_end"; readonly id: string; readonly state: TurnState; readonly reason?: string }
+  /** A turn ends: its final state and why. With `nodeId`, only while that node owns it (a cluster's fencing: a turn
+   * another node claimed meanwhile keeps that node's record). */
+  | {
+      readonly kind: "turn_end";
+      readonly id: string;
+      readonly state: TurnState;
+      readonly reason?: string;
+      readonly nodeId?: string;
+    }
   /** A step of the turn finished with `output` (JSON text, or null for undefined). */
   | { readonly kind: "turn_step"; readonly turnId: string; readonly place: string; readonly output: string | null };
 

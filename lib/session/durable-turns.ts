@@ -131,7 +131,8 @@ export class SessionTurns {
         release?.();
         // A turn taken away from this node is not ended here: its record is another node's now, or was let go.
         if (fence?.taken === true) return;
-        if (started && !this.#released(journal, outcome)) link.recordTurn({ kind: "turn_end", id, ...outcome });
+        if (started && !this.#released(journal, outcome))
+          link.recordTurn({ kind: "turn_end", id, ...outcome, nodeId });
       },
     };
   }
@@ -221,7 +222,8 @@ export class SessionTurns {
       ended: (outcome) => {
         release?.();
         if (fence?.taken === true) return;
-        if (!this.#released(journal, outcome)) link.recordTurn({ kind: "turn_end", id: turn.id, ...outcome });
+        if (!this.#released(journal, outcome))
+          link.recordTurn({ kind: "turn_end", id: turn.id, ...outcome, nodeId: this.#config.nodeId });
       },
     };
     return { payload, lane, touched };
