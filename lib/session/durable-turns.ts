@@ -131,8 +131,7 @@ export class SessionTurns {
         release?.();
         // A turn taken away from this node is not ended here: its record is another node's now, or was let go.
         if (fence?.taken === true) return;
-        if (started && !this.#released(journal, outcome))
-          link.recordTurn({ kind: "turn_end", id, ...outcome, nodeId });
+        if (started && !this.#released(journal, outcome)) link.recordTurn({ kind: "turn_end", id, ...outcome, nodeId });
       },
     };
   }
