@@ -65,6 +65,7 @@ export const ErrorCode = Type.Enum([
   "SERVER_FULL",
   "SERVER_BUSY",
   "TURN_NOT_RECOVERED",
+  "TURN_TAKEN_OVER",
   "STREAM_TOO_LONG",
   "FAVORITES_DISABLED",
   "SIGN_IN_REQUIRED",

@@ -57,8 +57,14 @@ export interface ClusterNode {
   push(threadId: string, content: string): Promise<boolean>;
   /** Live sessions of the user on other nodes. */
   countElsewhere(userIdentifier: string): Promise<number>;
-  /** Whether `nodeId`'s lease is still running (its durable turns are its own until it runs out). */
+  /** Whether `nodeId`'s lease is still running and it holds its liveness lock (a killed node's lock is freed at
+   * once): its durable turns are its own until either ends. */
   isNodeAlive(nodeId: string): Promise<boolean>;
+  /** Calls `listener` whenever other nodes may have taken this one for dead (its lock connection ended, its lease
+   * was found gone): what it runs may be claimed by another node from then on (the fencing of durable turns). */
+  onLeaseLost(listener: () => void): void;
+  /** Runs `task` after each heartbeat (a failure is logged): durable turns check there that they are still theirs. */
+  onHeartbeat(task: () => Promise<void>): void;
   /** Tells every other node that `tokenId` was revoked (a logout here). */
   revoke(tokenId: string): void;
   /** The registry's news: a session was opened or ended here. */
@@ -81,7 +87,8 @@ const entryOf = (session: Session) => ({
 });
 
 /**
- * Joins the cluster: opens the bus and the directory (three PostgreSQL connections), takes a lease and keeps it.
+ * Joins the cluster: opens the bus and the directory (four PostgreSQL connections: the bus's two, the directory's,
+ * and the one holding the node's liveness lock), takes a lease and keeps it.
  * @example const node = await joinCluster(clusterSettings(true), { held: registry, log, resume, revoked });
  */
 export async function joinCluster(
@@ -112,6 +119,8 @@ class Node implements ClusterNode {
   readonly #listing = new Map<string, Promise<void>>();
   readonly #heartbeat: NodeJS.Timeout;
   #beating: Promise<void> = Promise.resolve();
+  readonly #leaseLost: (() => void)[] = [];
+  readonly #afterBeat: (() => Promise<void>)[] = [];
   /** Followed threads across nodes, when the gateway has followers. */
   readonly #threads: ClusterThreads | undefined;
 
@@ -142,6 +151,7 @@ class Node implements ClusterNode {
           );
     bus.onMessage((from, message) => this.#onMessage(from, message as RelayMessage));
     bus.onLost(() => this.#lost());
+    directory.onLockLost(() => this.#leaseWasLost());
     this.#heartbeat = setInterval(() => {
       this.#beating = this.#beat().catch((error: unknown) => host.log.warn({ err: error }, "cluster heartbeat failed"));
     }, timing.heartbeatMs);
@@ -156,14 +166,33 @@ class Node implements ClusterNode {
     return (await this.directory.liveNodes()).has(nodeId);
   }
 
+  onLeaseLost(listener: () => void): void {
+    this.#leaseLost.push(listener);
+  }
+
+  onHeartbeat(task: () => Promise<void>): void {
+    this.#afterBeat.push(task);
+  }
+
+  #leaseWasLost(): void {
+    this.host.log.warn("this node's cluster lease was lost: its durable turns may be taken over elsewhere");
+    for (const listener of this.#leaseLost) listener();
+  }
+
   /** Renews the lease, then ends the links whose other end is on a node that is gone (killed, cut off): their
    * clients reconnect, and their sessions wait for that resume. */
   async #beat(): Promise<void> {
-    await this.directory.heartbeat(() => this.host.held.all().map(entryOf));
+    if (await this.directory.heartbeat(() => this.host.held.all().map(entryOf))) this.#leaseWasLost();
+    for (const task of this.#afterBeat) {
+      await task().catch((error: unknown) => this.host.log.warn({ err: error }, "a cluster heartbeat task failed"));
+    }
     const alive = await this.directory.liveNodes();
     this.#threads?.prune(alive);
     for (const remote of [...this.#remotes.values()]) {
-      if (!alive.has(remote.holder)) remote.close(1012, "the node holding the session is gone");
+      if (alive.has(remote.holder)) continue;
+      // Still attaching: refused, so the client reopens its thread here at once rather than reconnecting.
+      if (!this.#settle(this.#attaching, remote.link, { refused: "expired" }))
+        remote.close(1012, "the node holding the session is gone");
     }
     for (const [link, held] of [...this.#sinks]) {
       if (alive.has(held.sink.to)) continue;

@@ -174,7 +174,7 @@ export function createMemoryLayer(): DataLayer {
         return;
       case "turn_end": {
         const turn = t.turns.get(write.id);
-        if (turn !== undefined)
+        if (turn !== undefined && (write.nodeId === undefined || turn.nodeId === write.nodeId))
           t.turns.set(write.id, {
             ...turn,
             state: write.state,

@@ -45,7 +45,10 @@ class Segment {
   readonly elements = new Map<string, { threadId: string; element: StoredElement }>();
   readonly turnStarts = new Map<string, TurnStartRow>();
   readonly turnSteps = new Map<string, { turnId: string; place: string; output: string | null }>();
-  readonly turnEnds = new Map<string, { state: string; reason: string | null; endedAt: string }>();
+  readonly turnEnds = new Map<
+    string,
+    { state: string; reason: string | null; endedAt: string; nodeId: string | null }
+  >();
   /** For each key a write of the segment uses or changes, the highest rank among those writes. */
   readonly #laterRank = new Map<string, number>();
 
@@ -97,6 +100,7 @@ class Segment {
           state: write.state,
           reason: write.reason ?? null,
           endedAt: new Date().toISOString(),
+          nodeId: write.nodeId ?? null,
         });
         return;
       default:
@@ -334,10 +338,12 @@ function turnStatements(segment: Segment): string[] {
       state: e.state,
       reason: e.reason,
       ended_at: e.endedAt,
+      node_id: e.nodeId,
     }));
     statements.push(
       `UPDATE chatwire_turns t SET state = e.state, reason = e.reason, ended_at = e.ended_at
-       FROM ${recordset(rows, ["id", "state", "reason", "ended_at"], "e")} WHERE t.id = e.id`,
+       FROM ${recordset(rows, ["id", "state", "reason", "ended_at", "node_id"], "e")}
+       WHERE t.id = e.id AND (e.node_id IS NULL OR t.node_id = e.node_id)`,
     );
   }
   return statements;

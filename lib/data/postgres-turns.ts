@@ -70,6 +70,22 @@ export function postgresTurns(pool: Queryable, retried: <T>(run: () => Promise<T
           state: row.state as TurnState,
         }));
       }),
+    ownedElsewhere: (ids, nodeId) =>
+      retried(async () => {
+        const { rows } = await pool.query<{ id: string }>(
+          "SELECT id FROM chatwire_turns WHERE id = ANY($1::text[]) AND node_id <> $2",
+          [ids, nodeId],
+        );
+        return rows.map((row) => row.id);
+      }),
+    disown: (ids, nodeId) =>
+      retried(async () => {
+        await pool.query(
+          `UPDATE chatwire_turns SET node_id = $1 WHERE id = ANY($2::text[]) AND node_id = $3
+           AND state IN (${LIVE_STATES_SQL})`,
+          [NO_NODE, ids, nodeId],
+        );
+      }),
     asks: postgresAsks(pool, retried),
   };
 }

@@ -165,12 +165,11 @@ export const applyOne = async (db: Queryable, write: DataWrite): Promise<void> =
       return;
     }
     case "turn_end":
-      await db.query("UPDATE chatwire_turns SET state = $1, reason = $2, ended_at = $3 WHERE id = $4", [
-        write.state,
-        write.reason ?? null,
-        new Date().toISOString(),
-        write.id,
-      ]);
+      await db.query(
+        `UPDATE chatwire_turns SET state = $1, reason = $2, ended_at = $3
+         WHERE id = $4 AND ($5::text IS NULL OR node_id = $5)`,
+        [write.state, write.reason ?? null, new Date().toISOString(), write.id, write.nodeId ?? null],
+      );
       return;
     case "turn_step":
       await db.query(

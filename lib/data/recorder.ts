@@ -92,6 +92,9 @@ export interface Recorder {
   updateThread(threadId: string, patch: ThreadPatch): void;
   /** Queues a durable turn's record or step output (turns.ts), in order with the thread's other writes. */
   recordTurn(threadId: string, write: TurnWrite): void;
+  /** Stops following the open streams `ids` without writing what they streamed since their last write: the streams
+   * of a durable turn another node took over (docs/durability.md#fencing), whose content is that node's to store. */
+  forgetStreams(ids: readonly string[]): void;
   /**
    * Writes the content streamed so far, then resolves once every write queued before the call is committed.
    * Rejects with PersistenceError if one of those writes of `threadId` (of any thread, without it) was lost while
@@ -325,6 +328,9 @@ export function createRecorder(layer: DataLayer, options: RecorderOptions = {}):
     deleteFeedback: (threadId, messageId) => enqueue(threadId, { kind: "delete_feedback", forId: messageId }),
     updateThread: (threadId, patch) => enqueue(threadId, { kind: "thread_patch", threadId, patch }),
     recordTurn: enqueue,
+    forgetStreams: (ids) => {
+      for (const id of ids) streams.delete(id);
+    },
     flush,
     close: async () => {
       try {

@@ -160,11 +160,14 @@ export function sqliteWrites(sql: StatementCache) {
         return;
       }
       case "turn_end":
-        sql("UPDATE chatwire_turns SET state = ?, reason = ?, ended_at = ? WHERE id = ?").run(
+        sql(`UPDATE chatwire_turns SET state = ?, reason = ?, ended_at = ?
+          WHERE id = ? AND (? IS NULL OR node_id = ?)`).run(
           write.state,
           write.reason ?? null,
           new Date().toISOString(),
           write.id,
+          write.nodeId ?? null,
+          write.nodeId ?? null,
         );
         return;
       case "turn_step":

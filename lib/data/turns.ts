@@ -40,8 +40,15 @@ export type TurnWrite =
         readonly startedAt: string;
       };
     }
-  /** A turn ends: its final state and why. */
-  | { readonly kind: "turn_end"; readonly id: string; readonly state: TurnState; readonly reason?: string }
+  /** A turn ends: its final state and why. With `nodeId`, only while that node owns it (a cluster's fencing: a turn
+   * another node claimed meanwhile keeps that node's record). */
+  | {
+      readonly kind: "turn_end";
+      readonly id: string;
+      readonly state: TurnState;
+      readonly reason?: string;
+      readonly nodeId?: string;
+    }
   /** A step of the turn finished with `output` (JSON text, or null for undefined). */
   | { readonly kind: "turn_step"; readonly turnId: string; readonly place: string; readonly output: string | null };
 
@@ -59,6 +66,13 @@ export interface TurnStore {
    * what the orphan sweeper (lib/gateway/orphan-sweeper.ts) recovers headlessly. Optional for an embedder's own
    * layer: without it, orphans are recovered only when their thread reopens. */
   listOrphans?(except: readonly string[], limit: number, now: string): Promise<OrphanRef[]>;
+  /** Of turns `ids`, those stored with an owner other than `nodeId` (a cluster's fencing: another node claimed them,
+   * or this node let them go). A turn whose start is not committed yet is not among them. A layer without it (one
+   * node only) never fences. */
+  ownedElsewhere?(ids: readonly string[], nodeId: string): Promise<string[]>;
+  /** `nodeId` lets go of its live turns `ids` (it may have been taken for dead): each stays live, owned by no node,
+   * for whichever node opens its thread to recover; one another node claimed already is left as it is. */
+  disown?(ids: readonly string[], nodeId: string): Promise<void>;
   /** Stored asks (schema version 16); a layer without them re-asks on recovery, as a turn it does not store. */
   readonly asks?: AskStore;
 }

@@ -10,6 +10,7 @@ import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StopReason } from "../protocol/views.ts";
 import { continuingEmit, type StoredMessage } from "./recovery-stream.ts";
 import type { ThreadLink } from "./thread-link.ts";
+import { Fence, type OwnedTurns, type TurnFence } from "./turn-fence.ts";
 import { type JournalAsks, TurnJournal } from "./turn-journal.ts";
 
 /** How a gateway keeps turns durable: one for all its sessions. */
@@ -29,6 +30,8 @@ export interface DurableTurnsConfig {
   readonly recheckMs?: number;
   /** How long it keeps looking. Default 5 min. */
   readonly recheckForMs?: number;
+  /** The turns this node runs, fenced (turn-fence.ts): in a cluster, a turn this node may no longer own is stopped. */
+  readonly owned?: OwnedTurns;
 }
 
 /** How a turn's attempt ended. */
@@ -39,6 +42,8 @@ export type TurnOutcome =
 /** A durable turn as the task lane runs it: its memo, how its frames go out, and its end. */
 export interface LaneTurn {
   readonly journal: TurnJournal;
+  /** Down once this node may no longer run the turn (a cluster's fencing): its sends are refused from then on. */
+  readonly fence?: TurnFence;
   /** A recovered turn's frames continue what was shown (recovery-stream.ts). */
   emitThrough?(emit: (frame: OutgoingFrame) => void | Promise<void>): (frame: OutgoingFrame) => void | Promise<void>;
   ended(outcome: TurnOutcome): void;
@@ -103,11 +108,16 @@ export class SessionTurns {
     const link = this.#link;
     const journal = new TurnJournal(id, link, this.#log, new Map(), this.#journalAsks(false));
     const nodeId = this.#config.nodeId;
+    const owned = this.#config.owned;
+    const fence = owned === undefined ? undefined : new Fence();
     let started = false;
+    let release: (() => void) | undefined;
     return {
       journal,
+      ...(fence === undefined ? {} : { fence }),
       start(input) {
         started = true;
+        if (fence !== undefined) release = owned?.enter(id, fence);
         const { files, ...rest } = input;
         const stored = {
           ...rest,
@@ -119,7 +129,10 @@ export class SessionTurns {
         });
       },
       ended: (outcome) => {
-        if (started && !this.#released(journal, outcome)) link.recordTurn({ kind: "turn_end", id, ...outcome });
+        release?.();
+        // A turn taken away from this node is not ended here: its record is another node's now, or was let go.
+        if (fence?.taken === true) return;
+        if (started && !this.#released(journal, outcome)) link.recordTurn({ kind: "turn_end", id, ...outcome, nodeId });
       },
     };
   }
@@ -200,11 +213,18 @@ export class SessionTurns {
       steps,
       ...(answer === undefined ? {} : { answer: { id: answer.id, content: answer.content } }),
     };
+    // Claimed by this node: fenced from now on, queued or running.
+    const fence = this.#config.owned === undefined ? undefined : new Fence();
+    const release = fence === undefined ? undefined : this.#config.owned?.enter(turn.id, fence);
     const lane: LaneTurn = {
       journal,
+      ...(fence === undefined ? {} : { fence }),
       emitThrough: (emit) => continuingEmit(emit, stored, touched),
       ended: (outcome) => {
-        if (!this.#released(journal, outcome)) link.recordTurn({ kind: "turn_end", id: turn.id, ...outcome });
+        release?.();
+        if (fence?.taken === true) return;
+        if (!this.#released(journal, outcome))
+          link.recordTurn({ kind: "turn_end", id: turn.id, ...outcome, nodeId: this.#config.nodeId });
       },
     };
     return { payload, lane, touched };

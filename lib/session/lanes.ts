@@ -6,7 +6,7 @@ import { type ChatContext, createContext, createEventContext, type EventContext 
 import { DerivedInit } from "../context/derived-init.ts";
 import { Incoming, type PendingMessage } from "../context/incoming.ts";
 import type { ContextInit } from "../context/init.ts";
-import type { ErrorCode } from "../errors.ts";
+import { ChatwireError, type ErrorCode, isChatwireError } from "../errors.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StopReason } from "../protocol/views.ts";
 import type { LaneTurn } from "./durable-turns.ts";
@@ -114,6 +114,11 @@ class TaskSignal {
     this.#streams.observe(frame);
   }
 
+  /** The ids of the task's open streams. */
+  openStreams(): string[] {
+    return this.#streams?.ids() ?? [];
+  }
+
   /** The stream_end of every open stream, cut for `reason` (see OpenStreams.cut). */
   cut(reason: StopReason): OutgoingFrame[] {
     return this.#streams?.cut(reason) ?? [];
@@ -153,24 +158,30 @@ class TaskSignal {
 class GatedParts<S extends object> extends DerivedInit<S> {
   readonly #task: TaskSignal;
   readonly #emit: ContextInit<S>["emit"] | undefined;
+  readonly #turn: LaneTurn | undefined;
 
   constructor(parts: ContextInit<S>, task: TaskSignal, turn?: LaneTurn) {
     // A durable turn's ids and steps come from its journal; a recovered one's frames continue what was shown.
     super(parts, turn === undefined ? {} : { newId: turn.journal.idsUnder(""), turn: turn.journal });
     this.#task = task;
     this.#emit = turn?.emitThrough?.(parts.emit);
+    this.#turn = turn;
   }
 
   override emit(frame: OutgoingFrame): void | Promise<void> {
     const task = this.#task;
     const reason = task.reason;
     if (reason !== undefined && refusesSends(reason) && frame.type !== "ask_end") throw reason;
+    // A turn another node may own now sends nothing more: not to its client, not to the store (turn-fence.ts).
+    if (this.#turn?.fence?.taken === true) throw new ChatwireError("TURN_TAKEN_OVER", TAKEN_OVER);
     const emit = this.#emit;
     const sent = emit === undefined ? this.base.emit(frame) : emit(frame);
     task.observe(frame);
     return sent;
   }
 }
+
+const TAKEN_OVER = "this reply may be continued by another server: reopen the thread to follow it";
 
 /** The task lane: one task at a time, task_start/task_end around each, stoppable, optionally time-limited. */
 export class TaskLane<S extends object> extends Lane<S> {
@@ -238,13 +249,21 @@ export class TaskLane<S extends object> extends Lane<S> {
       let failed = false;
       const taskId = task.taskId;
       host.notify({ type: "task_start", taskId });
+      // Told at once, not at the handler's next send: the client can reopen the thread where the turn goes on. What
+      // the turn streamed since its last write is not written: the answer is the new owner's to store.
+      turn?.fence?.onTaken(() => {
+        this.link?.forgetStreams(task.openStreams());
+        host.emitError("TURN_TAKEN_OVER", TAKEN_OVER, replyTo);
+      });
       try {
         const ctx = createContext(new GatedParts(host.parts, task, turn), task);
         // The task's span is the active trace context while the handler runs: spans it starts are its children.
         await (host.parts.spans === undefined ? run(ctx) : host.parts.spans.within(undefined, () => run(ctx)));
       } catch (error) {
-        // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly.
-        if (!(task.aborted && isAbortOf(error, task.signal))) {
+        // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly;
+        // so does a turn taken away (its client was told, and its partial answer is no longer this node's to store).
+        const taken = turn?.fence?.taken === true && isChatwireError(error, "TURN_TAKEN_OVER");
+        if (!taken && !(task.aborted && isAbortOf(error, task.signal))) {
           if (!task.aborted) this.#cut(task, "error"); // the partial answer stays, ended, before the error frame
           failed = true;
           host.taskFailed(error);
@@ -263,7 +282,7 @@ export class TaskLane<S extends object> extends Lane<S> {
         this.turns.end();
         clearTimeout(timer);
         // An abort that does not silence the task (shutdown, disconnect) lets it stream until it returns: cut now.
-        if (task.reason !== undefined) this.#cut(task, stopReasonOf(task.reason.kind));
+        if (task.reason !== undefined && turn?.fence?.taken !== true) this.#cut(task, stopReasonOf(task.reason.kind));
         task.incoming.close(); // what it did not read runs as turns of their own, already queued
         this.#current = undefined;
         const ended = this.#end(taskId, replyTo, task.aborted);

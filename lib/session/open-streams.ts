@@ -52,6 +52,11 @@ export class OpenStreams {
     }
   }
 
+  /** The ids of the open streams. */
+  ids(): string[] {
+    return [...this.#content.keys()];
+  }
+
   /** The stream_end of every open stream, cut for `reason`; the streams are closed once this is called. */
   cut(reason: StopReason): OutgoingFrame[] {
     const ends = [...this.#content].map(

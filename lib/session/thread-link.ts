@@ -105,6 +105,11 @@ export class ThreadLink implements ThreadWriter {
     if (this.#exists) this.recorder.recordTurn(this.threadId, write);
   }
 
+  /** Forgets the open streams `ids` unwritten: a durable turn taken over by another node (turn-fence.ts). */
+  forgetStreams(ids: readonly string[]): void {
+    this.recorder.forgetStreams(ids);
+  }
+
   /** Resolves when everything recorded so far is committed; rejects if some of it was lost. */
   flush(): Promise<void> {
     return this.#exists ? this.recorder.flush(this.threadId) : Promise.resolve();

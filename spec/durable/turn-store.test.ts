@@ -43,7 +43,19 @@ function turnStoreContract(open: () => Promise<DataLayer>) {
       const [claimed] = await store.openTurns("t1");
       assert.deepEqual([claimed?.state, claimed?.nodeId, claimed?.attempts], ["recovered", "b", 2]);
 
-      await layer.apply([{ kind: "turn_end", id: "turn1", state: "done" }]);
+      // The old owner's end does not land on a turn another node claimed (a cluster's fencing).
+      await layer.apply([{ kind: "turn_end", id: "turn1", state: "failed", reason: "error", nodeId: "a" }]);
+      assert.deepEqual(
+        (await store.openTurns("t1")).map((open) => [open.state, open.nodeId]),
+        [["recovered", "b"]],
+      );
+      if (store.ownedElsewhere !== undefined && store.disown !== undefined) {
+        assert.deepEqual(await store.ownedElsewhere(["turn1", "nope"], "a"), ["turn1"]);
+        assert.deepEqual(await store.ownedElsewhere(["turn1"], "b"), []);
+        await store.disown(["turn1"], "a");
+        assert.equal((await store.openTurns("t1"))[0]?.nodeId, "b", "not a claimed turn");
+      }
+      await layer.apply([{ kind: "turn_end", id: "turn1", state: "done", nodeId: "b" }]);
       assert.deepEqual(await store.openTurns("t1"), []);
       assert.equal(await store.claimTurn("turn1", "b", "c"), false, "an ended turn is nobody's to claim");
       assert.equal(await store.countOrphans("z"), 0);
@@ -105,6 +117,16 @@ function turnStoreContract(open: () => Promise<DataLayer>) {
       ]);
       const wins = await Promise.all(["b", "c", "d"].map((node) => store.claimTurn("turn2", "dead", node)));
       assert.equal(wins.filter(Boolean).length, 1);
+      if (store.disown !== undefined) {
+        // Let go by its owner: live, owned by no node, for any node to claim.
+        const owner = (await store.openTurns("t2"))[0]?.nodeId ?? "";
+        await store.disown(["turn2"], owner);
+        assert.deepEqual(
+          (await store.openTurns("t2")).map((open) => [open.state, open.nodeId]),
+          [["recovered", ""]],
+        );
+        assert.equal(await store.claimTurn("turn2", "", "e"), true);
+      }
     } finally {
       await layer.close();
     }
