@@ -52,3 +52,50 @@ export async function startGatewayProcess(
   if (!port) throw new Error(`the gateway did not start:\n${output}`);
   return { child, port, output: () => output, stderr: () => stderr };
 }
+
+/** One process of a fixture app that prints `node listening at http://127.0.0.1:<port>`. */
+export interface AppProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  /** Its WebSocket endpoint. */
+  readonly url: string;
+  /** Everything it printed so far. */
+  output(): string;
+  /** Sends `signal` (kill -9 unless told) and resolves with the exit code once the process is gone. */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const nodeListening = /node listening at http:\/\/127\.0\.0\.1:(\d+)/;
+
+/** Starts the app `fixture` (a TypeScript file run with the built package) with `env`; killed when the test ends. */
+export async function startAppProcess(
+  t: Pick<TestContext, "after">,
+  fixture: string,
+  env: Record<string, string> = {},
+  startTimeoutMs = 45_000,
+): Promise<AppProcess> {
+  const child = spawn(process.execPath, [...typescriptLoader, resolve(fixture)], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+  t.after(async () => {
+    child.kill("SIGKILL");
+    await exited;
+  });
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk) => (output += String(chunk)));
+  await eventually(() => nodeListening.test(output) || child.exitCode !== null, startTimeoutMs);
+  const port = Number(nodeListening.exec(output)?.[1]);
+  if (!port) throw new Error(`${fixture} did not start:\n${output}`);
+  return {
+    child,
+    port,
+    url: `ws://127.0.0.1:${port}/ws`,
+    output: () => output,
+    kill: async (signal = "SIGKILL") => {
+      child.kill(signal);
+      return await exited;
+    },
+  };
+}
