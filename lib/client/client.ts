@@ -1,20 +1,14 @@
 // The chatwire client: one logical connection (connection.ts), the conversation state kept from its frames
-// (state.ts), typed events, and the commands a UI needs. Framework-free: React and the AI SDK adapt it elsewhere.
+// (state.ts), typed events (events.ts), and the commands a UI needs (stored threads: threads.ts). Framework-free:
+// React and the AI SDK adapt it elsewhere.
 
 import type {
   ActionView,
   ChatProfileList,
   ClientFrame,
   FavoriteView,
-  ListThreadsQuery,
   ServerFrame,
-  ServerFrameOf,
-  SharedThread,
-  THREAD_SECRET_HEADER,
-  ThreadList,
   ThreadRequest,
-  ThreadShare,
-  ThreadSummary,
 } from "../protocol/index.ts";
 import type { McpConnection } from "../protocol/mcp.ts";
 import {
@@ -25,103 +19,18 @@ import {
   recordAudio,
   sendAudio,
 } from "./audio.ts";
-import { type AudioChunkEvent, type AudioInterruptEvent, OutputTracks } from "./audio-output.ts";
-import {
-  type Closed,
-  Connection,
-  type ConnectionStatus,
-  type Offline,
-  type ReconnectOptions,
-  type SessionStart,
-} from "./connection.ts";
+import { OutputTracks } from "./audio-output.ts";
+import { Connection, type ConnectionStatus, type SessionStart } from "./connection.ts";
 import { Emitter, type Unsubscribe } from "./emitter.ts";
 import { ChatwireClientError } from "./errors.ts";
+import type { ClientEvents } from "./events.ts";
 import { idMaker } from "./ids.ts";
-import {
-  deleteThread,
-  listChatProfiles,
-  listThreads,
-  type RouteTarget,
-  readSharedThread,
-  renameThread,
-  routesBase,
-  shareThread,
-  type UploadedFile,
-  unshareThread,
-  uploadFile,
-} from "./routes.ts";
+import type { ConnectOptions } from "./options.ts";
+import { PendingRequests } from "./pending.ts";
+import { listChatProfiles, type RouteTarget, routesBase, type UploadedFile, uploadFile } from "./routes.ts";
 import type { ChatSnapshot } from "./snapshot.ts";
-import type { SocketConstructor } from "./socket.ts";
 import { ConversationState } from "./state.ts";
-
-/** The thread secret's header (lib/protocol/threads.ts), spelled out: that module carries the schema library. */
-const secretHeader: typeof THREAD_SECRET_HEADER = "x-chatwire-thread-secret";
-
-/** Options of `connect`. */
-export interface ConnectOptions {
-  /** A session token sent as `Authorization: Bearer …` (outside browsers; browsers send the login's cookie). */
-  readonly token?: string | undefined;
-  /** Headers for the WebSocket upgrade and the HTTP routes (outside browsers, which cannot set them). */
-  readonly headers?: Record<string, string> | undefined;
-  /** Becomes `ctx.chatProfile`. */
-  readonly chatProfile?: string | undefined;
-  /** Reopen this stored thread instead of starting a new conversation. */
-  readonly thread?: ThreadRequest | undefined;
-  /** View this share (a `shareId`) read-only and live instead: the thread's history, then its turns as they run
-   * (docs/sharing.md). Sending is refused with VIEW_ONLY. */
-  readonly view?: string | undefined;
-  /** Where the HTTP routes are (default: the gateway URL without its last segment, over http(s)). */
-  readonly api?: string | undefined;
-  readonly reconnect?: ReconnectOptions | undefined;
-  /** Acknowledge after this many session frames (default 100) or `ackDelayMs` (default 1000), whichever first. */
-  readonly ackEvery?: number | undefined;
-  readonly ackDelayMs?: number | undefined;
-  /** The WebSocket class to use (default: the global one, else the `ws` package). */
-  readonly WebSocket?: SocketConstructor | undefined;
-  /** The fetch for the HTTP routes (default: the global one). */
-  readonly fetch?: typeof fetch | undefined;
-}
-
-/** A new session (`connected`, `reopened`): how it came to be. */
-export interface SessionEvent {
-  readonly welcome: ServerFrameOf<"welcome">;
-  /** An earlier session was lost (it could not be resumed): `lost` says why. */
-  readonly replaced: boolean;
-  readonly lost?: SessionStart["lost"];
-  /** Frames sent while offline for the lost session, dropped rather than sent to the new one. */
-  readonly dropped: number;
-}
-
-/** The client's events. */
-export interface ClientEvents {
-  /** A new session: the first, one started by `open()`, or one replacing a session that could not be resumed. */
-  connected: SessionEvent;
-  /** The same live session after a dropped connection: every frame missed was replayed, nothing was lost. */
-  resumed: { readonly welcome: ServerFrameOf<"welcome"> };
-  /** A new session on a stored thread: `open(thread)`, or the fallback after `resume_failed` (history follows). */
-  reopened: SessionEvent;
-  /** The connection dropped; the client reconnects by itself in `retryInMs`. */
-  offline: Offline;
-  /** Over for good: `close()`, or a close retrying cannot help (4401 not authenticated, 1002 protocol, 4404 unknown
-   * chat profile). */
-  closed: Closed;
-  /** Every server frame, typed, once each and in order (before the snapshot's listeners are told). */
-  frame: ServerFrame;
-  /** A chunk of output audio to play (`ctx.audio.send`); `createAudioPlayer` plays them in browsers. */
-  audio: AudioChunkEvent;
-  /** Stop playback: `audio_interrupt` from the server, or the client's own barge-in (`startAudio`), at once. */
-  audioInterrupt: AudioInterruptEvent;
-  /** A task started or ended (after its frame event); `request` is the id `send` or `callAction` returned for the
-   * message or call it runs (none for onChatStart and onChatResume). */
-  task: TaskEvent;
-}
-
-/** A task of the session (task_start, task_end), matched to the request that started it. */
-export interface TaskEvent {
-  readonly taskId: string;
-  readonly state: "started" | "ended";
-  readonly request?: string;
-}
+import { type ClientThreads, clientThreads } from "./threads.ts";
 
 /** An action to call: the action itself, or its id. */
 export type ActionRef = ActionView | string;
@@ -135,13 +44,15 @@ export class ChatClient {
   readonly #newId = idMaker();
   readonly #routes: RouteTarget;
   /** Requests waiting for their answer, by frame id: feedback (feedback_saved) and action calls (their task). */
-  readonly #waiting = new Map<string, { resolve(value: string): void; reject(error: Error): void }>();
+  readonly #waiting = new PendingRequests();
   #recording: AudioRecording | undefined;
   /** The upload ticket of the current session (each welcome brings one). */
   #uploadToken: string | undefined;
   readonly #tracks = new OutputTracks();
 
   readonly url: string;
+  /** The signed-in user's stored threads (HTTP routes; persistence on). */
+  readonly threads: ClientThreads;
 
   constructor(url: string, options: ConnectOptions = {}) {
     this.url = url;
@@ -173,11 +84,16 @@ export class ChatClient {
         offline: (offline) => this.#events.emit("offline", offline),
         closed: (closed) => {
           this.#change(() => this.#state.closed());
-          this.#rejectWaiting("the client is closed");
+          this.#waiting.rejectAll("the client is closed");
           this.#events.emit("closed", closed);
         },
       },
     );
+    this.threads = clientThreads({
+      routes: this.#routes,
+      session: () => this.#connection.session,
+      open: (thread) => this.open(thread),
+    });
     this.#connection.open(options.thread, options.view === undefined ? undefined : { shareId: options.view });
   }
 
@@ -245,7 +161,7 @@ export class ChatClient {
     const id = this.#newId("action");
     this.#change(() => this.#state.actionCalled(id, actionId));
     this.#state.requested(id);
-    const done = this.#wait(id).then(() => undefined);
+    const done = this.#waiting.wait(id).then(() => undefined);
     this.#connection.send({ type: "action_call", id, actionId });
     return done;
   }
@@ -280,7 +196,7 @@ export class ChatClient {
     this.#usable();
     const id = this.#newId("feedback");
     this.#change(() => this.#state.feedbackSent(id, messageId, value, comment));
-    const saved = this.#wait(id);
+    const saved = this.#waiting.wait(id);
     const frame: ClientFrame = {
       type: "feedback",
       id,
@@ -311,7 +227,7 @@ export class ChatClient {
     this.#usable();
     const id = this.#newId("favorite");
     this.#change(() => this.#state.favoriteSent(id, messageId, favorite));
-    const stored = this.#wait(id).then(() => this.#state.snapshot().favorites);
+    const stored = this.#waiting.wait(id).then(() => this.#state.snapshot().favorites);
     this.#connection.send({ type: "favorite", id, messageId, favorite });
     return stored;
   }
@@ -372,23 +288,6 @@ export class ChatClient {
     return recording;
   }
 
-  /** The signed-in user's stored threads (HTTP routes; persistence on). */
-  readonly threads = {
-    /** One page of threads, newest first; pass the answer's `nextCursor` for the next. */
-    list: (query?: ListThreadsQuery): Promise<ThreadList> => listThreads(this.#routes, query),
-    /** Reopens a stored thread in a new session (its history, then onChatResume). */
-    open: (id: string, secret?: string): void => this.open(secret === undefined ? { id } : { id, secret }),
-    rename: (id: string, name: string): Promise<ThreadSummary> =>
-      renameThread(this.#routes, id, name, this.#secretOf(id)),
-    delete: (id: string): Promise<void> => deleteThread(this.#routes, id, this.#secretOf(id)),
-    /** Shares a thread the user owns (idempotent): `url` is the path of its read-only route on the server. */
-    share: (id: string): Promise<ThreadShare> => shareThread(this.#routes, id),
-    /** Stops sharing a thread: its link stops working at once. */
-    unshare: (id: string): Promise<void> => unshareThread(this.#routes, id),
-    /** A thread someone shared, read-only (THREAD_NOT_FOUND if the app does not let this user read it). */
-    readShared: (shareId: string): Promise<SharedThread> => readSharedThread(this.#routes, shareId),
-  };
-
   /** The chat profiles the user may choose from (HTTP, before or during a session); `profiles: []` without any. */
   chatProfiles(): Promise<ChatProfileList> {
     return listChatProfiles(this.#routes);
@@ -404,23 +303,24 @@ export class ChatClient {
   /** Starts a new session on a clean state: a new conversation, or the stored `thread` reopened. Ends the current
    * session (close code 1000). Also reopens a client that was closed. */
   open(thread?: ThreadRequest): void {
-    this.#rejectWaiting("a new session was opened");
-    this.#change(() => {
-      this.#state.forgetTurns();
-      this.#state.clear();
-    });
+    this.#startOver();
     this.#connection.open(thread);
   }
 
   /** Views a shared thread read-only and live (its `shareId`), ending the current session: the thread's history,
    * then every turn its owner runs, as it runs. The snapshot's `session.view` is true. */
   view(shareId: string): void {
-    this.#rejectWaiting("a new session was opened");
+    this.#startOver();
+    this.#connection.open(undefined, { shareId });
+  }
+
+  /** A new session is opened: nothing of the old one is answered or shown any more. */
+  #startOver(): void {
+    this.#waiting.rejectAll("a new session was opened");
     this.#change(() => {
       this.#state.forgetTurns();
       this.#state.clear();
     });
-    this.#connection.open(undefined, { shareId });
   }
 
   /** Ends the session for good (close code 1000: the server runs onChatEnd now). */
@@ -433,26 +333,8 @@ export class ChatClient {
     if (this.#connection.done) throw new ChatwireClientError("CLIENT_CLOSED", "the client is closed: open() it again");
   }
 
-  /** The header with the current thread's secret, for routes about an anonymous thread of this client. */
-  #secretOf(id: string): Record<string, string> | undefined {
-    const session = this.#connection.session;
-    return session?.threadId === id && session.threadSecret !== undefined
-      ? { [secretHeader]: session.threadSecret }
-      : undefined;
-  }
-
-  #wait(id: string): Promise<string> {
-    return new Promise<string>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
-  }
-
-  #rejectWaiting(why: string): void {
-    const waiting = [...this.#waiting.values()];
-    this.#waiting.clear();
-    for (const request of waiting) request.reject(new ChatwireClientError("CLIENT_CLOSED", `no answer: ${why}`));
-  }
-
   #session(start: SessionStart): void {
-    if (start.replaced) this.#rejectWaiting("the session was lost (it could not be resumed)");
+    if (start.replaced) this.#waiting.rejectAll("the session was lost (it could not be resumed)");
     this.#change(() => this.#state.startSession(start));
     const { welcome, replaced, lost, dropped } = start;
     this.#uploadToken = welcome.uploadToken;
@@ -465,12 +347,10 @@ export class ChatClient {
 
   #frame(frame: ServerFrame): void {
     this.#state.apply(frame);
-    if (frame.type === "feedback_saved") this.#settle(frame.replyTo, frame.feedbackId);
-    if (frame.type === "favorites" && frame.replyTo !== undefined) this.#settle(frame.replyTo, frame.replyTo);
+    if (frame.type === "feedback_saved") this.#waiting.settle(frame.replyTo, frame.feedbackId);
+    if (frame.type === "favorites" && frame.replyTo !== undefined) this.#waiting.settle(frame.replyTo, frame.replyTo);
     if (frame.type === "error" && frame.replyTo !== undefined) {
-      const request = this.#waiting.get(frame.replyTo);
-      this.#waiting.delete(frame.replyTo);
-      request?.reject(new ChatwireClientError(frame.code, frame.message));
+      this.#waiting.reject(frame.replyTo, new ChatwireClientError(frame.code, frame.message));
     }
     if (frame.type === "audio_state" && !frame.connected) this.#recording?.stop();
     if (frame.type === "audio_output") this.#tracks.announce(frame);
@@ -485,15 +365,9 @@ export class ChatClient {
         state: ended ? "ended" : "started",
         ...(task.request ? { request: task.request } : {}),
       });
-      if (ended && task.request !== undefined) this.#settle(task.request, "");
+      if (ended && task.request !== undefined) this.#waiting.settle(task.request, "");
     }
     this.#notify();
-  }
-
-  #settle(id: string, value: string): void {
-    const request = this.#waiting.get(id);
-    this.#waiting.delete(id);
-    request?.resolve(value);
   }
 
   #change(change: () => void): void {

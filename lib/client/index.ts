@@ -3,18 +3,12 @@
 
 export type { AudioRecording, AudioSender, MediaStreamLike, RecordingOptions } from "./audio.ts";
 export type { AudioChunkEvent, AudioInterruptEvent } from "./audio-output.ts";
-export {
-  type ActionRef,
-  ChatClient,
-  type ClientEvents,
-  type ConnectOptions,
-  connect,
-  type SessionEvent,
-  type TaskEvent,
-} from "./client.ts";
+export { type ActionRef, ChatClient, connect } from "./client.ts";
 export type { Closed, ConnectionStatus, LostReason, Offline, ReconnectOptions } from "./connection.ts";
 export type { Unsubscribe } from "./emitter.ts";
 export { ChatwireClientError } from "./errors.ts";
+export type { ClientEvents, SessionEvent, TaskEvent } from "./events.ts";
+export type { ConnectOptions } from "./options.ts";
 export {
   type AudioContextLike,
   type AudioPlayer,

@@ -3,7 +3,7 @@
 // back without asking again, or waits only what is left of the first deadline.
 import { ChatwireError } from "../errors.ts";
 import { type FileAccess, filesOfThread } from "./files.ts";
-import type { AskAnswer, AskKind } from "./init.ts";
+import type { AskAnswer } from "./init.ts";
 import type { TurnAsks } from "./turn-memo.ts";
 
 /** How one ask of a durable turn goes: answered already, or to be asked for `timeoutMs` (and stored). */
@@ -19,7 +19,6 @@ export interface AskFiles {
  * from the file store (those still stored there and bound to the thread). */
 export async function planAsk(
   memo: TurnAsks | undefined,
-  kind: AskKind,
   askId: string,
   timeoutMs: number,
   files?: AskFiles,

@@ -301,7 +301,7 @@ class TaskContext<S extends object> implements ChatContext<S> {
     );
     const askId = this.init.newId();
     // A durable turn's later attempt: answered already (not asked again), or waiting what is left of its deadline.
-    const plan = await planAsk(this.init.turn?.asks, kind, askId, timeoutMs, {
+    const plan = await planAsk(this.init.turn?.asks, askId, timeoutMs, {
       access: this.init.files,
       threadId: this.init.threadId,
     });

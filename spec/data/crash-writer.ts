@@ -1,5 +1,6 @@
-// Child process of crash.test.ts (and crash-postgres.test.ts): records a conversation into a SQLite file (or a
-// PostgreSQL database), prints "flushed" once flush() resolved, then keeps writing until it is killed.
+// Child process of crash.test.ts and crash-postgres.test.ts (started by spec/support/crash.ts): records a
+// conversation into a SQLite file (or a PostgreSQL database), prints "flushed" once flush() resolved, then keeps
+// writing until it is killed.
 // Usage: node --import tsx spec/data/crash-writer.ts <db path | postgres:// URL>
 import { createPostgresLayer } from "../../lib/data/postgres.ts";
 import { createRecorder } from "../../lib/data/recorder.ts";

@@ -3,14 +3,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { createMemoryLayer } from "../../lib/data/memory.ts";
 import { createPostgresLayer } from "../../lib/data/postgres.ts";
 import { postgresMigrations, sqliteMigrations } from "../../lib/data/schema.ts";
 import { createSqliteLayer } from "../../lib/data/sqlite.ts";
-import { startPostgres, type TestPostgres } from "../support/postgres.ts";
+import { postgresDatabases } from "../support/postgres.ts";
 import { dataLayerContract, message } from "./contract.ts";
 
 /** Rows a version-1 database could hold: one message rated twice, by two sessions that each made their own id. */
@@ -91,25 +91,8 @@ describe("sqlite layer", () => {
 });
 
 describe("postgres layer", () => {
-  let server: TestPostgres | undefined;
-  let admin: pg.Client | undefined;
-  before(async () => {
-    server = await startPostgres();
-    admin = new pg.Client(server.url);
-    await admin.connect();
-  });
-  after(async () => {
-    await admin?.end();
-    await server?.stop();
-  });
-  let n = 0;
   // Each case gets its own database, so cases cannot see each other's rows.
-  const freshDatabase = async (): Promise<string> => {
-    if (server === undefined || admin === undefined) throw new Error("postgres did not start");
-    const name = `contract_${++n}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    return server.url.replace(/\/postgres$/, `/${name}`);
-  };
+  const freshDatabase = postgresDatabases("contract");
   dataLayerContract(async () => createPostgresLayer({ connectionString: await freshDatabase() }));
 
   test("two nodes migrating the same database at once apply each version exactly once", async () => {

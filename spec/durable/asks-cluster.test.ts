@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { connectClient, type TestClient } from "chatwire/testing";
-import { logIn, startClusterNode, startProxy } from "../support/cluster.ts";
+import { connectClient } from "chatwire/testing";
+import { comeBack, startDurableCluster, streamed } from "../support/durable.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
 
 let postgres: TestPostgres;
@@ -17,29 +17,11 @@ before(async () => {
 });
 after(() => postgres?.stop());
 
-/** What a client was shown of one message's stream from frame `from` on. */
-function streamed(client: TestClient, id: string, from = 0): string {
-  let content = "";
-  for (const frame of client.received.slice(from)) {
-    if (frame.type === "stream_start" && frame.message.id === id) content = frame.message.content;
-    if (frame.type === "stream_token" && frame.id === id)
-      content = frame.replace === true ? frame.token : content + frame.token;
-  }
-  return content;
-}
-
 test("the node holding an askText killed: the ask is shown on another node, answered there, and the turn ends once", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "chatwire-asks-cluster-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { COUNTER_DIR: dir, CLUSTER_LEASE_MS: "2000", CLUSTER_HEARTBEAT_MS: "500" };
   const fixture = "spec/fixtures/ask-app.ts";
-  const nodes = await Promise.all([0, 1, 2].map(() => startClusterNode(t, postgres.url, env, fixture)));
-  const proxy = await startProxy(
-    t,
-    nodes.map((node) => node.port),
-  );
-  const { headers } = await logIn(nodes[0]?.port ?? 0, "ada");
-  const url = `ws://127.0.0.1:${proxy.port}/ws`;
+  const { nodes, proxy, headers, url } = await startDurableCluster(t, postgres.url, fixture, { COUNTER_DIR: dir });
   const count = (name: string) => readFileSync(join(dir, name), "utf8").length;
 
   const client = await connectClient(url, { headers });
@@ -52,17 +34,8 @@ test("the node holding an askText killed: the ask is shown on another node, answ
   await holder.kill();
   assert.equal(count("step1"), 1);
 
-  const again = await connectClient(url, { headers, hello: false });
+  const { again, at } = await comeBack(url, welcome, client.lastSeq, headers);
   assert.notEqual(proxy.landed[1], holderIndex);
-  again.send({
-    type: "hello",
-    protocol: 1,
-    resume: { sessionId: welcome.sessionId, resumeToken: welcome.resumeToken, lastSeq: client.lastSeq },
-    thread: { id: welcome.threadId },
-  });
-  assert.equal((await again.until("resume_failed", 10_000)).reason, "expired");
-  const history = await again.until("thread_history", 10_000);
-  const at = again.received.indexOf(history);
   const shown = await again.until("ask", 20_000);
   assert.equal(shown.askId, asked.askId);
 

@@ -3,56 +3,20 @@
 // client that comes back, refuses the answer of another user, and the owner's answer resumes the turn through
 // recovery — the ask not asked again, the step before it not run again — to one complete answer.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type TestContext, test } from "node:test";
-import { connectClient, type TestClient } from "chatwire/testing";
+import { connectClient } from "chatwire/testing";
 import { logIn } from "../support/cluster.ts";
-import { eventually } from "../support/gateway.ts";
-import { typescriptLoader } from "../support/process.ts";
+import { comeBack, streamed } from "../support/durable.ts";
+import { startAppProcess } from "../support/process.ts";
 
-const listening = /node listening at http:\/\/127\.0\.0\.1:(\d+)/;
 const SECRET = "durable-asks-test-secret-0123456789abcdef";
 
 /** Starts spec/fixtures/ask-app.ts; `kill` is kill -9. */
-async function startApp(t: TestContext, env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, [...typescriptLoader, resolve("spec/fixtures/ask-app.ts")], {
-    env: { ...process.env, CHATWIRE_AUTH_SECRET: SECRET, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
-  t.after(async () => {
-    child.kill("SIGKILL");
-    await exited;
-  });
-  let output = "";
-  for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk) => (output += String(chunk)));
-  await eventually(() => listening.test(output) || child.exitCode !== null, 45_000);
-  const port = Number(listening.exec(output)?.[1]);
-  if (!port) throw new Error(`the app did not start:\n${output}`);
-  return {
-    port,
-    url: `ws://127.0.0.1:${port}/ws`,
-    /** Sends `signal` and resolves with the exit code once the process is gone. */
-    kill: async (signal: NodeJS.Signals = "SIGKILL") => {
-      process.kill(child.pid ?? -1, signal);
-      return await exited;
-    },
-  };
-}
-
-/** What a client was shown of one message's stream from frame `from` on. */
-function streamed(client: TestClient, id: string, from = 0): string {
-  let content = "";
-  for (const frame of client.received.slice(from)) {
-    if (frame.type === "stream_start" && frame.message.id === id) content = frame.message.content;
-    if (frame.type === "stream_token" && frame.id === id)
-      content = frame.replace === true ? frame.token : content + frame.token;
-  }
-  return content;
-}
+const startApp = (t: TestContext, env: Record<string, string>) =>
+  startAppProcess(t, "spec/fixtures/ask-app.ts", { CHATWIRE_AUTH_SECRET: SECRET, ...env });
 
 const WHOLE = "looked up. hello Ada. ";
 const TWO_DAYS_MS = 2 * 24 * 3600 * 1000;
@@ -78,16 +42,7 @@ test("kill -9 while an askText waits: after the restart the ask is shown again, 
 
   const second = await startApp(t, env);
   const headers = (await logIn(second.port, "ada")).headers;
-  const again = await connectClient(second.url, { headers, hello: false });
-  again.send({
-    type: "hello",
-    protocol: 1,
-    resume: { sessionId: welcome.sessionId, resumeToken: welcome.resumeToken, lastSeq: client.lastSeq },
-    thread: { id: welcome.threadId },
-  });
-  assert.equal((await again.until("resume_failed", 10_000)).reason, "expired");
-  const history = await again.until("thread_history", 10_000);
-  const at = again.received.indexOf(history);
+  const { again, history, at } = await comeBack(second.url, welcome, client.lastSeq, headers);
   const partial = history.steps.find((step) => step.id === answerId);
   assert.equal(partial?.kind === "message" ? partial.content : "", "looked up. ");
 

@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { connectClient, type TestClient } from "chatwire/testing";
-import { logIn, startClusterNode, startProxy } from "../support/cluster.ts";
+import { connectClient } from "chatwire/testing";
+import { comeBack, startDurableCluster, streamed } from "../support/durable.ts";
 import { eventually } from "../support/gateway.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
 
@@ -18,31 +18,13 @@ before(async () => {
 });
 after(() => postgres?.stop());
 
-/** What a client was shown of one message's stream from frame `from` on. */
-function streamed(client: TestClient, id: string, from = 0): string {
-  let content = "";
-  for (const frame of client.received.slice(from)) {
-    if (frame.type === "stream_start" && frame.message.id === id) content = frame.message.content;
-    if (frame.type === "stream_token" && frame.id === id)
-      content = frame.replace === true ? frame.token : content + frame.token;
-  }
-  return content;
-}
-
 const WHOLE = "result 1. result 2. result 3. ";
 
 test("a node killed after step 2 of 3: another node takes the turn over, the answer ends once", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "chatwire-durable-cluster-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { COUNTER_DIR: dir, CLUSTER_LEASE_MS: "2000", CLUSTER_HEARTBEAT_MS: "500" };
   const fixture = "spec/fixtures/durable-cluster-node.ts";
-  const nodes = await Promise.all([0, 1, 2].map(() => startClusterNode(t, postgres.url, env, fixture)));
-  const proxy = await startProxy(
-    t,
-    nodes.map((node) => node.port),
-  );
-  const { headers } = await logIn(nodes[0]?.port ?? 0, "ada");
-  const url = `ws://127.0.0.1:${proxy.port}/ws`;
+  const { nodes, proxy, headers, url } = await startDurableCluster(t, postgres.url, fixture, { COUNTER_DIR: dir });
   const count = (n: number) => readFileSync(join(dir, `step${n}`), "utf8").length;
 
   const client = await connectClient(url, { headers });
@@ -55,16 +37,7 @@ test("a node killed after step 2 of 3: another node takes the turn over, the ans
   const killedAt = performance.now();
   assert.deepEqual([count(1), count(2)], [1, 1]);
 
-  const again = await connectClient(url, { headers, hello: false });
-  again.send({
-    type: "hello",
-    protocol: 1,
-    resume: { sessionId: welcome.sessionId, resumeToken: welcome.resumeToken, lastSeq: client.lastSeq },
-    thread: { id: welcome.threadId },
-  });
-  assert.equal((await again.until("resume_failed", 10_000)).reason, "expired");
-  const history = await again.until("thread_history", 10_000);
-  const at = again.received.indexOf(history);
+  const { again, history, at } = await comeBack(url, welcome, client.lastSeq, headers);
   const stored = history.steps.find((step) => step.id === answerId);
   const partial = stored?.kind === "message" ? stored.content : assert.fail("the answer is not in the history");
   assert.ok(WHOLE.startsWith(partial));

@@ -2,53 +2,18 @@
 // kill -9 the process after 2 of a turn's 3 steps, start it again on the same file, and the client that comes back
 // sees its one answer continue to its end — same message, nothing twice — while the finished steps ran once.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type TestContext, test } from "node:test";
-import { connectClient, type TestClient } from "chatwire/testing";
+import { connectClient } from "chatwire/testing";
+import { comeBack, streamed } from "../support/durable.ts";
 import { eventually } from "../support/gateway.ts";
-import { typescriptLoader } from "../support/process.ts";
-
-const listening = /node listening at http:\/\/127\.0\.0\.1:(\d+)/;
+import { startAppProcess } from "../support/process.ts";
 
 /** Starts spec/fixtures/durable-app.ts; `kill` is kill -9. */
-async function startApp(t: TestContext, env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, [...typescriptLoader, resolve("spec/fixtures/durable-app.ts")], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
-  t.after(async () => {
-    child.kill("SIGKILL");
-    await exited;
-  });
-  let output = "";
-  for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk) => (output += String(chunk)));
-  await eventually(() => listening.test(output) || child.exitCode !== null, 45_000);
-  const port = Number(listening.exec(output)?.[1]);
-  if (!port) throw new Error(`the app did not start:\n${output}`);
-  return {
-    url: `ws://127.0.0.1:${port}/ws`,
-    output: () => output,
-    kill: async () => {
-      process.kill(child.pid ?? -1, "SIGKILL");
-      await exited;
-    },
-  };
-}
-
-/** What a client was shown of one message's stream: start content plus every token, as the client applies them. */
-function streamed(client: TestClient, id: string, from = 0): string {
-  let content = "";
-  for (const frame of client.received.slice(from)) {
-    if (frame.type === "stream_start" && frame.message.id === id) content = frame.message.content;
-    if (frame.type === "stream_token" && frame.id === id)
-      content = frame.replace === true ? frame.token : content + frame.token;
-  }
-  return content;
-}
+const startApp = (t: TestContext, env: Record<string, string>) =>
+  startAppProcess(t, "spec/fixtures/durable-app.ts", env);
 
 const WHOLE = "result 1. result 2. result 3. ";
 
@@ -70,20 +35,11 @@ test("kill -9 after step 2 of 3: the restarted process finishes the answer once,
   assert.equal(count(2), 1);
 
   const second = await startApp(t, env);
-  const again = await connectClient(second.url, { hello: false });
-  again.send({
-    type: "hello",
-    protocol: 1,
-    resume: { sessionId: welcome.sessionId, resumeToken: welcome.resumeToken, lastSeq: client.lastSeq },
-    thread: { id: welcome.threadId, ...(welcome.threadSecret ? { secret: welcome.threadSecret } : {}) },
-  });
-  assert.equal((await again.until("resume_failed", 10_000)).reason, "expired");
-  const history = await again.until("thread_history", 10_000);
+  const { again, history, at } = await comeBack(second.url, welcome, client.lastSeq);
   const stored = history.steps.find((step) => step.id === answerId);
   assert.equal(stored?.kind, "message");
   const partial = stored?.kind === "message" ? stored.content : "";
   assert.ok(WHOLE.startsWith(partial), `the stored partial "${partial}" is a start of the answer`);
-  const at = again.received.indexOf(history);
 
   // The same message continues, marked recovered, from what the reopened history showed: nothing twice.
   const reopened = await again.until("stream_start", 15_000);

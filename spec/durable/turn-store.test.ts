@@ -4,13 +4,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import pg from "pg";
+import { after, describe, test } from "node:test";
 import type { DataLayer } from "../../lib/data/layer.ts";
 import { createMemoryLayer } from "../../lib/data/memory.ts";
 import { createPostgresLayer } from "../../lib/data/postgres.ts";
 import { createSqliteLayer } from "../../lib/data/sqlite.ts";
-import { startPostgres, type TestPostgres } from "../support/postgres.ts";
+import { postgresDatabases } from "../support/postgres.ts";
 
 const input = { id: "u1", clientId: "c1", content: "go", createdAt: "2026-01-01T00:00:00.000Z", files: [] };
 
@@ -153,23 +152,9 @@ describe("sqlite turn store", () => {
 });
 
 describe("postgres turn store", () => {
-  let server: TestPostgres | undefined;
-  let admin: pg.Client | undefined;
-  before(async () => {
-    server = await startPostgres();
-    admin = new pg.Client(server.url);
-    await admin.connect();
-  });
-  after(async () => {
-    await admin?.end();
-    await server?.stop();
-  });
-  let n = 0;
+  const freshDatabase = postgresDatabases("turns");
   turnStoreContract(async () => {
-    if (server === undefined || admin === undefined) throw new Error("postgres did not start");
-    const name = `turns_${++n}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    const layer = createPostgresLayer({ connectionString: server.url.replace(/\/postgres$/, `/${name}`) });
+    const layer = createPostgresLayer({ connectionString: await freshDatabase() });
     await layer.migrate();
     return layer;
   });

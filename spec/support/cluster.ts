@@ -1,22 +1,11 @@
 // A test cluster: node processes of spec/fixtures/cluster-node.ts (the built package) on one PostgreSQL, and a
 // round-robin TCP proxy in front of them with no affinity, as a plain load balancer would be.
-import { type ChildProcess, spawn } from "node:child_process";
 import { createConnection, createServer, type Socket } from "node:net";
-import { resolve } from "node:path";
 import type { TestContext } from "node:test";
-import { eventually } from "./gateway.ts";
-import { typescriptLoader } from "./process.ts";
+import { type AppProcess, startAppProcess } from "./process.ts";
 
-/** One node process. */
-export interface ClusterNodeProcess {
-  readonly child: ChildProcess;
-  readonly port: number;
-  output(): string;
-  /** kill -9: no shutdown, no goodbye to the directory. */
-  kill(): Promise<void>;
-}
-
-const listening = /node listening at http:\/\/127\.0\.0\.1:(\d+)/;
+/** One node process; `kill()` is kill -9: no shutdown, no goodbye to the directory. */
+export type ClusterNodeProcess = AppProcess;
 
 /** Starts one node (the app `fixture`) on `databaseUrl`; killed when the test ends. */
 export async function startClusterNode(
@@ -25,34 +14,8 @@ export async function startClusterNode(
   env: Record<string, string> = {},
   fixture = "spec/fixtures/cluster-node.ts",
 ): Promise<ClusterNodeProcess> {
-  const child = spawn(process.execPath, [...typescriptLoader, resolve(fixture)], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      CHATWIRE_AUTH_SECRET: "cluster-test-secret-0123456789abcdefghij",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
-  t.after(async () => {
-    child.kill("SIGKILL");
-    await exited;
-  });
-  let output = "";
-  for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk) => (output += String(chunk)));
-  await eventually(() => listening.test(output) || child.exitCode !== null, 30_000);
-  const port = Number(listening.exec(output)?.[1]);
-  if (!port) throw new Error(`the node did not start:\n${output}`);
-  return {
-    child,
-    port,
-    output: () => output,
-    kill: async () => {
-      child.kill("SIGKILL");
-      await exited;
-    },
-  };
+  const secret = "cluster-test-secret-0123456789abcdefghij";
+  return startAppProcess(t, fixture, { DATABASE_URL: databaseUrl, CHATWIRE_AUTH_SECRET: secret, ...env }, 30_000);
 }
 
 /** The proxy: each new connection goes to the next port in turn. */

@@ -6,7 +6,9 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSyn
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { after, before } from "node:test";
 import { promisify } from "node:util";
+import pg from "pg";
 
 const run = promisify(execFile);
 
@@ -166,4 +168,30 @@ export async function startPostgres(timeoutMs = 60_000, settings: PostgresSettin
       cause: error,
     });
   }
+}
+
+/**
+ * For a describe block: one server for all its cases (started before them, stopped after), and a fresh database on
+ * it at each call, named `prefix_<n>`, so cases cannot see each other's rows. Resolves with the database's URL.
+ * @example const freshDatabase = postgresDatabases("contract"); const url = await freshDatabase();
+ */
+export function postgresDatabases(prefix: string): () => Promise<string> {
+  let server: TestPostgres | undefined;
+  let admin: pg.Client | undefined;
+  before(async () => {
+    server = await startPostgres();
+    admin = new pg.Client(server.url);
+    await admin.connect();
+  });
+  after(async () => {
+    await admin?.end();
+    await server?.stop();
+  });
+  let n = 0;
+  return async () => {
+    if (server === undefined || admin === undefined) throw new Error("postgres did not start");
+    const name = `${prefix}_${++n}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    return server.url.replace(/\/postgres$/, `/${name}`);
+  };
 }

@@ -53,21 +53,26 @@ export async function startGatewayProcess(
   return { child, port, output: () => output, stderr: () => stderr };
 }
 
-/** A fixture app run as its own process (`node <fixture>`, not `chatwire run`). */
+/** One process of a fixture app that prints `node listening at http://127.0.0.1:<port>`. */
 export interface AppProcess {
+  readonly child: ChildProcess;
   readonly port: number;
+  /** Its WebSocket endpoint. */
   readonly url: string;
+  /** Everything it printed so far. */
   output(): string;
-  /** Sends `signal` (kill -9 by default) and resolves with the exit code once the process is gone. */
+  /** Sends `signal` (kill -9 unless told) and resolves with the exit code once the process is gone. */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a fixture that prints `listening at http://127.0.0.1:<port>` (spec/fixtures/durable-app.ts, ask-app.ts);
- * killed when the test ends. */
+const nodeListening = /node listening at http:\/\/127\.0\.0\.1:(\d+)/;
+
+/** Starts the app `fixture` (a TypeScript file run with the built package) with `env`; killed when the test ends. */
 export async function startAppProcess(
   t: Pick<TestContext, "after">,
   fixture: string,
-  env: Record<string, string>,
+  env: Record<string, string> = {},
+  startTimeoutMs = 45_000,
 ): Promise<AppProcess> {
   const child = spawn(process.execPath, [...typescriptLoader, resolve(fixture)], {
     env: { ...process.env, ...env },
@@ -80,15 +85,16 @@ export async function startAppProcess(
   });
   let output = "";
   for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk) => (output += String(chunk)));
-  await eventually(() => listening.test(output) || child.exitCode !== null, 45_000);
-  const port = Number(listening.exec(output)?.[1]);
-  if (!port) throw new Error(`the app did not start:\n${output}`);
+  await eventually(() => nodeListening.test(output) || child.exitCode !== null, startTimeoutMs);
+  const port = Number(nodeListening.exec(output)?.[1]);
+  if (!port) throw new Error(`${fixture} did not start:\n${output}`);
   return {
+    child,
     port,
     url: `ws://127.0.0.1:${port}/ws`,
     output: () => output,
-    kill: async (signal: NodeJS.Signals = "SIGKILL") => {
-      process.kill(child.pid ?? -1, signal);
+    kill: async (signal = "SIGKILL") => {
+      child.kill(signal);
       return await exited;
     },
   };
