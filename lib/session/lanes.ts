@@ -241,7 +241,7 @@ export class TaskLane<S extends object> extends Lane<S> {
       try {
         const ctx = createContext(new GatedParts(host.parts, task, turn), task);
         // The task's span is the active trace context while the handler runs: spans it starts are its children.
-        await (host.parts.spans === undefined ? run(ctx) : host.parts.spans.within(undefined, () => run(ctx)));
+        await (host.parts.spans === undefined ? run(ctx) : host.parts.spans.within(undefined, run, ctx));
       } catch (error) {
         // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly.
         if (!(task.aborted && isAbortOf(error, task.signal))) {
