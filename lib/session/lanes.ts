@@ -87,6 +87,9 @@ abstract class Lane<S extends object> {
   }
 }
 
+/** A task's parts replace nothing of the session's unless its turn is durable: one object for all of them. */
+const NO_OVERRIDES = Object.freeze({});
+
 /** The inbox of every task that takes no messages mid-reply (any policy but `steer`): closed, shared. */
 const NO_INCOMING = new Incoming(false);
 
@@ -156,7 +159,7 @@ class GatedParts<S extends object> extends DerivedInit<S> {
 
   constructor(parts: ContextInit<S>, task: TaskSignal, turn?: LaneTurn) {
     // A durable turn's ids and steps come from its journal; a recovered one's frames continue what was shown.
-    super(parts, turn === undefined ? {} : { newId: turn.journal.idsUnder(""), turn: turn.journal });
+    super(parts, turn === undefined ? NO_OVERRIDES : { newId: turn.journal.idsUnder(""), turn: turn.journal });
     this.#task = task;
     this.#emit = turn?.emitThrough?.(parts.emit);
   }
