@@ -27,11 +27,11 @@ function nsPer(label: string, call: () => unknown): void {
 
 nsPer("a plain call", run);
 spans.record({ type: "task_start", taskId: "t1" });
-nsPer("within, no provider", () => spans.within(undefined, run));
+nsPer("within, no provider", () => spans.within(undefined, run, undefined));
 spans.record({ type: "task_end", taskId: "t1" });
 trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new NoopSpanProcessor()] }));
 spans.record({ type: "task_start", taskId: "t2" });
-nsPer("within, a provider, no context manager", () => spans.within(undefined, run));
+nsPer("within, a provider, no context manager", () => spans.within(undefined, run, undefined));
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-nsPer("within, a provider, AsyncLocalStorageContextManager", () => spans.within(undefined, run));
+nsPer("within, a provider, AsyncLocalStorageContextManager", () => spans.within(undefined, run, undefined));
 if (sink === 0) throw new Error("nothing ran");

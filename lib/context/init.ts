@@ -138,5 +138,5 @@ export interface ContextInit<S extends object> {
 /** Makes a task's or step's span the active OpenTelemetry context while its code runs. */
 export interface ActiveSpans {
   /** Runs `run` with the span of step `stepId` (undefined: of the running task) active; as it is without one. */
-  within<T>(stepId: string | undefined, run: () => T): T;
+  within<A, T>(stepId: string | undefined, run: (arg: A) => T, arg: A): T;
 }

@@ -90,7 +90,8 @@ function viewWith<S extends object>(message: SentMessage<S>, author: string): Me
     author,
     content: message.content,
     createdAt: message.createdAt,
-    actions: [...message.actions],
+    // Not copied: a SentMessage never changes its actions array in place, it replaces it (a view keeps the old one).
+    actions: message.actions,
   };
   if (message.elements.length > 0) view.elements = [...message.elements];
   return message.parentId === undefined ? view : { ...view, parentId: message.parentId };
@@ -98,6 +99,9 @@ function viewWith<S extends object>(message: SentMessage<S>, author: string): Me
 
 /** The element inits of a message without elements, shared. */
 const NO_ELEMENTS: readonly (readonly [ElementInit, string])[] = [];
+
+/** The actions of a message without any, shared (frozen: nothing may add to it in place). */
+const NO_ACTIONS = Object.freeze([]) as unknown as Action[];
 
 /** A settled promise of nothing, shared: what a send that went out at once resolves with. */
 const SENT: Promise<void> = Promise.resolve();
@@ -139,7 +143,7 @@ export class SentMessage<S extends object> implements MessageHandle {
             checkElement(element);
             return [element, init.newId()] as const;
           });
-    this.actions = actions === undefined || actions.length === 0 ? [] : this.#toActions(actions);
+    this.actions = actions === undefined || actions.length === 0 ? NO_ACTIONS : this.#toActions(actions);
   }
 
   #toActions(actions: readonly ActionInit[]): Action[] {

@@ -22,10 +22,16 @@ function sizeOf(value: unknown): number {
   }
 }
 
-/** The store behind `ctx.state`. Its maps are made at the first `set`: most idle sessions never set a thing. */
+/** A value and its approximate size, changed in place when its key is set again (no object per `set`). */
+interface Slot {
+  value: unknown;
+  size: number;
+}
+
+/** The store behind `ctx.state`. Its map is made at the first `set`: most idle sessions never set a thing. One map of
+ * slots rather than a map of values beside a map of sizes: an idle session's state costs one hash table, not two. */
 class BoundedStore<S extends object> implements StateStore<S> {
-  #entries: Map<string, unknown> | undefined;
-  #sizes: Map<string, number> | undefined;
+  #entries: Map<string, Slot> | undefined;
   #total = 0;
 
   private readonly maxBytes: number;
@@ -40,12 +46,12 @@ class BoundedStore<S extends object> implements StateStore<S> {
   }
 
   get<K extends keyof S & string>(key: K): S[K] | undefined {
-    return this.#entries?.get(key) as S[K] | undefined;
+    return this.#entries?.get(key)?.value as S[K] | undefined;
   }
 
   set<K extends keyof S & string>(key: K, value: S[K]): void {
     const size = key.length + sizeOf(value);
-    const next = this.#total - (this.#sizes?.get(key) ?? 0) + size;
+    const next = this.#total - (this.#entries?.get(key)?.size ?? 0) + size;
     if (next > this.maxBytes) {
       throw new ChatwireError("STORE_FULL", `the state would hold ${next} bytes (max ${this.maxBytes})`);
     }
@@ -58,20 +64,23 @@ class BoundedStore<S extends object> implements StateStore<S> {
   }
 
   delete(key: keyof S & string): boolean {
-    this.#total -= this.#sizes?.get(key) ?? 0;
-    this.#sizes?.delete(key);
+    this.#total -= this.#entries?.get(key)?.size ?? 0;
     return this.#entries?.delete(key) ?? false;
   }
 
   snapshot(): Partial<S> {
-    return (this.#entries === undefined ? {} : Object.fromEntries(this.#entries)) as Partial<S>;
+    // fromEntries, not assignments: a key such as "__proto__" stays an own entry.
+    return Object.fromEntries(Array.from(this.#entries ?? [], ([key, slot]) => [key, slot.value])) as Partial<S>;
   }
 
   #put(key: string, value: unknown, size: number): void {
     this.#entries ??= new Map();
-    this.#sizes ??= new Map();
-    this.#entries.set(key, value);
-    this.#sizes.set(key, size);
+    const slot = this.#entries.get(key);
+    if (slot === undefined) this.#entries.set(key, { value, size });
+    else {
+      slot.value = value;
+      slot.size = size;
+    }
   }
 }
 

@@ -194,7 +194,7 @@ async function stepOnce<S extends object, T>(
   await step.update();
   try {
     // The step's span is the active trace context while its callback runs (when the app traces).
-    const result = await (init.spans === undefined ? run(step) : init.spans.within(step.id, () => run(step)));
+    const result = await (init.spans === undefined ? run(step) : init.spans.within(step.id, run, step));
     step.output ??= outputOf(result);
     return result;
   } catch (error) {

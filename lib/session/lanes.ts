@@ -87,6 +87,9 @@ abstract class Lane<S extends object> {
   }
 }
 
+/** A task's parts replace nothing of the session's unless its turn is durable: one object for all of them. */
+const NO_OVERRIDES = Object.freeze({});
+
 /** The inbox of every task that takes no messages mid-reply (any policy but `steer`): closed, shared. */
 const NO_INCOMING = new Incoming(false);
 
@@ -162,7 +165,7 @@ class GatedParts<S extends object> extends DerivedInit<S> {
 
   constructor(parts: ContextInit<S>, task: TaskSignal, turn?: LaneTurn) {
     // A durable turn's ids and steps come from its journal; a recovered one's frames continue what was shown.
-    super(parts, turn === undefined ? {} : { newId: turn.journal.idsUnder(""), turn: turn.journal });
+    super(parts, turn === undefined ? NO_OVERRIDES : { newId: turn.journal.idsUnder(""), turn: turn.journal });
     this.#task = task;
     this.#emit = turn?.emitThrough?.(parts.emit);
     this.#turn = turn;
@@ -258,7 +261,7 @@ export class TaskLane<S extends object> extends Lane<S> {
       try {
         const ctx = createContext(new GatedParts(host.parts, task, turn), task);
         // The task's span is the active trace context while the handler runs: spans it starts are its children.
-        await (host.parts.spans === undefined ? run(ctx) : host.parts.spans.within(undefined, () => run(ctx)));
+        await (host.parts.spans === undefined ? run(ctx) : host.parts.spans.within(undefined, run, ctx));
       } catch (error) {
         // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly;
         // so does a turn taken away (its client was told, and its partial answer is no longer this node's to store).

@@ -59,7 +59,8 @@ class SessionSpans implements FrameTracer {
   #recording = true;
   /** Whether the running task's span is worth making the active context (see task_start). */
   #activates = false;
-  readonly #steps = new Map<string, Span>();
+  /** Open step spans by step id; made at the first step (an idle session's empty Map is memory per session). */
+  #steps: Map<string, Span> | undefined;
 
   constructor(api: Api, tracer: Tracer, sessionId: string, threadId: string) {
     this.#api = api;
@@ -89,8 +90,8 @@ class SessionSpans implements FrameTracer {
         if (this.#recording) this.#step(frame.step);
         return;
       case "message_delete":
-        this.#steps.get(frame.id)?.end(); // a removed step
-        this.#steps.delete(frame.id);
+        this.#steps?.get(frame.id)?.end(); // a removed step
+        this.#steps?.delete(frame.id);
         return;
       default:
         return;
@@ -98,6 +99,7 @@ class SessionSpans implements FrameTracer {
   }
 
   #step(step: StepView): void {
+    this.#steps ??= new Map();
     let span = this.#steps.get(step.id);
     if (span === undefined) {
       const parent = (step.parentId === undefined ? undefined : this.#steps.get(step.parentId)) ?? this.#task;
@@ -116,13 +118,14 @@ class SessionSpans implements FrameTracer {
     this.#steps.delete(step.id);
   }
 
-  within<T>(stepId: string | undefined, run: () => T): T {
-    const span = stepId === undefined ? this.#task : this.#steps.get(stepId);
-    if (span === undefined || !this.#activates) return run();
+  /** `run(arg)`, not a closure: a task's start would pay for one per turn. */
+  within<A, T>(stepId: string | undefined, run: (arg: A) => T, arg: A): T {
+    const span = stepId === undefined ? this.#task : this.#steps?.get(stepId);
+    if (span === undefined || !this.#activates) return run(arg);
     // Only takes effect when the app registered a context manager (the SDK's NodeSDK or
     // AsyncLocalStorageContextManager); the API's default one runs `run` as it is.
     const api = this.#api;
-    return api.context.with(api.trace.setSpan(api.context.active(), span), run);
+    return api.context.with(api.trace.setSpan(api.context.active(), span), run, undefined, arg);
   }
 
   taskFailed(error: unknown): void {
@@ -135,16 +138,17 @@ class SessionSpans implements FrameTracer {
     this.#task = undefined;
     this.#recording = true;
     // A step the task left open ends with it (a stop refuses the step's own end frame).
-    for (const [id, span] of this.#steps) {
-      span.end();
-      this.#steps.delete(id);
+    const steps = this.#steps;
+    if (steps !== undefined && steps.size > 0) {
+      for (const span of steps.values()) span.end();
+      steps.clear();
     }
     task.end();
   }
 
   close(): void {
     this.#endTask();
-    for (const span of this.#steps.values()) span.end();
-    this.#steps.clear();
+    for (const span of this.#steps?.values() ?? []) span.end();
+    this.#steps?.clear();
   }
 }
