@@ -6,6 +6,7 @@ import { nanoid } from "nanoid";
 import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
 import { memoryGrants } from "../context/approve.ts";
 import type { ContextInit } from "../context/init.ts";
+import type { LiveMcp } from "../context/mcp-servers.ts";
 import { createStateStore } from "../context/state.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
@@ -143,7 +144,6 @@ class LiveSession<S extends object> implements Session, LiveParts<S>, AudioOutpu
     this.settings = new SettingsBook(init.restoredSettings);
     // The thread's sums are saved with it after each report: a crash loses none of them.
     this.usage = new UsageBook(init.restoredUsage, () => this.saveConversation());
-    const session = this;
     this.parts = {
       sessionId: this.id,
       threadId,
@@ -171,9 +171,9 @@ class LiveSession<S extends object> implements Session, LiveParts<S>, AudioOutpu
       thread: init.link,
       audio: this.output,
       grants: init.grants ?? memoryGrants(),
-      get mcp() {
-        return session.#mcp?.book;
-      },
+      // A data property, set once the desk makes its book (mcpDesk): a getter here would put this ~30-property object in
+      // V8's dictionary mode (1.6 KiB per idle session, and a hash lookup on every read of a part).
+      mcp: undefined,
       spans: this.#traces,
     };
   }
@@ -276,6 +276,9 @@ class LiveSession<S extends object> implements Session, LiveParts<S>, AudioOutpu
       ended: () => this.ended,
       emit: (frame) => this.emit(frame),
       notify: (frame) => this.notify(frame),
+      booked: (book) => {
+        (this.parts as { mcp?: LiveMcp }).mcp = book;
+      },
     });
     return this.#mcp;
   }

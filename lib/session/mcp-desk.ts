@@ -21,6 +21,8 @@ export interface McpDeskHost<S extends object> {
   ended(): boolean;
   emit(frame: OutgoingFrame): undefined | Promise<void>;
   notify(frame: OutgoingFrame): void;
+  /** The servers' book was made (at the first connect): what `ctx.mcp` reads from then on. */
+  booked(book: McpBook): void;
 }
 
 /** One session's MCP servers and the commands that add and remove them. */
@@ -46,7 +48,10 @@ export class McpDesk<S extends object> implements McpHost {
     this.#host.events.run("onMcpConnect", command.id, async (ctx) => {
       if (this.#book === undefined) {
         const { McpBook } = await import("./mcp.ts");
-        this.#book ??= new McpBook(resolveMcpPolicy(this.#policy), this);
+        if (this.#book === undefined) {
+          this.#book = new McpBook(resolveMcpPolicy(this.#policy), this);
+          this.#host.booked(this.#book);
+        }
       }
       const server = await this.#book.connect(connection, ctx.signal);
       try {
