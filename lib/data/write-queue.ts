@@ -69,10 +69,13 @@ function nextBatch(queue: readonly Queued[], max: number): Queued[] {
   let chars = 0;
   let size = 0;
   let counted = 0;
-  while (counted < max && size < 2 * max && size < queue.length && (size === 0 || chars < BATCH_CHARS)) {
+  while (size < 2 * max && size < queue.length && (size === 0 || chars < BATCH_CHARS)) {
     const write = (queue[size] as Queued).write;
+    const counts = !isTurnRecord(write);
+    // Full: but a turn's end that follows still joins, so that its turn is written once.
+    if (counts && counted >= max) break;
     chars += charsOf(write);
-    if (!isTurnRecord(write)) counted++;
+    if (counts) counted++;
     size++;
   }
   return queue.slice(0, size);

@@ -277,6 +277,45 @@ describe("the write queue's group commit", () => {
   });
 });
 
+describe("the write queue's batches", () => {
+  test("a durable turn's start and end do not count towards maxBatch: a turn's writes stay in one transaction", async () => {
+    const { layer, batches } = countingLayer();
+    const queue = createWriteQueue(layer, {
+      maxQueue: 100,
+      maxBatch: 2,
+      writeTimeoutMs: 5000,
+      onWritten: () => {},
+      onLost: () => {},
+    });
+    queue.push("t1", { kind: "thread", thread: { id: "t1" } });
+    queue.push("t1", { kind: "message", threadId: "t1", message: message("m1", "hi") });
+    queue.push("t1", { kind: "turn_start", turn: { id: "a", threadId: "t1", input: {}, nodeId: "n", startedAt: "x" } });
+    queue.push("t1", { kind: "turn_end", id: "a", state: "done" });
+    // Past maxBatch counted writes: the next transaction.
+    queue.push("t1", { kind: "message", threadId: "t1", message: message("m2", "echo") });
+    await queue.settled(queue.mark());
+    assert.deepEqual(batches, [["t1", "message", "turn_start", "turn_end"], ["message"]]);
+  });
+
+  test("a batch of turn starts and ends alone still ends, at twice maxBatch", async () => {
+    const { layer, batches } = countingLayer();
+    const queue = createWriteQueue(layer, {
+      maxQueue: 100,
+      maxBatch: 2,
+      writeTimeoutMs: 5000,
+      onWritten: () => {},
+      onLost: () => {},
+    });
+    for (const id of ["a", "b", "c"]) queue.push("t1", { kind: "turn_end", id, state: "done" });
+    for (const id of ["d", "e"]) queue.push("t1", { kind: "turn_end", id, state: "done" });
+    await queue.settled(queue.mark());
+    assert.deepEqual(
+      batches.map((batch) => batch.length),
+      [4, 1],
+    );
+  });
+});
+
 describe("the write queue's congestion", () => {
   test("is signalled once a quarter of maxQueue waits, so every live session's next turn still fits", async () => {
     const queue = createWriteQueue(createMemoryLayer(), {
