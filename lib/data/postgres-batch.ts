@@ -305,8 +305,15 @@ function elementStatements(segment: Segment): string[] {
 
 function turnStatements(segment: Segment): string[] {
   const statements: string[] = [];
-  if (segment.turnStarts.size > 0) {
-    const rows = Array.from(segment.turnStarts.values(), (t) => ({
+  // A turn that ends `done` in the segment that starts it, with no step stored in it, is not inserted (as on
+  // SQLite, sqlite-writes.ts): it was never live in any commit, and only live turns are read. Its end's update
+  // still runs: it ends a row stored already, and finds nothing otherwise.
+  const stepped = new Set(Array.from(segment.turnSteps.values(), (s) => s.turnId));
+  const inserted = [...segment.turnStarts.values()].filter(
+    (t) => segment.turnEnds.get(t.id)?.state !== "done" || stepped.has(t.id),
+  );
+  if (inserted.length > 0) {
+    const rows = inserted.map((t) => ({
       id: t.id,
       thread_id: t.threadId,
       input: JSON.stringify(t.input) ?? null,

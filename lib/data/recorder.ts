@@ -40,7 +40,8 @@ export interface RecorderOptions {
   readonly log?: Logger;
   /** Writes waiting at most; past it new writes are dropped and reported (queue_full). Default 10 000. */
   readonly maxQueue?: number;
-  /** Writes per transaction at most. Default 500. */
+  /** Writes per transaction at most, durable turns' starts and ends not counted (a transaction holds at most twice
+   * as many writes in all). Default 500. */
   readonly maxBatch?: number;
   /** How long a write may wait for a database that is locked (SQLite, by another process) or away (PostgreSQL)
    * after it was recorded; then it is lost and reported (write_failed). The event loop is never held meanwhile.

@@ -192,6 +192,15 @@ DROP INDEX chatwire_turns_by_state;
 CREATE INDEX chatwire_turns_live_by_node ON chatwire_turns (node_id) WHERE state IN ('running', 'waiting', 'recovered');
 `;
 
+/** Durable turns' cost (issue 25): the (thread, state) index of turns took every turn, and a finished one moved to
+ * its thread's 'done' part, a page dirtied per thread per commit. openTurns reads only live turns: the index now
+ * keeps only them, so a turn stored already ended (sqlite-writes.ts) never enters it and one that ends leaves it. */
+const liveTurnsByThread = `
+DROP INDEX chatwire_turns_by_thread;
+CREATE INDEX chatwire_turns_live_by_thread ON chatwire_turns (thread_id)
+  WHERE state IN ('running', 'waiting', 'recovered');
+`;
+
 /** SQLite: JSON as TEXT, AUTOINCREMENT so a deleted row's seq is never reused. */
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "tables", sql: tables({ serial: "INTEGER PRIMARY KEY AUTOINCREMENT", json: "TEXT" }) },
@@ -210,6 +219,7 @@ export const sqliteMigrations: readonly Migration[] = [
   { version: 14, name: "live turns index", sql: liveTurnsIndex },
   { version: 16, name: "stored asks", sql: askTable({ json: "TEXT" }) },
   { version: 17, name: "recovered answers", sql: recoveredAnswers({ flag: "INTEGER" }) },
+  { version: 18, name: "live turns by thread", sql: liveTurnsByThread },
 ];
 
 /** PostgreSQL: JSON as jsonb, seq from an identity column. */
@@ -235,4 +245,5 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 15, name: "batched writes", sql: postgresRefuse },
   { version: 16, name: "stored asks", sql: askTable({ json: "JSONB" }) },
   { version: 17, name: "recovered answers", sql: recoveredAnswers({ flag: "SMALLINT" }) },
+  { version: 18, name: "live turns by thread", sql: liveTurnsByThread },
 ];

@@ -184,7 +184,10 @@ export function sqliteWrites(sql: StatementCache) {
   };
   /** Applies a batch in order, inside the caller's transaction. A turn that ends in the batch that starts it (a
    * quick turn: its start, messages and end are recorded in one tick) is written once, already ended: its end
-   * would otherwise update the row and move its entries in both turn indexes, in the same commit. */
+   * would otherwise update the row and move its entries in the turn indexes, in the same commit. One that ends
+   * `done` there, with no step stored in the batch, is not written at all: only live turns are ever read (to be
+   * recovered), and this one was never live in any commit (docs/durability.md#the-record). Its end still runs, as
+   * an update: it ends a row stored already (the same start written twice), and finds nothing otherwise. */
   const applyBatch = (writes: readonly DataWrite[]): void => {
     const ends = endsAfterStart(writes);
     const started = new Set<string>();
@@ -194,7 +197,8 @@ export function sqliteWrites(sql: StatementCache) {
         if (end === undefined) applyOne(write);
         else {
           started.add(write.turn.id);
-          applyOne({ kind: "turn_start_end", turn: write.turn, end });
+          if (end.state === "done" && !end.stepped) applyOne(end.write);
+          else applyOne({ kind: "turn_start_end", turn: write.turn, end: end.write });
         }
       } else if (write.kind !== "turn_end" || !started.has(write.id)) applyOne(write);
     }
@@ -211,13 +215,28 @@ interface TurnStartEnd {
   readonly end: TurnEnd;
 }
 
-/** The last end of each turn whose start comes before it in `writes`, by turn id. */
-function endsAfterStart(writes: readonly DataWrite[]): Map<string, TurnEnd> {
-  const starts = new Set<string>();
-  const ends = new Map<string, TurnEnd>();
+/** A turn's last end in a batch that starts it, and whether a step of it is stored in the batch too. */
+interface EndInBatch {
+  readonly write: TurnEnd;
+  readonly state: TurnEnd["state"];
+  readonly stepped: boolean;
+}
+
+/** The last end of each turn whose start comes before it in `writes`, by turn id. Most batches hold no turn
+ * write at all, or starts and ends only: then nothing more is allocated than the map. */
+function endsAfterStart(writes: readonly DataWrite[]): Map<string, EndInBatch> {
+  const ends = new Map<string, EndInBatch>();
+  let starts: Set<string> | undefined;
+  let stepped: Set<string> | undefined;
   for (const write of writes) {
-    if (write.kind === "turn_start") starts.add(write.turn.id);
-    else if (write.kind === "turn_end" && starts.has(write.id)) ends.set(write.id, write);
+    if (write.kind === "turn_start") {
+      starts ??= new Set();
+      starts.add(write.turn.id);
+    } else if (write.kind === "turn_step") {
+      stepped ??= new Set();
+      stepped.add(write.turnId);
+    } else if (write.kind === "turn_end" && starts?.has(write.id) === true)
+      ends.set(write.id, { write, state: write.state, stepped: stepped?.has(write.id) === true });
   }
   return ends;
 }

@@ -57,12 +57,25 @@ function charsOf(write: DataWrite): number {
   }
 }
 
-/** The front of the queue as the next batch: at most `max` writes and about BATCH_CHARS characters. */
+/** Whether a write is a durable turn's start or end: a small row, most often not written at all (a turn that ends
+ * `done` in the batch that starts it leaves none, sqlite-writes.ts). */
+const isTurnRecord = (write: DataWrite): boolean => write.kind === "turn_start" || write.kind === "turn_end";
+
+/** The front of the queue as the next batch: at most `max` writes and about BATCH_CHARS characters. A turn's start
+ * and end do not count towards `max` (a batch holds at most twice `max` writes in all): counted, they halved the
+ * turns a commit holds, so durable turns paid a second commit for the same conversation (issue 25), and more of
+ * them were cut from their end by the batch's edge and stored twice, started then ended. */
 function nextBatch(queue: readonly Queued[], max: number): Queued[] {
   let chars = 0;
   let size = 0;
-  while (size < max && size < queue.length && (size === 0 || chars < BATCH_CHARS)) {
-    chars += charsOf((queue[size] as Queued).write);
+  let counted = 0;
+  while (size < 2 * max && size < queue.length && (size === 0 || chars < BATCH_CHARS)) {
+    const write = (queue[size] as Queued).write;
+    const counts = !isTurnRecord(write);
+    // Full: but a turn's end that follows still joins, so that its turn is written once.
+    if (counts && counted >= max) break;
+    chars += charsOf(write);
+    if (counts) counted++;
     size++;
   }
   return queue.slice(0, size);

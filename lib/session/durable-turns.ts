@@ -55,6 +55,11 @@ export type Refusal = "recovery_off" | "too_many_attempts";
 /** The first ids a turn makes at its top level: its answer is among them. More would be a turn of many messages. */
 const TOP_IDS = 64;
 
+/** A message as a turn's record keeps it: each file by its id, name, type and size. */
+function withStoredFiles({ files, ...rest }: IncomingMessage): unknown {
+  return { ...rest, files: files.map(({ id, name, mime, size }) => ({ id, name, mime, size })) };
+}
+
 /** A session's durable turns. */
 export class SessionTurns {
   readonly #config: DurableTurnsConfig;
@@ -118,11 +123,9 @@ export class SessionTurns {
       start(input) {
         started = true;
         if (fence !== undefined) release = owned?.enter(id, fence);
-        const { files, ...rest } = input;
-        const stored = {
-          ...rest,
-          files: files.map(({ id: fileId, name, mime, size }) => ({ id: fileId, name, mime, size })),
-        };
+        // Stored as JSON when its batch commits (and not at all when the turn ends `done` in that batch): a
+        // message without files is its own record; files are kept without their bytes' whereabouts.
+        const stored = input.files.length === 0 ? input : withStoredFiles(input);
         link.recordTurn({
           kind: "turn_start",
           turn: { id, threadId: link.threadId, input: stored, nodeId, startedAt: new Date().toISOString() },
@@ -235,7 +238,7 @@ export class SessionTurns {
    * any node — resumes it (docs/durability.md#stored-asks). True when it was. */
   #released(journal: TurnJournal, outcome: TurnOutcome): boolean {
     const store = this.#config.store.asks;
-    if (store === undefined || (journal.asks?.open ?? 0) === 0 || outcome.state !== "stopped") return false;
+    if (store === undefined || journal.openAsks === 0 || outcome.state !== "stopped") return false;
     if (outcome.reason !== "disconnect" && outcome.reason !== "shutdown") return false;
     // After what the session recorded last (its partial answer, cut): the turn's row is not written by the queue.
     void this.#link

@@ -1,7 +1,7 @@
 // One durable turn's journal (docs/durability.md): the TurnMemo its context's steps use, backed by the stored turn.
 // Ids are derived from the turn's id and a place, so a later attempt of the turn makes the same ones: its answer
 // continues the same message instead of adding another.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Recalled, RecalledAsk, TurnAsks, TurnMemo } from "../context/turn-memo.ts";
 import type { AskStore, TurnWrite } from "../data/turns.ts";
 import type { Logger } from "../logger.ts";
@@ -37,18 +37,21 @@ function storedOutput(value: unknown): string | null {
   }
 }
 
-/** The memo of one attempt of one turn. `steps` are the outputs stored by earlier attempts. */
+/** The memo of one attempt of one turn. `steps` are the outputs stored by earlier attempts. A turn that runs no step
+ * and asks nothing (most turns) makes no more than its id counter: the rest is made on first use. */
 export class TurnJournal implements TurnMemo {
   readonly id: string;
   /** Steps started so far under each `parent/name`. */
-  readonly #counts = new Map<string, number>();
-  /** Ids made so far under each scope. */
-  readonly #made = new Map<string, number>();
-  readonly #steps: Map<string, string | null>;
+  #counts: Map<string, number> | undefined;
+  /** Ids made so far at the top level, and under each other scope. */
+  #topIds = 0;
+  #made: Map<string, number> | undefined;
+  readonly #earlier: ReadonlyMap<string, string | null>;
+  #steps: Map<string, string | null> | undefined;
   readonly #writes: TurnWrites;
   readonly #log: Logger;
-
-  readonly asks: (TurnAsks & { readonly open: number }) | undefined;
+  readonly #asksAt: JournalAsks | undefined;
+  #asks: (TurnAsks & { readonly open: number }) | undefined;
 
   constructor(
     id: string,
@@ -60,35 +63,57 @@ export class TurnJournal implements TurnMemo {
     this.id = id;
     this.#writes = writes;
     this.#log = log;
-    this.#steps = new Map(steps);
-    this.asks = asks === undefined ? undefined : storedAsks(id, asks, writes, log);
+    this.#earlier = steps;
+    this.#asksAt = asks;
+  }
+
+  /** The turn's stored asks, when the store keeps them (made when an ask first reads them). */
+  get asks(): (TurnAsks & { readonly open: number }) | undefined {
+    if (this.#asks === undefined && this.#asksAt !== undefined)
+      this.#asks = storedAsks(this.id, this.#asksAt, this.#writes, this.#log);
+    return this.#asks;
+  }
+
+  /** How many stored asks of the turn wait now. */
+  get openAsks(): number {
+    return this.#asks?.open ?? 0;
   }
 
   place(parent: string, name: string): string {
     const key = `${parent}/${encodeURIComponent(name)}`;
-    const index = this.#counts.get(key) ?? 0;
-    this.#counts.set(key, index + 1);
+    this.#counts ??= new Map();
+    const counts = this.#counts;
+    const index = counts.get(key) ?? 0;
+    counts.set(key, index + 1);
     return `${key}#${index}`;
   }
 
   idsUnder(scope: string): () => string {
-    return () => {
-      const n = this.#made.get(scope) ?? 0;
-      this.#made.set(scope, n + 1);
-      const rest = createHash("sha256").update(`${this.id}\n${scope}\n${n}`).digest("base64url");
+    const derive = (n: number): string => {
+      const rest = hash("sha256", `${this.id}\n${scope}\n${n}`, "base64url");
       // The thread's tag comes from the turn's own id, which the thread made: the id is recognised as this thread's.
       return this.id.slice(0, TAG_LENGTH) + rest.slice(0, REST_LENGTH);
+    };
+    if (scope === "") return () => derive(this.#topIds++);
+    return () => {
+      this.#made ??= new Map();
+      const made = this.#made;
+      const n = made.get(scope) ?? 0;
+      made.set(scope, n + 1);
+      return derive(n);
     };
   }
 
   recall(place: string): Recalled | undefined {
-    if (!this.#steps.has(place)) return undefined;
-    const text = this.#steps.get(place) ?? null;
+    const steps = this.#steps ?? this.#earlier;
+    if (!steps.has(place)) return undefined;
+    const text = steps.get(place) ?? null;
     return { value: text === null ? undefined : JSON.parse(text) };
   }
 
   async remember(place: string, value: unknown): Promise<void> {
     const output = storedOutput(value);
+    this.#steps ??= new Map(this.#earlier);
     this.#steps.set(place, output);
     this.#writes.recordTurn({ kind: "turn_step", turnId: this.id, place, output });
     // Committed before the handler goes on: a step whose output is stored never runs again.

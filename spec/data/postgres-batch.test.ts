@@ -194,6 +194,40 @@ describe("postgres batched writes", () => {
     assert.equal((await batched.layer.getThread("t1"))?.name, "in time");
   });
 
+  test("a turn that ends done in the batch that starts it, with no step there, leaves no row; the others do", async () => {
+    const { layer, url } = await fresh();
+    const turn = (id: string): DataWrite => ({
+      kind: "turn_start",
+      turn: { id, threadId: "t1", input: { content: "hi" }, nodeId: "n1", startedAt: "2026-12-07T00:00:00.000Z" },
+    });
+    await layer.apply([
+      { kind: "thread", thread: { id: "t1" } },
+      turn("quick"),
+      { kind: "message", threadId: "t1", message: message("m1", "echo") },
+      { kind: "turn_end", id: "quick", state: "done" },
+      turn("stepped"),
+      { kind: "turn_step", turnId: "stepped", place: "/a#0", output: "1" },
+      { kind: "turn_end", id: "stepped", state: "done" },
+      turn("cut"),
+      { kind: "turn_end", id: "cut", state: "stopped", reason: "user" },
+      turn("live"),
+    ]);
+    const open = await layer.turns?.openTurns("t1");
+    const turns = (await dump(url))[5] as { id: string; state: string }[];
+    assert.deepEqual(
+      turns.map((row) => [row.id, row.state]),
+      [
+        ["cut", "stopped"],
+        ["live", "running"],
+        ["stepped", "done"],
+      ],
+    );
+    assert.deepEqual(
+      open?.map((t) => t.id),
+      ["live"],
+    );
+  });
+
   test("text is stored as written: quotes, backslashes, dollars, emoji; a lone surrogate as U+FFFD, as before", async () => {
     const { layer } = await fresh();
     const texts = [...AWKWARD, "E'\\x41' \\' ''", "lone \ud800 high", "lone \udc00 low", "pair \ud83d\ude80 kept"];

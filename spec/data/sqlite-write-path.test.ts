@@ -104,7 +104,8 @@ describe("schema version 14 on a version-13 SQLite file", () => {
       versions.map((row) => row.version),
       sqliteMigrations.map((m) => m.version),
     );
-    assert.match(plan.map((row) => row.detail).join("\n"), /chatwire_turns_live_by_node/);
+    // Either index of live turns (both partial, version 14 and 18): the ended turns are never read.
+    assert.match(plan.map((row) => row.detail).join("\n"), /chatwire_turns_live_by_(node|thread)/);
   });
 
   test("writes after the migration go on from the old rows: a new message sorts after them", async () => {
@@ -164,6 +165,47 @@ describe("turns that end in the batch that starts them", () => {
       ["b"],
     );
     assert.deepEqual(openAfter, []);
+  });
+
+  test("one that ends done there, with no step in the batch, leaves no row; a thread's live turns are read by the live index", async () => {
+    const path = freshPath();
+    const layer = createSqliteLayer({ path });
+    await layer.migrate();
+    await layer.createThread({ id: "t1" });
+    await layer.apply([
+      start("quick"),
+      { kind: "message", threadId: "t1", message: message("m1", "answer") },
+      { kind: "turn_end", id: "quick", state: "done" },
+      start("stepped"),
+      { kind: "turn_step", turnId: "stepped", place: "/tool#0", output: "1" },
+      { kind: "turn_end", id: "stepped", state: "done" },
+      start("cut"),
+      { kind: "turn_end", id: "cut", state: "stopped", reason: "user" },
+      start("live"),
+    ]);
+    const open = await layer.turns?.openTurns("t1");
+    const thread = await layer.loadThread("t1");
+    await layer.close();
+    assert.deepEqual(turnRows(path), [
+      { id: "cut", state: "stopped", reason: "user", ended: 1 },
+      { id: "live", state: "running", reason: null, ended: 0 },
+      { id: "stepped", state: "done", reason: null, ended: 1 },
+    ]);
+    assert.deepEqual(
+      open?.map((t) => t.id),
+      ["live"],
+    );
+    assert.deepEqual(
+      thread?.steps.map((s) => s.id),
+      ["m1"],
+    );
+    const db = new Database(path, { readonly: true });
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN SELECT * FROM chatwire_turns WHERE thread_id = ?
+        AND state IN ('running', 'waiting', 'recovered') ORDER BY started_at, id`)
+      .all("t1") as { detail: string }[];
+    db.close();
+    assert.match(plan.map((row) => row.detail).join("\n"), /chatwire_turns_live_by_thread/);
   });
 
   test("a start of a turn already stored keeps its row and takes the end; an end before its start stays apart", async () => {
@@ -232,6 +274,45 @@ describe("the write queue's group commit", () => {
     const order = batches.flat();
     assert.ok(order.indexOf("y") < order.indexOf("x10"), `y was held behind the chain: ${JSON.stringify(batches)}`);
     assert.equal(order.length, 21);
+  });
+});
+
+describe("the write queue's batches", () => {
+  test("a durable turn's start and end do not count towards maxBatch: a turn's writes stay in one transaction", async () => {
+    const { layer, batches } = countingLayer();
+    const queue = createWriteQueue(layer, {
+      maxQueue: 100,
+      maxBatch: 2,
+      writeTimeoutMs: 5000,
+      onWritten: () => {},
+      onLost: () => {},
+    });
+    queue.push("t1", { kind: "thread", thread: { id: "t1" } });
+    queue.push("t1", { kind: "message", threadId: "t1", message: message("m1", "hi") });
+    queue.push("t1", { kind: "turn_start", turn: { id: "a", threadId: "t1", input: {}, nodeId: "n", startedAt: "x" } });
+    queue.push("t1", { kind: "turn_end", id: "a", state: "done" });
+    // Past maxBatch counted writes: the next transaction.
+    queue.push("t1", { kind: "message", threadId: "t1", message: message("m2", "echo") });
+    await queue.settled(queue.mark());
+    assert.deepEqual(batches, [["t1", "message", "turn_start", "turn_end"], ["message"]]);
+  });
+
+  test("a batch of turn starts and ends alone still ends, at twice maxBatch", async () => {
+    const { layer, batches } = countingLayer();
+    const queue = createWriteQueue(layer, {
+      maxQueue: 100,
+      maxBatch: 2,
+      writeTimeoutMs: 5000,
+      onWritten: () => {},
+      onLost: () => {},
+    });
+    for (const id of ["a", "b", "c"]) queue.push("t1", { kind: "turn_end", id, state: "done" });
+    for (const id of ["d", "e"]) queue.push("t1", { kind: "turn_end", id, state: "done" });
+    await queue.settled(queue.mark());
+    assert.deepEqual(
+      batches.map((batch) => batch.length),
+      [4, 1],
+    );
   });
 });
 
