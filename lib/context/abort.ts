@@ -2,8 +2,9 @@
 
 /** `stop`: the user pressed stop. `disconnect`: the session ended. `shutdown`: the server is closing.
  * `timeout`: the task ran past its time limit. `superseded`: a newer message interrupted it (the `interrupt`
- * policy for messages sent mid-reply). */
-export type AbortKind = "stop" | "disconnect" | "shutdown" | "timeout" | "superseded";
+ * policy for messages sent mid-reply). `taken_over`: in a cluster, this node may no longer run the durable turn
+ * (another node takes it over: docs/durability.md#fencing). */
+export type AbortKind = "stop" | "disconnect" | "shutdown" | "timeout" | "superseded" | "taken_over";
 
 /** The reason an AbortSignal carries when chatwire aborts it. */
 export class TaskAborted extends Error {

@@ -257,6 +257,8 @@ export class TaskLane<S extends object> extends Lane<S> {
       turn?.fence?.onTaken(() => {
         this.link?.forgetStreams(task.openStreams());
         host.emitError("TURN_TAKEN_OVER", TAKEN_OVER, replyTo);
+        // The handler stops too, not only at its next send: a long model call it awaits is aborted now.
+        task.abort(new TaskAborted("taken_over"));
       });
       try {
         const ctx = createContext(new GatedParts(host.parts, task, turn), task);

@@ -15,6 +15,8 @@ export const stopReasonOf = (kind: AbortKind): StopReason => {
     case "shutdown":
     case "disconnect":
       return kind;
+    case "taken_over":
+      return "node_lost";
     default:
       return kind satisfies never;
   }

@@ -6,7 +6,7 @@
 //   restart would): the node stops its turn and lets it go (TURN_TAKEN_OVER to its client), another node recovers it,
 //   and the old owner, once its handler goes on, neither runs the next step nor writes over the new owner's record.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, type TestContext, test } from "node:test";
@@ -154,6 +154,9 @@ test("a node whose lock connection is cut stops its turn and lets it go; another
   const error = await client.until("error", 10_000);
   assert.equal(error.code, "TURN_TAKEN_OVER");
   assert.equal(error.replyTo, "m1");
+  // Its handler is aborted at once (not only at its next send), with why.
+  await eventually(() => existsSync(join(dir, "aborted")), 10_000);
+  assert.equal(readFileSync(join(dir, "aborted"), "utf8"), "taken_over");
   await eventually(() => a.child.exitCode === null, 100);
   let row: TurnRow | undefined;
   for (let tries = 0; row?.node_id !== "" && tries < 200; tries++) {
@@ -197,6 +200,8 @@ test("a turn claimed by another node while its owner did not know: the owner sto
   const claimed = await turns();
   const error = await client.until("error", 10_000);
   assert.equal(error.code, "TURN_TAKEN_OVER");
+  await eventually(() => existsSync(join(dir, "aborted")), 10_000);
+  assert.equal(readFileSync(join(dir, "aborted"), "utf8"), "taken_over");
 
   const seen = client.received.length;
   writeFileSync(join(dir, "go"), "");
