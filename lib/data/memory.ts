@@ -20,7 +20,7 @@ import {
 import { memoryLoginCounters } from "./login-counters.ts";
 import { createMemoryFileStore } from "./memory-files.ts";
 import { patchedMetadata } from "./metadata-keys.ts";
-import { LIVE_TURN_STATES, type StoredTurn } from "./turns.ts";
+import { LIVE_TURN_STATES, NO_NODE, type StoredTurn } from "./turns.ts";
 
 interface StepRow {
   readonly seq: number;
@@ -320,6 +320,14 @@ export function createMemoryLayer(): DataLayer {
         if (turn === undefined || turn.nodeId !== fromNode || !LIVE_TURN_STATES.includes(turn.state)) return false;
         turns.set(id, { ...turn, nodeId: toNode, state: "recovered", attempts: turn.attempts + 1 });
         return true;
+      },
+      disown: async (ids, nodeId) => {
+        const turns = live().turns;
+        for (const id of ids) {
+          const turn = turns.get(id);
+          if (turn !== undefined && turn.nodeId === nodeId && LIVE_TURN_STATES.includes(turn.state))
+            turns.set(id, { ...turn, nodeId: NO_NODE });
+        }
       },
       countOrphans: async (nodeId) =>
         [...live().turns.values()].filter((turn) => turn.nodeId !== nodeId && LIVE_TURN_STATES.includes(turn.state))

@@ -66,6 +66,12 @@ export function sqliteTurns({ sql, free }: SqliteTurnAccess): TurnStore {
           ) as { id: string; thread_id: string; node_id: string; state: string }[]
         ).map(orphanOf),
       ),
+    disown: (ids, nodeId) =>
+      free(() => {
+        const update = sql(`UPDATE chatwire_turns SET node_id = ? WHERE id = ? AND node_id = ?
+          AND state IN (${LIVE_STATES_SQL})`);
+        for (const id of ids) update.run(NO_NODE, id, nodeId);
+      }),
     asks: sqliteAsks({ sql, free }),
   };
 }

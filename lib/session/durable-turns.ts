@@ -47,6 +47,9 @@ export interface LaneTurn {
   /** A recovered turn's frames continue what was shown (recovery-stream.ts). */
   emitThrough?(emit: (frame: OutgoingFrame) => void | Promise<void>): (frame: OutgoingFrame) => void | Promise<void>;
   ended(outcome: TurnOutcome): void;
+  /** The lane will not run it (the session ended first, the node or the queue is full): a recovered turn is let go,
+   * still live and owned by no node, for a later reopen or sweep to claim again. */
+  dropped?(): void;
 }
 
 /** Why an orphan is not run again. */
@@ -228,6 +231,13 @@ export class SessionTurns {
         if (fence?.taken === true) return;
         if (!this.#released(journal, outcome))
           link.recordTurn({ kind: "turn_end", id: turn.id, ...outcome, nodeId: this.#config.nodeId });
+      },
+      dropped: () => {
+        release?.();
+        const { store, nodeId } = this.#config;
+        store.disown?.([turn.id], nodeId).catch((error: unknown) => {
+          this.#log.error({ err: error, turnId: turn.id }, "a recovered turn not run was not let go");
+        });
       },
     };
     return { payload, lane, touched };

@@ -28,7 +28,8 @@ export interface LaneHost<S extends object> {
   taskFailed(error: unknown): void;
 }
 
-type Job = () => Promise<void>;
+/** A queued job; `dropped` is told when the lane drops it unrun (the session ended first). */
+type Job = (() => Promise<void>) & { dropped?: () => void };
 
 /** A bounded serial queue: jobs run one at a time, in the order they were pushed. */
 abstract class Lane<S extends object> {
@@ -63,7 +64,7 @@ abstract class Lane<S extends object> {
 
   /** Drops every waiting job; the running one finishes. */
   clear(): void {
-    this.#jobs.length = 0;
+    for (const job of this.#jobs.splice(0)) job.dropped?.();
     this.#sizes.length = 0;
     this.#bytes = 0;
   }
@@ -234,13 +235,17 @@ export class TaskLane<S extends object> extends Lane<S> {
     skip?: () => boolean,
     turn?: LaneTurn,
   ): boolean {
-    const full = this.push(async () => {
+    const job: Job = async () => {
       const host = this.host;
-      if (host.ended || skip?.() === true) return;
+      if (host.ended || skip?.() === true) {
+        turn?.dropped?.();
+        return;
+      }
       // Checked when the turn would start, not when it was queued: only running turns hold the node's places.
       if (!this.turns.begin(replyTo === undefined)) {
         const max = this.turns.max;
         host.emitError("SERVER_BUSY", `this server runs ${max} turns at once: send it again later`, replyTo);
+        turn?.dropped?.();
         return;
       }
       const task = new TaskSignal(`t${++this.#count}`, this.steer);
@@ -293,8 +298,13 @@ export class TaskLane<S extends object> extends Lane<S> {
         const ended = this.#end(taskId, replyTo, task.aborted);
         if (ended !== undefined) await ended;
       }
-    }, bytes);
-    if (full !== undefined) this.host.emitError("QUEUE_FULL", `${full} tasks are already waiting`, replyTo);
+    };
+    if (turn?.dropped !== undefined) job.dropped = turn.dropped;
+    const full = this.push(job, bytes);
+    if (full !== undefined) {
+      this.host.emitError("QUEUE_FULL", `${full} tasks are already waiting`, replyTo);
+      turn?.dropped?.();
+    }
     return full === undefined;
   }
 

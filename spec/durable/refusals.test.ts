@@ -155,3 +155,40 @@ test("the default recovery runs onMessage again: its first message is the turn's
   );
   await client.close();
 });
+
+test("a recovered turn its session did not get to run is let go, not kept: the next reopen recovers it", async (t) => {
+  const path = fileIn(t);
+  const orphan = await orphanIn(t, path);
+  const chat = createApp();
+  let resumes = 0;
+  // The first reopen's onChatResume is slow: its client leaves before the recovered turn queued behind it runs.
+  chat.onChatResume(async (ctx) => {
+    resumes += 1;
+    if (resumes === 1) await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+  });
+  chat.onMessage(async (ctx, message) => {
+    await ctx.send(`ran ${message.content}`);
+  });
+  const second = await startGateway(t, { hooks: chat.seal(), data: { sqlite: path }, orphanSweepMs: 0 });
+  const url = `ws://127.0.0.1:${portOf(second)}/ws`;
+  const { threadId, threadSecret } = orphan.welcome;
+  const hello = {
+    type: "hello",
+    protocol: 1,
+    thread: { id: threadId, ...(threadSecret ? { secret: threadSecret } : {}) },
+  };
+
+  const first = await connectClient(url, { hello: false });
+  first.send(hello as Parameters<TestClient["send"]>[0]);
+  await first.until("thread_history", 5000);
+  await eventually(() => resumes === 1);
+  await first.close(); // 1000: the session ends now, its queued recovery unrun
+
+  // Claimed by this node but never run: let go, so this node's next reopen claims and runs it.
+  const again = await connectClient(url, { hello: false });
+  again.send(hello as Parameters<TestClient["send"]>[0]);
+  // Its first send has the id of the partial answer it continues: a message_update (as in the test above).
+  const update = await again.until("message_update", 5000);
+  assert.deepEqual([update.message.id, update.message.content], [orphan.answerId, "ran go"]);
+  await again.close();
+});
