@@ -4,14 +4,15 @@
 import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
 import { type ChatContext, createContext, createEventContext, type EventContext } from "../context/context.ts";
 import { DerivedInit } from "../context/derived-init.ts";
-import { Incoming, type PendingMessage } from "../context/incoming.ts";
+import type { PendingMessage } from "../context/incoming.ts";
 import type { ContextInit } from "../context/init.ts";
 import { ChatwireError, type ErrorCode, isChatwireError } from "../errors.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StopReason } from "../protocol/views.ts";
 import type { LaneTurn } from "./durable-turns.ts";
 import { NodeTurns } from "./node-turns.ts";
-import { OpenStreams, refusesSends, stopReasonOf } from "./open-streams.ts";
+import { refusesSends, stopReasonOf } from "./open-streams.ts";
+import { TaskSignal } from "./task-signal.ts";
 import type { ThreadLink } from "./thread-link.ts";
 
 /** What a lane needs of its session. Methods, not closures: tens of thousands of idle sessions pay for each. */
@@ -90,68 +91,6 @@ abstract class Lane<S extends object> {
 
 /** A task's parts replace nothing of the session's unless its turn is durable: one object for all of them. */
 const NO_OVERRIDES = Object.freeze({});
-
-/** The inbox of every task that takes no messages mid-reply (any policy but `steer`): closed, shared. */
-const NO_INCOMING = new Incoming(false);
-
-/** The abort state of one task; `signal` is made on first access (an AbortController per turn is measurable). */
-class TaskSignal {
-  #controller: AbortController | undefined;
-  #reason: TaskAborted | undefined;
-  /** What the task is streaming (made at its first stream): ended with a reason when it is cut. */
-  #streams: OpenStreams | undefined;
-  readonly taskId: string;
-  /** The messages sent while it runs that it may read (`ctx.incoming()`): open only under the `steer` policy. */
-  readonly incoming: Incoming;
-
-  constructor(taskId: string, steer: boolean) {
-    this.taskId = taskId;
-    this.incoming = steer ? new Incoming(true) : NO_INCOMING;
-  }
-
-  /** Notes a frame the task sent; only a stream's frames concern its open streams. */
-  observe(frame: OutgoingFrame): void {
-    if (this.#streams === undefined) {
-      if (frame.type !== "stream_start") return;
-      this.#streams = new OpenStreams();
-    }
-    this.#streams.observe(frame);
-  }
-
-  /** The ids of the task's open streams. */
-  openStreams(): string[] {
-    return this.#streams?.ids() ?? [];
-  }
-
-  /** The stream_end of every open stream, cut for `reason` (see OpenStreams.cut). */
-  cut(reason: StopReason): OutgoingFrame[] {
-    return this.#streams?.cut(reason) ?? [];
-  }
-
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
-  }
-
-  get aborted(): boolean {
-    return this.#reason !== undefined;
-  }
-
-  /** Why the task was aborted, once it was. */
-  get reason(): TaskAborted | undefined {
-    return this.#reason;
-  }
-
-  /** Aborts with `reason` (the first reason wins). */
-  abort(reason: TaskAborted): void {
-    if (this.#reason !== undefined) return;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
-  }
-}
 
 /**
  * The parts a task's context is built from, with its sends gated: once the task is stopped (or timed out), every
