@@ -10,6 +10,7 @@ import { after, before, type TestContext, test } from "node:test";
 import { connectClient, type TestClient } from "chatwire/testing";
 import { upload } from "../files/support.ts";
 import { logIn, startClusterNode } from "../support/cluster.ts";
+import { streamed } from "../support/durable.ts";
 import { eventually, pause } from "../support/gateway.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
 import { startAppProcess } from "../support/process.ts";
@@ -47,17 +48,6 @@ async function storedWhen(
   }
 }
 
-/** What a client was shown of one message's stream: start content plus every token. */
-function streamed(client: TestClient, id: string): string {
-  let content = "";
-  for (const frame of client.received) {
-    if (frame.type === "stream_start" && frame.message.id === id) content = frame.message.content;
-    if (frame.type === "stream_token" && frame.id === id)
-      content = frame.replace === true ? frame.token : content + frame.token;
-  }
-  return content;
-}
-
 const counter = (dir: string) => (name: string) =>
   existsSync(join(dir, name)) ? readFileSync(join(dir, name), "utf8").length : 0;
 
@@ -68,25 +58,38 @@ function tempDir(t: TestContext): string {
 }
 
 const WHOLE = "result 1. result 2. result 3. ";
+const FIXTURE = "spec/fixtures/durable-app.ts";
+
+/** A turn of durable-app.ts on the SQLite file in `dir`, its process killed (kill -9) after 2 of its 3 steps; the
+ * message says `content` and carries `file` (uploaded first) if given. */
+async function killedAfterStep2(t: TestContext, dir: string, content: string, file?: { name: string; text: string }) {
+  const env = { DATA_PATH: join(dir, "chatwire.db"), COUNTER_DIR: dir };
+  const first = await startAppProcess(t, FIXTURE, { ...env, HANG_AFTER_STEP_2: "1" });
+  const client = await connectClient(first.url);
+  const { threadId, threadSecret, uploadToken } = client.welcome ?? assert.fail("no welcome");
+  const headers: Record<string, string> = threadSecret ? { "x-chatwire-thread-secret": threadSecret } : {};
+  const files: string[] = [];
+  if (file !== undefined) {
+    const base = `http://127.0.0.1:${first.port}`;
+    const stored = await upload(base, uploadToken, file.name, "text/plain", Buffer.from(file.text));
+    assert.equal(stored.status, 201, JSON.stringify(stored.body));
+    files.push(stored.body.id ?? "");
+  }
+  client.send({ type: "user_message", id: "m1", content, ...(files.length > 0 ? { files } : {}) });
+  const answerId = (await client.until("stream_start", 10_000)).message.id;
+  await eventually(() => streamed(client, answerId) === "result 1. result 2. ", 10_000);
+  await first.kill();
+  return { env, threadId, threadSecret, headers, answerId };
+}
 
 test("one node: kill -9 after step 2 of 3, restart, no client: the turn ends on its own, once, marked recovered", async (t) => {
   const dir = tempDir(t);
   const count = counter(dir);
-  const env = { DATA_PATH: join(dir, "chatwire.db"), COUNTER_DIR: dir };
-  const fixture = "spec/fixtures/durable-app.ts";
-
-  const first = await startAppProcess(t, fixture, { ...env, HANG_AFTER_STEP_2: "1" });
-  const client = await connectClient(first.url);
-  const { threadId, threadSecret } = client.welcome ?? assert.fail("no welcome");
-  const headers: Record<string, string> = threadSecret ? { "x-chatwire-thread-secret": threadSecret } : {};
-  client.send({ type: "user_message", id: "m1", content: "three steps, please" });
-  const answerId = (await client.until("stream_start", 10_000)).message.id;
-  await eventually(() => streamed(client, answerId) === "result 1. result 2. ", 10_000);
-  await first.kill();
+  const { env, threadId, threadSecret, headers, answerId } = await killedAfterStep2(t, dir, "three steps, please");
   assert.deepEqual([count("step1"), count("step2"), count("step3")], [1, 1, 0]);
 
   // Restarted on the same file; nobody connects.
-  const second = await startAppProcess(t, fixture, { ...env, ORPHAN_SWEEP_MS: "200" });
+  const second = await startAppProcess(t, FIXTURE, { ...env, ORPHAN_SWEEP_MS: "200" });
   const messages = await storedWhen(second.port, threadId, headers, (found) =>
     found.some((message) => message.role === "assistant" && message.content === WHOLE),
   );
@@ -127,22 +130,10 @@ test("one node: kill -9 after step 2 of 3, restart, no client: the turn ends on 
 
 test("a recovered turn's message has its files again, read back from the file store", async (t) => {
   const dir = tempDir(t);
-  const env = { DATA_PATH: join(dir, "chatwire.db"), COUNTER_DIR: dir };
-  const fixture = "spec/fixtures/durable-app.ts";
+  const note = { name: "note.txt", text: "the order is A-17" };
+  const { env, threadId, headers } = await killedAfterStep2(t, dir, "with a file", note);
 
-  const first = await startAppProcess(t, fixture, { ...env, HANG_AFTER_STEP_2: "1" });
-  const client = await connectClient(first.url);
-  const { threadId, threadSecret, uploadToken } = client.welcome ?? assert.fail("no welcome");
-  const headers: Record<string, string> = threadSecret ? { "x-chatwire-thread-secret": threadSecret } : {};
-  const base = `http://127.0.0.1:${first.port}`;
-  const note = await upload(base, uploadToken, "note.txt", "text/plain", Buffer.from("the order is A-17"));
-  assert.equal(note.status, 201, JSON.stringify(note.body));
-  client.send({ type: "user_message", id: "m1", content: "with a file", files: [note.body.id ?? ""] });
-  const answerId = (await client.until("stream_start", 10_000)).message.id;
-  await eventually(() => streamed(client, answerId) === "result 1. result 2. ", 10_000);
-  await first.kill();
-
-  const second = await startAppProcess(t, fixture, { ...env, ORPHAN_SWEEP_MS: "200" });
+  const second = await startAppProcess(t, FIXTURE, { ...env, ORPHAN_SWEEP_MS: "200" });
   await storedWhen(second.port, threadId, headers, (found) =>
     found.some((message) => message.role === "assistant" && message.content === WHOLE),
   );
@@ -157,19 +148,10 @@ test("a recovered turn's message has its files again, read back from the file st
 test("a client that reopens the thread while the headless recovery runs sees it live, and one answer", async (t) => {
   const dir = tempDir(t);
   const count = counter(dir);
-  const env = { DATA_PATH: join(dir, "chatwire.db"), COUNTER_DIR: dir };
-  const fixture = "spec/fixtures/durable-app.ts";
-
-  const first = await startAppProcess(t, fixture, { ...env, HANG_AFTER_STEP_2: "1" });
-  const client = await connectClient(first.url);
-  const { threadId, threadSecret } = client.welcome ?? assert.fail("no welcome");
-  client.send({ type: "user_message", id: "m1", content: "three steps, please" });
-  const answerId = (await client.until("stream_start", 10_000)).message.id;
-  await eventually(() => streamed(client, answerId) === "result 1. result 2. ", 10_000);
-  await first.kill();
+  const { env, threadId, threadSecret, answerId } = await killedAfterStep2(t, dir, "three steps, please");
 
   // Restarted with the hang again: the headless recovery stops after step 2 (a finished step, memoised) and holds.
-  const second = await startAppProcess(t, fixture, { ...env, ORPHAN_SWEEP_MS: "200", HANG_AFTER_STEP_2: "1" });
+  const second = await startAppProcess(t, FIXTURE, { ...env, ORPHAN_SWEEP_MS: "200", HANG_AFTER_STEP_2: "1" });
   const headers: Record<string, string> = threadSecret ? { "x-chatwire-thread-secret": threadSecret } : {};
   // The headless session is running the turn: its recovered answer is stored as it streams.
   await storedWhen(second.port, threadId, headers, (found) => found.some((message) => message.recovered === true));
@@ -216,10 +198,9 @@ test("past maxHeadlessRecoveries (1 here) an orphan waits for a later sweep: one
   const dir = tempDir(t);
   const count = counter(dir);
   const env = { DATA_PATH: join(dir, "chatwire.db"), COUNTER_DIR: dir, HANG_AFTER_STEP_2: "1" };
-  const fixture = "spec/fixtures/durable-app.ts";
 
   // Two threads, each with a turn held after step 2, then kill -9.
-  const first = await startAppProcess(t, fixture, env);
+  const first = await startAppProcess(t, FIXTURE, env);
   const threads: { threadId: string; headers: Record<string, string> }[] = [];
   for (const content of ["first", "second"]) {
     const client = await connectClient(first.url);
@@ -234,7 +215,7 @@ test("past maxHeadlessRecoveries (1 here) an orphan waits for a later sweep: one
   // Restarted with one headless place: the first recovery holds after step 2 until released; the second orphan
   // waits for its place.
   const log = join(dir, "turns.log");
-  const second = await startAppProcess(t, fixture, {
+  const second = await startAppProcess(t, FIXTURE, {
     ...env,
     ORPHAN_SWEEP_MS: "200",
     MAX_HEADLESS: "1",

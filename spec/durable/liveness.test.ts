@@ -10,9 +10,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, type TestContext, test } from "node:test";
-import { connectClient, type TestClient } from "chatwire/testing";
+import { connectClient } from "chatwire/testing";
 import pg from "pg";
 import { type ClusterNodeProcess, logIn, startClusterNode } from "../support/cluster.ts";
+import { streamed } from "../support/durable.ts";
 import { eventually } from "../support/gateway.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
 
@@ -31,17 +32,6 @@ after(async () => {
 const WHOLE = "result 1. result 2. result 3. ";
 const LONG_LEASE = { CLUSTER_LEASE_MS: "60000", CLUSTER_HEARTBEAT_MS: "1000" };
 const FIXTURE = "spec/fixtures/durable-cluster-node.ts";
-
-/** What a client was shown of one message's stream from frame `from` on. */
-function streamed(client: TestClient, id: string, from = 0): string {
-  let content = "";
-  for (const frame of client.received.slice(from)) {
-    if (frame.type === "stream_start" && frame.message.id === id) content = frame.message.content;
-    if (frame.type === "stream_token" && frame.id === id)
-      content = frame.replace === true ? frame.token : content + frame.token;
-  }
-  return content;
-}
 
 interface TurnRow {
   id: string;
