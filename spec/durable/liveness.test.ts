@@ -33,6 +33,13 @@ const WHOLE = "result 1. result 2. result 3. ";
 const LONG_LEASE = { CLUSTER_LEASE_MS: "60000", CLUSTER_HEARTBEAT_MS: "1000" };
 const FIXTURE = "spec/fixtures/durable-cluster-node.ts";
 
+/** Why the fixture's handler was aborted, once it wrote it (the file exists before its content is written). */
+async function abortedWith(dir: string): Promise<string> {
+  const file = join(dir, "aborted");
+  await eventually(() => existsSync(file) && readFileSync(file, "utf8") !== "", 10_000);
+  return readFileSync(file, "utf8");
+}
+
 interface TurnRow {
   id: string;
   node_id: string;
@@ -145,8 +152,7 @@ test("a node whose lock connection is cut stops its turn and lets it go; another
   assert.equal(error.code, "TURN_TAKEN_OVER");
   assert.equal(error.replyTo, "m1");
   // Its handler is aborted at once (not only at its next send), with why.
-  await eventually(() => existsSync(join(dir, "aborted")), 10_000);
-  assert.equal(readFileSync(join(dir, "aborted"), "utf8"), "taken_over");
+  assert.equal(await abortedWith(dir), "taken_over");
   await eventually(() => a.child.exitCode === null, 100);
   let row: TurnRow | undefined;
   for (let tries = 0; row?.node_id !== "" && tries < 200; tries++) {
@@ -190,8 +196,7 @@ test("a turn claimed by another node while its owner did not know: the owner sto
   const claimed = await turns();
   const error = await client.until("error", 10_000);
   assert.equal(error.code, "TURN_TAKEN_OVER");
-  await eventually(() => existsSync(join(dir, "aborted")), 10_000);
-  assert.equal(readFileSync(join(dir, "aborted"), "utf8"), "taken_over");
+  assert.equal(await abortedWith(dir), "taken_over");
 
   const seen = client.received.length;
   writeFileSync(join(dir, "go"), "");
