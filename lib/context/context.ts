@@ -8,10 +8,10 @@ import type { SettingsValues } from "../protocol/settings.ts";
 import type { User } from "../protocol/views.ts";
 import { type ApproveInit, memoryGrants, runApproval, type ToolGrants } from "./approve.ts";
 import type { AskInit } from "./ask-init.ts";
-import { planAsk, storedAnswer } from "./ask-memo.ts";
-import { checkedAskTimeout } from "./ask-timeout.ts";
+import { type AskFileInit, askAction, askFile, askText } from "./asks.ts";
 
 export type { AskInit } from "./ask-init.ts";
+export type { AskFileInit } from "./asks.ts";
 
 import { type AudioOut, unplayedAudio } from "./audio.ts";
 import { type CommandInit, checkedCommands } from "./commands.ts";
@@ -24,7 +24,7 @@ import {
   setSidebar,
 } from "./elements.ts";
 import { type Incoming, noIncoming } from "./incoming.ts";
-import type { ActionOwner, AskKind, AskOutcome, ContextInit, FileAskRules } from "./init.ts";
+import type { ActionOwner, ContextInit } from "./init.ts";
 import { type McpAccess, mcpAccess } from "./mcp.ts";
 import {
   type ActionInit,
@@ -32,7 +32,6 @@ import {
   type MessageHandle,
   type MessageInit,
   SentMessage,
-  viewOf,
 } from "./message.ts";
 import { checkedModes, type ModeInit } from "./modes.ts";
 import type { ChatSettings } from "./settings.ts";
@@ -40,16 +39,6 @@ import type { StateStore } from "./state.ts";
 import { type EventStepHandle, runStep, type StepHandle, type StepInit } from "./step.ts";
 import { createThreadHandle, type ThreadHandle } from "./thread.ts";
 import type { UsageReport } from "./usage.ts";
-
-/** Options of `askFile` (Chainlit's AskFileMessage): what to upload, and how much. */
-export interface AskFileInit extends AskInit {
-  /** MIME types and `type/*` patterns the files may have (found in their bytes). Default: any. */
-  readonly accept?: readonly string[] | undefined;
-  /** Bytes per file. Default (and at most): the gateway's `maxUploadBytes`. */
-  readonly maxSizeBytes?: number | undefined;
-  /** How many files the user may send in the answer (at least one). Default 1. */
-  readonly maxFiles?: number | undefined;
-}
 
 /**
  * What every handler can see and do. Event handlers get exactly this: they run beside the conversation (the event
@@ -250,28 +239,16 @@ class TaskContext<S extends object> implements ChatContext<S> {
     return (this.task.incoming ?? noIncoming()).take();
   }
 
-  async askText(ask: string | AskInit): Promise<string> {
-    const answer = await this.#ask(typeof ask === "string" ? { content: ask } : ask, "text", []);
-    if (answer.kind !== "text") throw new Error("unreachable: a text ask was answered with an action");
-    return answer.content;
+  askText(ask: string | AskInit): Promise<string> {
+    return askText(this.init, this.signal, typeof ask === "string" ? { content: ask } : ask);
   }
 
-  async askAction(ask: AskInit & { readonly actions: readonly ActionInit[] }): Promise<Action> {
-    const answer = await this.#ask(ask, "action", ask.actions);
-    if (answer.kind !== "action") throw new Error("unreachable: an action ask was answered with text");
-    return answer.action;
+  askAction(ask: AskInit & { readonly actions: readonly ActionInit[] }): Promise<Action> {
+    return askAction(this.init, this.signal, ask);
   }
 
-  async askFile(ask: AskFileInit): Promise<readonly ChatFile[]> {
-    const ceiling = this.init.files?.maxElementBytes ?? Number.MAX_SAFE_INTEGER;
-    const rules: FileAskRules = {
-      accept: [...(ask.accept ?? ["*/*"])],
-      maxSizeBytes: Math.min(ask.maxSizeBytes ?? ceiling, ceiling),
-      maxFiles: Math.max(1, ask.maxFiles ?? 1),
-    };
-    const answer = await this.#ask(ask, "file", [], rules);
-    if (answer.kind !== "file") throw new Error("unreachable: a file ask was answered with something else");
-    return answer.files;
+  askFile(ask: AskFileInit): Promise<readonly ChatFile[]> {
+    return askFile(this.init, this.signal, ask);
   }
 
   approve(init: ApproveInit): Promise<boolean> {
@@ -289,55 +266,6 @@ class TaskContext<S extends object> implements ChatContext<S> {
   }
 
   #ownGrants: ToolGrants | undefined;
-
-  async #ask(ask: AskInit, kind: AskKind, actions: readonly ActionInit[], rules?: FileAskRules) {
-    const timeoutMs = checkedAskTimeout(ask.timeoutMs ?? this.init.askTimeoutMs, this.init.maxAskTimeoutMs);
-    const { content, author } = ask;
-    if (ask.signal?.aborted) throw ask.signal.reason;
-    const message = new SentMessage(
-      this.init,
-      { content, actions, ...(author === undefined ? {} : { author }) },
-      false,
-    );
-    const askId = this.init.newId();
-    // A durable turn's later attempt: answered already (not asked again), or waiting what is left of its deadline.
-    const plan = await planAsk(this.init.turn?.asks, askId, timeoutMs, {
-      access: this.init.files,
-      threadId: this.init.threadId,
-    });
-    if ("answer" in plan) {
-      if (ask.removeWhenDone === true) this.#removeAsked(message.id);
-      return plan.answer;
-    }
-    // The view first: if authorRename throws, no ask is left open to time out with nobody awaiting it.
-    const view = await viewOf(this.init, message);
-    const signal = ask.signal === undefined ? this.signal : AbortSignal.any([this.signal, ask.signal]);
-    const end = (outcome: AskOutcome) => {
-      void this.init.emit({ type: "ask_end", askId, outcome });
-      if (ask.removeWhenDone === true) this.#removeAsked(view.id);
-    };
-    const files = rules === undefined ? {} : { files: { ...rules, accept: [...rules.accept] } };
-    const frame = { type: "ask", askId, kind, message: view, ...files } as const;
-    await plan.memo?.wait(askId, frame, Date.now() + plan.timeoutMs);
-    const answer = this.init.asks.open(askId, kind, message.actions, plan.timeoutMs, signal, end, rules);
-    try {
-      await this.init.emit({ ...frame, timeoutMs: plan.timeoutMs });
-    } catch (error) {
-      this.init.asks.cancel(askId, error);
-      await answer.catch(() => undefined);
-      throw error;
-    }
-    return plan.memo === undefined ? answer : storedAnswer(plan.memo, askId, answer);
-  }
-
-  /** Removes an ask's message; best effort: a session that has ended has nothing left to remove it from. */
-  #removeAsked(id: string): void {
-    try {
-      Promise.resolve(this.init.emit({ type: "message_delete", id })).catch(() => undefined);
-    } catch {
-      // SESSION_CLOSED
-    }
-  }
 
   async sendWindowMessage(data: unknown): Promise<void> {
     await this.init.emit({ type: "window_message", data });
