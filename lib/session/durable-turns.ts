@@ -4,7 +4,7 @@
 // running: claimed, then run again through onTurnRecover (default: onMessage).
 import type { LoadedThread } from "../data/layer.ts";
 import type { AskStore, StoredAsk, StoredTurn, TurnStore } from "../data/turns.ts";
-import type { IncomingMessage, RecoveredTurn } from "../hooks/payloads.ts";
+import type { ChatFile, IncomingMessage, RecoveredTurn } from "../hooks/payloads.ts";
 import type { Logger } from "../logger.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StopReason } from "../protocol/views.ts";
@@ -199,8 +199,13 @@ export class SessionTurns {
     );
   }
 
-  /** What onTurnRecover gets, and the lane turn that runs the recovery. */
-  recovered(turn: StoredTurn, thread: LoadedThread): { payload: RecoveredTurn; lane: LaneTurn; touched: Set<string> } {
+  /** What onTurnRecover gets, and the lane turn that runs the recovery. `files`: the input's files, read back from
+   * the file store (turn-recovery.ts); the turn's record keeps only their ids and names. */
+  recovered(
+    turn: StoredTurn,
+    thread: LoadedThread,
+    files: ChatFile[],
+  ): { payload: RecoveredTurn; lane: LaneTurn; touched: Set<string> } {
     const link = this.#link;
     const journal = new TurnJournal(turn.id, link, this.#log, turn.steps, this.#journalAsks(true));
     const stored = new Map<string, StoredMessage>();
@@ -210,8 +215,7 @@ export class SessionTurns {
     const answer = this.messagesOf(turn, thread).at(-1);
     const steps = new Map<string, unknown>();
     for (const [place, output] of turn.steps) steps.set(place, output === null ? undefined : JSON.parse(output));
-    // Files are found again in the file store (turn-recovery.ts): stored here are their ids and names only.
-    const input = { ...(turn.input as IncomingMessage), files: [] };
+    const input = { ...(turn.input as IncomingMessage), files };
     const payload: RecoveredTurn = {
       id: turn.id,
       input,

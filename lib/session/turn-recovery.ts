@@ -79,10 +79,7 @@ async function recoverOne<S extends object>(
   turn: StoredTurn,
   thread: LoadedThread,
 ): Promise<void> {
-  const recovered = turns.recovered(turn, thread);
-  const { lane, touched } = recovered;
-  const files = await restoredFiles(host, turn, thread);
-  const payload = { ...recovered.payload, input: { ...recovered.payload.input, files } };
+  const { payload, lane, touched } = turns.recovered(turn, thread, await restoredFiles(host, turn, thread));
   host.log.info({ turnId: turn.id, threadId: thread.id, attempt: turn.attempts }, "recovering an interrupted turn");
   const ended = lane.ended;
   const watched: LaneTurn = {
