@@ -2,7 +2,8 @@
 // first request instead of at `ready`: ~100 ms of CPU at start (docs/performance.md, issue 19) for routes a server
 // may never be asked. They are Fastify's own default compilers with its default options, so a bad request gets the
 // same 400 as before, only later built; the ones for routes an app adds itself are untouched (set on chatwire's
-// encapsulated context only).
+// encapsulated context only). A host's own `ajv` options no longer reach chatwire's routes: they validate alike in
+// every host.
 import { createRequire } from "node:module";
 import type { FastifySchemaCompiler, FastifySerializerCompiler } from "fastify";
 
@@ -45,8 +46,16 @@ function defaultSerializers(): Compiler<Serialize> {
   return serializers;
 }
 
+/** Fastify lowercases a headers schema's names for its own compiler only: with this one they must be lowercase. */
+function checkHeaderNames(route: RouteSchema): void {
+  const { properties = {}, required = [] } = (route.schema ?? {}) as { properties?: object; required?: string[] };
+  const upper = [...Object.keys(properties), ...required].find((name) => name !== name.toLowerCase());
+  if (upper !== undefined) throw new Error(`${route.method} ${route.url}: header "${upper}" must be lowercase`);
+}
+
 /** A validator that is compiled at its first use. Fastify reads `schemaEnv` before each call: compiled by then. */
 export function validatorAtFirstRequest(route: RouteSchema): Validate {
+  if (route.httpPart === "headers") checkHeaderNames(route);
   let compiled: Validate | undefined;
   const compile = (): Validate => {
     compiled ??= defaultValidators()(route);

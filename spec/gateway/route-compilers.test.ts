@@ -89,3 +89,18 @@ test("nothing is compiled before a route's first request", async () => {
     await lazy.close();
   }
 });
+
+test("a headers schema with an uppercase name fails at ready, as Fastify would otherwise never match it", async () => {
+  const app = Fastify({ logger: false });
+  await app.register(async (scope) => {
+    scope.setValidatorCompiler(validatorAtFirstRequest);
+    scope.get(
+      "/h",
+      { schema: { headers: { type: "object", properties: { "X-Secret": { type: "string" } } } } },
+      () => "",
+    );
+  });
+  await assert.rejects(async () => {
+    await app.ready();
+  }, /header "X-Secret" must be lowercase/);
+});
