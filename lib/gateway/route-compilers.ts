@@ -1,5 +1,5 @@
 // chatwire's HTTP routes build their schemas' validators (ajv) and serialisers (fast-json-stringify) at each route's
-// first request instead of at `ready`: ~100 ms of CPU at start (docs/performance.md, issue 19) for routes a server
+// first request instead of at `ready`: ~50 ms of CPU at start (docs/performance.md, issue 19) for routes a server
 // may never be asked. They are Fastify's own default compilers with its default options, so a bad request gets the
 // same 400 as before, only later built; the ones for routes an app adds itself are untouched (set on chatwire's
 // encapsulated context only). A host's own `ajv` options no longer reach chatwire's routes: they validate alike in
