@@ -1,10 +1,11 @@
-// `npm run build`: writes the generated validators (bin/build-validators.ts), compiles lib/ into dist/ with tsc
+// `npm run build`: writes the generated schemas (bin/build-schemas.ts) and validators (bin/build-validators.ts), compiles lib/ into dist/ with tsc
 // (tsconfig.build.json): one ES module and one .d.ts per source module, imports of dependencies left as they are
 // (nothing bundled), then builds the playground page.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { writeSchemas } from "./build-schemas.ts";
 import { writeValidators } from "./build-validators.ts";
 
 const root = new URL("..", import.meta.url);
@@ -20,6 +21,7 @@ export async function buildLibrary(): Promise<void> {
   }
 }
 
+writeSchemas();
 writeValidators();
 await buildLibrary();
 // The playground's own build (playground/build.ts), when the page is there.

@@ -1,8 +1,8 @@
 // Every failure a client or an app author can see has a stable code; docs/errors.md explains each one.
-import { type Static, Type } from "typebox";
 
-/** Stable error codes carried by `error` frames and by `ChatwireError`. */
-export const ErrorCode = Type.Enum([
+/** Stable error codes carried by `error` frames and by `ChatwireError`; the schema `ErrorCode` (an `enum` of these)
+ * is lib/protocol/error-codes.ts. */
+export const errorCodes = [
   "BAD_JSON",
   "BAD_FRAME",
   "UNKNOWN_FRAME",
@@ -75,8 +75,8 @@ export const ErrorCode = Type.Enum([
   "PROVIDER_UNAVAILABLE",
   "SHARE_VIEW_TIMEOUT",
   "VIEW_ONLY",
-]);
-export type ErrorCode = Static<typeof ErrorCode>;
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
 
 /** The one error class chatwire throws; `code` says what to do about it. */
 export class ChatwireError extends Error {

@@ -67,7 +67,7 @@ export { createSqliteLayer, type SqliteOptions } from "./data/sqlite.ts";
 export type { AskStore, OrphanRef, StoredAsk, StoredTurn, TurnState, TurnStore, TurnWrite } from "./data/turns.ts";
 export { DataUnavailableError, isDataUnavailable } from "./data/unavailable.ts";
 // Errors.
-export { ChatwireError, ErrorCode, isChatwireError } from "./errors.ts";
+export { ChatwireError, isChatwireError } from "./errors.ts";
 export type {
   AuthOptions,
   GatewayOptions,
@@ -150,6 +150,7 @@ export type {
 export type { Logger } from "./logger.ts";
 export { type PlaygroundOptions, playground } from "./playground/plugin.ts";
 export type { CommandView } from "./protocol/commands.ts";
+export { ErrorCode } from "./protocol/error-code.ts";
 export type { FavoriteView } from "./protocol/favorites.ts";
 export type { McpConnection, McpToolView } from "./protocol/mcp.ts";
 export type { ModeOption, ModeView } from "./protocol/modes.ts";

@@ -1,27 +1,20 @@
 // Login (passwordAuth) and logout for session tokens: a signed token as an HttpOnly cookie and as a bearer token.
 import "@fastify/cookie"; // types: reply.setCookie / request.cookies
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type Static, Type } from "typebox";
+import type { Static } from "typebox";
 import { isDataUnavailable } from "../data/unavailable.ts";
 import type { LogoutHook, PasswordAuthHook } from "../hooks/table.ts";
+import { shippedSchemas } from "../protocol/schemas.generated.ts";
 import { compiledAtFirstUse } from "../protocol/validators.ts";
-import { User } from "../protocol/views.ts";
 import { TOKEN_COOKIE, tokenOf } from "./authenticate.ts";
 import { cookieAttributes, type SignIn } from "./sign-in.ts";
 import type { LoginThrottle } from "./throttle.ts";
 import type { TokenIssuer } from "./tokens.ts";
 
+// Declared in lib/protocol/route-schemas.ts, built at build time: no typebox at start.
+const { ErrorReply, LoginBody, LoginReply } = shippedSchemas.routes;
 /** The login request body. */
-export const LoginBody = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
-  { additionalProperties: false },
-);
 export type LoginBody = Static<typeof LoginBody>;
-
-/** The login response: the user and the token (for clients that send `Authorization: Bearer`). */
-export const LoginReply = Type.Object({ user: User, token: Type.String() });
-
-const ErrorReply = Type.Object({ code: Type.String(), message: Type.String() });
 
 /** Options of `authRoutes`. */
 export interface AuthRoutesOptions {

@@ -2,14 +2,9 @@
 // threads need their secret. Anything else is the same 404 as a missing thread, so ids reveal nothing. The session
 // store saved in a thread's metadata is the server's: no answer carries it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type Static, Type } from "typebox";
-import {
-  ListThreadsQuery,
-  RenameThreadBody,
-  THREAD_SECRET_HEADER,
-  ThreadList,
-  ThreadSummary,
-} from "../protocol/threads.ts";
+import type { Static } from "typebox";
+import { THREAD_SECRET_HEADER } from "../protocol/constants.ts";
+import { shippedSchemas } from "../protocol/schemas.generated.ts";
 import type { User } from "../protocol/views.ts";
 import { type FileSigner, refreshFileUrls } from "./file-signer.ts";
 import { clientThread, type DataLayer, type ThreadRecord } from "./layer.ts";
@@ -31,10 +26,15 @@ export interface ThreadRoutesOptions {
   readonly prefix?: string;
 }
 
-const ThreadParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-type ThreadParams = Static<typeof ThreadParams>;
-const SecretHeaders = Type.Object({ [THREAD_SECRET_HEADER]: Type.Optional(Type.String({ maxLength: 256 })) });
+// Declared in lib/protocol (threads.ts, route-schemas.ts), built at build time: no typebox at start.
+const { ListThreadsQuery, RenameThreadBody, SecretHeaders, ThreadList, ThreadParams, ThreadSummary } =
+  shippedSchemas.routes;
+type ListThreadsQuery = Static<typeof ListThreadsQuery>;
+type RenameThreadBody = Static<typeof RenameThreadBody>;
 type SecretHeaders = Static<typeof SecretHeaders>;
+type ThreadList = Static<typeof ThreadList>;
+type ThreadParams = Static<typeof ThreadParams>;
+type ThreadSummary = Static<typeof ThreadSummary>;
 
 const summary = (thread: ThreadRecord): ThreadSummary => ({
   id: thread.id,

@@ -5,12 +5,12 @@ import { Readable } from "node:stream";
 import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { nanoid } from "nanoid";
-import { Type } from "typebox";
 import { FILE_URL_TTL_MS } from "../context/files.ts";
 import type { FileSigner, UploadGrant } from "../data/file-signer.ts";
 import { type ByteRange, type FileStore, mimeAccepted } from "../data/files.ts";
 import { peek, safeFileName, servesInline, sniffMime } from "../data/sniff.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
+import { shippedSchemas } from "../protocol/schemas.generated.ts";
 import { uploadReceived } from "./upload-garbage.ts";
 import { ledgerOf, type UploadShare } from "./upload-ledger.ts";
 
@@ -61,11 +61,8 @@ function disposition(kind: "inline" | "attachment", name: string): string {
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-const FileParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const FileQuery = Type.Object({
-  exp: Type.Optional(Type.String({ maxLength: 20 })),
-  sig: Type.Optional(Type.String({ maxLength: 128 })),
-});
+// Built at build time from lib/protocol/route-schemas.ts: no typebox at start.
+const { FileParams, FileQuery } = shippedSchemas.routes;
 
 /** A quota an upload counts against: the ledger's key, the bytes left, and whose it is. */
 interface QuotaRoom {

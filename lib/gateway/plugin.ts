@@ -23,6 +23,7 @@ import { openPersistence } from "./persistence.ts";
 import { profileRoute } from "./profiles.ts";
 import { pushToThread } from "./push.ts";
 import { SessionRegistry } from "./registry.ts";
+import { serializerAtFirstRequest, validatorAtFirstRequest } from "./route-compilers.ts";
 import { sessionAuth, usesSessions } from "./sessions.ts";
 import { shareRoutes } from "./share-routes.ts";
 import { closeSocket } from "./socket-sink.ts";
@@ -32,6 +33,9 @@ export type { GatewayHandle };
 
 async function gateway<S extends object>(app: FastifyInstance, opts: GatewayOptions<S>): Promise<void> {
   const options = resolveOptions(opts);
+  // chatwire's routes (all registered below, in this encapsulated context) compile their schemas at first request.
+  app.setValidatorCompiler(validatorAtFirstRequest);
+  app.setSerializerCompiler(serializerAtFirstRequest);
   const registry = new SessionRegistry(options.maxTurnsPerNode);
   // What sessions and routes read: a reload (`chatwire run --watch`) swaps it whole.
   const hooks = new LiveTable(options.hooks);

@@ -2,12 +2,12 @@
 // link. Every refusal is the same 404 as a missing thread: a link reveals nothing about whether it ever worked.
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type Static, Type } from "typebox";
+import type { Static } from "typebox";
 import { type FileSigner, refreshFileUrls } from "../data/file-signer.ts";
 import type { DataLayer } from "../data/layer.ts";
 import { sharedView } from "../data/shared-view.ts";
 import type { SharedThreadViewHook } from "../hooks/table.ts";
-import { SharedThread, ThreadShare } from "../protocol/threads.ts";
+import { shippedSchemas } from "../protocol/schemas.generated.ts";
 import type { User } from "../protocol/views.ts";
 import { mayViewShared, replyTimedOut } from "./share-access.ts";
 
@@ -30,8 +30,10 @@ export interface ShareRoutesOptions {
   readonly onUnshared?: ((threadId: string) => void) | undefined;
 }
 
-const ThreadParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+// Built at build time from lib/protocol (route-schemas.ts, threads.ts): no typebox at start.
+const { SharedThread, ThreadParams, ThreadShare } = shippedSchemas.routes;
 type ThreadParams = Static<typeof ThreadParams>;
+type ThreadShare = Static<typeof ThreadShare>;
 const notFound = (reply: FastifyReply) => reply.code(404).send({ code: "THREAD_NOT_FOUND", message: "no such thread" });
 
 /** The path of a share's read-only route, beside the thread routes this request came through. */

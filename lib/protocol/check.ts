@@ -1,7 +1,8 @@
 // A frame is checked against the schema of its own `type`, so an error names the field that is wrong rather than
 // every member of the union. The checks are generated at build time (./validators.ts): start-up time counts.
 import { ChatwireError } from "../errors.ts";
-import { type ClientFrame, type ClientFrameType, clientFrameSchemas } from "./client.ts";
+import type { ClientFrame, ClientFrameType } from "./client.ts";
+import { shippedSchemas } from "./schemas.generated.ts";
 import { frameValidator } from "./validators.ts";
 
 type Validator = { Check(value: unknown): boolean; Errors(value: unknown): Iterable<unknown> };
@@ -11,7 +12,7 @@ const validators = new Map<string, Validator>();
 /** The validator of one frame type; undefined for a type the protocol does not have. */
 function validatorOf(type: string): Validator | undefined {
   let validator = validators.get(type);
-  if (validator === undefined && Object.hasOwn(clientFrameSchemas, type)) {
+  if (validator === undefined && Object.hasOwn(shippedSchemas.frames, type)) {
     validator = frameValidator(type as ClientFrameType) as Validator;
     validators.set(type, validator);
   }

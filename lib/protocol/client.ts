@@ -5,8 +5,7 @@ import { McpConnection } from "./mcp.ts";
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const closed = { additionalProperties: false } as const;
 
-/** The protocol version this gateway speaks. */
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION } from "./constants.ts";
 
 /** Resume a live session after a dropped connection: frames after `lastSeq` are replayed, in order, once. */
 export const ResumeRequest = Type.Object(

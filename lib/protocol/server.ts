@@ -1,8 +1,8 @@
 // Frames the gateway sends. Session frames carry `seq` >= 1, the session's frame counter: they are replayed after
 // a reconnect and acknowledged by the client. Connection frames (welcome, resume_failed, shutdown) carry `seq: 0`.
 import { type Static, type TProperties, Type } from "typebox";
-import { ErrorCode } from "../errors.ts";
 import { CommandView } from "./commands.ts";
+import { ErrorCode } from "./error-codes.ts";
 import { FavoriteView } from "./favorites.ts";
 import { McpToolView, McpTransport } from "./mcp.ts";
 import { ModeView } from "./modes.ts";

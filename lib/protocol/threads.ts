@@ -3,8 +3,7 @@
 import { type Static, Type } from "typebox";
 import { ElementView, JsonObject, MessageView, StepView } from "./views.ts";
 
-/** The header that carries an anonymous thread's secret. */
-export const THREAD_SECRET_HEADER = "x-chatwire-thread-secret";
+export { THREAD_SECRET_HEADER } from "./constants.ts";
 
 /** `GET /threads` query: `cursor` is the previous page's `nextCursor`. */
 export const ListThreadsQuery = Type.Object({

@@ -3,8 +3,9 @@
 // a value that failed it come from typebox/schema, loaded at the first failure (require of an ES module: Node 20.19+).
 import type { Static, TSchema } from "typebox";
 import type { Errors as SchemaErrors } from "typebox/schema";
-import { checkedSchemas, type declaredSchemas } from "./checked-schemas.ts";
+import type { declaredSchemas } from "./checked-schemas.ts";
 import type { ClientFrameType } from "./client.ts";
+import { shippedSchemas } from "./schemas.generated.ts";
 import { declaredChecks, frameChecks } from "./validators.generated.ts";
 
 /** What typebox/compile's validators offer that chatwire uses. */
@@ -54,11 +55,11 @@ class GeneratedValidator<S extends TSchema> implements Validator<Static<S>> {
 
 /** The validator of one client frame type. */
 export const frameValidator = <T extends ClientFrameType>(type: T) =>
-  new GeneratedValidator(checkedSchemas.frames[type], frameChecks[type]);
+  new GeneratedValidator(shippedSchemas.frames[type], frameChecks[type]);
 
 /** The validator of one shape an app declares (commands, modes, a settings input, profiles, starters, a user). */
 export const declaredValidator = <K extends keyof typeof declaredSchemas>(name: K) =>
-  new GeneratedValidator(checkedSchemas.declared[name], declaredChecks[name]);
+  new GeneratedValidator(shippedSchemas.declared[name], declaredChecks[name]);
 
 /** A validator compiled by typebox/compile at its first use, for a schema checked too rarely to generate (a login
  * body, an AG-UI request): a server that never sees one never loads the compiler. */

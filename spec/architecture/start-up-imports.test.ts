@@ -1,5 +1,7 @@
 // What `import "chatwire"` loads at start decides how fast `chatwire run` accepts its first connection
-// (docs/performance.md, issue 19): the schema compiler and file-type are loaded when first needed, never statically.
+// (docs/performance.md, issue 19): typebox's type builders are not evaluated at start (the server's schemas are
+// generated data, lib/protocol/schemas.generated.ts), and the schema compiler and file-type are loaded when first
+// needed, never statically.
 // Read off the built modules (dist/, `npm run build`), where type-only imports are gone.
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -25,12 +27,19 @@ function specifiersReached(entry: string): Map<string, string[]> {
   return reached;
 }
 
-test('"chatwire" and its server load no schema compiler and no file-type at start', () => {
+test('"chatwire" and its server load no typebox builders, no schema compiler and no file-type at start', () => {
   assert.ok(existsSync(join(dist, "index.js")), "run npm run build first");
   for (const entry of ["index.js", "server.js"]) {
     const reached = specifiersReached(entry);
-    assert.ok(reached.has("typebox") && reached.has("fastify"), `${entry}: the walk found the dependencies`);
-    for (const lazy of ["typebox/compile", "typebox/value", "typebox/schema", "file-type"]) {
+    assert.ok(reached.has("typebox/guard") && reached.has("fastify"), `${entry}: the walk found the dependencies`);
+    for (const lazy of [
+      "typebox",
+      "typebox/system",
+      "typebox/compile",
+      "typebox/value",
+      "typebox/schema",
+      "file-type",
+    ]) {
       assert.equal(reached.get(lazy), undefined, `${entry} imports ${lazy} statically`);
     }
   }

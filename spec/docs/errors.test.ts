@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { ErrorCode } from "../../lib/errors.ts";
+import { ErrorCode } from "../../lib/protocol/error-codes.ts";
 
 const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
 const documented = [...doc.matchAll(/^### `([A-Z0-9_]+)`\s*$/gm)].map((match) => match[1] ?? "");

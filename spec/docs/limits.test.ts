@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
-import { ErrorCode } from "../../lib/errors.ts";
 import { resolveOptions } from "../../lib/gateway/options.ts";
 import { createApp } from "../../lib/hooks/registrars.ts";
+import { ErrorCode } from "../../lib/protocol/error-codes.ts";
 import { resolveMcpPolicy } from "../../lib/session/mcp-policy.ts";
 
 const root = new URL("../../", import.meta.url);
