@@ -1,0 +1,61 @@
+// CPU per echo turn of the SQLite layer alone (issue 19): batches of `turns` turns of `threads` threads, each turn
+// what the gateway records for an echo (turn start, user message, reply, turn end). Prints µs of process CPU per
+// turn, statements, and the WAL bytes written per turn. Run: node --import tsx bench/sqlite-turns-layer.ts [threads] [turns per batch] [batches]
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { nanoid } from "nanoid";
+import type { DataWrite } from "../lib/data/layer.ts";
+import { createSqliteLayer } from "../lib/data/sqlite.ts";
+
+const threads = Number(process.argv[2] ?? 100);
+const perBatch = Number(process.argv[3] ?? 150);
+const batches = Number(process.argv[4] ?? 400);
+const split = Number(process.env.SPLIT ?? 0); // fraction of turns whose end comes in the next batch
+const dir = mkdtempSync(join(tmpdir(), "sqlite-turns-"));
+const layer = createSqliteLayer({ path: join(dir, "t.db") });
+await layer.migrate();
+await layer.apply(Array.from({ length: threads }, (_, t) => ({ kind: "thread", thread: { id: `thread${t}xxxxxxxxxxxxxxxx` } }) as DataWrite));
+let n = 0;
+let carried: DataWrite[] = [];
+const batch = (): DataWrite[] => {
+  const writes: DataWrite[] = carried;
+  carried = [];
+  for (let i = 0; i < perBatch; i++) {
+    const t = n % threads;
+    const threadId = `thread${t}xxxxxxxxxxxxxxxx`;
+    const tag = `t${String(t).padStart(7, "0")}`;
+    const id = tag + nanoid(16);
+    const now = new Date().toISOString();
+    const input = { id: tag + nanoid(16), content: `hello ${n}`, createdAt: now, author: "User", files: [] };
+    writes.push({ kind: "turn_start", turn: { id, threadId, input, nodeId: "node1", startedAt: now } } as DataWrite);
+    writes.push({ kind: "message", threadId, message: { id: input.id, role: "user", author: "User", content: `hello ${n}`, createdAt: now, actions: [] } });
+    writes.push({ kind: "message", threadId, message: { id: tag + nanoid(16), role: "assistant", author: "Assistant", content: `echo: hello ${n}`, createdAt: now, actions: [] } });
+    const end = { kind: "turn_end", id, state: "done", nodeId: "node1" } as DataWrite;
+    if (split > 0 && (n * 7919) % 100 < split * 100) carried.push(end);
+    else writes.push(end);
+    n++;
+  }
+  return writes;
+};
+for (let i = 0; i < 50; i++) await layer.apply(batch());
+const before = process.cpuUsage();
+const wal0 = statSync(join(dir, "t.db-wal")).size;
+const start = performance.now();
+for (let i = 0; i < batches; i++) await layer.apply(batch());
+const cpu = process.cpuUsage(before);
+const turns = batches * perBatch;
+console.log(
+  JSON.stringify({
+    threads,
+    perBatch,
+    split,
+    cpuUsPerTurn: +((cpu.user + cpu.system) / turns).toFixed(1),
+    wallUsPerTurn: +(((performance.now() - start) * 1000) / turns).toFixed(1),
+    load: loadavg()[0]?.toFixed(1),
+    walKb: statSync(join(dir, "t.db-wal")).size >> 10,
+    wal0,
+  }),
+);
+await layer.close();
+rmSync(dir, { recursive: true });
