@@ -1,6 +1,8 @@
-// CPU per echo turn of the SQLite layer alone (issue 19): batches of `turns` turns of `threads` threads, each turn
-// what the gateway records for an echo (turn start, user message, reply, turn end). Prints µs of process CPU per
-// turn, statements, and the WAL bytes written per turn. Run: node --import tsx bench/sqlite-turns-layer.ts [threads] [turns per batch] [batches]
+// CPU per echo turn of the SQLite layer alone (issue 19): batches of `perBatch` turns of `threads` threads, each
+// turn what the gateway records for an echo (turn start, user message, reply, turn end; ids as ThreadIds makes
+// them: a thread's tag, then random). Prints µs of process CPU (every thread, the checkpointer's too) and of wall
+// time per turn. SPLIT=0.15 puts that share of the turns' ends in the next batch (a turn cut by the batch's edge).
+// Run: node --import tsx bench/sqlite-turns-layer.ts [threads=100] [perBatch=150] [batches=400]
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +17,12 @@ const split = Number(process.env.SPLIT ?? 0); // fraction of turns whose end com
 const dir = mkdtempSync(join(tmpdir(), "sqlite-turns-"));
 const layer = createSqliteLayer({ path: join(dir, "t.db") });
 await layer.migrate();
-await layer.apply(Array.from({ length: threads }, (_, t) => ({ kind: "thread", thread: { id: `thread${t}xxxxxxxxxxxxxxxx` } }) as DataWrite));
+await layer.apply(
+  Array.from(
+    { length: threads },
+    (_, t) => ({ kind: "thread", thread: { id: `thread${t}xxxxxxxxxxxxxxxx` } }) as DataWrite,
+  ),
+);
 let n = 0;
 let carried: DataWrite[] = [];
 const batch = (): DataWrite[] => {
@@ -29,8 +36,23 @@ const batch = (): DataWrite[] => {
     const now = new Date().toISOString();
     const input = { id: tag + nanoid(16), content: `hello ${n}`, createdAt: now, author: "User", files: [] };
     writes.push({ kind: "turn_start", turn: { id, threadId, input, nodeId: "node1", startedAt: now } } as DataWrite);
-    writes.push({ kind: "message", threadId, message: { id: input.id, role: "user", author: "User", content: `hello ${n}`, createdAt: now, actions: [] } });
-    writes.push({ kind: "message", threadId, message: { id: tag + nanoid(16), role: "assistant", author: "Assistant", content: `echo: hello ${n}`, createdAt: now, actions: [] } });
+    writes.push({
+      kind: "message",
+      threadId,
+      message: { id: input.id, role: "user", author: "User", content: `hello ${n}`, createdAt: now, actions: [] },
+    });
+    writes.push({
+      kind: "message",
+      threadId,
+      message: {
+        id: tag + nanoid(16),
+        role: "assistant",
+        author: "Assistant",
+        content: `echo: hello ${n}`,
+        createdAt: now,
+        actions: [],
+      },
+    });
     const end = { kind: "turn_end", id, state: "done", nodeId: "node1" } as DataWrite;
     if (split > 0 && (n * 7919) % 100 < split * 100) carried.push(end);
     else writes.push(end);
@@ -40,7 +62,6 @@ const batch = (): DataWrite[] => {
 };
 for (let i = 0; i < 50; i++) await layer.apply(batch());
 const before = process.cpuUsage();
-const wal0 = statSync(join(dir, "t.db-wal")).size;
 const start = performance.now();
 for (let i = 0; i < batches; i++) await layer.apply(batch());
 const cpu = process.cpuUsage(before);
@@ -53,8 +74,7 @@ console.log(
     cpuUsPerTurn: +((cpu.user + cpu.system) / turns).toFixed(1),
     wallUsPerTurn: +(((performance.now() - start) * 1000) / turns).toFixed(1),
     load: loadavg()[0]?.toFixed(1),
-    walKb: statSync(join(dir, "t.db-wal")).size >> 10,
-    wal0,
+    walKiB: statSync(join(dir, "t.db-wal")).size >> 10,
   }),
 );
 await layer.close();

@@ -90,6 +90,8 @@ export function sqliteCheckpointer(path: string, fallback: (pages: number) => vo
       worker = undefined;
       failed = true;
       if (closing === undefined) return;
+      // Held until it has closed its connection: the main one must be the last to close, to fold the WAL back.
+      closing.ref();
       closing.postMessage("close");
       await exited;
     },
