@@ -1,7 +1,8 @@
 // CPU per echo turn of the SQLite layer alone (issue 19): batches of `perBatch` turns of `threads` threads, each
 // turn what the gateway records for an echo (turn start, user message, reply, turn end; ids as ThreadIds makes
 // them: a thread's tag, then random). Prints µs of process CPU (every thread, the checkpointer's too) and of wall
-// time per turn. SPLIT=0.15 puts that share of the turns' ends in the next batch (a turn cut by the batch's edge).
+// time per turn. SPLIT=0.15 puts that share of the turns' ends in the next batch (a turn cut by the batch's edge);
+// BURST=16 makes 16 consecutive turns of one thread (a session whose turns share a commit).
 // Run: node --import tsx bench/sqlite-turns-layer.ts [threads=100] [perBatch=150] [batches=400]
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { createSqliteLayer } from "../lib/data/sqlite.ts";
 const threads = Number(process.argv[2] ?? 100);
 const perBatch = Number(process.argv[3] ?? 150);
 const batches = Number(process.argv[4] ?? 400);
+const burst = Number(process.env.BURST ?? 1); // consecutive turns of one thread (a session that ran ahead)
 const split = Number(process.env.SPLIT ?? 0); // fraction of turns whose end comes in the next batch
 const dir = mkdtempSync(join(tmpdir(), "sqlite-turns-"));
 const layer = createSqliteLayer({ path: join(dir, "t.db") });
@@ -29,7 +31,7 @@ const batch = (): DataWrite[] => {
   const writes: DataWrite[] = carried;
   carried = [];
   for (let i = 0; i < perBatch; i++) {
-    const t = n % threads;
+    const t = Math.floor(n / burst) % threads;
     const threadId = `thread${t}xxxxxxxxxxxxxxxx`;
     const tag = `t${String(t).padStart(7, "0")}`;
     const id = tag + nanoid(16);
