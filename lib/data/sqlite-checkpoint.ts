@@ -81,9 +81,17 @@ export function sqliteCheckpointer(path: string, fallback: (pages: number) => vo
   return {
     committed() {
       if (failed || running || Date.now() - lastEnded < CHECKPOINT_EVERY_MS) return;
-      worker ??= start();
-      running = true;
-      worker.postMessage("checkpoint");
+      // Never thrown into the commit that called it: that commit is stored, and its batch must not be written again.
+      try {
+        worker ??= start();
+        running = true;
+        worker.postMessage("checkpoint");
+      } catch {
+        worker = undefined;
+        failed = true;
+        running = false;
+        fallback(1000);
+      }
     },
     async close() {
       const closing = worker;
