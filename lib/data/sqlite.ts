@@ -24,6 +24,7 @@ import {
   type UserRow,
 } from "./rows.ts";
 import { sqliteMigrations } from "./schema.ts";
+import { type Checkpointer, sqliteCheckpointer } from "./sqlite-checkpoint.ts";
 import { sqliteFiles } from "./sqlite-files.ts";
 import { sqliteGrants } from "./sqlite-grants.ts";
 import { sqliteTurns } from "./sqlite-turns.ts";
@@ -63,6 +64,13 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
   db.pragma("foreign_keys = ON");
   // Never wait inside SQLite: that wait would hold the event loop. `free` waits on timers instead.
   db.pragma("busy_timeout = 0");
+  // Checkpoints run in a worker thread (sqlite-checkpoint.ts); an in-memory database has no WAL to copy.
+  const checkpoints: Checkpointer | undefined =
+    options.path === ":memory:"
+      ? undefined
+      : sqliteCheckpointer(options.path, (pages) => {
+          if (db.open) db.pragma(`wal_autocheckpoint = ${pages}`);
+        });
   const free = <T>(run: () => T, deadline = Date.now() + busyTimeoutMs): Promise<T> =>
     patiently(run, deadline, isBusy, "the SQLite file is locked by another connection");
 
@@ -170,6 +178,7 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
         }).immediate();
       }),
     close: async () => {
+      await checkpoints?.close();
       db.close();
     },
     upsertUser: (user) => free(() => upsertUser(user)),
@@ -239,7 +248,10 @@ export function createSqliteLayer(options: SqliteOptions): DataLayer {
           | undefined;
         return row === undefined ? undefined : loadThread(row.id);
       }),
-    apply: (writes, options) => free(() => applyAll.immediate(writes), options?.deadline),
+    apply: async (writes, options) => {
+      await free(() => applyAll.immediate(writes), options?.deadline);
+      checkpoints?.committed();
+    },
     revokeToken: (tokenId, expiresAt) => free(() => revoke.immediate(tokenId, expiresAt)),
     isTokenRevoked: (tokenId, now) =>
       free(
