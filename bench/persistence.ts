@@ -1,6 +1,6 @@
 // Persisted messages per second through the recorder, for SQLite (a temp file) and PostgreSQL (a throwaway cluster
 // started here with fsync=on and synchronous_commit=on: durable, as in production).
-// Run: node --import tsx bench/persistence.ts [seconds per case, default 3]. It prints the PostgreSQL figure against
+// Run: node --import tsx bench/persistence.ts [seconds per case, default 3] [conversations, default 100]. It prints the PostgreSQL figure against
 // issue 19's target (PASS/MISS) and the load average around the run; the last stdout line is JSON for the runner:
 // {"sqlite": message_new/s, "postgres": message_new/s}.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,7 +18,7 @@ import { serverCpuMs } from "./server-cpu.ts";
 
 const seconds = Number(process.argv[2] ?? 3);
 /** Conversations at once (the round-trip scenario's 100 connections). */
-const THREADS = 100;
+const THREADS = Number(process.argv[3] ?? 100);
 const TOKENS_PER_STREAM = 20;
 
 interface Row {
