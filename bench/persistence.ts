@@ -3,6 +3,7 @@
 // Run: node --import tsx bench/persistence.ts [seconds per case, default 3] [conversations, default 100]. It prints the PostgreSQL figure against
 // issue 19's target (PASS/MISS) and the load average around the run; the last stdout line is JSON for the runner:
 // {"sqlite": message_new/s, "postgres": message_new/s}.
+// BENCH_PG_BATCHES=n sets the PostgreSQL layer's `batchesInFlight` (docs/persistence.md).
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";

@@ -37,7 +37,8 @@ export interface PostgresOptions {
   /** Pool size. Default 10. */
   readonly maxConnections?: number;
   /** Batches of the recorder written at once, each on its own connection (at most `maxConnections` - 1, leaving
-   * one for reads): their commits share the server's WAL flushes. Default 4. */
+   * one for reads): their commits share the server's WAL flushes. Default 1: on a CPU-bound machine more only cost
+   * CPU (docs/performance.md); raise it where a commit's latency (a distant server, a slow disk) bounds the rate. */
   readonly batchesInFlight?: number;
   /** How long a call waits for a connection, a lock or an unreachable server (retrying) before it rejects with
    * DataUnavailableError. Default 5000. */
@@ -224,7 +225,7 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
   const files = postgresFiles(pool, retried, options.fileBytes);
   return {
     kind: "postgres",
-    batchesInFlight: Math.max(1, Math.min(options.batchesInFlight ?? 4, maxConnections - 1)),
+    batchesInFlight: Math.max(1, Math.min(options.batchesInFlight ?? 1, maxConnections - 1)),
     files,
     ...postgresGrants(pool, retried),
     turns: postgresTurns(pool, (run) => retried(run)),

@@ -91,7 +91,7 @@ interface Flight {
 }
 
 /**
- * A write queue over `layer` (which must be migrated). With `layer.batchesInFlight` above 1 (PostgreSQL), several
+ * A write queue over `layer` (which must be migrated). With `layer.batchesInFlight` above 1 (a PostgreSQL option), several
  * batches are written at once, each holding threads that no other batch in flight holds: a thread's writes are
  * stored in their order, and the server's group commit shares one WAL flush among the concurrent commits.
  * @example const queue = createWriteQueue(layer, { maxQueue: 10_000, maxBatch: 500, writeTimeoutMs: 5000, onWritten, onLost });

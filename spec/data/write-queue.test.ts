@@ -184,7 +184,7 @@ describe("on PostgreSQL", () => {
   });
 
   test("conversations awaiting their flushes are written by overlapping batches, each thread in order", async () => {
-    const postgres = createPostgresLayer({ connectionString: server.url });
+    const postgres = createPostgresLayer({ connectionString: server.url, batchesInFlight: 4 });
     await postgres.migrate();
     let running = 0;
     let most = 0;
