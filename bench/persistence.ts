@@ -1,8 +1,9 @@
 // Persisted messages per second through the recorder, for SQLite (a temp file) and PostgreSQL (a throwaway cluster
 // started here with fsync=on and synchronous_commit=on: durable, as in production).
-// Run: node --import tsx bench/persistence.ts [seconds per case, default 3]. It prints the PostgreSQL figure against
+// Run: node --import tsx bench/persistence.ts [seconds per case, default 3] [conversations, default 100]. It prints the PostgreSQL figure against
 // issue 19's target (PASS/MISS) and the load average around the run; the last stdout line is JSON for the runner:
 // {"sqlite": message_new/s, "postgres": message_new/s}.
+// BENCH_PG_BATCHES=n sets the PostgreSQL layer's `batchesInFlight` (docs/persistence.md).
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,10 +15,11 @@ import { createSqliteLayer } from "../lib/data/sqlite.ts";
 import type { MessageView } from "../lib/protocol/views.ts";
 import { startPostgres } from "../spec/support/postgres.ts";
 import { describeGoal } from "./runner/goals.ts";
+import { serverCpuMs } from "./server-cpu.ts";
 
 const seconds = Number(process.argv[2] ?? 3);
 /** Conversations at once (the round-trip scenario's 100 connections). */
-const THREADS = 100;
+const THREADS = Number(process.argv[3] ?? 100);
 const TOKENS_PER_STREAM = 20;
 
 interface Row {
@@ -25,6 +27,9 @@ interface Row {
   readonly workload: string;
   readonly messages: number;
   readonly perSecond: number;
+  /** CPU per message in µs: this process's, and (PostgreSQL) the server's. */
+  readonly nodeUs: number;
+  readonly serverUs?: number;
 }
 
 const message = (id: string): MessageView => ({
@@ -41,12 +46,14 @@ const message = (id: string): MessageView => ({
  * flush of its thread that precedes task_end, then the next. The recorder may commit many conversations' writes in
  * one transaction; how many it manages is what this measures.
  */
-async function measure(name: string, layer: DataLayer, streamed: boolean): Promise<Row> {
+async function measure(name: string, layer: DataLayer, streamed: boolean, serverCpu = () => 0): Promise<Row> {
   const recorder = createRecorder(layer, { maxQueue: 100_000, onError: (f) => console.error("lost", f) });
   const run = `${streamed ? "s" : "m"}${Date.now()}`;
   for (let t = 0; t < THREADS; t++) recorder.ensureThread({ id: `${run}-t${t}` });
   await recorder.flush();
   let count = 0;
+  const cpuBefore = process.cpuUsage();
+  const serverBefore = serverCpu();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const conversation = async (threadId: string) => {
@@ -65,6 +72,8 @@ async function measure(name: string, layer: DataLayer, streamed: boolean): Promi
   };
   await Promise.all(Array.from({ length: THREADS }, (_, t) => conversation(`${run}-t${t}`)));
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const serverUsed = serverCpu() - serverBefore;
   const stats = recorder.stats();
   if (stats.failed + stats.dropped > 0) throw new Error(`${name}: ${stats.failed} failed, ${stats.dropped} dropped`);
   return {
@@ -72,6 +81,8 @@ async function measure(name: string, layer: DataLayer, streamed: boolean): Promi
     workload: streamed ? `streamed (${TOKENS_PER_STREAM} tokens)` : "message_new",
     messages: count,
     perSecond: Math.round(count / elapsed),
+    nodeUs: Math.round((cpu.user + cpu.system) / count),
+    ...(name === "postgres" ? { serverUs: Math.round((serverUsed * 1000) / count) } : {}),
   };
 }
 
@@ -108,9 +119,13 @@ rmSync(dir, { recursive: true, force: true });
 const server = await startPostgres(60_000, { durable: true });
 try {
   await checkDurable(server.url);
-  const postgres = createPostgresLayer({ connectionString: server.url });
+  const batchesInFlight =
+    process.env.BENCH_PG_BATCHES === undefined ? {} : { batchesInFlight: Number(process.env.BENCH_PG_BATCHES) };
+  const postgres = createPostgresLayer({ connectionString: server.url, ...batchesInFlight });
   await postgres.migrate();
-  rows.push(await measure("postgres", postgres, false), await measure("postgres", postgres, true));
+  const port = Number(new URL(server.url).port);
+  const cpu = () => serverCpuMs(port) ?? Number.NaN;
+  rows.push(await measure("postgres", postgres, false, cpu), await measure("postgres", postgres, true, cpu));
   await postgres.close();
 } finally {
   await server.stop();

@@ -155,6 +155,9 @@ export interface LockPolicy {
 export interface DataLayer {
   /** Which implementation this is, for logs. */
   readonly kind: "sqlite" | "postgres" | "memory";
+  /** How many `apply` calls the recorder may have running at once, each for threads the others do not hold (a
+   * thread's writes stay in order). Default 1: one batch after the other. */
+  readonly batchesInFlight?: number;
   /** Creates or upgrades the schema. Idempotent; safe to run from several processes at once. */
   migrate(): Promise<void>;
   /** Releases the connection(s). The layer is unusable afterwards. */

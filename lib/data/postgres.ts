@@ -36,6 +36,10 @@ export interface PostgresOptions {
   readonly connectionString: string;
   /** Pool size. Default 10. */
   readonly maxConnections?: number;
+  /** Batches of the recorder written at once, each on its own connection (at most `maxConnections` - 1, leaving
+   * one for reads): their commits share the server's WAL flushes. Default 1: on a CPU-bound machine more only cost
+   * CPU (docs/performance.md); raise it where a commit's latency (a distant server, a slow disk) bounds the rate. */
+  readonly batchesInFlight?: number;
   /** How long a call waits for a connection, a lock or an unreachable server (retrying) before it rejects with
    * DataUnavailableError. Default 5000. */
   readonly timeoutMs?: number;
@@ -78,9 +82,10 @@ interface CounterRow {
  */
 export function createPostgresLayer(options: PostgresOptions): DataLayer {
   const timeoutMs = options.timeoutMs ?? DEFAULT_DATA_TIMEOUT_MS;
+  const maxConnections = options.maxConnections ?? 10;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: options.maxConnections ?? 10,
+    max: maxConnections,
     connectionTimeoutMillis: timeoutMs,
     lock_timeout: timeoutMs,
   });
@@ -220,6 +225,7 @@ export function createPostgresLayer(options: PostgresOptions): DataLayer {
   const files = postgresFiles(pool, retried, options.fileBytes);
   return {
     kind: "postgres",
+    batchesInFlight: Math.max(1, Math.min(options.batchesInFlight ?? 1, maxConnections - 1)),
     files,
     ...postgresGrants(pool, retried),
     turns: postgresTurns(pool, (run) => retried(run)),
