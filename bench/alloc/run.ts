@@ -123,6 +123,16 @@ async function measure(name: string, script: string) {
   reader?.send({ type: "user_message", id: "s1", content: `/stream ${tokens}` });
   await streamed;
   const stream = (await server.alloc("stop")) as Alloc;
+  if (process.env.ALLOC_PROFILE && reader !== undefined) {
+    // The same stream again under the sampling profiler: where a token's bytes go.
+    const again = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
+    await server.command("alloc profile");
+    reader.send({ type: "user_message", id: "s2", content: `/stream ${tokens}` });
+    await again;
+    await server.command(`alloc report ${process.env.ALLOC_PROFILE}-${name}-stream.heapprofile`, "report");
+  }
   await closeAll(reader === undefined ? [] : [reader]);
   server.stop();
   const perTrip = trips.bytes / roundTrips;

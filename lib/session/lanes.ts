@@ -184,6 +184,11 @@ const TAKEN_OVER = "this reply may be continued by another server: reopen the th
 /** The task lane: one task at a time, task_start/task_end around each, stoppable, optionally time-limited. */
 export class TaskLane<S extends object> extends Lane<S, QueuedTask<S>> {
   #current: TaskSignal | undefined;
+  /** The running task's job and timer, beside #current. */
+  #queued: QueuedTask<S> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #onDone: (() => Promise<unknown> | undefined) | undefined;
+  #onFailed: ((error: unknown) => Promise<unknown> | undefined) | undefined;
   #count = 0;
   /** Settles when every finished task's task_end has been sent (after its writes were committed). */
   #acknowledged: Promise<unknown> = Promise.resolve();
@@ -242,27 +247,31 @@ export class TaskLane<S extends object> extends Lane<S, QueuedTask<S>> {
     return full === undefined;
   }
 
-  protected async execute(queued: QueuedTask<S>): Promise<void> {
+  /**
+   * Starts a task: task_start, its context, its handler; the rest when the handler settles (`#settle`). Not an async
+   * function: its suspended frame and await closures were the largest share of a round trip's garbage left
+   * (docs/performance.md). The handler's result is awaited as `await` would (one tick, a thenable adopted).
+   */
+  protected execute(queued: QueuedTask<S>): Promise<unknown> | undefined {
     const host = this.host;
-    const { hook, replyTo, turn } = queued;
+    const { replyTo, turn } = queued;
     if (host.ended || queued.skip()) {
       turn?.dropped?.();
-      return;
+      return undefined;
     }
     // Checked when the turn would start, not when it was queued: only running turns hold the node's places.
     if (!this.turns.begin(replyTo === undefined)) {
       const max = this.turns.max;
       host.emitError("SERVER_BUSY", `this server runs ${max} turns at once: send it again later`, replyTo);
       turn?.dropped?.();
-      return;
+      return undefined;
     }
     const task = new TaskSignal(`t${++this.#count}`, this.steer);
-    const timer =
+    this.#timer =
       this.timeoutMs > 0 ? setTimeout(() => this.#abort(task, new TaskAborted("timeout")), this.timeoutMs) : undefined;
     this.#current = task;
-    let failed = false;
-    const taskId = task.taskId;
-    host.notify({ type: "task_start", taskId });
+    this.#queued = queued;
+    host.notify({ type: "task_start", taskId: task.taskId });
     // Told at once, not at the handler's next send: the client can reopen the thread where the turn goes on. What
     // the turn streamed since its last write is not written: the answer is the new owner's to store.
     turn?.fence?.onTaken(() => {
@@ -271,16 +280,33 @@ export class TaskLane<S extends object> extends Lane<S, QueuedTask<S>> {
       // The handler stops too, not only at its next send: a long model call it awaits is aborted now.
       task.abort(new TaskAborted("taken_over"));
     });
+    let result: unknown;
     try {
       const ctx = createContext(new GatedParts(host.parts, task, turn), task);
       // The task's span is the active trace context while the handler runs: spans it starts are its children.
       const spans = host.parts.spans;
-      await (spans === undefined ? queued.run(ctx) : spans.within(undefined, (c) => queued.run(c), ctx));
+      result = spans === undefined ? queued.run(ctx) : spans.within(undefined, (c) => queued.run(c), ctx);
     } catch (error) {
+      return this.#settle(error, true);
+    }
+    // One pair per lane, made at its first task: a lane runs one task at a time, whose state is in #current/#queued.
+    this.#onDone ??= () => this.#settle(undefined, false);
+    this.#onFailed ??= (error: unknown) => this.#settle(error, true);
+    return Promise.resolve(result).then(this.#onDone, this.#onFailed);
+  }
+
+  /** The running task's handler returned (or `threw` `error`): its failure reported, its turn and streams ended,
+   * task_end sent (a promise of it only when the recorder is congested: the next task waits for it). */
+  #settle(error: unknown, threw: boolean): Promise<unknown> | undefined {
+    const host = this.host;
+    const task = this.#current as TaskSignal;
+    const { hook, replyTo, turn } = this.#queued as QueuedTask<S>;
+    let failed = false;
+    try {
       // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly;
       // so does a turn taken away (its client was told, and its partial answer is no longer this node's to store).
-      const taken = turn?.fence?.taken === true && isChatwireError(error, "TURN_TAKEN_OVER");
-      if (!taken && !(task.aborted && isAbortOf(error, task.signal))) {
+      const taken = threw && turn?.fence?.taken === true && isChatwireError(error, "TURN_TAKEN_OVER");
+      if (threw && !taken && !(task.aborted && isAbortOf(error, task.signal))) {
         if (!task.aborted) this.#cut(task, "error"); // the partial answer stays, ended, before the error frame
         failed = true;
         host.taskFailed(error);
@@ -297,14 +323,15 @@ export class TaskLane<S extends object> extends Lane<S, QueuedTask<S>> {
             : { state: "stopped", reason: stopReasonOf(aborted.kind) },
       );
       this.turns.end();
-      clearTimeout(timer);
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
       // An abort that does not silence the task (shutdown, disconnect) lets it stream until it returns: cut now.
       if (task.reason !== undefined && turn?.fence?.taken !== true) this.#cut(task, stopReasonOf(task.reason.kind));
       task.incoming.close(); // what it did not read runs as turns of their own, already queued
       this.#current = undefined;
-      const ended = this.#end(taskId, replyTo, task.aborted);
-      if (ended !== undefined) await ended;
+      this.#queued = undefined;
     }
+    return this.#end(task.taskId, replyTo, task.aborted);
   }
 
   /** Offers a message sent mid-reply to the running task (`steer`); false when no task runs or it takes none. */
