@@ -135,7 +135,7 @@ export class SentMessage<S extends object> implements MessageHandle {
     this.liveActions = liveActions;
     const message = typeof content === "string" ? NO_INIT : content;
     this.id = message.id === undefined ? init.newId() : claimId(init, message.id);
-    this.createdAt = init.now().toISOString();
+    this.createdAt = init.isoNow?.() ?? init.now().toISOString();
     this.author = message.author ?? "Assistant";
     this.role = message.role ?? "assistant";
     this.parentId = message.parentId;

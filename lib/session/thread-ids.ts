@@ -8,8 +8,8 @@ const ID_LENGTH = TAG_LENGTH + RANDOM_LENGTH;
 
 /** nanoid's alphabet as byte values: a random byte's low 6 bits pick one (64 characters, so every one is as likely). */
 const ALPHABET = Buffer.from(urlAlphabet, "latin1");
-/** Random bytes for 128 ids at a time (as nanoid pools them), refilled when used up. */
-const pool = Buffer.allocUnsafe(RANDOM_LENGTH * 128);
+/** Random bytes for 1,024 ids at a time, refilled when used up (a call to the CSPRNG costs more than its bytes). */
+const pool = Buffer.allocUnsafe(RANDOM_LENGTH * 1024);
 let used = pool.length;
 /** Where an id is written before it becomes one string. */
 const scratch = Buffer.allocUnsafe(ID_LENGTH);
