@@ -20,7 +20,9 @@ interface Alloc {
 }
 
 async function serve(script: string) {
-  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "--import", probe, script], {
+  // ALLOC_CPU_PROF=DIR: a --cpu-prof of each server too (its whole run; bench/profile.ts summarises it).
+  const cpuProf = process.env.ALLOC_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.ALLOC_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...cpuProf, "--expose-gc", "--import", "tsx", "--import", probe, script], {
     cwd: here,
     stdio: ["pipe", "pipe", "inherit"],
   });

@@ -1,6 +1,7 @@
 // A session's outgoing frames: numbered once, serialised once, kept until acknowledged (for replay after a
 // reconnect), and held back — with stream tokens coalesced — while the socket is behind or gone.
 import type { OutgoingFrame } from "../protocol/server.ts";
+import { frameText } from "./frame-text.ts";
 import { type FrameSink, SLOW_CONSUMER } from "./sink.ts";
 
 /** Flow-control limits of one session's outbox. */
@@ -123,7 +124,7 @@ export class Outbox {
     if (sink !== undefined && this.#pending.length === 0 && sink.bufferedAmount < this.holdAbove) {
       // One flat string, seq first: no slice, no concatenation for ws to flatten again (a frame that cannot be
       // serialised throws here, before it is numbered).
-      this.#send(JSON.stringify({ seq: this.#seq + 1, ...frame }), sink);
+      this.#send(frameText(this.#seq + 1, frame), sink);
       return undefined;
     }
     this.#hold(frame);
