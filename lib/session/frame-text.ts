@@ -4,6 +4,7 @@
 import type { OutgoingFrame } from "../protocol/server.ts";
 
 /** Characters a JSON string may not hold as they are (JSON.stringify escapes them; surrogates may be lone ones). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are exactly what JSON escapes
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 /** `JSON.stringify(text)`, without its call when the text needs no escape (an id, most tokens). */
