@@ -43,9 +43,11 @@ test("random tokens of any UTF-16 code units give JSON.stringify's text", () => 
   }
 });
 
-test("every other frame is JSON.stringify of the frame after its seq", () => {
+test("task frames and every other frame are JSON.stringify of the frame after its seq", () => {
   same(1, { type: "task_start", taskId: "t1" });
   same(2, { type: "task_end", taskId: "t1", aborted: true });
+  same(5, { type: "task_end", taskId: "t22" });
+  same(6, { type: "task_start", taskId: 'odd "id"\n' });
   same(3, { type: "stream_end", id: "m1", content: 'all "of" it' });
   same(4, { type: "step_token", id: "s1", token: "x", input: true });
 });
