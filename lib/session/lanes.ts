@@ -179,6 +179,15 @@ class FunctionTask<S extends object> implements QueuedTask<S> {
   }
 }
 
+/** Runs `task` as the active span's child (`spans.within`). */
+function within<S extends object>(
+  spans: NonNullable<ContextInit<S>["spans"]>,
+  task: QueuedTask<S>,
+  ctx: ChatContext<S>,
+): unknown {
+  return spans.within(undefined, (c) => task.run(c), ctx);
+}
+
 const TAKEN_OVER = "this reply may be continued by another server: reopen the thread to follow it";
 
 /** The task lane: one task at a time, task_start/task_end around each, stoppable, optionally time-limited. */
@@ -187,6 +196,7 @@ export class TaskLane<S extends object> extends Lane<S, QueuedTask<S>> {
   /** The running task's job and timer, beside #current. */
   #queued: QueuedTask<S> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** What the running task's handler settling calls (`#settlers`): one pair per lane, not per task. */
   #onDone: (() => Promise<unknown> | undefined) | undefined;
   #onFailed: ((error: unknown) => Promise<unknown> | undefined) | undefined;
   #count = 0;
@@ -248,9 +258,9 @@ export class TaskLane<S extends object> extends Lane<S, QueuedTask<S>> {
   }
 
   /**
-   * Starts a task: task_start, its context, its handler; the rest when the handler settles (`#settle`). Not an async
-   * function: its suspended frame and await closures were the largest share of a round trip's garbage left
-   * (docs/performance.md). The handler's result is awaited as `await` would (one tick, a thenable adopted).
+   * Starts a task: task_start, its context, its handler; the rest when the handler settles (`#settle`). Not
+   * one async function around it all: its suspended frame (every local of this method) was the largest share of a
+   * round trip's garbage left (docs/performance.md).
    */
   protected execute(queued: QueuedTask<S>): Promise<unknown> | undefined {
     const host = this.host;
@@ -267,32 +277,48 @@ export class TaskLane<S extends object> extends Lane<S, QueuedTask<S>> {
       return undefined;
     }
     const task = new TaskSignal(`t${++this.#count}`, this.steer);
-    this.#timer =
-      this.timeoutMs > 0 ? setTimeout(() => this.#abort(task, new TaskAborted("timeout")), this.timeoutMs) : undefined;
+    // No closure in this method (they are in the helpers): one would make V8 allocate its scope for every task.
+    this.#timer = this.timeoutMs > 0 ? this.#timeLimit(task) : undefined;
     this.#current = task;
     this.#queued = queued;
     host.notify({ type: "task_start", taskId: task.taskId });
-    // Told at once, not at the handler's next send: the client can reopen the thread where the turn goes on. What
-    // the turn streamed since its last write is not written: the answer is the new owner's to store.
-    turn?.fence?.onTaken(() => {
-      this.link?.forgetStreams(task.openStreams());
-      host.emitError("TURN_TAKEN_OVER", TAKEN_OVER, replyTo);
-      // The handler stops too, not only at its next send: a long model call it awaits is aborted now.
-      task.abort(new TaskAborted("taken_over"));
-    });
+    const fence = turn?.fence;
+    if (fence !== undefined) this.#watch(fence, task, replyTo);
     let result: unknown;
     try {
       const ctx = createContext(new GatedParts(host.parts, task, turn), task);
       // The task's span is the active trace context while the handler runs: spans it starts are its children.
       const spans = host.parts.spans;
-      result = spans === undefined ? queued.run(ctx) : spans.within(undefined, (c) => queued.run(c), ctx);
+      result = spans === undefined ? queued.run(ctx) : within(spans, queued, ctx);
     } catch (error) {
       return this.#settle(error, true);
     }
-    // One pair per lane, made at its first task: a lane runs one task at a time, whose state is in #current/#queued.
-    this.#onDone ??= () => this.#settle(undefined, false);
-    this.#onFailed ??= (error: unknown) => this.#settle(error, true);
+    // Awaited as the job always did (one tick, a thenable adopted), by the lane's two handlers: an async function
+    // here cost ~430 more bytes per round trip (its frame and await), measured (docs/performance.md).
+    if (this.#onDone === undefined) this.#settlers();
     return Promise.resolve(result).then(this.#onDone, this.#onFailed);
+  }
+
+  /** Makes the lane's two settle handlers, once: closures over the lane alone (made in `execute`, they would keep
+   * its first task's scope alive for as long as the session). */
+  #settlers(): void {
+    this.#onDone = () => this.#settle(undefined, false);
+    this.#onFailed = (error: unknown) => this.#settle(error, true);
+  }
+
+  #timeLimit(task: TaskSignal): NodeJS.Timeout {
+    return setTimeout(() => this.#abort(task, new TaskAborted("timeout")), this.timeoutMs);
+  }
+
+  /** Told at once, not at the handler's next send: the client can reopen the thread where the turn goes on. What the
+   * turn streamed since its last write is not written: the answer is the new owner's to store. */
+  #watch(fence: NonNullable<LaneTurn["fence"]>, task: TaskSignal, replyTo: string | undefined): void {
+    fence.onTaken(() => {
+      this.link?.forgetStreams(task.openStreams());
+      this.host.emitError("TURN_TAKEN_OVER", TAKEN_OVER, replyTo);
+      // The handler stops too, not only at its next send: a long model call it awaits is aborted now.
+      task.abort(new TaskAborted("taken_over"));
+    });
   }
 
   /** The running task's handler returned (or `threw` `error`): its failure reported, its turn and streams ended,
