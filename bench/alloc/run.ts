@@ -20,7 +20,9 @@ interface Alloc {
 }
 
 async function serve(script: string) {
-  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "--import", probe, script], {
+  // ALLOC_CPU_PROF=DIR: a --cpu-prof of each server too (its whole run; bench/profile.ts summarises it).
+  const cpuProf = process.env.ALLOC_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.ALLOC_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...cpuProf, "--expose-gc", "--import", "tsx", "--import", probe, script], {
     cwd: here,
     stdio: ["pipe", "pipe", "inherit"],
   });
@@ -123,6 +125,16 @@ async function measure(name: string, script: string) {
   reader?.send({ type: "user_message", id: "s1", content: `/stream ${tokens}` });
   await streamed;
   const stream = (await server.alloc("stop")) as Alloc;
+  if (process.env.ALLOC_PROFILE && reader !== undefined) {
+    // The same stream again under the sampling profiler: where a token's bytes go.
+    const again = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
+    await server.command("alloc profile");
+    reader.send({ type: "user_message", id: "s2", content: `/stream ${tokens}` });
+    await again;
+    await server.command(`alloc report ${process.env.ALLOC_PROFILE}-${name}-stream.heapprofile`, "report");
+  }
   await closeAll(reader === undefined ? [] : [reader]);
   server.stop();
   const perTrip = trips.bytes / roundTrips;

@@ -153,17 +153,24 @@ export interface SignalSource {
 }
 
 /**
- * Builds and opens a message: one promise per send. A message the constructor refuses (a bad element), or an emit
- * that throws, rejects like every other failure of a send.
+ * Opens a message: one promise per send. A message the constructor refuses (a bad element), or an emit that throws,
+ * rejects like every other failure of a send (the constructor runs inside: no closure per send to defer it).
  */
-function opened<S extends object>(build: () => SentMessage<S>, streaming: boolean): Promise<MessageHandle> {
+function opened<S extends object>(
+  init: ContextInit<S>,
+  message: string | MessageInit,
+  streaming: boolean,
+): Promise<MessageHandle> {
   try {
-    const sent = build().openNow(streaming);
+    const sent = new SentMessage(init, message).openNow(streaming);
     return sent instanceof Promise ? sent : Promise.resolve(sent);
   } catch (error) {
     return Promise.reject(error);
   }
 }
+
+/** `ctx.stream()` without an init, shared. */
+const NO_INIT: MessageInit = Object.freeze({});
 
 class TaskContext<S extends object> implements ChatContext<S> {
   /** Made at the first `ctx.thread`: most handlers never touch it. */
@@ -217,14 +224,11 @@ class TaskContext<S extends object> implements ChatContext<S> {
   }
 
   send(message: string | MessageInit): Promise<MessageHandle> {
-    return opened(
-      () => new SentMessage(this.init, typeof message === "string" ? { content: message } : message),
-      false,
-    );
+    return opened(this.init, message, false);
   }
 
-  stream(message: MessageInit = {}): Promise<MessageHandle> {
-    return opened(() => new SentMessage(this.init, message), true);
+  stream(message: MessageInit = NO_INIT): Promise<MessageHandle> {
+    return opened(this.init, message, true);
   }
 
   step<T>(init: StepInit, run: (step: StepHandle) => T | Promise<T>): Promise<T> {

@@ -46,6 +46,9 @@ export class DerivedInit<S extends object> implements ContextInit<S> {
   now(): Date {
     return this.base.now();
   }
+  isoNow(): string {
+    return this.base.isoNow?.() ?? this.base.now().toISOString();
+  }
   claimId(id: string): void {
     this.base.claimId?.(id);
   }

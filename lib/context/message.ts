@@ -103,6 +103,9 @@ const NO_ELEMENTS: readonly (readonly [ElementInit, string])[] = [];
 /** The actions of a message without any, shared (frozen: nothing may add to it in place). */
 const NO_ACTIONS = Object.freeze([]) as unknown as Action[];
 
+/** The init of a message given as its content alone. */
+const NO_INIT: MessageInit = Object.freeze({});
+
 /** A settled promise of nothing, shared: what a send that went out at once resolves with. */
 const SENT: Promise<void> = Promise.resolve();
 
@@ -126,15 +129,17 @@ export class SentMessage<S extends object> implements MessageHandle {
   private readonly liveActions: boolean;
 
   /** `liveActions: false` for an ask's message: its buttons answer the ask and must not reach actionCallbacks. */
-  constructor(init: ContextInit<S>, message: MessageInit, liveActions = true) {
+  /** A string `message` is its content (`ctx.send("Hi")`): no init object is made for it. */
+  constructor(init: ContextInit<S>, content: MessageInit | string, liveActions = true) {
     this.init = init;
     this.liveActions = liveActions;
+    const message = typeof content === "string" ? NO_INIT : content;
     this.id = message.id === undefined ? init.newId() : claimId(init, message.id);
-    this.createdAt = init.now().toISOString();
+    this.createdAt = init.isoNow?.() ?? init.now().toISOString();
     this.author = message.author ?? "Assistant";
     this.role = message.role ?? "assistant";
     this.parentId = message.parentId;
-    this.content = message.content ?? "";
+    this.content = typeof content === "string" ? content : (message.content ?? "");
     const { elements, actions } = message;
     this.#elementInits =
       elements === undefined || elements.length === 0

@@ -29,12 +29,16 @@ export interface LaneHost<S extends object> {
   taskFailed(error: unknown): void;
 }
 
-/** A queued job; `dropped` is told when the lane drops it unrun (the session ended first). */
-type Job = (() => Promise<void>) & { dropped?: () => void };
+/** A queued job of a lane: what it runs, and `dropped` told when the lane drops it unrun (the session ended first). */
+interface Job {
+  dropped?(): void;
+}
 
-/** A bounded serial queue: jobs run one at a time, in the order they were pushed. */
-abstract class Lane<S extends object> {
-  readonly #jobs: Job[] = [];
+/** A bounded serial queue: jobs run one at a time, in the order they were pushed. Jobs are plain objects that the
+ * lane runs (`execute`), not closures: a closure and its context per message are a measurable share of a round trip's
+ * garbage (docs/performance.md). */
+abstract class Lane<S extends object, J extends Job> {
+  readonly #jobs: J[] = [];
   /** The bytes each waiting job holds (what the client sent it), beside #jobs. */
   readonly #sizes: number[] = [];
   #bytes = 0;
@@ -51,8 +55,11 @@ abstract class Lane<S extends object> {
     this.host = host;
   }
 
+  /** Runs one job; its own failures are its to handle (a rejection is logged, and the lane goes on). */
+  protected abstract execute(job: J): unknown;
+
   /** Queues a job holding `bytes`; the reason it was refused (not queued) when the lane is full by count or bytes. */
-  protected push(job: Job, bytes: number): string | undefined {
+  protected push(job: J, bytes: number): string | undefined {
     if (this.#jobs.length >= this.limit) return `${this.limit}`;
     // One job is always let in: a frame within maxFrameBytes must be able to run, whatever the budget.
     if (this.#jobs.length > 0 && this.#bytes + bytes > this.maxBytes) return `${this.maxBytes} bytes of`;
@@ -80,7 +87,7 @@ abstract class Lane<S extends object> {
       this.#bytes -= this.#sizes.shift() ?? 0;
       // A rejection here would be unhandled (and stop the lane): the jobs' own catch blocks are the real handling.
       try {
-        await job();
+        await this.execute(job);
       } catch (error) {
         this.host.parts.log.error({ err: error, sessionId: this.host.parts.sessionId }, "a session job threw");
       }
@@ -124,11 +131,74 @@ class GatedParts<S extends object> extends DerivedInit<S> {
   }
 }
 
+/**
+ * A task queued on the task lane: the hook it runs (named in error frames), the client's id it answers, its durable
+ * turn, and what it runs. A user message's turn is one itself (user-messages.ts): no closure per message.
+ */
+export interface QueuedTask<S extends object> extends Job {
+  readonly hook: string;
+  readonly replyTo: string | undefined;
+  readonly turn: LaneTurn | undefined;
+  /** True when its turn comes and it is to be dropped unseen (a message the task before it took, under `steer`). */
+  skip(): boolean;
+  run(ctx: ChatContext<S>): unknown;
+}
+
+/** A task given as a function (onChatStart, an action callback, an edit…). */
+class FunctionTask<S extends object> implements QueuedTask<S> {
+  readonly hook: string;
+  readonly replyTo: string | undefined;
+  readonly turn: LaneTurn | undefined;
+  readonly #run: (ctx: ChatContext<S>) => unknown;
+  readonly #skip: (() => boolean) | undefined;
+
+  constructor(
+    hook: string,
+    replyTo: string | undefined,
+    run: (ctx: ChatContext<S>) => unknown,
+    skip: (() => boolean) | undefined,
+    turn: LaneTurn | undefined,
+  ) {
+    this.hook = hook;
+    this.replyTo = replyTo;
+    this.turn = turn;
+    this.#run = run;
+    this.#skip = skip;
+  }
+
+  skip(): boolean {
+    return this.#skip?.() === true;
+  }
+
+  run(ctx: ChatContext<S>): unknown {
+    return this.#run(ctx);
+  }
+
+  dropped(): void {
+    this.turn?.dropped?.();
+  }
+}
+
+/** Runs `task` as the active span's child (`spans.within`). */
+function within<S extends object>(
+  spans: NonNullable<ContextInit<S>["spans"]>,
+  task: QueuedTask<S>,
+  ctx: ChatContext<S>,
+): unknown {
+  return spans.within(undefined, (c) => task.run(c), ctx);
+}
+
 const TAKEN_OVER = "this reply may be continued by another server: reopen the thread to follow it";
 
 /** The task lane: one task at a time, task_start/task_end around each, stoppable, optionally time-limited. */
-export class TaskLane<S extends object> extends Lane<S> {
+export class TaskLane<S extends object> extends Lane<S, QueuedTask<S>> {
   #current: TaskSignal | undefined;
+  /** The running task's job and timer, beside #current. */
+  #queued: QueuedTask<S> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** What the running task's handler settling calls (`#settlers`): one pair per lane, not per task. */
+  #onDone: (() => Promise<unknown> | undefined) | undefined;
+  #onFailed: ((error: unknown) => Promise<unknown> | undefined) | undefined;
   #count = 0;
   /** Settles when every finished task's task_end has been sent (after its writes were committed). */
   #acknowledged: Promise<unknown> = Promise.resolve();
@@ -174,77 +244,120 @@ export class TaskLane<S extends object> extends Lane<S> {
     skip?: () => boolean,
     turn?: LaneTurn,
   ): boolean {
-    const job: Job = async () => {
-      const host = this.host;
-      if (host.ended || skip?.() === true) {
-        turn?.dropped?.();
-        return;
-      }
-      // Checked when the turn would start, not when it was queued: only running turns hold the node's places.
-      if (!this.turns.begin(replyTo === undefined)) {
-        const max = this.turns.max;
-        host.emitError("SERVER_BUSY", `this server runs ${max} turns at once: send it again later`, replyTo);
-        turn?.dropped?.();
-        return;
-      }
-      const task = new TaskSignal(`t${++this.#count}`, this.steer);
-      const timer =
-        this.timeoutMs > 0
-          ? setTimeout(() => this.#abort(task, new TaskAborted("timeout")), this.timeoutMs)
-          : undefined;
-      this.#current = task;
-      let failed = false;
-      const taskId = task.taskId;
-      host.notify({ type: "task_start", taskId });
-      // Told at once, not at the handler's next send: the client can reopen the thread where the turn goes on. What
-      // the turn streamed since its last write is not written: the answer is the new owner's to store.
-      turn?.fence?.onTaken(() => {
-        this.link?.forgetStreams(task.openStreams());
-        host.emitError("TURN_TAKEN_OVER", TAKEN_OVER, replyTo);
-        // The handler stops too, not only at its next send: a long model call it awaits is aborted now.
-        task.abort(new TaskAborted("taken_over"));
-      });
-      try {
-        const ctx = createContext(new GatedParts(host.parts, task, turn), task);
-        // The task's span is the active trace context while the handler runs: spans it starts are its children.
-        await (host.parts.spans === undefined ? run(ctx) : host.parts.spans.within(undefined, run, ctx));
-      } catch (error) {
-        // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly;
-        // so does a turn taken away (its client was told, and its partial answer is no longer this node's to store).
-        const taken = turn?.fence?.taken === true && isChatwireError(error, "TURN_TAKEN_OVER");
-        if (!taken && !(task.aborted && isAbortOf(error, task.signal))) {
-          if (!task.aborted) this.#cut(task, "error"); // the partial answer stays, ended, before the error frame
-          failed = true;
-          host.taskFailed(error);
-          host.fail(hook, error, replyTo, undefined);
-        }
-      } finally {
-        // Recorded before #end's flush: the turn's end commits with its last frames.
-        const aborted = task.reason;
-        turn?.ended(
-          failed
-            ? { state: "failed", reason: "error" }
-            : aborted === undefined
-              ? { state: "done" }
-              : { state: "stopped", reason: stopReasonOf(aborted.kind) },
-        );
-        this.turns.end();
-        clearTimeout(timer);
-        // An abort that does not silence the task (shutdown, disconnect) lets it stream until it returns: cut now.
-        if (task.reason !== undefined && turn?.fence?.taken !== true) this.#cut(task, stopReasonOf(task.reason.kind));
-        task.incoming.close(); // what it did not read runs as turns of their own, already queued
-        this.#current = undefined;
-        const ended = this.#end(taskId, replyTo, task.aborted);
-        if (ended !== undefined) await ended;
-      }
-    };
-    if (turn?.dropped !== undefined) job.dropped = turn.dropped;
-    const full = this.push(job, bytes);
+    return this.queue(new FunctionTask(hook, replyTo, run, skip, turn), bytes);
+  }
+
+  /** `run` for a task that is an object of its own (a user message's turn): nothing more is made to queue it. */
+  queue(task: QueuedTask<S>, bytes = 0): boolean {
+    const full = this.push(task, bytes);
     if (full !== undefined) {
-      this.host.emitError("QUEUE_FULL", `${full} tasks are already waiting`, replyTo);
-      turn?.dropped?.();
+      this.host.emitError("QUEUE_FULL", `${full} tasks are already waiting`, task.replyTo);
+      task.turn?.dropped?.();
     }
     return full === undefined;
+  }
+
+  /**
+   * Starts a task: task_start, its context, its handler; the rest when the handler settles (`#settle`). Not
+   * one async function around it all: its suspended frame (every local of this method) was the largest share of a
+   * round trip's garbage left (docs/performance.md).
+   */
+  protected execute(queued: QueuedTask<S>): Promise<unknown> | undefined {
+    const host = this.host;
+    const { replyTo, turn } = queued;
+    if (host.ended || queued.skip()) {
+      turn?.dropped?.();
+      return undefined;
+    }
+    // Checked when the turn would start, not when it was queued: only running turns hold the node's places.
+    if (!this.turns.begin(replyTo === undefined)) {
+      const max = this.turns.max;
+      host.emitError("SERVER_BUSY", `this server runs ${max} turns at once: send it again later`, replyTo);
+      turn?.dropped?.();
+      return undefined;
+    }
+    const task = new TaskSignal(`t${++this.#count}`, this.steer);
+    // No closure in this method (they are in the helpers): one would make V8 allocate its scope for every task.
+    this.#timer = this.timeoutMs > 0 ? this.#timeLimit(task) : undefined;
+    this.#current = task;
+    this.#queued = queued;
+    host.notify({ type: "task_start", taskId: task.taskId });
+    const fence = turn?.fence;
+    if (fence !== undefined) this.#watch(fence, task, replyTo);
+    let result: unknown;
+    try {
+      const ctx = createContext(new GatedParts(host.parts, task, turn), task);
+      // The task's span is the active trace context while the handler runs: spans it starts are its children.
+      const spans = host.parts.spans;
+      result = spans === undefined ? queued.run(ctx) : within(spans, queued, ctx);
+    } catch (error) {
+      return this.#settle(error, true);
+    }
+    // Awaited as the job always did (one tick, a thenable adopted), by the lane's two handlers: an async function
+    // here cost ~430 more bytes per round trip (its frame and await), measured (docs/performance.md).
+    if (this.#onDone === undefined) this.#settlers();
+    return Promise.resolve(result).then(this.#onDone, this.#onFailed);
+  }
+
+  /** Makes the lane's two settle handlers, once: closures over the lane alone (made in `execute`, they would keep
+   * its first task's scope alive for as long as the session). */
+  #settlers(): void {
+    this.#onDone = () => this.#settle(undefined, false);
+    this.#onFailed = (error: unknown) => this.#settle(error, true);
+  }
+
+  #timeLimit(task: TaskSignal): NodeJS.Timeout {
+    return setTimeout(() => this.#abort(task, new TaskAborted("timeout")), this.timeoutMs);
+  }
+
+  /** Told at once, not at the handler's next send: the client can reopen the thread where the turn goes on. What the
+   * turn streamed since its last write is not written: the answer is the new owner's to store. */
+  #watch(fence: NonNullable<LaneTurn["fence"]>, task: TaskSignal, replyTo: string | undefined): void {
+    fence.onTaken(() => {
+      this.link?.forgetStreams(task.openStreams());
+      this.host.emitError("TURN_TAKEN_OVER", TAKEN_OVER, replyTo);
+      // The handler stops too, not only at its next send: a long model call it awaits is aborted now.
+      task.abort(new TaskAborted("taken_over"));
+    });
+  }
+
+  /** The running task's handler returned (or `threw` `error`): its failure reported, its turn and streams ended,
+   * task_end sent (a promise of it only when the recorder is congested: the next task waits for it). */
+  #settle(error: unknown, threw: boolean): Promise<unknown> | undefined {
+    const host = this.host;
+    const task = this.#current as TaskSignal;
+    const { hook, replyTo, turn } = this.#queued as QueuedTask<S>;
+    let failed = false;
+    try {
+      // Whatever the task's own abort caused (its reason, a TaskAborted, an AbortError wrapping it) ends it quietly;
+      // so does a turn taken away (its client was told, and its partial answer is no longer this node's to store).
+      const taken = threw && turn?.fence?.taken === true && isChatwireError(error, "TURN_TAKEN_OVER");
+      if (threw && !taken && !(task.aborted && isAbortOf(error, task.signal))) {
+        if (!task.aborted) this.#cut(task, "error"); // the partial answer stays, ended, before the error frame
+        failed = true;
+        host.taskFailed(error);
+        host.fail(hook, error, replyTo, undefined);
+      }
+    } finally {
+      // Recorded before #end's flush: the turn's end commits with its last frames.
+      const aborted = task.reason;
+      turn?.ended(
+        failed
+          ? { state: "failed", reason: "error" }
+          : aborted === undefined
+            ? { state: "done" }
+            : { state: "stopped", reason: stopReasonOf(aborted.kind) },
+      );
+      this.turns.end();
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      // An abort that does not silence the task (shutdown, disconnect) lets it stream until it returns: cut now.
+      if (task.reason !== undefined && turn?.fence?.taken !== true) this.#cut(task, stopReasonOf(task.reason.kind));
+      task.incoming.close(); // what it did not read runs as turns of their own, already queued
+      this.#current = undefined;
+      this.#queued = undefined;
+    }
+    return this.#end(task.taskId, replyTo, task.aborted);
   }
 
   /** Offers a message sent mid-reply to the running task (`steer`); false when no task runs or it takes none. */
@@ -313,8 +426,15 @@ export class TaskLane<S extends object> extends Lane<S> {
   }
 }
 
+/** An event handler's run, queued on the event lane. */
+interface EventJob<S extends object> extends Job {
+  readonly hook: string;
+  readonly replyTo: string | undefined;
+  readonly run: (ctx: EventContext<S>) => unknown;
+}
+
 /** The event lane: audio, feedback and window messages in arrival order, beside the tasks, with the session's signal. */
-export class EventLane<S extends object> extends Lane<S> {
+export class EventLane<S extends object> extends Lane<S, EventJob<S>> {
   /** Aborted when the session ends. Made when first needed. */
   #life: AbortController | undefined;
   #context: EventContext<S> | undefined;
@@ -340,16 +460,18 @@ export class EventLane<S extends object> extends Lane<S> {
    * False when the lane was full: the client got QUEUE_FULL and `run` will not run.
    */
   run(hook: string, replyTo: string | undefined, run: (ctx: EventContext<S>) => unknown, bytes = 0): boolean {
-    const full = this.push(async () => {
-      if (this.host.ended) return;
-      try {
-        await run(this.context);
-      } catch (error) {
-        this.host.fail(hook, error, replyTo, this.signal);
-      }
-    }, bytes);
+    const full = this.push({ hook, replyTo, run }, bytes);
     if (full !== undefined) this.host.emitError("QUEUE_FULL", `${full} events are already waiting`, replyTo);
     return full === undefined;
+  }
+
+  protected async execute({ hook, replyTo, run }: EventJob<S>): Promise<void> {
+    if (this.host.ended) return;
+    try {
+      await run(this.context);
+    } catch (error) {
+      this.host.fail(hook, error, replyTo, this.signal);
+    }
   }
 
   /** Runs `run` at once, on neither lane (onStop: it must not wait behind anything). */

@@ -26,6 +26,7 @@ import { saveConversation } from "./conversation.ts";
 import { SessionTurns } from "./durable-turns.ts";
 import { reportFailure, tellApp } from "./failures.ts";
 import { type FavoritesDesk, NO_FAVORITES, sendFavorites } from "./favorites.ts";
+import { isoNow } from "./iso-now.ts";
 import { EventLane, TaskLane } from "./lanes.ts";
 import type { LiveParts, WaitingTurn } from "./live-parts.ts";
 import { McpDesk, mcpTransports } from "./mcp-desk.ts";
@@ -164,6 +165,7 @@ class LiveSession<S extends object> implements Session, LiveParts<S>, AudioOutpu
       newId: () => this.ids.next(),
       claimId: (id) => this.chosenIds.claim(id, this.transcript.has(id)),
       now,
+      isoNow,
       askTimeoutMs: limits.askTimeoutMs,
       maxAskTimeoutMs: limits.maxAskTimeoutMs,
       maxStreamBytes: limits.maxStreamBytes,

@@ -29,22 +29,25 @@ export const refusesSends = (reason: TaskAborted): boolean =>
 
 /** One task's open streams: fed every frame the task sent, in order; content as sent (a refused token is not). */
 export class OpenStreams {
-  readonly #content = new Map<string, string>();
+  /** Each open stream's content, in a box changed in place: a token costs a lookup, not a lookup and a set. */
+  readonly #content = new Map<string, { content: string }>();
 
   /** Notes a frame the task has sent. */
   observe(frame: OutgoingFrame): void {
     switch (frame.type) {
       case "stream_start":
-        this.#content.set(frame.message.id, frame.message.content);
+        this.#content.set(frame.message.id, { content: frame.message.content });
         return;
       case "stream_token": {
-        const content = this.#content.get(frame.id);
-        if (content !== undefined) this.#content.set(frame.id, content + frame.token);
+        const open = this.#content.get(frame.id);
+        if (open !== undefined) open.content += frame.token;
         return;
       }
-      case "message_update":
-        if (this.#content.has(frame.message.id)) this.#content.set(frame.message.id, frame.message.content);
+      case "message_update": {
+        const open = this.#content.get(frame.message.id);
+        if (open !== undefined) open.content = frame.message.content;
         return;
+      }
       case "stream_end":
       case "message_delete":
         this.#content.delete(frame.id);
@@ -62,7 +65,7 @@ export class OpenStreams {
   /** The stream_end of every open stream, cut for `reason`; the streams are closed once this is called. */
   cut(reason: StopReason): OutgoingFrame[] {
     const ends = [...this.#content].map(
-      ([id, content]): OutgoingFrame => ({ type: "stream_end", id, content, stopped: reason }),
+      ([id, { content }]): OutgoingFrame => ({ type: "stream_end", id, content, stopped: reason }),
     );
     this.#content.clear();
     return ends;

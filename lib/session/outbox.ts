@@ -1,6 +1,7 @@
 // A session's outgoing frames: numbered once, serialised once, kept until acknowledged (for replay after a
 // reconnect), and held back — with stream tokens coalesced — while the socket is behind or gone.
 import type { OutgoingFrame } from "../protocol/server.ts";
+import { frameText } from "./frame-text.ts";
 import { type FrameSink, SLOW_CONSUMER } from "./sink.ts";
 
 /** Flow-control limits of one session's outbox. */
@@ -68,12 +69,22 @@ function bodyOf(frame: OutgoingFrame): string {
  */
 export const COALESCE_BYTES = 64 * 1024;
 
+/** The replay ring of a session that has sent nothing yet: shared, never written (its first frame makes a ring). */
+const NO_FRAMES: (string | undefined)[] = [];
+/** The smallest replay ring. */
+const MIN_RING = 16;
+/** A replay ring longer than this shrinks once it is mostly empty (a detached session's backlog, acknowledged). */
+const SHRINK_ABOVE = 1024;
+
 /** The outbox of one session. */
 export class Outbox {
   #seq = 0;
-  /** Sent, unacknowledged frames; `#replay[i]` has seq `#firstSeq + i - #head`. */
-  #replay: string[] = [];
-  #head = 0;
+  /**
+   * Sent, unacknowledged frames (seqs `#firstSeq` to `#seq`) in a ring: seq `s` is at `s & (length - 1)`. A ring, not
+   * an array pushed at the end and sliced from the front: no copy as frames come and go (docs/performance.md).
+   * Its length is a power of two, made at the first frame, doubled when full, halved when mostly empty.
+   */
+  #replay: (string | undefined)[] = NO_FRAMES;
   #firstSeq = 1;
   #replayBytes = 0;
   #pending: Held[] = [];
@@ -123,7 +134,7 @@ export class Outbox {
     if (sink !== undefined && this.#pending.length === 0 && sink.bufferedAmount < this.holdAbove) {
       // One flat string, seq first: no slice, no concatenation for ws to flatten again (a frame that cannot be
       // serialised throws here, before it is numbered).
-      this.#send(JSON.stringify({ seq: this.#seq + 1, ...frame }), sink);
+      this.#send(frameText(this.#seq + 1, frame), sink);
       return undefined;
     }
     this.#hold(frame);
@@ -145,12 +156,17 @@ export class Outbox {
 
   /** The client has everything up to `seq`: forget those frames. */
   ack(seq: number): void {
-    while (this.#firstSeq <= seq && this.#head < this.#replay.length) {
-      this.#replayBytes -= (this.#replay[this.#head] as string).length;
-      this.#head++;
+    const ring = this.#replay;
+    const mask = ring.length - 1;
+    while (this.#firstSeq <= seq && this.#firstSeq <= this.#seq) {
+      const at = this.#firstSeq & mask;
+      this.#replayBytes -= (ring[at] as string).length;
+      ring[at] = undefined;
       this.#firstSeq++;
     }
-    this.#compact();
+    const kept = this.#seq - this.#firstSeq + 1;
+    // Only a large ring shrinks: a small one would shrink and grow again with every window of acknowledgements.
+    if (ring.length > SHRINK_ABOVE && kept * 8 <= ring.length) this.#resize(ring.length / 4);
   }
 
   /** Whether a client that processed up to `lastSeq` can be resumed without a gap. */
@@ -167,7 +183,8 @@ export class Outbox {
   attach(sink: FrameSink, lastSeq: number): void {
     this.ack(lastSeq);
     this.#sink = sink;
-    for (let i = this.#head; i < this.#replay.length; i++) sink.send(this.#replay[i] as string);
+    const ring = this.#replay;
+    for (let seq = this.#firstSeq; seq <= this.#seq; seq++) sink.send(ring[seq & (ring.length - 1)] as string);
     this.#flush();
   }
 
@@ -186,13 +203,13 @@ export class Outbox {
 
   /** Sends a frame's text, numbered `#seq + 1` already, and keeps it for replay. */
   #send(text: string, sink: FrameSink): void {
-    this.#seq++;
-    this.#replay.push(text);
+    const seq = this.#seq + 1;
+    const kept = seq - this.#firstSeq + 1;
+    if (kept > this.#replay.length) this.#resize(Math.max(MIN_RING, this.#replay.length * 2));
+    this.#seq = seq;
+    this.#replay[seq & (this.#replay.length - 1)] = text;
     this.#replayBytes += text.length;
-    if (
-      this.#replay.length - this.#head > this.limits.maxReplayFrames ||
-      this.#replayBytes > this.limits.maxReplayBytes
-    ) {
+    if (kept > this.limits.maxReplayFrames || this.#replayBytes > this.limits.maxReplayBytes) {
       this.ack(this.#firstSeq); // drop the oldest unacknowledged frame: a resume from before it is refused
     }
     sink.send(text);
@@ -285,11 +302,15 @@ export class Outbox {
     for (const resolve of waiters) resolve();
   }
 
-  #compact(): void {
-    if (this.#head > 1024 && this.#head * 2 > this.#replay.length) {
-      this.#replay = this.#replay.slice(this.#head);
-      this.#head = 0;
+  /** A ring of `length` slots (a power of two) holding the same frames (`#firstSeq` to `#seq`) at their seqs' slots. */
+  #resize(length: number): void {
+    const from = this.#replay;
+    const ring: (string | undefined)[] = new Array(length).fill(undefined);
+    for (let seq = this.#firstSeq; seq <= this.#seq; seq++) {
+      const text = from[seq & (from.length - 1)];
+      if (text !== undefined) ring[seq & (length - 1)] = text;
     }
+    this.#replay = ring;
   }
 
   /** Stops timers and releases waiting producers (the session ended). */

@@ -80,7 +80,7 @@ export class Transcript {
       case "ask": {
         const { id, role, author, content, createdAt } = frame.message;
         const known = this.#entries?.get(id);
-        if (known === undefined) this.#put({ id, role, author, content, createdAt });
+        if (known === undefined) this.#add({ id, role, author, content, createdAt });
         else {
           known.role = role;
           known.author = author;
@@ -132,17 +132,23 @@ export class Transcript {
   }
 
   #put(entry: Entry, clientId?: string): void {
-    this.#entries ??= new Map<string, Entry>();
-    const entries = this.#entries;
-    const replaced = entries.get(entry.id);
-    entries.set(entry.id, entry);
+    const replaced = this.#entries?.get(entry.id);
     // Same id again (a seed listing it twice): it keeps its place, as a Map's set does.
     if (replaced !== undefined) {
+      this.#entries?.set(entry.id, entry);
       const at = this.#order.indexOf(replaced, this.#head);
       this.#order[at] = entry;
       this.#clientIds[at] = clientId;
       return;
     }
+    this.#add(entry, clientId);
+  }
+
+  /** `#put` of an entry whose id the transcript does not hold (a frame's message it just looked up). */
+  #add(entry: Entry, clientId?: string): void {
+    this.#entries ??= new Map<string, Entry>();
+    const entries = this.#entries;
+    entries.set(entry.id, entry);
     this.#order.push(entry);
     this.#clientIds.push(clientId);
     while (entries.size > this.limit) this.#pass();

@@ -26,6 +26,7 @@ const members: Record<keyof ContextInit<object>, true> = {
   newId: true,
   claimId: true,
   now: true,
+  isoNow: true,
   askTimeoutMs: true,
   maxAskTimeoutMs: true,
   maxStreamBytes: true,
@@ -37,7 +38,7 @@ const members: Record<keyof ContextInit<object>, true> = {
   mcp: true,
   spans: true,
 };
-const methods = new Set(["emit", "history", "newId", "claimId", "now"]);
+const methods = new Set(["emit", "history", "newId", "claimId", "now", "isoNow"]);
 
 test("every member reads through to the base, live; methods forward their arguments and results", () => {
   const calls: string[] = [];
@@ -62,8 +63,14 @@ test("every member reads through to the base, live; methods forward their argume
   assert.equal(d.history(), "history result");
   assert.equal(d.newId(), "newId result");
   assert.equal(d.now(), "now result");
+  assert.equal(d.isoNow?.(), "isoNow result");
   d.claimId?.("x1");
-  assert.deepEqual(calls, ["emit([object Object])", "history()", "newId()", "now()", "claimId(x1)"]);
+  assert.deepEqual(calls, ["emit([object Object])", "history()", "newId()", "now()", "isoNow()", "claimId(x1)"]);
+});
+
+test("isoNow falls back to the base's clock when the base has no isoNow of its own", () => {
+  const base = { now: () => new Date(Date.UTC(2026, 11, 7, 5, 6, 7, 89)) } as unknown as ContextInit<object>;
+  assert.equal(new DerivedInit(base).isoNow(), "2026-12-07T05:06:07.089Z");
 });
 
 test("newId and turn are replaced when given; a turn given as undefined hides the base's", () => {

@@ -196,3 +196,37 @@ test("tokens coalesce once the socket holds COALESCE_BYTES, long before highWate
     ["a", "bcd"],
   );
 });
+
+test("replay holds every unacknowledged frame in order as its ring grows past thousands and shrinks again", () => {
+  const { outbox } = outboxOf({ maxReplayFrames: 100_000, maxReplayBytes: 100_000_000 });
+  const first = new HandSink();
+  outbox.attach(first, 0);
+  const sendUpTo = (last: number) => {
+    while (outbox.seq < last) outbox.push(message(`n${outbox.seq + 1}`));
+  };
+  const resumeFrom = (lastSeq: number) => {
+    const sink = new HandSink();
+    outbox.detach();
+    assert.equal(outbox.canResume(lastSeq), true, `resume from ${lastSeq}`);
+    outbox.attach(sink, lastSeq);
+    for (const frame of sink.sent) {
+      const { content } = (frame as unknown as { message: { content: string } }).message;
+      assert.equal(content, `n${frame.seq}`, "each seq replays its own frame");
+    }
+    return sink.sent.map((frame) => frame.seq);
+  };
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  sendUpTo(5000); // grows the ring from 16 to 8192 slots
+  assert.deepEqual(resumeFrom(1234), range(1235, 5000));
+  outbox.ack(4990); // mostly empty: a large ring shrinks
+  assert.equal(outbox.canResume(4989), false, "before the ack: gone");
+  sendUpTo(5040);
+  assert.deepEqual(resumeFrom(4990), range(4991, 5040));
+  for (let acked = 5040; acked < 5400; acked += 37) {
+    sendUpTo(acked + 50); // a window of acknowledgements, as a client that acks as it reads
+    outbox.ack(acked);
+  }
+  const last = outbox.seq;
+  const replayed = resumeFrom(last - 13);
+  assert.deepEqual(replayed, range(last - 12, last));
+});
