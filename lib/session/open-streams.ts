@@ -40,7 +40,7 @@ export class OpenStreams {
         return;
       case "stream_token": {
         const open = this.#content.get(frame.id);
-        if (open !== undefined) open.content += frame.token;
+        if (open !== undefined) open.content = frame.replace === true ? frame.token : open.content + frame.token;
         return;
       }
       case "message_update": {

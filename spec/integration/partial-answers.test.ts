@@ -29,6 +29,12 @@ async function streamThenWait(ctx: ChatContext): Promise<void> {
 function streamingApp() {
   const chat = createApp();
   chat.onMessage(async (ctx, message) => {
+    if (message.content === "rewrite then fail") {
+      const answer = await ctx.stream();
+      await answer.streamToken("a first draft");
+      await answer.streamToken("the rewrite", { replace: true });
+      throw new Error("the model went away");
+    }
     if (message.content === "fail") {
       const answer = await ctx.stream();
       await answer.streamToken("so far");
@@ -113,6 +119,12 @@ test("a handler that fails mid-stream: the partial answer ends with `error` befo
   assert.deepEqual(answers, [["so far", "error"]]);
   const types = client.received.map((f) => f.type);
   assert.ok(types.indexOf("stream_end") < types.indexOf("error"), "the answer ends, then the failure is told");
+});
+
+test("a stream whose text was replaced and then cut: the partial answer is the replacement, not both", async (t) => {
+  const { end, answers } = await storedAnswers(t, "rewrite then fail");
+  assert.deepEqual([end.content, end.stopped], ["the rewrite", "error"]);
+  assert.deepEqual(answers, [["the rewrite", "error"]]);
 });
 
 test("a shutdown mid-stream: the partial answer is stored with `shutdown`", async (t) => {
