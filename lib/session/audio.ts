@@ -6,7 +6,8 @@ import type { InputAudioChunk } from "../hooks/payloads.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { AudioEnd, AudioStart } from "../protocol/client.ts";
 import type { AudioChunkCommand } from "./commands.ts";
-import type { EventLane, LaneHost } from "./lanes.ts";
+import type { EventLane } from "./event-lane.ts";
+import type { LaneHost } from "./lane.ts";
 
 /** The recording in progress. */
 interface Recording {

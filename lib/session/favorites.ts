@@ -4,7 +4,8 @@
 import { ChatwireError } from "../errors.ts";
 import type { FavoriteFrame } from "../protocol/client.ts";
 import type { FavoriteView } from "../protocol/favorites.ts";
-import type { EventLane, LaneHost } from "./lanes.ts";
+import type { EventLane } from "./event-lane.ts";
+import type { LaneHost } from "./lane.ts";
 import type { ThreadLink } from "./thread-link.ts";
 import type { Transcript } from "./transcript.ts";
 

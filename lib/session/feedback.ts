@@ -5,7 +5,8 @@ import { ChatwireError } from "../errors.ts";
 import type { Feedback } from "../hooks/payloads.ts";
 import type { FeedbackHook } from "../hooks/table.ts";
 import type { FeedbackFrame } from "../protocol/client.ts";
-import type { EventLane, LaneHost } from "./lanes.ts";
+import type { EventLane } from "./event-lane.ts";
+import type { LaneHost } from "./lane.ts";
 import type { ThreadIds } from "./thread-ids.ts";
 import type { ThreadLink } from "./thread-link.ts";
 

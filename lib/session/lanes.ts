@@ -1,100 +1,19 @@
-// Where a session's handlers run: the task lane (one conversational task at a time, between task_start and
-// task_end, each with its own abort signal) and the event lane (audio, feedback, window messages: in order, never
-// behind a task, with the session's signal). Both are bounded serial queues.
+// Where a session's conversational handlers run: the task lane, one task at a time between task_start and task_end,
+// each with its own abort signal (the event lane beside it: event-lane.ts; what both are: lane.ts).
 import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
-import { type ChatContext, createContext, createEventContext, type EventContext } from "../context/context.ts";
+import { type ChatContext, createContext } from "../context/context.ts";
 import { DerivedInit } from "../context/derived-init.ts";
 import type { PendingMessage } from "../context/incoming.ts";
 import type { ContextInit } from "../context/init.ts";
-import { ChatwireError, type ErrorCode, isChatwireError } from "../errors.ts";
+import { ChatwireError, isChatwireError } from "../errors.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
 import type { StopReason } from "../protocol/views.ts";
 import type { LaneTurn } from "./durable-turns.ts";
+import { type Job, Lane, type LaneHost } from "./lane.ts";
 import { NodeTurns } from "./node-turns.ts";
 import { refusesSends, stopReasonOf } from "./open-streams.ts";
 import { TaskSignal } from "./task-signal.ts";
 import type { ThreadLink } from "./thread-link.ts";
-
-/** What a lane needs of its session. Methods, not closures: tens of thousands of idle sessions pay for each. */
-export interface LaneHost<S extends object> {
-  /** The session-lived parts every context is built from. */
-  readonly parts: ContextInit<S>;
-  readonly ended: boolean;
-  /** Sends one of chatwire's own frames (task_start, task_end, audio_state…); dropped once the session is closed. */
-  notify(frame: OutgoingFrame): void;
-  emitError(code: ErrorCode, message: string, replyTo?: string): void;
-  /** Turns a handler's failure into an error frame; an abort the handler was asked for (`signal`) is none. */
-  fail(hook: string, error: unknown, replyTo: string | undefined, signal: AbortSignal | undefined): void;
-  /** The running task failed with `error` (its trace span says so; docs/integrations.md). */
-  taskFailed(error: unknown): void;
-}
-
-/** A queued job of a lane: what it runs, and `dropped` told when the lane drops it unrun (the session ended first). */
-interface Job {
-  dropped?(): void;
-}
-
-/** A bounded serial queue: jobs run one at a time, in the order they were pushed. Jobs are plain objects that the
- * lane runs (`execute`), not closures: a closure and its context per message are a measurable share of a round trip's
- * garbage (docs/performance.md). */
-abstract class Lane<S extends object, J extends Job> {
-  readonly #jobs: J[] = [];
-  /** The bytes each waiting job holds (what the client sent it), beside #jobs. */
-  readonly #sizes: number[] = [];
-  #bytes = 0;
-  #running: Promise<void> | undefined;
-
-  readonly limit: number;
-  /** Bytes the waiting jobs may hold together: a count alone lets a few large frames pile up megabytes. */
-  readonly maxBytes: number;
-  protected readonly host: LaneHost<S>;
-
-  constructor(limit: number, maxBytes: number, host: LaneHost<S>) {
-    this.limit = limit;
-    this.maxBytes = maxBytes;
-    this.host = host;
-  }
-
-  /** Runs one job; its own failures are its to handle (a rejection is logged, and the lane goes on). */
-  protected abstract execute(job: J): unknown;
-
-  /** Queues a job holding `bytes`; the reason it was refused (not queued) when the lane is full by count or bytes. */
-  protected push(job: J, bytes: number): string | undefined {
-    if (this.#jobs.length >= this.limit) return `${this.limit}`;
-    // One job is always let in: a frame within maxFrameBytes must be able to run, whatever the budget.
-    if (this.#jobs.length > 0 && this.#bytes + bytes > this.maxBytes) return `${this.maxBytes} bytes of`;
-    this.#jobs.push(job);
-    this.#sizes.push(bytes);
-    this.#bytes += bytes;
-    this.#running ??= this.#drain();
-    return undefined;
-  }
-
-  /** Drops every waiting job; the running one finishes. */
-  clear(): void {
-    for (const job of this.#jobs.splice(0)) job.dropped?.();
-    this.#sizes.length = 0;
-    this.#bytes = 0;
-  }
-
-  /** Resolves when no job is running or waiting. */
-  idle(): Promise<void> {
-    return this.#running ?? Promise.resolve();
-  }
-
-  async #drain(): Promise<void> {
-    for (let job = this.#jobs.shift(); job !== undefined; job = this.#jobs.shift()) {
-      this.#bytes -= this.#sizes.shift() ?? 0;
-      // A rejection here would be unhandled (and stop the lane): the jobs' own catch blocks are the real handling.
-      try {
-        await this.execute(job);
-      } catch (error) {
-        this.host.parts.log.error({ err: error, sessionId: this.host.parts.sessionId }, "a session job threw");
-      }
-    }
-    this.#running = undefined;
-  }
-}
 
 /** A task's parts replace nothing of the session's unless its turn is durable: one object for all of them. */
 const NO_OVERRIDES = Object.freeze({});
@@ -423,66 +342,5 @@ export class TaskLane<S extends object> extends Lane<S, QueuedTask<S>> {
     });
     this.#acknowledged = acknowledged;
     return link.congested ? acknowledged : undefined;
-  }
-}
-
-/** An event handler's run, queued on the event lane. */
-interface EventJob<S extends object> extends Job {
-  readonly hook: string;
-  readonly replyTo: string | undefined;
-  readonly run: (ctx: EventContext<S>) => unknown;
-}
-
-/** The event lane: audio, feedback and window messages in arrival order, beside the tasks, with the session's signal. */
-export class EventLane<S extends object> extends Lane<S, EventJob<S>> {
-  /** Aborted when the session ends. Made when first needed. */
-  #life: AbortController | undefined;
-  #context: EventContext<S> | undefined;
-
-  get #controller(): AbortController {
-    this.#life ??= new AbortController();
-    return this.#life;
-  }
-
-  /** The session-wide signal: aborted when the session ends. */
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  /** The context of every event handler (one per session; its signal ends with the session). */
-  get context(): EventContext<S> {
-    this.#context ??= createEventContext(this.host.parts, this.signal);
-    return this.#context;
-  }
-
-  /**
-   * Queues `run` (holding `bytes` of the client's) on the lane; its failure becomes an error frame about `replyTo`.
-   * False when the lane was full: the client got QUEUE_FULL and `run` will not run.
-   */
-  run(hook: string, replyTo: string | undefined, run: (ctx: EventContext<S>) => unknown, bytes = 0): boolean {
-    const full = this.push({ hook, replyTo, run }, bytes);
-    if (full !== undefined) this.host.emitError("QUEUE_FULL", `${full} events are already waiting`, replyTo);
-    return full === undefined;
-  }
-
-  protected async execute({ hook, replyTo, run }: EventJob<S>): Promise<void> {
-    if (this.host.ended) return;
-    try {
-      await run(this.context);
-    } catch (error) {
-      this.host.fail(hook, error, replyTo, this.signal);
-    }
-  }
-
-  /** Runs `run` at once, on neither lane (onStop: it must not wait behind anything). */
-  runAside(hook: string, run: (ctx: EventContext<S>) => unknown): void {
-    Promise.resolve()
-      .then(() => run(this.context))
-      .catch((error: unknown) => this.host.fail(hook, error, undefined, this.signal));
-  }
-
-  /** The session ended: its signal aborts with `reason`. */
-  abort(reason: TaskAborted): void {
-    this.#controller.abort(reason);
   }
 }

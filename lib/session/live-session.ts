@@ -4,13 +4,11 @@
 
 import { nanoid } from "nanoid";
 import { type AbortKind, isAbortOf, TaskAborted } from "../context/abort.ts";
-import { memoryGrants } from "../context/approve.ts";
 import type { ContextInit } from "../context/init.ts";
 import type { LiveMcp } from "../context/mcp-servers.ts";
-import { createStateStore } from "../context/state.ts";
 import type { LoadedThread } from "../data/layer.ts";
 import { ChatwireError, type ErrorCode } from "../errors.ts";
-import { type HookSource, LiveTable, tableOf } from "../hooks/live-table.ts";
+import { type HookSource, tableOf } from "../hooks/live-table.ts";
 import type { HookTable } from "../hooks/table.ts";
 import type { McpTransport } from "../protocol/mcp.ts";
 import type { FollowedFrame, OutgoingFrame } from "../protocol/server.ts";
@@ -24,10 +22,10 @@ import { ChosenIds } from "./chosen-ids.ts";
 import type { SessionCommand } from "./commands.ts";
 import { saveConversation } from "./conversation.ts";
 import { SessionTurns } from "./durable-turns.ts";
+import { EventLane } from "./event-lane.ts";
 import { reportFailure, tellApp } from "./failures.ts";
 import { type FavoritesDesk, NO_FAVORITES, sendFavorites } from "./favorites.ts";
-import { isoNow } from "./iso-now.ts";
-import { EventLane, TaskLane } from "./lanes.ts";
+import { TaskLane } from "./lanes.ts";
 import type { LiveParts, WaitingTurn } from "./live-parts.ts";
 import { McpDesk, mcpTransports } from "./mcp-desk.ts";
 import { ModeBook } from "./modes.ts";
@@ -36,6 +34,7 @@ import { recoveryHost } from "./recovery-host.ts";
 import { ResumableOutbox, type ResumableSession } from "./resumable-outbox.ts";
 import type { Announcement, Session, SessionInit, SessionLimits } from "./session.ts";
 import { receiveCommand, replyToOf } from "./session-commands.ts";
+import { sessionParts } from "./session-parts.ts";
 import { SettingsBook } from "./settings.ts";
 import { settlesWithin } from "./settles-within.ts";
 import type { FrameSink } from "./sink.ts";
@@ -58,8 +57,6 @@ import { UsageBook } from "./usage.ts";
 export function createSession<S extends object>(init: SessionInit<S>): Session {
   return new LiveSession(init);
 }
-
-const now = () => new Date();
 
 /**
  * The session behind the `Session` interface. Its parts report back through its methods, not closures: tens of
@@ -145,39 +142,7 @@ class LiveSession<S extends object> implements Session, LiveParts<S>, AudioOutpu
     this.settings = new SettingsBook(init.restoredSettings);
     // The thread's sums are saved with it after each report: a crash loses none of them.
     this.usage = new UsageBook(init.restoredUsage, () => this.saveConversation());
-    this.parts = {
-      sessionId: this.id,
-      threadId,
-      user: init.user,
-      chatProfile: init.chatProfile,
-      userEnv: init.userEnv,
-      state: createStateStore<S>(init.restoredState ?? init.initialState?.(), limits.maxStoreBytes),
-      log: init.log,
-      emit: (frame) => this.emit(frame),
-      renameAuthor: init.hooks instanceof LiveTable ? init.hooks.renameAuthor : init.hooks.authorRename,
-      asks: this.asks,
-      actions: this.actions,
-      settings: this.settings,
-      commands: this.commands,
-      modes: this.modes,
-      history: () => this.transcript.messages(),
-      usage: this.usage,
-      newId: () => this.ids.next(),
-      claimId: (id) => this.chosenIds.claim(id, this.transcript.has(id)),
-      now,
-      isoNow,
-      askTimeoutMs: limits.askTimeoutMs,
-      maxAskTimeoutMs: limits.maxAskTimeoutMs,
-      maxStreamBytes: limits.maxStreamBytes,
-      files: init.files,
-      thread: init.link,
-      audio: this.output,
-      grants: init.grants ?? memoryGrants(),
-      // A data property, set once the desk makes its book (mcpDesk): a getter here would put this ~30-property object in
-      // V8's dictionary mode (1.6 KiB per idle session, and a hash lookup on every read of a part).
-      mcp: undefined,
-      spans: this.#traces,
-    };
+    this.parts = sessionParts(this, init, threadId, this.#traces);
   }
 
   /** The hook table as it is now: a reload may have swapped it since the last turn, while a running turn keeps the

@@ -8,7 +8,7 @@ import type { Logger } from "../logger.ts";
 import type { McpConnect, McpDisconnect } from "../protocol/client.ts";
 import type { McpTransport } from "../protocol/mcp.ts";
 import type { OutgoingFrame } from "../protocol/server.ts";
-import type { EventLane } from "./lanes.ts";
+import type { EventLane } from "./event-lane.ts";
 import type { McpBook, McpHost } from "./mcp.ts";
 import { type McpPolicy, resolveMcpPolicy } from "./mcp-policy.ts";
 
