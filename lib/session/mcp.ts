@@ -80,7 +80,14 @@ export class McpBook implements LiveMcp {
     try {
       const transport = await transportFor(this.#policy, connection);
       const client = new Client({ name: "chatwire", version: "1" });
-      const bounded = AbortSignal.any([signal, AbortSignal.timeout(this.#policy.connectTimeoutMs)]);
+      // A timer of our own, not AbortSignal.timeout: a timeout signal only `AbortSignal.any` refers to may be garbage
+      // collected before it fires (it did here: a silent server then hung the connect past connectTimeoutMs).
+      const deadline = new AbortController();
+      const timer = setTimeout(
+        () => deadline.abort(new DOMException("the MCP server did not answer in time", "TimeoutError")),
+        this.#policy.connectTimeoutMs,
+      );
+      const bounded = AbortSignal.any([signal, deadline.signal]);
       try {
         await client.connect(transport, { signal: bounded });
         const { tools } = await client.listTools(undefined, { signal: bounded });
@@ -95,6 +102,7 @@ export class McpBook implements LiveMcp {
             ...(description === undefined ? {} : { description }),
           })),
         };
+        clearTimeout(timer);
         this.#servers.set(name, server);
         client.onclose = () => {
           if (this.#servers.get(name) === server) {
@@ -104,6 +112,7 @@ export class McpBook implements LiveMcp {
         };
         return server;
       } catch (error) {
+        clearTimeout(timer);
         await client.close().catch(() => undefined);
         if (error instanceof ChatwireError) throw error;
         // The message names the server, never the headers: the SDK's error text may quote a request.
